@@ -1,0 +1,258 @@
+"""The `mailbot` command: argument parsing and printing only.
+
+Library errors become one line on stderr and an exit status: 2 for a usage or
+configuration error, 1 when the work could not be done.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from mailbot import service
+from mailbot.cli import views
+from mailbot.config import Settings, load_settings
+from mailbot.errors import MailbotError, UsageError
+from mailbot.store import Store
+
+app = typer.Typer(
+    name="mailbot",
+    help="Collects the units' daily report mails, checks them, answers the senders and compiles the report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+outbox_app = typer.Typer(help="Look at and retry outgoing mail.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+ConfigOption = Annotated[
+    Optional[Path],
+    typer.Option("--config", help="The campaign's TOML file (default: $MAILBOT_CONFIG or config/mailbot.toml).", show_default=False),
+]
+DateOption = Annotated[
+    Optional[str], typer.Option("--date", help="The report day, YYYY-MM-DD (default: today, local time).", show_default=False)
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def main() -> None:
+    """Console entry point: run the app, turning mailbot errors into one line."""
+    try:
+        app(standalone_mode=False)
+    except MailbotError as exc:
+        err.print(f"mailbot: {exc}", markup=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("mailbot: interrupted", markup=False)
+        sys.exit(1)
+    except Exception as exc:  # click usage errors carry their own exit code
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+# --- shared helpers ----------------------------------------------------------------
+
+
+def settings_from(config: Path | None) -> Settings:
+    settings = load_settings(config)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+def open_store(settings: Settings) -> Store:
+    return Store.open(settings.connections.db_url)
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def parse_day(value: str | None, settings: Settings) -> date:
+    if value is None:
+        return service.local_today(settings, now_utc())
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--date {value!r} is not a date", "write it as YYYY-MM-DD, e.g. 2020-08-14") from None
+
+
+# --- commands ------------------------------------------------------------------------
+
+
+@app.command("check-config")
+def check_config(config: ConfigOption = None) -> None:
+    """Check the configuration and the environment, and say what is wrong."""
+    settings = settings_from(config)
+    out.print(views.config_summary(settings), markup=False)
+
+
+@app.command()
+def demo(
+    config: ConfigOption = None,
+    directory: Annotated[Path, typer.Option("--dir", help="Where the demo writes its inbox, store and outbox.")] = Path("var/demo"),
+) -> None:
+    """Run one full day on the embedded defaults: seeded inbox, acknowledgements, report."""
+    from mailbot import demo as demo_day
+
+    settings = settings_from(config)
+    outcome = demo_day.run(settings, directory)
+    views.print_demo(out, outcome, settings)
+
+
+@app.command()
+def poll(
+    config: ConfigOption = None,
+    once: Annotated[bool, typer.Option("--once", help="Ingest what is new, send the acknowledgements, and exit.")] = False,
+) -> None:
+    """Ingest everything new in the inbox and send the acknowledgements."""
+    if not once:
+        raise UsageError("poll runs once only", "use `mailbot poll --once`, or `mailbot run` for the service")
+    settings = settings_from(config)
+    store = open_store(settings)
+    try:
+        now = now_utc()
+        result = service.poll_once(settings, store, now)
+        service.send_updates(settings, store, now)
+        delivery = service.deliver(settings, store, now)
+    finally:
+        store.close()
+    views.print_poll(out, result, delivery, settings)
+
+
+@app.command()
+def run(config: ConfigOption = None) -> None:
+    """The long-running service: watch the inbox, remind, report, deliver."""
+    from mailbot import schedule
+
+    settings = settings_from(config)
+    logging.getLogger().setLevel(logging.INFO)
+    store = open_store(settings)
+    try:
+        schedule.run_forever(settings, store)
+    finally:
+        store.close()
+
+
+@app.command()
+def parse(
+    paths: Annotated[list[Path], typer.Argument(help=".eml or spreadsheet files to read.", show_default=False)],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Say what mailbot would record from .eml or spreadsheet files; store and send nothing."""
+    from mailbot.reading import read_path
+
+    settings = settings_from(config)
+    readings = []
+    for path in paths:
+        if not path.is_file():
+            raise UsageError(f"{path} is not a readable file", "give the path of an .eml or spreadsheet file")
+        readings.append(read_path(path, settings))
+    if as_json:
+        for reading in readings:
+            out.print(json.dumps(reading.to_json(), ensure_ascii=False), markup=False, soft_wrap=True)
+    else:
+        views.print_readings(out, readings, settings)
+
+
+@app.command()
+def status(config: ConfigOption = None, day: DateOption = None, as_json: JsonOption = False) -> None:
+    """The day's ledger: who reported, on time or late, who is missing."""
+    settings = settings_from(config)
+    wanted = parse_day(day, settings)
+    store = open_store(settings)
+    try:
+        now = now_utc()
+        day_state = service.day_ledger(settings, store, wanted, now)
+        extras = views.StatusExtras(
+            heartbeat=store.heartbeat(), waiting=store.pending_review(), outbox=store.outbox_counts(),
+            held=store.held_mail(),
+        )
+    finally:
+        store.close()
+    if as_json:
+        out.print(json.dumps(views.status_json(day_state), ensure_ascii=False), markup=False, soft_wrap=True)
+    else:
+        views.print_status(out, day_state, extras, settings, now)
+
+
+@app.command()
+def report(
+    config: ConfigOption = None,
+    day: DateOption = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Write the HTML, PNG and XLSX files here.", show_default=False)] = None,
+    send: Annotated[bool, typer.Option("--send", help="Send the report to the configured recipients.")] = False,
+) -> None:
+    """Build the consolidated report for a day; write it to a folder and/or send it."""
+    settings = settings_from(config)
+    wanted = parse_day(day, settings)
+    if out_dir is None and not send:
+        raise UsageError("nothing to do", "give --out DIR to write the report, --send to send it, or both")
+    store = open_store(settings)
+    try:
+        now = now_utc()
+        if out_dir is not None:
+            for path in service.write_report(settings, store, wanted, now, out_dir):
+                out.print(str(path), markup=False)
+        if send:
+            mail = service.send_report(settings, store, wanted, now)
+            delivery = service.deliver(settings, store, now)
+            views.print_sent_report(out, mail, delivery, settings)
+    finally:
+        store.close()
+
+
+@outbox_app.command("list")
+def outbox_list(config: ConfigOption = None) -> None:
+    """List the outgoing mail that is waiting or held back."""
+    settings = settings_from(config)
+    store = open_store(settings)
+    try:
+        views.print_outbox(out, store.mail("pending") + store.mail("sending") + store.held_mail(), settings)
+    finally:
+        store.close()
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    ids: Annotated[Optional[list[int]], typer.Argument(help="Outbox ids to retry (default: every held mail).", show_default=False)] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Send held-back mail again (after fixing the address or the server)."""
+    settings = settings_from(config)
+    store = open_store(settings)
+    try:
+        released = store.release_held(ids or None)
+        now = now_utc()
+        delivery = service.deliver(settings, store, now)
+    finally:
+        store.close()
+    views.print_retry(out, released, delivery, settings)
+
+
+def _register_review() -> None:
+    """Review and history commands live in their own module."""
+    from mailbot.cli import review as review_cli
+
+    app.add_typer(review_cli.review_app, name="review")
+    app.command("history")(review_cli.history_command)
+
+
+try:
+    _register_review()
+except ImportError:  # pragma: no cover - the review module is optional while it is being written
+    pass

@@ -1,0 +1,242 @@
+"""How the command shows things to ICT staff: rich tables in the configured language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rich.console import Console
+from rich.table import Table
+
+from mailbot.config import Settings, redact_url
+from mailbot.i18n import format_count, format_time, text
+from mailbot.models import DayLedger, QueuedMail, Reading, Submission
+
+STATE_STYLES = {
+    "on_time": "green",
+    "late": "yellow",
+    "missing": "red",
+    "needs_review": "magenta",
+    "rejected": "red",
+    "accepted": "green",
+}
+
+
+@dataclass(frozen=True)
+class StatusExtras:
+    heartbeat: tuple[str, datetime] | None
+    waiting: list[Submission]
+    outbox: dict[str, int]
+    held: list[QueuedMail]
+
+
+def t(settings: Settings, key: str, **params) -> str:
+    return text(f"cli.{key}", settings.language, **params)
+
+
+def figures_text(figures, settings: Settings) -> str:
+    return ", ".join(format_count(v, settings.language) for v in figures.values()) or "–"
+
+
+def state_text(state: str, settings: Settings) -> str:
+    style = STATE_STYLES.get(state, "")
+    return f"[{style}]{text(f'states.{state}', settings.language)}[/{style}]"
+
+
+def local(moment: datetime | None, settings: Settings) -> datetime | None:
+    return moment.astimezone(settings.campaign.tz) if moment else None
+
+
+# --- check-config ------------------------------------------------------------------
+
+
+def config_summary(settings: Settings) -> str:
+    c = settings.campaign
+    conn = settings.connections
+    return "\n".join(
+        [
+            t(settings, "config_ok", path=settings.config_path),
+            t(settings, "config_campaign", name=c.name, deadline=c.deadline.isoformat(), tz=c.time_zone,
+              units=len(settings.units), language=settings.language),
+            t(settings, "config_connections", inbox=redact_url(conn.inbox_url), smtp=redact_url(conn.smtp_url),
+              db=redact_url(conn.db_url)),
+        ]
+    )
+
+
+# --- poll and delivery -----------------------------------------------------------------
+
+
+def print_poll(console: Console, result, delivery, settings: Settings) -> None:
+    console.print(
+        t(settings, "poll_done", source=result.source, fetched=result.fetched, stored=result.stored,
+          duplicates=result.duplicates),
+        markup=False,
+    )
+    if result.readings:
+        print_readings(console, result.readings, settings)
+    print_delivery(console, delivery, settings)
+
+
+def print_delivery(console: Console, delivery, settings: Settings) -> None:
+    if delivery is None:
+        console.print(t(settings, "delivery_skipped"), markup=False)
+        return
+    console.print(
+        t(settings, "delivery", sent=delivery.sent, retried=delivery.retried, held=delivery.held), markup=False
+    )
+
+
+def print_sent_report(console: Console, mail, delivery, settings: Settings) -> None:
+    day = mail.key.split(":")[1]
+    console.print(t(settings, "report_queued", day=day, recipients=", ".join(mail.recipients)), markup=False)
+    print_delivery(console, delivery, settings)
+
+
+def print_retry(console: Console, released: int, delivery, settings: Settings) -> None:
+    console.print(t(settings, "released", count=released), markup=False)
+    print_delivery(console, delivery, settings)
+
+
+def print_outbox(console: Console, mails: list[QueuedMail], settings: Settings) -> None:
+    if not mails:
+        console.print(t(settings, "outbox_empty"), markup=False)
+        return
+    table = Table()
+    for key in ("col_id", "col_kind", "col_recipients", "col_state", "col_attempts", "col_error"):
+        table.add_column(t(settings, key))
+    for mail in mails:
+        table.add_row(str(mail.id), mail.kind, ", ".join(mail.recipients), mail.state, str(mail.attempts),
+                      mail.last_error or "")
+    console.print(table)
+
+
+# --- parse -------------------------------------------------------------------------------
+
+
+def print_readings(console: Console, readings: list[Reading], settings: Settings) -> None:
+    table = Table(show_lines=True)
+    for key in ("col_file", "col_sender", "col_unit", "col_period", "col_received", "col_figures", "col_status",
+                "col_problems"):
+        table.add_column(t(settings, key))
+    for r in readings:
+        unit = settings.unit(r.unit) if r.unit else None
+        table.add_row(
+            r.path or "",
+            r.sender or "–",
+            unit.name if unit else "–",
+            r.period.strftime("%d/%m/%Y") if r.period else "–",
+            _received_cell(r, settings),
+            figures_text(r.figures, settings),
+            state_text(r.status, settings),
+            "\n".join(f"{p.code}: {p.message}" for p in r.problems),
+        )
+    console.print(table)
+
+
+def _received_cell(reading: Reading, settings: Settings) -> str:
+    if reading.received_at is None:
+        return "–"
+    when = format_time(local(reading.received_at, settings), settings.language)
+    return f"{when} ({state_text('late' if reading.late else 'on_time', settings)})"
+
+
+# --- status ------------------------------------------------------------------------------
+
+
+def status_json(day_state: DayLedger) -> dict:
+    data = day_state.to_json()
+    if not day_state.reporting_day:
+        data["reporting_day"] = False
+        data["reason"] = day_state.no_reporting_reason
+    return data
+
+
+def print_status(console: Console, day_state: DayLedger, extras: StatusExtras, settings: Settings, now: datetime) -> None:
+    lang = settings.language
+    if not day_state.reporting_day:
+        console.print(
+            t(settings, "status_no_reporting", day=day_state.day.strftime("%d/%m/%Y"), reason=day_state.no_reporting_reason),
+            markup=False,
+        )
+    else:
+        console.print(
+            t(settings, "status_title", day=day_state.day.strftime("%d/%m/%Y"),
+              deadline=format_time(day_state.deadline, lang), as_of=format_time(local(day_state.as_of, settings), lang)),
+            markup=False,
+        )
+        console.print(_status_table(day_state, settings))
+        totals = ", ".join(format_count(v, lang) for v in day_state.totals.values())
+        console.print(
+            t(settings, "status_totals", totals=totals, reported=day_state.reported, expected=day_state.expected),
+            markup=False,
+        )
+    _print_health(console, extras, settings, now)
+
+
+def _status_table(day_state: DayLedger, settings: Settings) -> Table:
+    table = Table()
+    for key in ("col_no", "col_unit", "col_figures", "col_received", "col_state", "col_submissions", "col_problems"):
+        table.add_column(t(settings, key))
+    for number, unit in enumerate(day_state.units, start=1):
+        table.add_row(
+            str(number),
+            unit.name,
+            figures_text(unit.figures, settings),
+            format_time(local(unit.received_at, settings), settings.language),
+            state_text(unit.state, settings),
+            str(unit.submissions),
+            "\n".join(p.message for p in unit.problems),
+        )
+    return table
+
+
+def _print_health(console: Console, extras: StatusExtras, settings: Settings, now: datetime) -> None:
+    lang = settings.language
+    if extras.heartbeat is None:
+        console.print(t(settings, "heartbeat_none"), markup=False)
+    else:
+        source, at = extras.heartbeat
+        shown = format_time(local(at, settings), lang)
+        if now - at > timedelta(seconds=settings.schedule.heartbeat_stale_seconds):
+            console.print("[red]" + t(settings, "heartbeat_stale", at=shown) + "[/red]")
+        else:
+            console.print(t(settings, "heartbeat", at=shown, source=source), markup=False)
+    if extras.waiting:
+        console.print("[magenta]" + t(settings, "waiting_review", count=len(extras.waiting)) + "[/magenta]")
+    console.print(t(settings, "outbox_state", pending=extras.outbox.get("pending", 0), held=extras.outbox.get("held", 0)), markup=False)
+    for mail in extras.held:
+        console.print(
+            t(settings, "held_line", id=mail.id, kind=mail.kind, recipients=", ".join(mail.recipients), error=mail.last_error),
+            markup=False,
+        )
+    if extras.held:
+        console.print(t(settings, "retry_hint"), markup=False)
+
+
+# --- demo --------------------------------------------------------------------------------
+
+
+def print_demo(console: Console, outcome, settings: Settings) -> None:
+    lang = settings.language
+    console.print(t(settings, "demo_title", at=format_time(outcome.now, lang)), markup=False)
+    console.print(_status_table(outcome.ledger, settings))
+    totals = ", ".join(format_count(v, lang) for v in outcome.ledger.totals.values())
+    console.print(
+        t(settings, "status_totals", totals=totals, reported=outcome.ledger.reported, expected=outcome.ledger.expected),
+        markup=False,
+    )
+    console.print(t(settings, "demo_inbox", path=outcome.inbox, count=outcome.seeded), markup=False)
+    console.print(t(settings, "demo_acks", count=len(outcome.acknowledgements), path=outcome.outbox), markup=False)
+    for unit_name, path in outcome.error_replies:
+        console.print(t(settings, "demo_error_reply", unit=unit_name, path=path), markup=False)
+    files = {p.suffix: p for p in outcome.report_files}
+    console.print(
+        t(settings, "demo_report", html=files.get(".html"), xlsx=files.get(".xlsx"), png=files.get(".png")), markup=False
+    )
+    if outcome.report_mail:
+        console.print(
+            t(settings, "demo_report_mail", recipients=", ".join(settings.report_recipients), path=outcome.report_mail),
+            markup=False,
+        )
+    console.print(t(settings, "demo_store", path=outcome.store), markup=False)

@@ -1,0 +1,561 @@
+"""TOML configuration plus environment -> frozen settings.
+
+Every mistake in the file is reported as one ConfigError naming the key, what is
+wrong with it and how to fix it. Secrets come only from the environment or the
+URLs in it, and the settings never show them in their repr.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from mailbot.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_PATH = Path("config/mailbot.toml")
+DEFAULT_INBOX_URL = "maildir://./var/inbox"
+DEFAULT_SMTP_URL = "file://./var/outbox"
+DEFAULT_DB_URL = "sqlite:///./var/mailbot.db"
+LANGUAGES = ("vi", "en")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+UNIT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    label: str
+    kind: str = "count"  # only whole non-negative counts are supported
+    cumulative: bool = True
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    name: str
+    senders: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    population: int | None = None
+    active_from: date | None = None
+    active_until: date | None = None  # last day the unit reports
+
+    def active_on(self, day: date) -> bool:
+        if self.active_from and day < self.active_from:
+            return False
+        return not (self.active_until and day > self.active_until)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    name: str
+    time_zone: str
+    deadline: time
+    metrics: tuple[Metric, ...]
+    reporting_mailbox: str
+    report_to: tuple[str, ...]
+    trusted_authserv_id: str | None
+    reporting_days: tuple[str, ...] = WEEKDAYS
+    holidays: tuple[date, ...] = ()
+    start: date | None = None
+    end: date | None = None
+    population: int | None = None
+    goal_percent: float | None = None
+    area_name: str = ""  # "tỉnh Hải Dương": how the letter names the whole area
+    total_aliases: tuple[str, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def deadline_of(self, day: date) -> datetime:
+        return datetime.combine(day, self.deadline, tzinfo=self.tz)
+
+    def is_reporting_day(self, day: date) -> bool:
+        if self.start and day < self.start:
+            return False
+        if self.end and day > self.end:
+            return False
+        return WEEKDAYS[day.weekday()] in self.reporting_days and day not in self.holidays
+
+
+@dataclass(frozen=True)
+class Schedule:
+    poll_every_seconds: int = 60
+    reminder_at: time = time(15, 0)
+    report_at: time = time(16, 30)
+    idle_renew_seconds: int = 540  # IDLE is re-issued before 10 minutes
+    heartbeat_stale_seconds: int = 900
+    send_updates: bool = True  # send an updated report when a counted figure changes
+
+
+@dataclass(frozen=True)
+class Validation:
+    decreasing_figure: bool = True
+    above_population: bool = True
+    outlier_jump: bool = True
+    outlier_window_days: int = 14
+    outlier_min_history: int = 5
+    outlier_threshold: float = 8.0  # robust z-score (median/MAD) above which a jump is flagged
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_bytes: int = 25 * 1024 * 1024
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    max_uncompressed_bytes: int = 100 * 1024 * 1024
+    max_compression_ratio: int = 100
+    max_rows: int = 10_000
+    max_columns: int = 200
+    read_timeout_seconds: float = 20.0
+
+
+@dataclass(frozen=True)
+class InboxOptions:
+    move_to: str | None = None  # folder for ingested mail; None leaves the mailbox alone
+    verify_tls: bool = True
+    timeout_seconds: float = 30.0
+    batch_size: int = 50
+    auth: str = "password"  # password | xoauth2
+
+
+@dataclass(frozen=True)
+class Connections:
+    """Where the outside parts are. Built from the environment; secrets hidden."""
+
+    inbox_url: str = DEFAULT_INBOX_URL
+    smtp_url: str = DEFAULT_SMTP_URL
+    db_url: str = DEFAULT_DB_URL
+    inbox_password: str | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"Connections(inbox_url={redact_url(self.inbox_url)!r}, "
+            f"smtp_url={redact_url(self.smtp_url)!r}, db_url={redact_url(self.db_url)!r})"
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    campaign: Campaign
+    units: tuple[Unit, ...]
+    schedule: Schedule
+    validation: Validation
+    limits: Limits
+    inbox: InboxOptions
+    connections: Connections
+    language: str = "vi"
+    config_path: Path | None = None
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return next((u for u in self.units if u.id == unit_id), None)
+
+    def unit_of_sender(self, address: str | None) -> Unit | None:
+        """Contract section 1: case-insensitive match on the address alone."""
+        if not address:
+            return None
+        wanted = address.strip().lower()
+        return next((u for u in self.units if wanted in u.senders), None)
+
+    def units_on(self, day: date) -> tuple[Unit, ...]:
+        return tuple(u for u in self.units if u.active_on(day))
+
+    @property
+    def report_recipients(self) -> tuple[str, ...]:
+        return self.campaign.report_to
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ***, safe to log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return parts._replace(netloc=netloc).geturl()
+
+
+def url_password(url: str) -> str | None:
+    parts = urlsplit(url)
+    return unquote(parts.password) if parts.password is not None else None
+
+
+# --- loading ----------------------------------------------------------------
+
+
+def load_settings(path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file and the environment; raise ConfigError on any mistake."""
+    env = os.environ if env is None else env
+    config_path = resolve_config_path(path, env)
+    data = read_toml(config_path)
+    reader = _Reader(data, config_path)
+    settings = reader.settings(connections_from_env(env))
+    override = env.get("MAILBOT_REPORT_TO", "").strip()
+    if override:
+        recipients = tuple(a.strip().lower() for a in override.split(",") if a.strip())
+        for address in recipients:
+            if not EMAIL_RE.match(address):
+                raise ConfigError(
+                    f"MAILBOT_REPORT_TO: {address!r} is not an email address",
+                    "give comma-separated addresses, e.g. a@example.org,b@example.org",
+                )
+        campaign = _replace(settings.campaign, report_to=recipients)
+        settings = _replace(settings, campaign=campaign)
+    return settings
+
+
+def _replace(obj, **changes):
+    return replace(obj, **changes)
+
+
+def resolve_config_path(path, env: Mapping[str, str]) -> Path:
+    chosen = Path(path) if path else Path(env.get("MAILBOT_CONFIG") or DEFAULT_CONFIG_PATH)
+    if not path and not env.get("MAILBOT_CONFIG") and not chosen.exists():
+        chosen = PROJECT_ROOT / DEFAULT_CONFIG_PATH  # the shipped campaign
+    return chosen
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"configuration file {path} does not exist",
+            "pass --config PATH or set MAILBOT_CONFIG to the campaign's TOML file",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"configuration file {path} cannot be read: {exc.strerror}", "check its permissions") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}", "fix the syntax at that line") from None
+
+
+def connections_from_env(env: Mapping[str, str]) -> Connections:
+    inbox_url = env.get("MAILBOT_INBOX_URL") or DEFAULT_INBOX_URL
+    smtp_url = env.get("MAILBOT_SMTP_URL") or DEFAULT_SMTP_URL
+    db_url = env.get("MAILBOT_DB_URL") or DEFAULT_DB_URL
+    _check_scheme("MAILBOT_INBOX_URL", inbox_url, ("imap", "imap+starttls", "imaps", "maildir"))
+    _check_scheme("MAILBOT_SMTP_URL", smtp_url, ("smtp", "smtp+starttls", "smtps", "file"))
+    _check_scheme("MAILBOT_DB_URL", db_url, ("sqlite", "postgresql", "postgresql+psycopg", "postgres"))
+    password = env.get("MAILBOT_INBOX_PASSWORD") or url_password(inbox_url)
+    return Connections(inbox_url=inbox_url, smtp_url=smtp_url, db_url=db_url, inbox_password=password)
+
+
+def _check_scheme(variable: str, url: str, schemes: tuple[str, ...]) -> None:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in schemes:
+        raise ConfigError(
+            f"{variable}={redact_url(url)!r} has an unsupported scheme {scheme!r}",
+            "use one of " + ", ".join(f"{s}://" for s in schemes),
+        )
+
+
+class _Reader:
+    """Walks the parsed TOML, checking each key as it takes it."""
+
+    def __init__(self, data: dict, path: Path) -> None:
+        self.data = data
+        self.path = path
+
+    def fail(self, key: str, problem: str, fix: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {key}: {problem}", fix)
+
+    def _check_keys(self, data: Any, key: str, allowed: set[str]) -> dict:
+        if not isinstance(data, dict):
+            raise self.fail(key, "must be a table", f"write it as [{key}] with key = value lines")
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise self.fail(
+                f"{key}.{unknown[0]}" if key else unknown[0],
+                "unknown key",
+                "remove it or correct its spelling; known keys: " + ", ".join(sorted(allowed)),
+            )
+        return data
+
+    def settings(self, connections: Connections) -> Settings:
+        top = self._check_keys(
+            self.data, "", {"language", "campaign", "metrics", "units", "schedule", "validation", "limits", "inbox"}
+        )
+        language = top.get("language", "vi")
+        if language not in LANGUAGES:
+            raise self.fail("language", f"{language!r} is not supported", 'use "vi" or "en"')
+        units = self.units(top.get("units"))
+        return Settings(
+            campaign=self.campaign(top.get("campaign"), top.get("metrics")),
+            units=units,
+            schedule=self.schedule(top.get("schedule", {})),
+            validation=self.validation(top.get("validation", {})),
+            limits=self.limits(top.get("limits", {})),
+            inbox=self.inbox(top.get("inbox", {})),
+            connections=connections,
+            language=language,
+            config_path=self.path,
+        )
+
+    # -- campaign -------------------------------------------------------------
+
+    def campaign(self, data: Any, metrics: Any) -> Campaign:
+        if data is None:
+            raise self.fail("campaign", "missing", "add a [campaign] table (see config/mailbot.toml)")
+        allowed = {
+            "name", "time_zone", "deadline", "reporting_days", "holidays", "start", "end",
+            "population", "goal_percent", "reporting_mailbox", "report_to",
+            "trusted_authserv_id", "area_name", "total_aliases",
+        }
+        data = self._check_keys(data, "campaign", allowed)
+        time_zone = self.text(data, "campaign.time_zone", "Asia/Ho_Chi_Minh")
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail("campaign.time_zone", f"{time_zone!r} is not a known time zone", 'use an IANA name such as "Asia/Ho_Chi_Minh"') from None
+        days = tuple(self.text_list(data, "campaign.reporting_days", list(WEEKDAYS)))
+        for day in days:
+            if day not in WEEKDAYS:
+                raise self.fail("campaign.reporting_days", f"{day!r} is not a weekday", "use " + ", ".join(WEEKDAYS))
+        return Campaign(
+            name=self.text(data, "campaign.name", ""),
+            time_zone=time_zone,
+            deadline=self.clock(data, "campaign.deadline", "16:00:00"),
+            metrics=self.metrics(metrics),
+            reporting_mailbox=self.address(data, "campaign.reporting_mailbox"),
+            report_to=tuple(self.addresses(data, "campaign.report_to")),
+            trusted_authserv_id=data.get("trusted_authserv_id") or None,
+            reporting_days=days,
+            holidays=tuple(self.day(v, "campaign.holidays") for v in data.get("holidays", [])),
+            start=self.optional_day(data, "campaign.start"),
+            end=self.optional_day(data, "campaign.end"),
+            population=self.optional_count(data, "campaign.population"),
+            goal_percent=self.optional_percent(data, "campaign.goal_percent"),
+            area_name=self.text(data, "campaign.area_name", ""),
+            total_aliases=tuple(self.text_list(data, "campaign.total_aliases", [])),
+        )
+
+    def metrics(self, data: Any) -> tuple[Metric, ...]:
+        if not data:
+            raise self.fail("metrics", "missing", 'add at least one [[metrics]] table with id, label and aliases')
+        if not isinstance(data, list):
+            raise self.fail("metrics", "must be an array of tables", "write each metric as [[metrics]]")
+        result = []
+        for i, item in enumerate(data):
+            key = f"metrics[{i}]"
+            item = self._check_keys(item, key, {"id", "label", "kind", "cumulative", "aliases"})
+            metric_id = self.required_text(item, f"{key}.id")
+            kind = item.get("kind", "count")
+            if kind != "count":
+                raise self.fail(f"{key}.kind", f"{kind!r} is not supported", 'use "count" (a non-negative whole number)')
+            result.append(
+                Metric(
+                    id=metric_id,
+                    label=self.required_text(item, f"{key}.label"),
+                    kind=kind,
+                    cumulative=self.flag(item, f"{key}.cumulative", True),
+                    aliases=tuple(self.text_list(item, f"{key}.aliases", [])),
+                )
+            )
+        self.unique([m.id for m in result], "metrics", "id")
+        return tuple(result)
+
+    # -- units ----------------------------------------------------------------
+
+    def units(self, data: Any) -> tuple[Unit, ...]:
+        if not data:
+            raise self.fail("units", "missing", "add one [[units]] table per reporting unit")
+        if not isinstance(data, list):
+            raise self.fail("units", "must be an array of tables", "write each unit as [[units]]")
+        result = [self.unit(item, f"units[{i}]") for i, item in enumerate(data)]
+        self.unique([u.id for u in result], "units", "id")
+        self.unique([s for u in result for s in u.senders], "units", "senders")
+        return tuple(result)
+
+    def unit(self, item: Any, key: str) -> Unit:
+        item = self._check_keys(item, key, {"id", "name", "aliases", "senders", "population", "active_from", "active_until"})
+        unit_id = self.required_text(item, f"{key}.id")
+        if not UNIT_ID_RE.match(unit_id):
+            raise self.fail(f"{key}.id", f"{unit_id!r} is not a valid id", "use lower-case letters, digits and hyphens, e.g. nam-sach")
+        unit = Unit(
+            id=unit_id,
+            name=self.required_text(item, f"{key}.name"),
+            senders=tuple(self.addresses(item, f"{key}.senders")),
+            aliases=tuple(self.text_list(item, f"{key}.aliases", [])),
+            population=self.optional_count(item, f"{key}.population"),
+            active_from=self.optional_day(item, f"{key}.active_from"),
+            active_until=self.optional_day(item, f"{key}.active_until"),
+        )
+        if unit.active_from and unit.active_until and unit.active_until < unit.active_from:
+            raise self.fail(f"{key}.active_until", "is before active_from", "swap the two dates or correct one of them")
+        return unit
+
+    # -- small sections -------------------------------------------------------
+
+    def schedule(self, data: Any) -> Schedule:
+        data = self._check_keys(data, "schedule", set(Schedule.__dataclass_fields__))
+        default = Schedule()
+        return Schedule(
+            poll_every_seconds=self.positive_int(data, "schedule.poll_every_seconds", default.poll_every_seconds),
+            reminder_at=self.clock(data, "schedule.reminder_at", "15:00"),
+            report_at=self.clock(data, "schedule.report_at", "16:30"),
+            idle_renew_seconds=self.positive_int(data, "schedule.idle_renew_seconds", default.idle_renew_seconds, maximum=600),
+            heartbeat_stale_seconds=self.positive_int(data, "schedule.heartbeat_stale_seconds", default.heartbeat_stale_seconds),
+            send_updates=self.flag(data, "schedule.send_updates", default.send_updates),
+        )
+
+    def validation(self, data: Any) -> Validation:
+        data = self._check_keys(data, "validation", set(Validation.__dataclass_fields__))
+        default = Validation()
+        threshold = data.get("outlier_threshold", default.outlier_threshold)
+        if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or threshold <= 0:
+            raise self.fail("validation.outlier_threshold", f"{threshold!r} is not a positive number", "use e.g. 8.0")
+        return Validation(
+            decreasing_figure=self.flag(data, "validation.decreasing_figure", True),
+            above_population=self.flag(data, "validation.above_population", True),
+            outlier_jump=self.flag(data, "validation.outlier_jump", True),
+            outlier_window_days=self.positive_int(data, "validation.outlier_window_days", default.outlier_window_days),
+            outlier_min_history=self.positive_int(data, "validation.outlier_min_history", default.outlier_min_history),
+            outlier_threshold=float(threshold),
+        )
+
+    def limits(self, data: Any) -> Limits:
+        data = self._check_keys(data, "limits", set(Limits.__dataclass_fields__))
+        default = Limits()
+        values = {
+            name: self.positive_int(data, f"limits.{name}", getattr(default, name))
+            for name in Limits.__dataclass_fields__
+            if name != "read_timeout_seconds"
+        }
+        timeout = data.get("read_timeout_seconds", default.read_timeout_seconds)
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+            raise self.fail("limits.read_timeout_seconds", f"{timeout!r} is not a positive number", "use e.g. 20")
+        return Limits(read_timeout_seconds=float(timeout), **values)
+
+    def inbox(self, data: Any) -> InboxOptions:
+        data = self._check_keys(data, "inbox", set(InboxOptions.__dataclass_fields__))
+        auth = data.get("auth", "password")
+        if auth not in ("password", "xoauth2"):
+            raise self.fail("inbox.auth", f"{auth!r} is not supported", 'use "password" or "xoauth2"')
+        timeout = data.get("timeout_seconds", 30.0)
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+            raise self.fail("inbox.timeout_seconds", f"{timeout!r} is not a positive number", "use e.g. 30")
+        return InboxOptions(
+            move_to=data.get("move_to") or None,
+            verify_tls=self.flag(data, "inbox.verify_tls", True),
+            timeout_seconds=float(timeout),
+            batch_size=self.positive_int(data, "inbox.batch_size", 50, maximum=1000),
+            auth=auth,
+        )
+
+    # -- scalar checks --------------------------------------------------------
+
+    def _leaf(self, data: dict, key: str) -> Any:
+        return data.get(key.rsplit(".", 1)[-1])
+
+    def text(self, data: dict, key: str, default: str) -> str:
+        value = self._leaf(data, key)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            raise self.fail(key, f"{value!r} is not text", 'write it in quotes, e.g. key = "value"')
+        return value.strip()
+
+    def required_text(self, data: dict, key: str) -> str:
+        value = self.text(data, key, "")
+        if not value:
+            raise self.fail(key, "missing or empty", "give it a value")
+        return value
+
+    def text_list(self, data: dict, key: str, default: list) -> list[str]:
+        value = self._leaf(data, key)
+        if value is None:
+            return list(default)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, "must be a list of text", 'write it as ["a", "b"]')
+        return [v.strip() for v in value]
+
+    def address(self, data: dict, key: str) -> str:
+        value = self.required_text(data, key).lower()
+        if not EMAIL_RE.match(value):
+            raise self.fail(key, f"{value!r} is not an email address", "write it as name@domain")
+        return value
+
+    def addresses(self, data: dict, key: str) -> list[str]:
+        values = [v.lower() for v in self.text_list(data, key, [])]
+        if not values:
+            raise self.fail(key, "missing or empty", 'give at least one address, e.g. ["name@domain"]')
+        for value in values:
+            if not EMAIL_RE.match(value):
+                raise self.fail(key, f"{value!r} is not an email address", "write it as name@domain")
+        return values
+
+    def flag(self, data: dict, key: str, default: bool) -> bool:
+        value = self._leaf(data, key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.fail(key, f"{value!r} is not true or false", "write true or false, without quotes")
+        return value
+
+    def positive_int(self, data: dict, key: str, default: int, maximum: int | None = None) -> int:
+        value = self._leaf(data, key)
+        if value is None:
+            return default
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise self.fail(key, f"{value!r} is not a positive whole number", "use e.g. 60, without quotes")
+        if maximum is not None and value > maximum:
+            raise self.fail(key, f"{value} is above the maximum {maximum}", f"use a value up to {maximum}")
+        return value
+
+    def optional_count(self, data: dict, key: str) -> int | None:
+        value = self._leaf(data, key)
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise self.fail(key, f"{value!r} is not a positive whole number", "write it without quotes or separators, e.g. 1705059")
+        return value
+
+    def optional_percent(self, data: dict, key: str) -> float | None:
+        value = self._leaf(data, key)
+        if value is None:
+            return None
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= 100:
+            raise self.fail(key, f"{value!r} is not a percentage", "use a number between 0 and 100, e.g. 60")
+        return float(value)
+
+    def clock(self, data: dict, key: str, default: str) -> time:
+        value = self._leaf(data, key)
+        value = default if value is None else value
+        if isinstance(value, time):
+            return value
+        if isinstance(value, str):
+            try:
+                return time.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise self.fail(key, f"{value!r} is not a time of day", 'write it as "HH:MM" or "HH:MM:SS", e.g. "16:00"')
+
+    def optional_day(self, data: dict, key: str) -> date | None:
+        value = self._leaf(data, key)
+        return None if value is None else self.day(value, key)
+
+    def day(self, value: Any, key: str) -> date:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise self.fail(key, f"{value!r} is not a date", "write it as YYYY-MM-DD, e.g. 2020-08-14")
+
+    def unique(self, values: list[str], key: str, field_name: str) -> None:
+        seen: set[str] = set()
+        for value in values:
+            if value in seen:
+                raise self.fail(f"{key}.{field_name}", f"{value!r} appears twice", "each must be unique; remove or rename one")
+            seen.add(value)

@@ -1,0 +1,69 @@
+"""Words a person reads, in the configured language.
+
+The catalogues are TOML files in templates/<language>/ (every *.toml there is
+merged); each top-level table is a section such as [problems] or [states]. Code
+asks for `text("states.late", lang)`; a missing key is a programming error and
+raises, so that no person ever sees a raw key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from mailbot.models import Problem
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict:
+    merged: dict = {}
+    for path in sorted((TEMPLATES_DIR / lang).glob("*.toml")):
+        with open(path, "rb") as handle:
+            for section, entries in tomllib.load(handle).items():
+                merged.setdefault(section, {}).update(entries)
+    if not merged:
+        raise LookupError(f"no message catalogue for language {lang!r} in {TEMPLATES_DIR / lang}")
+    return merged
+
+
+def text(key: str, lang: str, **params) -> str:
+    """The catalogue entry `section.name`, formatted with params."""
+    section, _, name = key.partition(".")
+    try:
+        template = catalogue(lang)[section][name]
+    except KeyError:
+        raise KeyError(f"message {key!r} missing from templates/{lang}/") from None
+    return template.format(**params) if params else template
+
+
+def problem(code: str, lang: str, where: str | None = None, **params) -> Problem:
+    """A Problem whose message says, in `lang`, what is wrong and how to fix it."""
+    params.setdefault("where", where or "")
+    return Problem(code=code, message=text(f"problems.{code}", lang, **params), where=where)
+
+
+def format_count(value: int | None, lang: str) -> str:
+    """70635 -> "70.635" in Vietnamese, "70,635" in English."""
+    if value is None:
+        return "–"
+    grouped = f"{value:,}"
+    return grouped.replace(",", ".") if lang == "vi" else grouped
+
+
+def format_percent(value: float | None, lang: str, digits: int = 2) -> str:
+    """16.7276 -> "16,73%" in Vietnamese, "16.73%" in English."""
+    if value is None:
+        return "–"
+    shown = f"{value:.{digits}f}"
+    return (shown.replace(".", ",") if lang == "vi" else shown) + "%"
+
+
+def format_time(moment: datetime | None, lang: str) -> str:
+    """A local arrival time as staff write it: "15:42 14/08/2020"."""
+    if moment is None:
+        return "–"
+    return moment.strftime("%H:%M %d/%m/%Y") if lang == "vi" else moment.strftime("%d/%m/%Y %H:%M")

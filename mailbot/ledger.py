@@ -1,0 +1,299 @@
+"""The day's ledger: stored submissions + calendar -> DayLedger (contract section 5).
+
+Pure: every function takes the settings, the day and the moment of the question
+(`as_of`) as arguments. A submission received after `as_of` does not exist yet.
+
+Rules, per unit and report day:
+- the figures that count are those of the latest ACCEPTED submission for the day;
+- timeliness is that of the FIRST submission for the day that was not rejected, so a
+  correction sent after the deadline keeps an on-time report on time; the row is
+  then marked `correction`;
+- a unit whose only non-rejected submissions wait for review is `needs_review` and
+  counts in no total;
+- a unit that sent only rejected submissions is `rejected` (it is told why by its
+  acknowledgement) and, like `missing`, is not counted as reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Iterable, Mapping
+
+from mailbot import i18n
+from mailbot.config import WEEKDAYS, Settings, Unit
+from mailbot.models import ACCEPTED, LATE, MISSING, NEEDS_REVIEW, ON_TIME, REJECTED, DayLedger, Submission, UnitDay
+
+log = logging.getLogger(__name__)
+
+REPORTED_STATES = frozenset({ON_TIME, LATE})
+RANK_BY_COVERAGE = "coverage"
+RANK_BY_FIGURE = "figure"
+
+
+@dataclass(frozen=True)
+class History:
+    """Submissions indexed by (unit, period), each list ordered by arrival."""
+
+    by_unit_period: Mapping[tuple[str, date], tuple[Submission, ...]]
+    periods_of_unit: Mapping[str, tuple[date, ...]]  # ascending
+
+    @classmethod
+    def of(cls, submissions: Iterable[Submission], as_of: datetime | None = None) -> "History":
+        grouped: dict[tuple[str, date], list[Submission]] = defaultdict(list)
+        for sub in submissions:
+            if sub.unit is None or sub.period is None:
+                continue
+            if as_of is not None and sub.received_at > as_of:
+                continue
+            grouped[(sub.unit, sub.period)].append(sub)
+        ordered = {key: tuple(sorted(subs, key=arrival_order)) for key, subs in grouped.items()}
+        periods: dict[str, list[date]] = defaultdict(list)
+        for unit_id, period in ordered:
+            periods[unit_id].append(period)
+        return cls(ordered, {u: tuple(sorted(p)) for u, p in periods.items()})
+
+    def of_day(self, unit_id: str, day: date) -> tuple[Submission, ...]:
+        return self.by_unit_period.get((unit_id, day), ())
+
+    def counted(self, unit_id: str, day: date) -> Submission | None:
+        return latest_accepted(self.of_day(unit_id, day))
+
+    def previous_counted(self, unit_id: str, day: date) -> Submission | None:
+        """The counted submission of the unit's latest earlier report day."""
+        for period in reversed(self.periods_of_unit.get(unit_id, ())):
+            if period < day:
+                found = self.counted(unit_id, period)
+                if found is not None:
+                    return found
+        return None
+
+
+def arrival_order(sub: Submission) -> tuple[datetime, int]:
+    return (sub.received_at, sub.id)
+
+
+def latest_accepted(subs: Iterable[Submission]) -> Submission | None:
+    accepted = [s for s in subs if s.status == ACCEPTED]
+    return max(accepted, key=arrival_order) if accepted else None
+
+
+def counted_by_period(submissions: Iterable[Submission], unit_id: str, before: date | None = None) -> dict[date, Submission]:
+    """For one unit: report day -> the accepted submission that counts for it."""
+    history = History.of(s for s in submissions if s.unit == unit_id)
+    result = {}
+    for period in history.periods_of_unit.get(unit_id, ()):
+        if before is not None and period >= before:
+            continue
+        counted = history.counted(unit_id, period)
+        if counted is not None:
+            result[period] = counted
+    return result
+
+
+# --- the day -------------------------------------------------------------------------
+
+
+def build_day(settings: Settings, day: date, submissions: Iterable[Submission], as_of: datetime) -> DayLedger:
+    """The ledger of `day` as known at `as_of`; `submissions` include earlier days."""
+    campaign = settings.campaign
+    as_of = _aware(as_of, settings)
+    deadline = campaign.deadline_of(day)
+    if not campaign.is_reporting_day(day):
+        return DayLedger(
+            day=day, deadline=deadline, as_of=as_of, reporting_day=False, units=(), totals={},
+            reported=0, expected=0, population=campaign.population, goal_percent=campaign.goal_percent,
+            no_reporting_reason=no_reporting_reason(settings, day),
+        )
+    history = History.of(submissions, as_of)
+    rows = [unit_day(settings, unit, day, history) for unit in settings.units_on(day)]
+    first_metric = campaign.metrics[0].id
+    rows, rank_by = ranked(rows, first_metric)
+    totals = _totals(settings, rows)
+    return DayLedger(
+        day=day, deadline=deadline, as_of=as_of, reporting_day=True, units=tuple(rows), totals=totals,
+        reported=sum(1 for r in rows if r.state in REPORTED_STATES), expected=len(rows),
+        population=campaign.population, coverage=percent(totals.get(first_metric), campaign.population),
+        goal_percent=campaign.goal_percent, rank_by=rank_by, change=_total_change(settings, rows),
+    )
+
+
+def unit_day(settings: Settings, unit: Unit, day: date, history: History) -> UnitDay:
+    """One unit's line: which submission counts, and how the unit stands."""
+    subs = history.of_day(unit.id, day)
+    base = dict(unit=unit.id, name=unit.name, submissions=len(subs), population=unit.population)
+    standing = [s for s in subs if s.status != REJECTED]
+    if not subs:
+        return UnitDay(state=MISSING, figures={}, received_at=None, problems=(), **base)
+    if not standing:
+        last = subs[-1]
+        return UnitDay(state=REJECTED, figures={}, received_at=_local(last.received_at, settings),
+                       problems=last.problems, counted_submission=None, **base)
+    first = standing[0]
+    counted = latest_accepted(subs)
+    pending = [s for s in standing if s.status == NEEDS_REVIEW and (counted is None or arrival_order(s) > arrival_order(counted))]
+    pending_figures = dict(pending[-1].figures) if pending else {}
+    if counted is None:
+        return UnitDay(state=NEEDS_REVIEW, figures={}, received_at=_local(first.received_at, settings),
+                       problems=pending[-1].problems, pending_figures=pending_figures, **base)
+    state = ON_TIME if first.received_at <= settings.campaign.deadline_of(day) else LATE
+    correction = counted.id != first.id
+    figures = dict(counted.figures)
+    return UnitDay(
+        state=state, figures=figures, received_at=_local(first.received_at, settings), problems=counted.problems,
+        change=_change(settings, figures, history.previous_counted(unit.id, day)),
+        coverage=percent(figures.get(settings.campaign.metrics[0].id), unit.population),
+        correction=correction, counted_submission=counted.id,
+        corrected_at=_local(counted.received_at, settings) if correction else None,
+        pending_figures=pending_figures, **base,
+    )
+
+
+def _change(settings: Settings, figures: Mapping[str, int], previous: Submission | None) -> dict[str, int | None]:
+    change: dict[str, int | None] = {}
+    for metric in settings.campaign.metrics:
+        now_value = figures.get(metric.id)
+        before = previous.figures.get(metric.id) if previous else None
+        change[metric.id] = None if now_value is None or before is None else now_value - before
+    return change
+
+
+def _totals(settings: Settings, rows: list[UnitDay]) -> dict[str, int]:
+    counted = [r for r in rows if r.state in REPORTED_STATES]
+    return {m.id: sum(r.figures.get(m.id, 0) for r in counted) for m in settings.campaign.metrics}
+
+
+def _total_change(settings: Settings, rows: list[UnitDay]) -> dict[str, int | None]:
+    """Sum of the units' day-over-day changes, over the units whose change is known."""
+    result: dict[str, int | None] = {}
+    for metric in settings.campaign.metrics:
+        known = [r.change[metric.id] for r in rows if r.change.get(metric.id) is not None]
+        result[metric.id] = sum(known) if known else None
+    return result
+
+
+def ranked(rows: list[UnitDay], metric: str) -> tuple[list[UnitDay], str | None]:
+    """Rank reported units: by coverage when every one has a population, else by figure.
+
+    Both look at the campaign's first metric. Ties share a rank (1, 2, 2, 4).
+    Units not counted today get no rank.
+    """
+    reported = [r for r in rows if r.state in REPORTED_STATES]
+    if not reported:
+        return rows, None
+    by_coverage = all(r.coverage is not None for r in reported)
+
+    def score(row: UnitDay) -> float:
+        if by_coverage:
+            return row.coverage
+        return row.figures.get(metric, 0)
+
+    scores = sorted((score(r) for r in reported), reverse=True)
+    rank_of = {}
+    for position, value in enumerate(scores, start=1):
+        rank_of.setdefault(value, position)
+    result = [replace(r, rank=rank_of[score(r)]) if r.state in REPORTED_STATES else r for r in rows]
+    return result, RANK_BY_COVERAGE if by_coverage else RANK_BY_FIGURE
+
+
+def percent(value: int | None, population: int | None) -> float | None:
+    if value is None or not population:
+        return None
+    return value * 100.0 / population
+
+
+# --- the calendar -------------------------------------------------------------------
+
+
+def no_reporting_reason(settings: Settings, day: date) -> str | None:
+    """Why `day` has no reporting, in the configured language; None if it has."""
+    campaign = settings.campaign
+    lang = settings.language
+    shown = format_day(day)
+    if campaign.start and day < campaign.start:
+        return i18n.text("ledger.before_start", lang, day=shown, start=format_day(campaign.start))
+    if campaign.end and day > campaign.end:
+        return i18n.text("ledger.after_end", lang, day=shown, end=format_day(campaign.end))
+    if day in campaign.holidays:
+        return i18n.text("ledger.holiday", lang, day=shown)
+    weekday = WEEKDAYS[day.weekday()]
+    if weekday not in campaign.reporting_days:
+        name = i18n.text(f"ledger.weekday_{weekday}", lang)
+        return i18n.text("ledger.not_reporting_weekday", lang, day=shown, weekday=name)
+    return None
+
+
+def format_day(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+# --- series -------------------------------------------------------------------------
+
+
+def series(
+    settings: Settings,
+    unit: str | None,
+    first: date,
+    last: date,
+    submissions: Iterable[Submission],
+    as_of: datetime | None = None,
+) -> list[tuple[date, dict | None]]:
+    """Each day from `first` to `last` with the counted figures (metric -> value).
+
+    `unit` None gives the province totals. A day gets None when it has no
+    reporting, or when nothing counts for it (the unit did not report, or, for
+    the province, no unit did).
+    """
+    if unit is not None and settings.unit(unit) is None:
+        raise ValueError(f"unknown unit {unit!r}")
+    history = History.of(submissions, _aware(as_of, settings) if as_of else None)
+    points = []
+    for day in days_between(first, last):
+        points.append((day, _point(settings, unit, day, history)))
+    return points
+
+
+def _point(settings: Settings, unit: str | None, day: date, history: History) -> dict | None:
+    if not settings.campaign.is_reporting_day(day):
+        return None
+    if unit is not None:
+        counted = history.counted(unit, day)
+        return dict(counted.figures) if counted else None
+    rows = [unit_day(settings, u, day, history) for u in settings.units_on(day)]
+    if not any(r.state in REPORTED_STATES for r in rows):
+        return None
+    return _totals(settings, rows)
+
+
+def unit_history(
+    settings: Settings, unit: str, first: date, last: date, submissions: Iterable[Submission], as_of: datetime
+) -> list[tuple[date, UnitDay | None, str | None]]:
+    """A unit's line for each day: (day, its UnitDay or None, why there is none)."""
+    known = settings.unit(unit)
+    if known is None:
+        raise ValueError(f"unknown unit {unit!r}")
+    history = History.of(submissions, _aware(as_of, settings))
+    rows = []
+    for day in days_between(first, last):
+        reason = no_reporting_reason(settings, day)
+        if reason is None and not known.active_on(day):
+            reason = i18n.text("ledger.unit_inactive", settings.language, day=format_day(day))
+        rows.append((day, None if reason else unit_day(settings, known, day, history), reason))
+    return rows
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+# --- small helpers --------------------------------------------------------------------
+
+
+def _aware(moment: datetime, settings: Settings) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=settings.campaign.tz)
+
+
+def _local(moment: datetime | None, settings: Settings) -> datetime | None:
+    return moment.astimezone(settings.campaign.tz) if moment else None

@@ -1,0 +1,334 @@
+"""The records that flow one way through mailbot.
+
+inbox -> InboundMessage -> sheets -> Table -> reading -> Reading
+      -> store -> Submission -> ledger -> DayLedger -> report -> RenderedReport
+      -> outbox -> OutboundMail
+
+Every record is frozen. No library object (DataFrame, SQLAlchemy row, imap-tools
+message) ever appears in one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Mapping
+
+# --- problem codes (contract section 4) -------------------------------------
+
+NO_SPREADSHEET = "no_spreadsheet"
+UNREADABLE_FILE = "unreadable_file"
+ENCRYPTED_FILE = "encrypted_file"
+FILE_TOO_LARGE = "file_too_large"
+NO_FIGURE = "no_figure"
+SENDER_NOT_AUTHENTICATED = "sender_not_authenticated"
+UNKNOWN_SENDER = "unknown_sender"
+UNKNOWN_UNIT = "unknown_unit"
+UNIT_MISMATCH = "unit_mismatch"
+TOTAL_MISMATCH = "total_mismatch"
+AMBIGUOUS_NUMBER = "ambiguous_number"
+DECREASING_FIGURE = "decreasing_figure"
+ABOVE_POPULATION = "above_population"
+OUTLIER_JUMP = "outlier_jump"
+
+REJECTING_CODES = frozenset(
+    {
+        NO_SPREADSHEET,
+        UNREADABLE_FILE,
+        ENCRYPTED_FILE,
+        FILE_TOO_LARGE,
+        NO_FIGURE,
+        SENDER_NOT_AUTHENTICATED,
+    }
+)
+REVIEW_CODES = frozenset(
+    {
+        UNKNOWN_SENDER,
+        UNKNOWN_UNIT,
+        UNIT_MISMATCH,
+        TOTAL_MISMATCH,
+        AMBIGUOUS_NUMBER,
+        DECREASING_FIGURE,
+        ABOVE_POPULATION,
+        OUTLIER_JUMP,
+    }
+)
+ALL_CODES = REJECTING_CODES | REVIEW_CODES
+
+# --- submission statuses and ledger states ----------------------------------
+
+ACCEPTED = "accepted"
+NEEDS_REVIEW = "needs_review"
+REJECTED = "rejected"
+
+ON_TIME = "on_time"
+LATE = "late"
+MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a submission, with a message a person can act on."""
+
+    code: str
+    message: str
+    where: str | None = None  # "baocao.xlsx, sheet Sheet1, cell C15"
+
+    def __post_init__(self) -> None:
+        if self.code not in ALL_CODES:
+            raise ValueError(f"unknown problem code {self.code!r}")
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
+def status_of(problems: tuple[Problem, ...] | list[Problem]) -> str:
+    """Contract section 4: any rejecting problem rejects, any review problem holds."""
+    codes = {p.code for p in problems}
+    if codes & REJECTING_CODES:
+        return REJECTED
+    if codes & REVIEW_CODES:
+        return NEEDS_REVIEW
+    return ACCEPTED
+
+
+# --- inbox ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A message as the mailbox handed it over.
+
+    `received_at` is the server's arrival time (IMAP INTERNALDATE, Maildir file
+    delivery time); None when the source knows none. `headers_only` is true when
+    the body was not downloaded because the message is over the size limit; `raw`
+    then holds the headers alone and `size` the size the server announced.
+    """
+
+    source: str  # "imap://user@host:143/INBOX", "maildir:///var/inbox"
+    key: str  # source-specific position: Maildir key, or "<uidvalidity>:<uid>"
+    raw: bytes
+    received_at: datetime | None
+    size: int
+    headers_only: bool = False
+    uid: int | None = None
+    uidvalidity: int | None = None
+
+
+# --- sheets -----------------------------------------------------------------
+
+CellValue = str | int | float | bool | None
+
+
+@dataclass(frozen=True)
+class Table:
+    """One sheet of one attachment, as plain values.
+
+    `cells[r][c]` is the cell's value: text, a number (the cached value of a
+    formula), a bool, or None. `fonts`, where the file records them, holds the
+    font name of each cell (same shape) so that legacy TCVN3/VNI text can be
+    recognised; None where the format has no fonts.
+    """
+
+    file_name: str
+    sheet: str
+    cells: tuple[tuple[CellValue, ...], ...]
+    fonts: tuple[tuple[str | None, ...], ...] | None = None
+
+
+# --- reading ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What mailbot understood from one message or one bare spreadsheet file."""
+
+    path: str | None
+    message_id: str | None
+    sender: str | None  # the From address, lower-cased; never the display name
+    received_at: datetime | None  # server arrival time, local time zone
+    period: date | None
+    late: bool | None
+    unit: str | None
+    figures: Mapping[str, int]
+    problems: tuple[Problem, ...]
+    subject: str | None = None
+    attachments: tuple[str, ...] = ()  # attachment names as sent (never paths)
+    references: tuple[str, ...] = ()  # Message-IDs of the thread, oldest first
+    reply_to: str | None = None  # where an answer goes; None for robots
+
+    @property
+    def status(self) -> str:
+        return status_of(self.problems)
+
+    def to_json(self) -> dict:
+        """Contract section 3.1."""
+        return {
+            "path": self.path,
+            "message_id": self.message_id,
+            "from": self.sender,
+            "received_at": self.received_at.isoformat() if self.received_at else None,
+            "period": self.period.isoformat() if self.period else None,
+            "late": self.late,
+            "unit": self.unit,
+            "figures": dict(self.figures),
+            "status": self.status,
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+# --- store ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A reading as stored, with the review decisions applied.
+
+    `figures` are the figures that count (a reviewer's correction replaces the
+    read figure); `read_figures` are those read from the file. `status` is the
+    current status: a review decision changes it.
+    """
+
+    id: int
+    message_row: int
+    unit: str | None
+    period: date | None
+    received_at: datetime
+    sender: str | None
+    figures: Mapping[str, int]
+    status: str
+    problems: tuple[Problem, ...]
+    read_figures: Mapping[str, int] = field(default_factory=dict)
+    subject: str | None = None
+    message_id: str | None = None
+    decided_by: str | None = None
+    decision_note: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    submission_id: int
+    action: str  # "accept" | "reject" | "assign" | "correct"
+    by: str
+    at: datetime
+    reason: str | None = None
+    unit: str | None = None
+    figures: Mapping[str, int] | None = None
+
+
+# --- ledger -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitDay:
+    """One unit's line of the day's table."""
+
+    unit: str
+    name: str
+    state: str  # on_time | late | missing | needs_review | rejected
+    figures: Mapping[str, int]
+    received_at: datetime | None
+    submissions: int
+    problems: tuple[Problem, ...]
+    change: Mapping[str, int | None] = field(default_factory=dict)
+    population: int | None = None
+    coverage: float | None = None  # per cent of population, first metric
+    rank: int | None = None
+    correction: bool = False
+    counted_submission: int | None = None
+    corrected_at: datetime | None = None  # arrival of the counted correction, when correction
+    pending_figures: Mapping[str, int] = field(default_factory=dict)  # newer figures waiting for review
+
+    def to_json(self) -> dict:
+        """Contract section 3.2."""
+        return {
+            "unit": self.unit,
+            "name": self.name,
+            "state": self.state,
+            "figures": dict(self.figures),
+            "received_at": self.received_at.isoformat() if self.received_at else None,
+            "submissions": self.submissions,
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+@dataclass(frozen=True)
+class DayLedger:
+    day: date
+    deadline: datetime
+    as_of: datetime
+    reporting_day: bool
+    units: tuple[UnitDay, ...]
+    totals: Mapping[str, int]
+    reported: int
+    expected: int
+    population: int | None = None
+    coverage: float | None = None  # per cent of population, first metric
+    goal_percent: float | None = None
+    no_reporting_reason: str | None = None  # why D has no reporting, when it has none
+    rank_by: str | None = None  # "coverage" or "figure": what UnitDay.rank orders by
+    change: Mapping[str, int | None] = field(default_factory=dict)  # sum of the known unit changes
+
+    def to_json(self) -> dict:
+        """Contract section 3.2."""
+        totals = dict(self.totals)
+        totals["reported"] = self.reported
+        totals["expected"] = self.expected
+        return {
+            "date": self.day.isoformat(),
+            "deadline": self.deadline.isoformat(),
+            "units": [u.to_json() for u in self.units],
+            "totals": totals,
+        }
+
+
+# --- report and outbox ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    day: date
+    subject: str
+    html: str
+    text: str
+    xlsx: bytes
+    chart_png: bytes
+    update: bool = False
+
+
+@dataclass(frozen=True)
+class OutboundMail:
+    """A message ready to go: serialized once, so every attempt is identical.
+
+    `key` makes queueing idempotent: "ack:<message row>", "reminder:<unit>:<day>",
+    "report:<day>:<n>". `raw` carries its own stable Message-ID.
+    """
+
+    key: str
+    kind: str  # ack | reminder | report
+    recipients: tuple[str, ...]
+    message_id: str
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class SourceMark:
+    """How far a mailbox folder has been ingested (IMAP: UIDVALIDITY + highest UID)."""
+
+    uidvalidity: int | None
+    last_uid: int
+
+
+@dataclass(frozen=True)
+class QueuedMail:
+    """A row of the outbox as the sender sees it."""
+
+    id: int
+    key: str
+    kind: str
+    recipients: tuple[str, ...]
+    message_id: str
+    raw: bytes
+    attempts: int
+    state: str  # pending | sending | sent | held
+    last_error: str | None = None

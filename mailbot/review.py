@@ -1,0 +1,189 @@
+"""Review decisions over the store: accept, reject, assign, correct.
+
+Every decision is recorded with who made it, when and why, together with the
+notices it implies, in one store transaction (`Store.record_decision`). Checking
+the submission's current state and recording the decision happen under the
+store's "review" lock, so two reviewers can never apply the same change twice:
+repeating a decision already in force changes nothing, and overturning one
+(accepting a rejected submission, or rejecting an accepted one) needs `force`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Mapping, Sequence, Union
+
+from mailbot.config import Settings
+from mailbot.errors import MailbotError, NotFoundError, UsageError
+from mailbot.models import ACCEPTED, NEEDS_REVIEW, REJECTED, OutboundMail, ReviewDecision, Submission
+
+log = logging.getLogger(__name__)
+
+REVIEW_LOCK = "review"
+LOCK_TIMEOUT_SECONDS = 30
+ACCEPT, REJECT, ASSIGN, CORRECT = "accept", "reject", "assign", "correct"
+
+# The notices a decision implies: a ready list, or a function of the submission as
+# it was before the decision and of the decision itself.
+Notices = Union[Sequence[OutboundMail], Callable[[Submission, ReviewDecision], Sequence[OutboundMail]]]
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """The submission after the decision; `decision` is None when nothing changed."""
+
+    submission: Submission
+    decision: ReviewDecision | None
+
+    @property
+    def changed(self) -> bool:
+        return self.decision is not None
+
+
+def reviewer(by: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """Who decides: --by, else $MAILBOT_USER, else the operating-system user."""
+    env = os.environ if env is None else env
+    for candidate in (by, env.get("MAILBOT_USER")):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (e.g. in a container)
+        return f"uid:{os.getuid()}"
+
+
+def pending(store) -> list[Submission]:
+    """Submissions waiting for a person, oldest first."""
+    return store.pending_review()
+
+
+def find(store, submission_id: int) -> Submission:
+    found = store.submission(submission_id)
+    if found is None:
+        raise NotFoundError(
+            f"submission {submission_id} does not exist", "list the submissions waiting with `mailbot review list`"
+        )
+    return found
+
+
+# --- the four decisions --------------------------------------------------------------
+
+
+def accept(store, submission_id: int, by: str, at: datetime, reason: str | None = None,
+           force: bool = False, outgoing: Notices = ()) -> ReviewOutcome:
+    """Count the submission's figures from now on."""
+    def decide(sub: Submission) -> ReviewDecision | None:
+        if sub.status == ACCEPTED:
+            return None
+        if sub.status == REJECTED and not force:
+            raise _overturn_error(sub, "rejected", f"mailbot review accept {sub.id} --force")
+        if sub.unit is None:
+            raise UsageError(f"submission {sub.id} has no unit", f"assign one first: mailbot review assign {sub.id} UNIT")
+        if not sub.figures:
+            raise UsageError(
+                f"submission {sub.id} has no figure to count", f"give one first: mailbot review correct {sub.id} VALUE --reason ..."
+            )
+        return ReviewDecision(sub.id, ACCEPT, by, at, reason=_clean(reason))
+
+    return _decide(store, submission_id, decide, outgoing)
+
+
+def reject(store, submission_id: int, by: str, at: datetime, reason: str,
+           force: bool = False, outgoing: Notices = ()) -> ReviewOutcome:
+    """Never count the submission; `reason` is required (it tells the unit why)."""
+    reason = _required_reason(reason, REJECT)
+
+    def decide(sub: Submission) -> ReviewDecision | None:
+        if sub.status == REJECTED:
+            return None
+        if sub.status == ACCEPTED and not force:
+            raise _overturn_error(sub, "accepted", f"mailbot review reject {sub.id} --reason ... --force")
+        return ReviewDecision(sub.id, REJECT, by, at, reason=reason)
+
+    return _decide(store, submission_id, decide, outgoing)
+
+
+def assign(settings: Settings, store, submission_id: int, unit_id: str, by: str, at: datetime,
+           reason: str | None = None, force: bool = False, outgoing: Notices = ()) -> ReviewOutcome:
+    """Say which unit sent the submission (mail from an unknown sender)."""
+    unit = settings.unit(unit_id)
+    if unit is None:
+        raise UsageError(f"unknown unit {unit_id!r}", "use one of: " + ", ".join(u.id for u in settings.units))
+    def decide(sub: Submission) -> ReviewDecision | None:
+        if sub.unit == unit.id:
+            return None
+        if sub.status != NEEDS_REVIEW and sub.unit is not None and not force:
+            raise UsageError(
+                f"submission {sub.id} is already {sub.status} for unit {sub.unit}",
+                f"to move it to {unit.id} anyway: mailbot review assign {sub.id} {unit.id} --force",
+            )
+        return ReviewDecision(sub.id, ASSIGN, by, at, reason=_clean(reason), unit=unit.id)
+
+    return _decide(store, submission_id, decide, outgoing)
+
+
+def correct(settings: Settings, store, submission_id: int, figures: Mapping[str, int], by: str, at: datetime,
+            reason: str, outgoing: Notices = ()) -> ReviewOutcome:
+    """Replace figures; the figures read from the file are kept beside them."""
+    _check_figures(settings, figures)
+    reason = _required_reason(reason, CORRECT)
+
+    def decide(sub: Submission) -> ReviewDecision | None:
+        merged = {**dict(sub.figures), **dict(figures)}
+        if merged == dict(sub.figures):
+            return None
+        return ReviewDecision(sub.id, CORRECT, by, at, reason=reason, figures=merged)
+
+    return _decide(store, submission_id, decide, outgoing)
+
+
+# --- shared machinery -----------------------------------------------------------------
+
+
+def _decide(store, submission_id: int, decide: Callable[[Submission], ReviewDecision | None],
+            outgoing: Notices) -> ReviewOutcome:
+    """Under the review lock: read the submission, decide, record (or not, if nothing changes)."""
+    with store.lock(REVIEW_LOCK, timeout=LOCK_TIMEOUT_SECONDS) as taken:
+        if not taken:
+            raise MailbotError("another review decision is being recorded", "try again in a moment")
+        before = find(store, submission_id)
+        decision = decide(before)
+        if decision is None:
+            log.info("submission %s: the decision is already in force; nothing recorded", submission_id)
+            return ReviewOutcome(before, None)
+        mails = list(outgoing(before, decision) if callable(outgoing) else outgoing)
+        after = store.record_decision(decision, mails)
+    log.info("submission %s: %s by %s (%s)", decision.submission_id, decision.action, decision.by, decision.reason)
+    return ReviewOutcome(after, decision)
+
+
+def _check_figures(settings: Settings, figures: Mapping[str, int]) -> None:
+    known = {m.id for m in settings.campaign.metrics}
+    if not figures:
+        raise UsageError("no figure given", "give the corrected value, e.g. 17356")
+    for metric, value in figures.items():
+        if metric not in known:
+            raise UsageError(f"unknown metric {metric!r}", "use one of: " + ", ".join(sorted(known)))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise UsageError(f"{value!r} is not a count", "give a non-negative whole number, e.g. 17356")
+
+
+def _required_reason(reason: str | None, action: str) -> str:
+    cleaned = _clean(reason)
+    if not cleaned:
+        raise UsageError(f"a reason is required to {action} a submission", 'add --reason "..."')
+    return cleaned
+
+
+def _clean(reason: str | None) -> str | None:
+    return reason.strip() or None if reason else None
+
+
+def _overturn_error(sub: Submission, state: str, command: str) -> UsageError:
+    who = f" by {sub.decided_by}" if sub.decided_by else ""
+    why = f" ({sub.decision_note})" if sub.decision_note else ""
+    return UsageError(f"submission {sub.id} was already {state}{who}{why}", f"to change that decision: {command}")

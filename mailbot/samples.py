@@ -1,0 +1,91 @@
+"""Realistic district report mails, as the demo, the tests and the benchmarks use them.
+
+A district office answers the reporting mailbox with a short Vietnamese mail and
+an .xlsx workbook: title rows, a header, one row per commune and a "Tổng cộng"
+row, as offices have always made them.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def split_into_communes(total: int, count: int, seed: str) -> list[int]:
+    """`count` positive parts that add up to `total`, the same for the same seed."""
+    rng = random.Random(seed)
+    weights = [rng.uniform(0.5, 1.5) for _ in range(count)]
+    scale = total / sum(weights)
+    parts = [max(1, int(w * scale)) for w in weights]
+    parts[-1] += total - sum(parts)
+    return parts
+
+
+def district_workbook(unit_name: str, figure: int, day: date, metric_label: str, communes: int = 0) -> bytes:
+    """An .xlsx report as a district office makes it.
+
+    With `communes`, one row per commune and a "Tổng cộng" row; without, a single
+    row with the unit's figure.
+    """
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Báo cáo"
+    bold = Font(name="Times New Roman", bold=True)
+    sheet.append([f"UBND {unit_name.upper()}"])
+    sheet.append([f"BÁO CÁO {metric_label.upper()}"])
+    sheet.append([f"(Tính đến ngày {day.day}/{day.month}/{day.year})"])
+    sheet.append([])
+    sheet.append(["STT", "Đơn vị", metric_label])
+    for cell in sheet[5]:
+        cell.font = bold
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    if communes:
+        parts = split_into_communes(figure, communes, f"{unit_name}{day}")
+        for number, part in enumerate(parts, start=1):
+            sheet.append([number, f"Xã số {number}", part])
+        sheet.append(["", "Tổng cộng", figure])
+    else:
+        sheet.append([1, unit_name, figure])
+    sheet.column_dimensions["B"].width = 28
+    sheet.column_dimensions["C"].width = 22
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def report_mail(
+    *,
+    sender: str,
+    sender_name: str,
+    to: str,
+    subject: str,
+    body: str,
+    sent_at: datetime,
+    attachment_name: str | None = None,
+    attachment: bytes | None = None,
+    attachment_type: tuple[str, str] = XLSX_TYPE,
+    domain: str = "haiduong.gov.vn",
+    extra_headers: dict[str, str] | None = None,
+) -> bytes:
+    """A report mail as an office mail client sends it."""
+    message = EmailMessage()
+    message["From"] = f"{sender_name} <{sender}>"
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(sent_at)
+    message["Message-ID"] = make_msgid(domain=domain)
+    for name, value in (extra_headers or {}).items():
+        message[name] = value
+    message.set_content(body)
+    if attachment is not None:
+        maintype, subtype = attachment_type
+        message.add_attachment(attachment, maintype=maintype, subtype=subtype, filename=attachment_name)
+    return message.as_bytes()

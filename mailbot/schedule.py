@@ -1,0 +1,156 @@
+"""`mailbot run`: APScheduler jobs over the service, plus the inbox watcher.
+
+The watcher polls, then waits on the inbox (IMAP IDLE where offered, a sleep
+otherwise) and polls again; IDLE is only a wake-up signal. Reminders, the daily
+report, report updates and delivery are cron and interval jobs in the campaign's
+time zone. SIGINT and SIGTERM stop everything in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import threading
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from mailbot import service
+from mailbot.config import Settings
+from mailbot.errors import MailbotError
+from mailbot.inbox import open_source
+from mailbot.store import Store
+
+log = logging.getLogger(__name__)
+
+DELIVERY_EVERY_SECONDS = 30
+BACKOFF_FIRST_SECONDS = 2.0
+BACKOFF_MAX_SECONDS = 300.0
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def backoff_delays(first: float = BACKOFF_FIRST_SECONDS, ceiling: float = BACKOFF_MAX_SECONDS):
+    """Exponential delays with full jitter: 0..2, 0..4, 0..8 … seconds, capped."""
+    attempt = 0
+    while True:
+        yield random.uniform(0, min(ceiling, first * 2**attempt))
+        attempt += 1
+
+
+class Watcher:
+    """Polls the inbox whenever it may have changed, reconnecting after failures."""
+
+    def __init__(self, settings: Settings, store: Store, stop: threading.Event) -> None:
+        self.settings = settings
+        self.store = store
+        self.stop = stop
+
+    def run(self) -> None:
+        delays = backoff_delays()
+        while not self.stop.is_set():
+            try:
+                self._watch()
+                delays = backoff_delays()
+            except MailbotError as exc:
+                wait = next(delays)
+                log.error("inbox: %s; trying again in %.0f s", exc, wait)
+                self.stop.wait(wait)
+            except Exception:  # the service never dies of one bad cycle
+                wait = next(delays)
+                log.exception("inbox watcher failed; trying again in %.0f s", wait)
+                self.stop.wait(wait)
+
+    def _watch(self) -> None:
+        source = open_source(self.settings)
+        try:
+            while not self.stop.is_set():
+                service.run_cycle(self.settings, self.store, utcnow(), source=source)
+                self._warn_if_stale()
+                wait = min(self.settings.schedule.poll_every_seconds, self.settings.schedule.idle_renew_seconds)
+                source.wait_for_change(wait)
+        finally:
+            source.close()
+
+    def _warn_if_stale(self) -> None:
+        beat = self.store.heartbeat()
+        limit = timedelta(seconds=self.settings.schedule.heartbeat_stale_seconds)
+        if beat and utcnow() - beat[1] > limit:
+            log.warning("the inbox %s has not been polled successfully since %s", beat[0], beat[1])
+
+
+def build_scheduler(settings: Settings, store: Store) -> BackgroundScheduler:
+    tz = settings.campaign.tz
+    scheduler = BackgroundScheduler(
+        timezone=tz, job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
+    )
+    reminder, report = settings.schedule.reminder_at, settings.schedule.report_at
+    scheduler.add_job(
+        _guarded(remind_today, settings, store), CronTrigger(hour=reminder.hour, minute=reminder.minute, timezone=tz),
+        id="reminders", name="reminders",
+    )
+    scheduler.add_job(
+        _guarded(report_today, settings, store), CronTrigger(hour=report.hour, minute=report.minute, timezone=tz),
+        id="report", name="daily report",
+    )
+    scheduler.add_job(
+        _guarded(deliver_now, settings, store), IntervalTrigger(seconds=DELIVERY_EVERY_SECONDS, timezone=tz),
+        id="deliver", name="delivery",
+    )
+    return scheduler
+
+
+def remind_today(settings: Settings, store: Store) -> None:
+    now = utcnow()
+    service.send_reminders(settings, store, service.local_today(settings, now), now)
+    service.deliver(settings, store, now)
+
+
+def report_today(settings: Settings, store: Store) -> None:
+    now = utcnow()
+    day = service.local_today(settings, now)
+    if settings.campaign.is_reporting_day(day):
+        service.send_report(settings, store, day, now)
+        service.deliver(settings, store, now)
+
+
+def deliver_now(settings: Settings, store: Store) -> None:
+    service.deliver(settings, store, utcnow())
+
+
+def _guarded(job, settings: Settings, store: Store):
+    def run_job() -> None:
+        try:
+            job(settings, store)
+        except Exception:
+            log.exception("job %s failed; it runs again at its next time", job.__name__)
+
+    run_job.__name__ = job.__name__
+    return run_job
+
+
+def run_forever(settings: Settings, store: Store) -> None:
+    """Run until SIGINT or SIGTERM, then stop the jobs and the watcher in order."""
+    stop = threading.Event()
+
+    def request_stop(signum, _frame) -> None:
+        log.info("signal %s received; stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    scheduler = build_scheduler(settings, store)
+    scheduler.start()
+    watcher = threading.Thread(target=Watcher(settings, store, stop).run, name="inbox-watcher", daemon=True)
+    watcher.start()
+    log.info("mailbot is running; reminders at %s, report at %s", settings.schedule.reminder_at, settings.schedule.report_at)
+    while not stop.is_set():
+        stop.wait(1.0)
+    scheduler.shutdown(wait=True)
+    watcher.join(timeout=settings.inbox.timeout_seconds + 5)
+    log.info("mailbot stopped")

@@ -1,0 +1,239 @@
+"""The orchestration: poll once, ingest, acknowledge, remind, report, deliver.
+
+Each step takes the settings, the store and the time as arguments; the clock and
+the network are touched only by the caller (cli, schedule) and by the inbox and
+outbox edges.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from mailbot import compose, i18n, ledger, outbox, report, validation
+from mailbot.config import Settings
+from mailbot.inbox import open_source
+from mailbot.models import (
+    ACCEPTED,
+    REJECTED,
+    UNREADABLE_FILE,
+    DayLedger,
+    InboundMessage,
+    OutboundMail,
+    Reading,
+    RenderedReport,
+    SourceMark,
+    Submission,
+)
+from mailbot.reading import read_message
+from mailbot.store import Store, sha256_of
+
+log = logging.getLogger(__name__)
+
+HISTORY_DAYS = 60  # how far back the ledger looks for the previous counted figure
+TREND_DAYS = 14  # days shown in the report's trend chart
+UPDATE_WATCH_DAYS = 7  # reported days watched for changed figures
+POLL_LOCK = "poll"
+DELIVERY_LOCK = "deliver"
+
+
+@dataclass
+class PollResult:
+    source: str
+    fetched: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    readings: list[Reading] = field(default_factory=list)
+
+
+# --- ingestion ---------------------------------------------------------------------
+
+
+def poll_once(settings: Settings, store: Store, now: datetime, source=None) -> PollResult:
+    """Ingest everything new in the inbox; the store lock keeps pollers apart."""
+    own_source = source is None
+    source = source or open_source(settings)
+    try:
+        with store.lock(POLL_LOCK) as taken:
+            if not taken:
+                log.warning("another poller holds the inbox lock; nothing done")
+                return PollResult(source.identity)
+            result = _ingest_all(settings, store, source, now)
+            store.record_heartbeat(source.identity, now)
+            return result
+    finally:
+        if own_source:
+            source.close()
+
+
+def _ingest_all(settings: Settings, store: Store, source, now: datetime) -> PollResult:
+    result = PollResult(source.identity)
+    mark = store.source_mark(source.identity)
+    known = lambda keys: store.known_keys(source.identity, keys)  # noqa: E731
+    for batch in source.batches(mark, known):
+        for message in batch:
+            reading, stored = ingest_message(settings, store, message, now)
+            result.fetched += 1
+            result.stored += stored
+            result.duplicates += not stored
+            if stored:
+                result.readings.append(reading)
+        source.after_commit(batch)
+        log.info("ingested a batch of %s message(s) from %s", len(batch), source.identity)
+    return result
+
+
+def ingest_message(settings: Settings, store: Store, message: InboundMessage, now: datetime) -> tuple[Reading, bool]:
+    """Read, check against history, and store one message with its acknowledgement."""
+    reading = safe_read(settings, message)
+    reading = with_history_problems(settings, store, reading)
+    replaced = counted_submission(store, reading.unit, reading.period)
+    ack = compose.acknowledgement(
+        settings, reading, replaced=replaced, now=now, key_basis=sha256_of(message.raw)
+    )
+    mark = SourceMark(message.uidvalidity, message.uid) if message.uid is not None else None
+    result = store.ingest(message, reading, [ack] if ack else [], mark)
+    if result.duplicate:
+        log.info("message %s from %s is already stored", reading.message_id, message.source)
+    else:
+        log.info(
+            "stored %s from %s: unit=%s period=%s status=%s",
+            reading.message_id, reading.sender, reading.unit, reading.period, reading.status,
+        )
+    return reading, not result.duplicate
+
+
+def safe_read(settings: Settings, message: InboundMessage) -> Reading:
+    """The reading of a message; a reader bug is logged and never loses the message."""
+    received = message.received_at.astimezone(settings.campaign.tz) if message.received_at else None
+    path = f"{message.source}#{message.key}"
+    try:
+        return read_message(
+            message.raw, settings, received_at=received, path=path,
+            headers_only=message.headers_only, size=message.size,
+        )
+    except Exception:  # a bug in reading must not lose the message or stop the batch
+        log.exception("reading %s failed; the message is stored as unreadable", path)
+        problem = i18n.problem(UNREADABLE_FILE, settings.language, file=path, detail=i18n.text("cli.internal_error", settings.language))
+        return Reading(
+            path=path, message_id=None, sender=None, received_at=received, period=None, late=None,
+            unit=None, figures={}, problems=(problem,),
+        )
+
+
+def with_history_problems(settings: Settings, store: Store, reading: Reading) -> Reading:
+    if reading.status == REJECTED or not reading.unit or not reading.period or not reading.figures:
+        return reading
+    unit = settings.unit(reading.unit)
+    if unit is None:
+        return reading
+    previous = store.submissions_of_unit(unit.id, reading.period - timedelta(days=HISTORY_DAYS), reading.period)
+    extra = validation.history_problems(settings, unit, reading.period, reading.figures, previous)
+    return replace(reading, problems=reading.problems + tuple(extra)) if extra else reading
+
+
+def counted_submission(store: Store, unit: str | None, period: date | None) -> Submission | None:
+    """The submission whose figures count for the unit and day now (contract section 5)."""
+    if not unit or not period:
+        return None
+    accepted = [s for s in store.submissions_of_unit(unit, period, period) if s.status == ACCEPTED]
+    return accepted[-1] if accepted else None
+
+
+# --- the day -------------------------------------------------------------------------
+
+
+def day_ledger(settings: Settings, store: Store, day: date, as_of: datetime) -> DayLedger:
+    submissions = store.submissions_between(day - timedelta(days=HISTORY_DAYS), day)
+    return ledger.build_day(settings, day, submissions, as_of)
+
+
+def local_today(settings: Settings, now: datetime) -> date:
+    return now.astimezone(settings.campaign.tz).date()
+
+
+def send_reminders(settings: Settings, store: Store, day: date, now: datetime) -> list[str]:
+    """Queue one reminder per expected unit with nothing counted yet; returns their ids."""
+    day_state = day_ledger(settings, store, day, now)
+    if not day_state.reporting_day:
+        return []
+    waiting = [u for u in day_state.units if u.state in ("missing", "rejected")]
+    mails = [compose.reminder(settings, settings.unit(u.unit), day, now) for u in waiting]
+    store.queue(mails)
+    log.info("reminders queued for %s unit(s) for %s", len(mails), day)
+    return [u.unit for u in waiting]
+
+
+# --- the report ----------------------------------------------------------------------
+
+
+def build_report(settings: Settings, store: Store, day: date, now: datetime, update: bool = False) -> RenderedReport:
+    submissions = store.submissions_between(day - timedelta(days=HISTORY_DAYS), day)
+    day_state = ledger.build_day(settings, day, submissions, now)
+    trend = ledger.series(settings, None, day - timedelta(days=TREND_DAYS - 1), day, submissions)
+    of_day = [s for s in submissions if s.period == day and s.received_at <= now]
+    return report.render(settings, day_state, trend, of_day, update=update)
+
+
+def write_report(settings: Settings, store: Store, day: date, now: datetime, out_dir: Path) -> list[Path]:
+    return report.write_files(build_report(settings, store, day, now), out_dir)
+
+
+def send_report(settings: Settings, store: Store, day: date, now: datetime) -> OutboundMail | None:
+    """Queue the day's consolidated report, or an update if one was already sent."""
+    version = int(store.get_state(f"report:{day}:version") or 0) + 1
+    rendered = build_report(settings, store, day, now, update=version > 1)
+    mail = compose.report_mail(settings, rendered, settings.report_recipients, version)
+    state = {
+        f"report:{day}:version": str(version),
+        f"report:{day}:fingerprint": ledger_fingerprint(day_ledger(settings, store, day, now)),
+    }
+    store.queue([mail], state=state)
+    log.info("report for %s queued (version %s) to %s", day, version, ", ".join(mail.recipients))
+    return mail
+
+
+def send_updates(settings: Settings, store: Store, now: datetime) -> list[date]:
+    """Queue an updated report for each reported day whose counted figures changed."""
+    if not settings.schedule.send_updates:
+        return []
+    today = local_today(settings, now)
+    updated = []
+    for offset in range(UPDATE_WATCH_DAYS):
+        day = today - timedelta(days=offset)
+        sent = store.get_state(f"report:{day}:fingerprint")
+        if sent is None:
+            continue
+        if ledger_fingerprint(day_ledger(settings, store, day, now)) != sent:
+            send_report(settings, store, day, now)
+            updated.append(day)
+    return updated
+
+
+def ledger_fingerprint(day_state: DayLedger) -> str:
+    """A digest of what the report states: each unit's state and counted figures."""
+    lines = [(u.unit, u.state, sorted(u.figures.items())) for u in day_state.units]
+    return hashlib.sha256(json.dumps(lines, sort_keys=True).encode()).hexdigest()
+
+
+# --- delivery ------------------------------------------------------------------------
+
+
+def deliver(settings: Settings, store: Store, now: datetime):
+    """Hand queued mail to the transport; one deliverer at a time."""
+    with store.lock(DELIVERY_LOCK) as taken:
+        if not taken:
+            return None
+        return outbox.deliver_due(store, settings, now)
+
+
+def run_cycle(settings: Settings, store: Store, now: datetime, source=None) -> PollResult:
+    """One poll with everything that follows it: updates and delivery."""
+    result = poll_once(settings, store, now, source=source)
+    send_updates(settings, store, now)
+    deliver(settings, store, now)
+    return result

@@ -1,0 +1,8 @@
+"""Shared fixtures. Server fixtures live in their own plugin modules."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+pytest_plugins = ["fixtures_dovecot", "fixtures_smtp", "fixtures_store"]

@@ -1,0 +1,130 @@
+"""The shipped campaign loads as the contract states it; bad files fail with one clear line."""
+
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pytest
+
+from mailbot.config import load_settings, redact_url
+from mailbot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "config" / "mailbot.toml"
+
+
+def shipped_text() -> str:
+    return SHIPPED.read_text(encoding="utf-8")
+
+
+def write(tmp_path, text: str) -> Path:
+    path = tmp_path / "mailbot.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_campaign_matches_the_contract():
+    s = load_settings(SHIPPED, env={})
+    c = s.campaign
+    assert c.time_zone == "Asia/Ho_Chi_Minh"
+    assert c.deadline == time(16, 0, 0)
+    assert c.deadline_of(date(2020, 8, 14)).isoformat() == "2020-08-14T16:00:00+07:00"
+    assert [m.id for m in c.metrics] == ["installs"]
+    assert c.metrics[0].label == "Số lượng cài đặt Bluezone" and c.metrics[0].cumulative
+    assert c.population == 1705059 and c.goal_percent == 60
+    assert c.reporting_mailbox == "baocao.stttt@haiduong.gov.vn"
+    assert c.report_to == ("stttt@haiduong.gov.vn",)
+    assert c.trusted_authserv_id == "mx.haiduong.gov.vn"
+    assert [u.id for u in s.units] == [
+        "hai-duong", "chi-linh", "kinh-mon", "nam-sach", "kim-thanh", "thanh-ha",
+        "cam-giang", "binh-giang", "gia-loc", "tu-ky", "ninh-giang", "thanh-mien",
+    ]
+    assert s.unit("nam-sach").name == "Huyện Nam Sách"
+    assert s.unit("nam-sach").population is None  # unverified in the sources
+    assert s.unit("hai-duong").population == 299638
+    assert s.language == "vi"
+
+
+def test_sender_matching_is_case_insensitive_on_the_address_alone():
+    s = load_settings(SHIPPED, env={})
+    assert s.unit_of_sender("VanPhong.NamSach@HaiDuong.gov.vn").id == "nam-sach"
+    assert s.unit_of_sender("Huyện Nam Sách <someone@gmail.com>") is None
+    assert s.unit_of_sender(None) is None
+
+
+def test_every_day_is_a_reporting_day_by_default():
+    c = load_settings(SHIPPED, env={}).campaign
+    assert all(c.is_reporting_day(date(2020, 8, d)) for d in range(10, 17))
+
+
+def test_environment_overrides_and_secrets_stay_out_of_repr():
+    env = {
+        "MAILBOT_INBOX_URL": "imaps://baocao.stttt%40haiduong.gov.vn:s%3Dcret@mail.example:993/INBOX",
+        "MAILBOT_SMTP_URL": "smtp+starttls://relay.example:587",
+        "MAILBOT_DB_URL": "sqlite:////tmp/x.db",
+        "MAILBOT_REPORT_TO": "a@haiduong.gov.vn, B@haiduong.gov.vn",
+    }
+    s = load_settings(SHIPPED, env=env)
+    assert s.connections.inbox_password == "s=cret"
+    assert s.campaign.report_to == ("a@haiduong.gov.vn", "b@haiduong.gov.vn")
+    assert "s%3Dcret" not in repr(s) and "s=cret" not in repr(s)
+    assert redact_url(env["MAILBOT_INBOX_URL"]).startswith("imaps://baocao.stttt%40haiduong.gov.vn:***@")
+
+
+def test_password_variable_wins_over_nothing_in_url():
+    s = load_settings(SHIPPED, env={"MAILBOT_INBOX_URL": "imap://u@h:143/INBOX", "MAILBOT_INBOX_PASSWORD": "pw"})
+    assert s.connections.inbox_password == "pw"
+
+
+@pytest.mark.parametrize(
+    "change, key, fix",
+    [
+        (('deadline = "16:00:00"', 'deadline = "4pm"'), "campaign.deadline", "HH:MM"),
+        (('time_zone = "Asia/Ho_Chi_Minh"', 'time_zone = "Asia/Hanoi_City"'), "campaign.time_zone", "IANA"),
+        (('language = "vi"', 'language = "fr"'), "language", '"vi" or "en"'),
+        (("population = 1705059", 'population = "1.705.059"'), "campaign.population", "without quotes"),
+        (("goal_percent = 60", "goal_percent = 160"), "campaign.goal_percent", "between 0 and 100"),
+        (('id = "tu-ky"', 'id = "hai-duong"'), "units.id", "unique"),
+        (("[schedule]", "[schedule]\npoll_every = 5"), "schedule.poll_every", "known keys"),
+        (('reminder_at = "15:00"', 'reminder_at = "25:00"'), "schedule.reminder_at", "HH:MM"),
+        (('senders = ["vanphong.tuky@haiduong.gov.vn"]', 'senders = ["vanphong.tuky"]'), "units[9].senders", "name@domain"),
+        (("outlier_threshold = 8.0", "outlier_threshold = -1"), "validation.outlier_threshold", "positive"),
+    ],
+)
+def test_a_bad_value_names_the_key_the_problem_and_the_fix(tmp_path, change, key, fix):
+    old, new = change
+    assert old in shipped_text()
+    path = write(tmp_path, shipped_text().replace(old, new, 1))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={})
+    line = str(caught.value)
+    assert key in line and fix in line and "\n" not in line
+    assert caught.value.exit_code == 2
+
+
+def test_missing_file_and_broken_toml(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist.*--config"):
+        load_settings(tmp_path / "nope.toml", env={})
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(write(tmp_path, "[campaign\nname="), env={})
+
+
+def test_unknown_url_scheme_is_refused():
+    with pytest.raises(ConfigError, match="MAILBOT_INBOX_URL.*pop3"):
+        load_settings(SHIPPED, env={"MAILBOT_INBOX_URL": "pop3://h/INBOX"})
+
+
+def test_units_have_reporting_periods(tmp_path):
+    text = shipped_text().replace(
+        'id = "thanh-mien"', 'id = "thanh-mien"\nactive_from = "2020-08-01"\nactive_until = "2020-08-15"'
+    )
+    s = load_settings(write(tmp_path, text), env={})
+    assert [u.id for u in s.units_on(date(2020, 8, 16))][-1] == "ninh-giang"
+    assert s.units_on(date(2020, 8, 15))[-1].id == "thanh-mien"
+    assert len(s.units_on(date(2020, 7, 31))) == 11
+
+
+def test_deadline_second_precision():
+    c = load_settings(SHIPPED, env={}).campaign
+    tz = c.tz
+    assert datetime(2020, 8, 14, 16, 0, 0, tzinfo=tz) <= c.deadline_of(date(2020, 8, 14))
+    assert datetime(2020, 8, 14, 16, 0, 1, tzinfo=tz) > c.deadline_of(date(2020, 8, 14))

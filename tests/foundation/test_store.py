@@ -1,0 +1,156 @@
+"""The store keeps every message once, with its raw bytes, on SQLite and PostgreSQL."""
+
+import multiprocessing
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from mailbot.errors import StoreError
+from mailbot.models import InboundMessage, OutboundMail, Problem, Reading, ReviewDecision, SourceMark
+from mailbot.store import SCHEMA_VERSION, Store
+
+UTC = timezone.utc
+ARRIVED = datetime(2020, 8, 14, 8, 42, tzinfo=UTC)
+
+
+def message(raw: bytes = b"Subject: x\r\n\r\nbody", key: str = "1:1", uid: int | None = 1) -> InboundMessage:
+    return InboundMessage(
+        source="imap://baocao@127.0.0.1:1143/INBOX", key=key, raw=raw, received_at=ARRIVED, size=len(raw),
+        uid=uid, uidvalidity=1 if uid else None,
+    )
+
+
+def reading(figure: int = 17356, problems=()) -> Reading:
+    return Reading(
+        path=None, message_id="<m1@haiduong.gov.vn>", sender="vanphong.namsach@haiduong.gov.vn",
+        received_at=ARRIVED, period=date(2020, 8, 14), late=False, unit="nam-sach",
+        figures={"installs": figure}, problems=tuple(problems), subject="Báo cáo",
+    )
+
+
+def ack(key: str = "ack:1") -> OutboundMail:
+    return OutboundMail(key=key, kind="ack", recipients=("vanphong.namsach@haiduong.gov.vn",),
+                        message_id="<a1@mailbot>", raw=b"Subject: Re\r\n\r\nok")
+
+
+def test_ingest_keeps_raw_bytes_submission_mail_and_mark_together(store):
+    result = store.ingest(message(), reading(), [ack()], SourceMark(1, 1))
+    assert not result.duplicate
+    assert store.raw_message(result.message_row) == b"Subject: x\r\n\r\nbody"
+    [sub] = store.submissions_between(date(2020, 8, 14), date(2020, 8, 14))
+    assert sub.unit == "nam-sach" and sub.figures == {"installs": 17356} and sub.status == "accepted"
+    assert sub.received_at == ARRIVED
+    assert store.source_mark("imap://baocao@127.0.0.1:1143/INBOX") == SourceMark(1, 1)
+    assert store.outbox_counts()["pending"] == 1
+
+
+def test_the_same_message_is_never_stored_twice(store):
+    store.ingest(message(), reading(), [ack()], SourceMark(1, 1))
+    again = store.ingest(message(key="2:7", uid=7), reading(), [ack()], SourceMark(2, 7))
+    assert again.duplicate
+    assert store.counts() == {"messages": 1, "submissions": 1, "outbox": 1}
+    assert store.known_keys("imap://baocao@127.0.0.1:1143/INBOX", ["1:1", "2:7", "2:8"]) == {"1:1", "2:7"}
+    assert store.source_mark("imap://baocao@127.0.0.1:1143/INBOX") == SourceMark(2, 7)
+
+
+def test_problems_and_review_decisions_round_trip(store):
+    problem = Problem("total_mismatch", "Dòng tổng cộng khác", "a.xlsx, Sheet1, C9")
+    result = store.ingest(message(), reading(problems=[problem]), [], None)
+    [waiting] = store.pending_review()
+    assert waiting.problems == (problem,) and waiting.status == "needs_review"
+    at = datetime(2020, 8, 14, 10, tzinfo=UTC)
+    store.record_decision(ReviewDecision(result.submission_id, "correct", "can.bo", at, "gõ nhầm", figures={"installs": 17365}), [])
+    decided = store.record_decision(ReviewDecision(result.submission_id, "accept", "can.bo", at, "đã gọi điện"), [ack("notice:1")])
+    assert decided.status == "accepted" and decided.figures == {"installs": 17365}
+    assert decided.read_figures == {"installs": 17356} and decided.decided_by == "can.bo"
+    assert [d.action for d in store.decisions_of(result.submission_id)] == ["correct", "accept"]
+    assert store.pending_review() == [] and store.is_queued("notice:1")
+
+
+def test_outbox_claim_retry_hold_release(store):
+    store.queue([ack("ack:1"), ack("ack:2")])
+    assert store.queue([ack("ack:1")]) == 0  # idempotent on the key
+    now = datetime.now(UTC)
+    first, second = store.claim_due(now)
+    assert store.claim_due(now) == []  # claimed mail is not handed out twice
+    store.mark_retry(first.id, now + timedelta(minutes=1), "451 try later")
+    store.mark_held(second.id, "550 no such user")
+    assert store.claim_due(now) == []
+    assert [m.attempts for m in store.claim_due(now + timedelta(minutes=2))] == [2]
+    assert [m.id for m in store.held_mail()] == [second.id]
+    assert store.release_held() == 1
+    assert store.outbox_counts()["pending"] == 1
+
+
+def test_a_claim_abandoned_by_a_crash_is_tried_again_later(store):
+    store.queue([ack()])
+    now = datetime.now(UTC)
+    [claimed] = store.claim_due(now)
+    assert store.claim_due(now + timedelta(minutes=1)) == []
+    assert [m.id for m in store.claim_due(now + timedelta(minutes=11))] == [claimed.id]
+
+
+def test_lock_is_exclusive_and_released(store):
+    with store.lock("poll") as taken:
+        assert taken
+        with store.lock("poll", wait=False) as second:
+            assert not second
+    with store.lock("poll", wait=False) as again:
+        assert again
+
+
+def _hold_lock_and_die(url):
+    store = Store.open(url)
+    with store.lock("poll"):
+        os._exit(9)  # dies holding the lock, like kill -9
+
+
+def test_a_lock_held_by_a_dead_process_is_released(store, store_url):
+    worker = multiprocessing.get_context("spawn").Process(target=_hold_lock_and_die, args=(store_url,))
+    worker.start()
+    worker.join(60)
+    with store.lock("poll", wait=True, timeout=20) as taken:
+        assert taken
+
+
+def test_schema_version_and_wal(sqlite_url):
+    store = Store.open(sqlite_url)
+    assert store.schema_version == SCHEMA_VERSION
+    store.close()
+    path = sqlite_url.removeprefix("sqlite:///")
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    reopened = Store.open(sqlite_url)  # migrations are idempotent
+    assert reopened.schema_version == SCHEMA_VERSION
+
+
+def test_a_newer_schema_is_refused(sqlite_url):
+    Store.open(sqlite_url).close()
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="newer than this mailbot"):
+        Store.open(sqlite_url)
+
+
+def test_an_unwritable_store_is_one_clear_error(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    with pytest.raises(StoreError) as caught:
+        Store.open(f"sqlite:///{blocked}/sub/mailbot.db")
+    assert "MAILBOT_DB_URL" in str(caught.value)
+
+
+def test_a_corrupt_store_is_one_clear_error(tmp_path):
+    path = tmp_path / "mailbot.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="cannot be opened"):
+        Store.open(f"sqlite:///{path}")
+
+
+def test_a_postgres_server_that_is_down_is_one_clear_error():
+    with pytest.raises(StoreError, match="cannot be opened"):
+        Store.open("postgresql://nobody:secret@127.0.0.1:1/none")
