@@ -1,0 +1,107 @@
+"""The command: help for every command, one clear line and the right exit status on bad input."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMANDS = [
+    ["demo"], ["run"], ["poll"], ["parse"], ["status"], ["report"], ["check-config"],
+    ["review"], ["history"], ["outbox"], ["outbox", "list"], ["outbox", "retry"],
+]
+
+
+def mailbot(*args, env=None, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "mailbot", *args], capture_output=True, text=True, env=env, cwd=cwd or ROOT, timeout=120
+    )
+
+
+def clean_env(tmp_path, **extra):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
+    env.update(MAILBOT_DB_URL=f"sqlite:///{tmp_path}/mailbot.db", MAILBOT_INBOX_URL=f"maildir://{tmp_path}/inbox",
+               MAILBOT_SMTP_URL=f"file://{tmp_path}/outbox")
+    env.update(extra)
+    return env
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_has_help(command):
+    result = mailbot(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout
+    if command[0] not in ("outbox", "review") or len(command) > 1:
+        assert "--config" in result.stdout
+
+
+def test_top_level_help_lists_the_contract_commands():
+    result = mailbot("--help")
+    for name in ("demo", "run", "poll", "parse", "status", "report", "check-config", "review", "history", "outbox"):
+        assert name in result.stdout
+
+
+def test_check_config_on_the_shipped_campaign(tmp_path):
+    result = mailbot("check-config", env=clean_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "Cấu hình hợp lệ" in result.stdout and "16:00:00" in result.stdout
+
+
+def test_a_missing_config_is_one_line_and_status_2(tmp_path):
+    result = mailbot("check-config", "--config", str(tmp_path / "none.toml"), env=clean_env(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "does not exist" in result.stderr
+
+
+def test_an_unknown_key_is_one_line_and_status_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text((ROOT / "config/mailbot.toml").read_text(encoding="utf-8") + "\n[extra]\nx = 1\n", encoding="utf-8")
+    result = mailbot("status", "--config", str(bad), env=clean_env(tmp_path))
+    assert result.returncode == 2
+    assert "extra" in result.stderr and "unknown key" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_secrets_never_reach_the_output(tmp_path):
+    env = clean_env(tmp_path, MAILBOT_INBOX_URL="imap://baocao:Sup3rSecret@127.0.0.1:1/INBOX")
+    result = mailbot("check-config", env=env)
+    assert result.returncode == 0
+    assert "Sup3rSecret" not in result.stdout + result.stderr and "***" in result.stdout
+
+
+def test_a_bad_date_is_a_usage_error(tmp_path):
+    result = mailbot("status", "--date", "14/08/2020", env=clean_env(tmp_path))
+    assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
+
+
+def test_poll_without_once_says_what_to_do(tmp_path):
+    result = mailbot("poll", env=clean_env(tmp_path))
+    assert result.returncode == 2 and "--once" in result.stderr
+
+
+def test_report_without_out_or_send_is_a_usage_error(tmp_path):
+    result = mailbot("report", "--date", "2020-08-14", env=clean_env(tmp_path))
+    assert result.returncode == 2 and "--out" in result.stderr
+
+
+def test_a_store_that_cannot_be_opened_is_status_1_and_one_line(tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    result = mailbot("status", env=clean_env(tmp_path, MAILBOT_DB_URL=f"sqlite:///{blocker}/db/mailbot.db"))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "MAILBOT_DB_URL" in result.stderr
+
+
+def test_an_unreadable_maildir_is_status_1_and_nothing_half_written(tmp_path):
+    missing = tmp_path / "no-such-maildir"
+    result = mailbot("poll", "--once", env=clean_env(tmp_path, MAILBOT_INBOX_URL=f"maildir://{missing}"))
+    assert result.returncode == 1
+    assert str(missing) in result.stderr and result.stderr.count("\n") == 1
+    assert not (tmp_path / "outbox").exists()
+
+
+def test_parse_a_file_that_does_not_exist(tmp_path):
+    result = mailbot("parse", str(tmp_path / "none.eml"), env=clean_env(tmp_path))
+    assert result.returncode == 2 and "none.eml" in result.stderr
