@@ -16,7 +16,6 @@ Rules, per unit and report day:
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -26,11 +25,10 @@ from mailbot import i18n
 from mailbot.config import WEEKDAYS, Settings, Unit
 from mailbot.models import ACCEPTED, LATE, MISSING, NEEDS_REVIEW, ON_TIME, REJECTED, DayLedger, Submission, UnitDay
 
-log = logging.getLogger(__name__)
-
 REPORTED_STATES = frozenset({ON_TIME, LATE})
 RANK_BY_COVERAGE = "coverage"
 RANK_BY_FIGURE = "figure"
+RANK_COVERAGE_DIGITS = 2  # coverages equal as shown (16,73 %) share a rank
 
 
 @dataclass(frozen=True)
@@ -130,10 +128,11 @@ def unit_day(settings: Settings, unit: Unit, day: date, history: History) -> Uni
     if not standing:
         last = subs[-1]
         return UnitDay(state=REJECTED, figures={}, received_at=_local(last.received_at, settings),
-                       problems=last.problems, counted_submission=None, **base)
+                       problems=last.problems, **base)
     first = standing[0]
     counted = latest_accepted(subs)
-    pending = [s for s in standing if s.status == NEEDS_REVIEW and (counted is None or arrival_order(s) > arrival_order(counted))]
+    newer = [s for s in standing if counted is None or arrival_order(s) > arrival_order(counted)]
+    pending = [s for s in newer if s.status == NEEDS_REVIEW]
     pending_figures = dict(pending[-1].figures) if pending else {}
     if counted is None:
         return UnitDay(state=NEEDS_REVIEW, figures={}, received_at=_local(first.received_at, settings),
@@ -177,7 +176,8 @@ def _total_change(settings: Settings, rows: list[UnitDay]) -> dict[str, int | No
 def ranked(rows: list[UnitDay], metric: str) -> tuple[list[UnitDay], str | None]:
     """Rank reported units: by coverage when every one has a population, else by figure.
 
-    Both look at the campaign's first metric. Ties share a rank (1, 2, 2, 4).
+    Both look at the campaign's first metric. Ties share a rank (1, 2, 2, 4);
+    coverages tie when they are equal to the hundredth of a per cent shown.
     Units not counted today get no rank.
     """
     reported = [r for r in rows if r.state in REPORTED_STATES]
@@ -187,7 +187,7 @@ def ranked(rows: list[UnitDay], metric: str) -> tuple[list[UnitDay], str | None]
 
     def score(row: UnitDay) -> float:
         if by_coverage:
-            return row.coverage
+            return round(row.coverage, RANK_COVERAGE_DIGITS)
         return row.figures.get(metric, 0)
 
     scores = sorted((score(r) for r in reported), reverse=True)

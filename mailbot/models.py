@@ -294,6 +294,8 @@ class RenderedReport:
     xlsx: bytes
     chart_png: bytes
     update: bool = False
+    file_stem: str = ""  # name of the report's files and attachment, without extension
+    as_of: datetime | None = None  # when the report's figures were taken
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mailbot import compose, i18n, ledger, outbox, report, validation
 from mailbot.config import Settings
+from mailbot.errors import DeliveryError
 from mailbot.inbox import open_source
 from mailbot.models import (
     ACCEPTED,
@@ -218,6 +219,24 @@ def ledger_fingerprint(day_state: DayLedger) -> str:
     """A digest of what the report states: each unit's state and counted figures."""
     lines = [(u.unit, u.state, sorted(u.figures.items())) for u in day_state.units]
     return hashlib.sha256(json.dumps(lines, sort_keys=True).encode()).hexdigest()
+
+
+# --- review --------------------------------------------------------------------------
+
+
+def review_notices(settings: Settings, before: Submission, decision) -> list[OutboundMail]:
+    """The mail a review decision implies for the sender."""
+    notice = compose.review_notice(settings, before, decision)
+    return [notice] if notice else []
+
+
+def after_review(settings: Settings, store: Store, now: datetime) -> None:
+    """A decision may change a reported day: send the update, then the notices."""
+    send_updates(settings, store, now)
+    try:
+        deliver(settings, store, now)
+    except DeliveryError as exc:  # the notices stay queued; the service sends them later
+        log.warning("review notices queued but not sent yet: %s", exc)
 
 
 # --- delivery ------------------------------------------------------------------------

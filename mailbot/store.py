@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 SENDING_LEASE = timedelta(minutes=10)  # a claimed mail not confirmed by then is tried again
 LOCK_LEASE = timedelta(hours=1)  # a lock whose holder vanished without a trace expires
+DUE_AT_ONCE = datetime(1970, 1, 1, tzinfo=timezone.utc)  # next attempt of newly queued mail
 
 
 class UtcDateTime(sa.types.TypeDecorator):
@@ -468,7 +469,7 @@ class Store:
         rows = [
             dict(
                 key=m.key, kind=m.kind, recipients=list(m.recipients), message_id=m.message_id, raw=m.raw,
-                state="pending", attempts=0, next_attempt_at=now, created_at=now,
+                state="pending", attempts=0, next_attempt_at=DUE_AT_ONCE, created_at=now,
             )
             for m in mails
         ]
@@ -525,7 +526,7 @@ class Store:
         if mail_ids is not None:
             query = query.where(outbox.c.id.in_(mail_ids))
         with self.engine.begin() as conn:
-            return conn.execute(query.values(state="pending", next_attempt_at=utcnow())).rowcount
+            return conn.execute(query.values(state="pending", next_attempt_at=DUE_AT_ONCE)).rowcount
 
     def outbox_counts(self) -> dict[str, int]:
         counts = {"pending": 0, "sending": 0, "sent": 0, "held": 0}

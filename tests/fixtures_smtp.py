@@ -1,1 +1,165 @@
-"""Fixtures (being written)."""
+"""A real SMTP server on loopback (aiosmtpd), scriptable from a test.
+
+`smtp_server` is a plain server; `smtp_starttls_server` offers STARTTLS with a
+certificate for 127.0.0.1 signed by a throw-away test authority (its file is
+`ca_file`). The handler records every accepted message and can be told to answer
+the next DATA commands with a given reply ("451 ...", "550 ...") or to stall
+(sleep past the client's timeout), and to refuse given recipients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import ipaddress
+import socket
+import ssl
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+SMTP_USER = "baocao.stttt@haiduong.gov.vn"
+SMTP_PASSWORD = "p@ss:w/rd"  # needs percent-encoding in a URL
+
+STALL = "stall"
+STALL_SECONDS = 3.0
+CLIENT_TIMEOUT = 1.0  # seconds: the ?timeout= of the URLs below, well under STALL_SECONDS
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Received:
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    data: bytes
+
+    @property
+    def message(self):
+        return message_from_bytes(self.data, policy=policy.default)
+
+
+@dataclass
+class ScriptedHandler:
+    messages: list[Received] = field(default_factory=list)
+    data_replies: list[str] = field(default_factory=list)  # consumed one per DATA
+    refused: dict[str, str] = field(default_factory=dict)  # recipient -> reply
+    connections: int = 0
+    logins: list[str] = field(default_factory=list)
+
+    def answer_next(self, *replies: str) -> None:
+        self.data_replies.extend(replies)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        login, password = auth_data.login.decode(), auth_data.password.decode()
+        if (login, password) != (SMTP_USER, SMTP_PASSWORD):
+            return AuthResult(success=False, handled=False)
+        self.logins.append(login)
+        return AuthResult(success=True)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refused:
+            return self.refused[address.lower()]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.data_replies:
+            reply = self.data_replies.pop(0)
+            if reply == STALL:
+                await asyncio.sleep(STALL_SECONDS)
+                return "451 4.4.2 too slow"
+            return reply
+        self.messages.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.content))
+        return "250 2.0.0 Message accepted"
+
+
+@dataclass
+class SmtpServer:
+    handler: ScriptedHandler
+    host: str
+    port: int
+    scheme: str = "smtp"
+    ca_file: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port}?timeout={CLIENT_TIMEOUT}"
+
+    @property
+    def messages(self) -> list[Received]:
+        return self.handler.messages
+
+
+def _start(handler: ScriptedHandler, **kwargs) -> Controller:
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), ready_timeout=10, **kwargs)
+    controller.start()
+    return controller
+
+
+@pytest.fixture
+def smtp_server():
+    handler = ScriptedHandler()
+    controller = _start(handler)
+    try:
+        yield SmtpServer(handler, "127.0.0.1", controller.port)
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="session")
+def test_authority(tmp_path_factory):
+    """A test CA and a certificate for 127.0.0.1 signed by it: (ca_file, cert_file, key_file)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder = tmp_path_factory.mktemp("tls")
+    now = dt.datetime.now(dt.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mailbot test authority")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+          .not_valid_after(now + dt.timedelta(days=2))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    ca_file, cert_file, key_file = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return ca_file, cert_file, key_file
+
+
+@pytest.fixture
+def smtp_starttls_server(test_authority):
+    ca_file, cert_file, key_file = test_authority
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    handler = ScriptedHandler()
+    controller = _start(handler, tls_context=context, require_starttls=True, authenticator=handler.authenticate)
+    try:
+        yield SmtpServer(handler, "127.0.0.1", controller.port, scheme="smtp+starttls", ca_file=ca_file)
+    finally:
+        controller.stop()

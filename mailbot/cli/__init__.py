@@ -252,7 +252,4 @@ def _register_review() -> None:
     app.command("history")(review_cli.history_command)
 
 
-try:
-    _register_review()
-except ImportError:  # pragma: no cover - the review module is optional while it is being written
-    pass
+_register_review()

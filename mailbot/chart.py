@@ -1,0 +1,120 @@
+"""The report's chart as a PNG: coverage per unit against the goal, and the trend.
+
+The only module that imports matplotlib (with the Agg backend: no display). It
+receives plain values and finished labels; it knows nothing of settings or
+language.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402  (the backend is chosen first)
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+BAR_COLOR = "#2f6eb5"
+GOAL_COLOR = "#c0392b"
+TREND_COLOR = "#1e7d4f"
+MUTED = "#888888"
+DPI = 110
+TITLE_WIDTH = 42  # characters per line of a panel title
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """Everything the chart shows, already named and formatted by the caller."""
+
+    units: tuple[tuple[str, float | None, str], ...]  # (unit name, coverage % or None, why none), table order
+    goal_percent: float | None
+    trend: tuple[tuple[date, int | None], ...]  # province figure per day
+    coverage_title: str
+    goal_label: str
+    trend_title: str
+    no_data_label: str
+    format_count: Callable[[int], str]
+    format_percent: Callable[[float], str]
+    format_day: Callable[[date], str]
+
+
+def render_png(data: ChartData) -> bytes:
+    """Both panels side by side, as PNG bytes."""
+    height = max(3.6, 0.34 * len(data.units) + 1.4)
+    figure = plt.figure(figsize=(11.0, height), dpi=DPI)
+    try:
+        left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+        _coverage_panel(left, data)
+        _trend_panel(right, data)
+        figure.tight_layout(w_pad=3.0)
+        return _png_bytes(figure)
+    finally:
+        plt.close(figure)
+
+
+def _coverage_panel(axes, data: ChartData) -> None:
+    names = [name for name, _, _ in data.units]
+    values = [value or 0.0 for _, value, _ in data.units]
+    positions = list(range(len(names)))
+    axes.barh(positions, values, color=BAR_COLOR, height=0.62)
+    axes.set_yticks(positions, labels=names, fontsize=9)
+    axes.invert_yaxis()  # first unit on top, as in the table
+    top = max([data.goal_percent or 0.0, *values]) * 1.12 or 1.0
+    axes.set_xlim(0, top)
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: data.format_percent(x)))
+    axes.tick_params(axis="x", labelsize=8)
+    for position, (_, value, why_none) in zip(positions, data.units):
+        label = data.format_percent(value) if value is not None else why_none
+        axes.text((value or 0.0) + top * 0.01, position, label, va="center", fontsize=8,
+                  color="black" if value is not None else MUTED)
+    if data.goal_percent is not None:
+        axes.axvline(data.goal_percent, color=GOAL_COLOR, linestyle="--", linewidth=1.4, label=data.goal_label)
+        axes.legend(loc="lower right", fontsize=8, frameon=False)
+    axes.set_title(data.coverage_title, fontsize=10, loc="left")
+    _plain_frame(axes)
+
+
+def _trend_panel(axes, data: ChartData) -> None:
+    known = [(day, value) for day, value in data.trend if value is not None]
+    axes.set_title(textwrap.fill(data.trend_title, TITLE_WIDTH), fontsize=10, loc="left")
+    _plain_frame(axes)
+    axes.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+    if not known:
+        axes.text(0.5, 0.5, data.no_data_label, ha="center", va="center", transform=axes.transAxes, color=MUTED)
+        axes.set_xticks([])
+        axes.set_yticks([])
+        return
+    positions = list(range(len(known)))
+    values = [value for _, value in known]
+    axes.plot(positions, values, color=TREND_COLOR, marker="o", linewidth=2, markersize=4)
+    axes.annotate(data.format_count(values[-1]), (positions[-1], values[-1]), textcoords="offset points",
+                  xytext=(0, 8), ha="right", fontsize=9, color=TREND_COLOR, fontweight="bold")
+    step = max(1, len(known) // 7)
+    axes.set_xticks(positions[::step], labels=[data.format_day(day) for day, _ in known][::step], fontsize=8,
+                    rotation=30, ha="right")
+    axes.yaxis.set_major_locator(MaxNLocator(5, integer=True))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: data.format_count(int(y))))
+    axes.tick_params(axis="y", labelsize=8)
+    low, high = min(values), max(values)
+    margin = max((high - low) * 0.15, high * 0.02, 1)
+    axes.set_ylim(max(0, low - margin), high + margin)
+
+
+def _plain_frame(axes) -> None:
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    axes.grid(axis="x", color="#e5e5e5", linewidth=0.8)
+    axes.set_axisbelow(True)
+
+
+def _png_bytes(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    return buffer.getvalue()

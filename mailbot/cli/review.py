@@ -1,0 +1,332 @@
+"""`mailbot review ...` and `mailbot history`: argument parsing and printing only."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from datetime import date, timedelta
+from typing import Annotated, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mailbot import ledger, review, service
+from mailbot.cli import ConfigOption, now_utc, open_store, settings_from, views
+from mailbot.config import Settings
+from mailbot.errors import UsageError
+from mailbot.i18n import format_count, format_percent, format_time, text
+from mailbot.models import DayLedger, ReviewDecision, Submission, UnitDay
+
+HISTORY_LOOKBACK_DAYS = 60  # earlier days read so the first day's change is known
+DEFAULT_HISTORY_DAYS = 30
+COUNT_RE = re.compile(r"^(\d+|\d{1,3}([.,\s]\d{3})+)$")
+
+review_app = typer.Typer(
+    help="List the reports waiting for review, and accept, reject, assign or correct them.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+out = Console(highlight=False)
+
+IdArgument = Annotated[int, typer.Argument(help="The submission's number, as `mailbot review list` shows it.", show_default=False)]
+ByOption = Annotated[
+    Optional[str], typer.Option("--by", help="Who decides (default: $MAILBOT_USER, else the system user).", show_default=False)
+]
+ReasonOption = Annotated[Optional[str], typer.Option("--reason", help="Why; recorded with the decision.", show_default=False)]
+ForceOption = Annotated[bool, typer.Option("--force", help="Overturn an earlier accept or reject decision.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")]
+
+
+def t(settings: Settings, key: str, **params) -> str:
+    return text(key, settings.language, **params)
+
+
+# --- review --------------------------------------------------------------------------------
+
+
+@review_app.callback()
+def review_main(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """Without a subcommand: list what waits for review."""
+    if ctx.invoked_subcommand is None:
+        review_list(config=config, as_json=False)
+
+
+@review_app.command("list")
+def review_list(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """List the submissions waiting for review, with the reasons and the figures read."""
+    settings = settings_from(config)
+    store = open_store(settings)
+    try:
+        waiting = review.pending(store)
+    finally:
+        store.close()
+    if as_json:
+        for sub in waiting:
+            out.print(json.dumps(submission_json(sub), ensure_ascii=False), markup=False, soft_wrap=True)
+        return
+    if not waiting:
+        out.print(t(settings, "review.nothing_waiting"), markup=False)
+        return
+    out.print(_submissions_table(waiting, settings))
+    out.print(t(settings, "review.how_to_decide"), markup=False)
+
+
+@review_app.command("show")
+def review_show(submission_id: IdArgument, config: ConfigOption = None) -> None:
+    """Show one submission with its problems and the decisions taken on it."""
+    settings = settings_from(config)
+    store = open_store(settings)
+    try:
+        sub = review.find(store, submission_id)
+        decisions = store.decisions_of(submission_id)
+    finally:
+        store.close()
+    out.print(_submissions_table([sub], settings))
+    if not decisions:
+        out.print(t(settings, "review.no_decisions"), markup=False)
+    for decision in decisions:
+        out.print(_decision_line(decision, settings), markup=False)
+
+
+@review_app.command("accept")
+def review_accept(submission_id: IdArgument, config: ConfigOption = None, by: ByOption = None,
+                  reason: ReasonOption = None, force: ForceOption = False) -> None:
+    """Accept a submission: its figures count from now on."""
+    _run_decision(config, lambda s, store, who, now, notices: review.accept(
+        store, submission_id, who, now, reason=reason, force=force, outgoing=notices), by)
+
+
+@review_app.command("reject")
+def review_reject(submission_id: IdArgument, config: ConfigOption = None, by: ByOption = None,
+                  reason: ReasonOption = None, force: ForceOption = False) -> None:
+    """Reject a submission, saying why (--reason is required)."""
+    _run_decision(config, lambda s, store, who, now, notices: review.reject(
+        store, submission_id, who, now, reason=reason, force=force, outgoing=notices), by)
+
+
+@review_app.command("assign")
+def review_assign(
+    submission_id: IdArgument,
+    unit: Annotated[str, typer.Argument(help="The unit's id, e.g. nam-sach.", show_default=False)],
+    config: ConfigOption = None, by: ByOption = None, reason: ReasonOption = None, force: ForceOption = False,
+) -> None:
+    """Say which unit sent a submission (mail from an unknown sender); then accept it."""
+    _run_decision(config, lambda s, store, who, now, notices: review.assign(
+        s, store, submission_id, unit, who, now, reason=reason, force=force, outgoing=notices), by)
+
+
+@review_app.command("correct")
+def review_correct(
+    submission_id: IdArgument,
+    value: Annotated[str, typer.Argument(help="The right figure, a whole number (17356 or 17.356).", show_default=False)],
+    config: ConfigOption = None, by: ByOption = None, reason: ReasonOption = None,
+    metric: Annotated[Optional[str], typer.Option("--metric", help="Which metric (default: the first).", show_default=False)] = None,
+) -> None:
+    """Correct a figure (--reason is required); the figure read from the file is kept."""
+    def decide(s, store, who, now, notices):
+        chosen = metric or s.campaign.metrics[0].id
+        figures = {chosen: parse_count(value)}
+        return review.correct(s, store, submission_id, figures, who, now, reason=reason, outgoing=notices)
+
+    _run_decision(config, decide, by)
+
+
+def _run_decision(config, decide: Callable, by: str | None = None) -> None:
+    settings = settings_from(config)
+    who = review.reviewer(by)
+    store = open_store(settings)
+    try:
+        now = now_utc()
+        notices = lambda sub, decision: service.review_notices(settings, sub, decision)  # noqa: E731
+        outcome = decide(settings, store, who, now, notices)
+        if outcome.changed:
+            service.after_review(settings, store, now)
+    finally:
+        store.close()
+    sub = outcome.submission
+    if outcome.changed:
+        key = f"review.done_{outcome.decision.action}"
+        out.print(t(settings, key, id=sub.id, by=who, status=t(settings, f"states.{sub.status}")), markup=False)
+    else:
+        out.print(t(settings, "review.unchanged", id=sub.id, status=t(settings, f"states.{sub.status}")), markup=False)
+    out.print(_submissions_table([sub], settings))
+
+
+def parse_count(value: str) -> int:
+    """A whole number as staff type it: 17356, 17.356, 17,356 or 17 356."""
+    cleaned = value.strip()
+    if COUNT_RE.match(cleaned):
+        return int(re.sub(r"[.,\s]", "", cleaned))
+    raise UsageError(f"{value!r} is not a whole number", "write the figure as digits, e.g. 17356 or 17.356")
+
+
+def submission_json(sub: Submission) -> dict:
+    return {
+        "id": sub.id, "unit": sub.unit, "period": sub.period.isoformat() if sub.period else None,
+        "received_at": sub.received_at.isoformat(), "from": sub.sender, "subject": sub.subject,
+        "status": sub.status, "figures": dict(sub.figures), "read_figures": dict(sub.read_figures),
+        "problems": [p.to_json() for p in sub.problems], "decided_by": sub.decided_by,
+    }
+
+
+def _submissions_table(subs: list[Submission], settings: Settings) -> Table:
+    table = Table(show_lines=True)
+    for key in ("col_id", "col_received", "col_sender", "col_unit", "col_period", "col_read", "col_counted",
+                "col_status", "col_reasons"):
+        table.add_column(t(settings, f"review.{key}"))
+    for sub in subs:
+        unit = settings.unit(sub.unit) if sub.unit else None
+        table.add_row(
+            str(sub.id),
+            format_time(views.local(sub.received_at, settings), settings.language),
+            sub.sender or "–",
+            unit.name if unit else (sub.unit or "–"),
+            ledger.format_day(sub.period) if sub.period else "–",
+            views.figures_text(sub.read_figures, settings),
+            views.figures_text(sub.figures, settings),
+            views.state_text(sub.status, settings),
+            "\n".join(p.message for p in sub.problems) + (f"\n[{sub.decision_note}]" if sub.decision_note else ""),
+        )
+    return table
+
+
+def _decision_line(decision: ReviewDecision, settings: Settings) -> str:
+    lang = settings.language
+    detail = decision.unit or (views.figures_text(decision.figures, settings) if decision.figures else "")
+    return t(
+        settings, "review.decision_line", action=t(settings, f"review.action_{decision.action}"),
+        by=decision.by, at=format_time(views.local(decision.at, settings), lang),
+        detail=detail or "–", reason=decision.reason or "–",
+    )
+
+
+# --- history -------------------------------------------------------------------------------
+
+
+def history_command(
+    unit: Annotated[Optional[str], typer.Option("--unit", help="The unit's id (default: the province totals).", show_default=False)] = None,
+    first: Annotated[Optional[str], typer.Option("--from", help="First day, YYYY-MM-DD (default: 30 days before --to).", show_default=False)] = None,
+    last: Annotated[Optional[str], typer.Option("--to", help="Last day, YYYY-MM-DD (default: today).", show_default=False)] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """A unit's (or the province's) daily series: state, figures, change, coverage."""
+    settings = settings_from(config)
+    now = now_utc()
+    if unit is not None and settings.unit(unit) is None:
+        raise UsageError(f"unknown unit {unit!r}", "use one of: " + ", ".join(u.id for u in settings.units))
+    last_day = parse_day(last, "--to") if last else now.astimezone(settings.campaign.tz).date()
+    first_day = parse_day(first, "--from") if first else last_day - timedelta(days=DEFAULT_HISTORY_DAYS - 1)
+    if first_day > last_day:
+        raise UsageError(f"--from {first_day} is after --to {last_day}", "give the earlier day first")
+    store = open_store(settings)
+    try:
+        since = first_day - timedelta(days=HISTORY_LOOKBACK_DAYS)
+        subs = store.submissions_of_unit(unit, since, last_day) if unit else store.submissions_between(since, last_day)
+    finally:
+        store.close()
+    if unit:
+        rows = ledger.unit_history(settings, unit, first_day, last_day, subs, now)
+        _print_unit_csv(rows, settings) if as_csv else out.print(_unit_table(rows, settings))
+    else:
+        days = [ledger.build_day(settings, d, subs, now) for d in ledger.days_between(first_day, last_day)]
+        _print_province_csv(days, settings) if as_csv else out.print(_province_table(days, settings))
+
+
+def parse_day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"{option} {value!r} is not a date", "write it as YYYY-MM-DD, e.g. 2020-08-14") from None
+
+
+def _change_text(change, settings: Settings) -> str:
+    values = [v for v in change.values()]
+    if not values or all(v is None for v in values):
+        return "–"
+    return ", ".join("–" if v is None else ("+" if v >= 0 else "-") + format_count(abs(v), settings.language) for v in values)
+
+
+def _unit_note(row: UnitDay | None, reason: str | None, settings: Settings) -> str:
+    if row is None:
+        return reason or ""
+    if row.correction:
+        return t(settings, "history.corrected_at", at=format_time(row.corrected_at, settings.language))
+    return ""
+
+
+def _unit_table(rows, settings: Settings) -> Table:
+    lang = settings.language
+    table = Table()
+    for key in ("col_day", "col_state", "col_figures", "col_change", "col_coverage", "col_received", "col_note"):
+        table.add_column(t(settings, f"history.{key}"))
+    for day, row, reason in rows:
+        if row is None:
+            table.add_row(ledger.format_day(day), "", "", "", "", "", f"[dim]{reason}[/dim]")
+            continue
+        table.add_row(
+            ledger.format_day(day), views.state_text(row.state, settings), views.figures_text(row.figures, settings),
+            _change_text(row.change, settings), format_percent(row.coverage, lang),
+            format_time(row.received_at, lang), _unit_note(row, reason, settings),
+        )
+    return table
+
+
+def _province_table(days: list[DayLedger], settings: Settings) -> Table:
+    lang = settings.language
+    table = Table()
+    for key in ("col_day", "col_figures", "col_change", "col_reported", "col_coverage", "col_note"):
+        table.add_column(t(settings, f"history.{key}"))
+    for day in days:
+        if not day.reporting_day:
+            table.add_row(ledger.format_day(day.day), "", "", "", "", f"[dim]{day.no_reporting_reason}[/dim]")
+            continue
+        style = "green" if day.reported == day.expected else "yellow"
+        table.add_row(
+            ledger.format_day(day.day), views.figures_text(day.totals, settings) if day.reported else "–",
+            _change_text(day.change, settings), f"[{style}]{day.reported}/{day.expected}[/{style}]",
+            format_percent(day.coverage if day.reported else None, lang), "",
+        )
+    return table
+
+
+def _print_unit_csv(rows, settings: Settings) -> None:
+    metrics = [m.id for m in settings.campaign.metrics]
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["date", "unit", "state", *metrics, *(f"change_{m}" for m in metrics), "coverage_percent",
+                     "received_at", "correction", "submissions", "note"])
+    for day, row, reason in rows:
+        if row is None:
+            writer.writerow([day.isoformat(), "", "", *([""] * (2 * len(metrics))), "", "", "", "", reason])
+            continue
+        writer.writerow([
+            day.isoformat(), row.unit, row.state, *(_cell(row.figures.get(m)) for m in metrics),
+            *(_cell(row.change.get(m)) for m in metrics), _cell(row.coverage),
+            row.received_at.isoformat() if row.received_at else "", int(row.correction), row.submissions, "",
+        ])
+
+
+def _print_province_csv(days: list[DayLedger], settings: Settings) -> None:
+    metrics = [m.id for m in settings.campaign.metrics]
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["date", *metrics, *(f"change_{m}" for m in metrics), "reported", "expected",
+                     "coverage_percent", "note"])
+    for day in days:
+        if not day.reporting_day:
+            writer.writerow([day.day.isoformat(), *([""] * (2 * len(metrics) + 3)), day.no_reporting_reason])
+            continue
+        counted = day.reported > 0
+        writer.writerow([
+            day.day.isoformat(), *(_cell(day.totals.get(m) if counted else None) for m in metrics),
+            *(_cell(day.change.get(m)) for m in metrics), day.reported, day.expected,
+            _cell(day.coverage if counted else None), "",
+        ])
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f}" if isinstance(value, float) else str(value)

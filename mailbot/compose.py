@@ -1,0 +1,231 @@
+"""The mail mailbot sends, built with the standard email package.
+
+Each builder returns an OutboundMail serialized once: its Message-ID is derived
+from the mail's queue key, so the same event always yields the same message, and
+every delivery attempt sends the very same bytes. Everything mailbot sends says
+it is automatic (Auto-Submitted, RFC 3834) so that no robot answers it, and no
+acknowledgement goes to a robot, a bounce or the reporting mailbox itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from datetime import date, datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from mailbot.config import Settings, Unit
+from mailbot.i18n import format_count, text
+from mailbot.models import ACCEPTED, NEEDS_REVIEW, REJECTED, OutboundMail, Reading, RenderedReport, ReviewDecision, Submission
+from mailbot.report import CHART_CID, letter_day, lower_first, render_template
+
+log = logging.getLogger(__name__)
+
+ACK, REMINDER, REPORT, REVIEW = "ack", "reminder", "report", "review"
+AUTO_REPLIED = "auto-replied"  # an answer to a message (RFC 3834)
+AUTO_GENERATED = "auto-generated"  # sent on mailbot's own schedule
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+ROBOT_LOCAL_PARTS = re.compile(
+    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|auto-?reply|daemon|listserv|majordomo)([+._-].*)?$",
+    re.IGNORECASE,
+)
+REPLY_PREFIX = re.compile(r"^\s*(re|aw|tr|sv|vs)\s*:", re.IGNORECASE)
+
+
+# --- who may be answered -----------------------------------------------------------------
+
+
+def is_robot_address(address: str | None, settings: Settings) -> bool:
+    """True for an address no acknowledgement may go to: bounces, robots, mailbot itself."""
+    if not address or "@" not in address:
+        return True
+    address = address.strip().lower()
+    local = address.split("@", 1)[0]
+    own = {settings.campaign.reporting_mailbox, *settings.campaign.report_to}
+    return address in own or bool(ROBOT_LOCAL_PARTS.match(local))
+
+
+# --- building blocks -------------------------------------------------------------------------
+
+
+def message_id_for(settings: Settings, key: str) -> str:
+    """A Message-ID that is the same for the same queue key, on the mailbox's domain."""
+    mailbox = settings.campaign.reporting_mailbox
+    digest = hashlib.sha256(f"{mailbox}\n{key}".encode("utf-8")).hexdigest()[:24]
+    kind = key.split(":", 1)[0]
+    return f"<{digest}.{kind}@{mailbox.split('@', 1)[1]}>"  # short enough never to be folded
+
+
+def new_message(settings: Settings, *, key: str, to: tuple[str, ...], subject: str, now: datetime,
+                auto: str) -> EmailMessage:
+    lang = settings.language
+    message = EmailMessage(policy=policy.SMTP)
+    mailbox = settings.campaign.reporting_mailbox
+    local, domain = mailbox.split("@", 1)
+    message["From"] = Address(text("mail.from_name", lang), local, domain)
+    message["To"] = ", ".join(to)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now.astimezone(settings.campaign.tz))
+    message["Message-ID"] = message_id_for(settings, key)
+    message["Auto-Submitted"] = auto
+    message["X-Auto-Response-Suppress"] = "All"  # no out-of-office answers from Exchange/Outlook
+    return message
+
+
+def outbound(key: str, kind: str, recipients: tuple[str, ...], message: EmailMessage, lang: str) -> OutboundMail:
+    message["Content-Language"] = lang  # after the body: set_content drops Content-* headers
+    return OutboundMail(key=key, kind=kind, recipients=recipients, message_id=str(message["Message-ID"]),
+                        raw=message.as_bytes(policy=policy.SMTP))
+
+
+def reply_subject(subject: str | None, settings: Settings) -> str:
+    subject = (subject or "").strip() or text("mail.ack_subject_fallback", settings.language)
+    return subject if REPLY_PREFIX.match(subject) else f"Re: {subject}"
+
+
+def thread(message: EmailMessage, message_id: str | None, references: tuple[str, ...]) -> None:
+    """In-Reply-To and References that put the reply in the sender's thread."""
+    if not message_id:
+        return
+    chain = [r for r in references if r != message_id] + [message_id]
+    message["In-Reply-To"] = message_id
+    message["References"] = " ".join(chain)
+
+
+def figure_lines(settings: Settings, figures) -> list[str]:
+    labels = {m.id: m.label for m in settings.campaign.metrics}
+    return [f"{labels.get(k, k)}: {format_count(v, settings.language)}" for k, v in figures.items()]
+
+
+def clock_day(moment: datetime, settings: Settings) -> str:
+    """"15:42 ngày 14/8/2020" / "15:42 on 14/08/2020"."""
+    local = moment.astimezone(settings.campaign.tz)
+    joiner = " ngày " if settings.language == "vi" else " on "
+    return local.strftime("%H:%M") + joiner + letter_day(local.date(), settings.language)
+
+
+# --- acknowledgement -------------------------------------------------------------------------
+
+
+def acknowledgement(settings: Settings, reading: Reading, *, replaced: Submission | None, now: datetime,
+                    key_basis: str | None = None) -> OutboundMail | None:
+    """The answer to one ingested message; None when nobody (no person) is to be answered."""
+    to = reading.reply_to
+    if to is None or is_robot_address(to, settings):
+        log.info("no acknowledgement for %s: %s is not a person to answer", reading.message_id, to)
+        return None
+    basis = key_basis or hashlib.sha256((reading.message_id or reading.path or "").encode("utf-8")).hexdigest()
+    key = f"{ACK}:{basis}"
+    message = new_message(settings, key=key, to=(to,), subject=reply_subject(reading.subject, settings), now=now,
+                          auto=AUTO_REPLIED)
+    thread(message, reading.message_id, reading.references)
+    message.set_content(render_template("ack.txt.j2", settings.language, **ack_context(settings, reading, replaced)),
+                        cte="quoted-printable")
+    return outbound(key, ACK, (to,), message, settings.language)
+
+
+def ack_context(settings: Settings, reading: Reading, replaced: Submission | None) -> dict:
+    unit = settings.unit(reading.unit) if reading.unit else None
+    period = reading.period
+    status = reading.status
+    deadline = settings.campaign.deadline_of(period) if period else None
+    replaced_shown = replaced if replaced is not None and status != REJECTED else None
+    return dict(
+        unit_name=unit.name if unit else None,
+        status=status,
+        accepted=status == ACCEPTED, needs_review=status == NEEDS_REVIEW, rejected=status == REJECTED,
+        period=letter_day(period, settings.language) if period else None,
+        received=clock_day(reading.received_at, settings) if reading.received_at else None,
+        deadline=clock_day(deadline, settings) if deadline else None,
+        timeliness=_timeliness(reading, replaced_shown, deadline),
+        figures=figure_lines(settings, reading.figures),
+        replaced_received=clock_day(replaced_shown.received_at, settings) if replaced_shown else None,
+        replaced_figures=figure_lines(settings, replaced_shown.figures) if replaced_shown else [],
+        problems=[p.message for p in reading.problems],
+        mailbox=settings.campaign.reporting_mailbox,
+        campaign=settings.campaign.name,
+    )
+
+
+def _timeliness(reading: Reading, replaced: Submission | None, deadline: datetime | None) -> str | None:
+    """on_time, late, or late_correction (a late correction of an on-time report stays on time)."""
+    if reading.late is None or deadline is None:
+        return None
+    if reading.late and replaced is not None and replaced.received_at <= deadline:
+        return "late_correction"
+    return "late" if reading.late else "on_time"
+
+
+# --- reminder --------------------------------------------------------------------------------
+
+
+def reminder(settings: Settings, unit: Unit, day: date, now: datetime) -> OutboundMail:
+    """The polite reminder to a unit that has not reported for `day` yet."""
+    lang = settings.language
+    key = f"{REMINDER}:{unit.id}:{day.isoformat()}"
+    metric = lower_first(settings.campaign.metrics[0].label)
+    to = tuple(unit.senders)
+    subject = text("mail.reminder_subject", lang, metric_lower=metric, day=letter_day(day, lang))
+    message = new_message(settings, key=key, to=to, subject=subject, now=now, auto=AUTO_GENERATED)
+    deadline = settings.campaign.deadline_of(day)
+    body = render_template(
+        "reminder.txt.j2", lang, unit_name=unit.name, metric_lower=metric, day=letter_day(day, lang),
+        now=clock_day(now, settings), deadline=clock_day(deadline, settings), past_deadline=now > deadline,
+        mailbox=settings.campaign.reporting_mailbox, metrics=[m.label for m in settings.campaign.metrics],
+    )
+    message.set_content(body, cte="quoted-printable")
+    return outbound(key, REMINDER, to, message, settings.language)
+
+
+# --- the consolidated report -----------------------------------------------------------------
+
+
+def report_mail(settings: Settings, report: RenderedReport, recipients: tuple[str, ...], version: int,
+                now: datetime | None = None) -> OutboundMail:
+    """The report as a mail: text and HTML bodies, the chart inline (cid:), the workbook attached."""
+    key = f"{REPORT}:{report.day.isoformat()}:{version}"
+    moment = now or report_moment(settings, report)
+    message = new_message(settings, key=key, to=tuple(recipients), subject=report.subject, now=moment,
+                          auto=AUTO_GENERATED)
+    message.set_content(report.text, cte="quoted-printable")
+    message.add_alternative(report.html, subtype="html", cte="quoted-printable")
+    html_part = message.get_payload()[1]
+    html_part.add_related(report.chart_png, "image", "png", cid=f"<{CHART_CID}>",
+                          filename=f"{report.file_stem or 'chart'}.png", disposition="inline")
+    message.add_attachment(report.xlsx, *XLSX_TYPE, filename=f"{report.file_stem or 'report'}.xlsx")
+    return outbound(key, REPORT, tuple(recipients), message, settings.language)
+
+
+def report_moment(settings: Settings, report: RenderedReport) -> datetime:
+    """Without a `now`, the report's Date is the time its figures were taken."""
+    return report.as_of or settings.campaign.deadline_of(report.day)
+
+
+# --- after a review decision -----------------------------------------------------------------
+
+
+def review_notice(settings: Settings, submission: Submission, decision: ReviewDecision,
+                  after: Submission | None = None) -> OutboundMail | None:
+    """Tell the sender what a reviewer decided about their report; None for robots."""
+    to = submission.sender
+    if is_robot_address(to, settings):
+        return None
+    key = f"{REVIEW}:{submission.id}:{decision.action}:{decision.at.isoformat()}"
+    lang = settings.language
+    period = letter_day(submission.period, lang) if submission.period else "–"
+    message = new_message(settings, key=key, to=(to,), subject=reply_subject(submission.subject, settings),
+                          now=decision.at, auto=AUTO_REPLIED)
+    thread(message, submission.message_id, ())
+    result = after or submission
+    unit = settings.unit(result.unit) if result.unit else None
+    body = render_template(
+        "review.txt.j2", lang, action=decision.action, period=period, unit_name=unit.name if unit else None,
+        received=clock_day(submission.received_at, settings), figures=figure_lines(settings, result.figures),
+        reason=decision.reason, status=result.status, mailbox=settings.campaign.reporting_mailbox,
+    )
+    message.set_content(body, cte="quoted-printable")
+    return outbound(key, REVIEW, (to,), message, settings.language)

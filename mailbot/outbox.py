@@ -1,0 +1,318 @@
+"""Delivery of the outbox: SMTP (plain, STARTTLS, implicit TLS) or a folder of .eml files.
+
+Mail is queued in the store by whoever caused it; this module only hands the
+stored bytes over, so a mail keeps its Message-ID on every attempt. One SMTP
+connection serves a whole delivery run. A 4xx reply or a timeout is retried later
+with exponential backoff; a 5xx reply or refused recipients hold the mail for a
+person (`mailbot outbox retry` releases it). A server that cannot be reached at
+all raises DeliveryError after putting the claimed mail back in the queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import smtplib
+import ssl
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from mailbot.config import Settings, redact_url
+from mailbot.errors import DeliveryError
+from mailbot.models import QueuedMail
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+DEFAULT_TIMEOUT_SECONDS = 30.0
+BATCH_SIZE = 50
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=1)
+MAX_ATTEMPTS = 20  # about a day of retries; then the mail is held for a person
+
+
+@dataclass
+class DeliveryResult:
+    sent: int = 0
+    retried: int = 0
+    held: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retried + self.held
+
+
+class TemporaryFailure(Exception):
+    """Try the mail again later (4xx, timeout, dropped connection)."""
+
+
+class PermanentFailure(Exception):
+    """Hold the mail for a person (5xx, every recipient refused)."""
+
+
+class Transport(Protocol):
+    description: str
+
+    def send(self, mail: QueuedMail) -> None: ...
+
+    def close(self) -> None: ...
+
+
+# --- transports ------------------------------------------------------------------------------
+
+
+class FileTransport:
+    """file:///path: each message written atomically as one .eml file (named after its row)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.description = f"file://{directory}"
+
+    def send(self, mail: QueuedMail) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _write_atomically(self.directory / eml_name(mail), mail.raw)
+        except OSError as exc:
+            raise DeliveryError(
+                f"cannot write outgoing mail to {self.directory}: {exc.strerror or exc}",
+                "check that the folder of MAILBOT_SMTP_URL exists and is writable",
+            ) from None
+
+    def close(self) -> None:
+        pass
+
+
+def eml_name(mail: QueuedMail) -> str:
+    digest = hashlib.sha256(mail.message_id.encode("utf-8")).hexdigest()[:10]
+    return f"{mail.id:06d}-{mail.kind}-{digest}.eml"
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".eml")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    scheme: str
+    host: str
+    port: int
+    user: str | None
+    password: str | None = field(repr=False)
+    timeout: float
+    url: str  # redacted, for messages
+
+
+class SmtpTransport:
+    """One connection per delivery run, opened at the first mail, re-opened after a drop."""
+
+    def __init__(self, target: SmtpTarget, envelope_from: str) -> None:
+        self.target = target
+        self.envelope_from = envelope_from
+        self.description = target.url
+        self.connection: smtplib.SMTP | None = None
+
+    def send(self, mail: QueuedMail) -> None:
+        connection = self.connection or self._connect()
+        try:
+            refused = connection.sendmail(self.envelope_from, list(mail.recipients), mail.raw)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise _refused(exc.recipients) from None
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421:
+                self._drop()
+            raise _by_code(exc.smtp_code, _reply_text(exc.smtp_code, exc.smtp_error)) from None
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:  # timeouts are OSErrors
+            self._drop()
+            raise TemporaryFailure(f"{self.target.url}: {type(exc).__name__}: {exc or 'timed out'}") from None
+        if refused:
+            log.warning("mail %s was refused for %s; delivered to the others", mail.message_id,
+                        ", ".join(f"{r} ({_reply_text(*v)})" for r, v in refused.items()))
+
+    def _connect(self) -> smtplib.SMTP:
+        target = self.target
+        try:
+            self.connection = _open_smtp(target)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise DeliveryError(
+                f"the mail server {target.url} refused the login: {_reply_text(exc.smtp_code, exc.smtp_error)}",
+                "check the user name and password in MAILBOT_SMTP_URL (percent-encode @ as %40)",
+            ) from None
+        except ssl.SSLError as exc:
+            raise DeliveryError(
+                f"TLS with the mail server {target.url} failed: {exc.reason or exc}",
+                "the server's certificate must be valid for its host name; use the name on the certificate",
+            ) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(
+                f"the mail server {target.url} cannot be reached: {type(exc).__name__}: {exc or 'timed out'}",
+                "check MAILBOT_SMTP_URL and that the server is running; queued mail is kept and sent later",
+            ) from None
+        return self.connection
+
+    def _drop(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            finally:
+                self.connection = None
+
+    def close(self) -> None:
+        if self.connection is None:
+            return
+        try:
+            self.connection.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+        finally:
+            self._drop()
+
+
+def _open_smtp(target: SmtpTarget) -> smtplib.SMTP:
+    context = ssl.create_default_context()  # verifies the certificate and the host name
+    if target.scheme == "smtps":
+        connection = smtplib.SMTP_SSL(target.host, target.port, timeout=target.timeout, context=context)
+    else:
+        connection = smtplib.SMTP(target.host, target.port, timeout=target.timeout)
+    try:
+        connection.ehlo()
+        if target.scheme == "smtp+starttls":
+            if not connection.has_extn("starttls"):
+                raise smtplib.SMTPNotSupportedError(f"{target.host} does not offer STARTTLS")
+            connection.starttls(context=context)
+            connection.ehlo()
+        if target.user:
+            connection.login(target.user, target.password or "")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _reply_text(code: int, message: bytes | str) -> str:
+    shown = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+    return f"{code} {shown}".strip()
+
+
+def _by_code(code: int, reply: str) -> Exception:
+    return TemporaryFailure(reply) if 400 <= code < 500 else PermanentFailure(reply)
+
+
+def _refused(recipients: dict) -> Exception:
+    replies = "; ".join(f"{address}: {_reply_text(*reply)}" for address, reply in recipients.items())
+    if all(400 <= code < 500 for code, _ in recipients.values()):
+        return TemporaryFailure(replies)
+    return PermanentFailure(replies)
+
+
+# --- opening ------------------------------------------------------------------------------------
+
+
+def open_transport(settings: Settings) -> Transport:
+    """The transport MAILBOT_SMTP_URL names; nothing is connected until the first mail."""
+    url = settings.connections.smtp_url
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        return FileTransport(file_url_path(url))
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise DeliveryError(f"MAILBOT_SMTP_URL={redact_url(url)!r} is not a usable mail server address",
+                            "use smtp://host:port, smtp+starttls://host:587, smtps://host:465 or file:///path")
+    timeout = float(parse_qs(parts.query).get("timeout", [DEFAULT_TIMEOUT_SECONDS])[0])
+    target = SmtpTarget(
+        scheme=scheme, host=parts.hostname, port=parts.port or DEFAULT_PORTS[scheme],
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        timeout=timeout, url=redact_url(url),
+    )
+    return SmtpTransport(target, settings.campaign.reporting_mailbox)
+
+
+def file_url_path(url: str) -> Path:
+    """file:///abs/path, file://./relative/path and file://localhost/abs/path."""
+    parts = urlsplit(url)
+    if parts.netloc in ("", "localhost"):
+        return Path(unquote(parts.path))
+    return Path(unquote(parts.netloc + parts.path))
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def deliver_due(store, settings: Settings, now: datetime, limit: int = 200) -> DeliveryResult:
+    """Send what is due; per-mail failures are recorded in the store, never raised.
+
+    Delivery happens now: a `now` in the past (a replayed day) is taken as the
+    present, so queued mail is never left waiting for a day that has gone by.
+    """
+    moment = max(now, datetime.now(timezone.utc))
+    result = DeliveryResult()
+    transport = open_transport(settings)
+    try:
+        while result.handled < limit:
+            batch = store.claim_due(moment, min(BATCH_SIZE, limit - result.handled))
+            if not batch:
+                break
+            _deliver_batch(store, transport, batch, moment, result)
+    finally:
+        transport.close()
+    if result.handled:
+        log.info("delivery via %s: %s sent, %s to retry, %s held", transport.description, result.sent,
+                 result.retried, result.held)
+    return result
+
+
+def _deliver_batch(store, transport: Transport, batch: list[QueuedMail], moment: datetime,
+                   result: DeliveryResult) -> None:
+    for index, mail in enumerate(batch):
+        try:
+            transport.send(mail)
+        except TemporaryFailure as exc:
+            _retry_or_give_up(store, mail, moment, str(exc), result)
+        except PermanentFailure as exc:
+            hold(store, mail, str(exc), result)
+        except DeliveryError as exc:  # the server is out of reach: every claimed mail waits
+            for waiting in batch[index:]:
+                _retry_or_give_up(store, waiting, moment, exc.message, result)
+            raise
+        else:
+            store.mark_sent(mail.id, moment)
+            result.sent += 1
+            log.info("sent %s %s to %s", mail.kind, mail.message_id, ", ".join(mail.recipients))
+
+
+def next_attempt(attempts: int, moment: datetime) -> datetime:
+    """1, 2, 4, 8 ... minutes after the failed attempt, at most an hour."""
+    delay = FIRST_RETRY * (2 ** max(attempts - 1, 0))
+    return moment + min(delay, LONGEST_RETRY)
+
+
+def _retry_or_give_up(store, mail: QueuedMail, moment: datetime, error: str, result: DeliveryResult) -> None:
+    if mail.attempts >= MAX_ATTEMPTS:
+        hold(store, mail, f"gave up after {mail.attempts} attempts: {error}", result)
+        return
+    store.mark_retry(mail.id, next_attempt(mail.attempts, moment), error)
+    result.retried += 1
+    result.errors.append(error)
+    log.warning("mail %s (%s) will be retried: %s", mail.id, mail.kind, error)
+
+
+def hold(store, mail: QueuedMail, error: str, result: DeliveryResult) -> None:
+    store.mark_held(mail.id, error)
+    result.held += 1
+    result.errors.append(error)
+    log.error("mail %s (%s) to %s is held: %s", mail.id, mail.kind, ", ".join(mail.recipients), error)

@@ -1,0 +1,55 @@
+"""Bytes -> tables. The only room that knows spreadsheet libraries.
+
+    read_tables(name, data, limits) -> list[Table]
+
+raises errors.SpreadsheetError(code, message, hint) with a contract problem code
+(unreadable_file, encrypted_file, file_too_large). The format is recognised by the
+bytes; the name is only shown to people.
+"""
+
+from __future__ import annotations
+
+from mailbot.config import Limits
+from mailbot.models import UNREADABLE_FILE, Table
+from mailbot.sheets import sniff as formats
+from mailbot.sheets.limits import SheetError, check_size, check_zip, within_time
+from mailbot.sheets.workbook import encrypted
+from mailbot.sheets.sniff import sniff
+from mailbot.sheets.text_formats import decode_text, read_csv, read_html
+from mailbot.sheets.workbook import read_workbook
+
+__all__ = ["read_tables", "SheetError", "sniff", "is_spreadsheet_name", "decode_text", "SPREADSHEET_FORMATS", "NOT_SPREADSHEETS"]
+
+SPREADSHEET_FORMATS = frozenset({formats.XLSX, formats.XLSB, formats.XLS, formats.ODS, formats.CSV, formats.HTML})
+WORKBOOK_FORMATS = frozenset({formats.XLSX, formats.XLSB, formats.XLS, formats.ODS})
+NOT_SPREADSHEETS = frozenset({formats.IMAGE, formats.PDF})
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".xlt", ".xltx", ".xltm", ".ods", ".csv", ".tsv")
+
+
+def is_spreadsheet_name(name: str | None) -> bool:
+    return bool(name) and name.strip().lower().endswith(SPREADSHEET_SUFFIXES)
+
+
+def read_tables(name: str, data: bytes, limits: Limits) -> list[Table]:
+    """Every sheet of the file as a Table, within the size, shape and time limits."""
+    check_size(data, limits)
+    kind = sniff(data)
+    if kind == formats.ENCRYPTED:
+        raise encrypted()
+    if kind not in SPREADSHEET_FORMATS:
+        raise SheetError(
+            UNREADABLE_FILE, "not_spreadsheet", f"it is not a spreadsheet mailbot reads ({kind})",
+            "save the report as .xlsx", kind=kind,
+        )
+    if kind in (formats.XLSX, formats.XLSB, formats.ODS):
+        check_zip(data, limits)
+    return within_time(lambda: _read(name, data, kind, limits), limits.read_timeout_seconds)
+
+
+def _read(name: str, data: bytes, kind: str, limits: Limits) -> list[Table]:
+    if kind in WORKBOOK_FORMATS:
+        return read_workbook(name, data, kind, limits)
+    if kind == formats.HTML:
+        return read_html(name, data, limits)
+    return read_csv(name, data, limits)
+

@@ -1,0 +1,104 @@
+"""Recognise a file's format by its bytes, never by its name."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+# Formats mailbot reads.
+XLSX = "xlsx"  # also .xlsm: values only, macros are never run or read
+XLSB = "xlsb"
+XLS = "xls"
+ODS = "ods"
+CSV = "csv"
+HTML = "html"
+# Things that are certainly not a spreadsheet.
+IMAGE = "image"
+PDF = "pdf"
+# Containers that may hold a workbook but do not hold one mailbot can read.
+OLE_OTHER = "ole"  # an OLE2 file with no workbook stream (.doc, .msg, ...)
+ZIP_OTHER = "zip"  # a zip that is not a workbook (.docx, .pptx, an archive)
+ENCRYPTED = "encrypted"  # an OLE2 container holding an encrypted OOXML package
+BINARY = "binary"  # anything else that is not text
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+IMAGE_MAGICS = (
+    b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*", b"RIFF",
+)
+BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<table|<\?xml[^>]*>\s*<html|<meta|<head|<body)", re.I)
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def sniff(data: bytes) -> str:
+    """The format of `data`, one of the constants above."""
+    head = data[:8]
+    if head.startswith(OLE_MAGIC):
+        return _sniff_ole(data)
+    if head.startswith(ZIP_MAGICS):
+        return _sniff_zip(data)
+    if head.startswith(b"%PDF"):
+        return PDF
+    if head.startswith(IMAGE_MAGICS) and not _looks_like_text(data):
+        return IMAGE
+    if _looks_like_html(data):
+        return HTML
+    if _looks_like_text(data):
+        return CSV
+    return BINARY
+
+
+def _sniff_zip(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "xl/workbook.xml" in names:
+                return XLSX
+            if "xl/workbook.bin" in names:
+                return XLSB
+            if "mimetype" in names and archive.getinfo("mimetype").file_size < 256:
+                if archive.read("mimetype").strip() == ODS_MIMETYPE:
+                    return ODS
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, ValueError):
+        return XLSX  # a damaged zip: let the reader say it is unreadable
+    return ZIP_OTHER
+
+
+def _sniff_ole(data: bytes) -> str:
+    import olefile  # comes with msoffcrypto-tool
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            streams = {"/".join(entry).lower() for entry in ole.listdir()}
+    except (OSError, ValueError, IndexError, TypeError):
+        return XLS  # a damaged compound file: let the reader say it is unreadable
+    if "encryptedpackage" in streams and "encryptioninfo" in streams:
+        return ENCRYPTED
+    if "workbook" in streams or "book" in streams:
+        return XLS
+    return OLE_OTHER
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:4096]
+    for bom in BOMS:
+        if head.startswith(bom):
+            head = head[len(bom):]
+            break
+    if head[:2] in (b"<\x00", b"\x00<") or b"\x00" in head[:64]:
+        head = head.replace(b"\x00", b"")
+    return bool(HTML_START.match(head)) and b"<table" in data[:1_000_000].lower().replace(b"\x00", b"")
+
+
+def _looks_like_text(data: bytes) -> bool:
+    sample = data[:8192]
+    if not sample:
+        return False
+    if sample.startswith(BOMS):
+        return True
+    if sample.count(b"\x00") > len(sample) // 4:  # UTF-16 without a BOM
+        return sample.count(b"\x00") < len(sample) * 3 // 4
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return controls == 0

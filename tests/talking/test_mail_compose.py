@@ -1,0 +1,173 @@
+"""Acknowledgements, reminders and the report mail: threading, loop safety, content."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from email import message_from_bytes, policy
+
+import pytest
+from talking_days import DAY, demo_ledger, demo_submissions, demo_trend, local, shipped_settings, submission
+
+from mailbot import compose, i18n, report
+from mailbot.models import NO_SPREADSHEET, OUTLIER_JUMP, Reading, ReviewDecision
+
+SENDER = "vanphong.haiduong@haiduong.gov.vn"
+BASIS = "ab" * 32
+
+
+@pytest.fixture(scope="module")
+def settings():
+    return shipped_settings()
+
+
+def reading(settings, **changes) -> Reading:
+    base = dict(
+        path=None, message_id="<r1@haiduong.gov.vn>", sender=SENDER, received_at=local(settings, DAY, 15, 42),
+        period=DAY, late=False, unit="hai-duong", figures={"installs": 70635}, problems=(),
+        subject="Báo cáo Bluezone ngày 14/8/2020", references=("<r0@haiduong.gov.vn>",), reply_to=SENDER,
+    )
+    base.update(changes)
+    return Reading(**base)
+
+
+def parsed(mail):
+    return message_from_bytes(mail.raw, policy=policy.default)
+
+
+def body(mail) -> str:
+    return parsed(mail).get_body(("plain",)).get_content()
+
+
+def ack(settings, the_reading, replaced=None):
+    return compose.acknowledgement(settings, the_reading, replaced=replaced, now=local(settings, DAY, 15, 43),
+                                   key_basis=BASIS)
+
+
+def test_the_acknowledgement_is_threaded_and_marked_automatic(settings):
+    mail = ack(settings, reading(settings))
+    message = parsed(mail)
+    assert mail.key == f"ack:{BASIS}" and mail.kind == "ack" and mail.recipients == (SENDER,)
+    assert message["In-Reply-To"] == "<r1@haiduong.gov.vn>"
+    assert message["References"].split() == ["<r0@haiduong.gov.vn>", "<r1@haiduong.gov.vn>"]
+    assert message["Subject"] == "Re: Báo cáo Bluezone ngày 14/8/2020"
+    assert message["Auto-Submitted"] == "auto-replied"
+    assert message["Message-ID"] == mail.message_id
+    assert message["From"].addresses[0].addr_spec == "baocao.stttt@haiduong.gov.vn"
+
+
+def test_the_message_id_is_stable_for_the_same_event(settings):
+    again = ack(settings, reading(settings))
+    assert again.message_id == ack(settings, reading(settings)).message_id and again.raw == ack(settings, reading(settings)).raw
+    other = compose.acknowledgement(settings, reading(settings), replaced=None, now=local(settings, DAY, 15, 43),
+                                    key_basis="cd" * 32)
+    assert other.message_id != again.message_id
+
+
+def test_a_reply_subject_is_not_prefixed_twice(settings):
+    message = parsed(ack(settings, reading(settings, subject="RE: Báo cáo")))
+    assert message["Subject"] == "RE: Báo cáo"
+
+
+def test_an_accepted_report_states_unit_figure_arrival_and_timeliness(settings):
+    text = body(ack(settings, reading(settings)))
+    assert "Thành phố Hải Dương" in text
+    assert "Số lượng cài đặt Bluezone: 70.635" in text
+    assert "15:42 ngày 14/8/2020" in text
+    assert "đúng hạn" in text and "16:00 ngày 14/8/2020" in text
+
+
+def test_a_late_report_is_told_it_is_late(settings):
+    text = body(ack(settings, reading(settings, received_at=local(settings, DAY, 16, 20), late=True)))
+    assert "muộn" in text and "đúng hạn" not in text
+
+
+def test_a_correction_says_what_it_replaced_and_stays_on_time(settings):
+    earlier = submission(settings, 7, "hai-duong", 70000, at=local(settings, DAY, 9, 5))
+    text = body(ack(settings, reading(settings, received_at=local(settings, DAY, 16, 20), late=True), replaced=earlier))
+    assert "thay thế báo cáo đã nhận lúc 09:05 ngày 14/8/2020" in text and "70.000" in text
+    assert "vẫn được tính là báo cáo đúng hạn" in text
+
+
+def test_a_rejected_report_says_nothing_was_recorded_and_why(settings):
+    problem = i18n.problem(NO_SPREADSHEET, "vi")
+    text = body(ack(settings, reading(settings, figures={}, problems=(problem,))))
+    assert "KHÔNG được ghi nhận" in text
+    assert problem.message in text
+    assert "Số liệu đã ghi nhận" not in text
+
+
+def test_a_report_waiting_for_review_says_so(settings):
+    problem = i18n.problem(OUTLIER_JUMP, "vi", metric="Số lượng cài đặt Bluezone", increase="50.000", typical="3.000")
+    text = body(ack(settings, reading(settings, problems=(problem,))))
+    assert "chờ cán bộ Sở kiểm tra" in text and problem.message in text
+    assert "Số liệu đọc được từ báo cáo" in text
+
+
+@pytest.mark.parametrize("address", [
+    None, "baocao.stttt@haiduong.gov.vn", "MAILER-DAEMON@mx.haiduong.gov.vn", "postmaster@haiduong.gov.vn",
+    "no-reply@example.org", "noreply@example.org", "stttt@haiduong.gov.vn",
+])
+def test_no_acknowledgement_to_robots_or_to_the_mailbox_itself(settings, address):
+    assert ack(settings, reading(settings, reply_to=address)) is None
+
+
+def test_acknowledgements_speak_english_when_configured(settings):
+    english = replace(settings, language="en")
+    text = body(ack(english, reading(english)))
+    assert "recorded your report" in text and "70,635" in text and "on time" in text
+
+
+def test_the_reminder_goes_to_every_registered_address_of_the_unit(settings):
+    unit = replace(settings.unit("thanh-mien"), senders=("a@haiduong.gov.vn", "b@haiduong.gov.vn"))
+    mail = compose.reminder(settings, unit, DAY, local(settings, DAY, 15, 0))
+    message = parsed(mail)
+    assert mail.key == "reminder:thanh-mien:2020-08-14" and mail.recipients == ("a@haiduong.gov.vn", "b@haiduong.gov.vn")
+    assert message["Auto-Submitted"] == "auto-generated" and "In-Reply-To" not in message
+    text = body(mail)
+    assert "Huyện Thanh Miện" in text and "trước 16:00 ngày 14/8/2020" in text and "baocao.stttt@haiduong.gov.vn" in text
+
+
+def test_a_reminder_after_the_deadline_says_it_has_passed(settings):
+    text = body(compose.reminder(settings, settings.unit("thanh-mien"), DAY, local(settings, DAY, 16, 30)))
+    assert "đã qua" in text
+
+
+def rendered(settings, update=False):
+    ledger = demo_ledger(settings)
+    return report.render(settings, ledger, demo_trend(settings, ledger), demo_submissions(settings), update=update)
+
+
+def test_the_report_mail_has_html_text_inline_chart_and_workbook(settings):
+    the_report = rendered(settings)
+    mail = compose.report_mail(settings, the_report, ("stttt@haiduong.gov.vn",), 1)
+    message = parsed(mail)
+    assert mail.key == "report:2020-08-14:1" and mail.recipients == ("stttt@haiduong.gov.vn",)
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Subject"] == "Báo cáo tổng hợp số lượng cài đặt Bluezone ngày 14/8/2020"
+    html = message.get_body(("html",)).get_content()
+    assert f'src="cid:{report.CHART_CID}"' in html
+    parts = {part.get_content_type(): part for part in message.walk()}
+    assert parts["image/png"]["Content-ID"] == f"<{report.CHART_CID}>"
+    assert parts["image/png"].get_content() == the_report.chart_png
+    workbook = parts["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+    assert workbook.get_filename() == "bao-cao-tong-hop-2020-08-14.xlsx" and workbook.get_content() == the_report.xlsx
+    assert "70.635" in message.get_body(("plain",)).get_content()
+
+
+def test_an_updated_report_is_marked_in_subject_and_body(settings):
+    mail = compose.report_mail(settings, rendered(settings, update=True), ("stttt@haiduong.gov.vn",), 2)
+    message = parsed(mail)
+    assert mail.key == "report:2020-08-14:2"
+    assert message["Subject"].startswith("[Cập nhật]")
+    assert "bản cập nhật" in message.get_body(("html",)).get_content()
+
+
+def test_the_sender_hears_of_a_review_decision(settings):
+    sub = submission(settings, 9, "hai-duong", 70635, status="needs_review")
+    decision = ReviewDecision(submission_id=9, action="reject", by="cb.ict", at=local(settings, DAY, 17, 0),
+                              reason="số liệu trùng với ngày trước")
+    mail = compose.review_notice(settings, sub, decision)
+    message = parsed(mail)
+    assert message["In-Reply-To"] == sub.message_id and message["Auto-Submitted"] == "auto-replied"
+    text = body(mail)
+    assert "KHÔNG được ghi nhận" in text and "số liệu trùng với ngày trước" in text

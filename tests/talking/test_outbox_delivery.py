@@ -1,0 +1,211 @@
+"""The outbox delivers over a real SMTP server on loopback, and loses nothing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from email import message_from_bytes, policy
+from urllib.parse import quote
+
+import pytest
+from fixtures_smtp import SMTP_PASSWORD, SMTP_USER, STALL, free_port
+from talking_days import DAY, local, shipped_settings
+
+from mailbot import compose, outbox
+from mailbot.errors import DeliveryError
+from mailbot.store import Store
+
+
+def settings_for(url: str):
+    settings = shipped_settings()
+    return replace(settings, connections=replace(settings.connections, smtp_url=url))
+
+
+def reminder_for(settings, unit_id: str):
+    return compose.reminder(settings, settings.unit(unit_id), DAY, local(settings, DAY, 15, 0))
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@pytest.fixture
+def store(sqlite_url):
+    opened = Store.open(sqlite_url)
+    yield opened
+    opened.close()
+
+
+def test_queued_mail_is_delivered_once_over_one_connection(store, smtp_server):
+    settings = settings_for(smtp_server.url)
+    mails = [reminder_for(settings, "thanh-mien"), reminder_for(settings, "gia-loc")]
+    store.queue(mails)
+
+    result = outbox.deliver_due(store, settings, utcnow())
+
+    assert (result.sent, result.retried, result.held) == (2, 0, 0)
+    assert smtp_server.handler.connections == 1
+    received = {m.message["Message-ID"]: m for m in smtp_server.messages}
+    assert set(received) == {m.message_id for m in mails}
+    assert received[mails[0].message_id].rcpt_tos == ("vanphong.thanhmien@haiduong.gov.vn",)
+    assert received[mails[0].message_id].mail_from == "baocao.stttt@haiduong.gov.vn"
+    assert store.outbox_counts()["sent"] == 2
+    assert outbox.deliver_due(store, settings, utcnow()).sent == 0
+    assert len(smtp_server.messages) == 2
+
+
+def test_a_451_is_retried_later_with_the_same_bytes(store, smtp_server):
+    settings = settings_for(smtp_server.url)
+    mail = reminder_for(settings, "thanh-mien")
+    store.queue([mail])
+    smtp_server.handler.answer_next("451 4.3.0 try again later")
+
+    first = outbox.deliver_due(store, settings, utcnow())
+    assert (first.sent, first.retried) == (0, 1)
+    pending = store.mail("pending")
+    assert len(pending) == 1 and "451" in pending[0].last_error
+    assert outbox.deliver_due(store, settings, utcnow()).sent == 0  # backing off
+
+    second = outbox.deliver_due(store, settings, utcnow() + timedelta(minutes=2))
+    assert second.sent == 1
+    [arrived] = smtp_server.messages
+    assert arrived.message["Message-ID"] == mail.message_id
+    assert arrived.data.rstrip(b"\r\n") == mail.raw.rstrip(b"\r\n")
+
+
+def test_a_550_is_held_until_someone_releases_it(store, smtp_server):
+    settings = settings_for(smtp_server.url)
+    store.queue([reminder_for(settings, "thanh-mien")])
+    smtp_server.handler.answer_next("550 5.7.1 message refused")
+
+    result = outbox.deliver_due(store, settings, utcnow())
+    assert (result.sent, result.held) == (0, 1)
+    [held] = store.held_mail()
+    assert "550" in held.last_error
+    assert outbox.deliver_due(store, settings, utcnow() + timedelta(days=1)).sent == 0
+
+    assert store.release_held([held.id]) == 1
+    assert outbox.deliver_due(store, settings, utcnow()).sent == 1
+    assert [m.message["Message-ID"] for m in smtp_server.messages] == [held.message_id]
+
+
+def test_a_refused_recipient_is_held_and_others_still_go(store, smtp_server):
+    settings = settings_for(smtp_server.url)
+    store.queue([reminder_for(settings, "thanh-mien"), reminder_for(settings, "gia-loc")])
+    smtp_server.handler.refused["vanphong.thanhmien@haiduong.gov.vn"] = "550 5.1.1 no such mailbox"
+
+    result = outbox.deliver_due(store, settings, utcnow())
+
+    assert (result.sent, result.held) == (1, 1)
+    [held] = store.held_mail()
+    assert held.recipients == ("vanphong.thanhmien@haiduong.gov.vn",) and "no such mailbox" in held.last_error
+    assert [m.rcpt_tos for m in smtp_server.messages] == [("vanphong.gialoc@haiduong.gov.vn",)]
+
+
+def test_a_timeout_is_retried_and_the_mail_arrives_once(store, smtp_server):
+    settings = settings_for(smtp_server.url)
+    mail = reminder_for(settings, "thanh-mien")
+    store.queue([mail])
+    smtp_server.handler.answer_next(STALL)
+
+    first = outbox.deliver_due(store, settings, utcnow())
+    assert (first.sent, first.retried) == (0, 1)
+    assert smtp_server.messages == []
+
+    second = outbox.deliver_due(store, settings, utcnow() + timedelta(minutes=2))
+    assert second.sent == 1
+    assert [m.message["Message-ID"] for m in smtp_server.messages] == [mail.message_id]
+
+
+def test_a_crash_between_queueing_and_sending_loses_and_doubles_nothing(sqlite_url, smtp_server):
+    settings = settings_for(smtp_server.url)
+    before_crash = Store.open(sqlite_url)
+    before_crash.queue([reminder_for(settings, "thanh-mien")])
+    before_crash.queue([reminder_for(settings, "thanh-mien")])  # the same event again: idempotent
+    del before_crash  # the process dies without closing anything
+
+    for _ in range(2):  # the restarted service delivers, and later delivers again
+        after = Store.open(sqlite_url)
+        outbox.deliver_due(after, settings, utcnow())
+        after.close()
+
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_mail_claimed_by_a_crashed_sender_goes_out_after_its_lease(sqlite_url, smtp_server):
+    settings = settings_for(smtp_server.url)
+    crashed = Store.open(sqlite_url)
+    crashed.queue([reminder_for(settings, "thanh-mien")])
+    assert len(crashed.claim_due(utcnow())) == 1  # claimed, then the process died before sending
+
+    restarted = Store.open(sqlite_url)
+    assert outbox.deliver_due(restarted, settings, utcnow()).sent == 0  # another sender may still be at it
+    assert outbox.deliver_due(restarted, settings, utcnow() + timedelta(minutes=30)).sent == 1
+    restarted.close()
+    assert len(smtp_server.messages) == 1
+
+
+def test_an_unreachable_server_is_one_clear_error_and_the_mail_waits(store):
+    settings = settings_for(f"smtp://127.0.0.1:{free_port()}?timeout=1")
+    store.queue([reminder_for(settings, "thanh-mien")])
+
+    with pytest.raises(DeliveryError) as caught:
+        outbox.deliver_due(store, settings, utcnow())
+
+    assert "cannot be reached" in caught.value.message and "\n" not in str(caught.value)
+    [waiting] = store.mail("pending")
+    assert waiting.attempts == 1 and "cannot be reached" in waiting.last_error
+
+
+def test_starttls_checks_the_certificate(store, smtp_starttls_server, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(smtp_starttls_server.ca_file))  # the test authority is trusted
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    secret = f"{quote(SMTP_USER, safe='')}:{quote(SMTP_PASSWORD, safe='')}"
+    url = f"smtp+starttls://{secret}@127.0.0.1:{smtp_starttls_server.port}?timeout=2"
+    settings = settings_for(url)
+    store.queue([reminder_for(settings, "thanh-mien")])
+
+    assert outbox.deliver_due(store, settings, utcnow()).sent == 1
+    assert smtp_starttls_server.handler.logins == [SMTP_USER]
+    assert len(smtp_starttls_server.messages) == 1
+
+
+def test_starttls_refuses_an_untrusted_certificate(store, smtp_starttls_server, monkeypatch):
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    settings = settings_for(f"smtp+starttls://127.0.0.1:{smtp_starttls_server.port}?timeout=2")
+    store.queue([reminder_for(settings, "thanh-mien")])
+
+    with pytest.raises(DeliveryError) as caught:
+        outbox.deliver_due(store, settings, utcnow())
+
+    assert "TLS" in caught.value.message and "CERTIFICATE_VERIFY_FAILED" in caught.value.message
+    assert smtp_starttls_server.messages == []
+    assert store.outbox_counts()["pending"] == 1
+
+
+def test_file_delivery_writes_one_eml_per_message(store, tmp_path):
+    folder = tmp_path / "outbox"
+    settings = settings_for(f"file://{folder}")
+    mails = [reminder_for(settings, "thanh-mien"), reminder_for(settings, "gia-loc")]
+    store.queue(mails)
+
+    assert outbox.deliver_due(store, settings, utcnow()).sent == 2
+
+    files = sorted(folder.iterdir())
+    assert [f.suffix for f in files] == [".eml", ".eml"]
+    ids = {str(message_from_bytes(f.read_bytes(), policy=policy.default)["Message-ID"]) for f in files}
+    assert ids == {m.message_id for m in mails}
+    assert {f.read_bytes() for f in files} == {m.raw for m in mails}
+
+
+def test_the_file_url_forms(tmp_path):
+    assert outbox.file_url_path("file:///var/outbox").as_posix() == "/var/outbox"
+    assert outbox.file_url_path("file://./var/outbox").as_posix() == "var/outbox"
+    assert outbox.file_url_path("file://localhost/srv/out%20box").as_posix() == "/srv/out box"
+
+
+def test_backoff_doubles_up_to_an_hour():
+    start = datetime(2020, 8, 14, 9, 0, tzinfo=timezone.utc)
+    delays = [outbox.next_attempt(n, start) - start for n in (1, 2, 3, 4, 10)]
+    assert delays == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4), timedelta(minutes=8),
+                      timedelta(hours=1)]

@@ -1,0 +1,184 @@
+"""The consolidated report: HTML table, workbook, chart, files."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from html.parser import HTMLParser
+
+import pytest
+from openpyxl import load_workbook
+from PIL import Image
+from talking_days import APPENDIX, DAY, demo_ledger, demo_submissions, demo_trend, local, shipped_settings, submission
+
+from mailbot import i18n, report
+from mailbot.models import AMBIGUOUS_NUMBER, NEEDS_REVIEW, DayLedger
+
+REPORTED_TOTAL = sum(APPENDIX.values()) - APPENDIX["thanh-mien"]
+FORMULA = '=HYPERLINK("http://evil.example/x","Bấm vào đây")'
+
+
+class TableRows(HTMLParser):
+    """Text of every table row (cells), plus every link and image source."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.cell: list[str] | None = None
+        self.links: list[str] = []
+        self.images: list[str] = []
+        self.items: list[str] = []
+        self._in_item = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self.cell = []
+        elif tag == "a":
+            self.links.append(attrs.get("href", ""))
+        elif tag == "img":
+            self.images.append(attrs.get("src", ""))
+        elif tag == "li":
+            self._in_item = True
+            self.items.append("")
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "li":
+            self._in_item = False
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+        if self._in_item:
+            self.items[-1] += data
+
+
+@pytest.fixture(scope="module")
+def settings():
+    return shipped_settings()
+
+
+@pytest.fixture(scope="module")
+def sender_submissions(settings):
+    problem = i18n.problem(AMBIGUOUS_NUMBER, "vi", value=FORMULA, where_text="")
+    odd = submission(settings, 40, None, None, sender="-cmd@example.org", subject=FORMULA, status=NEEDS_REVIEW,
+                     problems=(problem,), at=local(settings, DAY, 11, 0))
+    return demo_submissions(settings) + [odd]
+
+
+@pytest.fixture(scope="module")
+def rendered(settings, sender_submissions):
+    ledger = demo_ledger(settings)
+    return report.render(settings, ledger, demo_trend(settings, ledger), sender_submissions)
+
+
+def parse(html: str) -> TableRows:
+    parser = TableRows()
+    parser.feed(html)
+    return parser
+
+
+def test_the_html_table_has_every_unit_in_order_and_the_totals(settings, rendered):
+    page = parse(rendered.html)
+    table = [row for row in page.rows if len(row) == 9]  # the province table; the goal bar has fewer cells
+    header, *units, total = table
+    assert header[:4] == ["STT", "Đơn vị", "Số lượng cài đặt Bluezone", "Tăng so với ngày trước"]
+    assert [row[1] for row in units] == [u.name for u in settings.units]
+    hai_duong = units[0]
+    assert hai_duong[:3] == ["1", "Thành phố Hải Dương", "70.635"]
+    assert hai_duong[4:] == ["299.638", "23,57%", "1", "08:30", "Đúng hạn"]
+    assert units[10][-2:] == ["16:20", "Muộn"]
+    assert units[11][2] == "–" and units[11][-1] == "Chưa báo cáo"
+    assert total[1] == "Tổng cộng" and total[2] == i18n.format_count(REPORTED_TOTAL, "vi") == "273.054"
+    assert total[4:6] == ["1.705.059", "16,01%"] and total[-1] == "11/12 đơn vị"
+
+
+def test_the_html_says_the_headline_the_lists_and_the_goal(rendered):
+    page = parse(rendered.html)
+    assert ("Tính đến 16:30 ngày 14/8/2020, số lượng cài đặt Bluezone trên địa bàn tỉnh Hải Dương là 273.054 "
+            "trên tổng số 1.705.059 dân số, chiếm 16,01% dân số.") in rendered.html
+    assert "Huyện Ninh Giang: nhận lúc 16:20" in page.items
+    assert "Huyện Thanh Miện" in page.items
+    assert "Chưa đạt mục tiêu 60% dân số (1.023.036); còn thiếu 749.982." in rendered.html
+    assert "Số liệu tính đến 16:30 ngày 14/8/2020" in rendered.html
+
+
+def test_the_html_has_no_links_and_shows_the_chart_inline(rendered):
+    page = parse(rendered.html)
+    assert page.links == [] and "http" not in rendered.html.replace("http-equiv", "")
+    assert page.images == [f"cid:{report.CHART_CID}"]
+
+
+def test_text_from_the_configuration_is_escaped(settings):
+    odd = replace(settings, units=(replace(settings.units[0], name="Phòng <b>A</b> & B"), *settings.units[1:]))
+    ledger = demo_ledger(odd)
+    html = report.render(odd, ledger, demo_trend(odd, ledger), []).html
+    assert "Phòng &lt;b&gt;A&lt;/b&gt; &amp; B" in html and "<b>A</b>" not in html
+
+
+def test_the_workbook_holds_the_table_and_the_totals(settings, rendered):
+    book = load_workbook(io.BytesIO(rendered.xlsx))
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    header, *units, total = rows
+    assert header[:3] == ("STT", "Đơn vị", "Số lượng cài đặt Bluezone")
+    assert [(r[1], r[2]) for r in units] == [(u.name, APPENDIX[u.id] if u.id != "thanh-mien" else None)
+                                             for u in settings.units]
+    assert total[1] == "Tổng cộng" and total[2] == REPORTED_TOTAL and total[4] == 1705059
+    assert total[5] == pytest.approx(REPORTED_TOTAL / 1705059)
+    assert sheet.freeze_panes == "C5"
+    assert sheet["C5"].number_format == "#,##0" and sheet["F5"].number_format == "0.00%"
+    late_row = 4 + 11
+    assert sheet.cell(late_row, 2).value == "Huyện Ninh Giang"
+    assert sheet.cell(late_row, 2).fill.fgColor.rgb.endswith(report.STATE_FILLS["late"])
+    assert sheet.cell(5, 2).fill.fgColor.rgb != sheet.cell(late_row, 2).fill.fgColor.rgb
+
+
+def test_the_second_sheet_lists_every_submission_and_writes_sender_text_as_text(rendered, sender_submissions):
+    sheet = load_workbook(io.BytesIO(rendered.xlsx)).worksheets[1]
+    rows = list(sheet.iter_rows(min_row=2))
+    assert len(rows) == len(sender_submissions)
+    odd = next(row for row in rows if row[0].value == 40)
+    cells = {sheet.cell(1, c.column).value: c for c in odd}
+    assert cells["Tiêu đề thư"].value == FORMULA and cells["Tiêu đề thư"].data_type == "s"
+    assert cells["Người gửi"].value == "-cmd@example.org" and cells["Người gửi"].data_type == "s"
+    assert FORMULA in cells["Vấn đề"].value and cells["Vấn đề"].data_type == "s"
+    assert cells["Kết quả"].value == "Chờ kiểm tra"
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_the_chart_is_a_real_png(rendered):
+    assert rendered.chart_png.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(rendered.chart_png))
+    image.load()
+    assert image.format == "PNG" and image.width > 600 and image.height > 300
+
+
+def test_an_update_is_marked(settings):
+    ledger = demo_ledger(settings)
+    updated = report.render(settings, ledger, demo_trend(settings, ledger), [], update=True)
+    assert updated.update and updated.subject.startswith("[Cập nhật]")
+    assert "Đây là bản cập nhật của báo cáo ngày 14/8/2020" in updated.html
+    assert "bản cập nhật" in updated.text
+
+
+def test_a_day_without_reporting_says_why(settings):
+    quiet = DayLedger(day=DAY, deadline=settings.campaign.deadline_of(DAY), as_of=local(settings, DAY, 16, 30),
+                      reporting_day=False, units=(), totals={}, reported=0, expected=0,
+                      no_reporting_reason="Ngày 14/08/2020 là ngày nghỉ, các đơn vị không phải báo cáo.")
+    rendered = report.render(settings, quiet, [(DAY, None)], [])
+    assert "ngày nghỉ" in rendered.html and rendered.chart_png.startswith(b"\x89PNG")
+
+
+def test_write_files_puts_html_png_and_xlsx_side_by_side(rendered, tmp_path):
+    paths = report.write_files(rendered, tmp_path / "out")
+    assert [p.suffix for p in paths] == [".html", ".png", ".xlsx"]
+    html = paths[0].read_text(encoding="utf-8")
+    assert f'src="{paths[1].name}"' in html and "cid:" not in html
+    assert paths[1].read_bytes() == rendered.chart_png and paths[2].read_bytes() == rendered.xlsx
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths)
