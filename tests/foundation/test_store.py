@@ -3,8 +3,6 @@
 import multiprocessing
 import os
 import sqlite3
-import subprocess
-import sys
 from datetime import date, datetime, timedelta, timezone
 
 import pytest

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from mailbot.config import Settings, load_settings
-from mailbot.models import ACCEPTED, LATE, MISSING, NEEDS_REVIEW, ON_TIME, REJECTED, DayLedger, Problem, Submission, UnitDay
+from mailbot.models import ACCEPTED, LATE, MISSING, ON_TIME, DayLedger, Problem, Submission, UnitDay
 
 DAY = date(2020, 8, 14)
 APPENDIX = {

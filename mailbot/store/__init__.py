@@ -16,7 +16,6 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Iterator
 
 import sqlalchemy as sa
@@ -28,126 +27,42 @@ from mailbot.errors import StoreError
 from mailbot.models import (
     InboundMessage,
     OutboundMail,
-    Problem,
     QueuedMail,
     Reading,
     ReviewDecision,
     SourceMark,
     Submission,
 )
+from mailbot.store.engine import create_engine
+from mailbot.store.rows import (
+    decision_changes,
+    first_line,
+    holder_alive,
+    problem_json,
+    queued_of,
+    submission_of,
+)
+from mailbot.store.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    decisions,
+    locks,
+    message_keys,
+    messages,
+    meta_table,
+    metadata,
+    outbox,
+    read_schema_version,
+    set_meta,
+    source_marks,
+    submissions,
+)
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 SENDING_LEASE = timedelta(minutes=10)  # a claimed mail not confirmed by then is tried again
 LOCK_LEASE = timedelta(hours=1)  # a lock whose holder vanished without a trace expires
 DUE_AT_ONCE = datetime(1970, 1, 1, tzinfo=timezone.utc)  # next attempt of newly queued mail
-
-
-class UtcDateTime(sa.types.TypeDecorator):
-    """Aware datetimes in, aware UTC datetimes out; naive UTC in the database."""
-
-    impl = sa.DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else value.replace(tzinfo=timezone.utc)
-
-
-metadata = sa.MetaData()
-
-meta_table = sa.Table(
-    "meta", metadata,
-    sa.Column("key", sa.String(200), primary_key=True),
-    sa.Column("value", sa.Text, nullable=False),
-)
-messages = sa.Table(
-    "messages", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
-    sa.Column("message_id", sa.Text),
-    sa.Column("source", sa.Text, nullable=False),
-    sa.Column("source_key", sa.Text, nullable=False),
-    sa.Column("received_at", UtcDateTime),
-    sa.Column("stored_at", UtcDateTime, nullable=False),
-    sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("headers_only", sa.Boolean, nullable=False),
-    sa.Column("sender", sa.Text),
-    sa.Column("subject", sa.Text),
-    sa.Column("raw", sa.LargeBinary, nullable=False),
-)
-message_keys = sa.Table(
-    "message_keys", metadata,
-    sa.Column("source", sa.Text, primary_key=True),
-    sa.Column("source_key", sa.String(400), primary_key=True),
-    sa.Column("message_row", sa.Integer, sa.ForeignKey("messages.id"), nullable=False),
-)
-submissions = sa.Table(
-    "submissions", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("message_row", sa.Integer, sa.ForeignKey("messages.id"), nullable=False, unique=True),
-    sa.Column("unit", sa.String(100), index=True),
-    sa.Column("period", sa.Date, index=True),
-    sa.Column("received_at", UtcDateTime, nullable=False),
-    sa.Column("sender", sa.Text),
-    sa.Column("subject", sa.Text),
-    sa.Column("message_id", sa.Text),
-    sa.Column("read_unit", sa.String(100)),
-    sa.Column("read_figures", sa.JSON, nullable=False),
-    sa.Column("figures", sa.JSON, nullable=False),
-    sa.Column("problems", sa.JSON, nullable=False),
-    sa.Column("read_status", sa.String(20), nullable=False),
-    sa.Column("status", sa.String(20), nullable=False, index=True),
-    sa.Column("decided_by", sa.Text),
-    sa.Column("decision_note", sa.Text),
-)
-decisions = sa.Table(
-    "decisions", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False, index=True),
-    sa.Column("action", sa.String(20), nullable=False),
-    sa.Column("decided_by", sa.Text, nullable=False),
-    sa.Column("decided_at", UtcDateTime, nullable=False),
-    sa.Column("reason", sa.Text),
-    sa.Column("unit", sa.String(100)),
-    sa.Column("figures", sa.JSON),
-)
-source_marks = sa.Table(
-    "source_marks", metadata,
-    sa.Column("source", sa.String(400), primary_key=True),
-    sa.Column("uidvalidity", sa.BigInteger),
-    sa.Column("last_uid", sa.BigInteger, nullable=False),
-    sa.Column("heartbeat_at", UtcDateTime),
-)
-outbox = sa.Table(
-    "outbox", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("key", sa.String(400), nullable=False, unique=True),
-    sa.Column("kind", sa.String(40), nullable=False),
-    sa.Column("recipients", sa.JSON, nullable=False),
-    sa.Column("message_id", sa.Text, nullable=False),
-    sa.Column("raw", sa.LargeBinary, nullable=False),
-    sa.Column("state", sa.String(20), nullable=False, index=True),
-    sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
-    sa.Column("claimed_at", UtcDateTime),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("sent_at", UtcDateTime),
-    sa.Column("last_error", sa.Text),
-)
-locks = sa.Table(
-    "locks", metadata,
-    sa.Column("name", sa.String(200), primary_key=True),
-    sa.Column("holder", sa.Text, nullable=False),
-    sa.Column("expires_at", UtcDateTime, nullable=False),
-)
 
 
 @dataclass(frozen=True)
@@ -177,14 +92,14 @@ class Store:
 
     @classmethod
     def open(cls, url: str) -> "Store":
-        engine = _create_engine(url)
+        engine = create_engine(url)
         store = cls(engine, url)
         try:
             store._migrate()
         except sa.exc.SQLAlchemyError as exc:
             engine.dispose()
             raise StoreError(
-                f"the store {redact_url(url)} cannot be opened: {_first_line(exc)}",
+                f"the store {redact_url(url)} cannot be opened: {first_line(exc)}",
                 "check MAILBOT_DB_URL, that the database exists and that mailbot may write to it",
             ) from None
         return store
@@ -195,7 +110,7 @@ class Store:
     def _migrate(self) -> None:
         with self.engine.begin() as conn:
             metadata.create_all(conn, tables=[meta_table])
-            version = _schema_version(conn)
+            version = read_schema_version(conn)
             if version > SCHEMA_VERSION:
                 raise StoreError(
                     f"the store has schema version {version}, newer than this mailbot ({SCHEMA_VERSION})",
@@ -203,13 +118,13 @@ class Store:
                 )
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 MIGRATIONS[target](conn)
-                _set_meta(conn, "schema_version", str(target))
+                set_meta(conn, "schema_version", str(target))
                 log.info("store migrated to schema version %s", target)
 
     @property
     def schema_version(self) -> int:
         with self.engine.connect() as conn:
-            return _schema_version(conn)
+            return read_schema_version(conn)
 
     # -- locks -----------------------------------------------------------------
 
@@ -237,7 +152,7 @@ class Store:
         now = utcnow()
         with self.engine.begin() as conn:
             row = conn.execute(sa.select(locks).where(locks.c.name == name)).first()
-            if row is not None and row.expires_at > now and _holder_alive(row.holder):
+            if row is not None and row.expires_at > now and holder_alive(row.holder):
                 return False
             if row is not None:
                 conn.execute(sa.delete(locks).where(locks.c.name == name))
@@ -359,7 +274,7 @@ class Store:
             read_unit=reading.unit,
             read_figures=dict(reading.figures),
             figures=dict(reading.figures),
-            problems=[_problem_json(p) for p in reading.problems],
+            problems=[problem_json(p) for p in reading.problems],
             read_status=reading.status,
             status=reading.status,
         )
@@ -401,7 +316,7 @@ class Store:
     def _submissions(self, query) -> list[Submission]:
         query = query.order_by(submissions.c.received_at, submissions.c.id)
         with self.engine.connect() as conn:
-            return [_submission_of(row) for row in conn.execute(query)]
+            return [submission_of(row) for row in conn.execute(query)]
 
     def raw_message(self, message_row: int) -> bytes:
         with self.engine.connect() as conn:
@@ -422,7 +337,7 @@ class Store:
 
     def record_decision(self, decision: ReviewDecision, outgoing: list[OutboundMail]) -> Submission:
         """Apply a review decision and queue its notices in one transaction."""
-        changes = _decision_changes(decision)
+        changes = decision_changes(decision)
         with self.engine.begin() as conn:
             conn.execute(
                 sa.insert(decisions).values(
@@ -461,7 +376,7 @@ class Store:
         with self.engine.begin() as conn:
             added = self._queue(conn, mails)
             for key, value in (state or {}).items():
-                _set_meta(conn, f"state:{key}", value)
+                set_meta(conn, f"state:{key}", value)
             return added
 
     def _queue(self, conn: Connection, mails: list[OutboundMail]) -> int:
@@ -493,7 +408,7 @@ class Store:
                     .where(outbox.c.id.in_([r.id for r in rows]))
                     .values(state="sending", attempts=outbox.c.attempts + 1, claimed_at=now)
                 )
-        return [_queued_of(r, state="sending", attempts=r.attempts + 1) for r in rows]
+        return [queued_of(r, state="sending", attempts=r.attempts + 1) for r in rows]
 
     def mark_sent(self, mail_id: int, at: datetime) -> None:
         self._set_mail(mail_id, state="sent", sent_at=at, last_error=None)
@@ -519,7 +434,7 @@ class Store:
         if state is not None:
             query = query.where(outbox.c.state == state)
         with self.engine.connect() as conn:
-            return [_queued_of(r) for r in conn.execute(query)]
+            return [queued_of(r) for r in conn.execute(query)]
 
     def release_held(self, mail_ids: list[int] | None = None) -> int:
         query = sa.update(outbox).where(outbox.c.state == "held")
@@ -543,7 +458,7 @@ class Store:
 
     def set_state(self, key: str, value: str) -> None:
         with self.engine.begin() as conn:
-            _set_meta(conn, f"state:{key}", value)
+            set_meta(conn, f"state:{key}", value)
 
     # -- helpers -----------------------------------------------------------------
 
@@ -554,124 +469,3 @@ class Store:
         return sum(max(conn.execute(statement, row).rowcount, 0) for row in rows)
 
 
-# --- engine ----------------------------------------------------------------------
-
-
-def _create_engine(url: str) -> Engine:
-    if url.startswith("sqlite:"):
-        return _sqlite_engine(url)
-    if url.startswith(("postgresql:", "postgres:")):
-        url = "postgresql+psycopg:" + url.split(":", 1)[1]
-    try:
-        return sa.create_engine(url, pool_pre_ping=True)
-    except (sa.exc.ArgumentError, ImportError) as exc:
-        raise StoreError(f"the store URL {redact_url(url)} cannot be used: {exc}", "use sqlite:///path or postgresql://user@host/db") from None
-
-
-def _sqlite_engine(url: str) -> Engine:
-    path = url.split("sqlite:///", 1)[-1] if url.startswith("sqlite:///") else ""
-    if path and path != ":memory:":
-        try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"the store folder for {path} cannot be created: {exc.strerror}", "choose a writable path in MAILBOT_DB_URL") from None
-    engine = sa.create_engine(url, connect_args={"timeout": 60})
-
-    @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across crashes, one fsync per checkpoint
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=60000")
-        cursor.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # writers queue up instead of failing to upgrade
-
-    return engine
-
-
-def _migration_1(conn: Connection) -> None:
-    metadata.create_all(conn)
-
-
-MIGRATIONS = {1: _migration_1}
-
-
-def _schema_version(conn: Connection) -> int:
-    value = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")).scalar()
-    return int(value) if value else 0
-
-
-def _set_meta(conn: Connection, key: str, value: str) -> None:
-    updated = conn.execute(sa.update(meta_table).where(meta_table.c.key == key).values(value=value)).rowcount
-    if not updated:
-        conn.execute(sa.insert(meta_table).values(key=key, value=value))
-
-
-def _holder_alive(holder: str) -> bool:
-    """A lock holder on this host whose process is gone has released its lock."""
-    host, _, rest = holder.partition(":")
-    if host != socket.gethostname():
-        return True
-    pid = int(rest.partition(":")[0] or 0)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _first_line(exc: Exception) -> str:
-    return str(getattr(exc, "orig", None) or exc).splitlines()[0]
-
-
-def _problem_json(problem: Problem) -> dict:
-    return {"code": problem.code, "message": problem.message, "where": problem.where}
-
-
-def _decision_changes(decision: ReviewDecision) -> dict:
-    changes: dict = {"decided_by": decision.by, "decision_note": decision.reason}
-    if decision.action == "accept":
-        changes["status"] = "accepted"
-    elif decision.action == "reject":
-        changes["status"] = "rejected"
-    elif decision.action == "assign":
-        changes["unit"] = decision.unit
-    elif decision.action == "correct":
-        changes["figures"] = dict(decision.figures or {})
-    else:
-        raise ValueError(f"unknown review action {decision.action!r}")
-    return changes
-
-
-def _submission_of(row) -> Submission:
-    return Submission(
-        id=row.id,
-        message_row=row.message_row,
-        unit=row.unit,
-        period=row.period,
-        received_at=row.received_at,
-        sender=row.sender,
-        figures=dict(row.figures),
-        status=row.status,
-        problems=tuple(Problem(p["code"], p["message"], p.get("where")) for p in row.problems),
-        read_figures=dict(row.read_figures),
-        subject=row.subject,
-        message_id=row.message_id,
-        decided_by=row.decided_by,
-        decision_note=row.decision_note,
-    )
-
-
-def _queued_of(row, state: str | None = None, attempts: int | None = None) -> QueuedMail:
-    return QueuedMail(
-        id=row.id, key=row.key, kind=row.kind, recipients=tuple(row.recipients), message_id=row.message_id,
-        raw=bytes(row.raw), attempts=row.attempts if attempts is None else attempts,
-        state=row.state if state is None else state, last_error=row.last_error,
-    )

@@ -1,0 +1,48 @@
+"""Engines for the store URLs: SQLite in WAL mode, PostgreSQL through psycopg."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from mailbot.config import redact_url
+from mailbot.errors import StoreError
+
+
+def create_engine(url: str) -> Engine:
+    if url.startswith("sqlite:"):
+        return sqlite_engine(url)
+    if url.startswith(("postgresql:", "postgres:")):
+        url = "postgresql+psycopg:" + url.split(":", 1)[1]
+    try:
+        return sa.create_engine(url, pool_pre_ping=True)
+    except (sa.exc.ArgumentError, ImportError) as exc:
+        raise StoreError(f"the store URL {redact_url(url)} cannot be used: {exc}", "use sqlite:///path or postgresql://user@host/db") from None
+
+
+def sqlite_engine(url: str) -> Engine:
+    path = url.split("sqlite:///", 1)[-1] if url.startswith("sqlite:///") else ""
+    if path and path != ":memory:":
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"the store folder for {path} cannot be created: {exc.strerror}", "choose a writable path in MAILBOT_DB_URL") from None
+    engine = sa.create_engine(url, connect_args={"timeout": 60})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across crashes, one fsync per checkpoint
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # writers queue up instead of failing to upgrade
+
+    return engine

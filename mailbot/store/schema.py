@@ -1,0 +1,134 @@
+"""The store's tables and their migrations."""
+
+from __future__ import annotations
+
+from datetime import timezone
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+SCHEMA_VERSION = 1
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; naive UTC in the database."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+metadata = sa.MetaData()
+
+meta_table = sa.Table(
+    "meta", metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+messages = sa.Table(
+    "messages", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("message_id", sa.Text),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("source_key", sa.Text, nullable=False),
+    sa.Column("received_at", UtcDateTime),
+    sa.Column("stored_at", UtcDateTime, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("headers_only", sa.Boolean, nullable=False),
+    sa.Column("sender", sa.Text),
+    sa.Column("subject", sa.Text),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+)
+message_keys = sa.Table(
+    "message_keys", metadata,
+    sa.Column("source", sa.Text, primary_key=True),
+    sa.Column("source_key", sa.String(400), primary_key=True),
+    sa.Column("message_row", sa.Integer, sa.ForeignKey("messages.id"), nullable=False),
+)
+submissions = sa.Table(
+    "submissions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message_row", sa.Integer, sa.ForeignKey("messages.id"), nullable=False, unique=True),
+    sa.Column("unit", sa.String(100), index=True),
+    sa.Column("period", sa.Date, index=True),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("sender", sa.Text),
+    sa.Column("subject", sa.Text),
+    sa.Column("message_id", sa.Text),
+    sa.Column("read_unit", sa.String(100)),
+    sa.Column("read_figures", sa.JSON, nullable=False),
+    sa.Column("figures", sa.JSON, nullable=False),
+    sa.Column("problems", sa.JSON, nullable=False),
+    sa.Column("read_status", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("decided_by", sa.Text),
+    sa.Column("decision_note", sa.Text),
+)
+decisions = sa.Table(
+    "decisions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False, index=True),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("decided_by", sa.Text, nullable=False),
+    sa.Column("decided_at", UtcDateTime, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("unit", sa.String(100)),
+    sa.Column("figures", sa.JSON),
+)
+source_marks = sa.Table(
+    "source_marks", metadata,
+    sa.Column("source", sa.String(400), primary_key=True),
+    sa.Column("uidvalidity", sa.BigInteger),
+    sa.Column("last_uid", sa.BigInteger, nullable=False),
+    sa.Column("heartbeat_at", UtcDateTime),
+)
+outbox = sa.Table(
+    "outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(400), nullable=False, unique=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("recipients", sa.JSON, nullable=False),
+    sa.Column("message_id", sa.Text, nullable=False),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("claimed_at", UtcDateTime),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("sent_at", UtcDateTime),
+    sa.Column("last_error", sa.Text),
+)
+locks = sa.Table(
+    "locks", metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("holder", sa.Text, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+)
+
+
+def _migration_1(conn: Connection) -> None:
+    metadata.create_all(conn)
+
+
+MIGRATIONS = {1: _migration_1}
+
+
+def read_schema_version(conn: Connection) -> int:
+    value = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")).scalar()
+    return int(value) if value else 0
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    updated = conn.execute(sa.update(meta_table).where(meta_table.c.key == key).values(value=value)).rowcount
+    if not updated:
+        conn.execute(sa.insert(meta_table).values(key=key, value=value))
