@@ -134,6 +134,7 @@ class Table:
     sheet: str
     cells: tuple[tuple[CellValue, ...], ...]
     fonts: tuple[tuple[str | None, ...], ...] | None = None
+    merged: tuple[tuple[int, int, int, int], ...] = ()  # merged ranges (row1, col1, row2, col2), inclusive
 
 
 # --- reading ----------------------------------------------------------------

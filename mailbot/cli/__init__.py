@@ -50,12 +50,12 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except MailbotError as exc:
-        err.print(f"mailbot: {exc}", markup=False)
+        err.print(f"mailbot: {exc}", markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
-        err.print("mailbot: interrupted", markup=False)
+        err.print("mailbot: interrupted", markup=False, soft_wrap=True)
         sys.exit(1)
     except Exception as exc:  # click usage errors carry their own exit code
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from mailbot.config import Limits
 from mailbot.models import UNREADABLE_FILE, Table
-from mailbot.sheets import sniff as formats
+from mailbot.sheets import formats
 from mailbot.sheets.limits import SheetError, check_size, check_zip, within_time
 from mailbot.sheets.workbook import encrypted
-from mailbot.sheets.sniff import sniff
+from mailbot.sheets.formats import sniff
 from mailbot.sheets.text_formats import decode_text, read_csv, read_html
 from mailbot.sheets.workbook import read_workbook
 
@@ -33,7 +33,8 @@ def is_spreadsheet_name(name: str | None) -> bool:
 def read_tables(name: str, data: bytes, limits: Limits) -> list[Table]:
     """Every sheet of the file as a Table, within the size, shape and time limits."""
     check_size(data, limits)
-    kind = sniff(data)
+    archive = formats.open_zip(data)
+    kind = sniff(data, archive)
     if kind == formats.ENCRYPTED:
         raise encrypted()
     if kind not in SPREADSHEET_FORMATS:
@@ -41,14 +42,15 @@ def read_tables(name: str, data: bytes, limits: Limits) -> list[Table]:
             UNREADABLE_FILE, "not_spreadsheet", f"it is not a spreadsheet mailbot reads ({kind})",
             "save the report as .xlsx", kind=kind,
         )
+    expanded = len(data)
     if kind in (formats.XLSX, formats.XLSB, formats.ODS):
-        check_zip(data, limits)
-    return within_time(lambda: _read(name, data, kind, limits), limits.read_timeout_seconds)
+        expanded = check_zip(data, archive, limits)
+    return within_time(lambda: _read(name, data, kind, limits, archive), limits.read_timeout_seconds, expanded)
 
 
-def _read(name: str, data: bytes, kind: str, limits: Limits) -> list[Table]:
+def _read(name: str, data: bytes, kind: str, limits: Limits, archive) -> list[Table]:
     if kind in WORKBOOK_FORMATS:
-        return read_workbook(name, data, kind, limits)
+        return read_workbook(name, data, kind, limits, archive)
     if kind == formats.HTML:
         return read_html(name, data, limits)
     return read_csv(name, data, limits)

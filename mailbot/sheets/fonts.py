@@ -11,7 +11,7 @@ import io
 import logging
 import zipfile
 
-from mailbot.sheets.sniff import XLS, XLSX
+from mailbot.sheets.formats import XLS, XLSX
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +27,11 @@ def names_legacy_font(blob: bytes) -> bool:
     return any(marker in wide for marker in LEGACY_MARKERS)
 
 
-def font_grids(data: bytes, kind: str) -> dict[str, FontGrid]:
+def font_grids(data: bytes, kind: str, archive: zipfile.ZipFile | None = None) -> dict[str, FontGrid]:
     """{sheet name: {(row, col): font name}} for text cells; {} when no legacy font is named."""
     try:
         if kind == XLSX:
-            return _xlsx_fonts(data)
+            return _xlsx_fonts(data, archive or zipfile.ZipFile(io.BytesIO(data)))
         if kind == XLS and names_legacy_font(data):
             return _xls_fonts(data)
     except Exception:  # fonts are a hint only; the characters are checked anyway
@@ -39,12 +39,11 @@ def font_grids(data: bytes, kind: str) -> dict[str, FontGrid]:
     return {}
 
 
-def _xlsx_fonts(data: bytes) -> dict[str, FontGrid]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        try:
-            styles = archive.read("xl/styles.xml")
-        except KeyError:
-            return {}
+def _xlsx_fonts(data: bytes, archive: zipfile.ZipFile) -> dict[str, FontGrid]:
+    try:
+        styles = archive.read("xl/styles.xml")
+    except KeyError:
+        return {}
     if not names_legacy_font(styles):
         return {}
     import openpyxl

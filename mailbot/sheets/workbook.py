@@ -17,7 +17,7 @@ from mailbot.config import Limits
 from mailbot.errors import SpreadsheetError
 from mailbot.models import ENCRYPTED_FILE, CellValue, Table
 from mailbot.sheets import fonts
-from mailbot.sheets.sniff import XLS
+from mailbot.sheets.formats import XLS
 from mailbot.sheets.limits import SheetError, check_shape, damaged
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 CALAMINE_ERRORS = (python_calamine.CalamineError, ValueError, TypeError, OSError, RuntimeError, IndexError)
 
 
-def read_workbook(name: str, data: bytes, kind: str, limits: Limits) -> list[Table]:
+def read_workbook(name: str, data: bytes, kind: str, limits: Limits, archive=None) -> list[Table]:
     if kind == XLS and is_encrypted(data):
         raise encrypted()
     try:
@@ -34,7 +34,7 @@ def read_workbook(name: str, data: bytes, kind: str, limits: Limits) -> list[Tab
         raise encrypted() from None
     except CALAMINE_ERRORS as exc:
         raise damaged(exc) from None
-    font_grid = fonts.font_grids(data, kind)
+    font_grid = fonts.font_grids(data, kind, archive)
     tables = []
     try:
         for sheet_name in book.sheet_names:

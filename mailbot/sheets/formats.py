@@ -32,13 +32,14 @@ HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<table|<\?xml[^>]*>\s*<html
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
-def sniff(data: bytes) -> str:
-    """The format of `data`, one of the constants above."""
+def sniff(data: bytes, archive: zipfile.ZipFile | None = None) -> str:
+    """The format of `data`, one of the constants above. `archive`: `data` already opened as a zip."""
     head = data[:8]
     if head.startswith(OLE_MAGIC):
         return _sniff_ole(data)
     if head.startswith(ZIP_MAGICS):
-        return _sniff_zip(data)
+        archive = archive or open_zip(data)
+        return _sniff_zip(archive) if archive else XLSX  # a damaged zip: the reader says it is unreadable
     if head.startswith(b"%PDF"):
         return PDF
     if head.startswith(IMAGE_MAGICS) and not _looks_like_text(data):
@@ -50,18 +51,27 @@ def sniff(data: bytes) -> str:
     return BINARY
 
 
-def _sniff_zip(data: bytes) -> str:
+def open_zip(data: bytes) -> zipfile.ZipFile | None:
+    """`data` as a zip (its central directory read, nothing expanded), or None if it is not one."""
+    if not data[:4].startswith(ZIP_MAGICS):
+        return None
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "xl/workbook.xml" in names:
-                return XLSX
-            if "xl/workbook.bin" in names:
-                return XLSB
-            if "mimetype" in names and archive.getinfo("mimetype").file_size < 256:
-                if archive.read("mimetype").strip() == ODS_MIMETYPE:
-                    return ODS
+        return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, ValueError):
+        return None
+
+
+def _sniff_zip(archive: zipfile.ZipFile) -> str:
+    try:
+        names = set(archive.namelist())
+        if "xl/workbook.xml" in names:
+            return XLSX
+        if "xl/workbook.bin" in names:
+            return XLSB
+        if "mimetype" in names and archive.getinfo("mimetype").file_size < 256:
+            if archive.read("mimetype").strip() == ODS_MIMETYPE:
+                return ODS
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, ValueError, RuntimeError):
         return XLSX  # a damaged zip: let the reader say it is unreadable
     return ZIP_OTHER
 

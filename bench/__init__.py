@@ -1,0 +1,1 @@
+"""mailbot's benchmarks: `python bench/run.py` (see bench/README.md)."""

@@ -1,0 +1,131 @@
+"""A large campaign for the benchmarks: a TOML configuration with many units, and
+realistic report mails from them, built with mailbot.samples like the demo's.
+
+Unit i is `u0001`…; its name is a two-syllable Vietnamese place name ("Huyện An
+Bình"), its registered sender `vanphong.u0001@<domain>`. Message i comes from
+unit i % units for report day FIRST_DAY + i // units, so that every unit keeps
+one report a day and its history stays bounded however many messages there are.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+from functools import lru_cache
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from mailbot.samples import district_workbook, report_mail
+
+DOMAIN = "baocao-bench.gov.vn"
+MAILBOX = f"baocao@{DOMAIN}"
+AUTHSERV_ID = f"mx.{DOMAIN}"
+TIME_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+FIRST_DAY = date(2020, 8, 1)
+METRIC_LABEL = "Số lượng cài đặt Bluezone"
+SYLLABLES = (
+    "An", "Bình", "Cẩm", "Châu", "Đông", "Gia", "Hòa", "Hưng", "Kim", "Lạc", "Long", "Minh", "Nam", "Nghĩa",
+    "Ninh", "Phú", "Phúc", "Quang", "Quế", "Sơn", "Tân", "Thanh", "Thuận", "Tiên", "Trung", "Vĩnh", "Xuân", "Yên",
+)
+KINDS = ("Huyện", "Thị xã", "Thành phố")
+LATE_EVERY = 17  # one message in 17 arrives after the 16:00 deadline
+CRLF = re.compile(rb"\r?\n")
+
+
+@dataclass(frozen=True)
+class BenchUnit:
+    number: int
+    id: str
+    name: str
+    sender: str
+    population: int
+
+
+@lru_cache(maxsize=4)
+def bench_units(count: int) -> tuple[BenchUnit, ...]:
+    pairs = [(a, b) for a in SYLLABLES for b in SYLLABLES if a != b]
+    random.Random(7).shuffle(pairs)
+    if count > len(pairs):
+        raise ValueError(f"at most {len(pairs)} units can be named")
+    units = []
+    for number, (first, second) in enumerate(pairs[:count], start=1):
+        kind = KINDS[0] if number % 10 else KINDS[number // 10 % 2 + 1]
+        population = 60_000 + random.Random(number).randrange(240_000)
+        units.append(BenchUnit(number, f"u{number:04d}", f"{kind} {first} {second}",
+                               f"vanphong.u{number:04d}@{DOMAIN}", population))
+    return tuple(units)
+
+
+def write_config(folder: Path, unit_count: int) -> Path:
+    """The campaign's TOML file with `unit_count` units; returns its path."""
+    lines = [
+        'language = "vi"', "", "[campaign]", 'name = "Số lượng cài đặt Bluezone (benchmark)"',
+        'time_zone = "Asia/Ho_Chi_Minh"', 'deadline = "16:00:00"', "population = 120000000", "goal_percent = 60",
+        'area_name = "toàn quốc"', f'reporting_mailbox = "{MAILBOX}"', f'report_to = ["ict@{DOMAIN}"]',
+        f'trusted_authserv_id = "{AUTHSERV_ID}"', "", "[[metrics]]", 'id = "installs"', f'label = "{METRIC_LABEL}"',
+        'kind = "count"', "cumulative = true", f'aliases = ["{METRIC_LABEL}", "Số lượng cài đặt"]', "",
+    ]
+    for unit in bench_units(unit_count):
+        lines += ["[[units]]", f'id = "{unit.id}"', f'name = "{unit.name}"', f'senders = ["{unit.sender}"]',
+                  f"population = {unit.population}", ""]
+    lines += ["[schedule]", "poll_every_seconds = 60", "", "[inbox]", "batch_size = 50", ""]
+    path = folder / "bench-campaign.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+# --- mails ----------------------------------------------------------------------------------------
+
+
+def report_day(index: int, unit_count: int) -> date:
+    return FIRST_DAY + timedelta(days=index // unit_count)
+
+
+def arrival(index: int, unit_count: int) -> datetime:
+    """When the server received message `index`: the morning of its day, a few late ones."""
+    day = report_day(index, unit_count)
+    position = index % unit_count
+    if index % LATE_EVERY == LATE_EVERY - 1:
+        return datetime.combine(day, time(16, 5), tzinfo=TIME_ZONE) + timedelta(seconds=position)
+    return datetime.combine(day, time(7, 30), tzinfo=TIME_ZONE) + timedelta(seconds=30 * position)
+
+
+def figure_of(unit: BenchUnit, day: date) -> int:
+    """A cumulative figure that grows a little every day (and stays below the population)."""
+    days = min((day - FIRST_DAY).days, 300)
+    rng = random.Random(f"{unit.id}{day}")
+    return unit.population // 10 + days * (unit.population // 400) + rng.randrange(50)
+
+
+def one_mail(index: int, unit: BenchUnit, day: date, at: datetime) -> bytes:
+    stamp = f"{day.day}/{day.month}/{day.year}"
+    workbook = district_workbook(unit.name, figure_of(unit, day), day, METRIC_LABEL, communes=12 + index % 19)
+    raw = report_mail(
+        sender=unit.sender, sender_name=f"Văn phòng UBND {unit.name}", to=MAILBOX,
+        subject=f"Báo cáo số lượng cài đặt Bluezone ngày {stamp} - {unit.name}",
+        body=f"Kính gửi Sở Thông tin và Truyền thông,\n\nUBND {unit.name} gửi báo cáo số lượng cài đặt Bluezone "
+        f"ngày {stamp} (tệp đính kèm).\n\nTrân trọng.",
+        sent_at=at - timedelta(minutes=1), attachment_name=f"BC_Bluezone_{unit.id}_{day:%d%m%Y}.xlsx",
+        attachment=workbook, domain=DOMAIN,
+        extra_headers={"Authentication-Results": f"{AUTHSERV_ID}; dkim=pass header.d={DOMAIN}; "
+                       f"spf=pass smtp.mailfrom={unit.sender}; dmarc=pass header.from={DOMAIN}"},
+    )
+    return CRLF.sub(b"\r\n", raw)  # as a mail client hands it to IMAP APPEND
+
+
+def _mail_at(args: tuple[int, int]) -> tuple[bytes, datetime]:
+    index, unit_count = args
+    unit = bench_units(unit_count)[index % unit_count]
+    at = arrival(index, unit_count)
+    return one_mail(index, unit, report_day(index, unit_count), at), at
+
+
+def generate(count: int, unit_count: int) -> list[tuple[bytes, datetime]]:
+    """`count` report mails with their arrival times, built on every core."""
+    jobs = [(i, unit_count) for i in range(count)]
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(_mail_at, jobs, chunksize=100))

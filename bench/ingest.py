@@ -1,0 +1,164 @@
+"""Ingest: `mailbot poll --once` against Dovecot, beside a plain imap-tools fetch.
+
+For each size the messages go into a fresh Dovecot account, then:
+- baseline: imap-tools fetches every message with its attachments, in batches of
+  the configured batch size (what the IMAP server can hand over to Python);
+- mailbot: `mailbot poll --once` in its own process (inbox imap://, outbox
+  smtp:// to the sink, a fresh SQLite store): fetch, read, store, queue and
+  deliver acknowledgements. Its peak RSS comes from wait4().
+A fixed cost (interpreter start, imports, connections) is measured once by
+polling an empty account, so that the per-message cost can be shown without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from imap_tools import MailBoxUnencrypted
+
+from bench import campaign, servers
+from mailbot.store import Store
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class MailbotRun:
+    seconds: float
+    peak_rss_mb: float
+    returncode: int
+    output: str
+
+
+@dataclass
+class IngestFigures:
+    n: int
+    load_seconds: float
+    baseline_seconds: float
+    baseline_attachments: int
+    mailbot: MailbotRun
+    stored: int
+    acks_at_sink: int
+    outbox: dict[str, int]
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        return self.mailbot.seconds / self.baseline_seconds
+
+    @property
+    def per_second(self) -> float:
+        return self.n / self.mailbot.seconds
+
+
+# --- running mailbot ------------------------------------------------------------------------------
+
+
+def mailbot_env(config: Path, account: servers.ImapAccount, smtp_url: str, db_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
+    env.update(
+        MAILBOT_CONFIG=str(config),
+        MAILBOT_INBOX_URL=f"imap://{quote(account.user, safe='')}@{account.server.host}:{account.server.port}/INBOX",
+        MAILBOT_INBOX_PASSWORD=account.password,
+        MAILBOT_SMTP_URL=smtp_url,
+        MAILBOT_DB_URL=db_url,
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def run_mailbot(args: list[str], env: dict[str, str], log_file: Path, prefix: list[str] | None = None) -> MailbotRun:
+    """Run `python -m mailbot ARGS` to the end; wall time and peak RSS of that process."""
+    command = [*(prefix or [sys.executable]), "-m", "mailbot", *args]
+    with open(log_file, "wb") as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    text = log_file.read_text(errors="replace")
+    return MailbotRun(seconds, usage.ru_maxrss / 1024, process.returncode, text)
+
+
+# --- baseline -------------------------------------------------------------------------------------
+
+
+def baseline_fetch(account: servers.ImapAccount, batch_size: int) -> tuple[float, int, int]:
+    """imap-tools: every message and its attachments' bytes; (seconds, messages, attachments)."""
+    started = time.perf_counter()
+    messages = attachments = 0
+    with MailBoxUnencrypted(account.server.host, account.server.port).login(account.user, account.password, "INBOX") as box:
+        for message in box.fetch(mark_seen=False, bulk=batch_size):
+            messages += 1
+            attachments += sum(1 for a in message.attachments if a.payload)
+    return time.perf_counter() - started, messages, attachments
+
+
+# --- one size -------------------------------------------------------------------------------------
+
+
+def measure(server, sink: servers.SmtpSink, config: Path, mails: list, work: Path, batch_size: int = 50) -> IngestFigures:
+    n = len(mails)
+    account = servers.new_account(server)
+    started = time.perf_counter()
+    servers.load_messages(account, mails)
+    load_seconds = time.perf_counter() - started
+    baseline, fetched, attachments = baseline_fetch(account, batch_size)
+    if fetched != n:
+        raise RuntimeError(f"the baseline fetched {fetched} of {n} messages")
+    sink.handler.clear()
+    name = account.user.split("@")[0]
+    db_url = f"sqlite:///{work / f'ingest-{n}-{name}.db'}"
+    env = mailbot_env(config, account, sink.url, db_url)
+    run = run_mailbot(["poll", "--once"], env, work / f"poll-{n}.log")
+    if run.returncode != 0:
+        raise RuntimeError(f"mailbot poll --once failed ({run.returncode}):\n{run.output[-3000:]}")
+    time.sleep(0.2)  # the sink's thread may still be filing the last DATA
+    stored, outbox, statuses = store_facts(db_url)
+    return IngestFigures(n, load_seconds, baseline, attachments, run, stored, sink.handler.count(), outbox, statuses)
+
+
+def store_facts(db_url: str) -> tuple[int, dict[str, int], dict[str, int]]:
+    store = Store.open(db_url)
+    try:
+        counts = store.counts()
+        submissions = store.submissions_between(date(1970, 1, 1), date(2100, 1, 1))
+        return counts["messages"], store.outbox_counts(), dict(Counter(s.status for s in submissions))
+    finally:
+        store.close()
+
+
+def fixed_cost(server, sink: servers.SmtpSink, config: Path, work: Path) -> MailbotRun:
+    """`mailbot poll --once` on an empty mailbox: start, imports, connections."""
+    account = servers.new_account(server)
+    env = mailbot_env(config, account, sink.url, f"sqlite:///{work / 'empty.db'}")
+    return run_mailbot(["poll", "--once"], env, work / "poll-empty.log")
+
+
+def profile_poll(server, sink: servers.SmtpSink, config: Path, mails: list, work: Path) -> Path:
+    """The same poll under pyinstrument; returns the text profile."""
+    account = servers.new_account(server)
+    servers.load_messages(account, mails)
+    env = mailbot_env(config, account, sink.url, f"sqlite:///{work / 'profile.db'}")
+    out = work / f"profile-poll-{len(mails)}.txt"
+    prefix = [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(out)]
+    run_mailbot(["poll", "--once"], env, work / "profile-poll.log", prefix=prefix)
+    return out
+
+
+def mails_for(count: int, unit_count: int, cache: dict) -> list[tuple[bytes, datetime]]:
+    """The first `count` messages of the run's pool, generated once."""
+    if len(cache.get("mails", [])) < count:
+        cache["mails"] = campaign.generate(count, unit_count)
+    return cache["mails"][:count]

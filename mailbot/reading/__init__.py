@@ -1,0 +1,154 @@
+"""Message + tables -> Reading: who reported, for which day, which figures, what is wrong.
+
+    read_message(raw, settings, *, received_at=None, path=None, headers_only=False, size=None)
+    read_spreadsheet(name, data, settings, path=None)
+    read_path(path, settings)
+
+None of them raises on bad input: every mail or file gives a Reading whose
+problems say what is wrong and how to fix it (contract sections 3.1, 4 and 6).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from mailbot import i18n
+from mailbot.config import Settings
+from mailbot.models import (
+    FILE_TOO_LARGE, SENDER_NOT_AUTHENTICATED, UNIT_MISMATCH, UNKNOWN_SENDER, UNKNOWN_UNIT, Problem, Reading,
+)
+from mailbot.reading import auth, mail
+from mailbot.reading.content import Content, is_candidate, read_files
+from mailbot.reading.period import first_stated
+from mailbot.reading.unit import unit_named, unit_of_sender
+from mailbot.sheets.limits import mib
+
+__all__ = ["read_message", "read_spreadsheet", "read_path"]
+
+log = logging.getLogger(__name__)
+HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")
+KNOWN_HEADERS = frozenset({
+    b"from", b"to", b"cc", b"subject", b"date", b"received", b"message-id", b"mime-version", b"content-type",
+    b"return-path", b"reply-to", b"delivered-to", b"resent-from", b"resent-date", b"sender",
+})
+
+
+@dataclass(frozen=True)
+class _Who:
+    unit: str | None
+    problems: tuple[Problem, ...]
+
+
+def read_message(
+    raw: bytes,
+    settings: Settings,
+    *,
+    received_at: datetime | None = None,
+    path: str | None = None,
+    headers_only: bool = False,
+    size: int | None = None,
+) -> Reading:
+    """What mailbot understands from one message. `received_at` (server arrival) wins over headers."""
+    lang = settings.language
+    facts = mail.parse(raw, settings.campaign.reporting_mailbox, with_body=not headers_only)
+    arrival = received_at or facts.stamped_at or facts.sent_at
+    arrival = arrival.astimezone(settings.campaign.tz) if arrival else None
+    names = [a.name or i18n.text("reading.unnamed", lang, n=i + 1) for i, a in enumerate(facts.attachments)]
+    if headers_only:
+        content = _too_large_message(size if size is not None else len(raw), settings)
+    else:
+        files = [
+            (name, a.data) for name, a in zip(names, facts.attachments)
+            if is_candidate(a.name, mail.is_spreadsheet_type(a.content_type), a.data)
+        ]
+        content = read_files(files, settings)
+    who = _who(facts, [[facts.subject or ""], names, content.titles], settings)
+    period = first_stated([facts.subject, *names, *content.titles]) or (arrival.date() if arrival else None)
+    return Reading(
+        path=path, message_id=facts.message_id, sender=facts.sender, received_at=arrival, period=period,
+        late=_late(arrival, period, settings), unit=who.unit, figures=dict(content.figures),
+        problems=tuple(content.problems) + who.problems + _authentication(facts, settings),
+        subject=facts.subject, attachments=tuple(a.name for a in facts.attachments if a.name),
+        references=facts.references, reply_to=None if facts.robot else facts.sender,
+    )
+
+
+def read_spreadsheet(name: str, data: bytes, settings: Settings, path: str | None = None) -> Reading:
+    """A bare spreadsheet file: no message, so no sender, arrival time or lateness."""
+    content = read_files([(name, data)], settings)
+    named = unit_named([[name], content.titles], settings)
+    problems = tuple(content.problems)
+    if named is None:
+        problems += (i18n.problem(UNKNOWN_UNIT, settings.language),)
+    return Reading(
+        path=path, message_id=None, sender=None, received_at=None,
+        period=first_stated([name, *content.titles]), late=None, unit=named.id if named else None,
+        figures=dict(content.figures), problems=problems, attachments=(name,),
+    )
+
+
+def read_path(path: Path, settings: Settings) -> Reading:
+    """An .eml file or a spreadsheet file, told apart by its bytes."""
+    path = Path(path)
+    data = path.read_bytes()
+    if looks_like_mail(data):
+        return read_message(data, settings, path=str(path))
+    return read_spreadsheet(path.name, data, settings, path=str(path))
+
+
+def looks_like_mail(data: bytes) -> bool:
+    """True if the bytes start with a block of RFC 5322 header lines naming a known header."""
+    head = data.lstrip(b"\r\n")[:16384].replace(b"\r\n", b"\n")
+    block = head.split(b"\n\n", 1)[0]
+    lines = block.split(b"\n")
+    if lines and lines[0].startswith(b"From "):
+        lines = lines[1:]  # mbox separator line
+    fields = [line for line in lines if line and line[:1] not in (b" ", b"\t")]
+    shaped = [line for line in fields if HEADER_LINE.match(line)]
+    if not fields or not HEADER_LINE.match(fields[0]) or len(shaped) * 2 < len(fields):
+        return False  # real mail may have a few broken header lines, a table has no header block
+    names = {line.split(b":", 1)[0].strip().lower() for line in shaped}
+    return bool(names & KNOWN_HEADERS)
+
+
+def _too_large_message(size: int, settings: Settings) -> Content:
+    lang, limit = settings.language, settings.limits.max_message_bytes
+    detail = i18n.text("reading.detail_message", lang, size=mib(size), limit=mib(limit))
+    what = i18n.text("reading.what_message", lang)
+    return Content(problems=[i18n.problem(FILE_TOO_LARGE, lang, what=what, detail=detail)])
+
+
+def _who(facts: mail.MailFacts, sources: list[list[str]], settings: Settings) -> _Who:
+    """The unit: the registered sender's, checked against the one the report names."""
+    lang = settings.language
+    registered = unit_of_sender(facts.sender, settings)
+    named = unit_named(sources, settings)
+    if registered is not None:
+        if named is not None and named.id != registered.id:
+            mismatch = i18n.problem(UNIT_MISMATCH, lang, unit_name=registered.name, other_name=named.name)
+            return _Who(registered.id, (mismatch,))
+        return _Who(registered.id, ())
+    sender = facts.sender or i18n.text("reading.no_sender", lang)
+    problems = [i18n.problem(UNKNOWN_SENDER, lang, sender=sender)]
+    if named is None:
+        problems.append(i18n.problem(UNKNOWN_UNIT, lang))
+    return _Who(named.id if named else None, tuple(problems))
+
+
+def _authentication(facts: mail.MailFacts, settings: Settings) -> tuple[Problem, ...]:
+    domain = facts.sender.rsplit("@", 1)[1] if facts.sender and "@" in facts.sender else None
+    verdict = auth.verdict(list(facts.auth_results), settings.campaign.trusted_authserv_id, domain)
+    if not verdict.failed:
+        return ()
+    detail = i18n.text("reading.auth_dmarc" if verdict.reason == "dmarc" else "reading.auth_dkim_spf", settings.language)
+    return (i18n.problem(SENDER_NOT_AUTHENTICATED, settings.language, domain=domain, detail=detail),)
+
+
+def _late(arrival: datetime | None, period: date | None, settings: Settings) -> bool | None:
+    if arrival is None or period is None:
+        return None
+    return arrival > settings.campaign.deadline_of(period)

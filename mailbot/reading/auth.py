@@ -1,0 +1,68 @@
+"""Sender authentication from the trusted server's Authentication-Results header.
+
+Only the topmost header whose authserv-id is the configured trusted one counts:
+headers from any other server, or added further down by the sender, are ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import authres
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AuthVerdict:
+    failed: bool
+    reason: str | None = None  # "dmarc" | "dkim_spf"
+
+
+NO_VERDICT = AuthVerdict(False)
+
+
+def verdict(headers: list[str], trusted_id: str | None, from_domain: str | None) -> AuthVerdict:
+    if not trusted_id or not from_domain:
+        return NO_VERDICT
+    for value in headers:
+        parsed = _parse(value)
+        if parsed is not None and (parsed.authserv_id or "").lower() == trusted_id.lower():
+            return _judge(parsed.results, from_domain.lower())
+    return NO_VERDICT
+
+
+def _parse(value: str):
+    try:
+        return authres.AuthenticationResultsHeader.parse_value(" ".join(str(value).split()))
+    except Exception:  # authres raises several error types on malformed headers
+        log.debug("ignored a malformed Authentication-Results header", exc_info=True)
+        return None
+
+
+def _prop(result, ptype: str, name: str) -> str:
+    for prop in getattr(result, "properties", ()) or ():
+        if prop.type == ptype and prop.name == name:
+            return str(prop.value or "").lower()
+    return ""
+
+
+def _aligned(domain: str, from_domain: str) -> bool:
+    domain = domain.rsplit("@", 1)[-1]
+    return bool(domain) and (domain == from_domain or domain.endswith("." + from_domain) or from_domain.endswith("." + domain))
+
+
+def _judge(results, from_domain: str) -> AuthVerdict:
+    dmarc = [r for r in results if r.method == "dmarc" and _aligned(_prop(r, "header", "from"), from_domain)]
+    if any(r.result == "fail" for r in dmarc):
+        return AuthVerdict(True, "dmarc")
+    if any(r.result == "pass" for r in dmarc):
+        return NO_VERDICT
+    dkim = [r for r in results if r.method == "dkim" and _aligned(_prop(r, "header", "d") or _prop(r, "header", "i"), from_domain)]
+    spf = [r for r in results if r.method == "spf" and _aligned(_prop(r, "smtp", "mailfrom") or _prop(r, "smtp", "helo"), from_domain)]
+    dkim_failed = bool(dkim) and all(r.result == "fail" for r in dkim)
+    spf_failed = bool(spf) and all(r.result == "fail" for r in spf)
+    if dkim_failed and spf_failed:
+        return AuthVerdict(True, "dkim_spf")
+    return NO_VERDICT

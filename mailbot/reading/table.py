@@ -1,0 +1,228 @@
+"""One table -> the metric's figure: header row, title rows, total row, numbers.
+
+A district table looks like: title rows ("UBND HUYỆN NAM SÁCH", "BÁO CÁO ...",
+"ngày 14/8/2020"), a header row (maybe two, with merged cells), perhaps a row
+numbering the columns, one row per commune, and a "Tổng cộng" row. The figure is
+the total row's value, checked against the sum of the rows above it; without a
+total row it is the sum of the rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from mailbot.config import Metric
+from mailbot.models import AMBIGUOUS_NUMBER, TOTAL_MISMATCH, Table
+from mailbot.reading.numbers import is_numeric_like, read_count
+from mailbot.reading.text import clean, contains_words, fold
+
+HEADER_SEARCH_ROWS = 60
+BUILTIN_TOTALS = ("Tổng cộng", "Tổng số", "Cộng", "Tổng", "Toàn huyện", "Toàn thị xã", "Toàn thành phố")
+CUMULATIVE_WORDS = ("luy ke", "cong don", "tinh den", "tong so")
+DAILY_WORDS = ("trong ngay", "hom nay", "tang them", "tang moi", "phat sinh")
+NUMBERING_CELL = re.compile(r"\(?([0-9]{1,2}|[A-Za-z])\)?")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem found in a table, before it is put into words."""
+
+    code: str
+    cell: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MetricReading:
+    metric: str
+    figure: int | None
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class SheetReading:
+    """What one table says: figures found per metric, and its title texts."""
+
+    table: Table
+    metrics: dict[str, MetricReading]
+    titles: tuple[str, ...]
+
+
+@dataclass
+class _Grid:
+    text: list[list[str | None]]  # cleaned text of text cells, None elsewhere
+    folded: list[list[str]]
+    values: tuple[tuple, ...]
+    merged_from: dict[tuple[int, int], tuple[int, int]]
+
+
+def cell_name(row: int, col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row + 1}"
+
+
+def read_sheet(table: Table, metrics: tuple[Metric, ...], total_aliases: tuple[str, ...]) -> SheetReading:
+    grid = _prepare(table)
+    totals = _total_labels(total_aliases)
+    found: dict[str, MetricReading] = {}
+    first_header = None
+    for metric in metrics:
+        header = _find_header(grid, metric)
+        if header is None:
+            continue
+        first_header = header[0] if first_header is None else min(first_header, header[0])
+        found[metric.id] = _read_column(grid, metric.id, header, totals)
+    title_rows = range(first_header if first_header is not None else min(len(grid.text), 12))
+    titles = tuple(t for r in title_rows for t in grid.text[r] if t)
+    return SheetReading(table=table, metrics=found, titles=titles)
+
+
+@lru_cache(maxsize=16)
+def _total_labels(aliases: tuple[str, ...]) -> "_Totals":
+    return _Totals(fold(t) for t in (*BUILTIN_TOTALS, *aliases))
+
+
+class _Totals(frozenset):
+    """Folded total labels; `label.startswith(totals)` matches "tong cong toan huyen"."""
+
+    def __init__(self, labels) -> None:
+        super().__init__()
+        self.prefixes = tuple(f"{t} " for t in self if " " in t)
+
+
+def _prepare(table: Table) -> _Grid:
+    text, folded = [], []
+    for r, row in enumerate(table.cells):
+        fonts = table.fonts[r] if table.fonts and r < len(table.fonts) else ()
+        cleaned = [
+            clean(v, fonts[c] if c < len(fonts) else None) if isinstance(v, str) and v.strip() else None
+            for c, v in enumerate(row)
+        ]
+        text.append(cleaned)
+        folded.append([fold(v) if v else "" for v in cleaned])
+    merged_from = {}
+    for r1, c1, r2, c2 in table.merged:
+        for r in range(r1, min(r2, r1 + 3) + 1):
+            for c in range(c1, min(c2, c1 + 50) + 1):
+                if (r, c) != (r1, c1):
+                    merged_from[(r, c)] = (r1, c1)
+    return _Grid(text=text, folded=folded, values=table.cells, merged_from=merged_from)
+
+
+def _header_text(grid: _Grid, r: int, c: int) -> str:
+    row = grid.folded[r]
+    if c < len(row) and row[c]:
+        return row[c]
+    origin = grid.merged_from.get((r, c))
+    return grid.folded[origin[0]][origin[1]] if origin else ""
+
+
+def _find_header(grid: _Grid, metric: Metric) -> tuple[int, int | None, int] | None:
+    """(header row, sub-header row or None, metric column) of the first row naming the metric."""
+    aliases = sorted({fold(a) for a in (metric.label, *metric.aliases)} - {""}, key=len, reverse=True)
+    for r in range(min(len(grid.folded), HEADER_SEARCH_ROWS)):
+        if sum(1 for t in grid.folded[r] if t) + sum(1 for v in grid.values[r] if is_numeric_like(v)) < 2:
+            continue  # a title row: one cell, maybe merged across the table
+        sub = r + 1 if _is_sub_header(grid, r) else None
+        width = len(grid.folded[r])
+        scored = []
+        for c in range(width):
+            words = _header_text(grid, r, c) + (" " + _header_text(grid, sub, c) if sub else "")
+            score = next((len(a) for a in aliases if contains_words(words, a)), 0)
+            if score:
+                scored.append((score, _hint(words, metric), -c, c))
+        if scored:
+            return r, sub, max(scored)[3]
+    return None
+
+
+def _hint(words: str, metric: Metric) -> int:
+    if not metric.cumulative:
+        return 0
+    if any(contains_words(words, w) for w in DAILY_WORDS):
+        return -1
+    return 1 if any(contains_words(words, w) for w in CUMULATIVE_WORDS) else 0
+
+
+def _is_sub_header(grid: _Grid, r: int) -> bool:
+    """True if row r+1 continues the header: text only, under blank or merged cells of row r."""
+    if r + 1 >= len(grid.folded):
+        return False
+    below, values = grid.folded[r + 1], grid.values[r + 1]
+    if not any(below) or any(is_numeric_like(v) for v in values):
+        return False
+    for c, text in enumerate(below):
+        if text and (not grid.folded[r][c] or (r, c) in grid.merged_from):
+            return True
+    return any((r + 1, c) in grid.merged_from and grid.merged_from[(r + 1, c)][0] == r for c in range(len(below)))
+
+
+def _is_numbering_row(grid: _Grid, r: int) -> bool:
+    """A row numbering the columns: "(1) (2) (3)", "A B 1 2"."""
+    cells = [v for v in grid.values[r] if v not in (None, "")]
+    if len(cells) < 2:
+        return False
+    numbers = []
+    for v in cells:
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        match = NUMBERING_CELL.fullmatch(str(v).strip())
+        if not match:
+            return False
+        if match.group(1).isdigit():
+            numbers.append(int(match.group(1)))
+    return len(numbers) >= 2 and all(b == a + 1 for a, b in zip(numbers, numbers[1:]))
+
+
+def _is_total_row(grid: _Grid, r: int, column: int, totals: tuple[str, ...]) -> bool:
+    for label in grid.folded[r][:column]:
+        if label and (label in totals or label.startswith(totals.prefixes)):
+            return True
+    return False
+
+
+def _read_column(grid: _Grid, metric_id: str, header, totals) -> MetricReading:
+    header_row, sub_row, column = header
+    start = (sub_row if sub_row is not None else header_row) + 1
+    if start < len(grid.values) and _is_numbering_row(grid, start):
+        start += 1
+    parts, findings, total = [], [], None
+    for r in range(start, len(grid.values)):
+        value = grid.values[r][column] if column < len(grid.values[r]) else None
+        number = read_count(value)
+        if _is_total_row(grid, r, column, totals):
+            total = (r, number, value)
+            break
+        if number.blank:
+            continue
+        if number.ambiguous:
+            findings.append(_ambiguous(r, column, value))
+        else:
+            parts.append(number.value)
+    return _figure(metric_id, parts, findings, total, column)
+
+
+def _ambiguous(r: int, c: int, value) -> Finding:
+    shown = value if isinstance(value, str) else (repr(value) if isinstance(value, float) else str(value))
+    return Finding(AMBIGUOUS_NUMBER, cell_name(r, c), {"value": str(shown).strip()})
+
+
+def _figure(metric_id: str, parts: list[int], findings: list[Finding], total, column: int) -> MetricReading:
+    if total is None or total[1].blank:
+        if not parts and not findings:
+            return MetricReading(metric_id, None, ())
+        figure = None if findings else sum(parts)
+        return MetricReading(metric_id, figure, tuple(findings))
+    row, number, value = total
+    if number.ambiguous:
+        return MetricReading(metric_id, None, tuple(findings) + (_ambiguous(row, column, value),))
+    if parts and not findings and sum(parts) != number.value:
+        mismatch = Finding(TOTAL_MISMATCH, cell_name(row, column), {"total": number.value, "sum": sum(parts)})
+        findings.append(mismatch)
+    return MetricReading(metric_id, number.value, tuple(findings))
