@@ -170,6 +170,7 @@ def _deliver(settings, inbox, sent, unit: Unit, figure, day: date, at: datetime,
         sent_at=at - timedelta(minutes=1),
         attachment_name=f"BC_Bluezone_{unit.id}_{stamp}.xlsx",
         attachment=attachment,
+        received_at=at,
     )
     deliver_to_maildir(inbox, raw, at)
     message_id = str(message_from_bytes(raw, policy=policy.default)["Message-ID"])

@@ -215,6 +215,7 @@ class ReviewDecision:
     reason: str | None = None
     unit: str | None = None
     figures: Mapping[str, int] | None = None
+    problems: tuple[Problem, ...] | None = None  # replaces the submission's problems when given
 
 
 # --- ledger -----------------------------------------------------------------

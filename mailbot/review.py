@@ -14,9 +14,10 @@ import getpass
 import logging
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable, Mapping, Sequence, Union
 
+from mailbot import validation
 from mailbot.config import Settings
 from mailbot.errors import MailbotError, NotFoundError, UsageError
 from mailbot.models import ACCEPTED, NEEDS_REVIEW, REJECTED, OutboundMail, ReviewDecision, Submission
@@ -121,7 +122,8 @@ def assign(settings: Settings, store, submission_id: int, unit_id: str, by: str,
                 f"submission {sub.id} is already {sub.status} for unit {sub.unit}",
                 f"to move it to {unit.id} anyway: mailbot review assign {sub.id} {unit.id} --force",
             )
-        return ReviewDecision(sub.id, ASSIGN, by, at, reason=_clean(reason), unit=unit.id)
+        problems = sub.problems + tuple(_history_problems(settings, store, sub, unit))
+        return ReviewDecision(sub.id, ASSIGN, by, at, reason=_clean(reason), unit=unit.id, problems=problems)
 
     return _decide(store, submission_id, decide, outgoing)
 
@@ -139,6 +141,16 @@ def correct(settings: Settings, store, submission_id: int, figures: Mapping[str,
         return ReviewDecision(sub.id, CORRECT, by, at, reason=reason, figures=merged)
 
     return _decide(store, submission_id, decide, outgoing)
+
+
+def _history_problems(settings: Settings, store, sub: Submission, unit) -> list:
+    """The history checks of the unit the submission now belongs to."""
+    if sub.period is None or not sub.figures:
+        return []
+    earlier = store.submissions_of_unit(unit.id, sub.period - timedelta(days=validation.HISTORY_DAYS), sub.period)
+    found = validation.history_problems(settings, unit, sub.period, sub.figures, earlier)
+    already = {p.code for p in sub.problems}
+    return [p for p in found if p.code not in already]
 
 
 # --- shared machinery -----------------------------------------------------------------

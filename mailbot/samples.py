@@ -74,9 +74,19 @@ def report_mail(
     attachment_type: tuple[str, str] = XLSX_TYPE,
     domain: str = "haiduong.gov.vn",
     extra_headers: dict[str, str] | None = None,
+    received_at: datetime | None = None,
+    receiving_server: str = "mx.haiduong.gov.vn",
 ) -> bytes:
-    """A report mail as an office mail client sends it."""
+    """A report mail as an office mail client sends it.
+
+    With `received_at`, the mail carries the receiving server's `Received:` stamp,
+    as it does once it sits in the reporting mailbox.
+    """
     message = EmailMessage()
+    if received_at is not None:
+        message["Received"] = (
+            f"from mail.{domain} by {receiving_server} with ESMTPS; {format_datetime(received_at)}"
+        )
     message["From"] = f"{sender_name} <{sender}>"
     message["To"] = to
     message["Subject"] = subject

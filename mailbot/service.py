@@ -35,7 +35,7 @@ from mailbot.store import Store, sha256_of
 
 log = logging.getLogger(__name__)
 
-HISTORY_DAYS = 60  # how far back the ledger looks for the previous counted figure
+HISTORY_DAYS = validation.HISTORY_DAYS  # how far back the ledger looks for the previous counted figure
 TREND_DAYS = 14  # days shown in the report's trend chart
 UPDATE_WATCH_DAYS = 7  # reported days watched for changed figures
 POLL_LOCK = "poll"

@@ -43,6 +43,8 @@ def decision_changes(decision: ReviewDecision) -> dict:
         changes["figures"] = dict(decision.figures or {})
     else:
         raise ValueError(f"unknown review action {decision.action!r}")
+    if decision.problems is not None:
+        changes["problems"] = [problem_json(p) for p in decision.problems]
     return changes
 
 

@@ -186,6 +186,17 @@ def test_idle_keepalives_are_not_a_wake_up(imap_account, open_imap):
     assert open_imap(imap_account).wait_for_change(2.5) is False
 
 
+def test_a_stop_signal_ends_the_idle_wait(imap_account, open_imap):
+    source = open_imap(imap_account)
+    stop = threading.Event()
+    outcome = []
+    waiter = threading.Thread(target=lambda: outcome.append(source.wait_for_change(600, stop)))
+    waiter.start()
+    threading.Timer(0.3, stop.set).start()
+    waiter.join(timeout=60)
+    assert outcome == [False]
+
+
 def test_mail_that_arrived_after_the_last_search_wakes_at_once(imap_account, open_imap):
     source = open_imap(imap_account)
     assert everything(source) == []

@@ -1,0 +1,176 @@
+"""RESULTS.md and the printed summary, from the figures of one run."""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass, field
+
+from bench import servers
+
+GOAL_INGEST_RATIO = 3.0
+GOAL_RSS_MB = 300.0
+GOAL_LATENCY_P95 = 3.0
+GOAL_REPORT_SECONDS = 2.0
+GOAL_GROWTH_SPREAD = 1.25  # per-message time at the largest size / at the smallest
+
+
+@dataclass
+class Run:
+    args: object
+    machine: dict[str, str] = field(default_factory=dict)
+    ingest: list = field(default_factory=list)  # ingest.IngestFigures, by size
+    fixed: object | None = None  # ingest.MailbotRun on an empty mailbox
+    growth: list = field(default_factory=list)  # ingest.IngestFigures
+    latency: object | None = None
+    reading: dict | None = None
+    report: object | None = None
+    stages: dict[str, float] = field(default_factory=dict)
+    import_seconds: float | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def machine() -> dict[str, str]:
+    memory = "?"
+    try:
+        with open("/proc/meminfo") as info:
+            kib = int(next(line for line in info if line.startswith("MemTotal")).split()[1])
+        memory = f"{kib / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return {
+        "cores": str(os.cpu_count()), "memory": memory, "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "processor": platform.processor() or "?", "dovecot": servers.dovecot_version(),
+    }
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def summary_rows(run: Run) -> list[tuple[str, str, str, str, str, str]]:
+    """(benchmark, mailbot, baseline, ratio, goal, verdict) lines."""
+    rows = []
+    for figures in run.ingest:
+        m = figures.mailbot
+        rows.append((f"ingest N={figures.n:,} (`poll --once`)", f"{m.seconds:.2f} s, {figures.per_second:.0f} msg/s",
+                     f"{figures.baseline_seconds:.2f} s", f"{figures.ratio:.1f}×", f"≤ {GOAL_INGEST_RATIO:g}×",
+                     verdict(figures.ratio <= GOAL_INGEST_RATIO)))
+        rows.append((f"peak RSS N={figures.n:,}", f"{m.peak_rss_mb:.0f} MB", "", "", f"≤ {GOAL_RSS_MB:g} MB, flat",
+                     verdict(m.peak_rss_mb <= GOAL_RSS_MB)))
+        rows.append((f"acknowledgements delivered N={figures.n:,}", f"{figures.acks_at_sink:,}", f"{figures.n:,}",
+                     "", "all", verdict(figures.acks_at_sink >= figures.n)))
+    if run.latency:
+        lat = run.latency
+        rows.append((f"latency APPEND → ack ({len(lat.samples)} msgs)", f"p50 {lat.p50:.2f} s, p95 {lat.p95:.2f} s",
+                     "", "", f"p95 ≤ {GOAL_LATENCY_P95:g} s", verdict(lat.p95 <= GOAL_LATENCY_P95 and not lat.lost)))
+    if run.reading:
+        rows.append(("reading one workbook", f"{run.reading['mailbot_ms']:.2f} ms", f"{run.reading['calamine_ms']:.2f} ms",
+                     f"{run.reading['ratio']:.2f}×", "", ""))
+    if run.report:
+        rep = run.report
+        rows.append((f"ledger, {rep.units} units × {rep.days} days", f"{rep.ledger_seconds:.3f} s",
+                     f"{rep.baseline_seconds * 1000:.1f} ms", f"{rep.ledger_ratio:.0f}×", "", ""))
+        rows.append(("report (HTML + XLSX + chart)", f"{rep.report_seconds:.2f} s", f"{rep.baseline_seconds * 1000:.1f} ms",
+                     f"{rep.report_ratio:.0f}×", f"≤ {GOAL_REPORT_SECONDS:g} s",
+                     verdict(rep.report_seconds <= GOAL_REPORT_SECONDS)))
+    if len(run.growth) >= 2:
+        per = [net_per_message(g, run) for g in run.growth]
+        spread = per[-1] / per[0]
+        rows.append(("growth " + "/".join(f"{g.n}" for g in run.growth), " / ".join(f"{p:.1f}" for p in per) + " ms/msg net",
+                     "", f"{spread:.2f}×", f"≤ {GOAL_GROWTH_SPREAD:g}× (flat)", verdict(spread <= GOAL_GROWTH_SPREAD)))
+    return rows
+
+
+def net_per_message(figures, run: Run) -> float:
+    """Milliseconds per message once the fixed cost of a run (start, imports, connections) is taken off."""
+    fixed = run.fixed.seconds if run.fixed is not None else 0.0
+    return (figures.mailbot.seconds - fixed) / figures.n * 1000
+
+
+def table(headers: tuple[str, ...], rows: list[tuple]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+SUMMARY_HEADERS = ("benchmark", "mailbot", "baseline", "ratio", "goal", "")
+
+
+def markdown(run: Run, command: str) -> str:
+    parts = ["# mailbot benchmark results", "", f"Command: `{command}`", "",
+             "Machine: " + ", ".join(f"{k} {v}" for k, v in run.machine.items()), "",
+             "Every figure is measured in this run, against real servers on loopback (Dovecot for IMAP, "
+             "aiosmtpd for SMTP, SQLite files in a temporary folder).", "", "## Summary", "",
+             table(SUMMARY_HEADERS, summary_rows(run)), ""]
+    parts += _ingest_section(run) + _latency_section(run) + _reading_section(run) + _report_section(run)
+    if run.notes:
+        parts += ["## Notes", ""] + [f"- {note}" for note in run.notes] + [""]
+    if run.errors:
+        parts += ["## Benchmarks that failed", ""] + [f"- **{k}**: `{v}`" for k, v in run.errors.items()] + [""]
+    return "\n".join(parts)
+
+
+def _ingest_section(run: Run) -> list[str]:
+    if not run.ingest and not run.growth:
+        return []
+    lines = ["## 1. Ingest and 5. Growth", "",
+             "Baseline: imap-tools fetches every message with its attachments in batches of 50 "
+             "(`fetch(bulk=50, mark_seen=False)`), same Dovecot account, just before mailbot. "
+             "mailbot: `mailbot poll --once` in its own process (imap:// inbox, smtp:// sink, fresh SQLite store); "
+             "peak RSS from wait4().", ""]
+    if run.fixed is not None:
+        lines += [f"Fixed cost of one `mailbot poll --once` on an empty mailbox: {run.fixed.seconds:.2f} s "
+                  f"(peak RSS {run.fixed.peak_rss_mb:.0f} MB)"
+                  + (f"; interpreter start + `import mailbot.cli` alone: {run.import_seconds:.2f} s." if run.import_seconds else "."), ""]
+    rows = []
+    for f in sorted({id(x): x for x in run.growth + run.ingest}.values(), key=lambda x: x.n):
+        net = net_per_message(f, run)
+        rows.append((f"{f.n:,}", f"{f.load_seconds:.1f}", f"{f.baseline_seconds:.2f}", f"{f.mailbot.seconds:.2f}",
+                     f"{f.ratio:.1f}×", f"{f.per_second:.0f}", f"{f.mailbot.seconds / f.n * 1000:.1f}", f"{net:.1f}",
+                     f"{f.mailbot.peak_rss_mb:.0f}", f"{f.stored:,}", f"{f.acks_at_sink:,}",
+                     ", ".join(f"{k} {v}" for k, v in sorted(f.statuses.items()))))
+    lines += [table(("N", "APPEND s", "baseline s", "mailbot s", "ratio", "msg/s", "ms/msg", "ms/msg without fixed cost",
+                     "peak RSS MB", "stored", "acks at sink", "submissions"), rows), ""]
+    if run.stages:
+        lines += ["Where the time goes, per message (the calls of `service.ingest_message` timed one by one "
+                  "in-process, then delivery of every acknowledgement and the CLI's table):", "",
+                  table(("stage", "ms per message"), [(k, f"{v:.2f}") for k, v in run.stages.items()]
+                        + [("**total**", f"**{sum(run.stages.values()):.2f}**")]), ""]
+    return lines
+
+
+def _latency_section(run: Run) -> list[str]:
+    lat = run.latency
+    if lat is None:
+        return []
+    return ["## 2. Latency", "",
+            "`mailbot run` watching by IDLE; each message APPENDed alone; time from just before the APPEND to the "
+            "sink accepting the acknowledgement.", "",
+            table(("messages", "p50 s", "p95 s", "worst s", "lost"),
+                  [(len(lat.samples), f"{lat.p50:.3f}", f"{lat.p95:.3f}", f"{lat.worst:.3f}", lat.lost)]), ""]
+
+
+def _reading_section(run: Run) -> list[str]:
+    if not run.reading:
+        return []
+    return ["## 3. Reading", "", "From `bench/bench_reading.py` (one district workbook, medians over its rounds):", "",
+            "```", run.reading["output"].strip(), "```", ""]
+
+
+def _report_section(run: Run) -> list[str]:
+    rep = run.report
+    if rep is None:
+        return []
+    return ["## 4. Ledger and report", "",
+            f"{rep.units} units × {rep.days} days in SQLite ({rep.rows:,} submissions); the last day has "
+            f"{rep.day_rows} rows. Baseline: `SELECT * FROM submissions WHERE period = ?` with sqlite3. "
+            "Medians of 3 calls; the first report of the process is shown apart (imports, font cache).", "",
+            table(("measure", "seconds"), [
+                ("plain SELECT of the day", f"{rep.baseline_seconds:.4f}"),
+                ("service.day_ledger", f"{rep.ledger_seconds:.3f}"),
+                ("service.build_report, first call", f"{rep.report_cold_seconds:.2f}"),
+                ("service.build_report", f"{rep.report_seconds:.2f}"),
+            ] + [(f"— part: {k}", f"{v:.3f}") for k, v in rep.parts.items()]), ""]
