@@ -91,3 +91,30 @@ def _one(client, sink: servers.SmtpSink, raw: bytes, timeout: float) -> float | 
     servers.append_one(client, raw, datetime.now(timezone.utc))
     arrived = sink.handler.wait_for_reply(message_id, timeout)
     return None if arrived is None else arrived - started
+
+
+def idle_floor(server, count: int, unit_count: int) -> LatencyFigures:
+    """Baseline: a bare imaplib client in IDLE; time from APPEND until its EXISTS arrives."""
+    account = servers.new_account(server)
+    watcher, sender = servers.login(account), servers.login(account)
+    samples = []
+    try:
+        watcher.select("INBOX")
+        for raw in today_mails(count, unit_count):
+            tag = watcher._new_tag()
+            watcher.send(tag + b" IDLE\r\n")
+            while not watcher.readline().startswith(b"+"):
+                pass
+            started = time.monotonic()
+            servers.append_one(sender, raw, datetime.now(timezone.utc))
+            while not watcher.readline().rstrip().upper().endswith(b"EXISTS"):
+                pass
+            samples.append(time.monotonic() - started)
+            watcher.send(b"DONE\r\n")
+            while not watcher.readline().startswith(tag):
+                pass
+            time.sleep(PAUSE)
+    finally:
+        sender.logout()
+        watcher.logout()
+    return LatencyFigures(samples, 0)

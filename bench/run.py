@@ -100,6 +100,8 @@ def all_benchmarks(run: results.Run, work: Path) -> None:
     try:
         with servers.SmtpSink() as sink:
             ingest_benchmarks(run, server, sink, config, work)
+            section(run, "latency floor", lambda: setattr(run, "latency_floor", latency.idle_floor(
+                server, min(args.latency_messages, 20), args.units)))
             section(run, "latency", lambda: setattr(run, "latency", latency.measure(
                 server, sink, config, work, args.latency_messages, args.units)))
     finally:

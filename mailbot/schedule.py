@@ -9,7 +9,6 @@ time zone. SIGINT and SIGTERM stop everything in order.
 from __future__ import annotations
 
 import logging
-import random
 import signal
 import threading
 from datetime import datetime, timedelta, timezone
@@ -21,26 +20,16 @@ from apscheduler.triggers.interval import IntervalTrigger
 from mailbot import service
 from mailbot.config import Settings
 from mailbot.errors import MailbotError
-from mailbot.inbox import open_source
+from mailbot.inbox import Backoff, open_source
 from mailbot.store import Store
 
 log = logging.getLogger(__name__)
 
 DELIVERY_EVERY_SECONDS = 30
-BACKOFF_FIRST_SECONDS = 2.0
-BACKOFF_MAX_SECONDS = 300.0
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def backoff_delays(first: float = BACKOFF_FIRST_SECONDS, ceiling: float = BACKOFF_MAX_SECONDS):
-    """Exponential delays with full jitter: 0..2, 0..4, 0..8 … seconds, capped."""
-    attempt = 0
-    while True:
-        yield random.uniform(0, min(ceiling, first * 2**attempt))
-        attempt += 1
 
 
 class Watcher:
@@ -52,28 +41,25 @@ class Watcher:
         self.stop = stop
 
     def run(self) -> None:
-        delays = backoff_delays()
+        backoff = Backoff()
         while not self.stop.is_set():
             try:
-                self._watch()
-                delays = backoff_delays()
+                self._watch(backoff)
             except MailbotError as exc:
-                wait = next(delays)
-                log.error("inbox: %s; trying again in %.0f s", exc, wait)
-                self.stop.wait(wait)
+                log.error("inbox: %s; reconnecting after a pause", exc)
             except Exception:  # the service never dies of one bad cycle
-                wait = next(delays)
-                log.exception("inbox watcher failed; trying again in %.0f s", wait)
-                self.stop.wait(wait)
+                log.exception("inbox watcher failed; reconnecting after a pause")
+            self._warn_if_stale()
+            backoff.wait(self.stop)
 
-    def _watch(self) -> None:
+    def _watch(self, backoff: Backoff) -> None:
         source = open_source(self.settings)
         try:
             while not self.stop.is_set():
                 service.run_cycle(self.settings, self.store, utcnow(), source=source)
-                self._warn_if_stale()
+                backoff.reset()
                 wait = min(self.settings.schedule.poll_every_seconds, self.settings.schedule.idle_renew_seconds)
-                source.wait_for_change(wait)
+                source.wait_for_change(wait, self.stop)
         finally:
             source.close()
 

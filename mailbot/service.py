@@ -254,5 +254,8 @@ def run_cycle(settings: Settings, store: Store, now: datetime, source=None) -> P
     """One poll with everything that follows it: updates and delivery."""
     result = poll_once(settings, store, now, source=source)
     send_updates(settings, store, now)
-    deliver(settings, store, now)
+    try:
+        deliver(settings, store, now)
+    except DeliveryError as exc:  # the mail stays queued; polling goes on
+        log.error("outgoing mail waits: %s", exc)
     return result
