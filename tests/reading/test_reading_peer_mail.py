@@ -6,7 +6,8 @@ import pytest
 
 from mailbot.reading import read_path
 
-PEER_MAIL = Path("/work/shared/peer-mail/imap_tools")
+# shared/ lies beside the checkout, on developers' machines and in CI alike
+PEER_MAIL = Path(__file__).resolve().parents[3] / "shared" / "peer-mail" / "imap_tools"
 MESSAGES = sorted(PEER_MAIL.glob("*")) if PEER_MAIL.is_dir() else []
 
 
