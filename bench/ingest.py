@@ -12,6 +12,7 @@ polling an empty account, so that the per-message cost can be shown without it.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -79,16 +80,15 @@ def mailbot_env(config: Path, account: servers.ImapAccount, smtp_url: str, db_ur
 
 
 def run_mailbot(args: list[str], env: dict[str, str], log_file: Path, prefix: list[str] | None = None) -> MailbotRun:
-    """Run `python -m mailbot ARGS` to the end; wall time and peak RSS of that process."""
-    command = [*(prefix or [sys.executable]), "-m", "mailbot", *args]
+    """Run `python -m mailbot ARGS` to the end; wall time and peak RSS of that process (see measured.py)."""
+    figures = log_file.with_suffix(".json")
+    command = [sys.executable, str(ROOT / "bench" / "measured.py"), str(figures),
+               *(prefix or [sys.executable]), "-m", "mailbot", *args]
     with open(log_file, "wb") as output:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
+        subprocess.run(command, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
+    measured = json.loads(figures.read_text())
     text = log_file.read_text(errors="replace")
-    return MailbotRun(seconds, usage.ru_maxrss / 1024, process.returncode, text)
+    return MailbotRun(measured["seconds"], measured["peak_rss_kib"] / 1024, measured["returncode"], text)
 
 
 # --- baseline -------------------------------------------------------------------------------------
