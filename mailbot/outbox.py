@@ -253,7 +253,7 @@ def file_url_path(url: str) -> Path:
 # --- the run ---------------------------------------------------------------------------------------
 
 
-def deliver_due(store, settings: Settings, now: datetime, limit: int = 200) -> DeliveryResult:
+def deliver_due(store, settings: Settings, now: datetime, limit: int | None = None) -> DeliveryResult:
     """Send what is due; per-mail failures are recorded in the store, never raised.
 
     Delivery happens now: a `now` in the past (a replayed day) is taken as the
@@ -263,8 +263,9 @@ def deliver_due(store, settings: Settings, now: datetime, limit: int = 200) -> D
     result = DeliveryResult()
     transport = open_transport(settings)
     try:
-        while result.handled < limit:
-            batch = store.claim_due(moment, min(BATCH_SIZE, limit - result.handled))
+        while limit is None or result.handled < limit:
+            room = BATCH_SIZE if limit is None else min(BATCH_SIZE, limit - result.handled)
+            batch = store.claim_due(moment, room)
             if not batch:
                 break
             _deliver_batch(store, transport, batch, moment, result)

@@ -91,8 +91,9 @@ def _ingest_all(settings: Settings, store: Store, source, now: datetime) -> Poll
 def ingest_message(settings: Settings, store: Store, message: InboundMessage, now: datetime) -> tuple[Reading, bool]:
     """Read, check against history, and store one message with its acknowledgement."""
     reading = safe_read(settings, message)
-    reading = with_history_problems(settings, store, reading)
-    replaced = counted_submission(store, reading.unit, reading.period)
+    earlier = unit_submissions(store, reading)
+    reading = with_history_problems(settings, reading, earlier)
+    replaced = counted_submission(earlier, reading.period)
     ack = compose.acknowledgement(
         settings, reading, replaced=replaced, now=now, key_basis=sha256_of(message.raw)
     )
@@ -126,31 +127,43 @@ def safe_read(settings: Settings, message: InboundMessage) -> Reading:
         )
 
 
-def with_history_problems(settings: Settings, store: Store, reading: Reading) -> Reading:
-    if reading.status == REJECTED or not reading.unit or not reading.period or not reading.figures:
+def unit_submissions(store: Store, reading: Reading) -> list[Submission]:
+    """The unit's stored submissions of the days the history checks look at."""
+    if not reading.unit or not reading.period:
+        return []
+    return store.submissions_of_unit(reading.unit, reading.period - timedelta(days=HISTORY_DAYS), reading.period)
+
+
+def with_history_problems(settings: Settings, reading: Reading, earlier: list[Submission]) -> Reading:
+    if reading.status == REJECTED or not reading.figures:
         return reading
-    unit = settings.unit(reading.unit)
-    if unit is None:
+    unit = settings.unit(reading.unit) if reading.unit else None
+    if unit is None or reading.period is None:
         return reading
-    previous = store.submissions_of_unit(unit.id, reading.period - timedelta(days=HISTORY_DAYS), reading.period)
-    extra = validation.history_problems(settings, unit, reading.period, reading.figures, previous)
+    extra = validation.history_problems(settings, unit, reading.period, reading.figures, earlier)
     return replace(reading, problems=reading.problems + tuple(extra)) if extra else reading
 
 
-def counted_submission(store: Store, unit: str | None, period: date | None) -> Submission | None:
+def counted_submission(earlier: list[Submission], period: date | None) -> Submission | None:
     """The submission whose figures count for the unit and day now (contract section 5)."""
-    if not unit or not period:
-        return None
-    accepted = [s for s in store.submissions_of_unit(unit, period, period) if s.status == ACCEPTED]
+    accepted = [s for s in earlier if s.period == period and s.status == ACCEPTED]
     return accepted[-1] if accepted else None
 
 
 # --- the day -------------------------------------------------------------------------
 
 
+def submissions_for(store: Store, first: date, last: date, as_of: datetime) -> list[Submission]:
+    """The submissions of `first`..`last`, plus each unit's counted one before `first`.
+
+    That is all the ledger needs for those days, including each unit's change
+    since its previous counted figure, without reading the whole history.
+    """
+    return store.latest_accepted_before(first, received_by=as_of) + store.submissions_between(first, last)
+
+
 def day_ledger(settings: Settings, store: Store, day: date, as_of: datetime) -> DayLedger:
-    submissions = store.submissions_between(day - timedelta(days=HISTORY_DAYS), day)
-    return ledger.build_day(settings, day, submissions, as_of)
+    return ledger.build_day(settings, day, submissions_for(store, day, day, as_of), as_of)
 
 
 def local_today(settings: Settings, now: datetime) -> date:
@@ -173,9 +186,10 @@ def send_reminders(settings: Settings, store: Store, day: date, now: datetime) -
 
 
 def build_report(settings: Settings, store: Store, day: date, now: datetime, update: bool = False) -> RenderedReport:
-    submissions = store.submissions_between(day - timedelta(days=HISTORY_DAYS), day)
+    first = day - timedelta(days=TREND_DAYS - 1)
+    submissions = submissions_for(store, first, day, now)
     day_state = ledger.build_day(settings, day, submissions, now)
-    trend = ledger.series(settings, None, day - timedelta(days=TREND_DAYS - 1), day, submissions)
+    trend = ledger.series(settings, None, first, day, submissions)
     of_day = [s for s in submissions if s.period == day and s.received_at <= now]
     return report.render(settings, day_state, trend, of_day, update=update)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +13,7 @@ from mailbot.config import Settings, redact_url
 from mailbot.i18n import format_count, format_time, text
 from mailbot.models import DayLedger, QueuedMail, Reading, Submission
 
+POLL_ROWS_SHOWN = 50  # a backlog of thousands is summed up, not drawn row by row
 STATE_STYLES = {
     "on_time": "green",
     "late": "yellow",
@@ -74,7 +76,12 @@ def print_poll(console: Console, result, delivery, settings: Settings) -> None:
         markup=False,
     )
     if result.readings:
-        print_readings(console, result.readings, settings)
+        print_readings(console, result.readings[:POLL_ROWS_SHOWN], settings)
+    if len(result.readings) > POLL_ROWS_SHOWN:
+        counts = Counter(r.status for r in result.readings)
+        summary = ", ".join(f"{text(f'states.{status}', settings.language)}: {n}" for status, n in sorted(counts.items()))
+        console.print(t(settings, "poll_more", shown=POLL_ROWS_SHOWN, total=len(result.readings), summary=summary),
+                      markup=False)
     print_delivery(console, delivery, settings)
 
 

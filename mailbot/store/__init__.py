@@ -302,6 +302,20 @@ class Store:
         )
         return self._submissions(query)
 
+    def latest_accepted_before(self, before: date, received_by: datetime | None = None) -> list[Submission]:
+        """Each unit's latest accepted submission for a day before `before`."""
+        accepted = submissions.c.status == "accepted"
+        conditions = [accepted, submissions.c.period < before, submissions.c.unit.is_not(None)]
+        if received_by is not None:
+            conditions.append(submissions.c.received_at <= received_by)
+        order = sa.func.row_number().over(
+            partition_by=submissions.c.unit,
+            order_by=(submissions.c.period.desc(), submissions.c.received_at.desc(), submissions.c.id.desc()),
+        )
+        ranked = sa.select(submissions.c.id, order.label("place")).where(*conditions).subquery()
+        query = sa.select(submissions).join(ranked, ranked.c.id == submissions.c.id).where(ranked.c.place == 1)
+        return self._submissions(query)
+
     def submission(self, submission_id: int) -> Submission | None:
         found = self._submissions(sa.select(submissions).where(submissions.c.id == submission_id))
         return found[0] if found else None

@@ -105,3 +105,23 @@ def test_an_unreadable_maildir_is_status_1_and_nothing_half_written(tmp_path):
 def test_parse_a_file_that_does_not_exist(tmp_path):
     result = mailbot("parse", str(tmp_path / "none.eml"), env=clean_env(tmp_path))
     assert result.returncode == 2 and "none.eml" in result.stderr
+
+
+def test_poll_once_sums_up_a_backlog_instead_of_drawing_every_row(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from mailbot.inbox import deliver_to_maildir
+    from mailbot.samples import district_workbook, report_mail
+
+    inbox = tmp_path / "inbox"
+    for sub in ("new", "cur", "tmp"):
+        (inbox / sub).mkdir(parents=True)
+    start = datetime(2020, 8, 1, 2, tzinfo=timezone.utc)
+    book = district_workbook("Huyện Nam Sách", 17356, start.date(), "Số lượng cài đặt Bluezone")
+    for n in range(55):
+        raw = report_mail(sender="vanphong.namsach@haiduong.gov.vn", sender_name="VP", to="baocao.stttt@haiduong.gov.vn",
+                          subject=f"Báo cáo lần {n}", body=".", sent_at=start, attachment_name="bc.xlsx", attachment=book)
+        deliver_to_maildir(inbox, raw, start + timedelta(minutes=n))
+    result = mailbot("poll", "--once", env=clean_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "55 thư mới" in result.stdout and "Đã hiển thị 50/55 thư" in result.stdout

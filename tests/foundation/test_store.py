@@ -152,3 +152,24 @@ def test_a_corrupt_store_is_one_clear_error(tmp_path):
 def test_a_postgres_server_that_is_down_is_one_clear_error():
     with pytest.raises(StoreError, match="cannot be opened"):
         Store.open("postgresql://nobody:secret@127.0.0.1:1/none")
+
+
+def test_latest_accepted_before_gives_each_units_counted_figure(store):
+    def add(key, unit, day, figure, status_problems=(), hour=8):
+        at = datetime(2020, 8, day, hour, tzinfo=UTC)
+        msg = InboundMessage(source="maildir:///t", key=key, raw=key.encode(), received_at=at, size=1)
+        rd = Reading(path=None, message_id=f"<{key}>", sender=None, received_at=at, period=date(2020, 8, day),
+                     late=False, unit=unit, figures={"installs": figure}, problems=tuple(status_problems))
+        store.ingest(msg, rd, [], None)
+
+    doubtful = Problem("total_mismatch", "x")
+    add("a1", "nam-sach", 1, 100)
+    add("a2", "nam-sach", 3, 300)
+    add("a3", "nam-sach", 3, 310, hour=9)  # a correction the same day
+    add("a4", "nam-sach", 4, 999, [doubtful])  # waits for review: not counted
+    add("a5", "nam-sach", 10, 1000)  # not before the day asked
+    add("b1", "tu-ky", 2, 50)
+    latest = {s.unit: s.figures["installs"] for s in store.latest_accepted_before(date(2020, 8, 10))}
+    assert latest == {"nam-sach": 310, "tu-ky": 50}
+    early = store.latest_accepted_before(date(2020, 8, 10), received_by=datetime(2020, 8, 3, 8, 30, tzinfo=UTC))
+    assert {s.unit: s.figures["installs"] for s in early} == {"nam-sach": 300, "tu-ky": 50}
