@@ -1,0 +1,111 @@
+"""TOML configuration plus environment -> frozen settings.
+
+Every mistake in the file is reported as one ConfigError naming the key, what is
+wrong with it and how to fix it. Secrets come only from the environment or the
+URLs in it, and the settings never show them in their repr.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
+
+from mailbot.config.reader import TomlReader
+from mailbot.config.settings import (
+    DEFAULT_CONFIG_PATH,
+    DEFAULT_DB_URL,
+    DEFAULT_INBOX_URL,
+    DEFAULT_SMTP_URL,
+    EMAIL_RE,
+    LANGUAGES,
+    PROJECT_ROOT,
+    WEEKDAYS,
+    Campaign,
+    Connections,
+    InboxOptions,
+    Limits,
+    Metric,
+    Schedule,
+    Settings,
+    Unit,
+    Validation,
+    redact_url,
+    url_password,
+)
+from mailbot.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_CONFIG_PATH", "DEFAULT_DB_URL", "DEFAULT_INBOX_URL", "DEFAULT_SMTP_URL", "LANGUAGES", "PROJECT_ROOT",
+    "WEEKDAYS", "Campaign", "Connections", "InboxOptions", "Limits", "Metric", "Schedule", "Settings", "Unit",
+    "Validation", "connections_from_env", "load_settings", "redact_url", "url_password",
+]
+
+
+# --- loading ----------------------------------------------------------------
+
+
+def load_settings(path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file and the environment; raise ConfigError on any mistake."""
+    env = os.environ if env is None else env
+    config_path = resolve_config_path(path, env)
+    data = read_toml(config_path)
+    reader = TomlReader(data, config_path)
+    settings = reader.settings(connections_from_env(env))
+    override = env.get("MAILBOT_REPORT_TO", "").strip()
+    if override:
+        recipients = tuple(a.strip().lower() for a in override.split(",") if a.strip())
+        for address in recipients:
+            if not EMAIL_RE.match(address):
+                raise ConfigError(
+                    f"MAILBOT_REPORT_TO: {address!r} is not an email address",
+                    "give comma-separated addresses, e.g. a@example.org,b@example.org",
+                )
+        campaign = replace(settings.campaign, report_to=recipients)
+        settings = replace(settings, campaign=campaign)
+    return settings
+
+
+def resolve_config_path(path, env: Mapping[str, str]) -> Path:
+    chosen = Path(path) if path else Path(env.get("MAILBOT_CONFIG") or DEFAULT_CONFIG_PATH)
+    if not path and not env.get("MAILBOT_CONFIG") and not chosen.exists():
+        chosen = PROJECT_ROOT / DEFAULT_CONFIG_PATH  # the shipped campaign
+    return chosen
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"configuration file {path} does not exist",
+            "pass --config PATH or set MAILBOT_CONFIG to the campaign's TOML file",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"configuration file {path} cannot be read: {exc.strerror}", "check its permissions") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}", "fix the syntax at that line") from None
+
+
+def connections_from_env(env: Mapping[str, str]) -> Connections:
+    inbox_url = env.get("MAILBOT_INBOX_URL") or DEFAULT_INBOX_URL
+    smtp_url = env.get("MAILBOT_SMTP_URL") or DEFAULT_SMTP_URL
+    db_url = env.get("MAILBOT_DB_URL") or DEFAULT_DB_URL
+    _check_scheme("MAILBOT_INBOX_URL", inbox_url, ("imap", "imap+starttls", "imaps", "maildir"))
+    _check_scheme("MAILBOT_SMTP_URL", smtp_url, ("smtp", "smtp+starttls", "smtps", "file"))
+    _check_scheme("MAILBOT_DB_URL", db_url, ("sqlite", "postgresql", "postgresql+psycopg", "postgres"))
+    password = env.get("MAILBOT_INBOX_PASSWORD") or url_password(inbox_url)
+    return Connections(inbox_url=inbox_url, smtp_url=smtp_url, db_url=db_url, inbox_password=password)
+
+
+def _check_scheme(variable: str, url: str, schemes: tuple[str, ...]) -> None:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in schemes:
+        raise ConfigError(
+            f"{variable}={redact_url(url)!r} has an unsupported scheme {scheme!r}",
+            "use one of " + ", ".join(f"{s}://" for s in schemes),
+        )

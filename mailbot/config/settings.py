@@ -1,0 +1,178 @@
+"""The frozen settings objects that the rest of mailbot reads."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG_PATH = Path("config/mailbot.toml")
+DEFAULT_INBOX_URL = "maildir://./var/inbox"
+DEFAULT_SMTP_URL = "file://./var/outbox"
+DEFAULT_DB_URL = "sqlite:///./var/mailbot.db"
+LANGUAGES = ("vi", "en")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+UNIT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    label: str
+    kind: str = "count"  # only whole non-negative counts are supported
+    cumulative: bool = True
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    name: str
+    senders: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    population: int | None = None
+    active_from: date | None = None
+    active_until: date | None = None  # last day the unit reports
+
+    def active_on(self, day: date) -> bool:
+        if self.active_from and day < self.active_from:
+            return False
+        return not (self.active_until and day > self.active_until)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    name: str
+    time_zone: str
+    deadline: time
+    metrics: tuple[Metric, ...]
+    reporting_mailbox: str
+    report_to: tuple[str, ...]
+    trusted_authserv_id: str | None
+    reporting_days: tuple[str, ...] = WEEKDAYS
+    holidays: tuple[date, ...] = ()
+    start: date | None = None
+    end: date | None = None
+    population: int | None = None
+    goal_percent: float | None = None
+    area_name: str = ""  # "tỉnh Hải Dương": how the letter names the whole area
+    total_aliases: tuple[str, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def deadline_of(self, day: date) -> datetime:
+        return datetime.combine(day, self.deadline, tzinfo=self.tz)
+
+    def is_reporting_day(self, day: date) -> bool:
+        if self.start and day < self.start:
+            return False
+        if self.end and day > self.end:
+            return False
+        return WEEKDAYS[day.weekday()] in self.reporting_days and day not in self.holidays
+
+
+@dataclass(frozen=True)
+class Schedule:
+    poll_every_seconds: int = 60
+    reminder_at: time = time(15, 0)
+    report_at: time = time(16, 30)
+    idle_renew_seconds: int = 540  # IDLE is re-issued before 10 minutes
+    heartbeat_stale_seconds: int = 900
+    send_updates: bool = True  # send an updated report when a counted figure changes
+
+
+@dataclass(frozen=True)
+class Validation:
+    decreasing_figure: bool = True
+    above_population: bool = True
+    outlier_jump: bool = True
+    outlier_window_days: int = 14
+    outlier_min_history: int = 5
+    outlier_threshold: float = 8.0  # robust z-score (median/MAD) above which a jump is flagged
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_bytes: int = 25 * 1024 * 1024
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    max_uncompressed_bytes: int = 100 * 1024 * 1024
+    max_compression_ratio: int = 100
+    max_rows: int = 10_000
+    max_columns: int = 200
+    read_timeout_seconds: float = 20.0
+
+
+@dataclass(frozen=True)
+class InboxOptions:
+    move_to: str | None = None  # folder for ingested mail; None leaves the mailbox alone
+    verify_tls: bool = True
+    timeout_seconds: float = 30.0
+    batch_size: int = 50
+    auth: str = "password"  # password | xoauth2
+
+
+@dataclass(frozen=True)
+class Connections:
+    """Where the outside parts are. Built from the environment; secrets hidden."""
+
+    inbox_url: str = DEFAULT_INBOX_URL
+    smtp_url: str = DEFAULT_SMTP_URL
+    db_url: str = DEFAULT_DB_URL
+    inbox_password: str | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"Connections(inbox_url={redact_url(self.inbox_url)!r}, "
+            f"smtp_url={redact_url(self.smtp_url)!r}, db_url={redact_url(self.db_url)!r})"
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    campaign: Campaign
+    units: tuple[Unit, ...]
+    schedule: Schedule
+    validation: Validation
+    limits: Limits
+    inbox: InboxOptions
+    connections: Connections
+    language: str = "vi"
+    config_path: Path | None = None
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return next((u for u in self.units if u.id == unit_id), None)
+
+    def unit_of_sender(self, address: str | None) -> Unit | None:
+        """Contract section 1: case-insensitive match on the address alone."""
+        if not address:
+            return None
+        wanted = address.strip().lower()
+        return next((u for u in self.units if wanted in u.senders), None)
+
+    def units_on(self, day: date) -> tuple[Unit, ...]:
+        return tuple(u for u in self.units if u.active_on(day))
+
+    @property
+    def report_recipients(self) -> tuple[str, ...]:
+        return self.campaign.report_to
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ***, safe to log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return parts._replace(netloc=netloc).geturl()
+
+
+def url_password(url: str) -> str | None:
+    parts = urlsplit(url)
+    return unquote(parts.password) if parts.password is not None else None
