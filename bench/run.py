@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
-import subprocess
 import sys
 import tempfile
 import traceback
@@ -19,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import campaign, ingest, latency, ledger_report, results, servers, stages  # noqa: E402
+from bench import bench_reading, campaign, ingest, latency, ledger_report, results, servers, stages  # noqa: E402
 from mailbot.config import load_settings  # noqa: E402
 
 LARGE_N = 20_000
@@ -52,16 +50,8 @@ def section(run: results.Run, name: str, work) -> None:
 
 
 def reading_figures() -> dict:
-    """bench/bench_reading.py as its author wrote it, run as a script; its printed medians."""
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_reading.py")], capture_output=True, text=True,
-                          cwd=ROOT, check=True, timeout=600)
-    number = lambda pattern: float(re.search(pattern, done.stdout).group(1))  # noqa: E731
-    return {
-        "calamine_ms": number(r"calamine open[^:]*:\s+median ([\d.]+) ms"),
-        "mailbot_ms": number(r"read_spreadsheet:\s+median ([\d.]+) ms"),
-        "ratio": number(r"median ratio[^:]*:\s+([\d.]+)x"),
-        "output": done.stdout,
-    }
+    """bench/bench_reading.py's medians (ratio, mailbot_ms, calamine_ms) and the text it prints."""
+    return bench_reading.measure(200)
 
 
 def ingest_benchmarks(run: results.Run, server, sink, config: Path, work: Path) -> None:

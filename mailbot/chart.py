@@ -1,8 +1,10 @@
 """The report's chart as a PNG: coverage per unit against the goal, and the trend.
 
-The only module that imports matplotlib (with the Agg backend: no display). It
-receives plain values and finished labels; it knows nothing of settings or
-language.
+The only module that imports matplotlib (with the Agg backend: no display), and
+only when a chart is drawn: importing matplotlib costs most of a second, which no
+other command should pay. It receives plain values and finished labels; it knows
+nothing of settings or language. The caller keeps the coverage panel to at most
+MAX_BARS units, so the picture stays readable and its size bounded.
 """
 
 from __future__ import annotations
@@ -11,29 +13,26 @@ import io
 import textwrap
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402  (the backend is chosen first)
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 BAR_COLOR = "#2f6eb5"
 GOAL_COLOR = "#c0392b"
 TREND_COLOR = "#1e7d4f"
 MUTED = "#888888"
 DPI = 110
-TITLE_WIDTH = 42  # characters per line of a panel title
+TITLE_WIDTH = 42  # characters per line of the trend panel's title
+COVERAGE_TITLE_WIDTH = 70  # characters per line of the coverage panel's title (the wider panel)
+MAX_BARS = 40  # units in the coverage panel at most: 40 bars make a PNG about 1,650 px tall
 
 
 @dataclass(frozen=True)
 class ChartData:
     """Everything the chart shows, already named and formatted by the caller."""
 
-    units: tuple[tuple[str, float | None, str], ...]  # (unit name, coverage % or None, why none), table order
+    units: tuple[tuple[str, float | None, str], ...]  # (unit name, coverage % or None, why none), top to bottom
     goal_percent: float | None
     trend: tuple[tuple[date, int | None], ...]  # province figure per day
     coverage_title: str
@@ -47,6 +46,9 @@ class ChartData:
 
 def render_png(data: ChartData) -> bytes:
     """Both panels side by side, as PNG bytes."""
+    if len(data.units) > MAX_BARS:
+        raise ValueError(f"the coverage panel shows at most {MAX_BARS} units, not {len(data.units)}")
+    plt = _pyplot()
     height = max(3.6, 0.34 * len(data.units) + 1.4)
     figure = plt.figure(figsize=(11.0, height), dpi=DPI)
     try:
@@ -59,7 +61,19 @@ def render_png(data: ChartData) -> bytes:
         plt.close(figure)
 
 
+def _pyplot():
+    """matplotlib.pyplot on the Agg backend, imported on first use."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def _coverage_panel(axes, data: ChartData) -> None:
+    from matplotlib.ticker import FuncFormatter
+
     names = [name for name, _, _ in data.units]
     values = [value or 0.0 for _, value, _ in data.units]
     positions = list(range(len(names)))
@@ -77,11 +91,15 @@ def _coverage_panel(axes, data: ChartData) -> None:
     if data.goal_percent is not None:
         axes.axvline(data.goal_percent, color=GOAL_COLOR, linestyle="--", linewidth=1.4, label=data.goal_label)
         axes.legend(loc="lower right", fontsize=8, frameon=False)
-    axes.set_title(data.coverage_title, fontsize=10, loc="left")
+    axes.set_title(textwrap.fill(data.coverage_title, COVERAGE_TITLE_WIDTH), fontsize=10, loc="left")
     _plain_frame(axes)
+    if not data.units:
+        axes.text(0.5, 0.5, data.no_data_label, ha="center", va="center", transform=axes.transAxes, color=MUTED)
 
 
 def _trend_panel(axes, data: ChartData) -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     known = [(day, value) for day, value in data.trend if value is not None]
     axes.set_title(textwrap.fill(data.trend_title, TITLE_WIDTH), fontsize=10, loc="left")
     _plain_frame(axes)

@@ -1,6 +1,8 @@
 """DayLedger -> RenderedReport: the consolidated report as HTML, plain text, XLSX and a chart.
 
-Jinja2 and openpyxl's writer live here (matplotlib lives in chart.py). Every number
+Jinja2 and openpyxl's writer live here (matplotlib lives in chart.py); openpyxl and
+matplotlib are imported only when a workbook or chart is made, so that commands
+which never make one do not pay for them. Every number
 and date is formatted here, in the configured language; the templates in
 templates/<lang>/ only lay the finished strings out (StrictUndefined, autoescape).
 `render_template` is also how compose.py renders the mail bodies.
@@ -13,16 +15,14 @@ import logging
 import math
 import os
 import tempfile
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 
 from mailbot import chart
 from mailbot.config import Settings
@@ -36,8 +36,6 @@ CHART_SRC = f"cid:{CHART_CID}"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a cell text starting so could be taken for a formula
 STATE_FILLS = {LATE: "FFF1D6", MISSING: "F8D7DA", REJECTED: "F8D7DA", NEEDS_REVIEW: "FFF9C4"}
 HEADER_FILL = "DCE6F1"
-THIN = Side(style="thin", color="999999")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
 # --- templates ------------------------------------------------------------------------------
@@ -252,11 +250,12 @@ def chart_png(settings: Settings, ledger: DayLedger, trend: list[tuple[date, dic
     metric = settings.campaign.metrics[0]
     goal = ledger.goal_percent
     goal_text = format_percent(goal, lang, digits=0 if goal is not None and goal.is_integer() else 2)
+    units, coverage_title = chart_units(ledger, lang)
     data = chart.ChartData(
-        units=tuple((u.name, u.coverage, _why_no_coverage(u, lang)) for u in ledger.units),
+        units=tuple((u.name, u.coverage, _why_no_coverage(u, lang)) for u in units),
         goal_percent=goal,
         trend=tuple((day, (point or {}).get(metric.id)) for day, point in trend),
-        coverage_title=text("report.chart_coverage", lang),
+        coverage_title=coverage_title,
         goal_label=text("report.chart_goal", lang, goal=goal_text),
         trend_title=text("report.chart_trend", lang, metric_lower=lower_first(metric.label)),
         no_data_label=text("report.chart_no_data", lang),
@@ -267,6 +266,23 @@ def chart_png(settings: Settings, ledger: DayLedger, trend: list[tuple[date, dic
     return chart.render_png(data)
 
 
+def chart_units(ledger: DayLedger, lang: str) -> tuple[tuple[UnitDay, ...], str]:
+    """The units the coverage panel shows, and its title.
+
+    Up to chart.MAX_BARS units: every unit, in table order. More: the MAX_BARS units
+    with the lowest coverage, lowest on top (those that need attention; units with
+    no coverage are in the report's lists), and the title says so.
+    """
+    if len(ledger.units) <= chart.MAX_BARS:
+        return ledger.units, text("report.chart_coverage", lang)
+    known = sorted((u for u in ledger.units if u.coverage is not None), key=lambda u: u.coverage)
+    if not known:
+        return (), text("report.chart_coverage", lang)
+    shown = tuple(known[:chart.MAX_BARS])
+    return shown, text("report.chart_coverage_lowest", lang, shown=len(shown), counted=len(known),
+                       expected=len(ledger.units))
+
+
 def _why_no_coverage(unit: UnitDay, lang: str) -> str:
     if unit.population is None:
         return text("report.chart_no_population", lang)
@@ -274,26 +290,69 @@ def _why_no_coverage(unit: UnitDay, lang: str) -> str:
 
 
 # --- the workbook ---------------------------------------------------------------------------
+# openpyxl in write-only mode: rows stream out as they are appended, so every sheet setting
+# (widths, heights, frozen panes, merged titles, page setup) is made before the first row.
 
 
-def put(sheet, row: int, column: int, value, number_format: str | None = None) -> Cell:
-    """Write one cell; text that could be taken for a formula stays text."""
-    cell = sheet.cell(row=row, column=column)
-    if isinstance(value, datetime):
-        value = value.replace(tzinfo=None)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"  # never a formula, whatever the text begins with
-        if value.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True
-    if number_format:
-        cell.number_format = number_format
-    return cell
+@lru_cache(maxsize=1)
+def _styles() -> SimpleNamespace:
+    """The workbook's shared style objects (openpyxl is imported on first use)."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    thin = Side(style="thin", color="999999")
+    border, bold, header_fill = Border(left=thin, right=thin, top=thin, bottom=thin), Font(bold=True), PatternFill(
+        "solid", fgColor=HEADER_FILL)
+    return SimpleNamespace(
+        border=border, bold=bold, header_fill=header_fill,
+        state_fills={state: PatternFill("solid", fgColor=color) for state, color in STATE_FILLS.items()},
+        heading=dict(font=bold, fill=header_fill, border=border,
+                     alignment=Alignment(horizontal="center", vertical="center", wrap_text=True)),
+        top=Alignment(vertical="top"), top_wrapped=Alignment(vertical="top", wrap_text=True),
+        title=dict(font=Font(bold=True, size=13), alignment=Alignment(horizontal="center")),
+        subtitle=dict(font=Font(italic=True), alignment=Alignment(horizontal="center")),
+    )
+
+
+class Cells:
+    """Cells for one write-only sheet's rows; text that could be taken for a formula stays text.
+
+    Styles are the shared objects of _styles(). Setting a style makes openpyxl hash it
+    against the workbook's style lists, which was most of the workbook's time; so each
+    combination is set once per sheet and its style array copied to later cells (as
+    openpyxl's own worksheet copy does).
+    """
+
+    def __init__(self, sheet) -> None:
+        self.sheet = sheet
+        self._known: dict[tuple, object] = {}
+
+    def put(self, value, number_format: str | None = None, **style):
+        from openpyxl.cell import WriteOnlyCell
+
+        if isinstance(value, datetime):
+            value = value.replace(tzinfo=None)
+        cell = WriteOnlyCell(self.sheet, value)
+        quoted = isinstance(value, str) and value.startswith(FORMULA_STARTS)
+        if isinstance(value, str):
+            cell.data_type = "s"  # never a formula, whatever the text begins with
+        key = (number_format, quoted, *((name, id(setting)) for name, setting in style.items()))
+        if key in self._known:
+            cell._style = copy(self._known[key])
+            return cell
+        cell.quotePrefix = quoted
+        if number_format:
+            cell.number_format = number_format
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        self._known[key] = copy(cell._style)
+        return cell
 
 
 def workbook_bytes(settings: Settings, ledger: DayLedger, view: ReportView, submissions: list[Submission]) -> bytes:
-    book = Workbook()
-    _summary_sheet(book.active, settings, ledger, view)
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    _summary_sheet(book.create_sheet(), settings, ledger, view)
     _submissions_sheet(book.create_sheet(), settings, submissions)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -301,44 +360,45 @@ def workbook_bytes(settings: Settings, ledger: DayLedger, view: ReportView, subm
 
 
 def _summary_sheet(sheet, settings: Settings, ledger: DayLedger, view: ReportView) -> None:
-    lang = settings.language
+    from openpyxl.utils import get_column_letter
+
+    lang, styles = settings.language, _styles()
     local_as_of = ledger.as_of.astimezone(settings.campaign.tz)
     sheet.title = text("report.sheet_summary", lang)
-    width = len(view.columns)
-    metric = settings.campaign.metrics[0]
-    area = settings.campaign.area_name or text("report.area_fallback", lang)
-    _title(sheet, 1, width, text("report.sheet_title", lang, metric=metric.label, area=area), bold=True, size=13)
-    _title(sheet, 2, width, text("report.sheet_subtitle", lang, time=local_as_of.strftime("%H:%M"),
-                                 day=letter_day(ledger.day, lang)), italic=True)
-    header_row = 4
-    for column, heading in enumerate(view.columns, start=1):
-        cell = put(sheet, header_row, column, heading)
-        cell.font, cell.fill, cell.border = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL), BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    row = header_row
-    for number, unit in enumerate(ledger.units, start=1):
-        row += 1
-        _unit_line(sheet, row, number, settings, ledger, unit)
-    _total_line(sheet, row + 1, settings, ledger, view)
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
+    header_row, last_column = 4, get_column_letter(len(view.columns))
+    _sheet_layout(sheet, _column_widths(settings), freeze=f"C{header_row + 1}", title_rows=f"{header_row}:{header_row}")
     sheet.row_dimensions[header_row].height = 32
-    for column, size in enumerate(_column_widths(settings), start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = size
+    for row in (1, 2):
+        sheet.merged_cells.add(f"A{row}:{last_column}{row}")
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = f"{header_row}:{header_row}"
+    metric = settings.campaign.metrics[0]
+    area = settings.campaign.area_name or text("report.area_fallback", lang)
+    title = text("report.sheet_title", lang, metric=metric.label, area=area)
+    subtitle = text("report.sheet_subtitle", lang, time=local_as_of.strftime("%H:%M"), day=letter_day(ledger.day, lang))
+    cells = Cells(sheet)
+    sheet.append([cells.put(title, **styles.title)])
+    sheet.append([cells.put(subtitle, **styles.subtitle)])
+    sheet.append([])
+    sheet.append([cells.put(heading, **styles.heading) for heading in view.columns])
+    for number, unit in enumerate(ledger.units, start=1):
+        sheet.append(_unit_line(cells, number, settings, ledger, unit))
+    sheet.append(_total_line(cells, settings, ledger, view))
 
 
-def _title(sheet, row: int, width: int, value: str, **font) -> None:
-    cell = put(sheet, row, 1, value)
-    cell.font = Font(**font)
-    cell.alignment = Alignment(horizontal="center")
-    sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+def _sheet_layout(sheet, widths: list[int], *, freeze: str, title_rows: str | None = None) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for column, size in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = size
+    sheet.freeze_panes = freeze
+    if title_rows:
+        sheet.print_title_rows = title_rows
 
 
-def _unit_line(sheet, row: int, number: int, settings: Settings, ledger: DayLedger, unit: UnitDay) -> None:
-    lang = settings.language
+def _unit_line(cells: Cells, number: int, settings: Settings, ledger: DayLedger, unit: UnitDay) -> list:
+    lang, styles = settings.language, _styles()
     values: list[tuple] = [(number, "0"), (unit.name, None)]
     for metric in settings.campaign.metrics:
         values.append((unit.figures.get(metric.id), "#,##0"))
@@ -350,15 +410,12 @@ def _unit_line(sheet, row: int, number: int, settings: Settings, ledger: DayLedg
         (unit.population, "#,##0"), (unit.coverage / 100 if unit.coverage is not None else None, "0.00%"),
         (unit.rank, "0"), (unit.received_at, "hh:mm dd/mm/yyyy"), (state, None),
     ]
-    fill = PatternFill("solid", fgColor=STATE_FILLS[unit.state]) if unit.state in STATE_FILLS else None
-    for column, (value, number_format) in enumerate(values, start=1):
-        cell = put(sheet, row, column, value, number_format)
-        cell.border = BORDER
-        if fill is not None:
-            cell.fill = fill
+    fill = {"fill": styles.state_fills[unit.state]} if unit.state in styles.state_fills else {}
+    return [cells.put(value, number_format, border=styles.border, **fill) for value, number_format in values]
 
 
-def _total_line(sheet, row: int, settings: Settings, ledger: DayLedger, view: ReportView) -> None:
+def _total_line(cells: Cells, settings: Settings, ledger: DayLedger, view: ReportView) -> list:
+    styles = _styles()
     values: list[tuple] = [(None, None), (view.total["label"], None)]
     for metric in settings.campaign.metrics:
         values.append((ledger.totals.get(metric.id, 0), "#,##0"))
@@ -367,10 +424,8 @@ def _total_line(sheet, row: int, settings: Settings, ledger: DayLedger, view: Re
         (ledger.population, "#,##0"), (ledger.coverage / 100 if ledger.coverage is not None else None, "0.00%"),
         (None, None), (None, None), (view.total["state_label"], None),
     ]
-    for column, (value, number_format) in enumerate(values, start=1):
-        cell = put(sheet, row, column, value, number_format)
-        cell.font, cell.border = Font(bold=True), BORDER
-        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+    return [cells.put(value, number_format, font=styles.bold, border=styles.border, fill=styles.header_fill)
+            for value, number_format in values]
 
 
 def _column_widths(settings: Settings) -> list[int]:
@@ -379,17 +434,18 @@ def _column_widths(settings: Settings) -> list[int]:
 
 def _submissions_sheet(sheet, settings: Settings, submissions: list[Submission]) -> None:
     """Every mail of the day: whatever a sender wrote is written as plain text."""
-    lang = settings.language
+    lang, styles = settings.language, _styles()
     sheet.title = text("report.sheet_submissions", lang)
     metrics = settings.campaign.metrics
     t = lambda key: text(f"report.{key}", lang)  # noqa: E731
     headings = [t("col_submission"), t("col_received"), t("col_sender"), t("col_unit"), t("col_period"),
                 *(m.label for m in metrics), t("col_status"), t("col_problems"), t("col_subject")]
-    for column, heading in enumerate(headings, start=1):
-        cell = put(sheet, 1, column, heading)
-        cell.font, cell.fill, cell.border = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL), BORDER
+    _sheet_layout(sheet, [7, 19, 34, 24, 13, *([16] * len(metrics)), 14, 60, 50], freeze="A2")
+    cells = Cells(sheet)
+    sheet.append([cells.put(heading, font=styles.bold, fill=styles.header_fill, border=styles.border)
+                  for heading in headings])
     tz = settings.campaign.tz
-    for row, sub in enumerate(sorted(submissions, key=lambda s: (s.received_at, s.id)), start=2):
+    for sub in sorted(submissions, key=lambda s: (s.received_at, s.id)):
         unit = settings.unit(sub.unit) if sub.unit else None
         values = [
             (sub.id, "0"), (sub.received_at.astimezone(tz), "hh:mm:ss dd/mm/yyyy"), (sub.sender, None),
@@ -398,12 +454,10 @@ def _submissions_sheet(sheet, settings: Settings, submissions: list[Submission])
             (text(f"states.{sub.status}", lang), None),
             ("\n".join(p.message for p in sub.problems) or None, None), (sub.subject, None),
         ]
-        for column, (value, number_format) in enumerate(values, start=1):
-            cell = put(sheet, row, column, value, number_format)
-            cell.alignment = Alignment(vertical="top", wrap_text=column >= len(values) - 1)
-    sheet.freeze_panes = "A2"
-    for column, size in enumerate([7, 19, 34, 24, 13, *([16] * len(metrics)), 14, 60, 50], start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = size
+        wrapped_from = len(values) - 1  # the problems and the subject wrap
+        sheet.append([cells.put(value, number_format,
+                                alignment=styles.top_wrapped if column >= wrapped_from else styles.top)
+                      for column, (value, number_format) in enumerate(values, start=1)])
 
 
 # --- the report -----------------------------------------------------------------------------

@@ -32,7 +32,9 @@ app = typer.Typer(
 outbox_app = typer.Typer(help="Look at and retry outgoing mail.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 
-out = Console(highlight=False)
+# Prose is wrapped to the terminal's width, but never hard-wrapped when the output goes to a file
+# or a pipe, where a broken line would defeat grep and scripts.
+out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
 err = Console(stderr=True, highlight=False)
 
 ConfigOption = Annotated[

@@ -10,11 +10,10 @@ from datetime import date, timedelta
 from typing import Annotated, Callable, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from mailbot import ledger, review, service
-from mailbot.cli import ConfigOption, now_utc, open_store, settings_from, views
+from mailbot.cli import ConfigOption, now_utc, open_store, out, settings_from, views
 from mailbot.config import Settings
 from mailbot.errors import UsageError
 from mailbot.i18n import format_count, format_percent, format_time, text
@@ -29,8 +28,6 @@ review_app = typer.Typer(
     invoke_without_command=True,
     no_args_is_help=False,
 )
-out = Console(highlight=False)
-
 IdArgument = Annotated[int, typer.Argument(help="The submission's number, as `mailbot review list` shows it.", show_default=False)]
 ByOption = Annotated[
     Optional[str], typer.Option("--by", help="Who decides (default: $MAILBOT_USER, else the system user).", show_default=False)

@@ -2,6 +2,13 @@
 
 Every header is read defensively: real mail has broken encodings, missing
 headers and odd MIME, and none of that may stop the reading.
+
+The message is split into parts by the email package's fast compat32 parser; a
+header is decoded (RFC 2047 words, addresses, dates) by the modern header
+registry only when it is read, and only the headers reading needs are read.
+Header values and MIME parameters that are plain ASCII, where both parsers
+agree by construction, take a shortcut (tests/reading/test_reading_mail_parser.py
+checks that they agree).
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -24,6 +33,22 @@ ROBOT_LOCALPARTS = re.compile(
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 ANGLE_ADDRESS = re.compile(r"<\s*([^<>@\s]+@[^<>@\s]+?)\s*>")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+SPLITTING = email.policy.compat32  # splits the message into parts, decodes nothing
+DECODING = email.policy.default  # decodes the header values that are read
+LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+# ASCII text, folded or not, with no RFC 2047 encoded word: decoding leaves it as it is.
+PLAIN_TEXT = re.compile(r"(?:(?!=\?)[\t\r\n\x20-\x7e])*")
+# MIME headers that both parsers read alike: tokens and plain quoted values, no RFC 2231,
+# RFC 2047, comments, escapes or non-ASCII.
+_TOKEN = r"[!#$&+\-.0-9A-Z^_`a-z{|}~]+"
+_QUOTED = r'"(?:(?!=\?)[ !#-\[\]-~])+"'
+_SPACE = r"[ \t]*(?:\r?\n[ \t]+)?"
+_PARAMS = rf"(?:{_SPACE};{_SPACE}{_TOKEN}=(?:{_TOKEN}|{_QUOTED}))*"
+PLAIN_MIME = {
+    "content-type": re.compile(rf"{_TOKEN}/{_TOKEN}{_PARAMS}"),
+    "content-disposition": re.compile(rf"{_TOKEN}{_PARAMS}"),
+    "content-transfer-encoding": re.compile(_TOKEN),
+}
 
 
 @dataclass(frozen=True)
@@ -47,64 +72,102 @@ class MailFacts:
 
 
 def parse(raw: bytes, reporting_mailbox: str, with_body: bool = True) -> MailFacts:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    sender = _sender(message)
+    message = email.message_from_bytes(raw, policy=SPLITTING)
+    headers = Headers(message)
+    sender = _sender(headers)
     return MailFacts(
-        message_id=_message_id(_header(message, "Message-ID")),
+        message_id=_message_id(headers.first("Message-ID")),
         sender=sender,
-        subject=_clean(_header(message, "Subject")) or None,
-        sent_at=_date(_header(message, "Date")),
-        stamped_at=_received_date(_all(message, "Received")),
-        references=_references(message),
-        auth_results=tuple(_all(message, "Authentication-Results")),
-        robot=_is_robot(message, sender, reporting_mailbox),
+        subject=_clean(headers.first("Subject")) or None,
+        sent_at=headers.date("Date"),
+        stamped_at=_received_date(headers.all("Received")),
+        references=_references(headers),
+        auth_results=tuple(headers.all("Authentication-Results")),
+        robot=_is_robot(headers, sender, reporting_mailbox),
         attachments=tuple(attachments(message)) if with_body else (),
     )
 
 
-def _header(message: Message, name: str) -> str:
-    try:
-        value = message.get(name)
-    except Exception:  # the email package raises many things on broken headers
-        log.debug("header %s could not be parsed", name, exc_info=True)
-        return _raw_header(message, name)
-    return str(value) if value is not None else ""
+class Headers:
+    """A message's header fields as sent, each decoded when it is read."""
+
+    def __init__(self, message: Message) -> None:
+        self._fields: dict[str, list[str]] = {}
+        for name, value in message.raw_items():
+            self._fields.setdefault(name.lower(), []).append(str(value))
+
+    def raw(self, name: str) -> str:
+        """The first field of that name as sent (folded, encoded words left as they are)."""
+        values = self._fields.get(name.lower())
+        return values[0] if values else ""
+
+    def first(self, name: str) -> str:
+        """The first field of that name, decoded; the raw text if it cannot be decoded."""
+        values = self._fields.get(name.lower())
+        if not values:
+            return ""
+        try:
+            return decoded(name, values[0])
+        except Exception:  # the email package raises many things on broken headers
+            log.debug("header %s could not be parsed", name, exc_info=True)
+            return values[0]
+
+    def all(self, name: str) -> list[str]:
+        values = self._fields.get(name.lower(), [])
+        try:
+            return [decoded(name, v) for v in values]
+        except Exception:
+            return list(values)
+
+    def date(self, name: str) -> datetime | None:
+        """The first field of that name read as a date (what decoding it and reading it back gives)."""
+        values = self._fields.get(name.lower())
+        return _date(unfolded(values[0])) if values else None
+
+    def addresses(self, name: str) -> list[str]:
+        """The addr-specs of the first field, as the header registry takes them apart."""
+        values = self._fields.get(name.lower())
+        if not values:
+            raise LookupError(name)
+        return [a.addr_spec for a in DECODING.header_fetch_parse(name, values[0]).addresses]
 
 
-def _raw_header(message: Message, name: str) -> str:
-    for key, value in message.raw_items():
-        if key.lower() == name.lower():
-            return str(value)
-    return ""
+def unfolded(value: str) -> str:
+    return LINE_BREAKS.sub("", value)
 
 
-def _all(message: Message, name: str) -> list[str]:
-    try:
-        return [str(v) for v in (message.get_all(name) or [])]
-    except Exception:
-        return [str(v) for k, v in message.raw_items() if k.lower() == name.lower()]
+def decoded(name: str, value: str) -> str:
+    """The header value as the modern header registry gives it as text."""
+    if _unstructured(name.lower()) and PLAIN_TEXT.fullmatch(value):
+        return unfolded(value)
+    return str(DECODING.header_fetch_parse(name, value))
+
+
+@lru_cache(maxsize=256)
+def _unstructured(name: str) -> bool:
+    return issubclass(HeaderRegistry()[name], UnstructuredHeader)
 
 
 def _clean(text: str) -> str:
     return " ".join(CONTROL.sub(" ", text).split())
 
 
-def _sender(message: Message) -> str | None:
+def _sender(headers: Headers) -> str | None:
     """The From address (the addr-spec, never the display name), lower-cased.
 
     An address in angle brackets wins: a display name that looks like an address
     ("vanphong.x@y.gov.vn <someone@gmail.com>", even unquoted) is never taken for one.
     """
-    bracketed = ANGLE_ADDRESS.findall(_raw_header(message, "From"))
+    bracketed = ANGLE_ADDRESS.findall(headers.raw("From"))
     if len(bracketed) == 1:
         return bracketed[0].strip().lower()
     try:
-        addresses = [a.addr_spec for a in message["From"].addresses if "@" in a.addr_spec]
+        addresses = [a for a in headers.addresses("From") if "@" in a]
     except Exception:  # no From, or one the header parser cannot take apart
         addresses = []
     if not addresses:
         try:
-            addresses = [addr for _, addr in getaddresses([_raw_header(message, "From")]) if "@" in addr]
+            addresses = [addr for _, addr in getaddresses([headers.raw("From")]) if "@" in addr]
         except Exception:
             addresses = []
     return addresses[0].strip().lower() if addresses else None
@@ -115,10 +178,10 @@ def _message_id(value: str) -> str | None:
     return match.group(0) if match else (value.strip() or None)
 
 
-def _references(message: Message) -> tuple[str, ...]:
+def _references(headers: Headers) -> tuple[str, ...]:
     found: list[str] = []
     for name in ("References", "In-Reply-To"):
-        for mid in MESSAGE_ID.findall(_header(message, name)):
+        for mid in MESSAGE_ID.findall(headers.first(name)):
             if mid not in found:
                 found.append(mid)
     return tuple(found)
@@ -142,15 +205,15 @@ def _received_date(values: list[str]) -> datetime | None:
     return _date(top.rpartition(";")[2]) if ";" in top else None
 
 
-def _is_robot(message: Message, sender: str | None, reporting_mailbox: str) -> bool:
-    auto = _header(message, "Auto-Submitted").strip().lower()
+def _is_robot(headers: Headers, sender: str | None, reporting_mailbox: str) -> bool:
+    auto = headers.first("Auto-Submitted").strip().lower()
     if auto and auto.split(";")[0].strip() != "no":
         return True
-    if _header(message, "Precedence").strip().lower() in ("bulk", "junk", "list"):
+    if headers.first("Precedence").strip().lower() in ("bulk", "junk", "list"):
         return True
-    if _header(message, "X-Autoreply") or _header(message, "X-Autorespond") or _header(message, "List-Id"):
+    if headers.first("X-Autoreply") or headers.first("X-Autorespond") or headers.first("List-Id"):
         return True
-    if _header(message, "Return-Path").strip() == "<>":
+    if headers.first("Return-Path").strip() == "<>":
         return True
     if not sender:
         return True
@@ -163,6 +226,8 @@ def attachments(message: Message, depth: int = 0) -> list[Attachment]:
     for part in message.walk():
         if part.is_multipart():
             continue
+        if not has_plain_mime_headers(part):
+            part.policy = DECODING  # RFC 2231/2047 names, comments, 8-bit: the header registry decodes them
         content_type = _content_type(part)
         if content_type == "message/rfc822" and depth < MAX_DEPTH:
             found.extend(_inner_message(part, depth))
@@ -174,13 +239,27 @@ def attachments(message: Message, depth: int = 0) -> list[Attachment]:
     return found
 
 
+def has_plain_mime_headers(part: Message) -> bool:
+    """True if the part's MIME headers are plain enough that compat32 reads them as the registry does."""
+    seen = set()
+    for name, value in part.raw_items():
+        key = name.lower()
+        pattern = PLAIN_MIME.get(key)
+        if pattern is None:
+            continue
+        if key in seen or not isinstance(value, str) or not pattern.fullmatch(value):
+            return False
+        seen.add(key)
+    return True
+
+
 def _inner_message(part: Message, depth: int) -> list[Attachment]:
     """A message/rfc822 part the parser left encoded (e.g. base64)."""
     data = _payload(part)
     if not data:
         return []
     try:
-        return attachments(email.message_from_bytes(data, policy=email.policy.default), depth + 1)
+        return attachments(email.message_from_bytes(data, policy=SPLITTING), depth + 1)
     except Exception:
         log.debug("a forwarded message could not be parsed", exc_info=True)
         return []

@@ -1,18 +1,73 @@
-"""Which unit a report names: by its registered sender, else by its words."""
+"""Which unit a report names: by its registered sender, else by its words.
+
+The units' senders and folded names are indexed once per units tuple (a campaign
+may have hundreds of units), so that finding the unit costs the same whatever
+their number: a text is looked up by its runs of words, not compared with every
+name.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+from dataclasses import dataclass
 
 from mailbot.config import Settings, Unit
-from mailbot.reading.text import contains_words, fold
+from mailbot.reading.text import fold
+
+MAX_INDEXES = 8  # units tuples kept indexed (one per Settings in use; tests make a few)
+
+
+@dataclass(frozen=True)
+class UnitIndex:
+    """Lookups over one units tuple, built once."""
+
+    units: tuple[Unit, ...]
+    by_sender: dict[str, Unit]  # address -> the first unit registering it
+    by_needle: dict[str, tuple[str, ...]]  # folded name or alias -> ids of the units it names
+    by_id: dict[str, tuple[Unit, ...]]
+    longest: int  # words in the longest folded name or alias
+
+    @classmethod
+    def build(cls, units: tuple[Unit, ...]) -> "UnitIndex":
+        by_sender: dict[str, Unit] = {}
+        by_needle: dict[str, list[str]] = {}
+        by_id: dict[str, list[Unit]] = {}
+        for unit in units:
+            by_id.setdefault(unit.id, []).append(unit)
+            for sender in unit.senders:
+                by_sender.setdefault(sender, unit)
+            for needle in {fold(n) for n in (unit.name, *unit.aliases)} - {""}:
+                ids = by_needle.setdefault(needle, [])
+                if unit.id not in ids:
+                    ids.append(unit.id)
+        return cls(
+            units=units, by_sender=by_sender, by_needle={k: tuple(v) for k, v in by_needle.items()},
+            by_id={k: tuple(v) for k, v in by_id.items()},
+            longest=max((len(n.split()) for n in by_needle), default=0),
+        )
+
+
+_indexes: dict[int, UnitIndex] = {}
+_lock = threading.Lock()
+
+
+def unit_index(units: tuple[Unit, ...]) -> UnitIndex:
+    """The index of this very units tuple (by identity: hashing hundreds of units costs more than a match)."""
+    index = _indexes.get(id(units))
+    if index is not None and index.units is units:
+        return index
+    index = UnitIndex.build(units)
+    with _lock:
+        while len(_indexes) >= MAX_INDEXES:
+            _indexes.pop(next(iter(_indexes)))
+        _indexes[id(units)] = index  # the index holds `units`, so its id is not reused while cached
+    return index
 
 
 def unit_of_sender(sender: str | None, settings: Settings) -> Unit | None:
     if not sender:
         return None
-    address = sender.lower()
-    return next((u for u in settings.units if address in u.senders), None)
+    return unit_index(settings.units).by_sender.get(sender.lower())
 
 
 def unit_named(sources: list[list[str]], settings: Settings) -> Unit | None:
@@ -24,31 +79,27 @@ def unit_named(sources: list[list[str]], settings: Settings) -> Unit | None:
     equally specifically by the same source name none.
     """
     area = fold(settings.campaign.area_name)
+    index = unit_index(settings.units)
     for texts in sources:
-        best = _best_match(texts, settings.units, area)
+        best = _best_match(texts, index, area)
         if best is not None:
             return best or None
     return None
 
 
-@lru_cache(maxsize=16)
-def _needles(units: tuple[Unit, ...]) -> tuple[tuple[str, str], ...]:
-    """(unit id, folded name or alias), longest first."""
-    pairs = {(u.id, fold(n)) for u in units for n in (u.name, *u.aliases)}
-    return tuple(sorted((p for p in pairs if p[1]), key=lambda p: -len(p[1])))
-
-
-def _best_match(texts: list[str], units: tuple[Unit, ...], area: str):
+def _best_match(texts: list[str], index: UnitIndex, area: str):
     """The unit, False if two units tie, None if no unit is named."""
-    joined = " | ".join(_without(fold(t), area) for t in texts if t)
+    words = " | ".join(_without(fold(t), area) for t in texts if t).split()
     scores: dict[str, int] = {}
-    for unit_id, needle in _needles(units):
-        if unit_id not in scores and contains_words(joined, needle):
-            scores[unit_id] = len(needle)
+    for start in range(len(words)):
+        for end in range(start + 1, min(start + index.longest, len(words)) + 1):
+            needle = " ".join(words[start:end])
+            for unit_id in index.by_needle.get(needle, ()):
+                scores[unit_id] = max(scores.get(unit_id, 0), len(needle))
     if not scores:
         return None
     top = max(scores.values())
-    winners = [u for u in units if scores.get(u.id) == top]
+    winners = [u for unit_id, score in scores.items() if score == top for u in index.by_id[unit_id]]
     return winners[0] if len(winners) == 1 else False
 
 

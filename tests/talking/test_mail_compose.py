@@ -171,3 +171,22 @@ def test_the_sender_hears_of_a_review_decision(settings):
     assert message["In-Reply-To"] == sub.message_id and message["Auto-Submitted"] == "auto-replied"
     text = body(mail)
     assert "KHÔNG được ghi nhận" in text and "số liệu trùng với ngày trước" in text
+
+
+def test_the_same_report_mail_is_the_same_bytes(settings):
+    the_report = rendered(settings)
+    first = compose.report_mail(settings, the_report, ("stttt@haiduong.gov.vn",), 1)
+    again = compose.report_mail(settings, the_report, ("stttt@haiduong.gov.vn",), 1)
+    assert first.raw == again.raw
+    assert compose.report_mail(settings, the_report, ("stttt@haiduong.gov.vn",), 2).raw != first.raw
+
+
+def test_the_report_mail_nests_its_parts_as_mail_clients_expect(settings):
+    message = parsed(compose.report_mail(settings, rendered(settings), ("stttt@haiduong.gov.vn",), 1))
+    mixed = message.get_payload()
+    assert message.get_content_type() == "multipart/mixed" and len(mixed) == 2
+    alternative, workbook = mixed
+    assert [p.get_content_type() for p in alternative.get_payload()] == ["text/plain", "multipart/related"]
+    assert [p.get_content_type() for p in alternative.get_payload()[1].get_payload()] == ["text/html", "image/png"]
+    assert workbook.get_content_disposition() == "attachment"
+    assert message["MIME-Version"] == "1.0" and all("MIME-Version" not in p for p in message.walk() if p is not message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
@@ -11,8 +12,9 @@ import pytest
 from fixtures_smtp import SMTP_PASSWORD, SMTP_USER, STALL, free_port
 from talking_days import DAY, local, shipped_settings
 
-from mailbot import compose, outbox
+from mailbot import compose, i18n, outbox, report
 from mailbot.errors import DeliveryError
+from mailbot.models import Reading
 from mailbot.store import Store
 
 
@@ -209,3 +211,46 @@ def test_backoff_doubles_up_to_an_hour():
     delays = [outbox.next_attempt(n, start) - start for n in (1, 2, 3, 4, 10)]
     assert delays == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4), timedelta(minutes=8),
                       timedelta(hours=1)]
+
+
+LONG_SUBJECT = ("Báo cáo số lượng cài đặt ứng dụng Bluezone trên địa bàn huyện ngày 14/8/2020 "
+                "(kèm theo bảng tổng hợp của các xã, thị trấn; số liệu đã được Ủy ban nhân dân huyện kiểm tra)")
+
+
+def test_a_long_vietnamese_subject_arrives_exactly_and_the_mail_is_well_formed(store, smtp_server):
+    settings = settings_for(smtp_server.url)
+    sender = "vanphong.thanhha@haiduong.gov.vn"
+    reading = Reading(path=None, message_id="<long@haiduong.gov.vn>", sender=sender,
+                      received_at=local(settings, DAY, 9, 15), period=DAY, late=False, unit="thanh-ha",
+                      figures={"installs": 18731}, problems=(), subject=LONG_SUBJECT, reply_to=sender)
+    mail = compose.acknowledgement(settings, reading, replaced=None, now=local(settings, DAY, 9, 16))
+    store.queue([mail])
+
+    assert outbox.deliver_due(store, settings, utcnow()).sent == 1
+
+    [arrived] = smtp_server.messages
+    message = arrived.message
+    assert message["Subject"] == f"Re: {LONG_SUBJECT}"
+    assert message["From"].addresses[0].display_name == i18n.text("mail.from_name", "vi")
+    assert message["From"].addresses[0].addr_spec == "baocao.stttt@haiduong.gov.vn"
+    expected_body = report.render_template("ack.txt.j2", "vi", **compose.ack_context(settings, reading, None))
+    assert message.get_body(("plain",)).get_content() == expected_body
+    header_block = arrived.data.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in header_block.split(b"\r\n")) <= 78  # folded as RFC 5322 asks
+    assert header_block.isascii()  # non-ASCII text only as RFC 2047 encoded words
+    assert all(len(word) <= 75 for word in re.findall(rb"=\?utf-8\?[bq]\?[^?]*\?=", header_block, re.IGNORECASE))
+
+
+def test_text_from_a_sender_cannot_add_headers(store, smtp_server):
+    settings = settings_for(smtp_server.url)
+    sender = "vanphong.thanhha@haiduong.gov.vn"
+    reading = Reading(path=None, message_id="<inject@haiduong.gov.vn>", sender=sender,
+                      received_at=local(settings, DAY, 9, 15), period=DAY, late=False, unit="thanh-ha",
+                      figures={"installs": 18731}, problems=(), subject="Báo cáo\r\nBcc: x@example.org",
+                      reply_to=sender)
+    store.queue([compose.acknowledgement(settings, reading, replaced=None, now=local(settings, DAY, 9, 16))])
+
+    assert outbox.deliver_due(store, settings, utcnow()).sent == 1
+    [arrived] = smtp_server.messages
+    assert arrived.message["Bcc"] is None and arrived.rcpt_tos == (sender,)
+    assert arrived.message["Subject"] == "Re: Báo cáo Bcc: x@example.org"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from dataclasses import replace
 from html.parser import HTMLParser
 
@@ -182,3 +184,42 @@ def test_write_files_puts_html_png_and_xlsx_side_by_side(rendered, tmp_path):
     assert f'src="{paths[1].name}"' in html and "cid:" not in html
     assert paths[1].read_bytes() == rendered.chart_png and paths[2].read_bytes() == rendered.xlsx
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths)
+
+
+def many_units(settings, count: int) -> DayLedger:
+    """The demo day with `count` units: coverage falls from the first unit to the last, one sent nothing."""
+    ledger = demo_ledger(settings)
+    model = ledger.units[0]
+    units = tuple(replace(model, unit=f"u{n}", name=f"Xã số {n}", coverage=50.0 - n * 0.25) for n in range(count))
+    units = (*units[:-1], replace(units[-1], state="missing", figures={}, coverage=None))
+    return replace(ledger, units=units, expected=count)
+
+
+def test_a_chart_of_many_units_shows_the_lowest_coverage_and_stays_small(settings):
+    ledger = many_units(settings, 150)
+    shown, title = report.chart_units(ledger, "vi")
+    assert [u.name for u in shown] == [f"Xã số {n}" for n in range(148, 108, -1)]  # lowest first, none missing
+    assert title == "Tỷ lệ dân số: 40 đơn vị có tỷ lệ thấp nhất (trong số 149/150 đơn vị có số liệu)"
+    assert report.chart_units(ledger, "en")[1] == (
+        "Coverage: the 40 units with the lowest coverage (of 149/150 units with figures)")
+    image = Image.open(io.BytesIO(report.chart_png(settings, ledger, demo_trend(settings, ledger))))
+    assert image.height <= 1700  # one bar per unit would be over 5,000 px
+
+
+def test_a_chart_of_few_units_shows_every_unit_in_table_order(settings):
+    ledger = demo_ledger(settings)
+    shown, title = report.chart_units(ledger, "vi")
+    assert shown == ledger.units and title == "Tỷ lệ dân số theo đơn vị"
+
+
+def test_text_that_looks_like_a_formula_is_marked_as_text(rendered):
+    sheet = load_workbook(io.BytesIO(rendered.xlsx)).worksheets[1]
+    subject = next(c for row in sheet.iter_rows() for c in row if c.value == FORMULA)
+    assert subject.quotePrefix and subject.data_type == "s"
+    assert not sheet.cell(1, 1).quotePrefix
+
+
+def test_commands_do_not_import_matplotlib_or_openpyxl_until_they_draw():
+    probe = "import sys, mailbot.cli; print(sorted({'matplotlib', 'openpyxl'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

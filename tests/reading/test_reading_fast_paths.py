@@ -1,0 +1,143 @@
+"""The shortcuts reading takes for speed give the answers of the slow, plain way.
+
+Mail: the compat32 parser splits the message and plain header values skip the
+header registry; both must read as the registry reads them. Units: the word index
+must name the unit that comparing the text with every name and alias names.
+"""
+
+import dataclasses
+import email
+import email.policy
+
+from hypothesis import example, given, settings as hypothesis_settings
+from hypothesis import strategies as st
+
+import build_files as b
+from mailbot.config import Unit
+from mailbot.reading import mail, read_message
+from mailbot.reading.text import contains_words, fold
+from mailbot.reading.unit import unit_named
+
+REGISTRY = email.policy.default
+
+
+# --- mail headers -------------------------------------------------------------------------------
+
+PLAIN_VALUE = st.from_regex(r"[ \t]*[\x21-\x7e]([\x20-\x7e]|\r\n[ \t])*", fullmatch=True)
+
+
+@given(st.sampled_from(["Subject", "Received", "References", "Authentication-Results", "Precedence", "List-Id"]),
+       PLAIN_VALUE)
+@example("Subject", "a =? b")
+@example("Received", "from x\r\n by y; Fri, 14 Aug 2020 15:42:10 +0700")
+def test_plain_header_values_read_as_the_registry_reads_them(name, value):
+    expected = str(REGISTRY.header_fetch_parse(name, value))
+    assert mail.decoded(name, value) == expected
+
+
+DATES = st.one_of(
+    st.from_regex(r"((Mon|Fri|Xyz), ?)?[0-9]{1,2} (Jan|Aug|Dec|Foo) [0-9]{2,4} [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?"
+                  r"( ([+-][0-9]{4}|GMT|UT|EST|PDT|-0000|[A-Z]{1,3}))?( \([a-zA-Z ]*\))?", fullmatch=True),
+    st.text(alphabet="0123456789 :,+-ADFGJMTUaceglnoprtuy()", max_size=40),
+)
+
+
+@given(DATES)
+@example("Fri, 14 Aug 2020 15:41:55 -0000")
+@example("14 Aug 20 15:41 +0700")
+@example("")
+def test_dates_read_as_the_registry_reads_them(value):
+    raw = f"Date: {value}\n\nbody\n".encode()
+    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    try:
+        expected = mail._date(str(REGISTRY.header_fetch_parse("Date", value)))
+    except Exception:  # the registry fails: the raw text is read
+        expected = mail._date(value)
+    assert mail.Headers(message).date("Date") == expected
+
+
+TOKEN = r"[!#$%&'+\-.0-9A-Z^_`a-z{|}~]{1,12}"
+QUOTED = r'"[ !#-\[\]-~]{1,20}"'
+PARAMS = rf"(( ?; ?|;\r\n\t){TOKEN}=({TOKEN}|{QUOTED})){{0,3}}"
+CONTENT_TYPES = st.from_regex(rf"({TOKEN}/{TOKEN}|application/vnd\.ms-excel|text/csv){PARAMS}", fullmatch=True)
+DISPOSITIONS = st.from_regex(rf"(attachment|inline|{TOKEN})(; ?filename=({TOKEN}|{QUOTED}))?{PARAMS}", fullmatch=True)
+
+
+@given(CONTENT_TYPES, DISPOSITIONS, st.sampled_from(["base64", "7bit", "quoted-printable", "x-weird"]))
+@example('application/vnd.ms-excel; name="bao cao.xls"', 'attachment; filename="Bao cao 14-8.xls"', "base64")
+@hypothesis_settings(max_examples=200)
+def test_plain_mime_headers_read_as_the_registry_reads_them(content_type, disposition, encoding):
+    raw = (f"Content-Type: {content_type}\r\nContent-Disposition: {disposition}\r\n"
+           f"Content-Transfer-Encoding: {encoding}\r\n\r\nUEsDBBQ=\r\n").encode()
+    fast = email.message_from_bytes(raw, policy=email.policy.compat32)
+    slow = email.message_from_bytes(raw, policy=REGISTRY)
+    if not mail.has_plain_mime_headers(fast) or fast.is_multipart() or slow.is_multipart():
+        return
+    assert mail._content_type(fast) == mail._content_type(slow)
+    assert mail._file_name(fast) == mail._file_name(slow)
+    assert mail._payload(fast) == mail._payload(slow)
+
+
+def test_encoded_names_are_not_taken_for_plain():
+    raw = (b'Content-Type: application/vnd.ms-excel; name="=?utf-8?b?QsOhbyBjw6FvLnhscw==?="\r\n'
+           b"Content-Disposition: attachment; filename*=utf-8''B%C3%A1o%20c%C3%A1o.xls\r\n\r\nx\r\n")
+    part = email.message_from_bytes(raw, policy=email.policy.compat32)
+    assert not mail.has_plain_mime_headers(part)
+    assert [a.name for a in mail.attachments(part)] == ["Báo cáo.xls"]
+
+
+def test_unquoted_boundary_with_equals_sign_still_splits_the_message(shipped):
+    """Some mail clients leave such a boundary unquoted; the attachment must still be found."""
+    workbook = b.xlsx(b.district_rows("UBND HUYỆN NAM SÁCH", [10000, 7356], 17356))
+    sent = b.mail(sender="vanphong.namsach@haiduong.gov.vn", subject="Báo cáo ngày 14/8/2020",
+                  attachments=[("NamSach.xlsx", workbook, ("application", "vnd.ms-excel"))])
+    boundary = email.message_from_bytes(sent).get_boundary().encode()
+    raw = sent.replace(b'boundary="' + boundary + b'"', b"boundary=----=_Part_1_2." + boundary)
+    raw = raw.replace(b"--" + boundary, b"------=_Part_1_2." + boundary)
+    reading = read_message(raw, shipped)
+    assert reading.attachments == ("NamSach.xlsx",)
+    assert reading.figures == {"installs": 17356} and reading.unit == "nam-sach"
+
+
+# --- units --------------------------------------------------------------------------------------
+
+def named_by_every_name(sources, settings):
+    """The plain way: compare each source with every unit's names, longest match first."""
+    area = fold(settings.campaign.area_name)
+    pairs = {(u.id, fold(n)) for u in settings.units for n in (u.name, *u.aliases)}
+    needles = sorted((p for p in pairs if p[1]), key=lambda p: -len(p[1]))
+    for texts in sources:
+        folded = [fold(t) for t in texts if t]
+        joined = " | ".join(f" {f} ".replace(f" {area} ", " | ").strip() if area else f for f in folded)
+        scores = {}
+        for unit_id, needle in needles:
+            if unit_id not in scores and contains_words(joined, needle):
+                scores[unit_id] = len(needle)
+        if scores:
+            top = max(scores.values())
+            winners = [u for u in settings.units if scores.get(u.id) == top]
+            return winners[0] if len(winners) == 1 else None
+    return None
+
+
+WORDS = ["Huyện", "Thị xã", "Thành phố", "TP.", "Nam", "Sách", "Hải", "Dương", "Kinh", "Môn", "Chí", "Linh", "Tứ",
+         "Kỳ", "Kì", "tỉnh", "UBND", "báo cáo", "Thanh", "Hà", "Miện", "An", "Bình", "Giang", "-", "_", "14/8/2020"]
+TEXTS = st.lists(st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join), max_size=3)
+
+
+@given(sources=st.lists(TEXTS, min_size=1, max_size=3))
+@example(sources=[["UBND TỈNH HẢI DƯƠNG", "Thành phố Hải Dương"]])
+@example(sources=[["Huyện Nam Sách và Huyện Thanh Hà"]])
+def test_word_index_names_the_unit_every_name_names(sources, shipped):
+    expected = named_by_every_name(sources, shipped)
+    assert unit_named(sources, shipped) == expected
+
+
+def test_many_units_and_changed_settings(shipped):
+    extra = tuple(Unit(id=f"u{i}", name=f"Huyện Số {i}", senders=(f"vp{i}@x.gov.vn",)) for i in range(700))
+    crowded = dataclasses.replace(shipped, units=shipped.units + extra)
+    assert unit_named([["Báo cáo Huyện Số 512"]], crowded).id == "u512"
+    assert unit_named([["Báo cáo Huyện Số 512"]], shipped) is None
+    assert unit_named([["UBND HUYỆN NAM SÁCH"]], crowded).id == "nam-sach"
+    fewer = dataclasses.replace(shipped, units=tuple(u for u in shipped.units if u.id != "nam-sach"))
+    assert unit_named([["UBND HUYỆN NAM SÁCH"]], fewer) is None
