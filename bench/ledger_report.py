@@ -145,17 +145,16 @@ def measure(settings: Settings, db_path: str, days: int) -> ReportFigures:
 
 def report_parts(settings: Settings, store: Store, day: date, now: datetime) -> dict[str, float]:
     """What build_report spends its time on, step by step (same calls, timed one by one)."""
-    first = day - timedelta(days=service.HISTORY_DAYS)
-    history = store.submissions_between(first, day)
+    first = day - timedelta(days=service.TREND_DAYS - 1)
+    history = service.submissions_for(store, first, day, now)
     day_state = ledger.build_day(settings, day, history, now)
-    trend = ledger.series(settings, None, day - timedelta(days=service.TREND_DAYS - 1), day, history)
+    trend = ledger.series(settings, None, first, day, history)
     of_day = [s for s in history if s.period == day and s.received_at <= now]
     view = report.build_view(settings, day_state, False)
     return {
-        f"load {service.HISTORY_DAYS} days of submissions": best_of(lambda: store.submissions_between(first, day)),
+        f"load {service.TREND_DAYS} days of submissions": best_of(lambda: service.submissions_for(store, first, day, now)),
         "ledger of the day": best_of(lambda: ledger.build_day(settings, day, history, now)),
-        f"trend ({service.TREND_DAYS} days of ledgers)": best_of(
-            lambda: ledger.series(settings, None, day - timedelta(days=service.TREND_DAYS - 1), day, history)),
+        f"trend ({service.TREND_DAYS} days of ledgers)": best_of(lambda: ledger.series(settings, None, first, day, history)),
         "HTML and text": best_of(lambda: (report.render_template("report.html.j2", settings.language, view=view, subject="x"),
                                           report.render_template("report.txt.j2", settings.language, view=view, subject="x"))),
         "XLSX": best_of(lambda: report.workbook_bytes(settings, day_state, view, of_day)),

@@ -63,8 +63,9 @@ def _ingest(settings: Settings, store: Store, message: InboundMessage, now: date
         return value
 
     reading = timed("read the message and workbook", lambda: service.safe_read(settings, message))
-    reading = timed("history checks (store queries)", lambda: service.with_history_problems(settings, store, reading))
-    replaced = timed("history checks (store queries)", lambda: service.counted_submission(store, reading.unit, reading.period))
+    earlier = timed("history checks (store queries)", lambda: service.unit_submissions(store, reading))
+    reading = timed("history checks (store queries)", lambda: service.with_history_problems(settings, reading, earlier))
+    replaced = timed("history checks (store queries)", lambda: service.counted_submission(earlier, reading.period))
     ack = timed("compose the acknowledgement", lambda: compose.acknowledgement(
         settings, reading, replaced=replaced, now=now, key_basis=sha256_of(message.raw)))
     mark = SourceMark(message.uidvalidity, message.uid)

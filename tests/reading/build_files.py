@@ -8,7 +8,6 @@ import unicodedata
 import zipfile
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
