@@ -1,7 +1,7 @@
 """DayLedger -> RenderedReport: the consolidated report as HTML, plain text, XLSX and a chart.
 
 view.py formats every string, templates.py (Jinja2) lays them out, xlsx.py
-(openpyxl) writes the workbook and chart_data.py names what mailbot/chart.py
+(XlsxWriter) writes the workbook and chart_data.py names what mailbot/chart.py
 draws. `render_template` is also how compose.py renders the mail bodies.
 """
 
