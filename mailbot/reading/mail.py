@@ -7,7 +7,7 @@ The message is split into parts by the email package's fast compat32 parser; a
 header is decoded (RFC 2047 words, addresses, dates) by the modern header
 registry only when it is read, and only the headers reading needs are read.
 Header values and MIME parameters that are plain ASCII, where both parsers
-agree by construction, take a shortcut (tests/reading/test_reading_mail_parser.py
+agree by construction, take a shortcut (tests/reading/test_reading_fast_paths.py
 checks that they agree).
 """
 

@@ -6,9 +6,8 @@ import pytest
 
 from mailbot.reading import read_path
 
-# shared/ lies beside the checkout, on developers' machines and in CI alike
-PEER_MAIL = Path(__file__).resolve().parents[3] / "shared" / "peer-mail" / "imap_tools"
-MESSAGES = sorted(PEER_MAIL.glob("*")) if PEER_MAIL.is_dir() else []
+ODD_MAIL = Path(__file__).resolve().parent / "odd_mail"
+MESSAGES = sorted(ODD_MAIL.glob("*.eml"))
 
 
 def test_the_odd_mail_is_there():
