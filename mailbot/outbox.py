@@ -152,6 +152,12 @@ class SmtpTransport:
                 f"the mail server {target.url} refused the login: {_reply_text(exc.smtp_code, exc.smtp_error)}",
                 "check the user name and password in MAILBOT_SMTP_URL (percent-encode @ as %40)",
             ) from None
+        except smtplib.SMTPNotSupportedError as exc:
+            raise DeliveryError(
+                f"the mail server {target.url} does not offer what mailbot needs: {exc}",
+                "check MAILBOT_SMTP_URL: smtp+starttls:// needs a server that offers STARTTLS, and a user name"
+                " and password need one that offers login (often only over smtp+starttls:// or smtps://)",
+            ) from None
         except ssl.SSLError as exc:
             raise DeliveryError(
                 f"TLS with the mail server {target.url} failed: {exc.reason or exc}",

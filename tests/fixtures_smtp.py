@@ -163,3 +163,18 @@ def smtp_starttls_server(test_authority):
         yield SmtpServer(handler, "127.0.0.1", controller.port, scheme="smtp+starttls", ca_file=ca_file)
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtps_server(test_authority):
+    """SMTP over implicit TLS (smtps://, port 465 style) with the test authority's certificate."""
+    ca_file, cert_file, key_file = test_authority
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    handler = ScriptedHandler()
+    # the whole connection is TLS; aiosmtpd only counts STARTTLS as TLS for AUTH, so it is told
+    controller = _start(handler, ssl_context=context, authenticator=handler.authenticate, auth_require_tls=False)
+    try:
+        yield SmtpServer(handler, "127.0.0.1", controller.port, scheme="smtps", ca_file=ca_file)
+    finally:
+        controller.stop()

@@ -185,6 +185,43 @@ def test_starttls_refuses_an_untrusted_certificate(store, smtp_starttls_server, 
     assert store.outbox_counts()["pending"] == 1
 
 
+def test_smtps_delivers_over_implicit_tls_and_checks_the_certificate(store, smtps_server, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(smtps_server.ca_file))  # the test authority is trusted
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    secret = f"{quote(SMTP_USER, safe='')}:{quote(SMTP_PASSWORD, safe='')}"
+    settings = settings_for(f"smtps://{secret}@127.0.0.1:{smtps_server.port}?timeout=2")
+    store.queue([reminder_for(settings, "thanh-mien")])
+
+    assert outbox.deliver_due(store, settings, utcnow()).sent == 1
+    assert smtps_server.handler.logins == [SMTP_USER]
+    assert len(smtps_server.messages) == 1
+
+
+def test_smtps_refuses_an_untrusted_certificate(store, smtps_server, monkeypatch):
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    settings = settings_for(f"smtps://127.0.0.1:{smtps_server.port}?timeout=2")
+    store.queue([reminder_for(settings, "thanh-mien")])
+
+    with pytest.raises(DeliveryError) as caught:
+        outbox.deliver_due(store, settings, utcnow())
+
+    assert "CERTIFICATE_VERIFY_FAILED" in caught.value.message
+    assert smtps_server.messages == []
+    assert store.outbox_counts()["pending"] == 1
+
+
+def test_a_login_the_server_does_not_offer_is_one_clear_error(store, smtp_server):
+    secret = f"{quote(SMTP_USER, safe='')}:{quote(SMTP_PASSWORD, safe='')}"
+    settings = settings_for(f"smtp://{secret}@127.0.0.1:{smtp_server.port}?timeout=2")
+    store.queue([reminder_for(settings, "thanh-mien")])
+
+    with pytest.raises(DeliveryError) as caught:
+        outbox.deliver_due(store, settings, utcnow())
+
+    assert "does not offer" in caught.value.message and SMTP_PASSWORD not in str(caught.value)
+    assert smtp_server.messages == [] and store.outbox_counts()["pending"] == 1
+
+
 def test_file_delivery_writes_one_eml_per_message(store, tmp_path):
     folder = tmp_path / "outbox"
     settings = settings_for(f"file://{folder}")
