@@ -1,8 +1,8 @@
 """A real SMTP server on loopback (aiosmtpd), scriptable from a test.
 
-`smtp_server` is a plain server; `smtp_starttls_server` offers STARTTLS with a
-certificate for 127.0.0.1 signed by a throw-away test authority (its file is
-`ca_file`). The handler records every accepted message and can be told to answer
+`smtp_server` is a plain server; `smtp_tls_server` runs once with STARTTLS and once
+with implicit TLS (smtps), with a certificate for 127.0.0.1 signed by a throw-away
+test authority (its file is `ca_file`). The handler records every accepted message and can be told to answer
 the next DATA commands with a given reply ("451 ...", "550 ...") or to stall
 (sleep past the client's timeout), and to refuse given recipients.
 """
@@ -152,29 +152,26 @@ def test_authority(tmp_path_factory):
     return ca_file, cert_file, key_file
 
 
-@pytest.fixture
-def smtp_starttls_server(test_authority):
+def _tls_server(test_authority, scheme: str):
+    """smtp+starttls: STARTTLS required before anything else; smtps: TLS from the first byte."""
     ca_file, cert_file, key_file = test_authority
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     handler = ScriptedHandler()
-    controller = _start(handler, tls_context=context, require_starttls=True, authenticator=handler.authenticate)
-    try:
-        yield SmtpServer(handler, "127.0.0.1", controller.port, scheme="smtp+starttls", ca_file=ca_file)
-    finally:
-        controller.stop()
+    if scheme == "smtps":
+        # the whole connection is TLS; aiosmtpd only counts STARTTLS as TLS for AUTH, so it is told
+        options = dict(ssl_context=context, auth_require_tls=False)
+    else:
+        options = dict(tls_context=context, require_starttls=True)
+    controller = _start(handler, authenticator=handler.authenticate, **options)
+    return controller, SmtpServer(handler, "127.0.0.1", controller.port, scheme=scheme, ca_file=ca_file)
 
 
-@pytest.fixture
-def smtps_server(test_authority):
-    """SMTP over implicit TLS (smtps://, port 465 style) with the test authority's certificate."""
-    ca_file, cert_file, key_file = test_authority
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_file, key_file)
-    handler = ScriptedHandler()
-    # the whole connection is TLS; aiosmtpd only counts STARTTLS as TLS for AUTH, so it is told
-    controller = _start(handler, ssl_context=context, authenticator=handler.authenticate, auth_require_tls=False)
+@pytest.fixture(params=["smtp+starttls", "smtps"])
+def smtp_tls_server(request, test_authority):
+    """Each TLS flavour in turn: STARTTLS and implicit TLS."""
+    controller, server = _tls_server(test_authority, request.param)
     try:
-        yield SmtpServer(handler, "127.0.0.1", controller.port, scheme="smtps", ca_file=ca_file)
+        yield server
     finally:
         controller.stop()

@@ -159,54 +159,28 @@ def test_an_unreachable_server_is_one_clear_error_and_the_mail_waits(store):
     assert waiting.attempts == 1 and "cannot be reached" in waiting.last_error
 
 
-def test_starttls_checks_the_certificate(store, smtp_starttls_server, monkeypatch):
-    monkeypatch.setenv("SSL_CERT_FILE", str(smtp_starttls_server.ca_file))  # the test authority is trusted
+def test_tls_checks_the_certificate_and_delivers(store, smtp_tls_server, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(smtp_tls_server.ca_file))  # the test authority is trusted
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
     secret = f"{quote(SMTP_USER, safe='')}:{quote(SMTP_PASSWORD, safe='')}"
-    url = f"smtp+starttls://{secret}@127.0.0.1:{smtp_starttls_server.port}?timeout=2"
-    settings = settings_for(url)
+    settings = settings_for(f"{smtp_tls_server.scheme}://{secret}@127.0.0.1:{smtp_tls_server.port}?timeout=2")
     store.queue([reminder_for(settings, "thanh-mien")])
 
     assert outbox.deliver_due(store, settings, utcnow()).sent == 1
-    assert smtp_starttls_server.handler.logins == [SMTP_USER]
-    assert len(smtp_starttls_server.messages) == 1
+    assert smtp_tls_server.handler.logins == [SMTP_USER]
+    assert len(smtp_tls_server.messages) == 1
 
 
-def test_starttls_refuses_an_untrusted_certificate(store, smtp_starttls_server, monkeypatch):
+def test_tls_refuses_an_untrusted_certificate(store, smtp_tls_server, monkeypatch):
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    settings = settings_for(f"smtp+starttls://127.0.0.1:{smtp_starttls_server.port}?timeout=2")
+    settings = settings_for(f"{smtp_tls_server.scheme}://127.0.0.1:{smtp_tls_server.port}?timeout=2")
     store.queue([reminder_for(settings, "thanh-mien")])
 
     with pytest.raises(DeliveryError) as caught:
         outbox.deliver_due(store, settings, utcnow())
 
     assert "TLS" in caught.value.message and "CERTIFICATE_VERIFY_FAILED" in caught.value.message
-    assert smtp_starttls_server.messages == []
-    assert store.outbox_counts()["pending"] == 1
-
-
-def test_smtps_delivers_over_implicit_tls_and_checks_the_certificate(store, smtps_server, monkeypatch):
-    monkeypatch.setenv("SSL_CERT_FILE", str(smtps_server.ca_file))  # the test authority is trusted
-    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    secret = f"{quote(SMTP_USER, safe='')}:{quote(SMTP_PASSWORD, safe='')}"
-    settings = settings_for(f"smtps://{secret}@127.0.0.1:{smtps_server.port}?timeout=2")
-    store.queue([reminder_for(settings, "thanh-mien")])
-
-    assert outbox.deliver_due(store, settings, utcnow()).sent == 1
-    assert smtps_server.handler.logins == [SMTP_USER]
-    assert len(smtps_server.messages) == 1
-
-
-def test_smtps_refuses_an_untrusted_certificate(store, smtps_server, monkeypatch):
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    settings = settings_for(f"smtps://127.0.0.1:{smtps_server.port}?timeout=2")
-    store.queue([reminder_for(settings, "thanh-mien")])
-
-    with pytest.raises(DeliveryError) as caught:
-        outbox.deliver_due(store, settings, utcnow())
-
-    assert "CERTIFICATE_VERIFY_FAILED" in caught.value.message
-    assert smtps_server.messages == []
+    assert smtp_tls_server.messages == []
     assert store.outbox_counts()["pending"] == 1
 
 
