@@ -303,18 +303,22 @@ class Store:
         return self._submissions(query)
 
     def latest_accepted_before(self, before: date, received_by: datetime | None = None) -> list[Submission]:
-        """Each unit's latest accepted submission for a day before `before`."""
-        accepted = submissions.c.status == "accepted"
-        conditions = [accepted, submissions.c.period < before, submissions.c.unit.is_not(None)]
+        """Each unit's latest accepted submission for a day before `before`.
+
+        The unit's last accepted day comes from a GROUP BY (an index search, where a
+        window over every accepted row had to sort them all); the latest of that day's
+        accepted submissions is picked here.
+        """
+        conditions = [submissions.c.status == "accepted", submissions.c.period < before, submissions.c.unit.is_not(None)]
         if received_by is not None:
             conditions.append(submissions.c.received_at <= received_by)
-        order = sa.func.row_number().over(
-            partition_by=submissions.c.unit,
-            order_by=(submissions.c.period.desc(), submissions.c.received_at.desc(), submissions.c.id.desc()),
-        )
-        ranked = sa.select(submissions.c.id, order.label("place")).where(*conditions).subquery()
-        query = sa.select(submissions).join(ranked, ranked.c.id == submissions.c.id).where(ranked.c.place == 1)
-        return self._submissions(query)
+        last_day = (sa.select(submissions.c.unit, sa.func.max(submissions.c.period).label("period"))
+                    .where(*conditions).group_by(submissions.c.unit).subquery())
+        query = (sa.select(submissions)
+                 .join(last_day, sa.and_(submissions.c.unit == last_day.c.unit, submissions.c.period == last_day.c.period))
+                 .where(*conditions))
+        latest = {sub.unit: sub for sub in self._submissions(query)}  # in arrival order: the last one stays
+        return list(latest.values())
 
     def submission(self, submission_id: int) -> Submission | None:
         found = self._submissions(sa.select(submissions).where(submissions.c.id == submission_id))
