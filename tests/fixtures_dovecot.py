@@ -12,7 +12,10 @@ another mail client (webmail, a colleague) would: `append` with an INTERNALDATE,
 `set_flags`, `listing`, `recreate_folder` (a new UIDVALIDITY), `uidvalidity`.
 
 `dovecot_factory` starts extra instances with extra configuration lines (for
-example a server that does not offer MOVE).
+example a server that does not offer MOVE), and, given `introspection_url`, one
+that also accepts XOAUTH2 and OAUTHBEARER logins whose access tokens it checks with
+that OAuth2 token introspection endpoint (RFC 7662, see fixtures_oauth2.py).
+Passwords keep working there for LOGIN and AUTHENTICATE PLAIN.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ mail_max_userip_connections = 100
 login_trusted_networks = 127.0.0.1
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {base}/users/%u
 }}
 userdb {{
@@ -83,6 +87,26 @@ service anvil {{
   chroot =
 }}
 {extra}
+"""
+
+
+# Dovecot 2.3 oauth2 passdb: without tokeninfo_url it POSTs token=... to the
+# introspection URL and accepts the login when the answer names the user and says active.
+OAUTH2_PASSDB = """\
+auth_mechanisms = plain login xoauth2 oauthbearer
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {settings_file}
+}}
+"""
+OAUTH2_SETTINGS = """\
+introspection_mode = post
+introspection_url = {introspection_url}
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 10000
 """
 
 
@@ -149,13 +173,15 @@ class DovecotServer:
     def cert_file(self) -> Path:
         return self.base / "cert.pem"
 
-    def start(self, extra: str = "") -> None:
+    def start(self, extra: str = "", introspection_url: str | None = None) -> None:
         root = os.geteuid() == 0
         me = pwd.getpwuid(os.geteuid()).pw_name
         mail = self.base / "mail"
         mail.mkdir()
         (self.base / "users").mkdir()
         _write_certificate(self.cert_file, self.base / "key.pem")
+        if introspection_url:
+            extra = self._oauth2_passdb(introspection_url) + extra
         self.config.write_text(CONFIG.format(
             base=self.base, port=self.port, tls_port=self.tls_port, extra=extra,
             login_user="dovenull" if root else me, internal_user="dovecot" if root else me,
@@ -173,6 +199,11 @@ class DovecotServer:
             pytest.fail(f"Dovecot did not start: {started}\n{self.log_tail()}")
         self.started = True
         self._wait_for_port()
+
+    def _oauth2_passdb(self, introspection_url: str) -> str:
+        settings_file = self.base / "dovecot-oauth2.conf.ext"
+        settings_file.write_text(OAUTH2_SETTINGS.format(introspection_url=introspection_url))
+        return OAUTH2_PASSDB.format(settings_file=settings_file)
 
     def _wait_for_port(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
@@ -203,11 +234,11 @@ class DovecotServer:
         (self.base / "users" / name).write_text(f"{name}:{{PLAIN.B64}}{encoded}::::::nodelay\n")
 
 
-def start_dovecot(extra: str = "") -> DovecotServer:
+def start_dovecot(extra: str = "", introspection_url: str | None = None) -> DovecotServer:
     ensure_dovecot_installed()
     server = DovecotServer(Path(tempfile.mkdtemp(prefix="mbdc-")), free_port(), free_port())
     try:
-        server.start(extra)
+        server.start(extra, introspection_url)
     except BaseException:
         server.stop()
         raise
@@ -225,11 +256,11 @@ def dovecot_server():
 
 @pytest.fixture
 def dovecot_factory():
-    """Start extra Dovecot instances (stopped after the test): `dovecot_factory(extra_config)`."""
+    """Start extra Dovecot instances (stopped after the test): `dovecot_factory(extra_config, introspection_url=None)`."""
     servers: list[DovecotServer] = []
 
-    def start(extra: str = "") -> DovecotServer:
-        servers.append(start_dovecot(extra))
+    def start(extra: str = "", introspection_url: str | None = None) -> DovecotServer:
+        servers.append(start_dovecot(extra, introspection_url))
         return servers[-1]
 
     try:

@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import ImapToolsError, MailboxFolderSelectError, MailboxLoginError, MailboxStarttlsError
+from imap_tools.utils import check_command_status
 
 from mailbot.config import Settings, redact_url
 from mailbot.errors import SourceError
@@ -104,11 +105,30 @@ def open_mailbox(address: ImapAddress, settings: Settings):
 
 def _login(mailbox, address: ImapAddress, auth: str) -> None:
     if auth == "xoauth2":
-        mailbox.xoauth2(address.user, address.password, initial_folder=None)
+        _login_xoauth2(mailbox, address)
     elif (address.user + address.password).isascii():
         mailbox.login(address.user, address.password, initial_folder=None)
     else:  # LOGIN cannot carry UTF-8; AUTHENTICATE PLAIN can
         mailbox.login_utf8(address.user, address.password, initial_folder=None)
+
+
+def _login_xoauth2(mailbox, address: ImapAddress) -> None:
+    """SASL XOAUTH2 with the access token in address.password.
+
+    imap-tools' own MailBox.xoauth2 answers the server's error challenge (a JSON
+    status) with the token again, where the mechanism wants an empty response, and
+    lets imaplib raise a bare IMAP4.error on NO, so a refused token looked like a
+    refused command instead of a refused login.
+    """
+    responses = iter([f"user={address.user}\x01auth=Bearer {address.password}\x01\x01".encode()])
+    try:
+        result = mailbox.client.authenticate("XOAUTH2", lambda challenge: next(responses, b""))
+    except imaplib.IMAP4.abort:
+        raise
+    except imaplib.IMAP4.error as exc:  # imaplib raises on NO and BAD itself
+        raise MailboxLoginError(("NO", [str(exc).encode()]), "OK") from None
+    check_command_status(result, MailboxLoginError)
+    mailbox.login_result = result
 
 
 def capabilities(mailbox) -> frozenset[str]:
