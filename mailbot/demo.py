@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from mailbot import service
+from mailbot import i18n, service
 from mailbot.config import Connections, Settings, Unit
 from mailbot.errors import ConfigError, UsageError
 from mailbot.inbox import deliver_to_maildir
@@ -73,17 +73,16 @@ def load_scenario(settings: Settings) -> Scenario:
             resent_at=time.fromisoformat(scenario["resent_at"]),
         )
     except (OSError, KeyError, ValueError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"the demo day {path} cannot be used: {exc!r}", "restore config/demo.toml from the release") from None
+        raise i18n.error(
+            ConfigError, "errors.demo_day_unusable", settings.language, path=path, reason=repr(exc)
+        ) from None
 
 
-def fresh_directory(directory: Path) -> None:
-    """Start from nothing, but never wipe a folder the demo did not make."""
+def fresh_directory(directory: Path, lang: str) -> None:
+    """Start from nothing, but never wipe a folder the demo did not make (that is a UsageError in `lang`)."""
     if directory.exists():
         if not (directory / MARKER).exists():
-            raise UsageError(
-                f"{directory} exists and was not made by `mailbot demo`",
-                "remove it or choose another folder with --dir",
-            )
+            raise i18n.error(UsageError, "errors.demo_dir_not_ours", lang, path=directory)
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
     (directory / MARKER).write_text("made by mailbot demo; removed by the next demo run\n", encoding="utf-8")
@@ -92,7 +91,7 @@ def fresh_directory(directory: Path) -> None:
 def run(settings: Settings, directory: Path) -> DemoOutcome:
     scenario = load_scenario(settings)
     directory = directory.resolve()
-    fresh_directory(directory)
+    fresh_directory(directory, settings.language)
     inbox, outbox, db = directory / "inbox", directory / "outbox", directory / "mailbot.db"
     settings = replace(
         settings,
@@ -100,7 +99,7 @@ def run(settings: Settings, directory: Path) -> DemoOutcome:
     )
     mails, broken_id = seed_inbox(settings, scenario, inbox)
     now = datetime.combine(scenario.day, scenario.run_at, tzinfo=settings.campaign.tz)
-    store = Store.open(settings.connections.db_url)
+    store = Store.open(settings.connections.db_url, settings.language)
     try:
         service.run_cycle(settings, store, now)
         service.send_report(settings, store, scenario.day, now)

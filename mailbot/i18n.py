@@ -12,8 +12,12 @@ import tomllib
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
+from mailbot.errors import MailbotError
 from mailbot.models import Problem
+
+E = TypeVar("E", bound=MailbotError)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -38,6 +42,20 @@ def text(key: str, lang: str, **params) -> str:
     except KeyError:
         raise KeyError(f"message {key!r} missing from templates/{lang}/") from None
     return template.format(**params) if params else template
+
+
+def error(kind: type[E], key: str, lang: str, **params) -> E:
+    """A `kind` error saying the catalogue entry `key` in `lang`, with `<key>_hint` as its hint.
+
+    Both are formatted with the same params and kept on one line, as the command prints them.
+    """
+    message = text(key, lang, **params)
+    hint = text(f"{key}_hint", lang, **params)
+    return kind(_one_line(message), _one_line(hint))
+
+
+def _one_line(words: str) -> str:
+    return " ".join(words.splitlines())
 
 
 def problem(code: str, lang: str, where: str | None = None, **params) -> Problem:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from mailbot import i18n
 from mailbot.config import Settings, redact_url
 from mailbot.errors import DeliveryError
 from mailbot.models import QueuedMail
@@ -57,7 +58,10 @@ class PermanentFailure(Exception):
 
 
 class Transport(Protocol):
+    """Hands mail over; a DeliveryError it raises is said in `language`, for the person who reads it."""
+
     description: str
+    language: str
 
     def send(self, mail: QueuedMail) -> None: ...
 
@@ -70,8 +74,9 @@ class Transport(Protocol):
 class FileTransport:
     """file:///path: each message written atomically as one .eml file (named after its row)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, language: str) -> None:
         self.directory = directory
+        self.language = language
         self.description = f"file://{directory}"
 
     def send(self, mail: QueuedMail) -> None:
@@ -79,9 +84,8 @@ class FileTransport:
             self.directory.mkdir(parents=True, exist_ok=True)
             _write_atomically(self.directory / eml_name(mail), mail.raw)
         except OSError as exc:
-            raise DeliveryError(
-                f"cannot write outgoing mail to {self.directory}: {exc.strerror or exc}",
-                "check that the folder of MAILBOT_SMTP_URL exists and is writable",
+            raise i18n.error(
+                DeliveryError, "errors.outbox_folder", self.language, folder=self.directory, reason=exc.strerror or exc
             ) from None
 
     def close(self) -> None:
@@ -120,9 +124,10 @@ class SmtpTarget:
 class SmtpTransport:
     """One connection per delivery run, opened at the first mail, re-opened after a drop."""
 
-    def __init__(self, target: SmtpTarget, envelope_from: str) -> None:
+    def __init__(self, target: SmtpTarget, envelope_from: str, language: str) -> None:
         self.target = target
         self.envelope_from = envelope_from
+        self.language = language
         self.description = target.url
         self.connection: smtplib.SMTP | None = None
 
@@ -144,31 +149,20 @@ class SmtpTransport:
                         ", ".join(f"{r} ({_reply_text(*v)})" for r, v in refused.items()))
 
     def _connect(self) -> smtplib.SMTP:
-        target = self.target
         try:
-            self.connection = _open_smtp(target)
+            self.connection = _open_smtp(self.target)
         except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryError(
-                f"the mail server {target.url} refused the login: {_reply_text(exc.smtp_code, exc.smtp_error)}",
-                "check the user name and password in MAILBOT_SMTP_URL (percent-encode @ as %40)",
-            ) from None
+            raise self._error("smtp_login_refused", reply=_reply_text(exc.smtp_code, exc.smtp_error)) from None
         except smtplib.SMTPNotSupportedError as exc:
-            raise DeliveryError(
-                f"the mail server {target.url} does not offer what mailbot needs: {exc}",
-                "check MAILBOT_SMTP_URL: smtp+starttls:// needs a server that offers STARTTLS, and a user name"
-                " and password need one that offers login (often only over smtp+starttls:// or smtps://)",
-            ) from None
+            raise self._error("smtp_not_offered", reason=exc) from None
         except ssl.SSLError as exc:
-            raise DeliveryError(
-                f"TLS with the mail server {target.url} failed: {exc.reason or exc}",
-                "the server's certificate must be valid for its host name; use the name on the certificate",
-            ) from None
+            raise self._error("smtp_tls_failed", reason=exc.reason or exc) from None
         except (smtplib.SMTPException, OSError) as exc:
-            raise DeliveryError(
-                f"the mail server {target.url} cannot be reached: {type(exc).__name__}: {exc or 'timed out'}",
-                "check MAILBOT_SMTP_URL and that the server is running; queued mail is kept and sent later",
-            ) from None
+            raise self._error("smtp_unreachable", reason=f"{type(exc).__name__}: {exc or 'timed out'}") from None
         return self.connection
+
+    def _error(self, key: str, **params) -> DeliveryError:
+        return i18n.error(DeliveryError, f"errors.{key}", self.language, server=self.target.url, **params)
 
     def _drop(self) -> None:
         if self.connection is not None:
@@ -233,11 +227,11 @@ def open_transport(settings: Settings) -> Transport:
     url = settings.connections.smtp_url
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
+    lang = settings.language
     if scheme == "file":
-        return FileTransport(file_url_path(url))
+        return FileTransport(file_url_path(url), lang)
     if scheme not in DEFAULT_PORTS or not parts.hostname:
-        raise DeliveryError(f"MAILBOT_SMTP_URL={redact_url(url)!r} is not a usable mail server address",
-                            "use smtp://host:port, smtp+starttls://host:587, smtps://host:465 or file:///path")
+        raise i18n.error(DeliveryError, "errors.smtp_bad_url", lang, url=redact_url(url))
     timeout = float(parse_qs(parts.query).get("timeout", [DEFAULT_TIMEOUT_SECONDS])[0])
     target = SmtpTarget(
         scheme=scheme, host=parts.hostname, port=parts.port or DEFAULT_PORTS[scheme],
@@ -245,7 +239,7 @@ def open_transport(settings: Settings) -> Transport:
         password=unquote(parts.password) if parts.password is not None else None,
         timeout=timeout, url=redact_url(url),
     )
-    return SmtpTransport(target, settings.campaign.reporting_mailbox)
+    return SmtpTransport(target, settings.campaign.reporting_mailbox, lang)
 
 
 def file_url_path(url: str) -> Path:

@@ -6,6 +6,9 @@ the submission's current state and recording the decision happen under the
 store's "review" lock, so two reviewers can never apply the same change twice:
 repeating a decision already in force changes nothing, and overturning one
 (accepting a rejected submission, or rejecting an accepted one) needs `force`.
+
+Errors are said in settings.language where the settings are at hand, otherwise in
+the store's language (the CLI opens the store with settings.language).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Mapping, Sequence, Union
 
-from mailbot import validation
+from mailbot import i18n, validation
 from mailbot.config import Settings
 from mailbot.errors import MailbotError, NotFoundError, UsageError
 from mailbot.models import ACCEPTED, NEEDS_REVIEW, REJECTED, OutboundMail, ReviewDecision, Submission
@@ -65,9 +68,7 @@ def pending(store) -> list[Submission]:
 def find(store, submission_id: int) -> Submission:
     found = store.submission(submission_id)
     if found is None:
-        raise NotFoundError(
-            f"submission {submission_id} does not exist", "list the submissions waiting with `mailbot review list`"
-        )
+        raise i18n.error(NotFoundError, "errors.submission_not_found", store.language, id=submission_id)
     return found
 
 
@@ -81,13 +82,11 @@ def accept(store, submission_id: int, by: str, at: datetime, reason: str | None 
         if sub.status == ACCEPTED:
             return None
         if sub.status == REJECTED and not force:
-            raise _overturn_error(sub, "rejected", f"mailbot review accept {sub.id} --force")
+            raise _overturn_error(sub, f"mailbot review accept {sub.id} --force", store.language)
         if sub.unit is None:
-            raise UsageError(f"submission {sub.id} has no unit", f"assign one first: mailbot review assign {sub.id} UNIT")
+            raise i18n.error(UsageError, "errors.no_unit", store.language, id=sub.id)
         if not sub.figures:
-            raise UsageError(
-                f"submission {sub.id} has no figure to count", f"give one first: mailbot review correct {sub.id} VALUE --reason ..."
-            )
+            raise i18n.error(UsageError, "errors.no_figure", store.language, id=sub.id)
         return ReviewDecision(sub.id, ACCEPT, by, at, reason=_clean(reason))
 
     return _decide(store, submission_id, decide, outgoing)
@@ -96,13 +95,13 @@ def accept(store, submission_id: int, by: str, at: datetime, reason: str | None 
 def reject(store, submission_id: int, by: str, at: datetime, reason: str,
            force: bool = False, outgoing: Notices = ()) -> ReviewOutcome:
     """Never count the submission; `reason` is required (it tells the unit why)."""
-    reason = _required_reason(reason, REJECT)
+    reason = _required_reason(reason, REJECT, store.language)
 
     def decide(sub: Submission) -> ReviewDecision | None:
         if sub.status == REJECTED:
             return None
         if sub.status == ACCEPTED and not force:
-            raise _overturn_error(sub, "accepted", f"mailbot review reject {sub.id} --reason ... --force")
+            raise _overturn_error(sub, f'mailbot review reject {sub.id} --reason "..." --force', store.language)
         return ReviewDecision(sub.id, REJECT, by, at, reason=reason)
 
     return _decide(store, submission_id, decide, outgoing)
@@ -113,14 +112,14 @@ def assign(settings: Settings, store, submission_id: int, unit_id: str, by: str,
     """Say which unit sent the submission (mail from an unknown sender)."""
     unit = settings.unit(unit_id)
     if unit is None:
-        raise UsageError(f"unknown unit {unit_id!r}", "use one of: " + ", ".join(u.id for u in settings.units))
+        raise unknown_unit(settings, unit_id)
     def decide(sub: Submission) -> ReviewDecision | None:
         if sub.unit == unit.id:
             return None
         if sub.status != NEEDS_REVIEW and sub.unit is not None and not force:
-            raise UsageError(
-                f"submission {sub.id} is already {sub.status} for unit {sub.unit}",
-                f"to move it to {unit.id} anyway: mailbot review assign {sub.id} {unit.id} --force",
+            raise i18n.error(
+                UsageError, "errors.assigned_elsewhere", settings.language, id=sub.id, unit=sub.unit, target=unit.id,
+                state=_state_text(sub.status, settings.language),
             )
         problems = sub.problems + tuple(_history_problems(settings, store, sub, unit))
         return ReviewDecision(sub.id, ASSIGN, by, at, reason=_clean(reason), unit=unit.id, problems=problems)
@@ -132,7 +131,7 @@ def correct(settings: Settings, store, submission_id: int, figures: Mapping[str,
             reason: str, outgoing: Notices = ()) -> ReviewOutcome:
     """Replace figures; the figures read from the file are kept beside them."""
     _check_figures(settings, figures)
-    reason = _required_reason(reason, CORRECT)
+    reason = _required_reason(reason, CORRECT, settings.language)
 
     def decide(sub: Submission) -> ReviewDecision | None:
         merged = {**dict(sub.figures), **dict(figures)}
@@ -161,7 +160,7 @@ def _decide(store, submission_id: int, decide: Callable[[Submission], ReviewDeci
     """Under the review lock: read the submission, decide, record (or not, if nothing changes)."""
     with store.lock(REVIEW_LOCK, timeout=LOCK_TIMEOUT_SECONDS) as taken:
         if not taken:
-            raise MailbotError("another review decision is being recorded", "try again in a moment")
+            raise i18n.error(MailbotError, "errors.review_busy", store.language)
         before = find(store, submission_id)
         decision = decide(before)
         if decision is None:
@@ -173,21 +172,28 @@ def _decide(store, submission_id: int, decide: Callable[[Submission], ReviewDeci
     return ReviewOutcome(after, decision)
 
 
+def unknown_unit(settings: Settings, unit_id: str) -> UsageError:
+    """The error for a unit id the configuration does not know, listing the ones it does."""
+    known = ", ".join(u.id for u in settings.units)
+    return i18n.error(UsageError, "errors.unknown_unit", settings.language, unit=unit_id, units=known)
+
+
 def _check_figures(settings: Settings, figures: Mapping[str, int]) -> None:
+    lang = settings.language
     known = {m.id for m in settings.campaign.metrics}
     if not figures:
-        raise UsageError("no figure given", "give the corrected value, e.g. 17356")
+        raise i18n.error(UsageError, "errors.no_figure_given", lang)
     for metric, value in figures.items():
         if metric not in known:
-            raise UsageError(f"unknown metric {metric!r}", "use one of: " + ", ".join(sorted(known)))
+            raise i18n.error(UsageError, "errors.unknown_metric", lang, metric=metric, metrics=", ".join(sorted(known)))
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise UsageError(f"{value!r} is not a count", "give a non-negative whole number, e.g. 17356")
+            raise i18n.error(UsageError, "errors.not_a_count", lang, value=value)
 
 
-def _required_reason(reason: str | None, action: str) -> str:
+def _required_reason(reason: str | None, action: str, lang: str) -> str:
     cleaned = _clean(reason)
     if not cleaned:
-        raise UsageError(f"a reason is required to {action} a submission", 'add --reason "..."')
+        raise i18n.error(UsageError, f"errors.{action}_needs_reason", lang)
     return cleaned
 
 
@@ -195,7 +201,16 @@ def _clean(reason: str | None) -> str | None:
     return reason.strip() or None if reason else None
 
 
-def _overturn_error(sub: Submission, state: str, command: str) -> UsageError:
-    who = f" by {sub.decided_by}" if sub.decided_by else ""
-    why = f" ({sub.decision_note})" if sub.decision_note else ""
-    return UsageError(f"submission {sub.id} was already {state}{who}{why}", f"to change that decision: {command}")
+def _overturn_error(sub: Submission, command: str, lang: str) -> UsageError:
+    """The submission was accepted or rejected before: say by whom and why, and how to overturn it."""
+    by = i18n.text("errors.decided_by", lang, who=sub.decided_by) if sub.decided_by else ""
+    note = i18n.text("errors.decided_note", lang, note=sub.decision_note) if sub.decision_note else ""
+    return i18n.error(
+        UsageError, "errors.already_decided", lang, id=sub.id, state=_state_text(sub.status, lang), by=by, note=note,
+        command=command,
+    )
+
+
+def _state_text(status: str, lang: str) -> str:
+    """The decision in force on a decided submission, worded to follow "was already"."""
+    return i18n.text(f"errors.state_{status}", lang)

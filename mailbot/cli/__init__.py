@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from mailbot import service
+from mailbot import i18n, service
 from mailbot.cli import views
 from mailbot.config import Settings, load_settings
 from mailbot.errors import MailbotError, UsageError
@@ -76,7 +76,7 @@ def settings_from(config: Path | None) -> Settings:
 
 
 def open_store(settings: Settings) -> Store:
-    return Store.open(settings.connections.db_url)
+    return Store.open(settings.connections.db_url, settings.language)
 
 
 def now_utc() -> datetime:
@@ -89,7 +89,7 @@ def parse_day(value: str | None, settings: Settings) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--date {value!r} is not a date", "write it as YYYY-MM-DD, e.g. 2020-08-14") from None
+        raise i18n.error(UsageError, "errors.option_not_date", settings.language, option="--date", value=value) from None
 
 
 # --- commands ------------------------------------------------------------------------
@@ -121,9 +121,9 @@ def poll(
     once: Annotated[bool, typer.Option("--once", help="Ingest what is new, send the acknowledgements, and exit.")] = False,
 ) -> None:
     """Ingest everything new in the inbox and send the acknowledgements."""
-    if not once:
-        raise UsageError("poll runs once only", "use `mailbot poll --once`, or `mailbot run` for the service")
     settings = settings_from(config)
+    if not once:
+        raise i18n.error(UsageError, "errors.poll_once_only", settings.language)
     store = open_store(settings)
     try:
         now = now_utc()
@@ -162,7 +162,7 @@ def parse(
     readings = []
     for path in paths:
         if not path.is_file():
-            raise UsageError(f"{path} is not a readable file", "give the path of an .eml or spreadsheet file")
+            raise i18n.error(UsageError, "errors.not_a_file", settings.language, path=path)
         readings.append(read_path(path, settings))
     if as_json:
         for reading in readings:
@@ -203,7 +203,7 @@ def report(
     settings = settings_from(config)
     wanted = parse_day(day, settings)
     if out_dir is None and not send:
-        raise UsageError("nothing to do", "give --out DIR to write the report, --send to send it, or both")
+        raise i18n.error(UsageError, "errors.nothing_to_do", settings.language)
     store = open_store(settings)
     try:
         now = now_utc()

@@ -12,7 +12,7 @@ from typing import Annotated, Callable, Optional
 import typer
 from rich.table import Table
 
-from mailbot import ledger, review, service
+from mailbot import i18n, ledger, review, service
 from mailbot.cli import ConfigOption, now_utc, open_store, out, settings_from, views
 from mailbot.config import Settings
 from mailbot.errors import UsageError
@@ -125,7 +125,7 @@ def review_correct(
     """Correct a figure (--reason is required); the figure read from the file is kept."""
     def decide(s, store, who, now, notices):
         chosen = metric or s.campaign.metrics[0].id
-        figures = {chosen: parse_count(value)}
+        figures = {chosen: parse_count(value, s.language)}
         return review.correct(s, store, submission_id, figures, who, now, reason=reason, outgoing=notices)
 
     _run_decision(config, decide, by)
@@ -152,12 +152,12 @@ def _run_decision(config, decide: Callable, by: str | None = None) -> None:
     out.print(_submissions_table([sub], settings))
 
 
-def parse_count(value: str) -> int:
+def parse_count(value: str, lang: str) -> int:
     """A whole number as staff type it: 17356, 17.356, 17,356 or 17 356."""
     cleaned = value.strip()
     if COUNT_RE.match(cleaned):
         return int(re.sub(r"[.,\s]", "", cleaned))
-    raise UsageError(f"{value!r} is not a whole number", "write the figure as digits, e.g. 17356 or 17.356")
+    raise i18n.error(UsageError, "errors.not_whole_number", lang, value=value)
 
 
 def submission_json(sub: Submission) -> dict:
@@ -214,11 +214,12 @@ def history_command(
     settings = settings_from(config)
     now = now_utc()
     if unit is not None and settings.unit(unit) is None:
-        raise UsageError(f"unknown unit {unit!r}", "use one of: " + ", ".join(u.id for u in settings.units))
-    last_day = parse_day(last, "--to") if last else now.astimezone(settings.campaign.tz).date()
-    first_day = parse_day(first, "--from") if first else last_day - timedelta(days=DEFAULT_HISTORY_DAYS - 1)
+        raise review.unknown_unit(settings, unit)
+    lang = settings.language
+    last_day = parse_day(last, "--to", lang) if last else now.astimezone(settings.campaign.tz).date()
+    first_day = parse_day(first, "--from", lang) if first else last_day - timedelta(days=DEFAULT_HISTORY_DAYS - 1)
     if first_day > last_day:
-        raise UsageError(f"--from {first_day} is after --to {last_day}", "give the earlier day first")
+        raise i18n.error(UsageError, "errors.from_after_to", lang, first=first_day, last=last_day)
     store = open_store(settings)
     try:
         since = first_day - timedelta(days=HISTORY_LOOKBACK_DAYS)
@@ -233,11 +234,11 @@ def history_command(
         _print_province_csv(days, settings) if as_csv else out.print(_province_table(days, settings))
 
 
-def parse_day(value: str, option: str) -> date:
+def parse_day(value: str, option: str, lang: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise UsageError(f"{option} {value!r} is not a date", "write it as YYYY-MM-DD, e.g. 2020-08-14") from None
+        raise i18n.error(UsageError, "errors.option_not_date", lang, option=option, value=value) from None
 
 
 def _change_text(change, settings: Settings) -> str:

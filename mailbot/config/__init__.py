@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from mailbot import i18n
 from mailbot.config.reader import TomlReader
 from mailbot.config.settings import (
     DEFAULT_CONFIG_PATH,
     DEFAULT_DB_URL,
     DEFAULT_INBOX_URL,
+    DEFAULT_LANGUAGE,
     DEFAULT_SMTP_URL,
     EMAIL_RE,
     LANGUAGES,
@@ -39,7 +41,8 @@ from mailbot.config.settings import (
 from mailbot.errors import ConfigError
 
 __all__ = [
-    "DEFAULT_CONFIG_PATH", "DEFAULT_DB_URL", "DEFAULT_INBOX_URL", "DEFAULT_SMTP_URL", "LANGUAGES", "PROJECT_ROOT",
+    "DEFAULT_CONFIG_PATH", "DEFAULT_DB_URL", "DEFAULT_INBOX_URL", "DEFAULT_LANGUAGE", "DEFAULT_SMTP_URL", "LANGUAGES",
+    "PROJECT_ROOT",
     "WEEKDAYS", "Campaign", "Connections", "InboxOptions", "Limits", "Metric", "Schedule", "Settings", "Unit",
     "Validation", "connections_from_env", "load_settings", "redact_url", "url_password",
 ]
@@ -49,21 +52,22 @@ __all__ = [
 
 
 def load_settings(path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None) -> Settings:
-    """Read the TOML file and the environment; raise ConfigError on any mistake."""
+    """Read the TOML file and the environment; raise ConfigError on any mistake.
+
+    Mistakes are reported in the language the file states, once it has been parsed
+    and if that language is supported; before that, in the default language.
+    """
     env = os.environ if env is None else env
     config_path = resolve_config_path(path, env)
     data = read_toml(config_path)
     reader = TomlReader(data, config_path)
-    settings = reader.settings(connections_from_env(env))
+    settings = reader.settings(connections_from_env(env, reader.language))
     override = env.get("MAILBOT_REPORT_TO", "").strip()
     if override:
         recipients = tuple(a.strip().lower() for a in override.split(",") if a.strip())
         for address in recipients:
             if not EMAIL_RE.match(address):
-                raise ConfigError(
-                    f"MAILBOT_REPORT_TO: {address!r} is not an email address",
-                    "give comma-separated addresses, e.g. a@example.org,b@example.org",
-                )
+                raise i18n.error(ConfigError, "config.report_to_not_address", settings.language, address=address)
         campaign = replace(settings.campaign, report_to=recipients)
         settings = replace(settings, campaign=campaign)
     return settings
@@ -81,31 +85,29 @@ def read_toml(path: Path) -> dict:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        raise ConfigError(
-            f"configuration file {path} does not exist",
-            "pass --config PATH or set MAILBOT_CONFIG to the campaign's TOML file",
-        ) from None
+        raise i18n.error(ConfigError, "config.not_found", DEFAULT_LANGUAGE, path=path) from None
     except OSError as exc:
-        raise ConfigError(f"configuration file {path} cannot be read: {exc.strerror}", "check its permissions") from None
+        raise i18n.error(ConfigError, "config.unreadable", DEFAULT_LANGUAGE, path=path, reason=exc.strerror) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}", "fix the syntax at that line") from None
+        raise i18n.error(ConfigError, "config.not_toml", DEFAULT_LANGUAGE, path=path, reason=exc) from None
 
 
-def connections_from_env(env: Mapping[str, str]) -> Connections:
+def connections_from_env(env: Mapping[str, str], lang: str = DEFAULT_LANGUAGE) -> Connections:
+    """The connection URLs from the environment; a mistake in them is reported in `lang`."""
     inbox_url = env.get("MAILBOT_INBOX_URL") or DEFAULT_INBOX_URL
     smtp_url = env.get("MAILBOT_SMTP_URL") or DEFAULT_SMTP_URL
     db_url = env.get("MAILBOT_DB_URL") or DEFAULT_DB_URL
-    _check_scheme("MAILBOT_INBOX_URL", inbox_url, ("imap", "imap+starttls", "imaps", "maildir"))
-    _check_scheme("MAILBOT_SMTP_URL", smtp_url, ("smtp", "smtp+starttls", "smtps", "file"))
-    _check_scheme("MAILBOT_DB_URL", db_url, ("sqlite", "postgresql", "postgresql+psycopg", "postgres"))
+    _check_scheme("MAILBOT_INBOX_URL", inbox_url, ("imap", "imap+starttls", "imaps", "maildir"), lang)
+    _check_scheme("MAILBOT_SMTP_URL", smtp_url, ("smtp", "smtp+starttls", "smtps", "file"), lang)
+    _check_scheme("MAILBOT_DB_URL", db_url, ("sqlite", "postgresql", "postgresql+psycopg", "postgres"), lang)
     password = env.get("MAILBOT_INBOX_PASSWORD") or url_password(inbox_url)
     return Connections(inbox_url=inbox_url, smtp_url=smtp_url, db_url=db_url, inbox_password=password)
 
 
-def _check_scheme(variable: str, url: str, schemes: tuple[str, ...]) -> None:
+def _check_scheme(variable: str, url: str, schemes: tuple[str, ...], lang: str) -> None:
     scheme = urlsplit(url).scheme.lower()
     if scheme not in schemes:
-        raise ConfigError(
-            f"{variable}={redact_url(url)!r} has an unsupported scheme {scheme!r}",
-            "use one of " + ", ".join(f"{s}://" for s in schemes),
+        raise i18n.error(
+            ConfigError, "config.unsupported_scheme", lang, variable=variable, url=redact_url(url), scheme=scheme,
+            schemes=", ".join(f"{s}://" for s in schemes),
         )

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mailbot import i18n
 from mailbot.config.settings import (
+    DEFAULT_LANGUAGE,
     EMAIL_RE,
     LANGUAGES,
     UNIT_ID_RE,
@@ -21,39 +23,43 @@ from mailbot.config.settings import (
     Settings,
     Unit,
     Validation,
+    stated_language,
 )
 from mailbot.errors import ConfigError
 
 
 class TomlReader:
-    """Walks the parsed TOML, checking each key as it takes it."""
+    """Walks the parsed TOML, checking each key as it takes it.
+
+    Mistakes are reported in the language the file states (the default if it states none or a wrong one).
+    """
 
     def __init__(self, data: dict, path: Path) -> None:
         self.data = data
         self.path = path
+        self.language = stated_language(data)
 
-    def fail(self, key: str, problem: str, fix: str) -> ConfigError:
-        return ConfigError(f"{self.path}: {key}: {problem}", fix)
+    def fail(self, key: str, problem: str, **params) -> ConfigError:
+        """What is wrong with `key` (the catalogue entry `config.<problem>`) and how to fix it."""
+        error = i18n.error(ConfigError, f"config.{problem}", self.language, setting=key, **params)
+        framed = i18n.text("config.setting", self.language, path=self.path, setting=key, problem=error.message)
+        return ConfigError(framed, error.hint)
 
     def _check_keys(self, data: Any, key: str, allowed: set[str]) -> dict:
         if not isinstance(data, dict):
-            raise self.fail(key, "must be a table", f"write it as [{key}] with key = value lines")
+            raise self.fail(key, "not_table")
         unknown = sorted(set(data) - allowed)
         if unknown:
-            raise self.fail(
-                f"{key}.{unknown[0]}" if key else unknown[0],
-                "unknown key",
-                "remove it or correct its spelling; known keys: " + ", ".join(sorted(allowed)),
-            )
+            raise self.fail(f"{key}.{unknown[0]}" if key else unknown[0], "unknown_key", known=", ".join(sorted(allowed)))
         return data
 
     def settings(self, connections: Connections) -> Settings:
         top = self._check_keys(
             self.data, "", {"language", "campaign", "metrics", "units", "schedule", "validation", "limits", "inbox"}
         )
-        language = top.get("language", "vi")
+        language = top.get("language", DEFAULT_LANGUAGE)
         if language not in LANGUAGES:
-            raise self.fail("language", f"{language!r} is not supported", 'use "vi" or "en"')
+            raise self.fail("language", "language_unsupported", value=language)
         units = self.units(top.get("units"))
         return Settings(
             campaign=self.campaign(top.get("campaign"), top.get("metrics")),
@@ -71,7 +77,7 @@ class TomlReader:
 
     def campaign(self, data: Any, metrics: Any) -> Campaign:
         if data is None:
-            raise self.fail("campaign", "missing", "add a [campaign] table (see config/mailbot.toml)")
+            raise self.fail("campaign", "campaign_missing")
         allowed = {
             "name", "time_zone", "deadline", "reporting_days", "holidays", "start", "end",
             "population", "goal_percent", "reporting_mailbox", "report_to",
@@ -82,11 +88,11 @@ class TomlReader:
         try:
             ZoneInfo(time_zone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise self.fail("campaign.time_zone", f"{time_zone!r} is not a known time zone", 'use an IANA name such as "Asia/Ho_Chi_Minh"') from None
+            raise self.fail("campaign.time_zone", "unknown_time_zone", value=time_zone) from None
         days = tuple(self.text_list(data, "campaign.reporting_days", list(WEEKDAYS)))
         for day in days:
             if day not in WEEKDAYS:
-                raise self.fail("campaign.reporting_days", f"{day!r} is not a weekday", "use " + ", ".join(WEEKDAYS))
+                raise self.fail("campaign.reporting_days", "not_weekday", value=day, weekdays=", ".join(WEEKDAYS))
         return Campaign(
             name=self.text(data, "campaign.name", ""),
             time_zone=time_zone,
@@ -107,9 +113,9 @@ class TomlReader:
 
     def metrics(self, data: Any) -> tuple[Metric, ...]:
         if not data:
-            raise self.fail("metrics", "missing", 'add at least one [[metrics]] table with id, label and aliases')
+            raise self.fail("metrics", "metrics_missing")
         if not isinstance(data, list):
-            raise self.fail("metrics", "must be an array of tables", "write each metric as [[metrics]]")
+            raise self.fail("metrics", "metrics_not_array")
         result = []
         for i, item in enumerate(data):
             key = f"metrics[{i}]"
@@ -117,7 +123,7 @@ class TomlReader:
             metric_id = self.required_text(item, f"{key}.id")
             kind = item.get("kind", "count")
             if kind != "count":
-                raise self.fail(f"{key}.kind", f"{kind!r} is not supported", 'use "count" (a non-negative whole number)')
+                raise self.fail(f"{key}.kind", "kind_unsupported", value=kind)
             result.append(
                 Metric(
                     id=metric_id,
@@ -134,9 +140,9 @@ class TomlReader:
 
     def units(self, data: Any) -> tuple[Unit, ...]:
         if not data:
-            raise self.fail("units", "missing", "add one [[units]] table per reporting unit")
+            raise self.fail("units", "units_missing")
         if not isinstance(data, list):
-            raise self.fail("units", "must be an array of tables", "write each unit as [[units]]")
+            raise self.fail("units", "units_not_array")
         result = [self.unit(item, f"units[{i}]") for i, item in enumerate(data)]
         self.unique([u.id for u in result], "units", "id")
         self.unique([s for u in result for s in u.senders], "units", "senders")
@@ -146,7 +152,7 @@ class TomlReader:
         item = self._check_keys(item, key, {"id", "name", "aliases", "senders", "population", "active_from", "active_until"})
         unit_id = self.required_text(item, f"{key}.id")
         if not UNIT_ID_RE.match(unit_id):
-            raise self.fail(f"{key}.id", f"{unit_id!r} is not a valid id", "use lower-case letters, digits and hyphens, e.g. nam-sach")
+            raise self.fail(f"{key}.id", "bad_unit_id", value=unit_id)
         unit = Unit(
             id=unit_id,
             name=self.required_text(item, f"{key}.name"),
@@ -157,7 +163,7 @@ class TomlReader:
             active_until=self.optional_day(item, f"{key}.active_until"),
         )
         if unit.active_from and unit.active_until and unit.active_until < unit.active_from:
-            raise self.fail(f"{key}.active_until", "is before active_from", "swap the two dates or correct one of them")
+            raise self.fail(f"{key}.active_until", "until_before_from")
         return unit
 
     # -- small sections -------------------------------------------------------
@@ -179,7 +185,7 @@ class TomlReader:
         default = Validation()
         threshold = data.get("outlier_threshold", default.outlier_threshold)
         if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or threshold <= 0:
-            raise self.fail("validation.outlier_threshold", f"{threshold!r} is not a positive number", "use e.g. 8.0")
+            raise self.fail("validation.outlier_threshold", "not_positive_number", value=threshold, example="8.0")
         return Validation(
             decreasing_figure=self.flag(data, "validation.decreasing_figure", True),
             above_population=self.flag(data, "validation.above_population", True),
@@ -199,17 +205,17 @@ class TomlReader:
         }
         timeout = data.get("read_timeout_seconds", default.read_timeout_seconds)
         if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
-            raise self.fail("limits.read_timeout_seconds", f"{timeout!r} is not a positive number", "use e.g. 20")
+            raise self.fail("limits.read_timeout_seconds", "not_positive_number", value=timeout, example="20")
         return Limits(read_timeout_seconds=float(timeout), **values)
 
     def inbox(self, data: Any) -> InboxOptions:
         data = self._check_keys(data, "inbox", set(InboxOptions.__dataclass_fields__))
         auth = data.get("auth", "password")
         if auth not in ("password", "xoauth2"):
-            raise self.fail("inbox.auth", f"{auth!r} is not supported", 'use "password" or "xoauth2"')
+            raise self.fail("inbox.auth", "auth_unsupported", value=auth)
         timeout = data.get("timeout_seconds", 30.0)
         if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
-            raise self.fail("inbox.timeout_seconds", f"{timeout!r} is not a positive number", "use e.g. 30")
+            raise self.fail("inbox.timeout_seconds", "not_positive_number", value=timeout, example="30")
         return InboxOptions(
             move_to=data.get("move_to") or None,
             verify_tls=self.flag(data, "inbox.verify_tls", True),
@@ -228,13 +234,13 @@ class TomlReader:
         if value is None:
             return default
         if not isinstance(value, str):
-            raise self.fail(key, f"{value!r} is not text", 'write it in quotes, e.g. key = "value"')
+            raise self.fail(key, "not_text", value=value)
         return value.strip()
 
     def required_text(self, data: dict, key: str) -> str:
         value = self.text(data, key, "")
         if not value:
-            raise self.fail(key, "missing or empty", "give it a value")
+            raise self.fail(key, "empty")
         return value
 
     def text_list(self, data: dict, key: str, default: list) -> list[str]:
@@ -242,22 +248,22 @@ class TomlReader:
         if value is None:
             return list(default)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(key, "must be a list of text", 'write it as ["a", "b"]')
+            raise self.fail(key, "not_text_list")
         return [v.strip() for v in value]
 
     def address(self, data: dict, key: str) -> str:
         value = self.required_text(data, key).lower()
         if not EMAIL_RE.match(value):
-            raise self.fail(key, f"{value!r} is not an email address", "write it as name@domain")
+            raise self.fail(key, "not_address", value=value)
         return value
 
     def addresses(self, data: dict, key: str) -> list[str]:
         values = [v.lower() for v in self.text_list(data, key, [])]
         if not values:
-            raise self.fail(key, "missing or empty", 'give at least one address, e.g. ["name@domain"]')
+            raise self.fail(key, "no_address")
         for value in values:
             if not EMAIL_RE.match(value):
-                raise self.fail(key, f"{value!r} is not an email address", "write it as name@domain")
+                raise self.fail(key, "not_address", value=value)
         return values
 
     def flag(self, data: dict, key: str, default: bool) -> bool:
@@ -265,7 +271,7 @@ class TomlReader:
         if value is None:
             return default
         if not isinstance(value, bool):
-            raise self.fail(key, f"{value!r} is not true or false", "write true or false, without quotes")
+            raise self.fail(key, "not_bool", value=value)
         return value
 
     def positive_int(self, data: dict, key: str, default: int, maximum: int | None = None) -> int:
@@ -273,9 +279,9 @@ class TomlReader:
         if value is None:
             return default
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise self.fail(key, f"{value!r} is not a positive whole number", "use e.g. 60, without quotes")
+            raise self.fail(key, "not_positive_int", value=value)
         if maximum is not None and value > maximum:
-            raise self.fail(key, f"{value} is above the maximum {maximum}", f"use a value up to {maximum}")
+            raise self.fail(key, "above_maximum", value=value, maximum=maximum)
         return value
 
     def optional_count(self, data: dict, key: str) -> int | None:
@@ -283,7 +289,7 @@ class TomlReader:
         if value is None:
             return None
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise self.fail(key, f"{value!r} is not a positive whole number", "write it without quotes or separators, e.g. 1705059")
+            raise self.fail(key, "not_count", value=value)
         return value
 
     def optional_percent(self, data: dict, key: str) -> float | None:
@@ -291,7 +297,7 @@ class TomlReader:
         if value is None:
             return None
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= 100:
-            raise self.fail(key, f"{value!r} is not a percentage", "use a number between 0 and 100, e.g. 60")
+            raise self.fail(key, "not_percent", value=value)
         return float(value)
 
     def clock(self, data: dict, key: str, default: str) -> time:
@@ -304,7 +310,7 @@ class TomlReader:
                 return time.fromisoformat(value.strip())
             except ValueError:
                 pass
-        raise self.fail(key, f"{value!r} is not a time of day", 'write it as "HH:MM" or "HH:MM:SS", e.g. "16:00"')
+        raise self.fail(key, "not_clock", value=value)
 
     def optional_day(self, data: dict, key: str) -> date | None:
         value = self._leaf(data, key)
@@ -318,11 +324,11 @@ class TomlReader:
                 return date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        raise self.fail(key, f"{value!r} is not a date", "write it as YYYY-MM-DD, e.g. 2020-08-14")
+        raise self.fail(key, "not_date", value=value)
 
     def unique(self, values: list[str], key: str, field_name: str) -> None:
         seen: set[str] = set()
         for value in values:
             if value in seen:
-                raise self.fail(f"{key}.{field_name}", f"{value!r} appears twice", "each must be unique; remove or rename one")
+                raise self.fail(f"{key}.{field_name}", "duplicate", value=value)
             seen.add(value)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ DEFAULT_INBOX_URL = "maildir://./var/inbox"
 DEFAULT_SMTP_URL = "file://./var/outbox"
 DEFAULT_DB_URL = "sqlite:///./var/mailbot.db"
 LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 UNIT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -143,7 +145,7 @@ class Settings:
     limits: Limits
     inbox: InboxOptions
     connections: Connections
-    language: str = "vi"
+    language: str = DEFAULT_LANGUAGE
     config_path: Path | None = None
 
     def unit(self, unit_id: str) -> Unit | None:
@@ -162,6 +164,15 @@ class Settings:
     @property
     def report_recipients(self) -> tuple[str, ...]:
         return self.campaign.report_to
+
+
+def stated_language(data: Any) -> str:
+    """The language a parsed configuration file states, if it is a supported one; else the default.
+
+    Mistakes found while reading the file are reported in it, before any Settings exist.
+    """
+    stated = data.get("language") if isinstance(data, dict) else None
+    return stated if isinstance(stated, str) and stated in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def redact_url(url: str) -> str:

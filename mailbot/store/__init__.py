@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from mailbot.config import redact_url
+from mailbot import i18n
+from mailbot.config import DEFAULT_LANGUAGE, redact_url
 from mailbot.errors import StoreError
 from mailbot.models import (
     InboundMessage,
@@ -81,26 +82,29 @@ def sha256_of(raw: bytes) -> str:
 
 
 class Store:
-    """All persistence. Open with Store.open(url); migrations run by themselves."""
+    """All persistence. Open with Store.open(url, language); migrations run by themselves.
 
-    def __init__(self, engine: Engine, url: str) -> None:
+    `language` is the one a person reads the store's errors in (settings.language).
+    """
+
+    def __init__(self, engine: Engine, url: str, language: str = DEFAULT_LANGUAGE) -> None:
         self.engine = engine
         self.url = url
+        self.language = language
         self.is_postgres = engine.dialect.name == "postgresql"
 
     # -- opening ---------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str) -> "Store":
-        engine = create_engine(url)
-        store = cls(engine, url)
+    def open(cls, url: str, language: str = DEFAULT_LANGUAGE) -> "Store":
+        engine = create_engine(url, language)
+        store = cls(engine, url, language)
         try:
             store._migrate()
         except sa.exc.SQLAlchemyError as exc:
             engine.dispose()
-            raise StoreError(
-                f"the store {redact_url(url)} cannot be opened: {first_line(exc)}",
-                "check MAILBOT_DB_URL, that the database exists and that mailbot may write to it",
+            raise i18n.error(
+                StoreError, "errors.store_unopenable", language, url=redact_url(url), reason=first_line(exc)
             ) from None
         return store
 
@@ -112,9 +116,8 @@ class Store:
             metadata.create_all(conn, tables=[meta_table])
             version = read_schema_version(conn)
             if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"the store has schema version {version}, newer than this mailbot ({SCHEMA_VERSION})",
-                    "upgrade mailbot before using this store",
+                raise i18n.error(
+                    StoreError, "errors.store_too_new", self.language, found=version, supported=SCHEMA_VERSION
                 )
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 MIGRATIONS[target](conn)
@@ -340,7 +343,7 @@ class Store:
         with self.engine.connect() as conn:
             raw = conn.execute(sa.select(messages.c.raw).where(messages.c.id == message_row)).scalar()
         if raw is None:
-            raise StoreError(f"message {message_row} is not in the store", "list messages with `mailbot status`")
+            raise i18n.error(StoreError, "errors.message_not_stored", self.language, id=message_row)
         return bytes(raw)
 
     def counts(self) -> dict[str, int]:
@@ -372,7 +375,7 @@ class Store:
                 sa.update(submissions).where(submissions.c.id == decision.submission_id).values(**changes)
             ).rowcount
             if not updated:
-                raise StoreError(f"submission {decision.submission_id} does not exist", "list them with `mailbot review`")
+                raise i18n.error(StoreError, "errors.submission_not_stored", self.language, id=decision.submission_id)
             self._queue(conn, outgoing)
         return self.submission(decision.submission_id)
 

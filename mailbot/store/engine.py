@@ -7,28 +7,30 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from mailbot import i18n
 from mailbot.config import redact_url
 from mailbot.errors import StoreError
 
 
-def create_engine(url: str) -> Engine:
+def create_engine(url: str, lang: str) -> Engine:
+    """The engine for `url`; a URL or folder that cannot be used is a StoreError in `lang`."""
     if url.startswith("sqlite:"):
-        return sqlite_engine(url)
+        return sqlite_engine(url, lang)
     if url.startswith(("postgresql:", "postgres:")):
         url = "postgresql+psycopg:" + url.split(":", 1)[1]
     try:
         return sa.create_engine(url, pool_pre_ping=True)
     except (sa.exc.ArgumentError, ImportError) as exc:
-        raise StoreError(f"the store URL {redact_url(url)} cannot be used: {exc}", "use sqlite:///path or postgresql://user@host/db") from None
+        raise i18n.error(StoreError, "errors.store_url_unusable", lang, url=redact_url(url), reason=exc) from None
 
 
-def sqlite_engine(url: str) -> Engine:
+def sqlite_engine(url: str, lang: str) -> Engine:
     path = url.split("sqlite:///", 1)[-1] if url.startswith("sqlite:///") else ""
     if path and path != ":memory:":
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"the store folder for {path} cannot be created: {exc.strerror}", "choose a writable path in MAILBOT_DB_URL") from None
+            raise i18n.error(StoreError, "errors.store_folder", lang, path=path, reason=exc.strerror) from None
     engine = sa.create_engine(url, connect_args={"timeout": 60})
 
     @sa.event.listens_for(engine, "connect")

@@ -51,9 +51,11 @@ def test_check_config_on_the_shipped_campaign(tmp_path):
 
 
 def test_a_missing_config_is_one_line_and_status_2(tmp_path):
-    result = mailbot("check-config", "--config", str(tmp_path / "none.toml"), env=clean_env(tmp_path))
+    missing = tmp_path / "none.toml"
+    result = mailbot("check-config", "--config", str(missing), env=clean_env(tmp_path))
     assert result.returncode == 2
-    assert result.stderr.strip().count("\n") == 0 and "does not exist" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith(f"mailbot: Không tìm thấy tệp cấu hình {missing} (") and "--config" in result.stderr
 
 
 def test_an_unknown_key_is_one_line_and_status_2(tmp_path):
@@ -61,7 +63,8 @@ def test_an_unknown_key_is_one_line_and_status_2(tmp_path):
     bad.write_text((ROOT / "config/mailbot.toml").read_text(encoding="utf-8") + "\n[extra]\nx = 1\n", encoding="utf-8")
     result = mailbot("status", "--config", str(bad), env=clean_env(tmp_path))
     assert result.returncode == 2
-    assert "extra" in result.stderr and "unknown key" in result.stderr and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"mailbot: Tệp cấu hình {bad}, mục extra: tên mục không hợp lệ (")
+    assert "campaign, inbox, language" in result.stderr and result.stderr.count("\n") == 1
 
 
 def test_secrets_never_reach_the_output(tmp_path):
@@ -74,16 +77,34 @@ def test_secrets_never_reach_the_output(tmp_path):
 def test_a_bad_date_is_a_usage_error(tmp_path):
     result = mailbot("status", "--date", "14/08/2020", env=clean_env(tmp_path))
     assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
+    assert result.stderr.startswith("mailbot: --date '14/08/2020' không phải là ngày hợp lệ (")
 
 
 def test_poll_without_once_says_what_to_do(tmp_path):
     result = mailbot("poll", env=clean_env(tmp_path))
     assert result.returncode == 2 and "--once" in result.stderr
+    assert result.stderr.startswith("mailbot: Lệnh poll chỉ chạy một lần") and result.stderr.count("\n") == 1
+
+
+def test_an_english_configuration_gives_english_errors(tmp_path):
+    english = tmp_path / "english.toml"
+    english.write_text((ROOT / "config/mailbot.toml").read_text(encoding="utf-8").replace(
+        'language = "vi"', 'language = "en"', 1), encoding="utf-8")
+    result = mailbot("report", "--date", "2020-08-14", "--config", str(english), env=clean_env(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr == "mailbot: nothing to do (give --out DIR to write the report, --send to send it, or both)\n"
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    env = clean_env(tmp_path, MAILBOT_DB_URL=f"sqlite:///{blocker}/db/mailbot.db")
+    result = mailbot("status", "--config", str(english), env=env)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"mailbot: the store folder for {blocker}/db/mailbot.db cannot be created: ")
 
 
 def test_report_without_out_or_send_is_a_usage_error(tmp_path):
     result = mailbot("report", "--date", "2020-08-14", env=clean_env(tmp_path))
-    assert result.returncode == 2 and "--out" in result.stderr
+    assert result.returncode == 2 and "--out" in result.stderr and "--send" in result.stderr
+    assert result.stderr.startswith("mailbot: Chưa chỉ rõ việc cần làm (") and result.stderr.count("\n") == 1
 
 
 def test_a_store_that_cannot_be_opened_is_status_1_and_one_line(tmp_path):
@@ -92,6 +113,7 @@ def test_a_store_that_cannot_be_opened_is_status_1_and_one_line(tmp_path):
     result = mailbot("status", env=clean_env(tmp_path, MAILBOT_DB_URL=f"sqlite:///{blocker}/db/mailbot.db"))
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "MAILBOT_DB_URL" in result.stderr
+    assert result.stderr.startswith(f"mailbot: Không tạo được thư mục chứa cơ sở dữ liệu {blocker}/db/mailbot.db: ")
 
 
 def test_an_unreadable_maildir_is_status_1_and_nothing_half_written(tmp_path):
@@ -104,7 +126,7 @@ def test_an_unreadable_maildir_is_status_1_and_nothing_half_written(tmp_path):
 
 def test_parse_a_file_that_does_not_exist(tmp_path):
     result = mailbot("parse", str(tmp_path / "none.eml"), env=clean_env(tmp_path))
-    assert result.returncode == 2 and "none.eml" in result.stderr
+    assert result.returncode == 2 and result.stderr.startswith(f"mailbot: Không đọc được tệp {tmp_path / 'none.eml'} (")
 
 
 def test_poll_once_sums_up_a_backlog_instead_of_drawing_every_row(tmp_path):

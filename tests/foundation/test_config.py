@@ -78,16 +78,16 @@ def test_password_variable_wins_over_nothing_in_url():
 @pytest.mark.parametrize(
     "change, key, fix",
     [
-        (('deadline = "16:00:00"', 'deadline = "4pm"'), "campaign.deadline", "HH:MM"),
-        (('time_zone = "Asia/Ho_Chi_Minh"', 'time_zone = "Asia/Hanoi_City"'), "campaign.time_zone", "IANA"),
-        (('language = "vi"', 'language = "fr"'), "language", '"vi" or "en"'),
-        (("population = 1705059", 'population = "1.705.059"'), "campaign.population", "without quotes"),
-        (("goal_percent = 60", "goal_percent = 160"), "campaign.goal_percent", "between 0 and 100"),
-        (('id = "tu-ky"', 'id = "hai-duong"'), "units.id", "unique"),
-        (("[schedule]", "[schedule]\npoll_every = 5"), "schedule.poll_every", "known keys"),
-        (('reminder_at = "15:00"', 'reminder_at = "25:00"'), "schedule.reminder_at", "HH:MM"),
-        (('senders = ["vanphong.tuky@haiduong.gov.vn"]', 'senders = ["vanphong.tuky"]'), "units[9].senders", "name@domain"),
-        (("outlier_threshold = 8.0", "outlier_threshold = -1"), "validation.outlier_threshold", "positive"),
+        (('deadline = "16:00:00"', 'deadline = "4pm"'), "campaign.deadline", '"HH:MM" hoặc "HH:MM:SS"'),
+        (('time_zone = "Asia/Ho_Chi_Minh"', 'time_zone = "Asia/Hanoi_City"'), "campaign.time_zone", "chuẩn IANA"),
+        (('language = "vi"', 'language = "fr"'), "language", 'dùng "vi" cho tiếng Việt hoặc "en"'),
+        (("population = 1705059", 'population = "1.705.059"'), "campaign.population", "không đặt trong dấu ngoặc kép"),
+        (("goal_percent = 60", "goal_percent = 160"), "campaign.goal_percent", "không quá 100"),
+        (('id = "tu-ky"', 'id = "hai-duong"'), "units.id", "chỉ được dùng một lần"),
+        (("[schedule]", "[schedule]\npoll_every = 5"), "schedule.poll_every", "các mục hợp lệ: heartbeat_stale_seconds"),
+        (('reminder_at = "15:00"', 'reminder_at = "25:00"'), "schedule.reminder_at", '"HH:MM"'),
+        (('senders = ["vanphong.tuky@haiduong.gov.vn"]', 'senders = ["vanphong.tuky"]'), "units[9].senders", "tên@tên-miền"),
+        (("outlier_threshold = 8.0", "outlier_threshold = -1"), "validation.outlier_threshold", "số lớn hơn 0"),
     ],
 )
 def test_a_bad_value_names_the_key_the_problem_and_the_fix(tmp_path, change, key, fix):
@@ -97,19 +97,39 @@ def test_a_bad_value_names_the_key_the_problem_and_the_fix(tmp_path, change, key
     with pytest.raises(ConfigError) as caught:
         load_settings(path, env={})
     line = str(caught.value)
-    assert key in line and fix in line and "\n" not in line
+    assert line.startswith(f"Tệp cấu hình {path}, mục {key}: ") and fix in caught.value.hint and "\n" not in line
     assert caught.value.exit_code == 2
 
 
-def test_missing_file_and_broken_toml(tmp_path):
-    with pytest.raises(ConfigError, match="does not exist.*--config"):
+def test_a_file_that_asks_for_english_is_checked_in_english(tmp_path):
+    english = shipped_text().replace('language = "vi"', 'language = "en"', 1)
+    path = write(tmp_path, english.replace('deadline = "16:00:00"', 'deadline = "4pm"', 1))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={})
+    assert str(caught.value) == (
+        f"{path}: campaign.deadline: '4pm' is not a time of day"
+        ' (write it as "HH:MM" or "HH:MM:SS", e.g. "16:00")'
+    )
+    path = write(tmp_path, english)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={"MAILBOT_INBOX_URL": "pop3://baocao:Sup3rSecret@h/INBOX"})
+    line = str(caught.value)
+    assert "has an unsupported scheme 'pop3'" in line and "imaps://" in line and "Sup3rSecret" not in line
+    with pytest.raises(ConfigError, match="MAILBOT_REPORT_TO: 'nobody' is not an email address"):
+        load_settings(path, env={"MAILBOT_REPORT_TO": "nobody"})
+
+
+def test_missing_file_and_broken_toml_are_told_in_the_default_language(tmp_path):
+    with pytest.raises(ConfigError, match="^Không tìm thấy tệp cấu hình .*nope.toml.*--config") as caught:
         load_settings(tmp_path / "nope.toml", env={})
-    with pytest.raises(ConfigError, match="not valid TOML"):
-        load_settings(write(tmp_path, "[campaign\nname="), env={})
+    assert "MAILBOT_CONFIG" in caught.value.hint and caught.value.exit_code == 2
+    broken = write(tmp_path, 'language = "en"\n[campaign\nname=')  # not parsed: its language is not known
+    with pytest.raises(ConfigError, match="không đúng cú pháp TOML.*line 2"):
+        load_settings(broken, env={})
 
 
 def test_unknown_url_scheme_is_refused():
-    with pytest.raises(ConfigError, match="MAILBOT_INBOX_URL.*pop3"):
+    with pytest.raises(ConfigError, match="MAILBOT_INBOX_URL.*pop3.*không được hỗ trợ"):
         load_settings(SHIPPED, env={"MAILBOT_INBOX_URL": "pop3://h/INBOX"})
 
 

@@ -92,5 +92,6 @@ def test_running_the_demo_again_starts_fresh(demo_run, tmp_path):
         [sys.executable, "-m", "mailbot", "demo", "--dir", str(stranger)],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
     )
-    assert result.returncode == 2 and "not made by `mailbot demo`" in result.stderr
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert f"Thư mục {stranger} đã có sẵn và không do `mailbot demo` tạo ra" in result.stderr and "--dir" in result.stderr
     assert (stranger / "precious.txt").exists()

@@ -130,8 +130,12 @@ def test_a_newer_schema_is_refused(sqlite_url):
     path = sqlite_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(StoreError, match="newer than this mailbot"):
+    with pytest.raises(StoreError) as caught:
         Store.open(sqlite_url)
+    assert caught.value.message == f"Cơ sở dữ liệu có cấu trúc phiên bản 99, mới hơn phiên bản mà mailbot này hỗ trợ ({SCHEMA_VERSION})"
+    with pytest.raises(StoreError) as caught:
+        Store.open(sqlite_url, "en")
+    assert caught.value.message == f"the store has schema version 99, newer than this mailbot ({SCHEMA_VERSION})"
 
 
 def test_an_unwritable_store_is_one_clear_error(tmp_path):
@@ -145,13 +149,20 @@ def test_an_unwritable_store_is_one_clear_error(tmp_path):
 def test_a_corrupt_store_is_one_clear_error(tmp_path):
     path = tmp_path / "mailbot.db"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError, match="cannot be opened"):
+    with pytest.raises(StoreError) as caught:
         Store.open(f"sqlite:///{path}")
+    assert caught.value.message.startswith(f"Không mở được cơ sở dữ liệu sqlite:///{path}: ")
 
 
 def test_a_postgres_server_that_is_down_is_one_clear_error():
-    with pytest.raises(StoreError, match="cannot be opened"):
-        Store.open("postgresql://nobody:secret@127.0.0.1:1/none")
+    url = "postgresql://nobody:secret@127.0.0.1:1/none"
+    with pytest.raises(StoreError) as caught:
+        Store.open(url)
+    assert caught.value.message.startswith("Không mở được cơ sở dữ liệu postgresql://nobody:***@127.0.0.1:1/none: ")
+    assert "secret" not in str(caught.value) and "MAILBOT_DB_URL" in caught.value.hint
+    with pytest.raises(StoreError) as caught:
+        Store.open(url, "en")
+    assert caught.value.message.startswith("the store postgresql://nobody:***@127.0.0.1:1/none cannot be opened: ")
 
 
 def test_latest_accepted_before_gives_each_units_counted_figure(store):

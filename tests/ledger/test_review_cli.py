@@ -58,18 +58,36 @@ def test_list_shows_what_waits_with_reasons_and_figures_read(seeded):
 def test_bad_input_is_one_line_with_the_right_status(seeded):
     env, labels, _ = seeded
     cases = [
-        (["review", "accept", "99999"], 1, "submission 99999 does not exist"),
-        (["review", "assign", str(labels["tu-ky/18"]), "atlantis"], 2, "unknown unit 'atlantis'"),
-        (["review", "reject", str(labels["tu-ky/18"])], 2, "a reason is required"),
-        (["review", "correct", str(labels["tu-ky/18"]), "12,5", "--reason", "r"], 2, "'12,5' is not a whole number"),
-        (["history", "--unit", "atlantis"], 2, "unknown unit 'atlantis'"),
-        (["history", "--unit", "tu-ky", "--from", "14/08/2020"], 2, "--from '14/08/2020' is not a date"),
-        (["history", "--from", "2020-08-20", "--to", "2020-08-01"], 2, "is after --to"),
+        (["review", "accept", "99999"], 1, "Không có báo cáo số 99999", "mailbot review list"),
+        (["review", "assign", str(labels["tu-ky/18"]), "atlantis"], 2, "Không có đơn vị mang mã 'atlantis'", "tu-ky"),
+        (["review", "reject", str(labels["tu-ky/18"])], 2, "Cần nêu lý do khi từ chối báo cáo", "--reason"),
+        (["review", "correct", str(labels["tu-ky/18"]), "12,5", "--reason", "r"], 2, "'12,5' không phải là số nguyên", "17.356"),
+        (["history", "--unit", "atlantis"], 2, "Không có đơn vị mang mã 'atlantis'", "nam-sach"),
+        (["history", "--unit", "tu-ky", "--from", "14/08/2020"], 2, "--from '14/08/2020' không phải là ngày hợp lệ", "YYYY-MM-DD"),
+        (["history", "--from", "2020-08-20", "--to", "2020-08-01"], 2, "Ngày --from 2020-08-20 muộn hơn ngày --to 2020-08-01", "--from"),
     ]
-    for args, status, message in cases:
+    for args, status, message, hint in cases:
         result = mailbot(*args, env=env)
         assert result.returncode == status, (args, result.stderr)
-        assert result.stderr.strip().count("\n") == 0 and message in result.stderr, (args, result.stderr)
+        line = result.stderr.strip()
+        assert line.count("\n") == 0 and line.startswith(f"mailbot: {message} ("), (args, result.stderr)
+        assert hint in line.removeprefix(f"mailbot: {message}"), (args, result.stderr)
+
+
+def test_an_english_configuration_gives_english_errors(seeded, tmp_path):
+    env, labels, _ = seeded
+    english = tmp_path / "english.toml"
+    english.write_text(open(env["MAILBOT_CONFIG"], encoding="utf-8").read().replace(
+        'language = "vi"', 'language = "en"', 1), encoding="utf-8")
+    env = {**env, "MAILBOT_CONFIG": str(english)}
+    cases = [
+        (["review", "accept", "99999"], "submission 99999 does not exist"),
+        (["review", "reject", str(labels["tu-ky/18"])], "a reason is required to reject a submission"),
+        (["history", "--from", "2020-08-20", "--to", "2020-08-01"], "--from 2020-08-20 is after --to 2020-08-01"),
+    ]
+    for args, message in cases:
+        result = mailbot(*args, env=env)
+        assert result.stderr.startswith(f"mailbot: {message} (") and result.stderr.count("\n") == 1, (args, result.stderr)
 
 
 def test_unit_history_as_csv(seeded):

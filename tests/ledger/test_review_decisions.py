@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from mailbot import ledger, review
 from mailbot.errors import NotFoundError, UsageError
 from mailbot.models import InboundMessage, OutboundMail, Problem, Reading
+from mailbot.store import Store
 
 from synthetic import TZ, campaign_settings
 
@@ -85,7 +87,8 @@ def test_overturning_a_decision_needs_force(settings, store):
     review.reject(store, sub_id, "ktv.nguyen", NOON, reason="Số liệu nhầm")
     with pytest.raises(UsageError) as error:
         review.accept(store, sub_id, "ktv.tran", NOON)
-    assert "already rejected by ktv.nguyen (Số liệu nhầm)" in str(error.value) and "--force" in error.value.hint
+    assert error.value.message == f"Báo cáo số {sub_id} đã bị từ chối bởi ktv.nguyen; lý do: Số liệu nhầm"
+    assert f"mailbot review accept {sub_id} --force" in error.value.hint
     review.accept(store, sub_id, "ktv.tran", NOON, force=True, reason="Đơn vị xác nhận số đúng")
     assert store.submission(sub_id).status == "accepted"
     with pytest.raises(UsageError):
@@ -104,15 +107,34 @@ def test_an_automatically_accepted_report_can_be_rejected_with_force_only(settin
 
 def test_reject_needs_a_reason(settings, store):
     sub_id = put(store, "a", "hai-duong", {"installs": 90000}, [OUTLIER])
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="^Cần nêu lý do khi từ chối báo cáo [(]") as error:
         review.reject(store, sub_id, "ktv.nguyen", NOON, reason="  ")
+    assert "--reason" in error.value.hint
     assert store.decisions_of(sub_id) == []
 
 
 def test_a_missing_submission_is_not_found(settings, store):
     with pytest.raises(NotFoundError) as error:
         review.accept(store, 4242, "ktv.nguyen", NOON)
-    assert error.value.exit_code == 1 and "4242" in str(error.value)
+    assert error.value.exit_code == 1 and error.value.message == "Không có báo cáo số 4242"
+    assert "mailbot review list" in error.value.hint
+
+
+def test_errors_are_in_english_when_the_store_and_the_settings_are(settings, store_url):
+    english = Store.open(store_url, "en")
+    try:
+        sub_id = put(english, "a", "hai-duong", {"installs": 90000}, [OUTLIER])
+        review.reject(english, sub_id, "ktv.nguyen", NOON, reason="Wrong figure")
+        with pytest.raises(UsageError) as error:
+            review.accept(english, sub_id, "ktv.tran", NOON)
+        assert error.value.message == f"submission {sub_id} was already rejected by ktv.nguyen (Wrong figure)"
+        assert error.value.hint == f"to change that decision: mailbot review accept {sub_id} --force"
+        with pytest.raises(NotFoundError, match="^submission 4242 does not exist [(]"):
+            review.accept(english, 4242, "ktv.nguyen", NOON)
+        with pytest.raises(UsageError, match="^unknown unit 'atlantis' [(]"):
+            review.assign(replace(settings, language="en"), english, sub_id, "atlantis", "ktv.nguyen", NOON)
+    finally:
+        english.close()
 
 
 def test_assign_an_unknown_sender_then_accept(settings, store):
@@ -135,19 +157,22 @@ def test_assign_an_unknown_sender_then_accept(settings, store):
 
 def test_moving_a_decided_submission_to_another_unit_needs_force(settings, store):
     sub_id = put(store, "a", "hai-duong", {"installs": 70000})
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError) as error:
         review.assign(settings, store, sub_id, "chi-linh", "ktv.nguyen", NOON)
+    assert error.value.message == f"Báo cáo số {sub_id} thuộc đơn vị hai-duong và đã được chấp nhận"
+    assert f"mailbot review assign {sub_id} chi-linh --force" in error.value.hint
     review.assign(settings, store, sub_id, "chi-linh", "ktv.nguyen", NOON, force=True, reason="Nhầm đơn vị")
     assert store.submission(sub_id).unit == "chi-linh"
 
 
 def test_correct_keeps_the_figure_read(settings, store):
     sub_id = put(store, "a", "hai-duong", {"installs": 700000}, [Problem("above_population", "z")])
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="^Cần nêu lý do khi sửa số liệu báo cáo [(]"):
         review.correct(settings, store, sub_id, {"installs": 70000}, "ktv.nguyen", NOON, reason="")
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="^Không có chỉ tiêu 'downloads' [(]") as error:
         review.correct(settings, store, sub_id, {"downloads": 1}, "ktv.nguyen", NOON, reason="r")
-    with pytest.raises(UsageError):
+    assert "installs" in error.value.hint
+    with pytest.raises(UsageError, match="^-1 không phải là số liệu hợp lệ [(]"):
         review.correct(settings, store, sub_id, {"installs": -1}, "ktv.nguyen", NOON, reason="r")
     fixed = review.correct(settings, store, sub_id, {"installs": 70000}, "ktv.nguyen", NOON, reason="Thừa một chữ số 0")
     assert dict(fixed.submission.figures) == {"installs": 70000}

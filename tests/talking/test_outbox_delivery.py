@@ -148,15 +148,30 @@ def test_a_mail_claimed_by_a_crashed_sender_goes_out_after_its_lease(sqlite_url,
 
 
 def test_an_unreachable_server_is_one_clear_error_and_the_mail_waits(store):
-    settings = settings_for(f"smtp://127.0.0.1:{free_port()}?timeout=1")
+    port = free_port()
+    settings = settings_for(f"smtp://127.0.0.1:{port}?timeout=1")
     store.queue([reminder_for(settings, "thanh-mien")])
 
     with pytest.raises(DeliveryError) as caught:
         outbox.deliver_due(store, settings, utcnow())
 
-    assert "cannot be reached" in caught.value.message and "\n" not in str(caught.value)
+    said = f"Không kết nối được tới máy chủ thư smtp://127.0.0.1:{port}?timeout=1: "
+    assert caught.value.message.startswith(said) and "\n" not in str(caught.value)
+    assert "MAILBOT_SMTP_URL" in caught.value.hint
     [waiting] = store.mail("pending")
-    assert waiting.attempts == 1 and "cannot be reached" in waiting.last_error
+    assert waiting.attempts == 1 and waiting.last_error.startswith(said)
+
+
+def test_delivery_errors_follow_the_language_setting(store):
+    port = free_port()
+    settings = replace(settings_for(f"smtp://127.0.0.1:{port}?timeout=1"), language="en")
+    store.queue([reminder_for(settings, "thanh-mien")])
+
+    with pytest.raises(DeliveryError) as caught:
+        outbox.deliver_due(store, settings, utcnow())
+
+    assert caught.value.message.startswith(f"the mail server smtp://127.0.0.1:{port}?timeout=1 cannot be reached: ")
+    assert caught.value.hint.startswith("check MAILBOT_SMTP_URL and that the server is running")
 
 
 def test_tls_checks_the_certificate_and_delivers(store, smtp_tls_server, monkeypatch):
@@ -192,7 +207,8 @@ def test_a_login_the_server_does_not_offer_is_one_clear_error(store, smtp_server
     with pytest.raises(DeliveryError) as caught:
         outbox.deliver_due(store, settings, utcnow())
 
-    assert "does not offer" in caught.value.message and SMTP_PASSWORD not in str(caught.value)
+    assert caught.value.message.startswith(f"Máy chủ thư smtp://{quote(SMTP_USER, safe='')}:***@127.0.0.1:{smtp_server.port}")
+    assert "không hỗ trợ chức năng mà mailbot cần" in caught.value.message and SMTP_PASSWORD not in str(caught.value)
     assert smtp_server.messages == [] and store.outbox_counts()["pending"] == 1
 
 
