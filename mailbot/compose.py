@@ -32,6 +32,7 @@ from email.utils import format_datetime, formataddr
 from mailbot.config import Settings, Unit
 from mailbot.i18n import format_count, text
 from mailbot.models import ACCEPTED, NEEDS_REVIEW, REJECTED, OutboundMail, Reading, RenderedReport, ReviewDecision, Submission
+from mailbot.reading.mail import is_robot_local_part
 from mailbot.report import CHART_CID, letter_day, lower_first, render_template
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,6 @@ AUTO_GENERATED = "auto-generated"  # sent on mailbot's own schedule
 XLSX_SUBTYPE = "vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # application/…
 # CRLF line ends; headers folded at 76 columns, so that no RFC 2047 encoded word exceeds 75 characters
 SMTP_POLICY = policy.compat32.clone(linesep="\r\n", max_line_length=76)
-ROBOT_LOCAL_PARTS = re.compile(
-    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|auto-?reply|daemon|listserv|majordomo)([+._-].*)?$",
-    re.IGNORECASE,
-)
 REPLY_PREFIX = re.compile(r"^\s*(re|aw|tr|sv|vs)\s*:", re.IGNORECASE)
 LINE_BREAKS = re.compile(r"[\r\n]+")  # never inside a header value: a sender's text must not add headers
 
@@ -60,7 +57,7 @@ def is_robot_address(address: str | None, settings: Settings) -> bool:
     address = address.strip().lower()
     local = address.split("@", 1)[0]
     own = {settings.campaign.reporting_mailbox, *settings.campaign.report_to}
-    return address in own or bool(ROBOT_LOCAL_PARTS.match(local))
+    return address in own or is_robot_local_part(local)
 
 
 # --- building blocks -------------------------------------------------------------------------

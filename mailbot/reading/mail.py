@@ -27,8 +27,11 @@ from email.utils import getaddresses, parsedate_to_datetime
 log = logging.getLogger(__name__)
 
 MAX_DEPTH = 5
-ROBOT_LOCALPARTS = re.compile(
-    r"^(mailer-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?|mail-daemon|daemon)([-+_.].*)?$"
+# Local parts of addresses that are machines: no mail from them is a report, none is answered.
+ROBOT_LOCAL_PARTS = re.compile(
+    r"^(mailer-daemon|mail-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?|auto[-_.]?reply|daemon"
+    r"|listserv|majordomo)([-+_.].*)?$",
+    re.IGNORECASE,
 )
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 ANGLE_ADDRESS = re.compile(r"<\s*([^<>@\s]+@[^<>@\s]+?)\s*>")
@@ -217,7 +220,11 @@ def _is_robot(headers: Headers, sender: str | None, reporting_mailbox: str) -> b
         return True
     if not sender:
         return True
-    return sender == reporting_mailbox.lower() or bool(ROBOT_LOCALPARTS.match(sender.split("@")[0]))
+    return sender == reporting_mailbox.lower() or is_robot_local_part(sender.split("@")[0])
+
+
+def is_robot_local_part(local_part: str) -> bool:
+    return bool(ROBOT_LOCAL_PARTS.match(local_part))
 
 
 def attachments(message: Message, depth: int = 0) -> list[Attachment]:
