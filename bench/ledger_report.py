@@ -16,7 +16,7 @@ import random
 import sqlite3
 import statistics
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time as clock_time, timedelta, timezone
 
 import sqlalchemy as sa
@@ -28,7 +28,6 @@ from mailbot.store import Store
 from mailbot.store.schema import messages, submissions
 
 REPEATS = 3
-CHART_BARS = 40  # what-if: a coverage panel of this many bars
 REVIEW_PROBLEM = {"code": "outlier_jump", "message": "Số liệu tăng bất thường so với các ngày trước.", "where": None}
 
 
@@ -159,6 +158,4 @@ def report_parts(settings: Settings, store: Store, day: date, now: datetime) -> 
                                           report.render_template("report.txt.j2", settings.language, view=view, subject="x"))),
         "XLSX": best_of(lambda: report.workbook_bytes(settings, day_state, view, of_day)),
         "chart PNG": best_of(lambda: report.chart_png(settings, day_state, trend)),
-        f"chart PNG if it showed only {CHART_BARS} units": best_of(
-            lambda: report.chart_png(settings, replace(day_state, units=day_state.units[:CHART_BARS]), trend)),
     }
