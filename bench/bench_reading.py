@@ -66,12 +66,14 @@ def measure(rounds: int = 200) -> dict:
         "rounds": rounds,
         "bytes": len(data),
     }
-    figures["output"] = "\n".join([
-        f"workbook: {len(data)} bytes, 1 sheet, 19 communes + total row; {rounds} rounds",
-        f"raw python-calamine open + to_python: median {figures['calamine_ms']:.3f} ms",
-        f"mailbot read_spreadsheet:             median {figures['mailbot_ms']:.3f} ms",
-        f"median ratio mailbot / calamine:      {figures['ratio']:.2f}x",
-    ])
+    figures["output"] = "\n".join(
+        [
+            f"workbook: {len(data)} bytes, 1 sheet, 19 communes + total row; {rounds} rounds",
+            f"raw python-calamine open + to_python: median {figures['calamine_ms']:.3f} ms",
+            f"mailbot read_spreadsheet:             median {figures['mailbot_ms']:.3f} ms",
+            f"median ratio mailbot / calamine:      {figures['ratio']:.2f}x",
+        ]
+    )
     return figures
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import random
 import re
-from functools import lru_cache
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,8 +28,34 @@ TIME_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 FIRST_DAY = date(2020, 8, 1)
 METRIC_LABEL = "Số lượng cài đặt Bluezone"
 SYLLABLES = (
-    "An", "Bình", "Cẩm", "Châu", "Đông", "Gia", "Hòa", "Hưng", "Kim", "Lạc", "Long", "Minh", "Nam", "Nghĩa",
-    "Ninh", "Phú", "Phúc", "Quang", "Quế", "Sơn", "Tân", "Thanh", "Thuận", "Tiên", "Trung", "Vĩnh", "Xuân", "Yên",
+    "An",
+    "Bình",
+    "Cẩm",
+    "Châu",
+    "Đông",
+    "Gia",
+    "Hòa",
+    "Hưng",
+    "Kim",
+    "Lạc",
+    "Long",
+    "Minh",
+    "Nam",
+    "Nghĩa",
+    "Ninh",
+    "Phú",
+    "Phúc",
+    "Quang",
+    "Quế",
+    "Sơn",
+    "Tân",
+    "Thanh",
+    "Thuận",
+    "Tiên",
+    "Trung",
+    "Vĩnh",
+    "Xuân",
+    "Yên",
 )
 KINDS = ("Huyện", "Thị xã", "Thành phố")
 LATE_EVERY = 17  # one message in 17 arrives after the 16:00 deadline
@@ -55,23 +81,47 @@ def bench_units(count: int) -> tuple[BenchUnit, ...]:
     for number, (first, second) in enumerate(pairs[:count], start=1):
         kind = KINDS[0] if number % 10 else KINDS[number // 10 % 2 + 1]
         population = 60_000 + random.Random(number).randrange(240_000)
-        units.append(BenchUnit(number, f"u{number:04d}", f"{kind} {first} {second}",
-                               f"vanphong.u{number:04d}@{DOMAIN}", population))
+        units.append(
+            BenchUnit(
+                number, f"u{number:04d}", f"{kind} {first} {second}", f"vanphong.u{number:04d}@{DOMAIN}", population
+            )
+        )
     return tuple(units)
 
 
 def write_config(folder: Path, unit_count: int) -> Path:
     """The campaign's TOML file with `unit_count` units; returns its path."""
     lines = [
-        'language = "vi"', "", "[campaign]", 'name = "Số lượng cài đặt Bluezone (benchmark)"',
-        'time_zone = "Asia/Ho_Chi_Minh"', 'deadline = "16:00:00"', "population = 120000000", "goal_percent = 60",
-        'area_name = "toàn quốc"', f'reporting_mailbox = "{MAILBOX}"', f'report_to = ["ict@{DOMAIN}"]',
-        f'trusted_authserv_id = "{AUTHSERV_ID}"', "", "[[metrics]]", 'id = "installs"', f'label = "{METRIC_LABEL}"',
-        'kind = "count"', "cumulative = true", f'aliases = ["{METRIC_LABEL}", "Số lượng cài đặt"]', "",
+        'language = "vi"',
+        "",
+        "[campaign]",
+        'name = "Số lượng cài đặt Bluezone (benchmark)"',
+        'time_zone = "Asia/Ho_Chi_Minh"',
+        'deadline = "16:00:00"',
+        "population = 120000000",
+        "goal_percent = 60",
+        'area_name = "toàn quốc"',
+        f'reporting_mailbox = "{MAILBOX}"',
+        f'report_to = ["ict@{DOMAIN}"]',
+        f'trusted_authserv_id = "{AUTHSERV_ID}"',
+        "",
+        "[[metrics]]",
+        'id = "installs"',
+        f'label = "{METRIC_LABEL}"',
+        'kind = "count"',
+        "cumulative = true",
+        f'aliases = ["{METRIC_LABEL}", "Số lượng cài đặt"]',
+        "",
     ]
     for unit in bench_units(unit_count):
-        lines += ["[[units]]", f'id = "{unit.id}"', f'name = "{unit.name}"', f'senders = ["{unit.sender}"]',
-                  f"population = {unit.population}", ""]
+        lines += [
+            "[[units]]",
+            f'id = "{unit.id}"',
+            f'name = "{unit.name}"',
+            f'senders = ["{unit.sender}"]',
+            f"population = {unit.population}",
+            "",
+        ]
     lines += ["[schedule]", "poll_every_seconds = 60", "", "[inbox]", "batch_size = 50", ""]
     path = folder / "bench-campaign.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -105,14 +155,20 @@ def one_mail(index: int, unit: BenchUnit, day: date, at: datetime) -> bytes:
     stamp = f"{day.day}/{day.month}/{day.year}"
     workbook = district_workbook(unit.name, figure_of(unit, day), day, METRIC_LABEL, communes=12 + index % 19)
     raw = report_mail(
-        sender=unit.sender, sender_name=f"Văn phòng UBND {unit.name}", to=MAILBOX,
+        sender=unit.sender,
+        sender_name=f"Văn phòng UBND {unit.name}",
+        to=MAILBOX,
         subject=f"Báo cáo số lượng cài đặt Bluezone ngày {stamp} - {unit.name}",
         body=f"Kính gửi Sở Thông tin và Truyền thông,\n\nUBND {unit.name} gửi báo cáo số lượng cài đặt Bluezone "
         f"ngày {stamp} (tệp đính kèm).\n\nTrân trọng.",
-        sent_at=at - timedelta(minutes=1), attachment_name=f"BC_Bluezone_{unit.id}_{day:%d%m%Y}.xlsx",
-        attachment=workbook, domain=DOMAIN,
-        extra_headers={"Authentication-Results": f"{AUTHSERV_ID}; dkim=pass header.d={DOMAIN}; "
-                       f"spf=pass smtp.mailfrom={unit.sender}; dmarc=pass header.from={DOMAIN}"},
+        sent_at=at - timedelta(minutes=1),
+        attachment_name=f"BC_Bluezone_{unit.id}_{day:%d%m%Y}.xlsx",
+        attachment=workbook,
+        domain=DOMAIN,
+        extra_headers={
+            "Authentication-Results": f"{AUTHSERV_ID}; dkim=pass header.d={DOMAIN}; "
+            f"spf=pass smtp.mailfrom={unit.sender}; dmarc=pass header.from={DOMAIN}"
+        },
     )
     return CRLF.sub(b"\r\n", raw)  # as a mail client hands it to IMAP APPEND
 

@@ -82,8 +82,15 @@ def mailbot_env(config: Path, account: servers.ImapAccount, smtp_url: str, db_ur
 def run_mailbot(args: list[str], env: dict[str, str], log_file: Path, prefix: list[str] | None = None) -> MailbotRun:
     """Run `python -m mailbot ARGS` to the end; wall time and peak RSS of that process (see measured.py)."""
     figures = log_file.with_suffix(".json")
-    command = [sys.executable, str(ROOT / "bench" / "measured.py"), str(figures),
-               *(prefix or [sys.executable]), "-m", "mailbot", *args]
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / "measured.py"),
+        str(figures),
+        *(prefix or [sys.executable]),
+        "-m",
+        "mailbot",
+        *args,
+    ]
     with open(log_file, "wb") as output:
         subprocess.run(command, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
     measured = json.loads(figures.read_text())
@@ -98,7 +105,9 @@ def baseline_fetch(account: servers.ImapAccount, batch_size: int) -> tuple[float
     """imap-tools: every message and its attachments' bytes; (seconds, messages, attachments)."""
     started = time.perf_counter()
     messages = attachments = 0
-    with MailBoxUnencrypted(account.server.host, account.server.port).login(account.user, account.password, "INBOX") as box:
+    with MailBoxUnencrypted(account.server.host, account.server.port).login(
+        account.user, account.password, "INBOX"
+    ) as box:
         for message in box.fetch(mark_seen=False, bulk=batch_size):
             messages += 1
             attachments += sum(1 for a in message.attachments if a.payload)
@@ -108,7 +117,9 @@ def baseline_fetch(account: servers.ImapAccount, batch_size: int) -> tuple[float
 # --- one size -------------------------------------------------------------------------------------
 
 
-def measure(server, sink: servers.SmtpSink, config: Path, mails: list, work: Path, batch_size: int = 50) -> IngestFigures:
+def measure(
+    server, sink: servers.SmtpSink, config: Path, mails: list, work: Path, batch_size: int = 50
+) -> IngestFigures:
     n = len(mails)
     account = servers.new_account(server)
     started = time.perf_counter()

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import campaign, ingest, servers
@@ -60,8 +60,14 @@ def measure(server, sink: servers.SmtpSink, config: Path, work: Path, count: int
     env = ingest.mailbot_env(config, account, sink.url, f"sqlite:///{work / 'latency.db'}")
     mails = today_mails(count + 1, unit_count)
     log_file = open(work / "run.log", "wb")
-    service = subprocess.Popen([sys.executable, "-m", "mailbot", "run"], env=env, cwd=ingest.ROOT,
-                               stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file)
+    service = subprocess.Popen(
+        [sys.executable, "-m", "mailbot", "run"],
+        env=env,
+        cwd=ingest.ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=log_file,
+        stderr=log_file,
+    )
     client = servers.login(account)
     try:
         if _one(client, sink, mails[0], START_TIMEOUT) is None:
@@ -88,7 +94,7 @@ def measure(server, sink: servers.SmtpSink, config: Path, work: Path, count: int
 def _one(client, sink: servers.SmtpSink, raw: bytes, timeout: float) -> float | None:
     message_id = servers.message_id_of(raw)
     started = time.monotonic()
-    servers.append_one(client, raw, datetime.now(timezone.utc))
+    servers.append_one(client, raw, datetime.now(UTC))
     arrived = sink.handler.wait_for_reply(message_id, timeout)
     return None if arrived is None else arrived - started
 
@@ -106,7 +112,7 @@ def idle_floor(server, count: int, unit_count: int) -> LatencyFigures:
             while not watcher.readline().startswith(b"+"):
                 pass
             started = time.monotonic()
-            servers.append_one(sender, raw, datetime.now(timezone.utc))
+            servers.append_one(sender, raw, datetime.now(UTC))
             while not watcher.readline().rstrip().upper().endswith(b"EXISTS"):
                 pass
             samples.append(time.monotonic() - started)

@@ -17,7 +17,8 @@ import sqlite3
 import statistics
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as clock_time, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 
 import sqlalchemy as sa
 
@@ -76,29 +77,54 @@ def history_rows(settings: Settings, days: int) -> tuple[list[dict], list[dict]]
     return message_rows, submission_rows
 
 
-def _add(message_rows: list, submission_rows: list, unit, day: date, arrived: datetime, figure: int, status: str) -> None:
+def _add(
+    message_rows: list, submission_rows: list, unit, day: date, arrived: datetime, figure: int, status: str
+) -> None:
     row = len(message_rows) + 1
     subject = f"Báo cáo số lượng cài đặt Bluezone ngày {day.day}/{day.month}/{day.year} - {unit.name}"
     raw = f"From: {unit.senders[0]}\r\nSubject: {subject}\r\nMessage-ID: <{row}@bench>\r\n\r\n{figure}\r\n".encode()
-    message_rows.append(dict(
-        id=row, sha256=hashlib.sha256(raw).hexdigest(), message_id=f"<{row}@bench>", source="bench",
-        source_key=str(row), received_at=arrived, stored_at=arrived, size=len(raw), headers_only=False,
-        sender=unit.senders[0], subject=subject, raw=raw,
-    ))
+    message_rows.append(
+        dict(
+            id=row,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            message_id=f"<{row}@bench>",
+            source="bench",
+            source_key=str(row),
+            received_at=arrived,
+            stored_at=arrived,
+            size=len(raw),
+            headers_only=False,
+            sender=unit.senders[0],
+            subject=subject,
+            raw=raw,
+        )
+    )
     problems = [REVIEW_PROBLEM] if status == "needs_review" else []
-    submission_rows.append(dict(
-        message_row=row, unit=unit.id, period=day, received_at=arrived, sender=unit.senders[0], subject=subject,
-        message_id=f"<{row}@bench>", read_unit=unit.id, read_figures={"installs": figure},
-        figures={"installs": figure}, problems=problems, read_status=status, status=status,
-    ))
+    submission_rows.append(
+        dict(
+            message_row=row,
+            unit=unit.id,
+            period=day,
+            received_at=arrived,
+            sender=unit.senders[0],
+            subject=subject,
+            message_id=f"<{row}@bench>",
+            read_unit=unit.id,
+            read_figures={"installs": figure},
+            figures={"installs": figure},
+            problems=problems,
+            read_status=status,
+            status=status,
+        )
+    )
 
 
 def fill_store(store: Store, settings: Settings, days: int) -> int:
     message_rows, submission_rows = history_rows(settings, days)
     with store.engine.begin() as conn:
         for start in range(0, len(message_rows), 5000):
-            conn.execute(sa.insert(messages), message_rows[start:start + 5000])
-            conn.execute(sa.insert(submissions), submission_rows[start:start + 5000])
+            conn.execute(sa.insert(messages), message_rows[start : start + 5000])
+            conn.execute(sa.insert(submissions), submission_rows[start : start + 5000])
     return len(submission_rows)
 
 
@@ -125,16 +151,21 @@ def measure(settings: Settings, db_path: str, days: int) -> ReportFigures:
     try:
         rows = fill_store(store, settings, days)
         day = campaign.FIRST_DAY + timedelta(days=days - 1)
-        now = datetime.combine(day, clock_time(16, 30), tzinfo=campaign.TIME_ZONE).astimezone(timezone.utc)
+        now = datetime.combine(day, clock_time(16, 30), tzinfo=campaign.TIME_ZONE).astimezone(UTC)
         day_rows = plain_select(db_path, day)
         baseline = best_of(lambda: plain_select(db_path, day), 5)
         started = time.perf_counter()
         service.build_report(settings, store, day, now)
         cold = time.perf_counter() - started
         figures = ReportFigures(
-            units=len(settings.units), days=days, rows=rows, day_rows=day_rows, baseline_seconds=baseline,
+            units=len(settings.units),
+            days=days,
+            rows=rows,
+            day_rows=day_rows,
+            baseline_seconds=baseline,
             ledger_seconds=best_of(lambda: service.day_ledger(settings, store, day, now)),
-            report_cold_seconds=cold, report_seconds=best_of(lambda: service.build_report(settings, store, day, now)),
+            report_cold_seconds=cold,
+            report_seconds=best_of(lambda: service.build_report(settings, store, day, now)),
         )
         figures.parts = report_parts(settings, store, day, now)
         return figures
@@ -151,11 +182,19 @@ def report_parts(settings: Settings, store: Store, day: date, now: datetime) -> 
     of_day = [s for s in history if s.period == day and s.received_at <= now]
     view = report.build_view(settings, day_state, False)
     return {
-        f"load {service.TREND_DAYS} days of submissions": best_of(lambda: service.submissions_for(store, first, day, now)),
+        f"load {service.TREND_DAYS} days of submissions": best_of(
+            lambda: service.submissions_for(store, first, day, now)
+        ),
         "ledger of the day": best_of(lambda: ledger.build_day(settings, day, history, now)),
-        f"trend ({service.TREND_DAYS} days of ledgers)": best_of(lambda: ledger.series(settings, None, first, day, history)),
-        "HTML and text": best_of(lambda: (report.render_template("report.html.j2", settings.language, view=view, subject="x"),
-                                          report.render_template("report.txt.j2", settings.language, view=view, subject="x"))),
+        f"trend ({service.TREND_DAYS} days of ledgers)": best_of(
+            lambda: ledger.series(settings, None, first, day, history)
+        ),
+        "HTML and text": best_of(
+            lambda: (
+                report.render_template("report.html.j2", settings.language, view=view, subject="x"),
+                report.render_template("report.txt.j2", settings.language, view=view, subject="x"),
+            )
+        ),
         "XLSX": best_of(lambda: report.workbook_bytes(settings, day_state, view, of_day)),
         "chart PNG": best_of(lambda: report.chart_png(settings, day_state, trend)),
     }

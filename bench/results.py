@@ -41,9 +41,12 @@ def machine() -> dict[str, str]:
     except (OSError, StopIteration, ValueError):
         pass
     return {
-        "cores": str(os.cpu_count()), "memory": memory, "python": platform.python_version(),
+        "cores": str(os.cpu_count()),
+        "memory": memory,
+        "python": platform.python_version(),
         "system": f"{platform.system()} {platform.release()} {platform.machine()}",
-        "processor": platform.processor() or "?", "dovecot": servers.dovecot_version(),
+        "processor": platform.processor() or "?",
+        "dovecot": servers.dovecot_version(),
     }
 
 
@@ -56,34 +59,96 @@ def summary_rows(run: Run) -> list[tuple[str, str, str, str, str, str]]:
     rows = []
     for figures in run.ingest:
         m = figures.mailbot
-        rows.append((f"ingest N={figures.n:,} (`poll --once`)", f"{m.seconds:.2f} s, {figures.per_second:.0f} msg/s",
-                     f"{figures.baseline_seconds:.2f} s", f"{figures.ratio:.1f}×", f"≤ {GOAL_INGEST_RATIO:g}×",
-                     verdict(figures.ratio <= GOAL_INGEST_RATIO)))
-        rows.append((f"peak RSS N={figures.n:,}", f"{m.peak_rss_mb:.0f} MB", "", "", f"≤ {GOAL_RSS_MB:g} MB, flat",
-                     verdict(m.peak_rss_mb <= GOAL_RSS_MB)))
-        rows.append((f"acknowledgements delivered N={figures.n:,}", f"{figures.acks_at_sink:,}", f"{figures.n:,}",
-                     "", "all", verdict(figures.acks_at_sink >= figures.n)))
+        rows.append(
+            (
+                f"ingest N={figures.n:,} (`poll --once`)",
+                f"{m.seconds:.2f} s, {figures.per_second:.0f} msg/s",
+                f"{figures.baseline_seconds:.2f} s",
+                f"{figures.ratio:.1f}×",
+                f"≤ {GOAL_INGEST_RATIO:g}×",
+                verdict(figures.ratio <= GOAL_INGEST_RATIO),
+            )
+        )
+        rows.append(
+            (
+                f"peak RSS N={figures.n:,}",
+                f"{m.peak_rss_mb:.0f} MB",
+                "",
+                "",
+                f"≤ {GOAL_RSS_MB:g} MB, flat",
+                verdict(m.peak_rss_mb <= GOAL_RSS_MB),
+            )
+        )
+        rows.append(
+            (
+                f"acknowledgements delivered N={figures.n:,}",
+                f"{figures.acks_at_sink:,}",
+                f"{figures.n:,}",
+                "",
+                "all",
+                verdict(figures.acks_at_sink >= figures.n),
+            )
+        )
     if run.latency:
         lat, floor = run.latency, run.latency_floor
         base = f"p50 {floor.p50:.2f} s, p95 {floor.p95:.2f} s" if floor else ""
         ratio = f"{lat.p50 / floor.p50:.1f}× (p50)" if floor else ""
-        rows.append((f"latency APPEND → ack ({len(lat.samples)} msgs)", f"p50 {lat.p50:.2f} s, p95 {lat.p95:.2f} s",
-                     base, ratio, f"p95 ≤ {GOAL_LATENCY_P95:g} s", verdict(lat.p95 <= GOAL_LATENCY_P95 and not lat.lost)))
+        rows.append(
+            (
+                f"latency APPEND → ack ({len(lat.samples)} msgs)",
+                f"p50 {lat.p50:.2f} s, p95 {lat.p95:.2f} s",
+                base,
+                ratio,
+                f"p95 ≤ {GOAL_LATENCY_P95:g} s",
+                verdict(lat.p95 <= GOAL_LATENCY_P95 and not lat.lost),
+            )
+        )
     if run.reading:
-        rows.append(("reading one workbook", f"{run.reading['mailbot_ms']:.2f} ms", f"{run.reading['calamine_ms']:.2f} ms",
-                     f"{run.reading['ratio']:.2f}×", "", ""))
+        rows.append(
+            (
+                "reading one workbook",
+                f"{run.reading['mailbot_ms']:.2f} ms",
+                f"{run.reading['calamine_ms']:.2f} ms",
+                f"{run.reading['ratio']:.2f}×",
+                "",
+                "",
+            )
+        )
     if run.report:
         rep = run.report
-        rows.append((f"ledger, {rep.units} units × {rep.days} days", f"{rep.ledger_seconds:.3f} s",
-                     f"{rep.baseline_seconds * 1000:.1f} ms", f"{rep.ledger_ratio:.0f}×", "", ""))
-        rows.append(("report (HTML + XLSX + chart)", f"{rep.report_seconds:.2f} s", f"{rep.baseline_seconds * 1000:.1f} ms",
-                     f"{rep.report_ratio:.0f}×", f"≤ {GOAL_REPORT_SECONDS:g} s",
-                     verdict(rep.report_seconds <= GOAL_REPORT_SECONDS)))
+        rows.append(
+            (
+                f"ledger, {rep.units} units × {rep.days} days",
+                f"{rep.ledger_seconds:.3f} s",
+                f"{rep.baseline_seconds * 1000:.1f} ms",
+                f"{rep.ledger_ratio:.0f}×",
+                "",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "report (HTML + XLSX + chart)",
+                f"{rep.report_seconds:.2f} s",
+                f"{rep.baseline_seconds * 1000:.1f} ms",
+                f"{rep.report_ratio:.0f}×",
+                f"≤ {GOAL_REPORT_SECONDS:g} s",
+                verdict(rep.report_seconds <= GOAL_REPORT_SECONDS),
+            )
+        )
     if len(run.growth) >= 2:
         per = [net_per_message(g, run) for g in run.growth]
         spread = per[-1] / per[0]
-        rows.append(("growth " + "/".join(f"{g.n}" for g in run.growth), " / ".join(f"{p:.1f}" for p in per) + " ms/msg net",
-                     "", f"{spread:.2f}×", f"≤ {GOAL_GROWTH_SPREAD:g}× (flat)", verdict(spread <= GOAL_GROWTH_SPREAD)))
+        rows.append(
+            (
+                "growth " + "/".join(f"{g.n}" for g in run.growth),
+                " / ".join(f"{p:.1f}" for p in per) + " ms/msg net",
+                "",
+                f"{spread:.2f}×",
+                f"≤ {GOAL_GROWTH_SPREAD:g}× (flat)",
+                verdict(spread <= GOAL_GROWTH_SPREAD),
+            )
+        )
     return rows
 
 
@@ -103,11 +168,21 @@ SUMMARY_HEADERS = ("benchmark", "mailbot", "baseline", "ratio", "goal", "")
 
 
 def markdown(run: Run, command: str) -> str:
-    parts = ["# mailbot benchmark results", "", f"Command: `{command}`", "",
-             "Machine: " + ", ".join(f"{k} {v}" for k, v in run.machine.items()), "",
-             "Every figure is measured in this run, against real servers on loopback (Dovecot for IMAP, "
-             "aiosmtpd for SMTP, SQLite files in a temporary folder).", "", "## Summary", "",
-             table(SUMMARY_HEADERS, summary_rows(run)), ""]
+    parts = [
+        "# mailbot benchmark results",
+        "",
+        f"Command: `{command}`",
+        "",
+        "Machine: " + ", ".join(f"{k} {v}" for k, v in run.machine.items()),
+        "",
+        "Every figure is measured in this run, against real servers on loopback (Dovecot for IMAP, "
+        "aiosmtpd for SMTP, SQLite files in a temporary folder).",
+        "",
+        "## Summary",
+        "",
+        table(SUMMARY_HEADERS, summary_rows(run)),
+        "",
+    ]
     parts += _ingest_section(run) + _latency_section(run) + _reading_section(run) + _report_section(run)
     if run.notes:
         parts += ["## Notes", ""] + [f"- {note}" for note in run.notes] + [""]
@@ -119,29 +194,77 @@ def markdown(run: Run, command: str) -> str:
 def _ingest_section(run: Run) -> list[str]:
     if not run.ingest and not run.growth:
         return []
-    lines = ["## 1. Ingest and 5. Growth", "",
-             "Baseline: imap-tools fetches every message with its attachments in batches of 50 "
-             "(`fetch(bulk=50, mark_seen=False)`), same Dovecot account, just before mailbot. "
-             "mailbot: `mailbot poll --once` in its own process (imap:// inbox, smtp:// sink, fresh SQLite store); "
-             "peak RSS from wait4().", ""]
+    lines = [
+        "## 1. Ingest and 5. Growth",
+        "",
+        "Baseline: imap-tools fetches every message with its attachments in batches of 50 "
+        "(`fetch(bulk=50, mark_seen=False)`), same Dovecot account, just before mailbot. "
+        "mailbot: `mailbot poll --once` in its own process (imap:// inbox, smtp:// sink, fresh SQLite store); "
+        "peak RSS from wait4().",
+        "",
+    ]
     if run.fixed is not None:
-        lines += [f"Fixed cost of one `mailbot poll --once` on an empty mailbox: {run.fixed.seconds:.2f} s "
-                  f"(peak RSS {run.fixed.peak_rss_mb:.0f} MB)"
-                  + (f"; interpreter start + `import mailbot.cli` alone: {run.import_seconds:.2f} s." if run.import_seconds else "."), ""]
+        lines += [
+            f"Fixed cost of one `mailbot poll --once` on an empty mailbox: {run.fixed.seconds:.2f} s "
+            f"(peak RSS {run.fixed.peak_rss_mb:.0f} MB)"
+            + (
+                f"; interpreter start + `import mailbot.cli` alone: {run.import_seconds:.2f} s."
+                if run.import_seconds
+                else "."
+            ),
+            "",
+        ]
     rows = []
     for f in sorted({id(x): x for x in run.growth + run.ingest}.values(), key=lambda x: x.n):
         net = net_per_message(f, run)
-        rows.append((f"{f.n:,}", f"{f.load_seconds:.1f}", f"{f.baseline_seconds:.2f}", f"{f.mailbot.seconds:.2f}",
-                     f"{f.ratio:.1f}×", f"{f.per_second:.0f}", f"{f.mailbot.seconds / f.n * 1000:.1f}", f"{net:.1f}",
-                     f"{f.mailbot.peak_rss_mb:.0f}", f"{f.stored:,}", f"{f.acks_at_sink:,}",
-                     ", ".join(f"{k} {v}" for k, v in sorted(f.statuses.items()))))
-    lines += [table(("N", "APPEND s", "baseline s", "mailbot s", "ratio", "msg/s", "ms/msg", "ms/msg without fixed cost",
-                     "peak RSS MB", "stored", "acks at sink", "submissions"), rows), ""]
+        rows.append(
+            (
+                f"{f.n:,}",
+                f"{f.load_seconds:.1f}",
+                f"{f.baseline_seconds:.2f}",
+                f"{f.mailbot.seconds:.2f}",
+                f"{f.ratio:.1f}×",
+                f"{f.per_second:.0f}",
+                f"{f.mailbot.seconds / f.n * 1000:.1f}",
+                f"{net:.1f}",
+                f"{f.mailbot.peak_rss_mb:.0f}",
+                f"{f.stored:,}",
+                f"{f.acks_at_sink:,}",
+                ", ".join(f"{k} {v}" for k, v in sorted(f.statuses.items())),
+            )
+        )
+    lines += [
+        table(
+            (
+                "N",
+                "APPEND s",
+                "baseline s",
+                "mailbot s",
+                "ratio",
+                "msg/s",
+                "ms/msg",
+                "ms/msg without fixed cost",
+                "peak RSS MB",
+                "stored",
+                "acks at sink",
+                "submissions",
+            ),
+            rows,
+        ),
+        "",
+    ]
     if run.stages:
-        lines += ["Where the time goes, per message (the calls of `service.ingest_message` timed one by one "
-                  "in-process, then delivery of every acknowledgement and the CLI's table):", "",
-                  table(("stage", "ms per message"), [(k, f"{v:.2f}") for k, v in run.stages.items()]
-                        + [("**total**", f"**{sum(run.stages.values()):.2f}**")]), ""]
+        lines += [
+            "Where the time goes, per message (the calls of `service.ingest_message` timed one by one "
+            "in-process, then delivery of every acknowledgement and the CLI's table):",
+            "",
+            table(
+                ("stage", "ms per message"),
+                [(k, f"{v:.2f}") for k, v in run.stages.items()]
+                + [("**total**", f"**{sum(run.stages.values()):.2f}**")],
+            ),
+            "",
+        ]
     return lines
 
 
@@ -149,36 +272,74 @@ def _latency_section(run: Run) -> list[str]:
     lat = run.latency
     if lat is None:
         return []
-    rows = [("`mailbot run`: APPEND → acknowledgement at the sink", len(lat.samples), f"{lat.p50:.3f}", f"{lat.p95:.3f}",
-             f"{lat.worst:.3f}", lat.lost)]
+    rows = [
+        (
+            "`mailbot run`: APPEND → acknowledgement at the sink",
+            len(lat.samples),
+            f"{lat.p50:.3f}",
+            f"{lat.p95:.3f}",
+            f"{lat.worst:.3f}",
+            lat.lost,
+        )
+    ]
     floor = run.latency_floor
     if floor is not None:
-        rows.append(("baseline: bare IDLE client, APPEND → `* n EXISTS`", len(floor.samples), f"{floor.p50:.3f}",
-                     f"{floor.p95:.3f}", f"{floor.worst:.3f}", floor.lost))
-    return ["## 2. Latency", "",
-            "`mailbot run` watching by IDLE; each message APPENDed alone; time from just before the APPEND to the "
-            "sink accepting the acknowledgement. Baseline: how long Dovecot itself takes to tell an idling client.", "",
-            table(("measure", "messages", "p50 s", "p95 s", "worst s", "lost"), rows), ""]
+        rows.append(
+            (
+                "baseline: bare IDLE client, APPEND → `* n EXISTS`",
+                len(floor.samples),
+                f"{floor.p50:.3f}",
+                f"{floor.p95:.3f}",
+                f"{floor.worst:.3f}",
+                floor.lost,
+            )
+        )
+    return [
+        "## 2. Latency",
+        "",
+        "`mailbot run` watching by IDLE; each message APPENDed alone; time from just before the APPEND to the "
+        "sink accepting the acknowledgement. Baseline: how long Dovecot itself takes to tell an idling client.",
+        "",
+        table(("measure", "messages", "p50 s", "p95 s", "worst s", "lost"), rows),
+        "",
+    ]
 
 
 def _reading_section(run: Run) -> list[str]:
     if not run.reading:
         return []
-    return ["## 3. Reading", "", "From `bench/bench_reading.py` (one district workbook, medians over its rounds):", "",
-            "```", run.reading["output"].strip(), "```", ""]
+    return [
+        "## 3. Reading",
+        "",
+        "From `bench/bench_reading.py` (one district workbook, medians over its rounds):",
+        "",
+        "```",
+        run.reading["output"].strip(),
+        "```",
+        "",
+    ]
 
 
 def _report_section(run: Run) -> list[str]:
     rep = run.report
     if rep is None:
         return []
-    return ["## 4. Ledger and report", "",
-            f"{rep.units} units × {rep.days} days in SQLite ({rep.rows:,} submissions); the last day has "
-            f"{rep.day_rows} rows. Baseline: `SELECT * FROM submissions WHERE period = ?` with sqlite3. "
-            "Medians of 3 calls; the first report of the process is shown apart (imports, font cache).", "",
-            table(("measure", "seconds"), [
+    return [
+        "## 4. Ledger and report",
+        "",
+        f"{rep.units} units × {rep.days} days in SQLite ({rep.rows:,} submissions); the last day has "
+        f"{rep.day_rows} rows. Baseline: `SELECT * FROM submissions WHERE period = ?` with sqlite3. "
+        "Medians of 3 calls; the first report of the process is shown apart (imports, font cache).",
+        "",
+        table(
+            ("measure", "seconds"),
+            [
                 ("plain SELECT of the day", f"{rep.baseline_seconds:.4f}"),
                 ("service.day_ledger", f"{rep.ledger_seconds:.3f}"),
                 ("service.build_report, first call", f"{rep.report_cold_seconds:.2f}"),
                 ("service.build_report", f"{rep.report_seconds:.2f}"),
-            ] + [(f"— part: {k}", f"{v:.3f}") for k, v in rep.parts.items()]), ""]
+            ]
+            + [(f"— part: {k}", f"{v:.3f}") for k, v in rep.parts.items()],
+        ),
+        "",
+    ]

@@ -26,7 +26,9 @@ log = logging.getLogger("bench")
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="mailbot benchmarks (ratios against baselines measured in the same run)")
+    parser = argparse.ArgumentParser(
+        description="mailbot benchmarks (ratios against baselines measured in the same run)"
+    )
     parser.add_argument("--n", type=int, default=1000, help="messages for the ingest benchmark (default 1000)")
     parser.add_argument("--large", action="store_true", help=f"also ingest N={LARGE_N:,} (takes a while)")
     parser.add_argument("--units", type=int, default=700, help="units in the benchmark campaign (default 700)")
@@ -64,19 +66,37 @@ def ingest_benchmarks(run: results.Run, server, sink, config: Path, work: Path) 
     section(run, "fixed cost", lambda: setattr(run, "fixed", ingest.fixed_cost(server, sink, config, work)))
     section(run, "import cost", lambda: setattr(run, "import_seconds", stages.import_seconds()))
     for n in growth_sizes:
-        section(run, f"growth N={n}", lambda n=n: run.growth.append(
-            ingest.measure(server, sink, config, ingest.mails_for(n, args.units, pool), work)))
+        section(
+            run,
+            f"growth N={n}",
+            lambda n=n: run.growth.append(
+                ingest.measure(server, sink, config, ingest.mails_for(n, args.units, pool), work)
+            ),
+        )
     for n in sizes:
-        section(run, f"ingest N={n}", lambda n=n: run.ingest.append(
-            ingest.measure(server, sink, config, ingest.mails_for(n, args.units, pool), work)))
+        section(
+            run,
+            f"ingest N={n}",
+            lambda n=n: run.ingest.append(
+                ingest.measure(server, sink, config, ingest.mails_for(n, args.units, pool), work)
+            ),
+        )
     run.growth += [f for f in run.ingest if f.n == args.n]
     settings = load_settings(config, env={})
     stage_mails = ingest.mails_for(min(args.n, 1000), args.units, pool)
-    section(run, "stages", lambda: run.stages.update(
-        stages.per_message(settings, f"sqlite:///{work / 'stages.db'}", stage_mails)))
+    section(
+        run,
+        "stages",
+        lambda: run.stages.update(stages.per_message(settings, f"sqlite:///{work / 'stages.db'}", stage_mails)),
+    )
     if args.profile:
-        section(run, "profile", lambda: run.notes.append(
-            f"pyinstrument profile of `poll --once`: {ingest.profile_poll(server, sink, config, stage_mails, work)}"))
+        section(
+            run,
+            "profile",
+            lambda: run.notes.append(
+                f"pyinstrument profile of `poll --once`: {ingest.profile_poll(server, sink, config, stage_mails, work)}"
+            ),
+        )
 
 
 def all_benchmarks(run: results.Run, work: Path) -> None:
@@ -84,16 +104,29 @@ def all_benchmarks(run: results.Run, work: Path) -> None:
     config = campaign.write_config(work, args.units)
     settings = load_settings(config, env={})
     section(run, "reading", lambda: setattr(run, "reading", reading_figures()))
-    section(run, "ledger and report", lambda: setattr(run, "report", ledger_report.measure(
-        settings, str(work / "history.db"), args.days)))
+    section(
+        run,
+        "ledger and report",
+        lambda: setattr(run, "report", ledger_report.measure(settings, str(work / "history.db"), args.days)),
+    )
     server = servers.start_imap()
     try:
         with servers.SmtpSink() as sink:
             ingest_benchmarks(run, server, sink, config, work)
-            section(run, "latency floor", lambda: setattr(run, "latency_floor", latency.idle_floor(
-                server, min(args.latency_messages, 20), args.units)))
-            section(run, "latency", lambda: setattr(run, "latency", latency.measure(
-                server, sink, config, work, args.latency_messages, args.units)))
+            section(
+                run,
+                "latency floor",
+                lambda: setattr(
+                    run, "latency_floor", latency.idle_floor(server, min(args.latency_messages, 20), args.units)
+                ),
+            )
+            section(
+                run,
+                "latency",
+                lambda: setattr(
+                    run, "latency", latency.measure(server, sink, config, work, args.latency_messages, args.units)
+                ),
+            )
     finally:
         server.stop()
 

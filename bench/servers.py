@@ -67,7 +67,7 @@ def load_messages(account: ImapAccount, mails: list[tuple[bytes, datetime]]) -> 
         if b"MULTIAPPEND" not in names or b"LITERAL+" not in names:
             raise RuntimeError("the IMAP server offers no MULTIAPPEND with LITERAL+")
         for start in range(0, len(mails), APPEND_CHUNK):
-            _multiappend(client, mails[start:start + APPEND_CHUNK], f"BA{start}")
+            _multiappend(client, mails[start : start + APPEND_CHUNK], f"BA{start}")
     finally:
         client.logout()
 
@@ -75,7 +75,7 @@ def load_messages(account: ImapAccount, mails: list[tuple[bytes, datetime]]) -> 
 def _multiappend(client: imaplib.IMAP4, mails: list[tuple[bytes, datetime]], tag: str) -> None:
     parts = [f"{tag} APPEND INBOX".encode()]
     for raw, at in mails:
-        parts.append(f' () {imaplib.Time2Internaldate(at)} {{{len(raw)}+}}\r\n'.encode() + raw)
+        parts.append(f" () {imaplib.Time2Internaldate(at)} {{{len(raw)}+}}\r\n".encode() + raw)
     client.send(b"".join(parts) + b"\r\n")
     while True:
         line = client.readline()
@@ -143,7 +143,7 @@ class SmtpSink:
         self.handler = SinkHandler()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=free_port(), ready_timeout=10)
 
-    def __enter__(self) -> "SmtpSink":
+    def __enter__(self) -> SmtpSink:
         self.controller.start()
         return self
 

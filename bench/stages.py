@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.console import Console
 
@@ -37,7 +37,7 @@ def per_message(settings: Settings, db_url: str, mails: list[tuple[bytes, dateti
     """Milliseconds per message for each stage of ingestion, delivery and printing."""
     spent: dict[str, float] = defaultdict(float)
     store = Store.open(db_url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     result = service.PollResult("bench")
     try:
         for number, (raw, at) in enumerate(mails, start=1):
@@ -66,8 +66,12 @@ def _ingest(settings: Settings, store: Store, message: InboundMessage, now: date
     earlier = timed("history checks (store queries)", lambda: service.unit_submissions(store, reading))
     reading = timed("history checks (store queries)", lambda: service.with_history_problems(settings, reading, earlier))
     replaced = timed("history checks (store queries)", lambda: service.counted_submission(earlier, reading.period))
-    ack = timed("compose the acknowledgement", lambda: compose.acknowledgement(
-        settings, reading, replaced=replaced, now=now, key_basis=sha256_of(message.raw)))
+    ack = timed(
+        "compose the acknowledgement",
+        lambda: compose.acknowledgement(
+            settings, reading, replaced=replaced, now=now, key_basis=sha256_of(message.raw)
+        ),
+    )
     mark = SourceMark(message.uidvalidity, message.uid)
     timed("store (one transaction per message)", lambda: store.ingest(message, reading, [ack] if ack else [], mark))
     return reading
@@ -78,6 +82,10 @@ def _deliver_all(settings: Settings, store: Store, now: datetime):
     total = outbox.DeliveryResult()
     while True:
         done = outbox.deliver_due(store, settings, now)
-        total.sent, total.retried, total.held = total.sent + done.sent, total.retried + done.retried, total.held + done.held
+        total.sent, total.retried, total.held = (
+            total.sent + done.sent,
+            total.retried + done.retried,
+            total.held + done.held,
+        )
         if not done.handled:
             return total

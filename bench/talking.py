@@ -30,8 +30,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VIETNAMESE_SUBJECT = ("Báo cáo số lượng cài đặt ứng dụng Bluezone trên địa bàn huyện ngày 14/8/2020 "
-                      "(kèm theo bảng tổng hợp của các xã, thị trấn) - {name}")
+VIETNAMESE_SUBJECT = (
+    "Báo cáo số lượng cài đặt ứng dụng Bluezone trên địa bàn huyện ngày 14/8/2020 "
+    "(kèm theo bảng tổng hợp của các xã, thị trấn) - {name}"
+)
 
 
 def median_seconds(action, repeats: int = 3, stop_after: float = 5.0) -> float:
@@ -53,8 +55,10 @@ def measure(units: int, mails: int) -> dict:
     started = time.perf_counter()
     import mailbot.cli  # noqa: F401
 
-    figures = {"import mailbot.cli s": time.perf_counter() - started,
-               "matplotlib imported by mailbot.cli": "matplotlib" in sys.modules}
+    figures = {
+        "import mailbot.cli s": time.perf_counter() - started,
+        "matplotlib imported by mailbot.cli": "matplotlib" in sys.modules,
+    }
     from datetime import timedelta
 
     from PIL import Image
@@ -68,8 +72,10 @@ def measure(units: int, mails: int) -> dict:
 
         settings = load_settings(campaign.write_config(Path(folder), units), env={})
     day_state = synthetic_ledger(settings)
-    trend = [(day_state.day - timedelta(days=n), {"installs": day_state.totals["installs"] - 900 * n})
-             for n in range(13, -1, -1)]
+    trend = [
+        (day_state.day - timedelta(days=n), {"installs": day_state.totals["installs"] - 900 * n})
+        for n in range(13, -1, -1)
+    ]
     subs = synthetic_submissions(settings)
     view = report.build_view(settings, day_state, False)
     few = replace_units(day_state, day_state.units[:12])
@@ -88,12 +94,15 @@ def measure(units: int, mails: int) -> dict:
     now = day_state.as_of
     per_mail = lambda work: median_seconds(lambda: [work(n) for n in range(len(readings))]) * 1000 / len(readings)  # noqa: E731
     figures["acknowledgement ms/mail"] = per_mail(
-        lambda n: compose.acknowledgement(settings, readings[n], replaced=None, now=now, key_basis=f"{n:064d}"))
+        lambda n: compose.acknowledgement(settings, readings[n], replaced=None, now=now, key_basis=f"{n:064d}")
+    )
     figures["reminder ms/mail"] = per_mail(lambda n: compose.reminder(settings, settings.units[n], day_state.day, now))
-    figures["review notice ms/mail"] = per_mail(lambda n: compose.review_notice(
-        settings, subs[n], ReviewDecision(subs[n].id, "accept", "ict", now)))
-    figures["report mail ms"] = median_seconds(
-        lambda: compose.report_mail(settings, rendered, settings.report_recipients, 1, now)) * 1000
+    figures["review notice ms/mail"] = per_mail(
+        lambda n: compose.review_notice(settings, subs[n], ReviewDecision(subs[n].id, "accept", "ict", now))
+    )
+    figures["report mail ms"] = (
+        median_seconds(lambda: compose.report_mail(settings, rendered, settings.report_recipients, 1, now)) * 1000
+    )
     return figures
 
 
@@ -106,7 +115,8 @@ def replace_units(day_state, units):
 def synthetic_ledger(settings):
     """A day of every unit: ~3 % missing, ~5 % late, 1 % waiting for review, coverage 5–40 %."""
     import random
-    from datetime import date, datetime, time as clock
+    from datetime import date, datetime
+    from datetime import time as clock
 
     from mailbot.models import LATE, MISSING, NEEDS_REVIEW, ON_TIME, DayLedger, UnitDay
 
@@ -118,47 +128,83 @@ def synthetic_ledger(settings):
         figure = int(unit.population * rng.uniform(0.05, 0.40))
         counted = state in (ON_TIME, LATE)
         at = datetime.combine(day, clock(16, 20) if state == LATE else clock(8 + number % 7, number % 60), tzinfo=tz)
-        rows.append(UnitDay(
-            unit=unit.id, name=unit.name, state=state, figures={"installs": figure} if counted else {},
-            received_at=None if state == MISSING else at, submissions=0 if state == MISSING else 1, problems=(),
-            change={"installs": figure // 20} if counted else {}, population=unit.population,
-            coverage=figure * 100 / unit.population if counted else None, rank=number + 1 if counted else None,
-        ))
+        rows.append(
+            UnitDay(
+                unit=unit.id,
+                name=unit.name,
+                state=state,
+                figures={"installs": figure} if counted else {},
+                received_at=None if state == MISSING else at,
+                submissions=0 if state == MISSING else 1,
+                problems=(),
+                change={"installs": figure // 20} if counted else {},
+                population=unit.population,
+                coverage=figure * 100 / unit.population if counted else None,
+                rank=number + 1 if counted else None,
+            )
+        )
     total = sum(r.figures.get("installs", 0) for r in rows)
     return DayLedger(
-        day=day, deadline=settings.campaign.deadline_of(day), as_of=datetime.combine(day, clock(16, 30), tzinfo=tz),
-        reporting_day=True, units=tuple(rows), totals={"installs": total},
-        reported=sum(bool(r.figures) for r in rows), expected=len(rows), population=settings.campaign.population,
-        coverage=total * 100 / settings.campaign.population, goal_percent=settings.campaign.goal_percent,
-        rank_by="coverage", change={"installs": total // 20},
+        day=day,
+        deadline=settings.campaign.deadline_of(day),
+        as_of=datetime.combine(day, clock(16, 30), tzinfo=tz),
+        reporting_day=True,
+        units=tuple(rows),
+        totals={"installs": total},
+        reported=sum(bool(r.figures) for r in rows),
+        expected=len(rows),
+        population=settings.campaign.population,
+        coverage=total * 100 / settings.campaign.population,
+        goal_percent=settings.campaign.goal_percent,
+        rank_by="coverage",
+        change={"installs": total // 20},
     )
 
 
 def synthetic_submissions(settings):
-    from datetime import date, datetime, time as clock
+    from datetime import date, datetime
+    from datetime import time as clock
 
     from mailbot.models import Submission
 
     day, tz = date(2020, 8, 14), settings.campaign.tz
-    return [Submission(
-        id=number, message_row=number, unit=unit.id, period=day,
-        received_at=datetime.combine(day, clock(8 + number % 7, number % 60), tzinfo=tz), sender=unit.senders[0],
-        figures={"installs": 10_000 + number}, status="accepted", problems=(),
-        subject=VIETNAMESE_SUBJECT.format(name=unit.name), message_id=f"<s{number}@bench>",
-    ) for number, unit in enumerate(settings.units, start=1)]
+    return [
+        Submission(
+            id=number,
+            message_row=number,
+            unit=unit.id,
+            period=day,
+            received_at=datetime.combine(day, clock(8 + number % 7, number % 60), tzinfo=tz),
+            sender=unit.senders[0],
+            figures={"installs": 10_000 + number},
+            status="accepted",
+            problems=(),
+            subject=VIETNAMESE_SUBJECT.format(name=unit.name),
+            message_id=f"<s{number}@bench>",
+        )
+        for number, unit in enumerate(settings.units, start=1)
+    ]
 
 
 def synthetic_reading(settings, unit, number: int):
-    from datetime import date, datetime, time as clock
+    from datetime import date, datetime
+    from datetime import time as clock
 
     from mailbot.models import Reading
 
     day = date(2020, 8, 14)
     return Reading(
-        path=None, message_id=f"<r{number}@bench>", sender=unit.senders[0],
-        received_at=datetime.combine(day, clock(9, number % 60), tzinfo=settings.campaign.tz), period=day,
-        late=False, unit=unit.id, figures={"installs": 10_000 + number}, problems=(),
-        subject=VIETNAMESE_SUBJECT.format(name=unit.name), references=(f"<r{number}-0@bench>",),
+        path=None,
+        message_id=f"<r{number}@bench>",
+        sender=unit.senders[0],
+        received_at=datetime.combine(day, clock(9, number % 60), tzinfo=settings.campaign.tz),
+        period=day,
+        late=False,
+        unit=unit.id,
+        figures={"installs": 10_000 + number},
+        problems=(),
+        subject=VIETNAMESE_SUBJECT.format(name=unit.name),
+        references=(f"<r{number}-0@bench>",),
         reply_to=unit.senders[0],
     )
 
@@ -168,8 +214,9 @@ def synthetic_reading(settings, unit, number: int):
 
 def extract(revision: str, folder: Path) -> Path:
     """The mailbot package and templates of `revision`, unpacked into `folder`."""
-    archive = subprocess.run(["git", "archive", "--format=tar", revision, "mailbot", "templates"], cwd=ROOT,
-                             check=True, capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", revision, "mailbot", "templates"], cwd=ROOT, check=True, capture_output=True
+    ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
     return folder
@@ -177,8 +224,14 @@ def extract(revision: str, folder: Path) -> Path:
 
 def run_child(tree: Path, units: int, mails: int) -> dict:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(ROOT)])}
-    done = subprocess.run([sys.executable, __file__, "--child", "--units", str(units), "--mails", str(mails)],
-                          cwd=tree, env=env, check=True, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", "--units", str(units), "--mails", str(mails)],
+        cwd=tree,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -84,10 +85,16 @@ def _coverage_panel(axes, data: ChartData) -> None:
     axes.set_xlim(0, top)
     axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: data.format_percent(x)))
     axes.tick_params(axis="x", labelsize=8)
-    for position, (_, value, why_none) in zip(positions, data.units):
+    for position, (_, value, why_none) in zip(positions, data.units, strict=True):
         label = data.format_percent(value) if value is not None else why_none
-        axes.text((value or 0.0) + top * 0.01, position, label, va="center", fontsize=8,
-                  color="black" if value is not None else MUTED)
+        axes.text(
+            (value or 0.0) + top * 0.01,
+            position,
+            label,
+            va="center",
+            fontsize=8,
+            color="black" if value is not None else MUTED,
+        )
     if data.goal_percent is not None:
         axes.axvline(data.goal_percent, color=GOAL_COLOR, linestyle="--", linewidth=1.4, label=data.goal_label)
         axes.legend(loc="lower right", fontsize=8, frameon=False)
@@ -112,11 +119,24 @@ def _trend_panel(axes, data: ChartData) -> None:
     positions = list(range(len(known)))
     values = [value for _, value in known]
     axes.plot(positions, values, color=TREND_COLOR, marker="o", linewidth=2, markersize=4)
-    axes.annotate(data.format_count(values[-1]), (positions[-1], values[-1]), textcoords="offset points",
-                  xytext=(0, 8), ha="right", fontsize=9, color=TREND_COLOR, fontweight="bold")
+    axes.annotate(
+        data.format_count(values[-1]),
+        (positions[-1], values[-1]),
+        textcoords="offset points",
+        xytext=(0, 8),
+        ha="right",
+        fontsize=9,
+        color=TREND_COLOR,
+        fontweight="bold",
+    )
     step = max(1, len(known) // 7)
-    axes.set_xticks(positions[::step], labels=[data.format_day(day) for day, _ in known][::step], fontsize=8,
-                    rotation=30, ha="right")
+    axes.set_xticks(
+        positions[::step],
+        labels=[data.format_day(day) for day, _ in known][::step],
+        fontsize=8,
+        rotation=30,
+        ha="right",
+    )
     axes.yaxis.set_major_locator(MaxNLocator(5, integer=True))
     axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: data.format_count(int(y))))
     axes.tick_params(axis="y", labelsize=8)

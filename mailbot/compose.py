@@ -31,7 +31,16 @@ from email.utils import format_datetime, formataddr
 
 from mailbot.config import Settings, Unit
 from mailbot.i18n import format_count, text
-from mailbot.models import ACCEPTED, NEEDS_REVIEW, REJECTED, OutboundMail, Reading, RenderedReport, ReviewDecision, Submission
+from mailbot.models import (
+    ACCEPTED,
+    NEEDS_REVIEW,
+    REJECTED,
+    OutboundMail,
+    Reading,
+    RenderedReport,
+    ReviewDecision,
+    Submission,
+)
 from mailbot.reading.mail import is_robot_local_part
 from mailbot.report import CHART_CID, letter_day, lower_first, render_template
 
@@ -66,13 +75,14 @@ def is_robot_address(address: str | None, settings: Settings) -> bool:
 def message_id_for(settings: Settings, key: str) -> str:
     """A Message-ID that is the same for the same queue key, on the mailbox's domain."""
     mailbox = settings.campaign.reporting_mailbox
-    digest = hashlib.sha256(f"{mailbox}\n{key}".encode("utf-8")).hexdigest()[:24]
+    digest = hashlib.sha256(f"{mailbox}\n{key}".encode()).hexdigest()[:24]
     kind = key.split(":", 1)[0]
     return f"<{digest}.{kind}@{mailbox.split('@', 1)[1]}>"  # short enough never to be folded
 
 
-def new_message(settings: Settings, content: Message, *, key: str, to: tuple[str, ...], subject: str,
-                now: datetime, auto: str) -> Message:
+def new_message(
+    settings: Settings, content: Message, *, key: str, to: tuple[str, ...], subject: str, now: datetime, auto: str
+) -> Message:
     """`content` (a text part or a multipart) with the headers every mailbot mail carries."""
     mailbox = settings.campaign.reporting_mailbox
     content["From"] = formataddr((text("mail.from_name", settings.language), mailbox), charset="utf-8")
@@ -107,8 +117,13 @@ def inner(part: Message) -> Message:
 
 
 def outbound(key: str, kind: str, recipients: tuple[str, ...], message: Message) -> OutboundMail:
-    return OutboundMail(key=key, kind=kind, recipients=recipients, message_id=message["Message-ID"],
-                        raw=message.as_bytes(policy=SMTP_POLICY))
+    return OutboundMail(
+        key=key,
+        kind=kind,
+        recipients=recipients,
+        message_id=message["Message-ID"],
+        raw=message.as_bytes(policy=SMTP_POLICY),
+    )
 
 
 def reply_subject(subject: str | None, settings: Settings) -> str:
@@ -131,7 +146,7 @@ def figure_lines(settings: Settings, figures) -> list[str]:
 
 
 def clock_day(moment: datetime, settings: Settings) -> str:
-    """"15:42 ngày 14/8/2020" / "15:42 on 14/08/2020"."""
+    """ "15:42 ngày 14/8/2020" / "15:42 on 14/08/2020"."""
     local = moment.astimezone(settings.campaign.tz)
     joiner = " ngày " if settings.language == "vi" else " on "
     return local.strftime("%H:%M") + joiner + letter_day(local.date(), settings.language)
@@ -140,8 +155,9 @@ def clock_day(moment: datetime, settings: Settings) -> str:
 # --- acknowledgement -------------------------------------------------------------------------
 
 
-def acknowledgement(settings: Settings, reading: Reading, *, replaced: Submission | None, now: datetime,
-                    key_basis: str | None = None) -> OutboundMail | None:
+def acknowledgement(
+    settings: Settings, reading: Reading, *, replaced: Submission | None, now: datetime, key_basis: str | None = None
+) -> OutboundMail | None:
     """The answer to one ingested message; None when nobody (no person) is to be answered."""
     to = reading.reply_to
     if to is None or is_robot_address(to, settings):
@@ -150,8 +166,15 @@ def acknowledgement(settings: Settings, reading: Reading, *, replaced: Submissio
     basis = key_basis or hashlib.sha256((reading.message_id or reading.path or "").encode("utf-8")).hexdigest()
     key = f"{ACK}:{basis}"
     body = render_template("ack.txt.j2", settings.language, **ack_context(settings, reading, replaced))
-    message = new_message(settings, text_part(body), key=key, to=(to,), now=now, auto=AUTO_REPLIED,
-                          subject=reply_subject(reading.subject, settings))
+    message = new_message(
+        settings,
+        text_part(body),
+        key=key,
+        to=(to,),
+        now=now,
+        auto=AUTO_REPLIED,
+        subject=reply_subject(reading.subject, settings),
+    )
     thread(message, reading.message_id, reading.references)
     return outbound(key, ACK, (to,), message)
 
@@ -165,7 +188,9 @@ def ack_context(settings: Settings, reading: Reading, replaced: Submission | Non
     return dict(
         unit_name=unit.name if unit else None,
         status=status,
-        accepted=status == ACCEPTED, needs_review=status == NEEDS_REVIEW, rejected=status == REJECTED,
+        accepted=status == ACCEPTED,
+        needs_review=status == NEEDS_REVIEW,
+        rejected=status == REJECTED,
         period=letter_day(period, settings.language) if period else None,
         received=clock_day(reading.received_at, settings) if reading.received_at else None,
         deadline=clock_day(deadline, settings) if deadline else None,
@@ -200,9 +225,16 @@ def reminder(settings: Settings, unit: Unit, day: date, now: datetime) -> Outbou
     subject = text("mail.reminder_subject", lang, metric_lower=metric, day=letter_day(day, lang))
     deadline = settings.campaign.deadline_of(day)
     body = render_template(
-        "reminder.txt.j2", lang, unit_name=unit.name, metric_lower=metric, day=letter_day(day, lang),
-        now=clock_day(now, settings), deadline=clock_day(deadline, settings), past_deadline=now > deadline,
-        mailbox=settings.campaign.reporting_mailbox, metrics=[m.label for m in settings.campaign.metrics],
+        "reminder.txt.j2",
+        lang,
+        unit_name=unit.name,
+        metric_lower=metric,
+        day=letter_day(day, lang),
+        now=clock_day(now, settings),
+        deadline=clock_day(deadline, settings),
+        past_deadline=now > deadline,
+        mailbox=settings.campaign.reporting_mailbox,
+        metrics=[m.label for m in settings.campaign.metrics],
     )
     message = new_message(settings, text_part(body), key=key, to=to, subject=subject, now=now, auto=AUTO_GENERATED)
     return outbound(key, REMINDER, to, message)
@@ -211,8 +243,9 @@ def reminder(settings: Settings, unit: Unit, day: date, now: datetime) -> Outbou
 # --- the consolidated report -----------------------------------------------------------------
 
 
-def report_mail(settings: Settings, report: RenderedReport, recipients: tuple[str, ...], version: int,
-                now: datetime | None = None) -> OutboundMail:
+def report_mail(
+    settings: Settings, report: RenderedReport, recipients: tuple[str, ...], version: int, now: datetime | None = None
+) -> OutboundMail:
     """The report as a mail: text and HTML bodies, the chart inline (cid:), the workbook attached.
 
     multipart/mixed [multipart/alternative [text/plain, multipart/related [text/html, image/png]], xlsx]
@@ -228,8 +261,9 @@ def report_mail(settings: Settings, report: RenderedReport, recipients: tuple[st
     bodies = MIMEMultipart("alternative", _subparts=[inner(text_part(report.text)), inner(html)])
     content = MIMEMultipart("mixed", _subparts=[inner(bodies), workbook])
     stable_boundaries(key, (content, bodies, html))
-    message = new_message(settings, content, key=key, to=tuple(recipients), subject=report.subject, now=moment,
-                          auto=AUTO_GENERATED)
+    message = new_message(
+        settings, content, key=key, to=tuple(recipients), subject=report.subject, now=moment, auto=AUTO_GENERATED
+    )
     return outbound(key, REPORT, tuple(recipients), message)
 
 
@@ -258,8 +292,9 @@ def report_moment(settings: Settings, report: RenderedReport) -> datetime:
 # --- after a review decision -----------------------------------------------------------------
 
 
-def review_notice(settings: Settings, submission: Submission, decision: ReviewDecision,
-                  after: Submission | None = None) -> OutboundMail | None:
+def review_notice(
+    settings: Settings, submission: Submission, decision: ReviewDecision, after: Submission | None = None
+) -> OutboundMail | None:
     """Tell the sender what a reviewer decided about their report; None for robots."""
     to = submission.sender
     if is_robot_address(to, settings):
@@ -270,11 +305,25 @@ def review_notice(settings: Settings, submission: Submission, decision: ReviewDe
     result = after or submission
     unit = settings.unit(result.unit) if result.unit else None
     body = render_template(
-        "review.txt.j2", lang, action=decision.action, period=period, unit_name=unit.name if unit else None,
-        received=clock_day(submission.received_at, settings), figures=figure_lines(settings, result.figures),
-        reason=decision.reason, status=result.status, mailbox=settings.campaign.reporting_mailbox,
+        "review.txt.j2",
+        lang,
+        action=decision.action,
+        period=period,
+        unit_name=unit.name if unit else None,
+        received=clock_day(submission.received_at, settings),
+        figures=figure_lines(settings, result.figures),
+        reason=decision.reason,
+        status=result.status,
+        mailbox=settings.campaign.reporting_mailbox,
     )
-    message = new_message(settings, text_part(body), key=key, to=(to,), now=decision.at, auto=AUTO_REPLIED,
-                          subject=reply_subject(submission.subject, settings))
+    message = new_message(
+        settings,
+        text_part(body),
+        key=key,
+        to=(to,),
+        now=decision.at,
+        auto=AUTO_REPLIED,
+        subject=reply_subject(submission.subject, settings),
+    )
     thread(message, submission.message_id, ())
     return outbound(key, REVIEW, (to,), message)

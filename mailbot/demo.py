@@ -193,8 +193,14 @@ def summarize(settings, scenario, now, ledger, places, mails, broken_id, report_
         elif set(settings.report_recipients) & {a.strip().lower() for a in str(message.get("To", "")).split(",")}:
             report_path = path
     return DemoOutcome(
-        now=now, ledger=ledger, inbox=inbox, seeded=len(mails), outbox=outbox, store=db,
-        acknowledgements=acknowledgements, error_replies=error_replies, report_files=report_files,
+        now=now,
+        ledger=ledger,
+        inbox=inbox,
+        seeded=len(mails),
+        outbox=outbox,
+        store=db,
+        acknowledgements=acknowledgements,
+        error_replies=error_replies,
+        report_files=report_files,
         report_mail=report_path,
     )
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,7 +22,7 @@ E = TypeVar("E", bound=MailbotError)
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> dict:
     merged: dict = {}
     for path in sorted((TEMPLATES_DIR / lang).glob("*.toml")):

@@ -17,9 +17,9 @@ Rules, per unit and report day:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Iterable, Mapping
 
 from mailbot import i18n
 from mailbot.config import WEEKDAYS, Settings, Unit
@@ -39,7 +39,7 @@ class History:
     periods_of_unit: Mapping[str, tuple[date, ...]]  # ascending
 
     @classmethod
-    def of(cls, submissions: Iterable[Submission], as_of: datetime | None = None) -> "History":
+    def of(cls, submissions: Iterable[Submission], as_of: datetime | None = None) -> History:
         grouped: dict[tuple[str, date], list[Submission]] = defaultdict(list)
         for sub in submissions:
             if sub.unit is None or sub.period is None:
@@ -78,7 +78,9 @@ def latest_accepted(subs: Iterable[Submission]) -> Submission | None:
     return max(accepted, key=arrival_order) if accepted else None
 
 
-def counted_by_period(submissions: Iterable[Submission], unit_id: str, before: date | None = None) -> dict[date, Submission]:
+def counted_by_period(
+    submissions: Iterable[Submission], unit_id: str, before: date | None = None
+) -> dict[date, Submission]:
     """For one unit: report day -> the accepted submission that counts for it."""
     history = History.of(s for s in submissions if s.unit == unit_id)
     result = {}
@@ -101,8 +103,16 @@ def build_day(settings: Settings, day: date, submissions: Iterable[Submission], 
     deadline = campaign.deadline_of(day)
     if not campaign.is_reporting_day(day):
         return DayLedger(
-            day=day, deadline=deadline, as_of=as_of, reporting_day=False, units=(), totals={},
-            reported=0, expected=0, population=campaign.population, goal_percent=campaign.goal_percent,
+            day=day,
+            deadline=deadline,
+            as_of=as_of,
+            reporting_day=False,
+            units=(),
+            totals={},
+            reported=0,
+            expected=0,
+            population=campaign.population,
+            goal_percent=campaign.goal_percent,
             no_reporting_reason=no_reporting_reason(settings, day),
         )
     history = History.of(submissions, as_of)
@@ -111,10 +121,19 @@ def build_day(settings: Settings, day: date, submissions: Iterable[Submission], 
     rows, rank_by = ranked(rows, first_metric)
     totals = _totals(settings, rows)
     return DayLedger(
-        day=day, deadline=deadline, as_of=as_of, reporting_day=True, units=tuple(rows), totals=totals,
-        reported=sum(1 for r in rows if r.state in REPORTED_STATES), expected=len(rows),
-        population=campaign.population, coverage=percent(totals.get(first_metric), campaign.population),
-        goal_percent=campaign.goal_percent, rank_by=rank_by, change=_total_change(settings, rows),
+        day=day,
+        deadline=deadline,
+        as_of=as_of,
+        reporting_day=True,
+        units=tuple(rows),
+        totals=totals,
+        reported=sum(1 for r in rows if r.state in REPORTED_STATES),
+        expected=len(rows),
+        population=campaign.population,
+        coverage=percent(totals.get(first_metric), campaign.population),
+        goal_percent=campaign.goal_percent,
+        rank_by=rank_by,
+        change=_total_change(settings, rows),
     )
 
 
@@ -127,26 +146,38 @@ def unit_day(settings: Settings, unit: Unit, day: date, history: History) -> Uni
         return UnitDay(state=MISSING, figures={}, received_at=None, problems=(), **base)
     if not standing:
         last = subs[-1]
-        return UnitDay(state=REJECTED, figures={}, received_at=_local(last.received_at, settings),
-                       problems=last.problems, **base)
+        return UnitDay(
+            state=REJECTED, figures={}, received_at=_local(last.received_at, settings), problems=last.problems, **base
+        )
     first = standing[0]
     counted = latest_accepted(subs)
     newer = [s for s in standing if counted is None or arrival_order(s) > arrival_order(counted)]
     pending = [s for s in newer if s.status == NEEDS_REVIEW]
     pending_figures = dict(pending[-1].figures) if pending else {}
     if counted is None:
-        return UnitDay(state=NEEDS_REVIEW, figures={}, received_at=_local(first.received_at, settings),
-                       problems=pending[-1].problems, pending_figures=pending_figures, **base)
+        return UnitDay(
+            state=NEEDS_REVIEW,
+            figures={},
+            received_at=_local(first.received_at, settings),
+            problems=pending[-1].problems,
+            pending_figures=pending_figures,
+            **base,
+        )
     state = ON_TIME if first.received_at <= settings.campaign.deadline_of(day) else LATE
     correction = counted.id != first.id
     figures = dict(counted.figures)
     return UnitDay(
-        state=state, figures=figures, received_at=_local(first.received_at, settings), problems=counted.problems,
+        state=state,
+        figures=figures,
+        received_at=_local(first.received_at, settings),
+        problems=counted.problems,
         change=_change(settings, figures, history.previous_counted(unit.id, day)),
         coverage=percent(figures.get(settings.campaign.metrics[0].id), unit.population),
-        correction=correction, counted_submission=counted.id,
+        correction=correction,
+        counted_submission=counted.id,
         corrected_at=_local(counted.received_at, settings) if correction else None,
-        pending_figures=pending_figures, **base,
+        pending_figures=pending_figures,
+        **base,
     )
 
 

@@ -10,9 +10,9 @@ message) ever appears in one of them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Mapping
 
 # --- problem codes (contract section 4) -------------------------------------
 
@@ -30,6 +30,11 @@ AMBIGUOUS_NUMBER = "ambiguous_number"
 DECREASING_FIGURE = "decreasing_figure"
 ABOVE_POPULATION = "above_population"
 OUTLIER_JUMP = "outlier_jump"
+SEVERAL_UNITS = "several_units"
+CONFLICTING_FIGURES = "conflicting_figures"
+PERIOD_CONFLICT = "period_conflict"
+UNKNOWN_CAMPAIGN = "unknown_campaign"
+READ_FROM_IMAGE = "read_from_image"
 
 REJECTING_CODES = frozenset(
     {
@@ -51,6 +56,11 @@ REVIEW_CODES = frozenset(
         DECREASING_FIGURE,
         ABOVE_POPULATION,
         OUTLIER_JUMP,
+        SEVERAL_UNITS,
+        CONFLICTING_FIGURES,
+        PERIOD_CONFLICT,
+        UNKNOWN_CAMPAIGN,
+        READ_FROM_IMAGE,
     }
 )
 ALL_CODES = REJECTING_CODES | REVIEW_CODES
@@ -141,6 +151,28 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a figure was read, so a person can check it without guessing.
+
+    `file` is the attachment's name (None for the mail's own text), `sheet` the
+    sheet or table's name, `cell` the spreadsheet address ("C24") for tables and
+    `line` the 1-based line number for text.
+    """
+
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    line: int | None = None
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "sheet": self.sheet, "cell": self.cell, "line": self.line}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> Source:
+        return cls(file=data.get("file"), sheet=data.get("sheet"), cell=data.get("cell"), line=data.get("line"))
+
+
+@dataclass(frozen=True)
 class Reading:
     """What mailbot understood from one message or one bare spreadsheet file."""
 
@@ -157,6 +189,7 @@ class Reading:
     attachments: tuple[str, ...] = ()  # attachment names as sent (never paths)
     references: tuple[str, ...] = ()  # Message-IDs of the thread, oldest first
     reply_to: str | None = None  # where an answer goes; None for robots
+    sources: Mapping[str, Source] = field(default_factory=dict)  # metric id -> where its figure was read
 
     @property
     def status(self) -> str:
@@ -173,6 +206,7 @@ class Reading:
             "late": self.late,
             "unit": self.unit,
             "figures": dict(self.figures),
+            **({"sources": {k: v.to_json() for k, v in self.sources.items()}} if self.figures else {}),
             "status": self.status,
             "problems": [p.to_json() for p in self.problems],
         }
@@ -204,6 +238,7 @@ class Submission:
     message_id: str | None = None
     decided_by: str | None = None
     decision_note: str | None = None
+    sources: Mapping[str, Source] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -240,6 +275,8 @@ class UnitDay:
     counted_submission: int | None = None
     corrected_at: datetime | None = None  # arrival of the counted correction, when correction
     pending_figures: Mapping[str, int] = field(default_factory=dict)  # newer figures waiting for review
+    source: Source | None = None  # where the counted figure was read (first metric)
+    last_counted: LastCounted | None = None  # the latest counted figures before the day, when none counts today
 
     def to_json(self) -> dict:
         """Contract section 3.2."""
@@ -251,7 +288,20 @@ class UnitDay:
             "received_at": self.received_at.isoformat() if self.received_at else None,
             "submissions": self.submissions,
             "problems": [p.to_json() for p in self.problems],
+            "source": self.source.to_json() if self.source else None,
+            "last_counted": self.last_counted.to_json() if self.last_counted else None,
         }
+
+
+@dataclass(frozen=True)
+class LastCounted:
+    """A unit's latest counted figures before a day, carried into that day's estimate."""
+
+    day: date
+    figures: Mapping[str, int]
+
+    def to_json(self) -> dict:
+        return {"date": self.day.isoformat(), "figures": dict(self.figures)}
 
 
 @dataclass(frozen=True)
@@ -270,12 +320,14 @@ class DayLedger:
     no_reporting_reason: str | None = None  # why D has no reporting, when it has none
     rank_by: str | None = None  # "coverage" or "figure": what UnitDay.rank orders by
     change: Mapping[str, int | None] = field(default_factory=dict)  # sum of the known unit changes
+    estimate: Mapping[str, int] = field(default_factory=dict)  # cumulative metrics: counted + carried figures
 
     def to_json(self) -> dict:
         """Contract section 3.2."""
         totals = dict(self.totals)
         totals["reported"] = self.reported
         totals["expected"] = self.expected
+        totals["estimate"] = dict(self.estimate)
         return {
             "date": self.day.isoformat(),
             "deadline": self.deadline.isoformat(),

@@ -17,7 +17,7 @@ import smtplib
 import ssl
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -145,8 +145,11 @@ class SmtpTransport:
             self._drop()
             raise TemporaryFailure(f"{self.target.url}: {type(exc).__name__}: {exc or 'timed out'}") from None
         if refused:
-            log.warning("mail %s was refused for %s; delivered to the others", mail.message_id,
-                        ", ".join(f"{r} ({_reply_text(*v)})" for r, v in refused.items()))
+            log.warning(
+                "mail %s was refused for %s; delivered to the others",
+                mail.message_id,
+                ", ".join(f"{r} ({_reply_text(*v)})" for r, v in refused.items()),
+            )
 
     def _connect(self) -> smtplib.SMTP:
         try:
@@ -234,10 +237,13 @@ def open_transport(settings: Settings) -> Transport:
         raise i18n.error(DeliveryError, "errors.smtp_bad_url", lang, url=redact_url(url))
     timeout = float(parse_qs(parts.query).get("timeout", [DEFAULT_TIMEOUT_SECONDS])[0])
     target = SmtpTarget(
-        scheme=scheme, host=parts.hostname, port=parts.port or DEFAULT_PORTS[scheme],
+        scheme=scheme,
+        host=parts.hostname,
+        port=parts.port or DEFAULT_PORTS[scheme],
         user=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password is not None else None,
-        timeout=timeout, url=redact_url(url),
+        timeout=timeout,
+        url=redact_url(url),
     )
     return SmtpTransport(target, settings.campaign.reporting_mailbox, lang)
 
@@ -259,7 +265,7 @@ def deliver_due(store, settings: Settings, now: datetime, limit: int | None = No
     Delivery happens now: a `now` in the past (a replayed day) is taken as the
     present, so queued mail is never left waiting for a day that has gone by.
     """
-    moment = max(now, datetime.now(timezone.utc))
+    moment = max(now, datetime.now(UTC))
     result = DeliveryResult()
     transport = open_transport(settings)
     try:
@@ -272,13 +278,19 @@ def deliver_due(store, settings: Settings, now: datetime, limit: int | None = No
     finally:
         transport.close()
     if result.handled:
-        log.info("delivery via %s: %s sent, %s to retry, %s held", transport.description, result.sent,
-                 result.retried, result.held)
+        log.info(
+            "delivery via %s: %s sent, %s to retry, %s held",
+            transport.description,
+            result.sent,
+            result.retried,
+            result.held,
+        )
     return result
 
 
-def _deliver_batch(store, transport: Transport, batch: list[QueuedMail], moment: datetime,
-                   result: DeliveryResult) -> None:
+def _deliver_batch(
+    store, transport: Transport, batch: list[QueuedMail], moment: datetime, result: DeliveryResult
+) -> None:
     for index, mail in enumerate(batch):
         try:
             transport.send(mail)

@@ -16,9 +16,9 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Mapping, Sequence, Union
 
 from mailbot import i18n, validation
 from mailbot.config import Settings
@@ -33,7 +33,7 @@ ACCEPT, REJECT, ASSIGN, CORRECT = "accept", "reject", "assign", "correct"
 
 # The notices a decision implies: a ready list, or a function of the submission as
 # it was before the decision and of the decision itself.
-Notices = Union[Sequence[OutboundMail], Callable[[Submission, ReviewDecision], Sequence[OutboundMail]]]
+Notices = Sequence[OutboundMail] | Callable[[Submission, ReviewDecision], Sequence[OutboundMail]]
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,17 @@ def find(store, submission_id: int) -> Submission:
 # --- the four decisions --------------------------------------------------------------
 
 
-def accept(store, submission_id: int, by: str, at: datetime, reason: str | None = None,
-           force: bool = False, outgoing: Notices = ()) -> ReviewOutcome:
+def accept(
+    store,
+    submission_id: int,
+    by: str,
+    at: datetime,
+    reason: str | None = None,
+    force: bool = False,
+    outgoing: Notices = (),
+) -> ReviewOutcome:
     """Count the submission's figures from now on."""
+
     def decide(sub: Submission) -> ReviewDecision | None:
         if sub.status == ACCEPTED:
             return None
@@ -92,8 +100,9 @@ def accept(store, submission_id: int, by: str, at: datetime, reason: str | None 
     return _decide(store, submission_id, decide, outgoing)
 
 
-def reject(store, submission_id: int, by: str, at: datetime, reason: str,
-           force: bool = False, outgoing: Notices = ()) -> ReviewOutcome:
+def reject(
+    store, submission_id: int, by: str, at: datetime, reason: str, force: bool = False, outgoing: Notices = ()
+) -> ReviewOutcome:
     """Never count the submission; `reason` is required (it tells the unit why)."""
     reason = _required_reason(reason, REJECT, store.language)
 
@@ -107,18 +116,33 @@ def reject(store, submission_id: int, by: str, at: datetime, reason: str,
     return _decide(store, submission_id, decide, outgoing)
 
 
-def assign(settings: Settings, store, submission_id: int, unit_id: str, by: str, at: datetime,
-           reason: str | None = None, force: bool = False, outgoing: Notices = ()) -> ReviewOutcome:
+def assign(
+    settings: Settings,
+    store,
+    submission_id: int,
+    unit_id: str,
+    by: str,
+    at: datetime,
+    reason: str | None = None,
+    force: bool = False,
+    outgoing: Notices = (),
+) -> ReviewOutcome:
     """Say which unit sent the submission (mail from an unknown sender)."""
     unit = settings.unit(unit_id)
     if unit is None:
         raise unknown_unit(settings, unit_id)
+
     def decide(sub: Submission) -> ReviewDecision | None:
         if sub.unit == unit.id:
             return None
         if sub.status != NEEDS_REVIEW and sub.unit is not None and not force:
             raise i18n.error(
-                UsageError, "errors.assigned_elsewhere", settings.language, id=sub.id, unit=sub.unit, target=unit.id,
+                UsageError,
+                "errors.assigned_elsewhere",
+                settings.language,
+                id=sub.id,
+                unit=sub.unit,
+                target=unit.id,
                 state=_state_text(sub.status, settings.language),
             )
         problems = sub.problems + tuple(_history_problems(settings, store, sub, unit))
@@ -127,8 +151,16 @@ def assign(settings: Settings, store, submission_id: int, unit_id: str, by: str,
     return _decide(store, submission_id, decide, outgoing)
 
 
-def correct(settings: Settings, store, submission_id: int, figures: Mapping[str, int], by: str, at: datetime,
-            reason: str, outgoing: Notices = ()) -> ReviewOutcome:
+def correct(
+    settings: Settings,
+    store,
+    submission_id: int,
+    figures: Mapping[str, int],
+    by: str,
+    at: datetime,
+    reason: str,
+    outgoing: Notices = (),
+) -> ReviewOutcome:
     """Replace figures; the figures read from the file are kept beside them."""
     _check_figures(settings, figures)
     reason = _required_reason(reason, CORRECT, settings.language)
@@ -155,8 +187,9 @@ def _history_problems(settings: Settings, store, sub: Submission, unit) -> list:
 # --- shared machinery -----------------------------------------------------------------
 
 
-def _decide(store, submission_id: int, decide: Callable[[Submission], ReviewDecision | None],
-            outgoing: Notices) -> ReviewOutcome:
+def _decide(
+    store, submission_id: int, decide: Callable[[Submission], ReviewDecision | None], outgoing: Notices
+) -> ReviewOutcome:
     """Under the review lock: read the submission, decide, record (or not, if nothing changes)."""
     with store.lock(REVIEW_LOCK, timeout=LOCK_TIMEOUT_SECONDS) as taken:
         if not taken:
@@ -206,7 +239,13 @@ def _overturn_error(sub: Submission, command: str, lang: str) -> UsageError:
     by = i18n.text("errors.decided_by", lang, who=sub.decided_by) if sub.decided_by else ""
     note = i18n.text("errors.decided_note", lang, note=sub.decision_note) if sub.decision_note else ""
     return i18n.error(
-        UsageError, "errors.already_decided", lang, id=sub.id, state=_state_text(sub.status, lang), by=by, note=note,
+        UsageError,
+        "errors.already_decided",
+        lang,
+        id=sub.id,
+        state=_state_text(sub.status, lang),
+        by=by,
+        note=note,
         command=command,
     )
 

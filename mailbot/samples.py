@@ -84,9 +84,7 @@ def report_mail(
     """
     message = EmailMessage()
     if received_at is not None:
-        message["Received"] = (
-            f"from mail.{domain} by {receiving_server} with ESMTPS; {format_datetime(received_at)}"
-        )
+        message["Received"] = f"from mail.{domain} by {receiving_server} with ESMTPS; {format_datetime(received_at)}"
     message["From"] = f"{sender_name} <{sender}>"
     message["To"] = to
     message["Subject"] = subject

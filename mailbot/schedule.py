@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -29,7 +29,7 @@ DELIVERY_EVERY_SECONDS = 30
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Watcher:
@@ -77,16 +77,22 @@ def build_scheduler(settings: Settings, store: Store) -> BackgroundScheduler:
     )
     reminder, report = settings.schedule.reminder_at, settings.schedule.report_at
     scheduler.add_job(
-        _guarded(remind_today, settings, store), CronTrigger(hour=reminder.hour, minute=reminder.minute, timezone=tz),
-        id="reminders", name="reminders",
+        _guarded(remind_today, settings, store),
+        CronTrigger(hour=reminder.hour, minute=reminder.minute, timezone=tz),
+        id="reminders",
+        name="reminders",
     )
     scheduler.add_job(
-        _guarded(report_today, settings, store), CronTrigger(hour=report.hour, minute=report.minute, timezone=tz),
-        id="report", name="daily report",
+        _guarded(report_today, settings, store),
+        CronTrigger(hour=report.hour, minute=report.minute, timezone=tz),
+        id="report",
+        name="daily report",
     )
     scheduler.add_job(
-        _guarded(deliver_now, settings, store), IntervalTrigger(seconds=DELIVERY_EVERY_SECONDS, timezone=tz),
-        id="deliver", name="delivery",
+        _guarded(deliver_now, settings, store),
+        IntervalTrigger(seconds=DELIVERY_EVERY_SECONDS, timezone=tz),
+        id="deliver",
+        name="delivery",
     )
     return scheduler
 
@@ -134,7 +140,9 @@ def run_forever(settings: Settings, store: Store) -> None:
     scheduler.start()
     watcher = threading.Thread(target=Watcher(settings, store, stop).run, name="inbox-watcher", daemon=True)
     watcher.start()
-    log.info("mailbot is running; reminders at %s, report at %s", settings.schedule.reminder_at, settings.schedule.report_at)
+    log.info(
+        "mailbot is running; reminders at %s, report at %s", settings.schedule.reminder_at, settings.schedule.report_at
+    )
     while not stop.is_set():
         stop.wait(1.0)
     scheduler.shutdown(wait=True)

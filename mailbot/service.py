@@ -94,9 +94,7 @@ def ingest_message(settings: Settings, store: Store, message: InboundMessage, no
     earlier = unit_submissions(store, reading)
     reading = with_history_problems(settings, reading, earlier)
     replaced = counted_submission(earlier, reading.period)
-    ack = compose.acknowledgement(
-        settings, reading, replaced=replaced, now=now, key_basis=sha256_of(message.raw)
-    )
+    ack = compose.acknowledgement(settings, reading, replaced=replaced, now=now, key_basis=sha256_of(message.raw))
     mark = SourceMark(message.uidvalidity, message.uid) if message.uid is not None else None
     result = store.ingest(message, reading, [ack] if ack else [], mark)
     if result.duplicate:
@@ -104,7 +102,11 @@ def ingest_message(settings: Settings, store: Store, message: InboundMessage, no
     else:
         log.info(
             "stored %s from %s: unit=%s period=%s status=%s",
-            reading.message_id, reading.sender, reading.unit, reading.period, reading.status,
+            reading.message_id,
+            reading.sender,
+            reading.unit,
+            reading.period,
+            reading.status,
         )
     return reading, not result.duplicate
 
@@ -115,15 +117,28 @@ def safe_read(settings: Settings, message: InboundMessage) -> Reading:
     path = f"{message.source}#{message.key}"
     try:
         return read_message(
-            message.raw, settings, received_at=received, path=path,
-            headers_only=message.headers_only, size=message.size,
+            message.raw,
+            settings,
+            received_at=received,
+            path=path,
+            headers_only=message.headers_only,
+            size=message.size,
         )
     except Exception:  # a bug in reading must not lose the message or stop the batch
         log.exception("reading %s failed; the message is stored as unreadable", path)
-        problem = i18n.problem(UNREADABLE_FILE, settings.language, file=path, detail=i18n.text("cli.internal_error", settings.language))
+        problem = i18n.problem(
+            UNREADABLE_FILE, settings.language, file=path, detail=i18n.text("cli.internal_error", settings.language)
+        )
         return Reading(
-            path=path, message_id=None, sender=None, received_at=received, period=None, late=None,
-            unit=None, figures={}, problems=(problem,),
+            path=path,
+            message_id=None,
+            sender=None,
+            received_at=received,
+            period=None,
+            late=None,
+            unit=None,
+            figures={},
+            problems=(problem,),
         )
 
 

@@ -14,8 +14,9 @@ day replaces the day's figure, so it is never compared with it.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Mapping
+from itertools import pairwise
 
 from mailbot import i18n
 from mailbot.config import Metric, Settings, Unit
@@ -56,23 +57,39 @@ def _metric_problems(
     found = []
     last = _last_value(counted, metric.id)
     if rules.decreasing_figure and metric.cumulative and last and value < last[1]:
-        found.append(i18n.problem(
-            DECREASING_FIGURE, lang, metric=metric.label, figure=i18n.format_count(value, lang),
-            previous=i18n.format_count(last[1], lang), previous_day=format_day(last[0]),
-        ))
+        found.append(
+            i18n.problem(
+                DECREASING_FIGURE,
+                lang,
+                metric=metric.label,
+                figure=i18n.format_count(value, lang),
+                previous=i18n.format_count(last[1], lang),
+                previous_day=format_day(last[0]),
+            )
+        )
     if rules.above_population and unit.population is not None and value > unit.population:
-        found.append(i18n.problem(
-            ABOVE_POPULATION, lang, metric=metric.label, figure=i18n.format_count(value, lang),
-            population=i18n.format_count(unit.population, lang),
-        ))
+        found.append(
+            i18n.problem(
+                ABOVE_POPULATION,
+                lang,
+                metric=metric.label,
+                figure=i18n.format_count(value, lang),
+                population=i18n.format_count(unit.population, lang),
+            )
+        )
     if rules.outlier_jump:
         jump = outlier(settings, metric, period, value, counted)
         if jump is not None:
             increase, typical = jump
-            found.append(i18n.problem(
-                OUTLIER_JUMP, lang, metric=metric.label, increase=i18n.format_count(increase, lang),
-                typical=i18n.format_count(typical, lang),
-            ))
+            found.append(
+                i18n.problem(
+                    OUTLIER_JUMP,
+                    lang,
+                    metric=metric.label,
+                    increase=i18n.format_count(increase, lang),
+                    typical=i18n.format_count(typical, lang),
+                )
+            )
     return found
 
 
@@ -95,8 +112,7 @@ def daily_amounts(counted: dict[date, Submission], metric: Metric) -> list[tuple
     if not metric.cumulative:
         return [(p, float(v)) for p, v in points]
     return [
-        (day, (value - before) / (day - before_day).days)
-        for (before_day, before), (day, value) in zip(points, points[1:])
+        (day, (value - before) / (day - before_day).days) for (before_day, before), (day, value) in pairwise(points)
     ]
 
 

@@ -139,13 +139,17 @@ def _write_certificate(cert_file: Path, key_file: Path) -> None:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .sign(key, hashes.SHA256())
     )
@@ -182,18 +186,30 @@ class DovecotServer:
         _write_certificate(self.cert_file, self.base / "key.pem")
         if introspection_url:
             extra = self._oauth2_passdb(introspection_url) + extra
-        self.config.write_text(CONFIG.format(
-            base=self.base, port=self.port, tls_port=self.tls_port, extra=extra,
-            login_user="dovenull" if root else me, internal_user="dovecot" if root else me,
-            mail_user="dovecot" if root else me, mail_group="dovecot" if root else me,
-        ))
+        self.config.write_text(
+            CONFIG.format(
+                base=self.base,
+                port=self.port,
+                tls_port=self.tls_port,
+                extra=extra,
+                login_user="dovenull" if root else me,
+                internal_user="dovecot" if root else me,
+                mail_user="dovecot" if root else me,
+                mail_group="dovecot" if root else me,
+            )
+        )
         if root:
             os.chmod(self.base, 0o755)
             shutil.chown(mail, "dovecot", "dovecot")
         # The daemon inherits stdout/stderr: send them to a file, never to a pipe we wait on.
         with open(self.base / "start.log", "wb") as output:
-            result = subprocess.run([_binary("dovecot"), "-c", str(self.config)], stdin=subprocess.DEVNULL,
-                                    stdout=output, stderr=output, timeout=START_TIMEOUT)
+            result = subprocess.run(
+                [_binary("dovecot"), "-c", str(self.config)],
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=output,
+                timeout=START_TIMEOUT,
+            )
         if result.returncode != 0:
             started = (self.base / "start.log").read_text(errors="replace").strip()
             pytest.fail(f"Dovecot did not start: {started}\n{self.log_tail()}")
@@ -214,12 +230,19 @@ class DovecotServer:
                         return
             except OSError:
                 time.sleep(0.1)
-        pytest.fail(f"Dovecot did not answer on {self.host}:{self.port} within {START_TIMEOUT:.0f} s\n{self.log_tail()}")
+        pytest.fail(
+            f"Dovecot did not answer on {self.host}:{self.port} within {START_TIMEOUT:.0f} s\n{self.log_tail()}"
+        )
 
     def stop(self) -> None:
         if self.started:
-            subprocess.run([_binary("doveadm"), "-c", str(self.config), "stop"], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+            subprocess.run(
+                [_binary("doveadm"), "-c", str(self.config), "stop"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=30,
+            )
             self.started = False
         if not os.environ.get("MAILBOT_KEEP_DOVECOT"):
             shutil.rmtree(self.base, ignore_errors=True)
@@ -294,7 +317,9 @@ class ImapAccount:
     def url(self, scheme: str = "imap", folder: str | None = None, with_password: bool = True) -> str:
         port = self.server.tls_port if scheme == "imaps" else self.server.port
         secret = f":{quote(self.password, safe='')}" if with_password else ""
-        return f"{scheme}://{quote(self.user, safe='')}{secret}@{self.server.host}:{port}/{quote(folder or self.folder)}"
+        return (
+            f"{scheme}://{quote(self.user, safe='')}{secret}@{self.server.host}:{port}/{quote(folder or self.folder)}"
+        )
 
     def client(self) -> imaplib.IMAP4:
         """The logged-in connection of 'another mail client' (opened once, then reused)."""

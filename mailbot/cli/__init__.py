@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -38,11 +38,16 @@ out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
 err = Console(stderr=True, highlight=False)
 
 ConfigOption = Annotated[
-    Optional[Path],
-    typer.Option("--config", help="The campaign's TOML file (default: $MAILBOT_CONFIG or config/mailbot.toml).", show_default=False),
+    Path | None,
+    typer.Option(
+        "--config",
+        help="The campaign's TOML file (default: $MAILBOT_CONFIG or config/mailbot.toml).",
+        show_default=False,
+    ),
 ]
 DateOption = Annotated[
-    Optional[str], typer.Option("--date", help="The report day, YYYY-MM-DD (default: today, local time).", show_default=False)
+    str | None,
+    typer.Option("--date", help="The report day, YYYY-MM-DD (default: today, local time).", show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -80,7 +85,7 @@ def open_store(settings: Settings) -> Store:
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def parse_day(value: str | None, settings: Settings) -> date:
@@ -89,7 +94,9 @@ def parse_day(value: str | None, settings: Settings) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise i18n.error(UsageError, "errors.option_not_date", settings.language, option="--date", value=value) from None
+        raise i18n.error(
+            UsageError, "errors.option_not_date", settings.language, option="--date", value=value
+        ) from None
 
 
 # --- commands ------------------------------------------------------------------------
@@ -105,7 +112,9 @@ def check_config(config: ConfigOption = None) -> None:
 @app.command()
 def demo(
     config: ConfigOption = None,
-    directory: Annotated[Path, typer.Option("--dir", help="Where the demo writes its inbox, store and outbox.")] = Path("var/demo"),
+    directory: Annotated[Path, typer.Option("--dir", help="Where the demo writes its inbox, store and outbox.")] = Path(
+        "var/demo"
+    ),
 ) -> None:
     """Run one full day on the embedded defaults: seeded inbox, acknowledgements, report."""
     from mailbot import demo as demo_day
@@ -118,7 +127,9 @@ def demo(
 @app.command()
 def poll(
     config: ConfigOption = None,
-    once: Annotated[bool, typer.Option("--once", help="Ingest what is new, send the acknowledgements, and exit.")] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Ingest what is new, send the acknowledgements, and exit.")
+    ] = False,
 ) -> None:
     """Ingest everything new in the inbox and send the acknowledgements."""
     settings = settings_from(config)
@@ -181,7 +192,9 @@ def status(config: ConfigOption = None, day: DateOption = None, as_json: JsonOpt
         now = now_utc()
         day_state = service.day_ledger(settings, store, wanted, now)
         extras = views.StatusExtras(
-            heartbeat=store.heartbeat(), waiting=store.pending_review(), outbox=store.outbox_counts(),
+            heartbeat=store.heartbeat(),
+            waiting=store.pending_review(),
+            outbox=store.outbox_counts(),
             held=store.held_mail(),
         )
     finally:
@@ -196,7 +209,9 @@ def status(config: ConfigOption = None, day: DateOption = None, as_json: JsonOpt
 def report(
     config: ConfigOption = None,
     day: DateOption = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Write the HTML, PNG and XLSX files here.", show_default=False)] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Write the HTML, PNG and XLSX files here.", show_default=False)
+    ] = None,
     send: Annotated[bool, typer.Option("--send", help="Send the report to the configured recipients.")] = False,
 ) -> None:
     """Build the consolidated report for a day; write it to a folder and/or send it."""
@@ -231,7 +246,9 @@ def outbox_list(config: ConfigOption = None) -> None:
 
 @outbox_app.command("retry")
 def outbox_retry(
-    ids: Annotated[Optional[list[int]], typer.Argument(help="Outbox ids to retry (default: every held mail).", show_default=False)] = None,
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="Outbox ids to retry (default: every held mail).", show_default=False)
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Send held-back mail again (after fixing the address or the server)."""

@@ -6,8 +6,9 @@ import csv
 import json
 import re
 import sys
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Annotated, Callable, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -28,11 +29,16 @@ review_app = typer.Typer(
     invoke_without_command=True,
     no_args_is_help=False,
 )
-IdArgument = Annotated[int, typer.Argument(help="The submission's number, as `mailbot review list` shows it.", show_default=False)]
-ByOption = Annotated[
-    Optional[str], typer.Option("--by", help="Who decides (default: $MAILBOT_USER, else the system user).", show_default=False)
+IdArgument = Annotated[
+    int, typer.Argument(help="The submission's number, as `mailbot review list` shows it.", show_default=False)
 ]
-ReasonOption = Annotated[Optional[str], typer.Option("--reason", help="Why; recorded with the decision.", show_default=False)]
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", help="Who decides (default: $MAILBOT_USER, else the system user).", show_default=False),
+]
+ReasonOption = Annotated[
+    str | None, typer.Option("--reason", help="Why; recorded with the decision.", show_default=False)
+]
 ForceOption = Annotated[bool, typer.Option("--force", help="Overturn an earlier accept or reject decision.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")]
 
@@ -89,40 +95,75 @@ def review_show(submission_id: IdArgument, config: ConfigOption = None) -> None:
 
 
 @review_app.command("accept")
-def review_accept(submission_id: IdArgument, config: ConfigOption = None, by: ByOption = None,
-                  reason: ReasonOption = None, force: ForceOption = False) -> None:
+def review_accept(
+    submission_id: IdArgument,
+    config: ConfigOption = None,
+    by: ByOption = None,
+    reason: ReasonOption = None,
+    force: ForceOption = False,
+) -> None:
     """Accept a submission: its figures count from now on."""
-    _run_decision(config, lambda s, store, who, now, notices: review.accept(
-        store, submission_id, who, now, reason=reason, force=force, outgoing=notices), by)
+    _run_decision(
+        config,
+        lambda s, store, who, now, notices: review.accept(
+            store, submission_id, who, now, reason=reason, force=force, outgoing=notices
+        ),
+        by,
+    )
 
 
 @review_app.command("reject")
-def review_reject(submission_id: IdArgument, config: ConfigOption = None, by: ByOption = None,
-                  reason: ReasonOption = None, force: ForceOption = False) -> None:
+def review_reject(
+    submission_id: IdArgument,
+    config: ConfigOption = None,
+    by: ByOption = None,
+    reason: ReasonOption = None,
+    force: ForceOption = False,
+) -> None:
     """Reject a submission, saying why (--reason is required)."""
-    _run_decision(config, lambda s, store, who, now, notices: review.reject(
-        store, submission_id, who, now, reason=reason, force=force, outgoing=notices), by)
+    _run_decision(
+        config,
+        lambda s, store, who, now, notices: review.reject(
+            store, submission_id, who, now, reason=reason, force=force, outgoing=notices
+        ),
+        by,
+    )
 
 
 @review_app.command("assign")
 def review_assign(
     submission_id: IdArgument,
     unit: Annotated[str, typer.Argument(help="The unit's id, e.g. nam-sach.", show_default=False)],
-    config: ConfigOption = None, by: ByOption = None, reason: ReasonOption = None, force: ForceOption = False,
+    config: ConfigOption = None,
+    by: ByOption = None,
+    reason: ReasonOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Say which unit sent a submission (mail from an unknown sender); then accept it."""
-    _run_decision(config, lambda s, store, who, now, notices: review.assign(
-        s, store, submission_id, unit, who, now, reason=reason, force=force, outgoing=notices), by)
+    _run_decision(
+        config,
+        lambda s, store, who, now, notices: review.assign(
+            s, store, submission_id, unit, who, now, reason=reason, force=force, outgoing=notices
+        ),
+        by,
+    )
 
 
 @review_app.command("correct")
 def review_correct(
     submission_id: IdArgument,
-    value: Annotated[str, typer.Argument(help="The right figure, a whole number (17356 or 17.356).", show_default=False)],
-    config: ConfigOption = None, by: ByOption = None, reason: ReasonOption = None,
-    metric: Annotated[Optional[str], typer.Option("--metric", help="Which metric (default: the first).", show_default=False)] = None,
+    value: Annotated[
+        str, typer.Argument(help="The right figure, a whole number (17356 or 17.356).", show_default=False)
+    ],
+    config: ConfigOption = None,
+    by: ByOption = None,
+    reason: ReasonOption = None,
+    metric: Annotated[
+        str | None, typer.Option("--metric", help="Which metric (default: the first).", show_default=False)
+    ] = None,
 ) -> None:
     """Correct a figure (--reason is required); the figure read from the file is kept."""
+
     def decide(s, store, who, now, notices):
         chosen = metric or s.campaign.metrics[0].id
         figures = {chosen: parse_count(value, s.language)}
@@ -162,17 +203,33 @@ def parse_count(value: str, lang: str) -> int:
 
 def submission_json(sub: Submission) -> dict:
     return {
-        "id": sub.id, "unit": sub.unit, "period": sub.period.isoformat() if sub.period else None,
-        "received_at": sub.received_at.isoformat(), "from": sub.sender, "subject": sub.subject,
-        "status": sub.status, "figures": dict(sub.figures), "read_figures": dict(sub.read_figures),
-        "problems": [p.to_json() for p in sub.problems], "decided_by": sub.decided_by,
+        "id": sub.id,
+        "unit": sub.unit,
+        "period": sub.period.isoformat() if sub.period else None,
+        "received_at": sub.received_at.isoformat(),
+        "from": sub.sender,
+        "subject": sub.subject,
+        "status": sub.status,
+        "figures": dict(sub.figures),
+        "read_figures": dict(sub.read_figures),
+        "problems": [p.to_json() for p in sub.problems],
+        "decided_by": sub.decided_by,
     }
 
 
 def _submissions_table(subs: list[Submission], settings: Settings) -> Table:
     table = Table(show_lines=True)
-    for key in ("col_id", "col_received", "col_sender", "col_unit", "col_period", "col_read", "col_counted",
-                "col_status", "col_reasons"):
+    for key in (
+        "col_id",
+        "col_received",
+        "col_sender",
+        "col_unit",
+        "col_period",
+        "col_read",
+        "col_counted",
+        "col_status",
+        "col_reasons",
+    ):
         table.add_column(t(settings, f"review.{key}"))
     for sub in subs:
         unit = settings.unit(sub.unit) if sub.unit else None
@@ -194,9 +251,13 @@ def _decision_line(decision: ReviewDecision, settings: Settings) -> str:
     lang = settings.language
     detail = decision.unit or (views.figures_text(decision.figures, settings) if decision.figures else "")
     return t(
-        settings, "review.decision_line", action=t(settings, f"review.action_{decision.action}"),
-        by=decision.by, at=format_time(views.local(decision.at, settings), lang),
-        detail=detail or "–", reason=decision.reason or "–",
+        settings,
+        "review.decision_line",
+        action=t(settings, f"review.action_{decision.action}"),
+        by=decision.by,
+        at=format_time(views.local(decision.at, settings), lang),
+        detail=detail or "–",
+        reason=decision.reason or "–",
     )
 
 
@@ -204,9 +265,16 @@ def _decision_line(decision: ReviewDecision, settings: Settings) -> str:
 
 
 def history_command(
-    unit: Annotated[Optional[str], typer.Option("--unit", help="The unit's id (default: the province totals).", show_default=False)] = None,
-    first: Annotated[Optional[str], typer.Option("--from", help="First day, YYYY-MM-DD (default: 30 days before --to).", show_default=False)] = None,
-    last: Annotated[Optional[str], typer.Option("--to", help="Last day, YYYY-MM-DD (default: today).", show_default=False)] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="The unit's id (default: the province totals).", show_default=False)
+    ] = None,
+    first: Annotated[
+        str | None,
+        typer.Option("--from", help="First day, YYYY-MM-DD (default: 30 days before --to).", show_default=False),
+    ] = None,
+    last: Annotated[
+        str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: today).", show_default=False)
+    ] = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
     config: ConfigOption = None,
 ) -> None:
@@ -245,7 +313,9 @@ def _change_text(change, settings: Settings) -> str:
     values = [v for v in change.values()]
     if not values or all(v is None for v in values):
         return "–"
-    return ", ".join("–" if v is None else ("+" if v >= 0 else "-") + format_count(abs(v), settings.language) for v in values)
+    return ", ".join(
+        "–" if v is None else ("+" if v >= 0 else "-") + format_count(abs(v), settings.language) for v in values
+    )
 
 
 def _unit_note(row: UnitDay | None, reason: str | None, settings: Settings) -> str:
@@ -266,9 +336,13 @@ def _unit_table(rows, settings: Settings) -> Table:
             table.add_row(ledger.format_day(day), "", "", "", "", "", f"[dim]{reason}[/dim]")
             continue
         table.add_row(
-            ledger.format_day(day), views.state_text(row.state, settings), views.figures_text(row.figures, settings),
-            _change_text(row.change, settings), format_percent(row.coverage, lang),
-            format_time(row.received_at, lang), _unit_note(row, reason, settings),
+            ledger.format_day(day),
+            views.state_text(row.state, settings),
+            views.figures_text(row.figures, settings),
+            _change_text(row.change, settings),
+            format_percent(row.coverage, lang),
+            format_time(row.received_at, lang),
+            _unit_note(row, reason, settings),
         )
     return table
 
@@ -284,9 +358,12 @@ def _province_table(days: list[DayLedger], settings: Settings) -> Table:
             continue
         style = "green" if day.reported == day.expected else "yellow"
         table.add_row(
-            ledger.format_day(day.day), views.figures_text(day.totals, settings) if day.reported else "–",
-            _change_text(day.change, settings), f"[{style}]{day.reported}/{day.expected}[/{style}]",
-            format_percent(day.coverage if day.reported else None, lang), "",
+            ledger.format_day(day.day),
+            views.figures_text(day.totals, settings) if day.reported else "–",
+            _change_text(day.change, settings),
+            f"[{style}]{day.reported}/{day.expected}[/{style}]",
+            format_percent(day.coverage if day.reported else None, lang),
+            "",
         )
     return table
 
@@ -294,34 +371,62 @@ def _province_table(days: list[DayLedger], settings: Settings) -> Table:
 def _print_unit_csv(rows, settings: Settings) -> None:
     metrics = [m.id for m in settings.campaign.metrics]
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["date", "unit", "state", *metrics, *(f"change_{m}" for m in metrics), "coverage_percent",
-                     "received_at", "correction", "submissions", "note"])
+    writer.writerow(
+        [
+            "date",
+            "unit",
+            "state",
+            *metrics,
+            *(f"change_{m}" for m in metrics),
+            "coverage_percent",
+            "received_at",
+            "correction",
+            "submissions",
+            "note",
+        ]
+    )
     for day, row, reason in rows:
         if row is None:
             writer.writerow([day.isoformat(), "", "", *([""] * (2 * len(metrics))), "", "", "", "", reason])
             continue
-        writer.writerow([
-            day.isoformat(), row.unit, row.state, *(_cell(row.figures.get(m)) for m in metrics),
-            *(_cell(row.change.get(m)) for m in metrics), _cell(row.coverage),
-            row.received_at.isoformat() if row.received_at else "", int(row.correction), row.submissions, "",
-        ])
+        writer.writerow(
+            [
+                day.isoformat(),
+                row.unit,
+                row.state,
+                *(_cell(row.figures.get(m)) for m in metrics),
+                *(_cell(row.change.get(m)) for m in metrics),
+                _cell(row.coverage),
+                row.received_at.isoformat() if row.received_at else "",
+                int(row.correction),
+                row.submissions,
+                "",
+            ]
+        )
 
 
 def _print_province_csv(days: list[DayLedger], settings: Settings) -> None:
     metrics = [m.id for m in settings.campaign.metrics]
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["date", *metrics, *(f"change_{m}" for m in metrics), "reported", "expected",
-                     "coverage_percent", "note"])
+    writer.writerow(
+        ["date", *metrics, *(f"change_{m}" for m in metrics), "reported", "expected", "coverage_percent", "note"]
+    )
     for day in days:
         if not day.reporting_day:
             writer.writerow([day.day.isoformat(), *([""] * (2 * len(metrics) + 3)), day.no_reporting_reason])
             continue
         counted = day.reported > 0
-        writer.writerow([
-            day.day.isoformat(), *(_cell(day.totals.get(m) if counted else None) for m in metrics),
-            *(_cell(day.change.get(m)) for m in metrics), day.reported, day.expected,
-            _cell(day.coverage if counted else None), "",
-        ])
+        writer.writerow(
+            [
+                day.day.isoformat(),
+                *(_cell(day.totals.get(m) if counted else None) for m in metrics),
+                *(_cell(day.change.get(m)) for m in metrics),
+                day.reported,
+                day.expected,
+                _cell(day.coverage if counted else None),
+                "",
+            ]
+        )
 
 
 def _cell(value) -> str:

@@ -58,10 +58,22 @@ def config_summary(settings: Settings) -> str:
     return "\n".join(
         [
             t(settings, "config_ok", path=settings.config_path),
-            t(settings, "config_campaign", name=c.name, deadline=c.deadline.isoformat(), tz=c.time_zone,
-              units=len(settings.units), language=settings.language),
-            t(settings, "config_connections", inbox=redact_url(conn.inbox_url), smtp=redact_url(conn.smtp_url),
-              db=redact_url(conn.db_url)),
+            t(
+                settings,
+                "config_campaign",
+                name=c.name,
+                deadline=c.deadline.isoformat(),
+                tz=c.time_zone,
+                units=len(settings.units),
+                language=settings.language,
+            ),
+            t(
+                settings,
+                "config_connections",
+                inbox=redact_url(conn.inbox_url),
+                smtp=redact_url(conn.smtp_url),
+                db=redact_url(conn.db_url),
+            ),
         ]
     )
 
@@ -71,17 +83,26 @@ def config_summary(settings: Settings) -> str:
 
 def print_poll(console: Console, result, delivery, settings: Settings) -> None:
     console.print(
-        t(settings, "poll_done", source=result.source, fetched=result.fetched, stored=result.stored,
-          duplicates=result.duplicates),
+        t(
+            settings,
+            "poll_done",
+            source=result.source,
+            fetched=result.fetched,
+            stored=result.stored,
+            duplicates=result.duplicates,
+        ),
         markup=False,
     )
     if result.readings:
         print_readings(console, result.readings[:POLL_ROWS_SHOWN], settings)
     if len(result.readings) > POLL_ROWS_SHOWN:
         counts = Counter(r.status for r in result.readings)
-        summary = ", ".join(f"{text(f'states.{status}', settings.language)}: {n}" for status, n in sorted(counts.items()))
-        console.print(t(settings, "poll_more", shown=POLL_ROWS_SHOWN, total=len(result.readings), summary=summary),
-                      markup=False)
+        summary = ", ".join(
+            f"{text(f'states.{status}', settings.language)}: {n}" for status, n in sorted(counts.items())
+        )
+        console.print(
+            t(settings, "poll_more", shown=POLL_ROWS_SHOWN, total=len(result.readings), summary=summary), markup=False
+        )
     print_delivery(console, delivery, settings)
 
 
@@ -113,8 +134,9 @@ def print_outbox(console: Console, mails: list[QueuedMail], settings: Settings) 
     for key in ("col_id", "col_kind", "col_recipients", "col_state", "col_attempts", "col_error"):
         table.add_column(t(settings, key))
     for mail in mails:
-        table.add_row(str(mail.id), mail.kind, ", ".join(mail.recipients), mail.state, str(mail.attempts),
-                      mail.last_error or "")
+        table.add_row(
+            str(mail.id), mail.kind, ", ".join(mail.recipients), mail.state, str(mail.attempts), mail.last_error or ""
+        )
     console.print(table)
 
 
@@ -123,8 +145,16 @@ def print_outbox(console: Console, mails: list[QueuedMail], settings: Settings) 
 
 def print_readings(console: Console, readings: list[Reading], settings: Settings) -> None:
     table = Table(show_lines=True)
-    for key in ("col_file", "col_sender", "col_unit", "col_period", "col_received", "col_figures", "col_status",
-                "col_problems"):
+    for key in (
+        "col_file",
+        "col_sender",
+        "col_unit",
+        "col_period",
+        "col_received",
+        "col_figures",
+        "col_status",
+        "col_problems",
+    ):
         table.add_column(t(settings, key))
     for r in readings:
         unit = settings.unit(r.unit) if r.unit else None
@@ -159,17 +189,29 @@ def status_json(day_state: DayLedger) -> dict:
     return data
 
 
-def print_status(console: Console, day_state: DayLedger, extras: StatusExtras, settings: Settings, now: datetime) -> None:
+def print_status(
+    console: Console, day_state: DayLedger, extras: StatusExtras, settings: Settings, now: datetime
+) -> None:
     lang = settings.language
     if not day_state.reporting_day:
         console.print(
-            t(settings, "status_no_reporting", day=day_state.day.strftime("%d/%m/%Y"), reason=day_state.no_reporting_reason),
+            t(
+                settings,
+                "status_no_reporting",
+                day=day_state.day.strftime("%d/%m/%Y"),
+                reason=day_state.no_reporting_reason,
+            ),
             markup=False,
         )
     else:
         console.print(
-            t(settings, "status_title", day=day_state.day.strftime("%d/%m/%Y"),
-              deadline=format_time(day_state.deadline, lang), as_of=format_time(local(day_state.as_of, settings), lang)),
+            t(
+                settings,
+                "status_title",
+                day=day_state.day.strftime("%d/%m/%Y"),
+                deadline=format_time(day_state.deadline, lang),
+                as_of=format_time(local(day_state.as_of, settings), lang),
+            ),
             markup=False,
         )
         console.print(_status_table(day_state, settings))
@@ -211,10 +253,20 @@ def _print_health(console: Console, extras: StatusExtras, settings: Settings, no
             console.print(t(settings, "heartbeat", at=shown, source=source), markup=False)
     if extras.waiting:
         console.print("[magenta]" + t(settings, "waiting_review", count=len(extras.waiting)) + "[/magenta]")
-    console.print(t(settings, "outbox_state", pending=extras.outbox.get("pending", 0), held=extras.outbox.get("held", 0)), markup=False)
+    console.print(
+        t(settings, "outbox_state", pending=extras.outbox.get("pending", 0), held=extras.outbox.get("held", 0)),
+        markup=False,
+    )
     for mail in extras.held:
         console.print(
-            t(settings, "held_line", id=mail.id, kind=mail.kind, recipients=", ".join(mail.recipients), error=mail.last_error),
+            t(
+                settings,
+                "held_line",
+                id=mail.id,
+                kind=mail.kind,
+                recipients=", ".join(mail.recipients),
+                error=mail.last_error,
+            ),
             markup=False,
         )
     if extras.held:
@@ -239,7 +291,8 @@ def print_demo(console: Console, outcome, settings: Settings) -> None:
         console.print(t(settings, "demo_error_reply", unit=unit_name, path=path), markup=False)
     files = {p.suffix: p for p in outcome.report_files}
     console.print(
-        t(settings, "demo_report", html=files.get(".html"), xlsx=files.get(".xlsx"), png=files.get(".png")), markup=False
+        t(settings, "demo_report", html=files.get(".html"), xlsx=files.get(".xlsx"), png=files.get(".png")),
+        markup=False,
     )
     if outcome.report_mail:
         console.print(

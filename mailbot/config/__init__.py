@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from mailbot import i18n
@@ -41,10 +41,27 @@ from mailbot.config.settings import (
 from mailbot.errors import ConfigError
 
 __all__ = [
-    "DEFAULT_CONFIG_PATH", "DEFAULT_DB_URL", "DEFAULT_INBOX_URL", "DEFAULT_LANGUAGE", "DEFAULT_SMTP_URL", "LANGUAGES",
+    "DEFAULT_CONFIG_PATH",
+    "DEFAULT_DB_URL",
+    "DEFAULT_INBOX_URL",
+    "DEFAULT_LANGUAGE",
+    "DEFAULT_SMTP_URL",
+    "LANGUAGES",
     "PROJECT_ROOT",
-    "WEEKDAYS", "Campaign", "Connections", "InboxOptions", "Limits", "Metric", "Schedule", "Settings", "Unit",
-    "Validation", "connections_from_env", "load_settings", "redact_url", "url_password",
+    "WEEKDAYS",
+    "Campaign",
+    "Connections",
+    "InboxOptions",
+    "Limits",
+    "Metric",
+    "Schedule",
+    "Settings",
+    "Unit",
+    "Validation",
+    "connections_from_env",
+    "load_settings",
+    "redact_url",
+    "url_password",
 ]
 
 
@@ -108,6 +125,11 @@ def _check_scheme(variable: str, url: str, schemes: tuple[str, ...], lang: str) 
     scheme = urlsplit(url).scheme.lower()
     if scheme not in schemes:
         raise i18n.error(
-            ConfigError, "config.unsupported_scheme", lang, variable=variable, url=redact_url(url), scheme=scheme,
+            ConfigError,
+            "config.unsupported_scheme",
+            lang,
+            variable=variable,
+            url=redact_url(url),
+            scheme=scheme,
             schemes=", ".join(f"{s}://" for s in schemes),
         )

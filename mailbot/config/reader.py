@@ -50,7 +50,9 @@ class TomlReader:
             raise self.fail(key, "not_table")
         unknown = sorted(set(data) - allowed)
         if unknown:
-            raise self.fail(f"{key}.{unknown[0]}" if key else unknown[0], "unknown_key", known=", ".join(sorted(allowed)))
+            raise self.fail(
+                f"{key}.{unknown[0]}" if key else unknown[0], "unknown_key", known=", ".join(sorted(allowed))
+            )
         return data
 
     def settings(self, connections: Connections) -> Settings:
@@ -79,9 +81,20 @@ class TomlReader:
         if data is None:
             raise self.fail("campaign", "campaign_missing")
         allowed = {
-            "name", "time_zone", "deadline", "reporting_days", "holidays", "start", "end",
-            "population", "goal_percent", "reporting_mailbox", "report_to",
-            "trusted_authserv_id", "area_name", "total_aliases",
+            "name",
+            "time_zone",
+            "deadline",
+            "reporting_days",
+            "holidays",
+            "start",
+            "end",
+            "population",
+            "goal_percent",
+            "reporting_mailbox",
+            "report_to",
+            "trusted_authserv_id",
+            "area_name",
+            "total_aliases",
         }
         data = self._check_keys(data, "campaign", allowed)
         time_zone = self.text(data, "campaign.time_zone", "Asia/Ho_Chi_Minh")
@@ -149,7 +162,9 @@ class TomlReader:
         return tuple(result)
 
     def unit(self, item: Any, key: str) -> Unit:
-        item = self._check_keys(item, key, {"id", "name", "aliases", "senders", "population", "active_from", "active_until"})
+        item = self._check_keys(
+            item, key, {"id", "name", "aliases", "senders", "population", "active_from", "active_until"}
+        )
         unit_id = self.required_text(item, f"{key}.id")
         if not UNIT_ID_RE.match(unit_id):
             raise self.fail(f"{key}.id", "bad_unit_id", value=unit_id)
@@ -175,8 +190,12 @@ class TomlReader:
             poll_every_seconds=self.positive_int(data, "schedule.poll_every_seconds", default.poll_every_seconds),
             reminder_at=self.clock(data, "schedule.reminder_at", "15:00"),
             report_at=self.clock(data, "schedule.report_at", "16:30"),
-            idle_renew_seconds=self.positive_int(data, "schedule.idle_renew_seconds", default.idle_renew_seconds, maximum=600),
-            heartbeat_stale_seconds=self.positive_int(data, "schedule.heartbeat_stale_seconds", default.heartbeat_stale_seconds),
+            idle_renew_seconds=self.positive_int(
+                data, "schedule.idle_renew_seconds", default.idle_renew_seconds, maximum=600
+            ),
+            heartbeat_stale_seconds=self.positive_int(
+                data, "schedule.heartbeat_stale_seconds", default.heartbeat_stale_seconds
+            ),
             send_updates=self.flag(data, "schedule.send_updates", default.send_updates),
         )
 

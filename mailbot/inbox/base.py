@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from typing import Callable, Iterable, Iterator, Protocol, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol, TypeVar
 
 from mailbot import i18n
 from mailbot.errors import SourceError
@@ -31,8 +32,7 @@ class Source(Protocol):
         """Wait up to `seconds` (less once `stop` is set); True when the mailbox signalled new mail."""
         ...
 
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...
 
 
 def source_error(lang: str, key: str, **params) -> SourceError:

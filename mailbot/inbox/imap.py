@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from imap_tools.errors import UnexpectedCommandStatusError
 
@@ -88,7 +88,10 @@ class ImapSource:
         if mark and mark.uidvalidity is not None and mark.uidvalidity != self.uidvalidity:
             log.warning(
                 "UIDVALIDITY of %s changed (%s -> %s): rescanning %s message(s); stored ones are recognised",
-                self.identity, mark.uidvalidity, self.uidvalidity, len(uids),
+                self.identity,
+                mark.uidvalidity,
+                self.uidvalidity,
+                len(uids),
             )
         for chunk in chunked(uids, self.settings.inbox.batch_size):
             done = known([self._key(uid) for uid in chunk])
@@ -114,7 +117,9 @@ class ImapSource:
         with self._command("UID FETCH"):
             typ, data = self.mailbox.client.uid("FETCH", uid_set(uids), "(UID RFC822.SIZE INTERNALDATE)")
         if typ != "OK":
-            raise source_error(self.lang, "refused", server=self.address.server, command="UID FETCH", reason=_text(data))
+            raise source_error(
+                self.lang, "refused", server=self.address.server, command="UID FETCH", reason=_text(data)
+            )
         found = parse_announced(data)
         return [found[uid] for uid in uids if uid in found]  # an expunged message is simply gone
 
@@ -136,14 +141,19 @@ class ImapSource:
         with self._command("UID FETCH"):
             typ, data = self.mailbox.client.uid("FETCH", uid_set(uids), f"(UID {part})")
         if typ != "OK":
-            raise source_error(self.lang, "refused", server=self.address.server, command="UID FETCH", reason=_text(data))
+            raise source_error(
+                self.lang, "refused", server=self.address.server, command="UID FETCH", reason=_text(data)
+            )
         return parse_bodies(data)
 
     def _message(self, item: Announced, raw: bytes, headers_only: bool) -> InboundMessage:
         if headers_only:
             log.warning(
                 "message UID %s in %s is %s bytes, over the limit of %s: only its headers are fetched",
-                item.uid, self.identity, item.size, self.settings.limits.max_message_bytes,
+                item.uid,
+                self.identity,
+                item.size,
+                self.settings.limits.max_message_bytes,
             )
         return InboundMessage(
             source=self.identity,
@@ -183,7 +193,8 @@ class ImapSource:
             log.warning(
                 "%s offers neither MOVE nor UID EXPUNGE: ingested mail was copied to %s and left marked "
                 "\\Deleted in the folder (a bare EXPUNGE would also remove other people's deleted mail)",
-                self.address.server, self.move_to,
+                self.address.server,
+                self.move_to,
             )
 
     # -- waiting -------------------------------------------------------------------------

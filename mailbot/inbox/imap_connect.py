@@ -12,9 +12,9 @@ from __future__ import annotations
 import imaplib
 import logging
 import ssl
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 from urllib.parse import quote, unquote, urlsplit
 
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
@@ -89,9 +89,13 @@ def open_mailbox(address: ImapAddress, settings: Settings):
         log.warning("certificate verification for %s is off (inbox.verify_tls = false)", address.server)
     with translated(address, settings.language, "CONNECT"):
         if address.scheme == "imaps":
-            mailbox = MailBox(address.host, address.port, timeout=timeout, ssl_context=tls_context(settings.inbox.verify_tls))
+            mailbox = MailBox(
+                address.host, address.port, timeout=timeout, ssl_context=tls_context(settings.inbox.verify_tls)
+            )
         elif address.scheme == "imap+starttls":
-            mailbox = MailBoxStartTls(address.host, address.port, timeout=timeout, ssl_context=tls_context(settings.inbox.verify_tls))
+            mailbox = MailBoxStartTls(
+                address.host, address.port, timeout=timeout, ssl_context=tls_context(settings.inbox.verify_tls)
+            )
         else:
             mailbox = MailBoxUnencrypted(address.host, address.port, timeout=timeout)
     try:
@@ -164,8 +168,13 @@ def translated(address: ImapAddress, lang: str, command: str, folder: str | None
         reason = _reason(exc, address)
         key = _error_key(exc, command)
         raise source_error(
-            lang, key, server=address.server, user=address.user, folder=folder or address.folder,
-            command=command, reason=reason,
+            lang,
+            key,
+            server=address.server,
+            user=address.user,
+            folder=folder or address.folder,
+            command=command,
+            reason=reason,
         ) from None
 
 

@@ -33,7 +33,12 @@ def parse_internaldate(text: str) -> datetime:
     day, month, year, hour, minute, second, sign, off_h, off_m = match.groups()
     offset = timedelta(hours=int(off_h), minutes=int(off_m)) * (-1 if sign == "-" else 1)
     return datetime(
-        int(year), MONTHS.index(month.lower()) + 1, int(day), int(hour), int(minute), int(second),
+        int(year),
+        MONTHS.index(month.lower()) + 1,
+        int(day),
+        int(hour),
+        int(minute),
+        int(second),
         tzinfo=timezone(offset),
     )
 
@@ -51,7 +56,9 @@ def parse_announced(data: list) -> dict[int, Announced]:
             continue
         uid, size, date = UID_RE.search(line), SIZE_RE.search(line), INTERNALDATE_RE.search(line)
         if uid and size and date:
-            found[int(uid.group(1))] = Announced(int(uid.group(1)), int(size.group(1)), parse_internaldate(date.group(1).decode()))
+            found[int(uid.group(1))] = Announced(
+                int(uid.group(1)), int(size.group(1)), parse_internaldate(date.group(1).decode())
+            )
     return found
 
 

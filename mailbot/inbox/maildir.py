@@ -12,10 +12,10 @@ import mailbox
 import os
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from mailbot.config import Settings
 from mailbot.inbox.base import KnownKeys, chunked, source_error
@@ -94,7 +94,7 @@ class MaildirSource:
             source=self.identity,
             key=entry.key,
             raw=raw,
-            received_at=datetime.fromtimestamp(entry.mtime, timezone.utc),
+            received_at=datetime.fromtimestamp(entry.mtime, UTC),
             size=entry.size if headers_only else len(raw),
             headers_only=headers_only,
         )

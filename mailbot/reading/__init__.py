@@ -19,7 +19,13 @@ from pathlib import Path
 from mailbot import i18n
 from mailbot.config import Settings
 from mailbot.models import (
-    FILE_TOO_LARGE, SENDER_NOT_AUTHENTICATED, UNIT_MISMATCH, UNKNOWN_SENDER, UNKNOWN_UNIT, Problem, Reading,
+    FILE_TOO_LARGE,
+    SENDER_NOT_AUTHENTICATED,
+    UNIT_MISMATCH,
+    UNKNOWN_SENDER,
+    UNKNOWN_UNIT,
+    Problem,
+    Reading,
 )
 from mailbot.reading import auth, mail
 from mailbot.reading.content import Content, is_candidate, read_files
@@ -31,10 +37,25 @@ __all__ = ["read_message", "read_spreadsheet", "read_path"]
 
 log = logging.getLogger(__name__)
 HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")
-KNOWN_HEADERS = frozenset({
-    b"from", b"to", b"cc", b"subject", b"date", b"received", b"message-id", b"mime-version", b"content-type",
-    b"return-path", b"reply-to", b"delivered-to", b"resent-from", b"resent-date", b"sender",
-})
+KNOWN_HEADERS = frozenset(
+    {
+        b"from",
+        b"to",
+        b"cc",
+        b"subject",
+        b"date",
+        b"received",
+        b"message-id",
+        b"mime-version",
+        b"content-type",
+        b"return-path",
+        b"reply-to",
+        b"delivered-to",
+        b"resent-from",
+        b"resent-date",
+        b"sender",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -62,18 +83,27 @@ def read_message(
         content = _too_large_message(size if size is not None else len(raw), settings)
     else:
         files = [
-            (name, a.data) for name, a in zip(names, facts.attachments)
+            (name, a.data)
+            for name, a in zip(names, facts.attachments, strict=True)
             if is_candidate(a.name, mail.is_spreadsheet_type(a.content_type), a.data)
         ]
         content = read_files(files, settings)
     who = _who(facts, [[facts.subject or ""], names, content.titles], settings)
     period = first_stated([facts.subject, *names, *content.titles]) or (arrival.date() if arrival else None)
     return Reading(
-        path=path, message_id=facts.message_id, sender=facts.sender, received_at=arrival, period=period,
-        late=_late(arrival, period, settings), unit=who.unit, figures=dict(content.figures),
+        path=path,
+        message_id=facts.message_id,
+        sender=facts.sender,
+        received_at=arrival,
+        period=period,
+        late=_late(arrival, period, settings),
+        unit=who.unit,
+        figures=dict(content.figures),
         problems=tuple(content.problems) + who.problems + _authentication(facts, settings),
-        subject=facts.subject, attachments=tuple(a.name for a in facts.attachments if a.name),
-        references=facts.references, reply_to=None if facts.robot else facts.sender,
+        subject=facts.subject,
+        attachments=tuple(a.name for a in facts.attachments if a.name),
+        references=facts.references,
+        reply_to=None if facts.robot else facts.sender,
     )
 
 
@@ -85,9 +115,16 @@ def read_spreadsheet(name: str, data: bytes, settings: Settings, path: str | Non
     if named is None:
         problems += (i18n.problem(UNKNOWN_UNIT, settings.language),)
     return Reading(
-        path=path, message_id=None, sender=None, received_at=None,
-        period=first_stated([name, *content.titles]), late=None, unit=named.id if named else None,
-        figures=dict(content.figures), problems=problems, attachments=(name,),
+        path=path,
+        message_id=None,
+        sender=None,
+        received_at=None,
+        period=first_stated([name, *content.titles]),
+        late=None,
+        unit=named.id if named else None,
+        figures=dict(content.figures),
+        problems=problems,
+        attachments=(name,),
     )
 
 
@@ -144,7 +181,9 @@ def _authentication(facts: mail.MailFacts, settings: Settings) -> tuple[Problem,
     verdict = auth.verdict(list(facts.auth_results), settings.campaign.trusted_authserv_id, domain)
     if not verdict.failed:
         return ()
-    detail = i18n.text("reading.auth_dmarc" if verdict.reason == "dmarc" else "reading.auth_dkim_spf", settings.language)
+    detail = i18n.text(
+        "reading.auth_dmarc" if verdict.reason == "dmarc" else "reading.auth_dkim_spf", settings.language
+    )
     return (i18n.problem(SENDER_NOT_AUTHENTICATED, settings.language, domain=domain, detail=detail),)
 
 

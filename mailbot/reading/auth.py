@@ -50,7 +50,9 @@ def _prop(result, ptype: str, name: str) -> str:
 
 def _aligned(domain: str, from_domain: str) -> bool:
     domain = domain.rsplit("@", 1)[-1]
-    return bool(domain) and (domain == from_domain or domain.endswith("." + from_domain) or from_domain.endswith("." + domain))
+    return bool(domain) and (
+        domain == from_domain or domain.endswith("." + from_domain) or from_domain.endswith("." + domain)
+    )
 
 
 def _judge(results, from_domain: str) -> AuthVerdict:
@@ -59,8 +61,16 @@ def _judge(results, from_domain: str) -> AuthVerdict:
         return AuthVerdict(True, "dmarc")
     if any(r.result == "pass" for r in dmarc):
         return NO_VERDICT
-    dkim = [r for r in results if r.method == "dkim" and _aligned(_prop(r, "header", "d") or _prop(r, "header", "i"), from_domain)]
-    spf = [r for r in results if r.method == "spf" and _aligned(_prop(r, "smtp", "mailfrom") or _prop(r, "smtp", "helo"), from_domain)]
+    dkim = [
+        r
+        for r in results
+        if r.method == "dkim" and _aligned(_prop(r, "header", "d") or _prop(r, "header", "i"), from_domain)
+    ]
+    spf = [
+        r
+        for r in results
+        if r.method == "spf" and _aligned(_prop(r, "smtp", "mailfrom") or _prop(r, "smtp", "helo"), from_domain)
+    ]
     dkim_failed = bool(dkim) and all(r.result == "fail" for r in dkim)
     spf_failed = bool(spf) and all(r.result == "fail" for r in spf)
     if dkim_failed and spf_failed:

@@ -9,12 +9,17 @@ from mailbot import i18n
 from mailbot.config import Settings
 from mailbot.errors import SpreadsheetError
 from mailbot.models import (
-    AMBIGUOUS_NUMBER, ENCRYPTED_FILE, FILE_TOO_LARGE, NO_FIGURE, NO_SPREADSHEET, TOTAL_MISMATCH,
-    UNREADABLE_FILE, Problem,
+    AMBIGUOUS_NUMBER,
+    ENCRYPTED_FILE,
+    FILE_TOO_LARGE,
+    NO_FIGURE,
+    NO_SPREADSHEET,
+    TOTAL_MISMATCH,
+    UNREADABLE_FILE,
+    Problem,
 )
 from mailbot.reading.table import Finding, SheetReading, read_sheet
-from mailbot.sheets import NOT_SPREADSHEETS, SPREADSHEET_FORMATS, is_spreadsheet_name, read_tables, sniff
-from mailbot.sheets import formats
+from mailbot.sheets import NOT_SPREADSHEETS, SPREADSHEET_FORMATS, formats, is_spreadsheet_name, read_tables, sniff
 
 log = logging.getLogger(__name__)
 TEXT_FORMATS = frozenset({formats.CSV, formats.HTML})
@@ -93,8 +98,12 @@ def finding_problem(finding: Finding, sheet: SheetReading, lang: str) -> Problem
     where_text = i18n.text("reading.where_text", lang, where=where)
     if finding.code == TOTAL_MISMATCH:
         return i18n.problem(
-            TOTAL_MISMATCH, lang, where=where, where_text=where_text,
-            total=i18n.format_count(finding.params["total"], lang), sum=i18n.format_count(finding.params["sum"], lang),
+            TOTAL_MISMATCH,
+            lang,
+            where=where,
+            where_text=where_text,
+            total=i18n.format_count(finding.params["total"], lang),
+            sum=i18n.format_count(finding.params["sum"], lang),
         )
     return i18n.problem(finding.code, lang, where=where, where_text=where_text, **finding.params)
 

@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 
-_TCVN3_CODES = (
-    "¡¢£¤¥¦§¨©ª«¬\xad®¯°±²³´µ¶·¸¹º»¼½¾¿ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ"
-)
-_TCVN3_LETTERS = (
-    "ĂÂÊÔƠƯĐăâêôơưđẶ\u0300\u0309\u0303\u0301\u0323àảãáạẲằẳẵắẴẮẦẨẪẤỀặầẩẫấậèỂẻẽéẹềểễếệìỉỄẾỒĩíịòỔỏõóọồổỗốộờởỡớợùỖủũúụừửữứựỳỷỹýỵỐ"
-)
-TCVN3_TABLE = str.maketrans(dict(zip(_TCVN3_CODES, _TCVN3_LETTERS)))
+_TCVN3_CODES = "¡¢£¤¥¦§¨©ª«¬\xad®¯°±²³´µ¶·¸¹º»¼½¾¿ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ"
+_TCVN3_LETTERS = "ĂÂÊÔƠƯĐăâêôơưđẶ\u0300\u0309\u0303\u0301\u0323àảãáạẲằẳẵắẴẮẦẨẪẤỀặầẩẫấậèỂẻẽéẹềểễếệìỉỄẾỒĩíịòỔỏõóọồổỗốộờởỡớợùỖủũúụừửữứựỳỷỹýỵỐ"
+TCVN3_TABLE = str.maketrans(dict(zip(_TCVN3_CODES, _TCVN3_LETTERS, strict=True)))
 
 # VNI marks after a vowel: plain tones, circumflex + tone, breve + tone (for a only).
 _TONES = {"": "", "\u0301": "ù", "\u0300": "ø", "\u0309": "û", "\u0303": "õ", "\u0323": "ï"}
@@ -82,7 +79,7 @@ def _marked(ch: str) -> bool:
 def _odd_pairs(text: str) -> int:
     """Capitals inside a word; a bare a/e, or the same vowel, before a marked vowel ("naờm", "coọng")."""
     count = 0
-    for before, after in zip(text, text[1:]):
+    for before, after in pairwise(text):
         if before.islower() and after.isupper():
             count += 1
         elif _marked(after) and (before in "aeAE" or before.lower() == unicodedata.normalize("NFD", after)[0].lower()):
@@ -106,7 +103,7 @@ def _latin1_left(text: str) -> int:
 
 
 def legacy_kind_of_font(font: str | None) -> str | None:
-    """"tcvn3", "tcvn3-upper", "vni" or None for a font name."""
+    """ "tcvn3", "tcvn3-upper", "vni" or None for a font name."""
     if not font:
         return None
     name = font.strip().lower()

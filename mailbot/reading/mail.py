@@ -18,11 +18,11 @@ import email.policy
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from functools import lru_cache
+from datetime import UTC, datetime
 from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ def _date(value: str) -> datetime | None:
         parsed = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _received_date(values: list[str]) -> datetime | None:
@@ -309,18 +309,20 @@ def _payload(part: Message) -> bytes:
     return b""
 
 
-SPREADSHEET_TYPES = frozenset({
-    "application/vnd.ms-excel",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.template",
-    "application/vnd.ms-excel.sheet.macroenabled.12",
-    "application/vnd.ms-excel.sheet.binary.macroenabled.12",
-    "application/vnd.oasis.opendocument.spreadsheet",
-    "text/csv",
-    "text/tab-separated-values",
-    "application/csv",
-    "application/x-csv",
-})
+SPREADSHEET_TYPES = frozenset(
+    {
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.template",
+        "application/vnd.ms-excel.sheet.macroenabled.12",
+        "application/vnd.ms-excel.sheet.binary.macroenabled.12",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "text/csv",
+        "text/tab-separated-values",
+        "application/csv",
+        "application/x-csv",
+    }
+)
 
 
 def is_spreadsheet_type(content_type: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 
 from mailbot.config import Metric
 from mailbot.models import AMBIGUOUS_NUMBER, TOTAL_MISMATCH, Table
@@ -84,7 +85,7 @@ def read_sheet(table: Table, metrics: tuple[Metric, ...], total_aliases: tuple[s
 
 
 @lru_cache(maxsize=16)
-def _total_labels(aliases: tuple[str, ...]) -> "_Totals":
+def _total_labels(aliases: tuple[str, ...]) -> _Totals:
     return _Totals(fold(t) for t in (*BUILTIN_TOTALS, *aliases))
 
 
@@ -177,7 +178,7 @@ def _is_numbering_row(grid: _Grid, r: int) -> bool:
             return False
         if match.group(1).isdigit():
             numbers.append(int(match.group(1)))
-    return len(numbers) >= 2 and all(b == a + 1 for a, b in zip(numbers, numbers[1:]))
+    return len(numbers) >= 2 and all(b == a + 1 for a, b in pairwise(numbers))
 
 
 def _is_total_row(grid: _Grid, r: int, column: int, totals: tuple[str, ...]) -> bool:

@@ -28,7 +28,7 @@ class UnitIndex:
     longest: int  # words in the longest folded name or alias
 
     @classmethod
-    def build(cls, units: tuple[Unit, ...]) -> "UnitIndex":
+    def build(cls, units: tuple[Unit, ...]) -> UnitIndex:
         by_sender: dict[str, Unit] = {}
         by_needle: dict[str, list[str]] = {}
         by_id: dict[str, list[Unit]] = {}
@@ -41,7 +41,9 @@ class UnitIndex:
                 if unit.id not in ids:
                     ids.append(unit.id)
         return cls(
-            units=units, by_sender=by_sender, by_needle={k: tuple(v) for k, v in by_needle.items()},
+            units=units,
+            by_sender=by_sender,
+            by_needle={k: tuple(v) for k, v in by_needle.items()},
             by_id={k: tuple(v) for k, v in by_id.items()},
             longest=max((len(n.split()) for n in by_needle), default=0),
         )

@@ -22,8 +22,20 @@ from mailbot.report.view import CHART_CID, CHART_SRC, ReportView, build_view, le
 from mailbot.report.xlsx import FORMULA_STARTS, STATE_FILLS, workbook_bytes
 
 __all__ = [
-    "CHART_CID", "CHART_SRC", "FORMULA_STARTS", "STATE_FILLS", "ReportView", "build_view", "chart_png", "chart_units",
-    "letter_day", "lower_first", "render", "render_template", "workbook_bytes", "write_files",
+    "CHART_CID",
+    "CHART_SRC",
+    "FORMULA_STARTS",
+    "STATE_FILLS",
+    "ReportView",
+    "build_view",
+    "chart_png",
+    "chart_units",
+    "letter_day",
+    "lower_first",
+    "render",
+    "render_template",
+    "workbook_bytes",
+    "write_files",
 ]
 
 log = logging.getLogger(__name__)
@@ -46,9 +58,14 @@ def render(
     plain = render_template("report.txt.j2", lang, view=view, subject=subject)
     log.info("report for %s rendered (%s units, update=%s)", ledger.day, len(ledger.units), update)
     return RenderedReport(
-        day=ledger.day, subject=subject, html=html, text=plain,
-        xlsx=workbook_bytes(settings, ledger, view, submissions), chart_png=chart_png(settings, ledger, trend),
-        update=update, file_stem=text("report.file_stem", lang, day=ledger.day.isoformat()),
+        day=ledger.day,
+        subject=subject,
+        html=html,
+        text=plain,
+        xlsx=workbook_bytes(settings, ledger, view, submissions),
+        chart_png=chart_png(settings, ledger, trend),
+        update=update,
+        file_stem=text("report.file_stem", lang, day=ledger.day.isoformat()),
         as_of=ledger.as_of,
     )
 
@@ -61,7 +78,7 @@ def write_files(report: RenderedReport, out_dir: Path) -> list[Path]:
     png = out_dir / f"{stem}.png"
     html = report.html.replace(f'src="{CHART_SRC}"', f'src="{png.name}"')
     paths = [out_dir / f"{stem}.html", png, out_dir / f"{stem}.xlsx"]
-    for path, content in zip(paths, (html.encode("utf-8"), report.chart_png, report.xlsx)):
+    for path, content in zip(paths, (html.encode("utf-8"), report.chart_png, report.xlsx), strict=True):
         _write_atomically(path, content)
     return paths
 

@@ -13,7 +13,6 @@ from mailbot.i18n import format_count, format_percent, text
 from mailbot.models import DayLedger, UnitDay
 from mailbot.report.view import lower_first
 
-
 # --- the chart -------------------------------------------------------------------------------
 
 
@@ -50,13 +49,13 @@ def chart_units(ledger: DayLedger, lang: str) -> tuple[tuple[UnitDay, ...], str]
     known = sorted((u for u in ledger.units if u.coverage is not None), key=lambda u: u.coverage)
     if not known:
         return (), text("report.chart_coverage", lang)
-    shown = tuple(known[:chart.MAX_BARS])
-    return shown, text("report.chart_coverage_lowest", lang, shown=len(shown), counted=len(known),
-                       expected=len(ledger.units))
+    shown = tuple(known[: chart.MAX_BARS])
+    return shown, text(
+        "report.chart_coverage_lowest", lang, shown=len(shown), counted=len(known), expected=len(ledger.units)
+    )
 
 
 def _why_no_coverage(unit: UnitDay, lang: str) -> str:
     if unit.population is None:
         return text("report.chart_no_population", lang)
     return text(f"states.{unit.state}", lang).lower() if unit.coverage is None else ""
-

@@ -7,14 +7,14 @@ autoescaping.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from mailbot.i18n import TEMPLATES_DIR
 
 
-@lru_cache(maxsize=None)
+@cache
 def _environment(lang: str) -> Environment:
     return Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR / lang)),
@@ -29,4 +29,3 @@ def _environment(lang: str) -> Environment:
 def render_template(name: str, lang: str, **context) -> str:
     """templates/<lang>/<name> rendered with finished strings."""
     return _environment(lang).get_template(name).render(**context)
-

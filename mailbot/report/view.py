@@ -23,7 +23,7 @@ def letter_day(day: date, lang: str) -> str:
 
 
 def lower_first(label: str) -> str:
-    """"Số lượng cài đặt" -> "số lượng cài đặt", leaving acronyms such as "ICT" alone."""
+    """ "Số lượng cài đặt" -> "số lượng cài đặt", leaving acronyms such as "ICT" alone."""
     if len(label) > 1 and label[1].isupper():
         return label
     return label[:1].lower() + label[1:]
@@ -38,7 +38,7 @@ def signed_count(value: int | None, lang: str) -> str:
 
 
 def clock_or_time(moment: datetime | None, day: date, lang: str) -> str:
-    """"08:30" for an arrival on the day itself, the full time otherwise."""
+    """ "08:30" for an arrival on the day itself, the full time otherwise."""
     if moment is None:
         return "–"
     return moment.strftime("%H:%M") if moment.date() == day else format_time(moment, lang)
@@ -85,14 +85,21 @@ def build_view(settings: Settings, ledger: DayLedger, update: bool) -> ReportVie
         lang=lang,
         title=t("title", metric_lower=lower_first(metrics[0].label)),
         subtitle=t("subtitle", day=day),
-        as_of=t("as_of", time=local_as_of.strftime("%H:%M"), day=letter_day(local_as_of.date(), lang),
-                deadline_time=ledger.deadline.strftime("%H:%M"), deadline_day=day),
+        as_of=t(
+            "as_of",
+            time=local_as_of.strftime("%H:%M"),
+            day=letter_day(local_as_of.date(), lang),
+            deadline_time=ledger.deadline.strftime("%H:%M"),
+            deadline_day=day,
+        ),
         update_notice=t("update_notice", day=day) if update else None,
         headline=_headline(settings, ledger, local_as_of),
         units_reported=t("units_reported", reported=ledger.reported, expected=ledger.expected),
         goal_line=_goal_line(settings, ledger),
         goal_bar=_goal_bar(ledger),
-        no_reporting=None if ledger.reporting_day else t("no_reporting", day=day, reason=ledger.no_reporting_reason or ""),
+        no_reporting=None
+        if ledger.reporting_day
+        else t("no_reporting", day=day, reason=ledger.no_reporting_reason or ""),
         columns=_columns(settings),
         rows=tuple(_row(settings, ledger, number, unit) for number, unit in enumerate(ledger.units, start=1)),
         total=_total_row(settings, ledger),
@@ -108,13 +115,20 @@ def _headline(settings: Settings, ledger: DayLedger, local_as_of: datetime) -> s
     lang = settings.language
     metric = settings.campaign.metrics[0]
     params = dict(
-        time=local_as_of.strftime("%H:%M"), day=letter_day(ledger.day, lang), metric_lower=lower_first(metric.label),
+        time=local_as_of.strftime("%H:%M"),
+        day=letter_day(ledger.day, lang),
+        metric_lower=lower_first(metric.label),
         area=settings.campaign.area_name or text("report.area_fallback", lang),
         total=format_count(ledger.totals.get(metric.id, 0), lang),
     )
     if ledger.population and ledger.coverage is not None:
-        return text("report.headline", lang, population=format_count(ledger.population, lang),
-                    coverage=format_percent(ledger.coverage, lang), **params)
+        return text(
+            "report.headline",
+            lang,
+            population=format_count(ledger.population, lang),
+            coverage=format_percent(ledger.coverage, lang),
+            **params,
+        )
     return text("report.headline_no_population", lang, **params)
 
 
@@ -127,8 +141,13 @@ def _goal_line(settings: Settings, ledger: DayLedger) -> str | None:
     goal = format_percent(ledger.goal_percent, lang, digits=0 if ledger.goal_percent.is_integer() else 2)
     if total >= goal_count:
         return text("report.goal_reached", lang, goal=goal, goal_count=format_count(goal_count, lang))
-    return text("report.goal_short", lang, goal=goal, goal_count=format_count(goal_count, lang),
-                shortfall=format_count(goal_count - total, lang))
+    return text(
+        "report.goal_short",
+        lang,
+        goal=goal,
+        goal_count=format_count(goal_count, lang),
+        shortfall=format_count(goal_count - total, lang),
+    )
 
 
 def _goal_bar(ledger: DayLedger) -> tuple[float, float] | None:
@@ -145,8 +164,16 @@ def _columns(settings: Settings) -> tuple[str, ...]:
     for metric in metrics:
         figure_columns.append(metric.label)
         figure_columns.append(t("col_change") if len(metrics) == 1 else f"{metric.label}: {t('col_change')}")
-    return (t("col_no"), t("col_unit"), *figure_columns, t("col_population"), t("col_coverage"), t("col_rank"),
-            t("col_received"), t("col_state"))
+    return (
+        t("col_no"),
+        t("col_unit"),
+        *figure_columns,
+        t("col_population"),
+        t("col_coverage"),
+        t("col_rank"),
+        t("col_received"),
+        t("col_state"),
+    )
 
 
 def _row(settings: Settings, ledger: DayLedger, number: int, unit: UnitDay) -> dict:
@@ -161,10 +188,16 @@ def _row(settings: Settings, ledger: DayLedger, number: int, unit: UnitDay) -> d
     if unit.pending_figures:
         notes.append(text("report.pending_figures", lang, figures=figures_text(settings, unit.pending_figures, lang)))
     return dict(
-        no=str(number), name=unit.name, figures=tuple(cells), population=format_count(unit.population, lang),
-        coverage=format_percent(unit.coverage, lang), rank=str(unit.rank) if unit.rank else "–",
-        received=clock_or_time(unit.received_at, ledger.day, lang), state=unit.state,
-        state_label=text(f"states.{unit.state}", lang), notes=tuple(notes),
+        no=str(number),
+        name=unit.name,
+        figures=tuple(cells),
+        population=format_count(unit.population, lang),
+        coverage=format_percent(unit.coverage, lang),
+        rank=str(unit.rank) if unit.rank else "–",
+        received=clock_or_time(unit.received_at, ledger.day, lang),
+        state=unit.state,
+        state_label=text(f"states.{unit.state}", lang),
+        notes=tuple(notes),
     )
 
 
@@ -175,7 +208,9 @@ def _total_row(settings: Settings, ledger: DayLedger) -> dict:
         cells.append(format_count(ledger.totals.get(metric.id, 0), lang))
         cells.append(signed_count(ledger.change.get(metric.id), lang))
     return dict(
-        label=text("report.total_row", lang), figures=tuple(cells), population=format_count(ledger.population, lang),
+        label=text("report.total_row", lang),
+        figures=tuple(cells),
+        population=format_count(ledger.population, lang),
         coverage=format_percent(ledger.coverage, lang),
         state_label=text("report.total_state", lang, reported=ledger.reported, expected=ledger.expected),
     )
@@ -185,15 +220,23 @@ def _lists(settings: Settings, ledger: DayLedger) -> tuple[dict, ...]:
     if not ledger.reporting_day:
         return ()
     lang = settings.language
-    late = [text("report.late_item", lang, name=u.name, time=clock_or_time(u.received_at, ledger.day, lang))
-            for u in ledger.units if u.state == LATE]
-    missing = [u.name if u.state == MISSING else text("report.missing_rejected", lang, name=u.name)
-               for u in ledger.units if u.state in (MISSING, REJECTED)]
-    review = [f"{u.name}: {figures_text(settings, u.pending_figures, lang)}" if u.pending_figures else u.name
-              for u in ledger.units if u.state == NEEDS_REVIEW]
+    late = [
+        text("report.late_item", lang, name=u.name, time=clock_or_time(u.received_at, ledger.day, lang))
+        for u in ledger.units
+        if u.state == LATE
+    ]
+    missing = [
+        u.name if u.state == MISSING else text("report.missing_rejected", lang, name=u.name)
+        for u in ledger.units
+        if u.state in (MISSING, REJECTED)
+    ]
+    review = [
+        f"{u.name}: {figures_text(settings, u.pending_figures, lang)}" if u.pending_figures else u.name
+        for u in ledger.units
+        if u.state == NEEDS_REVIEW
+    ]
     sections = [("late_title", late), ("missing_title", missing)]
     if review:
         sections.append(("review_title", review))
     none = text("report.none", lang)
     return tuple(dict(title=text(f"report.{key}", lang), items=tuple(items), empty=none) for key, items in sections)
-

@@ -32,8 +32,14 @@ WORKBOOK_OPTIONS = {
 }
 
 # Cell styles as XlsxWriter format properties.
-HEADING = {"bold": True, "bg_color": f"#{HEADER_FILL}", "align": "center", "valign": "vcenter", "text_wrap": True,
-           **BORDER}
+HEADING = {
+    "bold": True,
+    "bg_color": f"#{HEADER_FILL}",
+    "align": "center",
+    "valign": "vcenter",
+    "text_wrap": True,
+    **BORDER,
+}
 TITLE = {"bold": True, "font_size": 13, "align": "center"}
 SUBTITLE = {"italic": True, "align": "center"}
 TOTAL = {"bold": True, "bg_color": f"#{HEADER_FILL}", **BORDER}
@@ -155,8 +161,11 @@ def _unit_line(number: int, settings: Settings, ledger: DayLedger, unit: UnitDay
     if unit.correction and unit.corrected_at:
         state += " (" + text("report.corrected", lang, time=clock_or_time(unit.corrected_at, ledger.day, lang)) + ")"
     values += [
-        (unit.population, COUNT), (unit.coverage / 100 if unit.coverage is not None else None, PERCENT),
-        (unit.rank, WHOLE), (unit.received_at, "hh:mm dd/mm/yyyy"), (state, None),
+        (unit.population, COUNT),
+        (unit.coverage / 100 if unit.coverage is not None else None, PERCENT),
+        (unit.rank, WHOLE),
+        (unit.received_at, "hh:mm dd/mm/yyyy"),
+        (state, None),
     ]
     fill = {"bg_color": f"#{STATE_FILLS[unit.state]}"} if unit.state in STATE_FILLS else {}
     style = _style(BORDER, fill)
@@ -169,8 +178,11 @@ def _total_line(settings: Settings, ledger: DayLedger, view: ReportView) -> list
         values.append((ledger.totals.get(metric.id, 0), COUNT))
         values.append((ledger.change.get(metric.id), CHANGE))
     values += [
-        (ledger.population, COUNT), (ledger.coverage / 100 if ledger.coverage is not None else None, PERCENT),
-        (None, None), (None, None), (view.total["state_label"], None),
+        (ledger.population, COUNT),
+        (ledger.coverage / 100 if ledger.coverage is not None else None, PERCENT),
+        (None, None),
+        (None, None),
+        (view.total["state_label"], None),
     ]
     style = _style(TOTAL)
     return [Value(value, number_format, style) for value, number_format in values]
@@ -185,8 +197,17 @@ def _submissions_sheet(sheet: Sheet, settings: Settings, submissions: list[Submi
     lang = settings.language
     metrics = settings.campaign.metrics
     t = lambda key: text(f"report.{key}", lang)  # noqa: E731
-    headings = [t("col_submission"), t("col_received"), t("col_sender"), t("col_unit"), t("col_period"),
-                *(m.label for m in metrics), t("col_status"), t("col_problems"), t("col_subject")]
+    headings = [
+        t("col_submission"),
+        t("col_received"),
+        t("col_sender"),
+        t("col_unit"),
+        t("col_period"),
+        *(m.label for m in metrics),
+        t("col_status"),
+        t("col_problems"),
+        t("col_subject"),
+    ]
     sheet.widths([7, 19, 34, 24, 13, *([16] * len(metrics)), 14, 60, 50])
     sheet.worksheet.freeze_panes(1, 0)
     sheet.row(0, [Value(heading, style=_style(TOTAL)) for heading in headings])
@@ -196,12 +217,21 @@ def _submissions_sheet(sheet: Sheet, settings: Settings, submissions: list[Submi
     for row, sub in enumerate(ordered, start=1):
         unit = settings.unit(sub.unit) if sub.unit else None
         values = [
-            (sub.id, WHOLE), (sub.received_at.astimezone(tz), "hh:mm:ss dd/mm/yyyy"), (sub.sender, None),
-            (unit.name if unit else sub.unit, None), (sub.period, "dd/mm/yyyy"),
+            (sub.id, WHOLE),
+            (sub.received_at.astimezone(tz), "hh:mm:ss dd/mm/yyyy"),
+            (sub.sender, None),
+            (unit.name if unit else sub.unit, None),
+            (sub.period, "dd/mm/yyyy"),
             *((sub.figures.get(m.id), COUNT) for m in metrics),
             (text(f"states.{sub.status}", lang), None),
-            ("\n".join(p.message for p in sub.problems) or None, None), (sub.subject, None),
+            ("\n".join(p.message for p in sub.problems) or None, None),
+            (sub.subject, None),
         ]
         wrapped_from = len(values) - 2  # the problems and the subject wrap
-        sheet.row(row, [Value(value, number_format, top_wrapped if column >= wrapped_from else top)
-                        for column, (value, number_format) in enumerate(values)])
+        sheet.row(
+            row,
+            [
+                Value(value, number_format, top_wrapped if column >= wrapped_from else top)
+                for column, (value, number_format) in enumerate(values)
+            ],
+        )

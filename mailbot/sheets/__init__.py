@@ -12,13 +12,20 @@ from __future__ import annotations
 from mailbot.config import Limits
 from mailbot.models import UNREADABLE_FILE, Table
 from mailbot.sheets import formats
-from mailbot.sheets.limits import SheetError, check_size, check_zip, within_time
-from mailbot.sheets.workbook import encrypted
 from mailbot.sheets.formats import sniff
+from mailbot.sheets.limits import SheetError, check_size, check_zip, within_time
 from mailbot.sheets.text_formats import decode_text, read_csv, read_html
-from mailbot.sheets.workbook import read_workbook
+from mailbot.sheets.workbook import encrypted, read_workbook
 
-__all__ = ["read_tables", "SheetError", "sniff", "is_spreadsheet_name", "decode_text", "SPREADSHEET_FORMATS", "NOT_SPREADSHEETS"]
+__all__ = [
+    "read_tables",
+    "SheetError",
+    "sniff",
+    "is_spreadsheet_name",
+    "decode_text",
+    "SPREADSHEET_FORMATS",
+    "NOT_SPREADSHEETS",
+]
 
 SPREADSHEET_FORMATS = frozenset({formats.XLSX, formats.XLSB, formats.XLS, formats.ODS, formats.CSV, formats.HTML})
 WORKBOOK_FORMATS = frozenset({formats.XLSX, formats.XLSB, formats.XLS, formats.ODS})
@@ -39,8 +46,11 @@ def read_tables(name: str, data: bytes, limits: Limits) -> list[Table]:
         raise encrypted()
     if kind not in SPREADSHEET_FORMATS:
         raise SheetError(
-            UNREADABLE_FILE, "not_spreadsheet", f"it is not a spreadsheet mailbot reads ({kind})",
-            "save the report as .xlsx", kind=kind,
+            UNREADABLE_FILE,
+            "not_spreadsheet",
+            f"it is not a spreadsheet mailbot reads ({kind})",
+            "save the report as .xlsx",
+            kind=kind,
         )
     expanded = len(data)
     if kind in (formats.XLSX, formats.XLSB, formats.ODS):
@@ -54,4 +64,3 @@ def _read(name: str, data: bytes, kind: str, limits: Limits, archive) -> list[Ta
     if kind == formats.HTML:
         return read_html(name, data, limits)
     return read_csv(name, data, limits)
-

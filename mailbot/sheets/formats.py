@@ -25,7 +25,14 @@ BINARY = "binary"  # anything else that is not text
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 IMAGE_MAGICS = (
-    b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*", b"RIFF",
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",
+    b"GIF87a",
+    b"GIF89a",
+    b"BM",
+    b"II*\x00",
+    b"MM\x00*",
+    b"RIFF",
 )
 BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<table|<\?xml[^>]*>\s*<html|<meta|<head|<body)", re.I)
@@ -95,7 +102,7 @@ def _looks_like_html(data: bytes) -> bool:
     head = data[:4096]
     for bom in BOMS:
         if head.startswith(bom):
-            head = head[len(bom):]
+            head = head[len(bom) :]
             break
     if head[:2] in (b"<\x00", b"\x00<") or b"\x00" in head[:64]:
         head = head.replace(b"\x00", b"")

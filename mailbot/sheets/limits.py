@@ -7,9 +7,10 @@ import threading
 import time
 import zipfile
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from mailbot.config import Limits
 from mailbot.errors import SpreadsheetError
@@ -21,8 +22,18 @@ INLINE_BYTES = 1 << 20  # inputs that expand to less are read in the caller's th
 # Parts no reader here ever opens (themes, pictures, document properties, macros):
 # they count in the announced size and ratio, but need no honesty check.
 NEVER_READ = (
-    "xl/theme/", "docProps/", "xl/media/", "xl/printerSettings/", "xl/drawings/", "xl/vbaProject.bin",
-    "customXml/", "Thumbnails/", "Pictures/", "Configurations2/", "meta.xml", "settings.xml",
+    "xl/theme/",
+    "docProps/",
+    "xl/media/",
+    "xl/printerSettings/",
+    "xl/drawings/",
+    "xl/vbaProject.bin",
+    "customXml/",
+    "Thumbnails/",
+    "Pictures/",
+    "Configurations2/",
+    "meta.xml",
+    "settings.xml",
 )
 HINT = "send only the report table, saved as a small .xlsx file"
 
@@ -52,9 +63,12 @@ def mib(size: int) -> str:
 def check_size(data: bytes, limits: Limits) -> None:
     if len(data) > limits.max_attachment_bytes:
         raise SheetError(
-            FILE_TOO_LARGE, "too_large",
-            f"{mib(len(data))}, above the limit of {mib(limits.max_attachment_bytes)}", HINT,
-            size=mib(len(data)), limit=mib(limits.max_attachment_bytes),
+            FILE_TOO_LARGE,
+            "too_large",
+            f"{mib(len(data))}, above the limit of {mib(limits.max_attachment_bytes)}",
+            HINT,
+            size=mib(len(data)),
+            limit=mib(limits.max_attachment_bytes),
         )
 
 
@@ -80,18 +94,25 @@ def _check_announced(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
     total = sum(info.file_size for info in infos)
     if total > limits.max_uncompressed_bytes:
         raise SheetError(
-            FILE_TOO_LARGE, "expands",
+            FILE_TOO_LARGE,
+            "expands",
             f"it would expand to {mib(total)} when opened, above the limit of {mib(limits.max_uncompressed_bytes)}",
-            HINT, size=mib(total), limit=mib(limits.max_uncompressed_bytes),
+            HINT,
+            size=mib(total),
+            limit=mib(limits.max_uncompressed_bytes),
         )
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > CHUNK and ratio > limits.max_compression_ratio:
             raise SheetError(
-                FILE_TOO_LARGE, "ratio",
+                FILE_TOO_LARGE,
+                "ratio",
                 f"part {info.filename} would expand {ratio:.0f} times when opened, above the limit of "
                 f"{limits.max_compression_ratio}",
-                HINT, part=info.filename, ratio=f"{ratio:.0f}", limit=limits.max_compression_ratio,
+                HINT,
+                part=info.filename,
+                ratio=f"{ratio:.0f}",
+                limit=limits.max_compression_ratio,
             )
 
 
@@ -103,14 +124,14 @@ def _stream_member(data: bytes, info: zipfile.ZipInfo) -> None:
     """
     start = _data_offset(data, info)
     if info.compress_type == zipfile.ZIP_STORED:
-        produced = data[start:start + info.compress_size]
+        produced = data[start : start + info.compress_size]
         if len(produced) != info.file_size or zlib.crc32(produced) != info.CRC:
             raise damaged(f"part {info.filename} is damaged")
         return
     if info.compress_type != zipfile.ZIP_DEFLATED:
         raise damaged(f"part {info.filename} uses an unsupported compression")
     inflater = zlib.decompressobj(-15)
-    pending = memoryview(data)[start:start + info.compress_size]
+    pending = memoryview(data)[start : start + info.compress_size]
     size, crc = 0, 0
     try:
         while True:
@@ -128,7 +149,7 @@ def _stream_member(data: bytes, info: zipfile.ZipInfo) -> None:
 
 
 def _data_offset(data: bytes, info: zipfile.ZipInfo) -> int:
-    header = data[info.header_offset:info.header_offset + 30]
+    header = data[info.header_offset : info.header_offset + 30]
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
         raise damaged(f"part {info.filename} is missing")
     name_length, extra_length = struct.unpack("<HH", header[26:30])
@@ -138,10 +159,16 @@ def _data_offset(data: bytes, info: zipfile.ZipInfo) -> int:
 def check_shape(rows: int, columns: int, sheet: str, limits: Limits) -> None:
     if rows > limits.max_rows or columns > limits.max_columns:
         raise SheetError(
-            FILE_TOO_LARGE, "shape",
+            FILE_TOO_LARGE,
+            "shape",
             f"sheet {sheet} has {rows} rows and {columns} columns, above the limit of "
             f"{limits.max_rows} rows and {limits.max_columns} columns",
-            HINT, sheet=sheet, rows=rows, columns=columns, max_rows=limits.max_rows, max_columns=limits.max_columns,
+            HINT,
+            sheet=sheet,
+            rows=rows,
+            columns=columns,
+            max_rows=limits.max_rows,
+            max_columns=limits.max_columns,
         )
 
 

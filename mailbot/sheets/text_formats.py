@@ -90,7 +90,9 @@ def read_html(name: str, data: bytes, limits: Limits) -> list[Table]:
         width = max((len(r) for r in rows), default=0)
         check_shape(len(rows), width, f"table {index + 1}", limits)
         cells = tuple(tuple(r) + (None,) * (width - len(r)) for r in rows)
-        tables.append(Table(file_name=name, sheet=f"Bảng {index + 1}" if len(parser.tables) > 1 else "Sheet1", cells=cells))
+        tables.append(
+            Table(file_name=name, sheet=f"Bảng {index + 1}" if len(parser.tables) > 1 else "Sheet1", cells=cells)
+        )
     if not tables:
         raise SheetError(UNREADABLE_FILE, "no_table", "the web page holds no table", "save the report as .xlsx")
     return tables

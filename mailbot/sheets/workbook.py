@@ -57,14 +57,10 @@ def _read_sheet(book, file_name: str, sheet_name: str, font_grid, limits: Limits
     check_shape(rows, columns, sheet_name, limits)
     values = sheet.to_python(skip_empty_area=False)
     cells = tuple(tuple(_plain(v) for v in row) for row in values)
-    merged = tuple(
-        (r1, c1, r2, c2) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or ())
-    )
+    merged = tuple((r1, c1, r2, c2) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or ()))
     grid = None
     if font_grid is not None:
-        grid = tuple(
-            tuple(font_grid.get((r, c)) for c in range(len(row))) for r, row in enumerate(cells)
-        )
+        grid = tuple(tuple(font_grid.get((r, c)) for c in range(len(row))) for r, row in enumerate(cells))
     return Table(file_name=file_name, sheet=sheet_name, cells=cells, fonts=grid, merged=merged)
 
 

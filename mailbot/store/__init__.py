@@ -13,10 +13,10 @@ import os
 import socket
 import time as clock
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Iterator
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 
 SENDING_LEASE = timedelta(minutes=10)  # a claimed mail not confirmed by then is tried again
 LOCK_LEASE = timedelta(hours=1)  # a lock whose holder vanished without a trace expires
-DUE_AT_ONCE = datetime(1970, 1, 1, tzinfo=timezone.utc)  # next attempt of newly queued mail
+DUE_AT_ONCE = datetime(1970, 1, 1, tzinfo=UTC)  # next attempt of newly queued mail
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class IngestResult:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def sha256_of(raw: bytes) -> str:
@@ -96,7 +96,7 @@ class Store:
     # -- opening ---------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str, language: str = DEFAULT_LANGUAGE) -> "Store":
+    def open(cls, url: str, language: str = DEFAULT_LANGUAGE) -> Store:
         engine = create_engine(url, language)
         store = cls(engine, url, language)
         try:
@@ -203,7 +203,9 @@ class Store:
                 sa.update(source_marks).where(source_marks.c.source == source).values(heartbeat_at=at)
             ).rowcount
             if not updated:
-                conn.execute(sa.insert(source_marks).values(source=source, uidvalidity=None, last_uid=0, heartbeat_at=at))
+                conn.execute(
+                    sa.insert(source_marks).values(source=source, uidvalidity=None, last_uid=0, heartbeat_at=at)
+                )
 
     def heartbeat(self) -> tuple[str, datetime] | None:
         query = (
@@ -287,9 +289,7 @@ class Store:
         if mark is None:
             return
         values = dict(uidvalidity=mark.uidvalidity, last_uid=mark.last_uid)
-        updated = conn.execute(
-            sa.update(source_marks).where(source_marks.c.source == source).values(**values)
-        ).rowcount
+        updated = conn.execute(sa.update(source_marks).where(source_marks.c.source == source).values(**values)).rowcount
         if not updated:
             conn.execute(sa.insert(source_marks).values(source=source, **values))
 
@@ -300,9 +300,7 @@ class Store:
         return self._submissions(query)
 
     def submissions_of_unit(self, unit: str, first: date, last: date) -> list[Submission]:
-        query = sa.select(submissions).where(
-            submissions.c.unit == unit, submissions.c.period.between(first, last)
-        )
+        query = sa.select(submissions).where(submissions.c.unit == unit, submissions.c.period.between(first, last))
         return self._submissions(query)
 
     def latest_accepted_before(self, before: date, received_by: datetime | None = None) -> list[Submission]:
@@ -312,14 +310,24 @@ class Store:
         window over every accepted row had to sort them all); the latest of that day's
         accepted submissions is picked here.
         """
-        conditions = [submissions.c.status == "accepted", submissions.c.period < before, submissions.c.unit.is_not(None)]
+        conditions = [
+            submissions.c.status == "accepted",
+            submissions.c.period < before,
+            submissions.c.unit.is_not(None),
+        ]
         if received_by is not None:
             conditions.append(submissions.c.received_at <= received_by)
-        last_day = (sa.select(submissions.c.unit, sa.func.max(submissions.c.period).label("period"))
-                    .where(*conditions).group_by(submissions.c.unit).subquery())
-        query = (sa.select(submissions)
-                 .join(last_day, sa.and_(submissions.c.unit == last_day.c.unit, submissions.c.period == last_day.c.period))
-                 .where(*conditions))
+        last_day = (
+            sa.select(submissions.c.unit, sa.func.max(submissions.c.period).label("period"))
+            .where(*conditions)
+            .group_by(submissions.c.unit)
+            .subquery()
+        )
+        query = (
+            sa.select(submissions)
+            .join(last_day, sa.and_(submissions.c.unit == last_day.c.unit, submissions.c.period == last_day.c.period))
+            .where(*conditions)
+        )
         latest = {sub.unit: sub for sub in self._submissions(query)}  # in arrival order: the last one stays
         return list(latest.values())
 
@@ -384,8 +392,13 @@ class Store:
         with self.engine.connect() as conn:
             return [
                 ReviewDecision(
-                    submission_id=row.submission_id, action=row.action, by=row.decided_by, at=row.decided_at,
-                    reason=row.reason, unit=row.unit, figures=row.figures,
+                    submission_id=row.submission_id,
+                    action=row.action,
+                    by=row.decided_by,
+                    at=row.decided_at,
+                    reason=row.reason,
+                    unit=row.unit,
+                    figures=row.figures,
                 )
                 for row in conn.execute(query)
             ]
@@ -404,8 +417,15 @@ class Store:
         now = utcnow()
         rows = [
             dict(
-                key=m.key, kind=m.kind, recipients=list(m.recipients), message_id=m.message_id, raw=m.raw,
-                state="pending", attempts=0, next_attempt_at=DUE_AT_ONCE, created_at=now,
+                key=m.key,
+                kind=m.kind,
+                recipients=list(m.recipients),
+                message_id=m.message_id,
+                raw=m.raw,
+                state="pending",
+                attempts=0,
+                next_attempt_at=DUE_AT_ONCE,
+                created_at=now,
             )
             for m in mails
         ]
@@ -488,5 +508,3 @@ class Store:
             return 0
         statement = (postgresql.insert if self.is_postgres else sqlite.insert)(table).on_conflict_do_nothing()
         return sum(max(conn.execute(statement, row).rowcount, 0) for row in rows)
-
-

@@ -69,7 +69,13 @@ def submission_of(row) -> Submission:
 
 def queued_of(row, state: str | None = None, attempts: int | None = None) -> QueuedMail:
     return QueuedMail(
-        id=row.id, key=row.key, kind=row.kind, recipients=tuple(row.recipients), message_id=row.message_id,
-        raw=bytes(row.raw), attempts=row.attempts if attempts is None else attempts,
-        state=row.state if state is None else state, last_error=row.last_error,
+        id=row.id,
+        key=row.key,
+        kind=row.kind,
+        recipients=tuple(row.recipients),
+        message_id=row.message_id,
+        raw=bytes(row.raw),
+        attempts=row.attempts if attempts is None else attempts,
+        state=row.state if state is None else state,
+        last_error=row.last_error,
     )

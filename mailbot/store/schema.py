@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -21,21 +21,23 @@ class UtcDateTime(sa.types.TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the store")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
-        return None if value is None else value.replace(tzinfo=timezone.utc)
+        return None if value is None else value.replace(tzinfo=UTC)
 
 
 metadata = sa.MetaData()
 
 meta_table = sa.Table(
-    "meta", metadata,
+    "meta",
+    metadata,
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
 messages = sa.Table(
-    "messages", metadata,
+    "messages",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("sha256", sa.String(64), nullable=False, unique=True),
     sa.Column("message_id", sa.Text),
@@ -50,13 +52,15 @@ messages = sa.Table(
     sa.Column("raw", sa.LargeBinary, nullable=False),
 )
 message_keys = sa.Table(
-    "message_keys", metadata,
+    "message_keys",
+    metadata,
     sa.Column("source", sa.Text, primary_key=True),
     sa.Column("source_key", sa.String(400), primary_key=True),
     sa.Column("message_row", sa.Integer, sa.ForeignKey("messages.id"), nullable=False),
 )
 submissions = sa.Table(
-    "submissions", metadata,
+    "submissions",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("message_row", sa.Integer, sa.ForeignKey("messages.id"), nullable=False, unique=True),
     sa.Column("unit", sa.String(100), index=True),
@@ -75,7 +79,8 @@ submissions = sa.Table(
     sa.Column("decision_note", sa.Text),
 )
 decisions = sa.Table(
-    "decisions", metadata,
+    "decisions",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False, index=True),
     sa.Column("action", sa.String(20), nullable=False),
@@ -86,14 +91,16 @@ decisions = sa.Table(
     sa.Column("figures", sa.JSON),
 )
 source_marks = sa.Table(
-    "source_marks", metadata,
+    "source_marks",
+    metadata,
     sa.Column("source", sa.String(400), primary_key=True),
     sa.Column("uidvalidity", sa.BigInteger),
     sa.Column("last_uid", sa.BigInteger, nullable=False),
     sa.Column("heartbeat_at", UtcDateTime),
 )
 outbox = sa.Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("key", sa.String(400), nullable=False, unique=True),
     sa.Column("kind", sa.String(40), nullable=False),
@@ -109,7 +116,8 @@ outbox = sa.Table(
     sa.Column("last_error", sa.Text),
 )
 locks = sa.Table(
-    "locks", metadata,
+    "locks",
+    metadata,
     sa.Column("name", sa.String(200), primary_key=True),
     sa.Column("holder", sa.Text, nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=False),

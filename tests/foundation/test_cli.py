@@ -2,14 +2,25 @@
 
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = [
-    ["demo"], ["run"], ["poll"], ["parse"], ["status"], ["report"], ["check-config"],
-    ["review"], ["history"], ["outbox"], ["outbox", "list"], ["outbox", "retry"],
+    ["demo"],
+    ["run"],
+    ["poll"],
+    ["parse"],
+    ["status"],
+    ["report"],
+    ["check-config"],
+    ["review"],
+    ["history"],
+    ["outbox"],
+    ["outbox", "list"],
+    ["outbox", "retry"],
 ]
 
 
@@ -23,8 +34,11 @@ def clean_env(tmp_path, **extra):
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
-    env.update(MAILBOT_DB_URL=f"sqlite:///{tmp_path}/mailbot.db", MAILBOT_INBOX_URL=f"maildir://{tmp_path}/inbox",
-               MAILBOT_SMTP_URL=f"file://{tmp_path}/outbox")
+    env.update(
+        MAILBOT_DB_URL=f"sqlite:///{tmp_path}/mailbot.db",
+        MAILBOT_INBOX_URL=f"maildir://{tmp_path}/inbox",
+        MAILBOT_SMTP_URL=f"file://{tmp_path}/outbox",
+    )
     env.update(extra)
     return env
 
@@ -88,8 +102,10 @@ def test_poll_without_once_says_what_to_do(tmp_path):
 
 def test_an_english_configuration_gives_english_errors(tmp_path):
     english = tmp_path / "english.toml"
-    english.write_text((ROOT / "config/mailbot.toml").read_text(encoding="utf-8").replace(
-        'language = "vi"', 'language = "en"', 1), encoding="utf-8")
+    english.write_text(
+        (ROOT / "config/mailbot.toml").read_text(encoding="utf-8").replace('language = "vi"', 'language = "en"', 1),
+        encoding="utf-8",
+    )
     result = mailbot("report", "--date", "2020-08-14", "--config", str(english), env=clean_env(tmp_path))
     assert result.returncode == 2
     assert result.stderr == "mailbot: nothing to do (give --out DIR to write the report, --send to send it, or both)\n"
@@ -130,7 +146,7 @@ def test_parse_a_file_that_does_not_exist(tmp_path):
 
 
 def test_poll_once_sums_up_a_backlog_instead_of_drawing_every_row(tmp_path):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from mailbot.inbox import deliver_to_maildir
     from mailbot.samples import district_workbook, report_mail
@@ -138,11 +154,19 @@ def test_poll_once_sums_up_a_backlog_instead_of_drawing_every_row(tmp_path):
     inbox = tmp_path / "inbox"
     for sub in ("new", "cur", "tmp"):
         (inbox / sub).mkdir(parents=True)
-    start = datetime(2020, 8, 1, 2, tzinfo=timezone.utc)
+    start = datetime(2020, 8, 1, 2, tzinfo=UTC)
     book = district_workbook("Huyện Nam Sách", 17356, start.date(), "Số lượng cài đặt Bluezone")
     for n in range(55):
-        raw = report_mail(sender="vanphong.namsach@haiduong.gov.vn", sender_name="VP", to="baocao.stttt@haiduong.gov.vn",
-                          subject=f"Báo cáo lần {n}", body=".", sent_at=start, attachment_name="bc.xlsx", attachment=book)
+        raw = report_mail(
+            sender="vanphong.namsach@haiduong.gov.vn",
+            sender_name="VP",
+            to="baocao.stttt@haiduong.gov.vn",
+            subject=f"Báo cáo lần {n}",
+            body=".",
+            sent_at=start,
+            attachment_name="bc.xlsx",
+            attachment=book,
+        )
         deliver_to_maildir(inbox, raw, start + timedelta(minutes=n))
     result = mailbot("poll", "--once", env=clean_env(tmp_path))
     assert result.returncode == 0, result.stderr

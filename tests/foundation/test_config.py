@@ -35,8 +35,18 @@ def test_shipped_campaign_matches_the_contract():
     assert c.report_to == ("stttt@haiduong.gov.vn",)
     assert c.trusted_authserv_id == "mx.haiduong.gov.vn"
     assert [u.id for u in s.units] == [
-        "hai-duong", "chi-linh", "kinh-mon", "nam-sach", "kim-thanh", "thanh-ha",
-        "cam-giang", "binh-giang", "gia-loc", "tu-ky", "ninh-giang", "thanh-mien",
+        "hai-duong",
+        "chi-linh",
+        "kinh-mon",
+        "nam-sach",
+        "kim-thanh",
+        "thanh-ha",
+        "cam-giang",
+        "binh-giang",
+        "gia-loc",
+        "tu-ky",
+        "ninh-giang",
+        "thanh-mien",
     ]
     assert s.unit("nam-sach").name == "Huyện Nam Sách"
     assert s.unit("nam-sach").population is None  # unverified in the sources
@@ -84,9 +94,17 @@ def test_password_variable_wins_over_nothing_in_url():
         (("population = 1705059", 'population = "1.705.059"'), "campaign.population", "không đặt trong dấu ngoặc kép"),
         (("goal_percent = 60", "goal_percent = 160"), "campaign.goal_percent", "không quá 100"),
         (('id = "tu-ky"', 'id = "hai-duong"'), "units.id", "chỉ được dùng một lần"),
-        (("[schedule]", "[schedule]\npoll_every = 5"), "schedule.poll_every", "các mục hợp lệ: heartbeat_stale_seconds"),
+        (
+            ("[schedule]", "[schedule]\npoll_every = 5"),
+            "schedule.poll_every",
+            "các mục hợp lệ: heartbeat_stale_seconds",
+        ),
         (('reminder_at = "15:00"', 'reminder_at = "25:00"'), "schedule.reminder_at", '"HH:MM"'),
-        (('senders = ["vanphong.tuky@haiduong.gov.vn"]', 'senders = ["vanphong.tuky"]'), "units[9].senders", "tên@tên-miền"),
+        (
+            ('senders = ["vanphong.tuky@haiduong.gov.vn"]', 'senders = ["vanphong.tuky"]'),
+            "units[9].senders",
+            "tên@tên-miền",
+        ),
         (("outlier_threshold = 8.0", "outlier_threshold = -1"), "validation.outlier_threshold", "số lớn hơn 0"),
     ],
 )
@@ -107,8 +125,7 @@ def test_a_file_that_asks_for_english_is_checked_in_english(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_settings(path, env={})
     assert str(caught.value) == (
-        f"{path}: campaign.deadline: '4pm' is not a time of day"
-        ' (write it as "HH:MM" or "HH:MM:SS", e.g. "16:00")'
+        f'{path}: campaign.deadline: \'4pm\' is not a time of day (write it as "HH:MM" or "HH:MM:SS", e.g. "16:00")'
     )
     path = write(tmp_path, english)
     with pytest.raises(ConfigError) as caught:

@@ -3,7 +3,7 @@
 import multiprocessing
 import os
 import sqlite3
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -11,28 +11,45 @@ from mailbot.errors import StoreError
 from mailbot.models import InboundMessage, OutboundMail, Problem, Reading, ReviewDecision, SourceMark
 from mailbot.store import SCHEMA_VERSION, Store
 
-UTC = timezone.utc
+UTC = UTC
 ARRIVED = datetime(2020, 8, 14, 8, 42, tzinfo=UTC)
 
 
 def message(raw: bytes = b"Subject: x\r\n\r\nbody", key: str = "1:1", uid: int | None = 1) -> InboundMessage:
     return InboundMessage(
-        source="imap://baocao@127.0.0.1:1143/INBOX", key=key, raw=raw, received_at=ARRIVED, size=len(raw),
-        uid=uid, uidvalidity=1 if uid else None,
+        source="imap://baocao@127.0.0.1:1143/INBOX",
+        key=key,
+        raw=raw,
+        received_at=ARRIVED,
+        size=len(raw),
+        uid=uid,
+        uidvalidity=1 if uid else None,
     )
 
 
 def reading(figure: int = 17356, problems=()) -> Reading:
     return Reading(
-        path=None, message_id="<m1@haiduong.gov.vn>", sender="vanphong.namsach@haiduong.gov.vn",
-        received_at=ARRIVED, period=date(2020, 8, 14), late=False, unit="nam-sach",
-        figures={"installs": figure}, problems=tuple(problems), subject="Báo cáo",
+        path=None,
+        message_id="<m1@haiduong.gov.vn>",
+        sender="vanphong.namsach@haiduong.gov.vn",
+        received_at=ARRIVED,
+        period=date(2020, 8, 14),
+        late=False,
+        unit="nam-sach",
+        figures={"installs": figure},
+        problems=tuple(problems),
+        subject="Báo cáo",
     )
 
 
 def ack(key: str = "ack:1") -> OutboundMail:
-    return OutboundMail(key=key, kind="ack", recipients=("vanphong.namsach@haiduong.gov.vn",),
-                        message_id="<a1@mailbot>", raw=b"Subject: Re\r\n\r\nok")
+    return OutboundMail(
+        key=key,
+        kind="ack",
+        recipients=("vanphong.namsach@haiduong.gov.vn",),
+        message_id="<a1@mailbot>",
+        raw=b"Subject: Re\r\n\r\nok",
+    )
 
 
 def test_ingest_keeps_raw_bytes_submission_mail_and_mark_together(store):
@@ -61,8 +78,12 @@ def test_problems_and_review_decisions_round_trip(store):
     [waiting] = store.pending_review()
     assert waiting.problems == (problem,) and waiting.status == "needs_review"
     at = datetime(2020, 8, 14, 10, tzinfo=UTC)
-    store.record_decision(ReviewDecision(result.submission_id, "correct", "can.bo", at, "gõ nhầm", figures={"installs": 17365}), [])
-    decided = store.record_decision(ReviewDecision(result.submission_id, "accept", "can.bo", at, "đã gọi điện"), [ack("notice:1")])
+    store.record_decision(
+        ReviewDecision(result.submission_id, "correct", "can.bo", at, "gõ nhầm", figures={"installs": 17365}), []
+    )
+    decided = store.record_decision(
+        ReviewDecision(result.submission_id, "accept", "can.bo", at, "đã gọi điện"), [ack("notice:1")]
+    )
     assert decided.status == "accepted" and decided.figures == {"installs": 17365}
     assert decided.read_figures == {"installs": 17356} and decided.decided_by == "can.bo"
     assert [d.action for d in store.decisions_of(result.submission_id)] == ["correct", "accept"]
@@ -132,7 +153,10 @@ def test_a_newer_schema_is_refused(sqlite_url):
         conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(StoreError) as caught:
         Store.open(sqlite_url)
-    assert caught.value.message == f"Cơ sở dữ liệu có cấu trúc phiên bản 99, mới hơn phiên bản mà mailbot này hỗ trợ ({SCHEMA_VERSION})"
+    assert (
+        caught.value.message
+        == f"Cơ sở dữ liệu có cấu trúc phiên bản 99, mới hơn phiên bản mà mailbot này hỗ trợ ({SCHEMA_VERSION})"
+    )
     with pytest.raises(StoreError) as caught:
         Store.open(sqlite_url, "en")
     assert caught.value.message == f"the store has schema version 99, newer than this mailbot ({SCHEMA_VERSION})"
@@ -169,8 +193,17 @@ def test_latest_accepted_before_gives_each_units_counted_figure(store):
     def add(key, unit, day, figure, status_problems=(), hour=8):
         at = datetime(2020, 8, day, hour, tzinfo=UTC)
         msg = InboundMessage(source="maildir:///t", key=key, raw=key.encode(), received_at=at, size=1)
-        rd = Reading(path=None, message_id=f"<{key}>", sender=None, received_at=at, period=date(2020, 8, day),
-                     late=False, unit=unit, figures={"installs": figure}, problems=tuple(status_problems))
+        rd = Reading(
+            path=None,
+            message_id=f"<{key}>",
+            sender=None,
+            received_at=at,
+            period=date(2020, 8, day),
+            late=False,
+            unit=unit,
+            figures={"installs": figure},
+            problems=tuple(status_problems),
+        )
         store.ingest(msg, rd, [], None)
 
     doubtful = Problem("total_mismatch", "x")

@@ -25,7 +25,12 @@ def make_settings(inbox_url: str, password: str | None = None, language: str = "
     return replace(settings, limits=limits, inbox=replace(settings.inbox, **inbox), language=language)
 
 
-def report_mail(subject: str, date: dt.datetime | None = None, body: str = "Số liệu kèm theo.", sender: str = "vanphong.namsach@haiduong.gov.vn") -> bytes:
+def report_mail(
+    subject: str,
+    date: dt.datetime | None = None,
+    body: str = "Số liệu kèm theo.",
+    sender: str = "vanphong.namsach@haiduong.gov.vn",
+) -> bytes:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = "baocao.stttt@haiduong.gov.vn"
@@ -34,5 +39,6 @@ def report_mail(subject: str, date: dt.datetime | None = None, body: str = "Số
     message["Message-ID"] = make_msgid(domain="haiduong.gov.vn")
     message.set_content(body)
     return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
 
 AT_1520 = dt.datetime(2020, 8, 14, 15, 20, tzinfo=VN)

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from fixtures_dovecot import ImapAccount
 from inbox_helpers import VN
+
 from mailbot.config import load_settings
 from mailbot.samples import district_workbook, report_mail
 
@@ -29,7 +29,9 @@ SHIPPED = load_settings(ROOT / "config/mailbot.toml", env={})
 def world(tmp_path, imap_account):
     """A config with small batches and slow periodic polls, and the environment of a deployment."""
     config = (ROOT / "config/mailbot.toml").read_text(encoding="utf-8")
-    config = config.replace("batch_size = 50", "batch_size = 3").replace("poll_every_seconds = 60", "poll_every_seconds = 600")
+    config = config.replace("batch_size = 50", "batch_size = 3").replace(
+        "poll_every_seconds = 60", "poll_every_seconds = 600"
+    )
     (tmp_path / "mailbot.toml").write_text(config, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
     env.update(
@@ -47,12 +49,24 @@ class World:
         self.folder, self.account, self.env = folder, account, env
 
     def run(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "mailbot", *args], capture_output=True, text=True,
-                              env=self.env, cwd=ROOT, timeout=180)
+        return subprocess.run(
+            [sys.executable, "-m", "mailbot", *args],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            cwd=ROOT,
+            timeout=180,
+        )
 
     def spawn(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "mailbot", *args], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=self.env, cwd=ROOT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "mailbot", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.env,
+            cwd=ROOT,
+        )
 
     def count(self, table: str) -> int:
         return int(self.query(f"SELECT count(*) FROM {table}") or 0)
@@ -74,9 +88,13 @@ class World:
     def report(self, unit_id: str, figure: int, arrived: dt.datetime, sent: dt.datetime | None = None) -> bytes:
         unit = SHIPPED.unit(unit_id)
         raw = report_mail(
-            sender=unit.senders[0], sender_name=f"Văn phòng {unit.name}", to=SHIPPED.campaign.reporting_mailbox,
-            subject=f"Báo cáo Bluezone ngày 14/8/2020 - {unit.name}", body="Kính gửi Sở TT&TT.",
-            sent_at=sent or arrived, attachment_name="baocao.xlsx",
+            sender=unit.senders[0],
+            sender_name=f"Văn phòng {unit.name}",
+            to=SHIPPED.campaign.reporting_mailbox,
+            subject=f"Báo cáo Bluezone ngày 14/8/2020 - {unit.name}",
+            body="Kính gửi Sở TT&TT.",
+            sent_at=sent or arrived,
+            attachment_name="baocao.xlsx",
             attachment=district_workbook(unit.name, figure, DAY, SHIPPED.campaign.metrics[0].label),
         )
         self.account.append(raw, arrived)
@@ -85,7 +103,9 @@ class World:
     def many_reports(self, count: int) -> None:
         units = [u.id for u in SHIPPED.units]
         for n in range(count):
-            self.report(units[n % len(units)], 10_000 + n, dt.datetime(2020, 8, 14, 9, 0, tzinfo=VN) + dt.timedelta(minutes=n))
+            self.report(
+                units[n % len(units)], 10_000 + n, dt.datetime(2020, 8, 14, 9, 0, tzinfo=VN) + dt.timedelta(minutes=n)
+            )
 
 
 def wait_until(condition, what: str, process: subprocess.Popen | None = None) -> None:
@@ -100,7 +120,9 @@ def wait_until(condition, what: str, process: subprocess.Popen | None = None) ->
 
 def test_a_late_report_by_internaldate_and_a_second_poll_adds_nothing(world):
     world.report("nam-sach", 17356, dt.datetime(2020, 8, 14, 15, 42, tzinfo=VN))
-    world.report("tu-ky", 20836, dt.datetime(2020, 8, 14, 16, 20, tzinfo=VN), sent=dt.datetime(2020, 8, 14, 15, 0, tzinfo=VN))
+    world.report(
+        "tu-ky", 20836, dt.datetime(2020, 8, 14, 16, 20, tzinfo=VN), sent=dt.datetime(2020, 8, 14, 15, 0, tzinfo=VN)
+    )
     before = world.account.listing()
 
     first = world.run("poll", "--once")

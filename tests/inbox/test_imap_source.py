@@ -6,9 +6,9 @@ import datetime as dt
 import threading
 
 import pytest
-
-from inbox_helpers import AT_1520, VN, make_settings, report_mail
 from fixtures_dovecot import WITHOUT_MOVE, ImapAccount, free_port
+from inbox_helpers import AT_1520, VN, make_settings, report_mail
+
 from mailbot.errors import SourceError
 from mailbot.inbox import open_source
 from mailbot.models import SourceMark
@@ -51,7 +51,9 @@ def test_new_mail_is_found_and_old_mail_is_not_fetched_again_after_a_restart(ima
     assert [m.raw for m in seen] == first
     assert [m.uid for m in seen] == uids
     assert all(m.key == f"{m.uidvalidity}:{m.uid}" for m in seen)
-    assert seen[0].source == f"imap://{imap_account.user.replace('@', '%40')}@127.0.0.1:{imap_account.server.port}/INBOX"
+    assert (
+        seen[0].source == f"imap://{imap_account.user.replace('@', '%40')}@127.0.0.1:{imap_account.server.port}/INBOX"
+    )
 
     later = report_mail("Báo cáo bổ sung")
     imap_account.append(later, AT_1520)

@@ -7,8 +7,8 @@ import os
 import threading
 
 import pytest
-
 from inbox_helpers import AT_1520, VN, make_settings, report_mail
+
 from mailbot.errors import SourceError
 from mailbot.inbox import Backoff, deliver_to_maildir, open_source
 from mailbot.inbox.imap_fetch import parse_announced, parse_bodies, parse_internaldate, uid_set
@@ -49,7 +49,9 @@ def test_new_and_cur_are_read_oldest_first_with_the_delivery_time(maildir):
 
 
 def test_known_keys_are_skipped_and_nothing_is_changed(maildir):
-    keys = [deliver_to_maildir(maildir, report_mail(f"Báo cáo {n}"), AT_1520 + dt.timedelta(minutes=n)) for n in range(3)]
+    keys = [
+        deliver_to_maildir(maildir, report_mail(f"Báo cáo {n}"), AT_1520 + dt.timedelta(minutes=n)) for n in range(3)
+    ]
     before = snapshot(maildir)
     source = open_maildir(maildir, batch_size=2, move_to="Da xu ly")
     asked = []
@@ -132,10 +134,12 @@ def test_internaldate_parsing():
 
 
 def test_fetch_answers_are_read_whatever_the_item_order():
-    announced = parse_announced([
-        b'1 (UID 7 RFC822.SIZE 120 INTERNALDATE "14-Aug-2020 16:20:00 +0700")',
-        b"2 (FLAGS (\\Seen) UID 8)",  # an unsolicited flag change: ignored
-    ])
+    announced = parse_announced(
+        [
+            b'1 (UID 7 RFC822.SIZE 120 INTERNALDATE "14-Aug-2020 16:20:00 +0700")',
+            b"2 (FLAGS (\\Seen) UID 8)",  # an unsolicited flag change: ignored
+        ]
+    )
     assert list(announced) == [7] and announced[7].size == 120
     bodies = parse_bodies([(b"1 (UID 7 BODY[] {3}", b"abc"), b")", (b"2 (BODY[] {2}", b"de"), b" UID 9)"])
     assert bodies == {7: b"abc", 9: b"de"}

@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from fixtures_oauth2 import OAuth2Account
 from inbox_helpers import VN
+
 from mailbot.config import load_settings
 from mailbot.samples import district_workbook, report_mail
 
@@ -51,8 +51,9 @@ def deployment(tmp_path, oauth2_account: OAuth2Account) -> dict:
 
 
 def mailbot(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mailbot", *args], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "mailbot", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=180
+    )
 
 
 def stored_messages(env: dict) -> int:
@@ -67,9 +68,13 @@ def append_nam_sach_report(oauth2_account: OAuth2Account, figure: int) -> None:
     unit = SHIPPED.unit("nam-sach")
     arrived = dt.datetime(2020, 8, 14, 15, 42, tzinfo=VN)
     raw = report_mail(
-        sender=unit.senders[0], sender_name=f"Văn phòng {unit.name}", to=SHIPPED.campaign.reporting_mailbox,
-        subject=f"Báo cáo Bluezone ngày 14/8/2020 - {unit.name}", body="Kính gửi Sở TT&TT.",
-        sent_at=arrived, attachment_name="baocao.xlsx",
+        sender=unit.senders[0],
+        sender_name=f"Văn phòng {unit.name}",
+        to=SHIPPED.campaign.reporting_mailbox,
+        subject=f"Báo cáo Bluezone ngày 14/8/2020 - {unit.name}",
+        body="Kính gửi Sở TT&TT.",
+        sent_at=arrived,
+        attachment_name="baocao.xlsx",
         attachment=district_workbook(unit.name, figure, arrived.date(), SHIPPED.campaign.metrics[0].label),
     )
     oauth2_account.account.append(raw, arrived)

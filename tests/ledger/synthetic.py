@@ -39,9 +39,18 @@ REVIEWER = "ktv.nguyen"
 
 # The letter's appendix figures, as the units' figures before day 1.
 BASE = {
-    "hai-duong": 70635, "chi-linh": 23954, "kinh-mon": 23004, "nam-sach": 17356, "kim-thanh": 19203,
-    "thanh-ha": 18731, "cam-giang": 25805, "binh-giang": 15706, "gia-loc": 22660, "tu-ky": 20836,
-    "ninh-giang": 15164, "thanh-mien": 12174,
+    "hai-duong": 70635,
+    "chi-linh": 23954,
+    "kinh-mon": 23004,
+    "nam-sach": 17356,
+    "kim-thanh": 19203,
+    "thanh-ha": 18731,
+    "cam-giang": 25805,
+    "binh-giang": 15706,
+    "gia-loc": 22660,
+    "tu-ky": 20836,
+    "ninh-giang": 15164,
+    "thanh-mien": 12174,
 }
 UNITS = list(BASE)
 JUMP_UNIT, JUMP_DAY, JUMP = "binh-giang", 22, 5000
@@ -90,12 +99,26 @@ class Decide:
     figures: dict | None = None
 
 
-def _submit(unit: str, n: int, hour: int, minute: int = 0, value: int | None = None, tag: str = "",
-            problems: tuple = (), sender: str | None = None, read_unit: str | None = "same") -> Submit:
+def _submit(
+    unit: str,
+    n: int,
+    hour: int,
+    minute: int = 0,
+    value: int | None = None,
+    tag: str = "",
+    problems: tuple = (),
+    sender: str | None = None,
+    read_unit: str | None = "same",
+) -> Submit:
     figures = {} if value == -1 else {"installs": figure(unit, n) if value is None else value}
     return Submit(
-        label=f"{unit}/{n}{tag}", at=at(n, hour, minute), unit=unit if read_unit == "same" else read_unit, n=n,
-        figures=figures, sender=sender or f"vanphong.{unit.replace('-', '')}@haiduong.gov.vn", problems=problems,
+        label=f"{unit}/{n}{tag}",
+        at=at(n, hour, minute),
+        unit=unit if read_unit == "same" else read_unit,
+        n=n,
+        figures=figures,
+        sender=sender or f"vanphong.{unit.replace('-', '')}@haiduong.gov.vn",
+        problems=problems,
     )
 
 
@@ -105,24 +128,35 @@ def _p(code: str) -> Problem:
 
 SPECIAL = {
     ("thanh-mien", 5): [_submit("thanh-mien", 5, 17, 30)],
-    ("chi-linh", 6): [_submit("chi-linh", 6, 10, value=figure("chi-linh", 6) - 5, tag="a"),
-                      _submit("chi-linh", 6, 14, tag="b")],
-    ("kinh-mon", 7): [_submit("kinh-mon", 7, 10, value=figure("kinh-mon", 7) + 30, tag="a"),
-                      _submit("kinh-mon", 7, 18, tag="b")],
-    ("nam-sach", 8): [_submit("nam-sach", 8, 10, value=-1, tag="a", problems=(_p(NO_SPREADSHEET),)),
-                      _submit("nam-sach", 8, 17, tag="b")],
+    ("chi-linh", 6): [
+        _submit("chi-linh", 6, 10, value=figure("chi-linh", 6) - 5, tag="a"),
+        _submit("chi-linh", 6, 14, tag="b"),
+    ],
+    ("kinh-mon", 7): [
+        _submit("kinh-mon", 7, 10, value=figure("kinh-mon", 7) + 30, tag="a"),
+        _submit("kinh-mon", 7, 18, tag="b"),
+    ],
+    ("nam-sach", 8): [
+        _submit("nam-sach", 8, 10, value=-1, tag="a", problems=(_p(NO_SPREADSHEET),)),
+        _submit("nam-sach", 8, 17, tag="b"),
+    ],
     ("thanh-ha", 9): [_submit("thanh-ha", 9, 11, value=-1, problems=(_p(ENCRYPTED_FILE),))],
     ("gia-loc", 11): [],
     ("tu-ky", 18): [_submit("tu-ky", 18, 9, value=figure("tu-ky", 17) - 500)],
-    ("binh-giang", 22): [_submit("binh-giang", 22, 9),
-                         Decide("binh-giang/22", at(22, 11), "accept", reason="Đã xác minh: đợt ra quân cài đặt")],
-    ("gia-loc", 25): [_submit("gia-loc", 25, 9, value=200000, tag="a"),
-                      Decide("gia-loc/25a", at(25, 11), "reject", reason="Số liệu nhầm, đơn vị sẽ gửi lại"),
-                      _submit("gia-loc", 25, 17, tag="b")],
-    ("cam-giang", 27): [_submit("cam-giang", 27, 9, sender="canbo.camgiang@gmail.com", read_unit=None,
-                                problems=(_p(UNKNOWN_SENDER),)),
-                        Decide("cam-giang/27", at(27, 13), "assign", unit="cam-giang"),
-                        Decide("cam-giang/27", at(27, 13, 5), "accept")],
+    ("binh-giang", 22): [
+        _submit("binh-giang", 22, 9),
+        Decide("binh-giang/22", at(22, 11), "accept", reason="Đã xác minh: đợt ra quân cài đặt"),
+    ],
+    ("gia-loc", 25): [
+        _submit("gia-loc", 25, 9, value=200000, tag="a"),
+        Decide("gia-loc/25a", at(25, 11), "reject", reason="Số liệu nhầm, đơn vị sẽ gửi lại"),
+        _submit("gia-loc", 25, 17, tag="b"),
+    ],
+    ("cam-giang", 27): [
+        _submit("cam-giang", 27, 9, sender="canbo.camgiang@gmail.com", read_unit=None, problems=(_p(UNKNOWN_SENDER),)),
+        Decide("cam-giang/27", at(27, 13), "assign", unit="cam-giang"),
+        Decide("cam-giang/27", at(27, 13, 5), "accept"),
+    ],
 }
 
 
@@ -166,11 +200,20 @@ def simulate(settings: Settings) -> PureHistory:
             previous = [s for s in history.submissions if s.unit == event.unit]
             problems = history_checked(settings, event, previous)
             sub_id = len(history.submissions) + 1
-            history.submissions.append(Submission(
-                id=sub_id, message_row=sub_id, unit=event.unit, period=day_of(event.n), received_at=event.at,
-                sender=event.sender, figures=dict(event.figures), status=status_of(problems), problems=problems,
-                read_figures=dict(event.figures),
-            ))
+            history.submissions.append(
+                Submission(
+                    id=sub_id,
+                    message_row=sub_id,
+                    unit=event.unit,
+                    period=day_of(event.n),
+                    received_at=event.at,
+                    sender=event.sender,
+                    figures=dict(event.figures),
+                    status=status_of(problems),
+                    problems=problems,
+                    read_figures=dict(event.figures),
+                )
+            )
             history.labels[event.label] = sub_id
         else:
             sub = history.by_label(event.label)
@@ -212,10 +255,18 @@ def _ingest(settings: Settings, store, event: Submit) -> int:
     previous = store.submissions_of_unit(event.unit, period - timedelta(days=60), period) if event.unit else []
     problems = history_checked(settings, event, previous)
     raw = f"Message-ID: <{event.label}@synthetic.test>\r\nFrom: {event.sender}\r\n\r\nreport\r\n".encode()
-    message = InboundMessage(source="maildir:///synthetic", key=event.label, raw=raw, received_at=event.at, size=len(raw))
+    message = InboundMessage(
+        source="maildir:///synthetic", key=event.label, raw=raw, received_at=event.at, size=len(raw)
+    )
     reading = Reading(
-        path=None, message_id=f"<{event.label}@synthetic.test>", sender=event.sender, received_at=event.at,
-        period=period, late=event.at > settings.campaign.deadline_of(period), unit=event.unit,
-        figures=dict(event.figures), problems=problems,
+        path=None,
+        message_id=f"<{event.label}@synthetic.test>",
+        sender=event.sender,
+        received_at=event.at,
+        period=period,
+        late=event.at > settings.campaign.deadline_of(period),
+        unit=event.unit,
+        figures=dict(event.figures),
+        problems=problems,
     )
     return store.ingest(message, reading, [], None).submission_id

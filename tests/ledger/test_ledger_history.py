@@ -9,13 +9,23 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from synthetic import (
+    DAYS,
+    HOLIDAY,
+    MERGED_UNIT,
+    MERGED_UNTIL,
+    TZ,
+    UNITS,
+    at,
+    campaign_settings,
+    day_of,
+    figure,
+    load_store,
+    simulate,
+)
 
 from mailbot import ledger
 from mailbot.store import Store
-
-from synthetic import (
-    DAYS, HOLIDAY, MERGED_UNIT, MERGED_UNTIL, TZ, UNITS, at, campaign_settings, day_of, figure, load_store, simulate,
-)
 
 END_OF_MONTH = datetime(2020, 9, 1, tzinfo=TZ)
 
@@ -27,8 +37,12 @@ EXPECTED_SPECIAL = {
     ("nam-sach", 8): dict(state="late", submissions=2),
     ("thanh-ha", 9): dict(state="rejected", figures={}, problems=["encrypted_file"]),
     ("gia-loc", 11): dict(state="missing", figures={}, submissions=0),
-    ("tu-ky", 18): dict(state="needs_review", figures={}, problems=["decreasing_figure"],
-                        pending_figures={"installs": figure("tu-ky", 17) - 500}),
+    ("tu-ky", 18): dict(
+        state="needs_review",
+        figures={},
+        problems=["decreasing_figure"],
+        pending_figures={"installs": figure("tu-ky", 17) - 500},
+    ),
     ("binh-giang", 22): dict(problems=["outlier_jump"]),  # accepted by the reviewer
     ("gia-loc", 25): dict(state="late", submissions=2),
     ("cam-giang", 27): dict(problems=["unknown_sender"]),  # assigned and accepted by the reviewer
@@ -36,8 +50,15 @@ EXPECTED_SPECIAL = {
 
 
 def expected_row(unit: str, n: int) -> dict:
-    row = dict(state="on_time", figures={"installs": figure(unit, n)}, submissions=1, correction=False,
-               corrected_at=None, problems=[], pending_figures={})
+    row = dict(
+        state="on_time",
+        figures={"installs": figure(unit, n)},
+        submissions=1,
+        correction=False,
+        corrected_at=None,
+        problems=[],
+        pending_figures={},
+    )
     row.update(EXPECTED_SPECIAL.get((unit, n), {}))
     return row
 
@@ -123,7 +144,9 @@ def test_literal_figures_of_some_days(settings, submissions):
     """A few days spelled out in full, independent of the helper functions above."""
     first = ledger.build_day(settings, day_of(1), submissions, END_OF_MONTH)
     assert [(r.unit, r.figures["installs"], r.rank) for r in first.units][:3] == [
-        ("hai-duong", 70735, 1), ("chi-linh", 24072, 3), ("kinh-mon", 23145, 4),
+        ("hai-duong", 70735, 1),
+        ("chi-linh", 24072, 3),
+        ("kinh-mon", 23145, 4),
     ]
     assert first.units[6].unit == "cam-giang" and first.units[6].rank == 2
     assert first.totals == {"installs": 287746} and first.reported == 12
@@ -143,11 +166,19 @@ def test_timeliness_of_a_correction_depends_on_the_question_time(settings, submi
     before = ledger.build_day(settings, day_of(7), submissions, at(7, 17))
     row = next(r for r in before.units if r.unit == "kinh-mon")
     assert (row.state, row.figures["installs"], row.correction, row.submissions) == (
-        "on_time", figure("kinh-mon", 7) + 30, False, 1)
+        "on_time",
+        figure("kinh-mon", 7) + 30,
+        False,
+        1,
+    )
     after = ledger.build_day(settings, day_of(7), submissions, at(7, 19))
     row = next(r for r in after.units if r.unit == "kinh-mon")
     assert (row.state, row.figures["installs"], row.correction, row.submissions) == (
-        "on_time", figure("kinh-mon", 7), True, 2)
+        "on_time",
+        figure("kinh-mon", 7),
+        True,
+        2,
+    )
     assert row.received_at == at(7, 10)
     assert after.totals["installs"] - before.totals["installs"] == -30
 
@@ -156,8 +187,9 @@ def test_missing_before_the_first_report_of_the_day(settings, submissions):
     early = ledger.build_day(settings, day_of(3), submissions, at(3, 8, 25))
     states = {r.unit: r.state for r in early.units}
     assert [u for u, s in states.items() if s == "on_time"] == ["hai-duong", "chi-linh", "kinh-mon"]
-    assert early.reported == 3 and all(s == "missing" for u, s in states.items() if u not in
-                                       ("hai-duong", "chi-linh", "kinh-mon"))
+    assert early.reported == 3 and all(
+        s == "missing" for u, s in states.items() if u not in ("hai-duong", "chi-linh", "kinh-mon")
+    )
 
 
 def test_a_rejected_report_then_a_late_one(settings, submissions):

@@ -6,11 +6,10 @@ from dataclasses import replace
 from datetime import date, datetime, time
 
 import pytest
+from synthetic import TZ, campaign_settings
 
 from mailbot import ledger
 from mailbot.models import Problem, Submission
-
-from synthetic import TZ, campaign_settings
 
 DAY = date(2020, 8, 14)  # a Friday
 AS_OF = datetime(2020, 8, 14, 23, 0, tzinfo=TZ)
@@ -24,8 +23,17 @@ def settings():
 def sub(n, unit, value, hour=9, minute=0, second=0, status="accepted", period=DAY, problems=()):
     received = datetime.combine(period, time(hour, minute, second), tzinfo=TZ)
     figures = {} if value is None else {"installs": value}
-    return Submission(id=n, message_row=n, unit=unit, period=period, received_at=received, sender=None,
-                      figures=figures, status=status, problems=tuple(problems))
+    return Submission(
+        id=n,
+        message_row=n,
+        unit=unit,
+        period=period,
+        received_at=received,
+        sender=None,
+        figures=figures,
+        status=status,
+        problems=tuple(problems),
+    )
 
 
 def row(day_ledger, unit):
@@ -38,14 +46,24 @@ def row(day_ledger, unit):
 @pytest.mark.parametrize(
     "change, day, vi, en",
     [
-        (dict(reporting_days=("mon", "tue", "wed", "thu", "fri")), date(2020, 8, 15),
-         "Ngày 15/08/2020 (Thứ Bảy) không phải ngày báo cáo.", "15/08/2020 (Saturday) is not a reporting day."),
-        (dict(start=date(2020, 8, 6)), date(2020, 8, 5),
-         "Ngày 05/08/2020 chưa đến thời gian báo cáo (đợt báo cáo bắt đầu từ ngày 06/08/2020).",
-         "05/08/2020 is before the reporting period (it starts on 06/08/2020)."),
-        (dict(end=date(2020, 8, 20)), date(2020, 8, 21),
-         "Đợt báo cáo đã kết thúc ngày 20/08/2020; ngày 21/08/2020 không có báo cáo.",
-         "The reporting period ended on 20/08/2020; there is no report for 21/08/2020."),
+        (
+            dict(reporting_days=("mon", "tue", "wed", "thu", "fri")),
+            date(2020, 8, 15),
+            "Ngày 15/08/2020 (Thứ Bảy) không phải ngày báo cáo.",
+            "15/08/2020 (Saturday) is not a reporting day.",
+        ),
+        (
+            dict(start=date(2020, 8, 6)),
+            date(2020, 8, 5),
+            "Ngày 05/08/2020 chưa đến thời gian báo cáo (đợt báo cáo bắt đầu từ ngày 06/08/2020).",
+            "05/08/2020 is before the reporting period (it starts on 06/08/2020).",
+        ),
+        (
+            dict(end=date(2020, 8, 20)),
+            date(2020, 8, 21),
+            "Đợt báo cáo đã kết thúc ngày 20/08/2020; ngày 21/08/2020 không có báo cáo.",
+            "The reporting period ended on 20/08/2020; there is no report for 21/08/2020.",
+        ),
     ],
 )
 def test_days_without_reporting_say_why(settings, change, day, vi, en):
@@ -79,7 +97,11 @@ def test_waiting_for_review_counts_nowhere(settings):
     reports = [sub(1, "hai-duong", 90000, status="needs_review", problems=[flagged]), sub(2, "chi-linh", 24000)]
     result = ledger.build_day(settings, DAY, reports, AS_OF)
     waiting = row(result, "hai-duong")
-    assert (waiting.state, dict(waiting.figures), dict(waiting.pending_figures)) == ("needs_review", {}, {"installs": 90000})
+    assert (waiting.state, dict(waiting.figures), dict(waiting.pending_figures)) == (
+        "needs_review",
+        {},
+        {"installs": 90000},
+    )
     assert waiting.problems == (flagged,) and waiting.rank is None
     assert result.totals == {"installs": 24000} and result.reported == 1
 
@@ -87,7 +109,11 @@ def test_waiting_for_review_counts_nowhere(settings):
 def test_an_accepted_report_with_a_newer_one_waiting(settings):
     reports = [sub(1, "hai-duong", 70000, 9), sub(2, "hai-duong", 95000, 17, status="needs_review")]
     line = row(ledger.build_day(settings, DAY, reports, AS_OF), "hai-duong")
-    assert (line.state, dict(line.figures), dict(line.pending_figures)) == ("on_time", {"installs": 70000}, {"installs": 95000})
+    assert (line.state, dict(line.figures), dict(line.pending_figures)) == (
+        "on_time",
+        {"installs": 70000},
+        {"installs": 95000},
+    )
     assert line.correction is False and line.submissions == 2 and line.counted_submission == 1
 
 
@@ -138,8 +164,11 @@ def test_no_province_population_means_no_province_coverage(settings):
 
 def test_change_and_province_change(settings):
     reports = [
-        sub(1, "hai-duong", 70000, period=date(2020, 8, 12)), sub(2, "hai-duong", 70500),
-        sub(3, "chi-linh", 24000, period=date(2020, 8, 13)), sub(4, "chi-linh", 23900), sub(5, "kinh-mon", 5),
+        sub(1, "hai-duong", 70000, period=date(2020, 8, 12)),
+        sub(2, "hai-duong", 70500),
+        sub(3, "chi-linh", 24000, period=date(2020, 8, 13)),
+        sub(4, "chi-linh", 23900),
+        sub(5, "kinh-mon", 5),
     ]
     result = ledger.build_day(settings, DAY, reports, AS_OF)
     assert row(result, "hai-duong").change == {"installs": 500}
@@ -153,8 +182,13 @@ def test_contract_json_shape(settings):
     data = result.to_json()
     assert data["date"] == "2020-08-14" and data["deadline"] == "2020-08-14T16:00:00+07:00"
     assert data["units"][0] == {
-        "unit": "hai-duong", "name": "Thành phố Hải Dương", "state": "on_time", "figures": {"installs": 70635},
-        "received_at": "2020-08-14T15:42:00+07:00", "submissions": 1, "problems": [],
+        "unit": "hai-duong",
+        "name": "Thành phố Hải Dương",
+        "state": "on_time",
+        "figures": {"installs": 70635},
+        "received_at": "2020-08-14T15:42:00+07:00",
+        "submissions": 1,
+        "problems": [],
     }
     assert data["units"][1]["state"] == "missing" and data["units"][1]["received_at"] is None
     assert data["totals"] == {"installs": 70635, "reported": 1, "expected": 12}

@@ -10,10 +10,9 @@ import subprocess
 import sys
 
 import pytest
+from synthetic import ROOT, campaign_settings, day_of, figure, load_store
 
 from mailbot.store import Store
-
-from synthetic import ROOT, campaign_settings, day_of, figure, load_store
 
 
 def mailbot(*args, env):
@@ -38,8 +37,14 @@ def seeded(tmp_path_factory):
     finally:
         store.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
-    env.update(MAILBOT_CONFIG=str(config), MAILBOT_DB_URL=url, MAILBOT_INBOX_URL=f"maildir://{folder}/inbox",
-               MAILBOT_SMTP_URL=f"file://{folder}/outbox", MAILBOT_USER="ktv.nguyen", COLUMNS="200")
+    env.update(
+        MAILBOT_CONFIG=str(config),
+        MAILBOT_DB_URL=url,
+        MAILBOT_INBOX_URL=f"maildir://{folder}/inbox",
+        MAILBOT_SMTP_URL=f"file://{folder}/outbox",
+        MAILBOT_USER="ktv.nguyen",
+        COLUMNS="200",
+    )
     return env, labels, url
 
 
@@ -61,10 +66,25 @@ def test_bad_input_is_one_line_with_the_right_status(seeded):
         (["review", "accept", "99999"], 1, "Không có báo cáo số 99999", "mailbot review list"),
         (["review", "assign", str(labels["tu-ky/18"]), "atlantis"], 2, "Không có đơn vị mang mã 'atlantis'", "tu-ky"),
         (["review", "reject", str(labels["tu-ky/18"])], 2, "Cần nêu lý do khi từ chối báo cáo", "--reason"),
-        (["review", "correct", str(labels["tu-ky/18"]), "12,5", "--reason", "r"], 2, "'12,5' không phải là số nguyên", "17.356"),
+        (
+            ["review", "correct", str(labels["tu-ky/18"]), "12,5", "--reason", "r"],
+            2,
+            "'12,5' không phải là số nguyên",
+            "17.356",
+        ),
         (["history", "--unit", "atlantis"], 2, "Không có đơn vị mang mã 'atlantis'", "nam-sach"),
-        (["history", "--unit", "tu-ky", "--from", "14/08/2020"], 2, "--from '14/08/2020' không phải là ngày hợp lệ", "YYYY-MM-DD"),
-        (["history", "--from", "2020-08-20", "--to", "2020-08-01"], 2, "Ngày --from 2020-08-20 muộn hơn ngày --to 2020-08-01", "--from"),
+        (
+            ["history", "--unit", "tu-ky", "--from", "14/08/2020"],
+            2,
+            "--from '14/08/2020' không phải là ngày hợp lệ",
+            "YYYY-MM-DD",
+        ),
+        (
+            ["history", "--from", "2020-08-20", "--to", "2020-08-01"],
+            2,
+            "Ngày --from 2020-08-20 muộn hơn ngày --to 2020-08-01",
+            "--from",
+        ),
     ]
     for args, status, message, hint in cases:
         result = mailbot(*args, env=env)
@@ -77,8 +97,10 @@ def test_bad_input_is_one_line_with_the_right_status(seeded):
 def test_an_english_configuration_gives_english_errors(seeded, tmp_path):
     env, labels, _ = seeded
     english = tmp_path / "english.toml"
-    english.write_text(open(env["MAILBOT_CONFIG"], encoding="utf-8").read().replace(
-        'language = "vi"', 'language = "en"', 1), encoding="utf-8")
+    english.write_text(
+        open(env["MAILBOT_CONFIG"], encoding="utf-8").read().replace('language = "vi"', 'language = "en"', 1),
+        encoding="utf-8",
+    )
     env = {**env, "MAILBOT_CONFIG": str(english)}
     cases = [
         (["review", "accept", "99999"], "submission 99999 does not exist"),
@@ -87,7 +109,10 @@ def test_an_english_configuration_gives_english_errors(seeded, tmp_path):
     ]
     for args, message in cases:
         result = mailbot(*args, env=env)
-        assert result.stderr.startswith(f"mailbot: {message} (") and result.stderr.count("\n") == 1, (args, result.stderr)
+        assert result.stderr.startswith(f"mailbot: {message} (") and result.stderr.count("\n") == 1, (
+            args,
+            result.stderr,
+        )
 
 
 def test_unit_history_as_csv(seeded):
@@ -111,7 +136,10 @@ def test_province_history_table(seeded):
     result = mailbot("history", "--from", "2020-08-15", "--to", "2020-08-16", "--csv", env=env)
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [(r["date"], r["reported"], r["expected"]) for r in rows] == [("2020-08-15", "12", "12"), ("2020-08-16", "11", "11")]
+    assert [(r["date"], r["reported"], r["expected"]) for r in rows] == [
+        ("2020-08-15", "12", "12"),
+        ("2020-08-16", "11", "11"),
+    ]
     table = mailbot("history", "--from", "2020-08-10", "--to", "2020-08-11", env=env)
     assert table.returncode == 0 and "ngày nghỉ" in table.stdout and "11/12" in table.stdout
 

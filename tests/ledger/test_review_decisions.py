@@ -7,13 +7,12 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
+from synthetic import TZ, campaign_settings
 
 from mailbot import ledger, review
 from mailbot.errors import NotFoundError, UsageError
 from mailbot.models import InboundMessage, OutboundMail, Problem, Reading
 from mailbot.store import Store
-
-from synthetic import TZ, campaign_settings
 
 DAY = date(2020, 8, 14)
 NOON = datetime(2020, 8, 14, 12, 0, tzinfo=TZ)
@@ -29,8 +28,17 @@ def put(store, key: str, unit: str | None, figures: dict, problems=(), hour: int
     received = datetime(2020, 8, 14, hour, 0, tzinfo=TZ)
     raw = f"Message-ID: <{key}@t>\r\n\r\nx\r\n".encode()
     message = InboundMessage(source="maildir:///t", key=key, raw=raw, received_at=received, size=len(raw))
-    reading = Reading(path=None, message_id=f"<{key}@t>", sender="someone@example.org", received_at=received,
-                      period=DAY, late=False, unit=unit, figures=figures, problems=tuple(problems))
+    reading = Reading(
+        path=None,
+        message_id=f"<{key}@t>",
+        sender="someone@example.org",
+        received_at=received,
+        period=DAY,
+        late=False,
+        unit=unit,
+        figures=figures,
+        problems=tuple(problems),
+    )
     return store.ingest(message, reading, [], None).submission_id
 
 
@@ -51,7 +59,12 @@ def test_accept_counts_from_then_on_and_is_recorded_with_who_when_why(settings, 
     assert outcome.changed and outcome.submission.status == "accepted"
     assert outcome.submission.decided_by == "ktv.nguyen"
     [decision] = store.decisions_of(sub_id)
-    assert (decision.action, decision.by, decision.at, decision.reason) == ("accept", "ktv.nguyen", NOON, "Đã gọi điện xác minh")
+    assert (decision.action, decision.by, decision.at, decision.reason) == (
+        "accept",
+        "ktv.nguyen",
+        NOON,
+        "Đã gọi điện xác minh",
+    )
     assert store.outbox_counts()["pending"] == 1
     after = ledger.build_day(settings, DAY, store.submissions_between(DAY, DAY), EVENING)
     assert after.units[0].state == "on_time" and after.totals["installs"] == 90000
@@ -145,7 +158,9 @@ def test_assign_an_unknown_sender_then_accept(settings, store):
     with pytest.raises(UsageError) as error:
         review.assign(settings, store, sub_id, "atlantis", "ktv.nguyen", NOON)
     assert error.value.exit_code == 2 and "cam-giang" in error.value.hint
-    assigned = review.assign(settings, store, sub_id, "cam-giang", "ktv.nguyen", NOON, reason="Thư của chuyên viên huyện")
+    assigned = review.assign(
+        settings, store, sub_id, "cam-giang", "ktv.nguyen", NOON, reason="Thư của chuyên viên huyện"
+    )
     assert (assigned.submission.unit, assigned.submission.status) == ("cam-giang", "needs_review")
     assert not review.assign(settings, store, sub_id, "cam-giang", "ktv.tran", NOON).changed
     review.accept(store, sub_id, "ktv.nguyen", NOON)
@@ -182,7 +197,10 @@ def test_correct_keeps_the_figure_read(settings, store):
     review.accept(store, sub_id, "ktv.nguyen", NOON)
     result = ledger.build_day(settings, DAY, store.submissions_between(DAY, DAY), EVENING)
     assert result.totals["installs"] == 70000
-    assert [(d.action, d.figures) for d in store.decisions_of(sub_id)] == [("correct", {"installs": 70000}), ("accept", None)]
+    assert [(d.action, d.figures) for d in store.decisions_of(sub_id)] == [
+        ("correct", {"installs": 70000}),
+        ("accept", None),
+    ]
 
 
 def test_notices_can_be_built_from_the_decision(settings, store):

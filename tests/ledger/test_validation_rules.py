@@ -6,11 +6,10 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from synthetic import TZ, campaign_settings
 
 from mailbot.models import Submission
 from mailbot.validation import history_problems, robust_z
-
-from synthetic import TZ, campaign_settings
 
 DAY = date(2020, 8, 20)
 
@@ -20,10 +19,19 @@ def settings():
     return campaign_settings()
 
 
-def sub(n: int, period: date, value: int, status: str = "accepted", unit: str = "hai-duong", hour: int = 9) -> Submission:
+def sub(
+    n: int, period: date, value: int, status: str = "accepted", unit: str = "hai-duong", hour: int = 9
+) -> Submission:
     return Submission(
-        id=n, message_row=n, unit=unit, period=period, received_at=datetime.combine(period, time(hour), tzinfo=TZ),
-        sender=None, figures={"installs": value}, status=status, problems=(),
+        id=n,
+        message_row=n,
+        unit=unit,
+        period=period,
+        received_at=datetime.combine(period, time(hour), tzinfo=TZ),
+        sender=None,
+        figures={"installs": value},
+        status=status,
+        problems=(),
     )
 
 

@@ -29,8 +29,15 @@ def stable_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def xlsx(rows: list[list], *, sheet: str = "Báo cáo", fonts: dict | None = None, merges: tuple = (),
-         extra_sheets: tuple = (), font_name: str = "Times New Roman") -> bytes:
+def xlsx(
+    rows: list[list],
+    *,
+    sheet: str = "Báo cáo",
+    fonts: dict | None = None,
+    merges: tuple = (),
+    extra_sheets: tuple = (),
+    font_name: str = "Times New Roman",
+) -> bytes:
     """A workbook whose active sheet holds `rows`; `fonts` maps row index -> font name."""
     book = Workbook()
     book.properties.created = book.properties.modified = FIXED_TIME
@@ -50,7 +57,9 @@ def xlsx(rows: list[list], *, sheet: str = "Báo cáo", fonts: dict | None = Non
     return stable_zip(buffer.getvalue())
 
 
-def district_rows(unit_title: str, parts: list, total, day_text: str = "ngày 14/8/2020", label: str = LABEL) -> list[list]:
+def district_rows(
+    unit_title: str, parts: list, total, day_text: str = "ngày 14/8/2020", label: str = LABEL
+) -> list[list]:
     rows = [
         [unit_title],
         ["BÁO CÁO SỐ LƯỢNG CÀI ĐẶT BLUEZONE"],
@@ -92,7 +101,10 @@ def as_xlsm(data: bytes) -> bytes:
                 body = body.replace(
                     b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
                     b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
-                ).replace(b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+                ).replace(
+                    b"</Types>",
+                    b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>',
+                )
             dst.writestr(info, body)
         dst.writestr(zipfile.ZipInfo("xl/vbaProject.bin", (1980, 1, 1, 0, 0, 0)), b"\xd0\xcf\x11\xe0" + b"\x00" * 508)
     return out.getvalue()
@@ -177,7 +189,7 @@ def html_table(rows: list[list], charset: str = "utf-8") -> bytes:
     lines = []
     for row in rows:
         if len(row) == 1:
-            lines.append(f'<tr><td colspan=3 align=center><b>{row[0]}</b></td></tr>')
+            lines.append(f"<tr><td colspan=3 align=center><b>{row[0]}</b></td></tr>")
             continue
         cells = "".join(f"<td>{'' if v is None else v}</td>" for v in row)
         lines.append(f"<tr>{cells}</tr>")
@@ -197,7 +209,10 @@ def zip_bomb(expanded_bytes: int) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, body in (
-            ("[Content_Types].xml", b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'),
+            (
+                "[Content_Types].xml",
+                b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+            ),
             ("xl/workbook.xml", b'<?xml version="1.0"?><workbook/>'),
         ):
             archive.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), body)
@@ -210,10 +225,18 @@ def zip_bomb(expanded_bytes: int) -> bytes:
     return out.getvalue()
 
 
-def mail(*, sender: str, subject: str, attachments: list[tuple[str, bytes, tuple[str, str]]] = (),
-         received: str | None = "Fri, 14 Aug 2020 15:42:10 +0700", date: str = "Fri, 14 Aug 2020 15:41:55 +0700",
-         message_id: str = "<report@haiduong.gov.vn>", body: str = "Kính gửi Sở TT&TT,\n\nĐơn vị gửi báo cáo số liệu.\n",
-         headers: list[tuple[str, str]] = (), sender_name: str = "Văn phòng") -> bytes:
+def mail(
+    *,
+    sender: str,
+    subject: str,
+    attachments: list[tuple[str, bytes, tuple[str, str]]] = (),
+    received: str | None = "Fri, 14 Aug 2020 15:42:10 +0700",
+    date: str = "Fri, 14 Aug 2020 15:41:55 +0700",
+    message_id: str = "<report@haiduong.gov.vn>",
+    body: str = "Kính gửi Sở TT&TT,\n\nĐơn vị gửi báo cáo số liệu.\n",
+    headers: list[tuple[str, str]] = (),
+    sender_name: str = "Văn phòng",
+) -> bytes:
     message = EmailMessage()
     for name, value in headers:
         message[name] = value

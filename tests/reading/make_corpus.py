@@ -35,26 +35,62 @@ def case(name: str, data: bytes, **expected) -> None:
 
 def bare(unit, figures, problems=(), status=None, period="2020-08-14"):
     status = status or ("accepted" if not problems else None)
-    return dict(message_id=None, sender=None, received_at=None, period=period, late=None,
-                unit=unit, figures=figures, problems=list(problems), status=status)
+    return dict(
+        message_id=None,
+        sender=None,
+        received_at=None,
+        period=period,
+        late=None,
+        unit=unit,
+        figures=figures,
+        problems=list(problems),
+        status=status,
+    )
 
 
-def mailed(unit, figures, problems=(), status=None, sender=None, message_id="<report@haiduong.gov.vn>",
-           received_at=ON_TIME, period="2020-08-14", late=False):
-    return dict(message_id=message_id, sender=sender, received_at=received_at, period=period, late=late,
-                unit=unit, figures=figures, problems=list(problems), status=status or "accepted")
+def mailed(
+    unit,
+    figures,
+    problems=(),
+    status=None,
+    sender=None,
+    message_id="<report@haiduong.gov.vn>",
+    received_at=ON_TIME,
+    period="2020-08-14",
+    late=False,
+):
+    return dict(
+        message_id=message_id,
+        sender=sender,
+        received_at=received_at,
+        period=period,
+        late=late,
+        unit=unit,
+        figures=figures,
+        problems=list(problems),
+        status=status or "accepted",
+    )
 
 
 # --- the workbooks ------------------------------------------------------------------
 
 NAM_SACH = b.xlsx(b.district_rows("UBND HUYỆN NAM SÁCH", [4487, 2978, 3942, 3020, 2929], 17356))
-KINH_MON_SINGLE = b.xlsx([
-    ["UBND THỊ XÃ KINH MÔN"], ["BÁO CÁO SỐ LƯỢNG CÀI ĐẶT BLUEZONE"], ["Tính đến ngày 14 tháng 8 năm 2020"], [],
-    ["STT", "Đơn vị", "Số lượng cài đặt Bluezone"], [1, "Thị xã Kinh Môn", 23004],
-])
+KINH_MON_SINGLE = b.xlsx(
+    [
+        ["UBND THỊ XÃ KINH MÔN"],
+        ["BÁO CÁO SỐ LƯỢNG CÀI ĐẶT BLUEZONE"],
+        ["Tính đến ngày 14 tháng 8 năm 2020"],
+        [],
+        ["STT", "Đơn vị", "Số lượng cài đặt Bluezone"],
+        [1, "Thị xã Kinh Môn", 23004],
+    ]
+)
 GIA_LOC_TWO_ROW = b.xlsx(
     [
-        ["UBND HUYỆN GIA LỘC"], ["BÁO CÁO KẾT QUẢ CÀI ĐẶT ỨNG DỤNG BLUEZONE"], ["Ngày 14/08/2020"], [],
+        ["UBND HUYỆN GIA LỘC"],
+        ["BÁO CÁO KẾT QUẢ CÀI ĐẶT ỨNG DỤNG BLUEZONE"],
+        ["Ngày 14/08/2020"],
+        [],
         ["STT", "Đơn vị", "Số lượng cài đặt Bluezone", None],
         [None, None, "Trong ngày", "Lũy kế"],
         [1, "Thị trấn Gia Lộc", 310, 6120],
@@ -70,70 +106,130 @@ HAI_DUONG_TEXT = b.xlsx(b.district_rows("UBND THÀNH PHỐ HẢI DƯƠNG", ["30.
 CAM_GIANG_FORMULA = b.with_cached_formula(
     b.xlsx(b.district_rows("UBND HUYỆN CẨM GIÀNG", [8000, 9000, 8805], 0)), "C9", "SUM(C6:C8)", 25805
 )
-DECIMAL_COMMA = b.xlsx([
-    ["UBND HUYỆN KIM THÀNH"], ["ngày 14/8/2020"], [], ["STT", "Đơn vị", "Số lượng cài đặt"], [1, "Huyện Kim Thành", "12,5"],
-])
+DECIMAL_COMMA = b.xlsx(
+    [
+        ["UBND HUYỆN KIM THÀNH"],
+        ["ngày 14/8/2020"],
+        [],
+        ["STT", "Đơn vị", "Số lượng cài đặt"],
+        [1, "Huyện Kim Thành", "12,5"],
+    ]
+)
 FOUR_DECIMALS = b.xlsx(b.district_rows("UBND HUYỆN THANH HÀ", [10000, 8731], "1.2345"))
-BINH_GIANG_NUMBERED = b.xlsx([
-    ["UBND HUYỆN BÌNH GIANG"], ["BÁO CÁO SỐ LƯỢNG CÀI ĐẶT BLUEZONE ngày 14-8-2020"], [],
-    ["STT", "Tên đơn vị", "Số người cài đặt", "Ghi chú"], ["(1)", "(2)", "(3)", "(4)"],
-    [1, "Xã Thái Học", 5706, None], [2, "Xã Vĩnh Hồng", 5000, None], [3, "Thị trấn Kẻ Sặt", 5000, None],
-    ["", "Tổng số", 15706, None],
-])
-NO_METRIC = b.xlsx([
-    ["UBND HUYỆN THANH HÀ"], ["BÁO CÁO CÔNG TÁC PHÒNG CHỐNG DỊCH ngày 14/8/2020"], [],
-    ["STT", "Đơn vị", "Số người cách ly", "Số mẫu xét nghiệm"], [1, "Xã Thanh Sơn", 12, 30],
-])
+BINH_GIANG_NUMBERED = b.xlsx(
+    [
+        ["UBND HUYỆN BÌNH GIANG"],
+        ["BÁO CÁO SỐ LƯỢNG CÀI ĐẶT BLUEZONE ngày 14-8-2020"],
+        [],
+        ["STT", "Tên đơn vị", "Số người cài đặt", "Ghi chú"],
+        ["(1)", "(2)", "(3)", "(4)"],
+        [1, "Xã Thái Học", 5706, None],
+        [2, "Xã Vĩnh Hồng", 5000, None],
+        [3, "Thị trấn Kẻ Sặt", 5000, None],
+        ["", "Tổng số", 15706, None],
+    ]
+)
+NO_METRIC = b.xlsx(
+    [
+        ["UBND HUYỆN THANH HÀ"],
+        ["BÁO CÁO CÔNG TÁC PHÒNG CHỐNG DỊCH ngày 14/8/2020"],
+        [],
+        ["STT", "Đơn vị", "Số người cách ly", "Số mẫu xét nghiệm"],
+        [1, "Xã Thanh Sơn", 12, 30],
+    ]
+)
 THANH_MIEN_SECOND_SHEET = b.xlsx(
     b.district_rows("UBND HUYỆN THANH MIỆN", [6000, 6174], 12174),
     extra_sheets=(("Hướng dẫn", [["Nhập số liệu vào trang tính Báo cáo"], ["Gửi trước 16h00 hằng ngày"]]),),
 )
-NINH_GIANG_PROVINCE_TITLE = b.xlsx([
-    ["UBND TỈNH HẢI DƯƠNG"], ["UBND HUYỆN NINH GIANG"], ["BÁO CÁO ngày 14/8/2020"], [],
-    ["STT", "Đơn vị", "Số lượng cài đặt Bluezone"], [1, "Huyện Ninh Giang", 15164],
-])
-PROVINCE_ONLY = b.xlsx([
-    ["SỞ THÔNG TIN VÀ TRUYỀN THÔNG TỈNH HẢI DƯƠNG"], ["BÁO CÁO ngày 14/8/2020"], [],
-    ["STT", "Đơn vị", "Số lượng cài đặt Bluezone"], [1, "Khối cơ quan", 5000], [2, "Khối doanh nghiệp", 3000],
-])
+NINH_GIANG_PROVINCE_TITLE = b.xlsx(
+    [
+        ["UBND TỈNH HẢI DƯƠNG"],
+        ["UBND HUYỆN NINH GIANG"],
+        ["BÁO CÁO ngày 14/8/2020"],
+        [],
+        ["STT", "Đơn vị", "Số lượng cài đặt Bluezone"],
+        [1, "Huyện Ninh Giang", 15164],
+    ]
+)
+PROVINCE_ONLY = b.xlsx(
+    [
+        ["SỞ THÔNG TIN VÀ TRUYỀN THÔNG TỈNH HẢI DƯƠNG"],
+        ["BÁO CÁO ngày 14/8/2020"],
+        [],
+        ["STT", "Đơn vị", "Số lượng cài đặt Bluezone"],
+        [1, "Khối cơ quan", 5000],
+        [2, "Khối doanh nghiệp", 3000],
+    ]
+)
 THANH_HA_WORKBOOK = b.xlsx(b.district_rows("UBND HUYỆN THANH HÀ", [10000, 8731], 18731))
 KIM_THANH_XLSM = b.as_xlsm(b.xlsx(b.district_rows("UBND HUYỆN KIM THÀNH", [10000, 9203], 19203)))
 CHI_LINH_XLS = b.xls(b.district_rows("UBND THÀNH PHỐ CHÍ LINH", [12000, 11954], 23954))
 THANH_MIEN_TCVN3_XLS = b.xls(
-    [["UBND huyÖn thanh miÖn"], ["B¸o c¸o sè l\xadîng cµi ®Æt Bluezone ngµy 14/8/2020"], [],
-     ["STT", "§¬n vÞ", "Sè l\xadîng cµi ®Æt Bluezone"], [1, "ThÞ trÊn Thanh MiÖn", 6000], [2, "X· Ng« QuyÒn", 6174],
-     ["", "Tæng céng", 12174]],
+    [
+        ["UBND huyÖn thanh miÖn"],
+        ["B¸o c¸o sè l\xadîng cµi ®Æt Bluezone ngµy 14/8/2020"],
+        [],
+        ["STT", "§¬n vÞ", "Sè l\xadîng cµi ®Æt Bluezone"],
+        [1, "ThÞ trÊn Thanh MiÖn", 6000],
+        [2, "X· Ng« QuyÒn", 6174],
+        ["", "Tæng céng", 12174],
+    ],
     font_by_row={0: ".VnTimeH", 1: ".VnTime", 3: ".VnTime", 4: ".VnTime", 5: ".VnTime", 6: ".VnTime"},
 )
 THANH_HA_VNI = b.xlsx(
-    [["UBND HUYEÄN THANH HAØ"], ["Baùo caùo soá löôïng caøi ñaët Bluezone ngaøy 14/8/2020"], [],
-     ["STT", "Ñôn vò", "Soá löôïng caøi ñaët Bluezone"], [1, "Thò traán Thanh Haø", 9000], [2, "Xaõ Thanh Sôn", 9731],
-     ["", "Toång coäng", 18731]],
+    [
+        ["UBND HUYEÄN THANH HAØ"],
+        ["Baùo caùo soá löôïng caøi ñaët Bluezone ngaøy 14/8/2020"],
+        [],
+        ["STT", "Ñôn vò", "Soá löôïng caøi ñaët Bluezone"],
+        [1, "Thò traán Thanh Haø", 9000],
+        [2, "Xaõ Thanh Sôn", 9731],
+        ["", "Toång coäng", 18731],
+    ],
     font_name="VNI-Times",
 )
 TU_KY_TCVN3_NO_FONT = b.xlsx(
-    [["UBND HUYÖN Tø Kú"], ["B¸o c¸o ngµy 14/8/2020"], [], ["STT", "§¬n vÞ", "Sè l\xadîng cµi ®Æt Bluezone"],
-     [1, "X· Hµ Kú", 10000], [2, "X· T©n Kú", 10836], ["", "Tæng céng", 20836]],
+    [
+        ["UBND HUYÖN Tø Kú"],
+        ["B¸o c¸o ngµy 14/8/2020"],
+        [],
+        ["STT", "§¬n vÞ", "Sè l\xadîng cµi ®Æt Bluezone"],
+        [1, "X· Hµ Kú", 10000],
+        [2, "X· T©n Kú", 10836],
+        ["", "Tæng céng", 20836],
+    ],
 )
 CAM_GIANG_ODS = b.ods(b.district_rows("UBND HUYỆN CẨM GIÀNG", [13000, 12805], 25805))
 HAI_DUONG_CSV_ROWS = b.district_rows("UBND THÀNH PHỐ HẢI DƯƠNG", ["40,000", "30,635"], "70,635")
 CSV_UTF8 = b.csv_text(HAI_DUONG_CSV_ROWS, ",").encode("utf-8")
-CSV_UTF8_BOM = b"\xef\xbb\xbf" + b.csv_text(b.district_rows("UBND HUYỆN NAM SÁCH", ["10.000", "7.356"], "17.356"), ";").encode("utf-8")
-CSV_UTF16_TAB = b.csv_text(b.district_rows("UBND THỊ XÃ KINH MÔN", ["13 004", "10 000"], "23 004"), "\t").encode("utf-16")
+CSV_UTF8_BOM = b"\xef\xbb\xbf" + b.csv_text(
+    b.district_rows("UBND HUYỆN NAM SÁCH", ["10.000", "7.356"], "17.356"), ";"
+).encode("utf-8")
+CSV_UTF16_TAB = b.csv_text(b.district_rows("UBND THỊ XÃ KINH MÔN", ["13 004", "10 000"], "23 004"), "\t").encode(
+    "utf-16"
+)
 CSV_CP1258 = b.to_cp1258(b.csv_text(b.district_rows("UBND HUYỆN GIA LỘC", [12660, 10000], 22660), ";"))
 HTML_XLS = b.html_table(b.district_rows("UBND HUYỆN BÌNH GIANG", ["8.000", "7.706"], "15.706"))
 ENCRYPTED_XLSX = b.encrypted(NAM_SACH)
 TRUNCATED_XLSX = NAM_SACH[: len(NAM_SACH) // 2]
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde" + b"\x00" * 20
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n"
+    + b"\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+    + b"\x00" * 20
+)
 
 
 def build_bare_files() -> None:
     case("xlsx_communes_total.xlsx", NAM_SACH, **bare("nam-sach", {"installs": 17356}))
     case("xlsx_single_row.xlsx", KINH_MON_SINGLE, **bare("kinh-mon", {"installs": 23004}))
     case("xlsx_merged_two_row_header.xlsx", GIA_LOC_TWO_ROW, **bare("gia-loc", {"installs": 22660}))
-    case("xlsx_total_mismatch.xlsx", TU_KY_MISMATCH,
-         **bare("tu-ky", {"installs": 20836}, ["total_mismatch"], "needs_review"))
+    case(
+        "xlsx_total_mismatch.xlsx",
+        TU_KY_MISMATCH,
+        **bare("tu-ky", {"installs": 20836}, ["total_mismatch"], "needs_review"),
+    )
     case("xlsx_text_numbers.xlsx", HAI_DUONG_TEXT, **bare("hai-duong", {"installs": 70635}))
     case("xlsx_formula_cached.xlsx", CAM_GIANG_FORMULA, **bare("cam-giang", {"installs": 25805}))
     case("xlsx_decimal_comma.xlsx", DECIMAL_COMMA, **bare("kim-thanh", {}, ["ambiguous_number"], "needs_review"))
@@ -142,8 +238,11 @@ def build_bare_files() -> None:
     case("xlsx_no_metric.xlsx", NO_METRIC, **bare("thanh-ha", {}, ["no_figure"], "rejected"))
     case("xlsx_second_sheet.xlsx", THANH_MIEN_SECOND_SHEET, **bare("thanh-mien", {"installs": 12174}))
     case("xlsx_province_and_district_title.xlsx", NINH_GIANG_PROVINCE_TITLE, **bare("ninh-giang", {"installs": 15164}))
-    case("xlsx_province_title_only.xlsx", PROVINCE_ONLY,
-         **bare(None, {"installs": 8000}, ["unknown_unit"], "needs_review"))
+    case(
+        "xlsx_province_title_only.xlsx",
+        PROVINCE_ONLY,
+        **bare(None, {"installs": 8000}, ["unknown_unit"], "needs_review"),
+    )
     case("xlsm_macro_workbook.xlsm", KIM_THANH_XLSM, **bare("kim-thanh", {"installs": 19203}))
     case("xls_biff8.xls", CHI_LINH_XLS, **bare("chi-linh", {"installs": 23954}))
     case("xls_tcvn3_fonts.xls", THANH_MIEN_TCVN3_XLS, **bare("thanh-mien", {"installs": 12174}))
@@ -155,11 +254,22 @@ def build_bare_files() -> None:
     case("csv_utf16_tab.csv", CSV_UTF16_TAB, **bare("kinh-mon", {"installs": 23004}))
     case("csv_windows1258_semicolon.csv", CSV_CP1258, **bare("gia-loc", {"installs": 22660}))
     case("html_saved_as.xls", HTML_XLS, **bare("binh-giang", {"installs": 15706}))
-    case("encrypted_workbook.xlsx", ENCRYPTED_XLSX, **bare(None, {}, ["encrypted_file", "unknown_unit"], "rejected", None))
-    case("truncated_workbook.xlsx", TRUNCATED_XLSX, **bare(None, {}, ["unreadable_file", "unknown_unit"], "rejected", None))
+    case(
+        "encrypted_workbook.xlsx",
+        ENCRYPTED_XLSX,
+        **bare(None, {}, ["encrypted_file", "unknown_unit"], "rejected", None),
+    )
+    case(
+        "truncated_workbook.xlsx",
+        TRUNCATED_XLSX,
+        **bare(None, {}, ["unreadable_file", "unknown_unit"], "rejected", None),
+    )
     case("pdf_named_xlsx.xlsx", PDF_BYTES, **bare(None, {}, ["unreadable_file", "unknown_unit"], "rejected", None))
-    case("zip_bomb.xlsx", b.zip_bomb(1100 * 1024 * 1024),
-         **bare(None, {}, ["file_too_large", "unknown_unit"], "rejected", None))
+    case(
+        "zip_bomb.xlsx",
+        b.zip_bomb(1100 * 1024 * 1024),
+        **bare(None, {}, ["file_too_large", "unknown_unit"], "rejected", None),
+    )
 
 
 def report(name: str, data: bytes, kind=XLSX):
@@ -167,132 +277,334 @@ def report(name: str, data: bytes, kind=XLSX):
 
 
 def build_mails() -> None:
-    case("eml_registered_on_time.eml", b.mail(
-        sender="vanphong.namsach@haiduong.gov.vn", subject="Báo cáo số lượng cài đặt Bluezone ngày 14/8/2020",
-        attachments=report("BC_Bluezone_NamSach.xlsx", NAM_SACH)),
-        **mailed("nam-sach", {"installs": 17356}, sender="vanphong.namsach@haiduong.gov.vn"))
-    case("eml_late_one_second.eml", b.mail(
-        sender="vanphong.haiduong@haiduong.gov.vn", subject="Báo cáo Bluezone TP Hải Dương",
-        received="Fri, 14 Aug 2020 16:00:01 +0700", date="Fri, 14 Aug 2020 15:59:00 +0700",
-        attachments=report("bluezone.xlsx", HAI_DUONG_TEXT)),
-        **mailed("hai-duong", {"installs": 70635}, sender="vanphong.haiduong@haiduong.gov.vn",
-                 received_at="2020-08-14T16:00:01+07:00", late=True))
-    case("eml_exactly_at_deadline.eml", b.mail(
-        sender="vanphong.chilinh@haiduong.gov.vn", subject="Báo cáo Bluezone",
-        received="Fri, 14 Aug 2020 09:00:00 +0000", attachments=report("chilinh.xls", CHI_LINH_XLS, XLS_TYPE)),
-        **mailed("chi-linh", {"installs": 23954}, sender="vanphong.chilinh@haiduong.gov.vn",
-                 received_at="2020-08-14T16:00:00+07:00"))
-    inner = b.mail(sender="thongke.kinhmon@gmail.com", subject="BC Bluezone Kinh Môn 14/8/2020",
-                   attachments=report("KinhMon.xlsx", KINH_MON_SINGLE), message_id="<inner@gmail.com>",
-                   received=None, date="Fri, 14 Aug 2020 10:30:00 +0700")
-    case("eml_forwarded_rfc822.eml", b.forwarded(
-        "vanphong.kinhmon@haiduong.gov.vn", inner, "Fwd: BC Bluezone Kinh Môn 14/8/2020", "<fwd@haiduong.gov.vn>"),
-        **mailed("kinh-mon", {"installs": 23004}, sender="vanphong.kinhmon@haiduong.gov.vn",
-                 message_id="<fwd@haiduong.gov.vn>", received_at="2020-08-14T11:05:00+07:00"))
-    case("eml_rfc2231_name.eml", b.mail(
-        sender="vanphong.gialoc@haiduong.gov.vn", subject="Báo cáo",
-        attachments=report("Báo cáo Bluezone Gia Lộc 13-8-2020.xlsx", GIA_LOC_TWO_ROW)),
-        **mailed("gia-loc", {"installs": 22660}, sender="vanphong.gialoc@haiduong.gov.vn",
-                 period="2020-08-13", late=True))
-    case("eml_rfc2047_name.eml", _rfc2047_mail(), **mailed(
-        "binh-giang", {"installs": 15706}, sender="vanphong.binhgiang@haiduong.gov.vn"))
-    case("eml_spoofed_display_name.eml", b.mail(
-        sender="baocao.namsach.2020@gmail.com", sender_name="vanphong.namsach@haiduong.gov.vn",
-        subject="Báo cáo Bluezone Huyện Nam Sách ngày 14/8/2020", attachments=report("NamSach.xlsx", NAM_SACH)),
-        **mailed("nam-sach", {"installs": 17356}, ["unknown_sender"], "needs_review",
-                 sender="baocao.namsach.2020@gmail.com"))
-    case("eml_forged_auth_results.eml", b.mail(
-        sender="vanphong.gialoc@haiduong.gov.vn", subject="Báo cáo Bluezone ngày 14/8/2020",
-        attachments=report("GiaLoc.xlsx", GIA_LOC_TWO_ROW), headers=[
-            ("Authentication-Results", "mx.haiduong.gov.vn; spf=fail smtp.mailfrom=vanphong.gialoc@haiduong.gov.vn; "
-             "dkim=none; dmarc=fail (p=quarantine) header.from=haiduong.gov.vn"),
-            ("Authentication-Results", "mail.attacker.example; spf=pass smtp.mailfrom=vanphong.gialoc@haiduong.gov.vn; "
-             "dkim=pass header.d=haiduong.gov.vn; dmarc=pass header.from=haiduong.gov.vn"),
-        ]),
-        **mailed("gia-loc", {"installs": 22660}, ["sender_not_authenticated"], "rejected",
-                 sender="vanphong.gialoc@haiduong.gov.vn"))
-    case("eml_other_server_auth_ignored.eml", b.mail(
-        sender="vanphong.tuky@haiduong.gov.vn", subject="Báo cáo Bluezone ngày 14/8/2020",
-        attachments=report("TuKy.xlsx", TU_KY_TCVN3_NO_FONT), headers=[
-            ("Authentication-Results", "mx.haiduong.gov.vn.attacker.example; dkim=fail header.d=haiduong.gov.vn; "
-             "spf=fail smtp.mailfrom=vanphong.tuky@haiduong.gov.vn; dmarc=fail header.from=haiduong.gov.vn"),
-        ]),
-        **mailed("tu-ky", {"installs": 20836}, sender="vanphong.tuky@haiduong.gov.vn"))
-    case("eml_dkim_and_spf_fail.eml", b.mail(
-        sender="vanphong.ninhgiang@haiduong.gov.vn", subject="Báo cáo Bluezone ngày 14/8/2020",
-        attachments=report("NinhGiang.xlsx", NINH_GIANG_PROVINCE_TITLE), headers=[
-            ("Authentication-Results", "mx.haiduong.gov.vn; dkim=fail (bad signature) header.d=haiduong.gov.vn; "
-             "spf=fail smtp.mailfrom=vanphong.ninhgiang@haiduong.gov.vn"),
-        ]),
-        **mailed("ninh-giang", {"installs": 15164}, ["sender_not_authenticated"], "rejected",
-                 sender="vanphong.ninhgiang@haiduong.gov.vn"))
-    case("eml_authenticated_pass.eml", b.mail(
-        sender="vanphong.thanhmien@haiduong.gov.vn", subject="Báo cáo Bluezone ngày 14/8/2020",
-        attachments=report("ThanhMien.xls", THANH_MIEN_TCVN3_XLS, XLS_TYPE), headers=[
-            ("Authentication-Results", "mx.haiduong.gov.vn; dkim=pass header.d=haiduong.gov.vn; "
-             "spf=pass smtp.mailfrom=vanphong.thanhmien@haiduong.gov.vn; dmarc=pass header.from=haiduong.gov.vn"),
-        ]),
-        **mailed("thanh-mien", {"installs": 12174}, sender="vanphong.thanhmien@haiduong.gov.vn"))
-    case("eml_image_only.eml", b.mail(
-        sender="vanphong.thanhha@haiduong.gov.vn", subject="Báo cáo Bluezone ngày 14/8/2020",
-        attachments=[("bang_bao_cao.png", PNG_BYTES, ("image", "png"))]),
-        **mailed("thanh-ha", {}, ["no_spreadsheet"], "rejected", sender="vanphong.thanhha@haiduong.gov.vn"))
-    case("eml_pdf_only.eml", b.mail(
-        sender="vanphong.kimthanh@haiduong.gov.vn", subject="Báo cáo Bluezone ngày 14/8/2020",
-        attachments=[("BaoCao.pdf", PDF_BYTES, ("application", "pdf"))]),
-        **mailed("kim-thanh", {}, ["no_spreadsheet"], "rejected", sender="vanphong.kimthanh@haiduong.gov.vn"))
-    case("eml_unit_mismatch.eml", b.mail(
-        sender="vanphong.namsach@haiduong.gov.vn", subject="Báo cáo Bluezone ngày 14/8/2020",
-        attachments=report("BaoCao.xlsx", THANH_HA_WORKBOOK)),
-        **mailed("nam-sach", {"installs": 18731}, ["unit_mismatch"], "needs_review",
-                 sender="vanphong.namsach@haiduong.gov.vn"))
-    case("eml_unknown_sender_no_unit.eml", b.mail(
-        sender="nguyenvana1985@yahoo.com", subject="Gửi số liệu", attachments=report("so_lieu.xlsx", PROVINCE_ONLY)),
-        **mailed(None, {"installs": 8000}, ["unknown_sender", "unknown_unit"], "needs_review",
-                 sender="nguyenvana1985@yahoo.com"))
-    case("eml_csv_windows1258.eml", b.mail(
-        sender="vanphong.gialoc@haiduong.gov.vn", subject="Bao cao Bluezone 14/8/2020",
-        attachments=report("GiaLoc.csv", CSV_CP1258, CSV_TYPE)),
-        **mailed("gia-loc", {"installs": 22660}, sender="vanphong.gialoc@haiduong.gov.vn"))
-    case("eml_period_in_subject.eml", b.mail(
-        sender="vanphong.camgiang@haiduong.gov.vn", subject="Báo cáo Bluezone ngày 13 tháng 8 năm 2020 (gửi bổ sung)",
-        received="Fri, 14 Aug 2020 09:00:00 +0700", attachments=report("CamGiang.ods", CAM_GIANG_ODS, ODS_TYPE)),
-        **mailed("cam-giang", {"installs": 25805}, sender="vanphong.camgiang@haiduong.gov.vn",
-                 received_at="2020-08-14T09:00:00+07:00", period="2020-08-13", late=True))
-    case("eml_date_header_only.eml", b.mail(
-        sender="vanphong.tuky@haiduong.gov.vn", subject="Báo cáo Bluezone", received=None,
-        date="Fri, 14 Aug 2020 08:15:00 +0000", attachments=report("TuKy.xlsx", TU_KY_MISMATCH)),
-        **mailed("tu-ky", {"installs": 20836}, ["total_mismatch"], "needs_review", sender="vanphong.tuky@haiduong.gov.vn",
-                 received_at="2020-08-14T15:15:00+07:00"))
-    case("eml_encrypted_attachment.eml", b.mail(
-        sender="vanphong.namsach@haiduong.gov.vn", subject="Báo cáo Bluezone ngày 14/8/2020",
-        attachments=report("BaoCao.xlsx", ENCRYPTED_XLSX)),
-        **mailed("nam-sach", {}, ["encrypted_file"], "rejected", sender="vanphong.namsach@haiduong.gov.vn"))
-    case("eml_pdf_and_workbook.eml", b.mail(
-        sender="vanphong.kimthanh@haiduong.gov.vn", subject="Báo cáo Bluezone ngày 14/8/2020",
-        attachments=[("CongVan.pdf", PDF_BYTES, ("application", "pdf")),
-                     ("KimThanh.xlsm", KIM_THANH_XLSM, ("application", "vnd.ms-excel.sheet.macroEnabled.12"))]),
-        **mailed("kim-thanh", {"installs": 19203}, sender="vanphong.kimthanh@haiduong.gov.vn"))
-    case("eml_html_xls_attachment.eml", b.mail(
-        sender="vanphong.binhgiang@haiduong.gov.vn", subject="Báo cáo Bluezone ngày 14/8/2020",
-        attachments=report("BinhGiang.xls", HTML_XLS, XLS_TYPE)),
-        **mailed("binh-giang", {"installs": 15706}, sender="vanphong.binhgiang@haiduong.gov.vn"))
-    case("eml_bounce_from_mailer_daemon.eml", b.mail(
-        sender="MAILER-DAEMON@mx.haiduong.gov.vn", sender_name="Mail Delivery System",
-        subject="Undelivered Mail Returned to Sender", message_id="<bounce@mx.haiduong.gov.vn>",
-        headers=[("Auto-Submitted", "auto-replied")], body="This is the mail system at host mx.haiduong.gov.vn.\n"),
-        **mailed(None, {}, ["no_spreadsheet", "unknown_sender", "unknown_unit"], "rejected",
-                 sender="mailer-daemon@mx.haiduong.gov.vn", message_id="<bounce@mx.haiduong.gov.vn>"))
-    case("eml_zip_bomb_attachment.eml", b.mail(
-        sender="vanphong.thanhha@haiduong.gov.vn", subject="Báo cáo Bluezone ngày 14/8/2020",
-        attachments=report("ThanhHa.xlsx", b.zip_bomb(200 * 1024 * 1024))),
-        **mailed("thanh-ha", {}, ["file_too_large"], "rejected", sender="vanphong.thanhha@haiduong.gov.vn"))
+    case(
+        "eml_registered_on_time.eml",
+        b.mail(
+            sender="vanphong.namsach@haiduong.gov.vn",
+            subject="Báo cáo số lượng cài đặt Bluezone ngày 14/8/2020",
+            attachments=report("BC_Bluezone_NamSach.xlsx", NAM_SACH),
+        ),
+        **mailed("nam-sach", {"installs": 17356}, sender="vanphong.namsach@haiduong.gov.vn"),
+    )
+    case(
+        "eml_late_one_second.eml",
+        b.mail(
+            sender="vanphong.haiduong@haiduong.gov.vn",
+            subject="Báo cáo Bluezone TP Hải Dương",
+            received="Fri, 14 Aug 2020 16:00:01 +0700",
+            date="Fri, 14 Aug 2020 15:59:00 +0700",
+            attachments=report("bluezone.xlsx", HAI_DUONG_TEXT),
+        ),
+        **mailed(
+            "hai-duong",
+            {"installs": 70635},
+            sender="vanphong.haiduong@haiduong.gov.vn",
+            received_at="2020-08-14T16:00:01+07:00",
+            late=True,
+        ),
+    )
+    case(
+        "eml_exactly_at_deadline.eml",
+        b.mail(
+            sender="vanphong.chilinh@haiduong.gov.vn",
+            subject="Báo cáo Bluezone",
+            received="Fri, 14 Aug 2020 09:00:00 +0000",
+            attachments=report("chilinh.xls", CHI_LINH_XLS, XLS_TYPE),
+        ),
+        **mailed(
+            "chi-linh",
+            {"installs": 23954},
+            sender="vanphong.chilinh@haiduong.gov.vn",
+            received_at="2020-08-14T16:00:00+07:00",
+        ),
+    )
+    inner = b.mail(
+        sender="thongke.kinhmon@gmail.com",
+        subject="BC Bluezone Kinh Môn 14/8/2020",
+        attachments=report("KinhMon.xlsx", KINH_MON_SINGLE),
+        message_id="<inner@gmail.com>",
+        received=None,
+        date="Fri, 14 Aug 2020 10:30:00 +0700",
+    )
+    case(
+        "eml_forwarded_rfc822.eml",
+        b.forwarded(
+            "vanphong.kinhmon@haiduong.gov.vn", inner, "Fwd: BC Bluezone Kinh Môn 14/8/2020", "<fwd@haiduong.gov.vn>"
+        ),
+        **mailed(
+            "kinh-mon",
+            {"installs": 23004},
+            sender="vanphong.kinhmon@haiduong.gov.vn",
+            message_id="<fwd@haiduong.gov.vn>",
+            received_at="2020-08-14T11:05:00+07:00",
+        ),
+    )
+    case(
+        "eml_rfc2231_name.eml",
+        b.mail(
+            sender="vanphong.gialoc@haiduong.gov.vn",
+            subject="Báo cáo",
+            attachments=report("Báo cáo Bluezone Gia Lộc 13-8-2020.xlsx", GIA_LOC_TWO_ROW),
+        ),
+        **mailed(
+            "gia-loc", {"installs": 22660}, sender="vanphong.gialoc@haiduong.gov.vn", period="2020-08-13", late=True
+        ),
+    )
+    case(
+        "eml_rfc2047_name.eml",
+        _rfc2047_mail(),
+        **mailed("binh-giang", {"installs": 15706}, sender="vanphong.binhgiang@haiduong.gov.vn"),
+    )
+    case(
+        "eml_spoofed_display_name.eml",
+        b.mail(
+            sender="baocao.namsach.2020@gmail.com",
+            sender_name="vanphong.namsach@haiduong.gov.vn",
+            subject="Báo cáo Bluezone Huyện Nam Sách ngày 14/8/2020",
+            attachments=report("NamSach.xlsx", NAM_SACH),
+        ),
+        **mailed(
+            "nam-sach", {"installs": 17356}, ["unknown_sender"], "needs_review", sender="baocao.namsach.2020@gmail.com"
+        ),
+    )
+    case(
+        "eml_forged_auth_results.eml",
+        b.mail(
+            sender="vanphong.gialoc@haiduong.gov.vn",
+            subject="Báo cáo Bluezone ngày 14/8/2020",
+            attachments=report("GiaLoc.xlsx", GIA_LOC_TWO_ROW),
+            headers=[
+                (
+                    "Authentication-Results",
+                    "mx.haiduong.gov.vn; spf=fail smtp.mailfrom=vanphong.gialoc@haiduong.gov.vn; "
+                    "dkim=none; dmarc=fail (p=quarantine) header.from=haiduong.gov.vn",
+                ),
+                (
+                    "Authentication-Results",
+                    "mail.attacker.example; spf=pass smtp.mailfrom=vanphong.gialoc@haiduong.gov.vn; "
+                    "dkim=pass header.d=haiduong.gov.vn; dmarc=pass header.from=haiduong.gov.vn",
+                ),
+            ],
+        ),
+        **mailed(
+            "gia-loc",
+            {"installs": 22660},
+            ["sender_not_authenticated"],
+            "rejected",
+            sender="vanphong.gialoc@haiduong.gov.vn",
+        ),
+    )
+    case(
+        "eml_other_server_auth_ignored.eml",
+        b.mail(
+            sender="vanphong.tuky@haiduong.gov.vn",
+            subject="Báo cáo Bluezone ngày 14/8/2020",
+            attachments=report("TuKy.xlsx", TU_KY_TCVN3_NO_FONT),
+            headers=[
+                (
+                    "Authentication-Results",
+                    "mx.haiduong.gov.vn.attacker.example; dkim=fail header.d=haiduong.gov.vn; "
+                    "spf=fail smtp.mailfrom=vanphong.tuky@haiduong.gov.vn; dmarc=fail header.from=haiduong.gov.vn",
+                ),
+            ],
+        ),
+        **mailed("tu-ky", {"installs": 20836}, sender="vanphong.tuky@haiduong.gov.vn"),
+    )
+    case(
+        "eml_dkim_and_spf_fail.eml",
+        b.mail(
+            sender="vanphong.ninhgiang@haiduong.gov.vn",
+            subject="Báo cáo Bluezone ngày 14/8/2020",
+            attachments=report("NinhGiang.xlsx", NINH_GIANG_PROVINCE_TITLE),
+            headers=[
+                (
+                    "Authentication-Results",
+                    "mx.haiduong.gov.vn; dkim=fail (bad signature) header.d=haiduong.gov.vn; "
+                    "spf=fail smtp.mailfrom=vanphong.ninhgiang@haiduong.gov.vn",
+                ),
+            ],
+        ),
+        **mailed(
+            "ninh-giang",
+            {"installs": 15164},
+            ["sender_not_authenticated"],
+            "rejected",
+            sender="vanphong.ninhgiang@haiduong.gov.vn",
+        ),
+    )
+    case(
+        "eml_authenticated_pass.eml",
+        b.mail(
+            sender="vanphong.thanhmien@haiduong.gov.vn",
+            subject="Báo cáo Bluezone ngày 14/8/2020",
+            attachments=report("ThanhMien.xls", THANH_MIEN_TCVN3_XLS, XLS_TYPE),
+            headers=[
+                (
+                    "Authentication-Results",
+                    "mx.haiduong.gov.vn; dkim=pass header.d=haiduong.gov.vn; "
+                    "spf=pass smtp.mailfrom=vanphong.thanhmien@haiduong.gov.vn; dmarc=pass header.from=haiduong.gov.vn",
+                ),
+            ],
+        ),
+        **mailed("thanh-mien", {"installs": 12174}, sender="vanphong.thanhmien@haiduong.gov.vn"),
+    )
+    case(
+        "eml_image_only.eml",
+        b.mail(
+            sender="vanphong.thanhha@haiduong.gov.vn",
+            subject="Báo cáo Bluezone ngày 14/8/2020",
+            attachments=[("bang_bao_cao.png", PNG_BYTES, ("image", "png"))],
+        ),
+        **mailed("thanh-ha", {}, ["no_spreadsheet"], "rejected", sender="vanphong.thanhha@haiduong.gov.vn"),
+    )
+    case(
+        "eml_pdf_only.eml",
+        b.mail(
+            sender="vanphong.kimthanh@haiduong.gov.vn",
+            subject="Báo cáo Bluezone ngày 14/8/2020",
+            attachments=[("BaoCao.pdf", PDF_BYTES, ("application", "pdf"))],
+        ),
+        **mailed("kim-thanh", {}, ["no_spreadsheet"], "rejected", sender="vanphong.kimthanh@haiduong.gov.vn"),
+    )
+    case(
+        "eml_unit_mismatch.eml",
+        b.mail(
+            sender="vanphong.namsach@haiduong.gov.vn",
+            subject="Báo cáo Bluezone ngày 14/8/2020",
+            attachments=report("BaoCao.xlsx", THANH_HA_WORKBOOK),
+        ),
+        **mailed(
+            "nam-sach",
+            {"installs": 18731},
+            ["unit_mismatch"],
+            "needs_review",
+            sender="vanphong.namsach@haiduong.gov.vn",
+        ),
+    )
+    case(
+        "eml_unknown_sender_no_unit.eml",
+        b.mail(
+            sender="nguyenvana1985@yahoo.com", subject="Gửi số liệu", attachments=report("so_lieu.xlsx", PROVINCE_ONLY)
+        ),
+        **mailed(
+            None,
+            {"installs": 8000},
+            ["unknown_sender", "unknown_unit"],
+            "needs_review",
+            sender="nguyenvana1985@yahoo.com",
+        ),
+    )
+    case(
+        "eml_csv_windows1258.eml",
+        b.mail(
+            sender="vanphong.gialoc@haiduong.gov.vn",
+            subject="Bao cao Bluezone 14/8/2020",
+            attachments=report("GiaLoc.csv", CSV_CP1258, CSV_TYPE),
+        ),
+        **mailed("gia-loc", {"installs": 22660}, sender="vanphong.gialoc@haiduong.gov.vn"),
+    )
+    case(
+        "eml_period_in_subject.eml",
+        b.mail(
+            sender="vanphong.camgiang@haiduong.gov.vn",
+            subject="Báo cáo Bluezone ngày 13 tháng 8 năm 2020 (gửi bổ sung)",
+            received="Fri, 14 Aug 2020 09:00:00 +0700",
+            attachments=report("CamGiang.ods", CAM_GIANG_ODS, ODS_TYPE),
+        ),
+        **mailed(
+            "cam-giang",
+            {"installs": 25805},
+            sender="vanphong.camgiang@haiduong.gov.vn",
+            received_at="2020-08-14T09:00:00+07:00",
+            period="2020-08-13",
+            late=True,
+        ),
+    )
+    case(
+        "eml_date_header_only.eml",
+        b.mail(
+            sender="vanphong.tuky@haiduong.gov.vn",
+            subject="Báo cáo Bluezone",
+            received=None,
+            date="Fri, 14 Aug 2020 08:15:00 +0000",
+            attachments=report("TuKy.xlsx", TU_KY_MISMATCH),
+        ),
+        **mailed(
+            "tu-ky",
+            {"installs": 20836},
+            ["total_mismatch"],
+            "needs_review",
+            sender="vanphong.tuky@haiduong.gov.vn",
+            received_at="2020-08-14T15:15:00+07:00",
+        ),
+    )
+    case(
+        "eml_encrypted_attachment.eml",
+        b.mail(
+            sender="vanphong.namsach@haiduong.gov.vn",
+            subject="Báo cáo Bluezone ngày 14/8/2020",
+            attachments=report("BaoCao.xlsx", ENCRYPTED_XLSX),
+        ),
+        **mailed("nam-sach", {}, ["encrypted_file"], "rejected", sender="vanphong.namsach@haiduong.gov.vn"),
+    )
+    case(
+        "eml_pdf_and_workbook.eml",
+        b.mail(
+            sender="vanphong.kimthanh@haiduong.gov.vn",
+            subject="Báo cáo Bluezone ngày 14/8/2020",
+            attachments=[
+                ("CongVan.pdf", PDF_BYTES, ("application", "pdf")),
+                ("KimThanh.xlsm", KIM_THANH_XLSM, ("application", "vnd.ms-excel.sheet.macroEnabled.12")),
+            ],
+        ),
+        **mailed("kim-thanh", {"installs": 19203}, sender="vanphong.kimthanh@haiduong.gov.vn"),
+    )
+    case(
+        "eml_html_xls_attachment.eml",
+        b.mail(
+            sender="vanphong.binhgiang@haiduong.gov.vn",
+            subject="Báo cáo Bluezone ngày 14/8/2020",
+            attachments=report("BinhGiang.xls", HTML_XLS, XLS_TYPE),
+        ),
+        **mailed("binh-giang", {"installs": 15706}, sender="vanphong.binhgiang@haiduong.gov.vn"),
+    )
+    case(
+        "eml_bounce_from_mailer_daemon.eml",
+        b.mail(
+            sender="MAILER-DAEMON@mx.haiduong.gov.vn",
+            sender_name="Mail Delivery System",
+            subject="Undelivered Mail Returned to Sender",
+            message_id="<bounce@mx.haiduong.gov.vn>",
+            headers=[("Auto-Submitted", "auto-replied")],
+            body="This is the mail system at host mx.haiduong.gov.vn.\n",
+        ),
+        **mailed(
+            None,
+            {},
+            ["no_spreadsheet", "unknown_sender", "unknown_unit"],
+            "rejected",
+            sender="mailer-daemon@mx.haiduong.gov.vn",
+            message_id="<bounce@mx.haiduong.gov.vn>",
+        ),
+    )
+    case(
+        "eml_zip_bomb_attachment.eml",
+        b.mail(
+            sender="vanphong.thanhha@haiduong.gov.vn",
+            subject="Báo cáo Bluezone ngày 14/8/2020",
+            attachments=report("ThanhHa.xlsx", b.zip_bomb(200 * 1024 * 1024)),
+        ),
+        **mailed("thanh-ha", {}, ["file_too_large"], "rejected", sender="vanphong.thanhha@haiduong.gov.vn"),
+    )
 
 
 def _rfc2047_mail() -> bytes:
     """An attachment name sent as an RFC 2047 encoded word, as some webmail clients do."""
-    raw = b.mail(sender="vanphong.binhgiang@haiduong.gov.vn", subject="Báo cáo Bluezone ngày 14/8/2020",
-                 attachments=report("PLACEHOLDER.xlsx", BINH_GIANG_NUMBERED))
+    raw = b.mail(
+        sender="vanphong.binhgiang@haiduong.gov.vn",
+        subject="Báo cáo Bluezone ngày 14/8/2020",
+        attachments=report("PLACEHOLDER.xlsx", BINH_GIANG_NUMBERED),
+    )
     encoded = b"=?UTF-8?B?" + __import__("base64").b64encode("Báo cáo Bình Giang.xlsx".encode()) + b"?="
     return raw.replace(b'filename="PLACEHOLDER.xlsx"', b'filename="' + encoded + b'"')
 
@@ -304,12 +616,20 @@ def main() -> None:
     for name, data, expected in CASES:
         (CORPUS / name).write_bytes(data)
         answer = {
-            "path": name, "message_id": expected["message_id"], "from": expected["sender"],
-            "received_at": expected["received_at"], "period": expected["period"], "late": expected["late"],
-            "unit": expected["unit"], "figures": expected["figures"], "status": expected["status"],
+            "path": name,
+            "message_id": expected["message_id"],
+            "from": expected["sender"],
+            "received_at": expected["received_at"],
+            "period": expected["period"],
+            "late": expected["late"],
+            "unit": expected["unit"],
+            "figures": expected["figures"],
+            "status": expected["status"],
             "problems": [{"code": code} for code in expected["problems"]],
         }
-        (CORPUS / (name + ".json")).write_text(json.dumps(answer, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        (CORPUS / (name + ".json")).write_text(
+            json.dumps(answer, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
     print(f"{len(CASES)} files written to {CORPUS}")
 
 

@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from conftest import CORPUS
+
 from mailbot.reading import read_path
 
 CASES = sorted(p.with_suffix("") for p in CORPUS.glob("*.json"))
@@ -30,11 +30,14 @@ def test_reading_matches_stored_answer(path, shipped):
         assert message.strip() and "{" not in message and "}" not in message
 
 
-@pytest.mark.parametrize("name, cell", [
-    ("xlsx_total_mismatch.xlsx", "ô C10"),
-    ("xlsx_decimal_comma.xlsx", "ô C5"),
-    ("xlsx_four_decimals_total.xlsx", "ô C8"),
-])
+@pytest.mark.parametrize(
+    "name, cell",
+    [
+        ("xlsx_total_mismatch.xlsx", "ô C10"),
+        ("xlsx_decimal_comma.xlsx", "ô C5"),
+        ("xlsx_four_decimals_total.xlsx", "ô C8"),
+    ],
+)
 def test_cell_problems_say_where(name, cell, shipped):
     reading = read_path(CORPUS / name, shipped)
     message = reading.problems[0].message

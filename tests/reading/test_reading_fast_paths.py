@@ -9,10 +9,11 @@ import dataclasses
 import email
 import email.policy
 
-from hypothesis import example, given, settings as hypothesis_settings
+import build_files as b
+from hypothesis import example, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-import build_files as b
 from mailbot.config import Unit
 from mailbot.reading import mail, read_message
 from mailbot.reading.text import contains_words, fold
@@ -26,8 +27,10 @@ REGISTRY = email.policy.default
 PLAIN_VALUE = st.from_regex(r"[ \t]*[\x21-\x7e]([\x20-\x7e]|\r\n[ \t])*", fullmatch=True)
 
 
-@given(st.sampled_from(["Subject", "Received", "References", "Authentication-Results", "Precedence", "List-Id"]),
-       PLAIN_VALUE)
+@given(
+    st.sampled_from(["Subject", "Received", "References", "Authentication-Results", "Precedence", "List-Id"]),
+    PLAIN_VALUE,
+)
 @example("Subject", "a =? b")
 @example("Received", "from x\r\n by y; Fri, 14 Aug 2020 15:42:10 +0700")
 def test_plain_header_values_read_as_the_registry_reads_them(name, value):
@@ -36,8 +39,11 @@ def test_plain_header_values_read_as_the_registry_reads_them(name, value):
 
 
 DATES = st.one_of(
-    st.from_regex(r"((Mon|Fri|Xyz), ?)?[0-9]{1,2} (Jan|Aug|Dec|Foo) [0-9]{2,4} [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?"
-                  r"( ([+-][0-9]{4}|GMT|UT|EST|PDT|-0000|[A-Z]{1,3}))?( \([a-zA-Z ]*\))?", fullmatch=True),
+    st.from_regex(
+        r"((Mon|Fri|Xyz), ?)?[0-9]{1,2} (Jan|Aug|Dec|Foo) [0-9]{2,4} [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?"
+        r"( ([+-][0-9]{4}|GMT|UT|EST|PDT|-0000|[A-Z]{1,3}))?( \([a-zA-Z ]*\))?",
+        fullmatch=True,
+    ),
     st.text(alphabet="0123456789 :,+-ADFGJMTUaceglnoprtuy()", max_size=40),
 )
 
@@ -67,8 +73,10 @@ DISPOSITIONS = st.from_regex(rf"(attachment|inline|{TOKEN})(; ?filename=({TOKEN}
 @example('application/vnd.ms-excel; name="bao cao.xls"', 'attachment; filename="Bao cao 14-8.xls"', "base64")
 @hypothesis_settings(max_examples=200)
 def test_plain_mime_headers_read_as_the_registry_reads_them(content_type, disposition, encoding):
-    raw = (f"Content-Type: {content_type}\r\nContent-Disposition: {disposition}\r\n"
-           f"Content-Transfer-Encoding: {encoding}\r\n\r\nUEsDBBQ=\r\n").encode()
+    raw = (
+        f"Content-Type: {content_type}\r\nContent-Disposition: {disposition}\r\n"
+        f"Content-Transfer-Encoding: {encoding}\r\n\r\nUEsDBBQ=\r\n"
+    ).encode()
     fast = email.message_from_bytes(raw, policy=email.policy.compat32)
     slow = email.message_from_bytes(raw, policy=REGISTRY)
     if not mail.has_plain_mime_headers(fast) or fast.is_multipart() or slow.is_multipart():
@@ -79,8 +87,10 @@ def test_plain_mime_headers_read_as_the_registry_reads_them(content_type, dispos
 
 
 def test_encoded_names_are_not_taken_for_plain():
-    raw = (b'Content-Type: application/vnd.ms-excel; name="=?utf-8?b?QsOhbyBjw6FvLnhscw==?="\r\n'
-           b"Content-Disposition: attachment; filename*=utf-8''B%C3%A1o%20c%C3%A1o.xls\r\n\r\nx\r\n")
+    raw = (
+        b'Content-Type: application/vnd.ms-excel; name="=?utf-8?b?QsOhbyBjw6FvLnhscw==?="\r\n'
+        b"Content-Disposition: attachment; filename*=utf-8''B%C3%A1o%20c%C3%A1o.xls\r\n\r\nx\r\n"
+    )
     part = email.message_from_bytes(raw, policy=email.policy.compat32)
     assert not mail.has_plain_mime_headers(part)
     assert [a.name for a in mail.attachments(part)] == ["Báo cáo.xls"]
@@ -89,8 +99,11 @@ def test_encoded_names_are_not_taken_for_plain():
 def test_unquoted_boundary_with_equals_sign_still_splits_the_message(shipped):
     """Some mail clients leave such a boundary unquoted; the attachment must still be found."""
     workbook = b.xlsx(b.district_rows("UBND HUYỆN NAM SÁCH", [10000, 7356], 17356))
-    sent = b.mail(sender="vanphong.namsach@haiduong.gov.vn", subject="Báo cáo ngày 14/8/2020",
-                  attachments=[("NamSach.xlsx", workbook, ("application", "vnd.ms-excel"))])
+    sent = b.mail(
+        sender="vanphong.namsach@haiduong.gov.vn",
+        subject="Báo cáo ngày 14/8/2020",
+        attachments=[("NamSach.xlsx", workbook, ("application", "vnd.ms-excel"))],
+    )
     boundary = email.message_from_bytes(sent).get_boundary().encode()
     raw = sent.replace(b'boundary="' + boundary + b'"', b"boundary=----=_Part_1_2." + boundary)
     raw = raw.replace(b"--" + boundary, b"------=_Part_1_2." + boundary)
@@ -100,6 +113,7 @@ def test_unquoted_boundary_with_equals_sign_still_splits_the_message(shipped):
 
 
 # --- units --------------------------------------------------------------------------------------
+
 
 def named_by_every_name(sources, settings):
     """The plain way: compare each source with every unit's names, longest match first."""
@@ -120,8 +134,35 @@ def named_by_every_name(sources, settings):
     return None
 
 
-WORDS = ["Huyện", "Thị xã", "Thành phố", "TP.", "Nam", "Sách", "Hải", "Dương", "Kinh", "Môn", "Chí", "Linh", "Tứ",
-         "Kỳ", "Kì", "tỉnh", "UBND", "báo cáo", "Thanh", "Hà", "Miện", "An", "Bình", "Giang", "-", "_", "14/8/2020"]
+WORDS = [
+    "Huyện",
+    "Thị xã",
+    "Thành phố",
+    "TP.",
+    "Nam",
+    "Sách",
+    "Hải",
+    "Dương",
+    "Kinh",
+    "Môn",
+    "Chí",
+    "Linh",
+    "Tứ",
+    "Kỳ",
+    "Kì",
+    "tỉnh",
+    "UBND",
+    "báo cáo",
+    "Thanh",
+    "Hà",
+    "Miện",
+    "An",
+    "Bình",
+    "Giang",
+    "-",
+    "_",
+    "14/8/2020",
+]
 TEXTS = st.lists(st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join), max_size=3)
 
 

@@ -3,11 +3,12 @@
 import dataclasses
 import struct
 import threading
-from datetime import datetime, timezone
-import pytest
+from datetime import UTC, datetime
 
 import build_files as b
+import pytest
 from conftest import CORPUS
+
 from mailbot.errors import SpreadsheetError
 from mailbot.reading import read_message, read_spreadsheet
 from mailbot.reading.legacy import repair
@@ -20,7 +21,7 @@ NAM_SACH_MAIL = (CORPUS / "eml_registered_on_time.eml").read_bytes()
 
 
 def test_server_arrival_time_wins_over_headers(shipped):
-    arrival = datetime(2020, 8, 14, 9, 30, 5, tzinfo=timezone.utc)  # 16:30:05 local
+    arrival = datetime(2020, 8, 14, 9, 30, 5, tzinfo=UTC)  # 16:30:05 local
     reading = read_message(NAM_SACH_MAIL, shipped, received_at=arrival, path="imap://x/INBOX#1:7")
     assert reading.received_at.isoformat() == "2020-08-14T16:30:05+07:00"
     assert reading.late is True and reading.path == "imap://x/INBOX#1:7"
@@ -35,17 +36,29 @@ def test_headers_only_message_is_too_large_without_figures(shipped):
     assert "40 MB" in reading.problems[0].message and reading.problems[0].message.startswith("Thư")
 
 
-@pytest.mark.parametrize("header", [
-    ("Auto-Submitted", "auto-replied"), ("Precedence", "bulk"), ("Precedence", "junk"), ("Precedence", "list"),
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        ("Auto-Submitted", "auto-replied"),
+        ("Precedence", "bulk"),
+        ("Precedence", "junk"),
+        ("Precedence", "list"),
+    ],
+)
 def test_robots_get_no_reply(header, shipped):
     raw = b.mail(sender="vanphong.namsach@haiduong.gov.vn", subject="Tự động trả lời", headers=[header])
     assert read_message(raw, shipped).reply_to is None
 
 
-@pytest.mark.parametrize("sender", [
-    "noreply@haiduong.gov.vn", "no-reply@gmail.com", "postmaster@haiduong.gov.vn", "baocao.stttt@haiduong.gov.vn",
-])
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "noreply@haiduong.gov.vn",
+        "no-reply@gmail.com",
+        "postmaster@haiduong.gov.vn",
+        "baocao.stttt@haiduong.gov.vn",
+    ],
+)
 def test_robot_senders_get_no_reply(sender, shipped):
     assert read_message(b.mail(sender=sender, subject="x"), shipped).reply_to is None
 
@@ -101,8 +114,8 @@ def lying_directory(data: bytes, member: str, announced: int) -> bytes:
         start = 0
         while (start := out.find(signature, start)) >= 0:
             name_at = start + (46 if signature == b"PK\x01\x02" else 30)
-            if out[name_at:name_at + len(name)] == name:
-                out[start + size_at:start + size_at + 4] = struct.pack("<I", announced)
+            if out[name_at : name_at + len(name)] == name:
+                out[start + size_at : start + size_at + 4] = struct.pack("<I", announced)
             start += 4
     return bytes(out)
 
@@ -127,12 +140,22 @@ def test_stuck_reader_is_abandoned_at_the_time_limit():
     assert within_time(lambda: 42, 5, expanded_bytes=50 * 1024 * 1024) == 42
 
 
-@pytest.mark.parametrize("legacy, unicode", [
-    ("HuyÖn Nam S¸ch", "Huyện Nam Sách"), ("ThÞ x· Kinh M«n", "Thị xã Kinh Môn"), ("Tæng céng", "Tổng cộng"),
-    ("Huyeän Nam Saùch", "Huyện Nam Sách"), ("Thò xaõ Kinh Moân", "Thị xã Kinh Môn"), ("Toång coäng", "Tổng cộng"),
-    ("Sè l\xadîng cµi ®Æt", "Số lượng cài đặt"), ("Ñôn vò", "Đơn vị"),
-    ("Báo cáo", "Báo cáo"), ("Hoà bình", "Hoà bình"), ("Huyện Nam Sách", "Huyện Nam Sách"),
-])
+@pytest.mark.parametrize(
+    "legacy, unicode",
+    [
+        ("HuyÖn Nam S¸ch", "Huyện Nam Sách"),
+        ("ThÞ x· Kinh M«n", "Thị xã Kinh Môn"),
+        ("Tæng céng", "Tổng cộng"),
+        ("Huyeän Nam Saùch", "Huyện Nam Sách"),
+        ("Thò xaõ Kinh Moân", "Thị xã Kinh Môn"),
+        ("Toång coäng", "Tổng cộng"),
+        ("Sè l\xadîng cµi ®Æt", "Số lượng cài đặt"),
+        ("Ñôn vò", "Đơn vị"),
+        ("Báo cáo", "Báo cáo"),
+        ("Hoà bình", "Hoà bình"),
+        ("Huyện Nam Sách", "Huyện Nam Sách"),
+    ],
+)
 def test_legacy_text_repaired_by_characters(legacy, unicode):
     assert repair(legacy) == unicode
 
@@ -146,14 +169,17 @@ def test_decomposed_text_is_normalised():
     assert repair("Huye\u0302\u0323n") == "Huyện"
 
 
-@pytest.mark.parametrize("texts, unit", [
-    (["UBND TỈNH HẢI DƯƠNG"], None),
-    (["Sở TT&TT tỉnh Hải Dương", "UBND THÀNH PHỐ HẢI DƯƠNG"], "hai-duong"),
-    (["Báo cáo của TP. Hải Dương"], "hai-duong"),
-    (["UBND THỊ XÃ CHÍ LINH"], "chi-linh"),
-    (["Huyện Tứ Kì"], "tu-ky"),
-    (["Huyện Nam Sách và Huyện Thanh Hà"], None),
-])
+@pytest.mark.parametrize(
+    "texts, unit",
+    [
+        (["UBND TỈNH HẢI DƯƠNG"], None),
+        (["Sở TT&TT tỉnh Hải Dương", "UBND THÀNH PHỐ HẢI DƯƠNG"], "hai-duong"),
+        (["Báo cáo của TP. Hải Dương"], "hai-duong"),
+        (["UBND THỊ XÃ CHÍ LINH"], "chi-linh"),
+        (["Huyện Tứ Kì"], "tu-ky"),
+        (["Huyện Nam Sách và Huyện Thanh Hà"], None),
+    ],
+)
 def test_unit_named_by_words(texts, unit, shipped):
     found = unit_named([texts], shipped)
     assert (found.id if found else None) == unit

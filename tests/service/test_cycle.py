@@ -34,7 +34,9 @@ def store(settings):
 
 
 def at(hour: int, minute: int = 0, second: int = 0) -> datetime:
-    return datetime.combine(DAY, time(hour, minute, second), tzinfo=load_settings("config/mailbot.toml", env={}).campaign.tz)
+    return datetime.combine(
+        DAY, time(hour, minute, second), tzinfo=load_settings("config/mailbot.toml", env={}).campaign.tz
+    )
 
 
 def send(settings, unit_id: str, figure: int | None, arrived: datetime, attach: bool = True) -> bytes:
@@ -42,9 +44,13 @@ def send(settings, unit_id: str, figure: int | None, arrived: datetime, attach: 
     unit = settings.unit(unit_id)
     label = settings.campaign.metrics[0].label
     raw = report_mail(
-        sender=unit.senders[0], sender_name=f"Văn phòng {unit.name}", to=settings.campaign.reporting_mailbox,
-        subject=f"Báo cáo Bluezone ngày 14/8/2020 - {unit.name}", body="Kính gửi Sở TT&TT.",
-        sent_at=arrived, attachment_name="baocao.xlsx",
+        sender=unit.senders[0],
+        sender_name=f"Văn phòng {unit.name}",
+        to=settings.campaign.reporting_mailbox,
+        subject=f"Báo cáo Bluezone ngày 14/8/2020 - {unit.name}",
+        body="Kính gửi Sở TT&TT.",
+        sent_at=arrived,
+        attachment_name="baocao.xlsx",
         attachment=district_workbook(unit.name, figure, DAY, label) if attach else None,
     )
     deliver_to_maildir(settings.connections.inbox_url.removeprefix("maildir://"), raw, arrived)

@@ -1,20 +1,27 @@
 """Assigning an unknown sender's report to a unit runs that unit's history checks."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from mailbot import i18n, review
 from mailbot.config import load_settings
 from mailbot.models import InboundMessage, Reading
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def stored(store, key: str, unit, figure: int, day: date, sender: str, problems=()):
     at = datetime(day.year, day.month, day.day, 3, tzinfo=UTC)
     message = InboundMessage(source="maildir:///t", key=key, raw=key.encode(), received_at=at, size=3)
     reading = Reading(
-        path=None, message_id=f"<{key}@t>", sender=sender, received_at=at, period=day, late=False, unit=unit,
-        figures={"installs": figure}, problems=tuple(problems),
+        path=None,
+        message_id=f"<{key}@t>",
+        sender=sender,
+        received_at=at,
+        period=day,
+        late=False,
+        unit=unit,
+        figures={"installs": figure},
+        problems=tuple(problems),
     )
     return store.ingest(message, reading, [], None).submission_id
 

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mailbot.inbox import deliver_to_maildir
@@ -39,19 +39,29 @@ def test_run_acknowledges_new_mail_and_stops_on_sigterm(tmp_path):
         (inbox / sub).mkdir(parents=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
     env.update(
-        MAILBOT_CONFIG=str(fast_config(tmp_path)), MAILBOT_INBOX_URL=f"maildir://{inbox}",
-        MAILBOT_SMTP_URL=f"file://{outbox}", MAILBOT_DB_URL=f"sqlite:///{tmp_path / 'mailbot.db'}",
+        MAILBOT_CONFIG=str(fast_config(tmp_path)),
+        MAILBOT_INBOX_URL=f"maildir://{inbox}",
+        MAILBOT_SMTP_URL=f"file://{outbox}",
+        MAILBOT_DB_URL=f"sqlite:///{tmp_path / 'mailbot.db'}",
     )
     service = subprocess.Popen(
-        [sys.executable, "-m", "mailbot", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "mailbot", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     try:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         raw = report_mail(
-            sender="vanphong.namsach@haiduong.gov.vn", sender_name="Văn phòng Huyện Nam Sách",
-            to="baocao.stttt@haiduong.gov.vn", subject="Báo cáo Bluezone - Huyện Nam Sách", body="Kính gửi Sở.",
-            sent_at=now, attachment_name="bc.xlsx",
+            sender="vanphong.namsach@haiduong.gov.vn",
+            sender_name="Văn phòng Huyện Nam Sách",
+            to="baocao.stttt@haiduong.gov.vn",
+            subject="Báo cáo Bluezone - Huyện Nam Sách",
+            body="Kính gửi Sở.",
+            sent_at=now,
+            attachment_name="bc.xlsx",
             attachment=district_workbook("Huyện Nam Sách", 17356, now.date(), "Số lượng cài đặt Bluezone"),
         )
         deliver_to_maildir(inbox, raw, now)

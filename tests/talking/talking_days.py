@@ -13,9 +13,18 @@ from mailbot.models import ACCEPTED, LATE, MISSING, ON_TIME, DayLedger, Problem,
 
 DAY = date(2020, 8, 14)
 APPENDIX = {
-    "hai-duong": 70635, "chi-linh": 23954, "kinh-mon": 23004, "nam-sach": 17356, "kim-thanh": 19203,
-    "thanh-ha": 18731, "cam-giang": 25805, "binh-giang": 15706, "gia-loc": 22660, "tu-ky": 20836,
-    "ninh-giang": 15164, "thanh-mien": 12174,
+    "hai-duong": 70635,
+    "chi-linh": 23954,
+    "kinh-mon": 23004,
+    "nam-sach": 17356,
+    "kim-thanh": 19203,
+    "thanh-ha": 18731,
+    "cam-giang": 25805,
+    "binh-giang": 15706,
+    "gia-loc": 22660,
+    "tu-ky": 20836,
+    "ninh-giang": 15164,
+    "thanh-mien": 12174,
 }
 LATE_UNIT = "ninh-giang"
 MISSING_UNIT = "thanh-mien"
@@ -31,51 +40,106 @@ def local(settings: Settings, day: date, hour: int, minute: int) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=settings.campaign.tz)
 
 
-def demo_ledger(settings: Settings, day: date = DAY, missing: tuple[str, ...] = (MISSING_UNIT,),
-                late: tuple[str, ...] = (LATE_UNIT,)) -> DayLedger:
+def demo_ledger(
+    settings: Settings,
+    day: date = DAY,
+    missing: tuple[str, ...] = (MISSING_UNIT,),
+    late: tuple[str, ...] = (LATE_UNIT,),
+) -> DayLedger:
     """The appendix day; `missing` units sent nothing, `late` units came at 16:20."""
     rows = []
     for number, unit in enumerate(settings.units):
         figure = APPENDIX[unit.id]
         if unit.id in missing:
-            rows.append(UnitDay(unit=unit.id, name=unit.name, state=MISSING, figures={}, received_at=None,
-                                submissions=0, problems=(), population=unit.population))
+            rows.append(
+                UnitDay(
+                    unit=unit.id,
+                    name=unit.name,
+                    state=MISSING,
+                    figures={},
+                    received_at=None,
+                    submissions=0,
+                    problems=(),
+                    population=unit.population,
+                )
+            )
             continue
         state = LATE if unit.id in late else ON_TIME
-        at = local(settings, day, 16, 20) if state == LATE else local(settings, day, 8, 30) + timedelta(minutes=37 * number)
+        at = (
+            local(settings, day, 16, 20)
+            if state == LATE
+            else local(settings, day, 8, 30) + timedelta(minutes=37 * number)
+        )
         coverage = figure * 100 / unit.population if unit.population else None
-        rows.append(UnitDay(
-            unit=unit.id, name=unit.name, state=state, figures={"installs": figure}, received_at=at, submissions=1,
-            problems=(), change={"installs": figure - round(figure * 0.95)}, population=unit.population,
-            coverage=coverage, rank=None, counted_submission=100 + number,
-        ))
+        rows.append(
+            UnitDay(
+                unit=unit.id,
+                name=unit.name,
+                state=state,
+                figures={"installs": figure},
+                received_at=at,
+                submissions=1,
+                problems=(),
+                change={"installs": figure - round(figure * 0.95)},
+                population=unit.population,
+                coverage=coverage,
+                rank=None,
+                counted_submission=100 + number,
+            )
+        )
     ranked = sorted((r for r in rows if r.state in (ON_TIME, LATE)), key=lambda r: -r.figures["installs"])
     rank_of = {r.unit: position for position, r in enumerate(ranked, start=1)}
     rows = [UnitDay(**{**r.__dict__, "rank": rank_of.get(r.unit)}) for r in rows]
     total = sum(r.figures.get("installs", 0) for r in rows if r.state in (ON_TIME, LATE))
     change = sum(r.change["installs"] for r in rows if r.change.get("installs") is not None)
     return DayLedger(
-        day=day, deadline=settings.campaign.deadline_of(day), as_of=local(settings, day, 16, 30), reporting_day=True,
-        units=tuple(rows), totals={"installs": total}, reported=sum(r.state in (ON_TIME, LATE) for r in rows),
-        expected=len(rows), population=settings.campaign.population,
-        coverage=total * 100 / settings.campaign.population, goal_percent=settings.campaign.goal_percent,
-        rank_by="figure", change={"installs": change},
+        day=day,
+        deadline=settings.campaign.deadline_of(day),
+        as_of=local(settings, day, 16, 30),
+        reporting_day=True,
+        units=tuple(rows),
+        totals={"installs": total},
+        reported=sum(r.state in (ON_TIME, LATE) for r in rows),
+        expected=len(rows),
+        population=settings.campaign.population,
+        coverage=total * 100 / settings.campaign.population,
+        goal_percent=settings.campaign.goal_percent,
+        rank_by="figure",
+        change={"installs": change},
     )
 
 
 def demo_trend(settings: Settings, ledger: DayLedger, days: int = 7) -> list[tuple[date, dict | None]]:
     total = ledger.totals["installs"]
-    return [(ledger.day - timedelta(days=n), {"installs": round(total * (1 - 0.05 * n))}) for n in range(days - 1, -1, -1)]
+    return [
+        (ledger.day - timedelta(days=n), {"installs": round(total * (1 - 0.05 * n))}) for n in range(days - 1, -1, -1)
+    ]
 
 
-def submission(settings: Settings, number: int, unit: str | None, figure: int | None, *, sender: str | None = None,
-               subject: str | None = None, status: str = ACCEPTED, problems: tuple[Problem, ...] = (),
-               at: datetime | None = None) -> Submission:
+def submission(
+    settings: Settings,
+    number: int,
+    unit: str | None,
+    figure: int | None,
+    *,
+    sender: str | None = None,
+    subject: str | None = None,
+    status: str = ACCEPTED,
+    problems: tuple[Problem, ...] = (),
+    at: datetime | None = None,
+) -> Submission:
     known = settings.unit(unit) if unit else None
     return Submission(
-        id=number, message_row=number, unit=unit, period=DAY, received_at=at or local(settings, DAY, 9, number),
-        sender=sender or (known.senders[0] if known else None), figures={"installs": figure} if figure is not None else {},
-        status=status, problems=problems, subject=subject or f"Báo cáo ngày 14/8/2020 - {known.name if known else '?'}",
+        id=number,
+        message_row=number,
+        unit=unit,
+        period=DAY,
+        received_at=at or local(settings, DAY, 9, number),
+        sender=sender or (known.senders[0] if known else None),
+        figures={"installs": figure} if figure is not None else {},
+        status=status,
+        problems=problems,
+        subject=subject or f"Báo cáo ngày 14/8/2020 - {known.name if known else '?'}",
         message_id=f"<m{number}@example.org>",
     )
 
@@ -83,5 +147,3 @@ def submission(settings: Settings, number: int, unit: str | None, figure: int | 
 def demo_submissions(settings: Settings) -> list[Submission]:
     subs = [submission(settings, n, u, APPENDIX[u]) for n, u in enumerate(APPENDIX, start=1) if u != MISSING_UNIT]
     return subs
-
-

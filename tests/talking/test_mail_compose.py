@@ -22,9 +22,18 @@ def settings():
 
 def reading(settings, **changes) -> Reading:
     base = dict(
-        path=None, message_id="<r1@haiduong.gov.vn>", sender=SENDER, received_at=local(settings, DAY, 15, 42),
-        period=DAY, late=False, unit="hai-duong", figures={"installs": 70635}, problems=(),
-        subject="Báo cáo Bluezone ngày 14/8/2020", references=("<r0@haiduong.gov.vn>",), reply_to=SENDER,
+        path=None,
+        message_id="<r1@haiduong.gov.vn>",
+        sender=SENDER,
+        received_at=local(settings, DAY, 15, 42),
+        period=DAY,
+        late=False,
+        unit="hai-duong",
+        figures={"installs": 70635},
+        problems=(),
+        subject="Báo cáo Bluezone ngày 14/8/2020",
+        references=("<r0@haiduong.gov.vn>",),
+        reply_to=SENDER,
     )
     base.update(changes)
     return Reading(**base)
@@ -39,8 +48,9 @@ def body(mail) -> str:
 
 
 def ack(settings, the_reading, replaced=None):
-    return compose.acknowledgement(settings, the_reading, replaced=replaced, now=local(settings, DAY, 15, 43),
-                                   key_basis=BASIS)
+    return compose.acknowledgement(
+        settings, the_reading, replaced=replaced, now=local(settings, DAY, 15, 43), key_basis=BASIS
+    )
 
 
 def test_the_acknowledgement_is_threaded_and_marked_automatic(settings):
@@ -57,9 +67,13 @@ def test_the_acknowledgement_is_threaded_and_marked_automatic(settings):
 
 def test_the_message_id_is_stable_for_the_same_event(settings):
     again = ack(settings, reading(settings))
-    assert again.message_id == ack(settings, reading(settings)).message_id and again.raw == ack(settings, reading(settings)).raw
-    other = compose.acknowledgement(settings, reading(settings), replaced=None, now=local(settings, DAY, 15, 43),
-                                    key_basis="cd" * 32)
+    assert (
+        again.message_id == ack(settings, reading(settings)).message_id
+        and again.raw == ack(settings, reading(settings)).raw
+    )
+    other = compose.acknowledgement(
+        settings, reading(settings), replaced=None, now=local(settings, DAY, 15, 43), key_basis="cd" * 32
+    )
     assert other.message_id != again.message_id
 
 
@@ -103,10 +117,18 @@ def test_a_report_waiting_for_review_says_so(settings):
     assert "Số liệu đọc được từ báo cáo" in text
 
 
-@pytest.mark.parametrize("address", [
-    None, "baocao.stttt@haiduong.gov.vn", "MAILER-DAEMON@mx.haiduong.gov.vn", "postmaster@haiduong.gov.vn",
-    "no-reply@example.org", "noreply@example.org", "stttt@haiduong.gov.vn",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        None,
+        "baocao.stttt@haiduong.gov.vn",
+        "MAILER-DAEMON@mx.haiduong.gov.vn",
+        "postmaster@haiduong.gov.vn",
+        "no-reply@example.org",
+        "noreply@example.org",
+        "stttt@haiduong.gov.vn",
+    ],
+)
 def test_no_acknowledgement_to_robots_or_to_the_mailbox_itself(settings, address):
     assert ack(settings, reading(settings, reply_to=address)) is None
 
@@ -121,10 +143,15 @@ def test_the_reminder_goes_to_every_registered_address_of_the_unit(settings):
     unit = replace(settings.unit("thanh-mien"), senders=("a@haiduong.gov.vn", "b@haiduong.gov.vn"))
     mail = compose.reminder(settings, unit, DAY, local(settings, DAY, 15, 0))
     message = parsed(mail)
-    assert mail.key == "reminder:thanh-mien:2020-08-14" and mail.recipients == ("a@haiduong.gov.vn", "b@haiduong.gov.vn")
+    assert mail.key == "reminder:thanh-mien:2020-08-14" and mail.recipients == (
+        "a@haiduong.gov.vn",
+        "b@haiduong.gov.vn",
+    )
     assert message["Auto-Submitted"] == "auto-generated" and "In-Reply-To" not in message
     text = body(mail)
-    assert "Huyện Thanh Miện" in text and "trước 16:00 ngày 14/8/2020" in text and "baocao.stttt@haiduong.gov.vn" in text
+    assert (
+        "Huyện Thanh Miện" in text and "trước 16:00 ngày 14/8/2020" in text and "baocao.stttt@haiduong.gov.vn" in text
+    )
 
 
 def test_a_reminder_after_the_deadline_says_it_has_passed(settings):
@@ -164,8 +191,13 @@ def test_an_updated_report_is_marked_in_subject_and_body(settings):
 
 def test_the_sender_hears_of_a_review_decision(settings):
     sub = submission(settings, 9, "hai-duong", 70635, status="needs_review")
-    decision = ReviewDecision(submission_id=9, action="reject", by="cb.ict", at=local(settings, DAY, 17, 0),
-                              reason="số liệu trùng với ngày trước")
+    decision = ReviewDecision(
+        submission_id=9,
+        action="reject",
+        by="cb.ict",
+        at=local(settings, DAY, 17, 0),
+        reason="số liệu trùng với ngày trước",
+    )
     mail = compose.review_notice(settings, sub, decision)
     message = parsed(mail)
     assert message["In-Reply-To"] == sub.message_id and message["Auto-Submitted"] == "auto-replied"

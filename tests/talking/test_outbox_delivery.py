@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from urllib.parse import quote
 
@@ -28,7 +28,7 @@ def reminder_for(settings, unit_id: str):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @pytest.fixture
@@ -207,7 +207,9 @@ def test_a_login_the_server_does_not_offer_is_one_clear_error(store, smtp_server
     with pytest.raises(DeliveryError) as caught:
         outbox.deliver_due(store, settings, utcnow())
 
-    assert caught.value.message.startswith(f"Máy chủ thư smtp://{quote(SMTP_USER, safe='')}:***@127.0.0.1:{smtp_server.port}")
+    assert caught.value.message.startswith(
+        f"Máy chủ thư smtp://{quote(SMTP_USER, safe='')}:***@127.0.0.1:{smtp_server.port}"
+    )
     assert "không hỗ trợ chức năng mà mailbot cần" in caught.value.message and SMTP_PASSWORD not in str(caught.value)
     assert smtp_server.messages == [] and store.outbox_counts()["pending"] == 1
 
@@ -234,22 +236,39 @@ def test_the_file_url_forms(tmp_path):
 
 
 def test_backoff_doubles_up_to_an_hour():
-    start = datetime(2020, 8, 14, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2020, 8, 14, 9, 0, tzinfo=UTC)
     delays = [outbox.next_attempt(n, start) - start for n in (1, 2, 3, 4, 10)]
-    assert delays == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4), timedelta(minutes=8),
-                      timedelta(hours=1)]
+    assert delays == [
+        timedelta(minutes=1),
+        timedelta(minutes=2),
+        timedelta(minutes=4),
+        timedelta(minutes=8),
+        timedelta(hours=1),
+    ]
 
 
-LONG_SUBJECT = ("Báo cáo số lượng cài đặt ứng dụng Bluezone trên địa bàn huyện ngày 14/8/2020 "
-                "(kèm theo bảng tổng hợp của các xã, thị trấn; số liệu đã được Ủy ban nhân dân huyện kiểm tra)")
+LONG_SUBJECT = (
+    "Báo cáo số lượng cài đặt ứng dụng Bluezone trên địa bàn huyện ngày 14/8/2020 "
+    "(kèm theo bảng tổng hợp của các xã, thị trấn; số liệu đã được Ủy ban nhân dân huyện kiểm tra)"
+)
 
 
 def test_a_long_vietnamese_subject_arrives_exactly_and_the_mail_is_well_formed(store, smtp_server):
     settings = settings_for(smtp_server.url)
     sender = "vanphong.thanhha@haiduong.gov.vn"
-    reading = Reading(path=None, message_id="<long@haiduong.gov.vn>", sender=sender,
-                      received_at=local(settings, DAY, 9, 15), period=DAY, late=False, unit="thanh-ha",
-                      figures={"installs": 18731}, problems=(), subject=LONG_SUBJECT, reply_to=sender)
+    reading = Reading(
+        path=None,
+        message_id="<long@haiduong.gov.vn>",
+        sender=sender,
+        received_at=local(settings, DAY, 9, 15),
+        period=DAY,
+        late=False,
+        unit="thanh-ha",
+        figures={"installs": 18731},
+        problems=(),
+        subject=LONG_SUBJECT,
+        reply_to=sender,
+    )
     mail = compose.acknowledgement(settings, reading, replaced=None, now=local(settings, DAY, 9, 16))
     store.queue([mail])
 
@@ -271,10 +290,19 @@ def test_a_long_vietnamese_subject_arrives_exactly_and_the_mail_is_well_formed(s
 def test_text_from_a_sender_cannot_add_headers(store, smtp_server):
     settings = settings_for(smtp_server.url)
     sender = "vanphong.thanhha@haiduong.gov.vn"
-    reading = Reading(path=None, message_id="<inject@haiduong.gov.vn>", sender=sender,
-                      received_at=local(settings, DAY, 9, 15), period=DAY, late=False, unit="thanh-ha",
-                      figures={"installs": 18731}, problems=(), subject="Báo cáo\r\nBcc: x@example.org",
-                      reply_to=sender)
+    reading = Reading(
+        path=None,
+        message_id="<inject@haiduong.gov.vn>",
+        sender=sender,
+        received_at=local(settings, DAY, 9, 15),
+        period=DAY,
+        late=False,
+        unit="thanh-ha",
+        figures={"installs": 18731},
+        problems=(),
+        subject="Báo cáo\r\nBcc: x@example.org",
+        reply_to=sender,
+    )
     store.queue([compose.acknowledgement(settings, reading, replaced=None, now=local(settings, DAY, 9, 16))])
 
     assert outbox.deliver_due(store, settings, utcnow()).sent == 1

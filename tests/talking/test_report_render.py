@@ -68,8 +68,17 @@ def settings():
 @pytest.fixture(scope="module")
 def sender_submissions(settings):
     problem = i18n.problem(AMBIGUOUS_NUMBER, "vi", value=FORMULA, where_text="")
-    odd = submission(settings, 40, None, None, sender="-cmd@example.org", subject=FORMULA, status=NEEDS_REVIEW,
-                     problems=(problem,), at=local(settings, DAY, 11, 0))
+    odd = submission(
+        settings,
+        40,
+        None,
+        None,
+        sender="-cmd@example.org",
+        subject=FORMULA,
+        status=NEEDS_REVIEW,
+        problems=(problem,),
+        at=local(settings, DAY, 11, 0),
+    )
     return demo_submissions(settings) + [odd]
 
 
@@ -102,8 +111,10 @@ def test_the_html_table_has_every_unit_in_order_and_the_totals(settings, rendere
 
 def test_the_html_says_the_headline_the_lists_and_the_goal(rendered):
     page = parse(rendered.html)
-    assert ("Tính đến 16:30 ngày 14/8/2020, số lượng cài đặt Bluezone trên địa bàn tỉnh Hải Dương là 273.054 "
-            "trên tổng số 1.705.059 dân số, chiếm 16,01% dân số.") in rendered.html
+    assert (
+        "Tính đến 16:30 ngày 14/8/2020, số lượng cài đặt Bluezone trên địa bàn tỉnh Hải Dương là 273.054 "
+        "trên tổng số 1.705.059 dân số, chiếm 16,01% dân số."
+    ) in rendered.html
     assert "Huyện Ninh Giang: nhận lúc 16:20" in page.items
     assert "Huyện Thanh Miện" in page.items
     assert "Chưa đạt mục tiêu 60% dân số (1.023.036); còn thiếu 749.982." in rendered.html
@@ -129,8 +140,9 @@ def test_the_workbook_holds_the_table_and_the_totals(settings, rendered):
     rows = list(sheet.iter_rows(min_row=4, values_only=True))
     header, *units, total = rows
     assert header[:3] == ("STT", "Đơn vị", "Số lượng cài đặt Bluezone")
-    assert [(r[1], r[2]) for r in units] == [(u.name, APPENDIX[u.id] if u.id != "thanh-mien" else None)
-                                             for u in settings.units]
+    assert [(r[1], r[2]) for r in units] == [
+        (u.name, APPENDIX[u.id] if u.id != "thanh-mien" else None) for u in settings.units
+    ]
     assert total[1] == "Tổng cộng" and total[2] == REPORTED_TOTAL and total[4] == 1705059
     assert total[5] == pytest.approx(REPORTED_TOTAL / 1705059)
     assert sheet.freeze_panes == "C5"
@@ -170,9 +182,17 @@ def test_an_update_is_marked(settings):
 
 
 def test_a_day_without_reporting_says_why(settings):
-    quiet = DayLedger(day=DAY, deadline=settings.campaign.deadline_of(DAY), as_of=local(settings, DAY, 16, 30),
-                      reporting_day=False, units=(), totals={}, reported=0, expected=0,
-                      no_reporting_reason="Ngày 14/08/2020 là ngày nghỉ, các đơn vị không phải báo cáo.")
+    quiet = DayLedger(
+        day=DAY,
+        deadline=settings.campaign.deadline_of(DAY),
+        as_of=local(settings, DAY, 16, 30),
+        reporting_day=False,
+        units=(),
+        totals={},
+        reported=0,
+        expected=0,
+        no_reporting_reason="Ngày 14/08/2020 là ngày nghỉ, các đơn vị không phải báo cáo.",
+    )
     rendered = report.render(settings, quiet, [(DAY, None)], [])
     assert "ngày nghỉ" in rendered.html and rendered.chart_png.startswith(b"\x89PNG")
 
@@ -201,7 +221,8 @@ def test_a_chart_of_many_units_shows_the_lowest_coverage_and_stays_small(setting
     assert [u.name for u in shown] == [f"Xã số {n}" for n in range(148, 108, -1)]  # lowest first, none missing
     assert title == "Tỷ lệ dân số: 40 đơn vị có tỷ lệ thấp nhất (trong số 149/150 đơn vị có số liệu)"
     assert report.chart_units(ledger, "en")[1] == (
-        "Coverage: the 40 units with the lowest coverage (of 149/150 units with figures)")
+        "Coverage: the 40 units with the lowest coverage (of 149/150 units with figures)"
+    )
     image = Image.open(io.BytesIO(report.chart_png(settings, ledger, demo_trend(settings, ledger))))
     assert image.height <= 1700  # one bar per unit would be over 5,000 px
 
