@@ -15,13 +15,13 @@ from datetime import date, datetime, time, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from mailbot import i18n, service
+from mailbot import i18n
+from mailbot.app import opened
 from mailbot.config import Connections, Settings, Unit
 from mailbot.errors import ConfigError, UsageError
 from mailbot.inbox import deliver_to_maildir
 from mailbot.models import DayLedger
 from mailbot.samples import district_workbook, report_mail
-from mailbot.store import Store
 
 MARKER = ".mailbot-demo"
 COMMUNE_ROWS = 12  # units after the first few send a row per commune and a total row
@@ -99,15 +99,11 @@ def run(settings: Settings, directory: Path) -> DemoOutcome:
     )
     mails, broken_id = seed_inbox(settings, scenario, inbox)
     now = datetime.combine(scenario.day, scenario.run_at, tzinfo=settings.campaign.tz)
-    store = Store.open(settings.connections.db_url, settings.language)
-    try:
-        service.run_cycle(settings, store, now)
-        service.send_report(settings, store, scenario.day, now)
-        service.deliver(settings, store, now)
-        report_files = service.write_report(settings, store, scenario.day, now, directory / "report")
-        ledger = service.day_ledger(settings, store, scenario.day, now)
-    finally:
-        store.close()
+    with opened(settings, clock=lambda: now) as app:
+        app.cycle()
+        app.send_report(scenario.day)
+        report_files = app.write_report(scenario.day, directory / "report")
+        ledger = app.day(scenario.day)
     return summarize(settings, scenario, now, ledger, (inbox, outbox, db), mails, broken_id, report_files)
 
 

@@ -1,4 +1,4 @@
-"""`mailbot run`: APScheduler jobs over the service, plus the inbox watcher.
+"""`mailbot run`: APScheduler jobs over the application layer, plus the inbox watcher.
 
 The watcher polls, then waits on the inbox (IMAP IDLE where offered, a sleep
 otherwise) and polls again; IDLE is only a wake-up signal. Reminders, the daily
@@ -17,7 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from mailbot import service
+from mailbot.app import App
 from mailbot.config import Settings
 from mailbot.errors import MailbotError
 from mailbot.inbox import Backoff, open_source
@@ -56,7 +56,7 @@ class Watcher:
         source = open_source(self.settings)
         try:
             while not self.stop.is_set():
-                service.run_cycle(self.settings, self.store, utcnow(), source=source)
+                App(self.settings, self.store).cycle(source=source)
                 backoff.reset()
                 wait = min(self.settings.schedule.poll_every_seconds, self.settings.schedule.idle_renew_seconds)
                 source.wait_for_change(wait, self.stop)
@@ -98,21 +98,15 @@ def build_scheduler(settings: Settings, store: Store) -> BackgroundScheduler:
 
 
 def remind_today(settings: Settings, store: Store) -> None:
-    now = utcnow()
-    service.send_reminders(settings, store, service.local_today(settings, now), now)
-    service.deliver(settings, store, now)
+    App(settings, store).remind()
 
 
 def report_today(settings: Settings, store: Store) -> None:
-    now = utcnow()
-    day = service.local_today(settings, now)
-    if settings.campaign.is_reporting_day(day):
-        service.send_report(settings, store, day, now)
-        service.deliver(settings, store, now)
+    App(settings, store).report_due()
 
 
 def deliver_now(settings: Settings, store: Store) -> None:
-    service.deliver(settings, store, utcnow())
+    App(settings, store).deliver()
 
 
 def _guarded(job, settings: Settings, store: Store):

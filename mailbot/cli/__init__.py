@@ -9,18 +9,18 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from mailbot import i18n, service
+from mailbot import app as application
+from mailbot import i18n
 from mailbot.cli import views
 from mailbot.config import Settings, load_settings
 from mailbot.errors import MailbotError, UsageError
-from mailbot.store import Store
 
 app = typer.Typer(
     name="mailbot",
@@ -47,7 +47,9 @@ ConfigOption = Annotated[
 ]
 DateOption = Annotated[
     str | None,
-    typer.Option("--date", help="The report day, YYYY-MM-DD (default: today, local time).", show_default=False),
+    typer.Option(
+        "--date", help="The report day, dd/mm/yyyy or YYYY-MM-DD (default: today, local time).", show_default=False
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -80,23 +82,14 @@ def settings_from(config: Path | None) -> Settings:
     return settings
 
 
-def open_store(settings: Settings) -> Store:
-    return Store.open(settings.connections.db_url, settings.language)
+def opened(settings: Settings):
+    """The application layer over the configured store, closed when the block ends."""
+    return application.opened(settings)
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-def parse_day(value: str | None, settings: Settings) -> date:
-    if value is None:
-        return service.local_today(settings, now_utc())
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise i18n.error(
-            UsageError, "errors.option_not_date", settings.language, option="--date", value=value
-        ) from None
+def parse_day(value: str | None, settings: Settings) -> date | None:
+    """The --date given (dd/mm/yyyy or YYYY-MM-DD), or None for today."""
+    return None if value is None else application.parse_date(value, settings.language)
 
 
 # --- commands ------------------------------------------------------------------------
@@ -117,10 +110,8 @@ def demo(
     ),
 ) -> None:
     """Run one full day on the embedded defaults: seeded inbox, acknowledgements, report."""
-    from mailbot import demo as demo_day
-
     settings = settings_from(config)
-    outcome = demo_day.run(settings, directory)
+    outcome = application.run_demo(settings, directory)
     views.print_demo(out, outcome, settings)
 
 
@@ -135,29 +126,17 @@ def poll(
     settings = settings_from(config)
     if not once:
         raise i18n.error(UsageError, "errors.poll_once_only", settings.language)
-    store = open_store(settings)
-    try:
-        now = now_utc()
-        result = service.poll_once(settings, store, now)
-        service.send_updates(settings, store, now)
-        delivery = service.deliver(settings, store, now)
-    finally:
-        store.close()
-    views.print_poll(out, result, delivery, settings)
+    with opened(settings) as app_:
+        outcome = app_.poll()
+    views.print_poll(out, outcome.result, outcome.delivery, settings)
 
 
 @app.command()
 def run(config: ConfigOption = None) -> None:
     """The long-running service: watch the inbox, remind, report, deliver."""
-    from mailbot import schedule
-
     settings = settings_from(config)
     logging.getLogger().setLevel(logging.INFO)
-    store = open_store(settings)
-    try:
-        schedule.run_forever(settings, store)
-    finally:
-        store.close()
+    application.run_service(settings)
 
 
 @app.command()
@@ -167,19 +146,13 @@ def parse(
     as_json: JsonOption = False,
 ) -> None:
     """Say what mailbot would record from .eml or spreadsheet files; store and send nothing."""
-    from mailbot.reading import read_path
-
     settings = settings_from(config)
-    readings = []
-    for path in paths:
-        if not path.is_file():
-            raise i18n.error(UsageError, "errors.not_a_file", settings.language, path=path)
-        readings.append(read_path(path, settings))
+    readings = application.read_files(settings, paths)
     if as_json:
         for reading in readings:
             out.print(json.dumps(reading.to_json(), ensure_ascii=False), markup=False, soft_wrap=True)
     else:
-        views.print_readings(out, readings, settings)
+        views.print_readings(out, list(readings), settings)
 
 
 @app.command()
@@ -187,22 +160,12 @@ def status(config: ConfigOption = None, day: DateOption = None, as_json: JsonOpt
     """The day's ledger: who reported, on time or late, who is missing."""
     settings = settings_from(config)
     wanted = parse_day(day, settings)
-    store = open_store(settings)
-    try:
-        now = now_utc()
-        day_state = service.day_ledger(settings, store, wanted, now)
-        extras = views.StatusExtras(
-            heartbeat=store.heartbeat(),
-            waiting=store.pending_review(),
-            outbox=store.outbox_counts(),
-            held=store.held_mail(),
-        )
-    finally:
-        store.close()
+    with opened(settings) as app_:
+        state = app_.status(wanted)
     if as_json:
-        out.print(json.dumps(views.status_json(day_state), ensure_ascii=False), markup=False, soft_wrap=True)
+        out.print(json.dumps(application.status_json(state.ledger), ensure_ascii=False), markup=False, soft_wrap=True)
     else:
-        views.print_status(out, day_state, extras, settings, now)
+        views.print_status(out, state, settings)
 
 
 @app.command()
@@ -219,29 +182,21 @@ def report(
     wanted = parse_day(day, settings)
     if out_dir is None and not send:
         raise i18n.error(UsageError, "errors.nothing_to_do", settings.language)
-    store = open_store(settings)
-    try:
-        now = now_utc()
+    with opened(settings) as app_:
         if out_dir is not None:
-            for path in service.write_report(settings, store, wanted, now, out_dir):
+            for path in app_.write_report(wanted, out_dir):
                 out.print(str(path), markup=False)
         if send:
-            mail = service.send_report(settings, store, wanted, now)
-            delivery = service.deliver(settings, store, now)
-            views.print_sent_report(out, mail, delivery, settings)
-    finally:
-        store.close()
+            sent = app_.send_report(wanted)
+            views.print_sent_report(out, sent.mail, sent.delivery, settings)
 
 
 @outbox_app.command("list")
 def outbox_list(config: ConfigOption = None) -> None:
     """List the outgoing mail that is waiting or held back."""
     settings = settings_from(config)
-    store = open_store(settings)
-    try:
-        views.print_outbox(out, store.mail("pending") + store.mail("sending") + store.held_mail(), settings)
-    finally:
-        store.close()
+    with opened(settings) as app_:
+        views.print_outbox(out, app_.outbox(), settings)
 
 
 @outbox_app.command("retry")
@@ -253,14 +208,9 @@ def outbox_retry(
 ) -> None:
     """Send held-back mail again (after fixing the address or the server)."""
     settings = settings_from(config)
-    store = open_store(settings)
-    try:
-        released = store.release_held(ids or None)
-        now = now_utc()
-        delivery = service.deliver(settings, store, now)
-    finally:
-        store.close()
-    views.print_retry(out, released, delivery, settings)
+    with opened(settings) as app_:
+        retried = app_.retry(ids or None)
+    views.print_retry(out, retried.released, retried.delivery, settings)
 
 
 def _register_review() -> None:

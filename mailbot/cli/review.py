@@ -7,21 +7,20 @@ import json
 import re
 import sys
 from collections.abc import Callable
-from datetime import date, timedelta
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from mailbot import i18n, ledger, review, service
-from mailbot.cli import ConfigOption, now_utc, open_store, out, settings_from, views
+from mailbot import app as application
+from mailbot import i18n
+from mailbot.app import format_day, submission_json
+from mailbot.cli import ConfigOption, opened, out, settings_from, views
 from mailbot.config import Settings
 from mailbot.errors import UsageError
 from mailbot.i18n import format_count, format_percent, format_time, text
 from mailbot.models import DayLedger, ReviewDecision, Submission, UnitDay
 
-HISTORY_LOOKBACK_DAYS = 60  # earlier days read so the first day's change is known
-DEFAULT_HISTORY_DAYS = 30
 COUNT_RE = re.compile(r"^(\d+|\d{1,3}([.,\s]\d{3})+)$")
 
 review_app = typer.Typer(
@@ -61,11 +60,8 @@ def review_main(ctx: typer.Context, config: ConfigOption = None) -> None:
 def review_list(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """List the submissions waiting for review, with the reasons and the figures read."""
     settings = settings_from(config)
-    store = open_store(settings)
-    try:
-        waiting = review.pending(store)
-    finally:
-        store.close()
+    with opened(settings) as app_:
+        waiting = app_.waiting()
     if as_json:
         for sub in waiting:
             out.print(json.dumps(submission_json(sub), ensure_ascii=False), markup=False, soft_wrap=True)
@@ -81,13 +77,10 @@ def review_list(config: ConfigOption = None, as_json: JsonOption = False) -> Non
 def review_show(submission_id: IdArgument, config: ConfigOption = None) -> None:
     """Show one submission with its problems and the decisions taken on it."""
     settings = settings_from(config)
-    store = open_store(settings)
-    try:
-        sub = review.find(store, submission_id)
-        decisions = store.decisions_of(submission_id)
-    finally:
-        store.close()
-    out.print(_submissions_table([sub], settings))
+    with opened(settings) as app_:
+        detail = app_.submission(submission_id)
+    decisions = detail.decisions
+    out.print(_submissions_table([detail.submission], settings))
     if not decisions:
         out.print(t(settings, "review.no_decisions"), markup=False)
     for decision in decisions:
@@ -103,13 +96,7 @@ def review_accept(
     force: ForceOption = False,
 ) -> None:
     """Accept a submission: its figures count from now on."""
-    _run_decision(
-        config,
-        lambda s, store, who, now, notices: review.accept(
-            store, submission_id, who, now, reason=reason, force=force, outgoing=notices
-        ),
-        by,
-    )
+    _run_decision(config, lambda app_, who: app_.accept(submission_id, who, reason=reason, force=force), by)
 
 
 @review_app.command("reject")
@@ -121,19 +108,13 @@ def review_reject(
     force: ForceOption = False,
 ) -> None:
     """Reject a submission, saying why (--reason is required)."""
-    _run_decision(
-        config,
-        lambda s, store, who, now, notices: review.reject(
-            store, submission_id, who, now, reason=reason, force=force, outgoing=notices
-        ),
-        by,
-    )
+    _run_decision(config, lambda app_, who: app_.reject(submission_id, who, reason=reason, force=force), by)
 
 
 @review_app.command("assign")
 def review_assign(
     submission_id: IdArgument,
-    unit: Annotated[str, typer.Argument(help="The unit's id, e.g. nam-sach.", show_default=False)],
+    unit: Annotated[str, typer.Argument(help="The unit: its id (nam-sach), name or alias.", show_default=False)],
     config: ConfigOption = None,
     by: ByOption = None,
     reason: ReasonOption = None,
@@ -141,11 +122,7 @@ def review_assign(
 ) -> None:
     """Say which unit sent a submission (mail from an unknown sender); then accept it."""
     _run_decision(
-        config,
-        lambda s, store, who, now, notices: review.assign(
-            s, store, submission_id, unit, who, now, reason=reason, force=force, outgoing=notices
-        ),
-        by,
+        config, lambda app_, who: app_.assign(submission_id, app_.unit(unit), who, reason=reason, force=force), by
     )
 
 
@@ -164,26 +141,17 @@ def review_correct(
 ) -> None:
     """Correct a figure (--reason is required); the figure read from the file is kept."""
 
-    def decide(s, store, who, now, notices):
-        chosen = metric or s.campaign.metrics[0].id
-        figures = {chosen: parse_count(value, s.language)}
-        return review.correct(s, store, submission_id, figures, who, now, reason=reason, outgoing=notices)
+    def decide(app_, who):
+        return app_.correct_first(submission_id, parse_count(value, app_.lang), who, reason=reason, metric=metric)
 
     _run_decision(config, decide, by)
 
 
 def _run_decision(config, decide: Callable, by: str | None = None) -> None:
     settings = settings_from(config)
-    who = review.reviewer(by)
-    store = open_store(settings)
-    try:
-        now = now_utc()
-        notices = lambda sub, decision: service.review_notices(settings, sub, decision)  # noqa: E731
-        outcome = decide(settings, store, who, now, notices)
-        if outcome.changed:
-            service.after_review(settings, store, now)
-    finally:
-        store.close()
+    who = application.reviewer(by)
+    with opened(settings) as app_:
+        outcome = decide(app_, who)
     sub = outcome.submission
     if outcome.changed:
         key = f"review.done_{outcome.decision.action}"
@@ -199,22 +167,6 @@ def parse_count(value: str, lang: str) -> int:
     if COUNT_RE.match(cleaned):
         return int(re.sub(r"[.,\s]", "", cleaned))
     raise i18n.error(UsageError, "errors.not_whole_number", lang, value=value)
-
-
-def submission_json(sub: Submission) -> dict:
-    return {
-        "id": sub.id,
-        "unit": sub.unit,
-        "period": sub.period.isoformat() if sub.period else None,
-        "received_at": sub.received_at.isoformat(),
-        "from": sub.sender,
-        "subject": sub.subject,
-        "status": sub.status,
-        "figures": dict(sub.figures),
-        "read_figures": dict(sub.read_figures),
-        "problems": [p.to_json() for p in sub.problems],
-        "decided_by": sub.decided_by,
-    }
 
 
 def _submissions_table(subs: list[Submission], settings: Settings) -> Table:
@@ -238,7 +190,7 @@ def _submissions_table(subs: list[Submission], settings: Settings) -> Table:
             format_time(views.local(sub.received_at, settings), settings.language),
             sub.sender or "–",
             unit.name if unit else (sub.unit or "–"),
-            ledger.format_day(sub.period) if sub.period else "–",
+            format_day(sub.period) if sub.period else "–",
             views.figures_text(sub.read_figures, settings),
             views.figures_text(sub.figures, settings),
             views.state_text(sub.status, settings),
@@ -266,47 +218,36 @@ def _decision_line(decision: ReviewDecision, settings: Settings) -> str:
 
 def history_command(
     unit: Annotated[
-        str | None, typer.Option("--unit", help="The unit's id (default: the province totals).", show_default=False)
+        str | None,
+        typer.Option("--unit", help="The unit's id, name or alias (default: the province totals).", show_default=False),
     ] = None,
     first: Annotated[
         str | None,
-        typer.Option("--from", help="First day, YYYY-MM-DD (default: 30 days before --to).", show_default=False),
+        typer.Option(
+            "--from", help="First day, dd/mm/yyyy or YYYY-MM-DD (default: 30 days before --to).", show_default=False
+        ),
     ] = None,
     last: Annotated[
-        str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: today).", show_default=False)
+        str | None,
+        typer.Option("--to", help="Last day, dd/mm/yyyy or YYYY-MM-DD (default: today).", show_default=False),
     ] = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
     config: ConfigOption = None,
 ) -> None:
     """A unit's (or the province's) daily series: state, figures, change, coverage."""
     settings = settings_from(config)
-    now = now_utc()
-    if unit is not None and settings.unit(unit) is None:
-        raise review.unknown_unit(settings, unit)
     lang = settings.language
-    last_day = parse_day(last, "--to", lang) if last else now.astimezone(settings.campaign.tz).date()
-    first_day = parse_day(first, "--from", lang) if first else last_day - timedelta(days=DEFAULT_HISTORY_DAYS - 1)
-    if first_day > last_day:
-        raise i18n.error(UsageError, "errors.from_after_to", lang, first=first_day, last=last_day)
-    store = open_store(settings)
-    try:
-        since = first_day - timedelta(days=HISTORY_LOOKBACK_DAYS)
-        subs = store.submissions_of_unit(unit, since, last_day) if unit else store.submissions_between(since, last_day)
-    finally:
-        store.close()
-    if unit:
-        rows = ledger.unit_history(settings, unit, first_day, last_day, subs, now)
-        _print_unit_csv(rows, settings) if as_csv else out.print(_unit_table(rows, settings))
+    if unit is not None:
+        unit = application.find_unit(settings, unit)
+    last_day = application.parse_date(last, lang, "--to") if last else None
+    first_day = application.parse_date(first, lang, "--from") if first else None
+    with opened(settings) as app_:
+        found = app_.history(unit, first_day, last_day)
+    if isinstance(found, application.UnitHistory):
+        _print_unit_csv(found.rows, settings) if as_csv else out.print(_unit_table(found.rows, settings))
     else:
-        days = [ledger.build_day(settings, d, subs, now) for d in ledger.days_between(first_day, last_day)]
+        days = found.days
         _print_province_csv(days, settings) if as_csv else out.print(_province_table(days, settings))
-
-
-def parse_day(value: str, option: str, lang: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise i18n.error(UsageError, "errors.option_not_date", lang, option=option, value=value) from None
 
 
 def _change_text(change, settings: Settings) -> str:
@@ -333,10 +274,10 @@ def _unit_table(rows, settings: Settings) -> Table:
         table.add_column(t(settings, f"history.{key}"))
     for day, row, reason in rows:
         if row is None:
-            table.add_row(ledger.format_day(day), "", "", "", "", "", f"[dim]{reason}[/dim]")
+            table.add_row(format_day(day), "", "", "", "", "", f"[dim]{reason}[/dim]")
             continue
         table.add_row(
-            ledger.format_day(day),
+            format_day(day),
             views.state_text(row.state, settings),
             views.figures_text(row.figures, settings),
             _change_text(row.change, settings),
@@ -354,11 +295,11 @@ def _province_table(days: list[DayLedger], settings: Settings) -> Table:
         table.add_column(t(settings, f"history.{key}"))
     for day in days:
         if not day.reporting_day:
-            table.add_row(ledger.format_day(day.day), "", "", "", "", f"[dim]{day.no_reporting_reason}[/dim]")
+            table.add_row(format_day(day.day), "", "", "", "", f"[dim]{day.no_reporting_reason}[/dim]")
             continue
         style = "green" if day.reported == day.expected else "yellow"
         table.add_row(
-            ledger.format_day(day.day),
+            format_day(day.day),
             views.figures_text(day.totals, settings) if day.reported else "–",
             _change_text(day.change, settings),
             f"[{style}]{day.reported}/{day.expected}[/{style}]",

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from rich.console import Console
 from rich.table import Table
 
+from mailbot.app import DayStatus
 from mailbot.config import Settings, redact_url
 from mailbot.i18n import format_count, format_time, text
-from mailbot.models import DayLedger, QueuedMail, Reading, Submission
+from mailbot.models import DayLedger, QueuedMail, Reading
 
 POLL_ROWS_SHOWN = 50  # a backlog of thousands is summed up, not drawn row by row
 STATE_STYLES = {
@@ -22,14 +22,6 @@ STATE_STYLES = {
     "rejected": "red",
     "accepted": "green",
 }
-
-
-@dataclass(frozen=True)
-class StatusExtras:
-    heartbeat: tuple[str, datetime] | None
-    waiting: list[Submission]
-    outbox: dict[str, int]
-    held: list[QueuedMail]
 
 
 def t(settings: Settings, key: str, **params) -> str:
@@ -181,18 +173,9 @@ def _received_cell(reading: Reading, settings: Settings) -> str:
 # --- status ------------------------------------------------------------------------------
 
 
-def status_json(day_state: DayLedger) -> dict:
-    data = day_state.to_json()
-    if not day_state.reporting_day:
-        data["reporting_day"] = False
-        data["reason"] = day_state.no_reporting_reason
-    return data
-
-
-def print_status(
-    console: Console, day_state: DayLedger, extras: StatusExtras, settings: Settings, now: datetime
-) -> None:
+def print_status(console: Console, extras: DayStatus, settings: Settings) -> None:
     lang = settings.language
+    day_state = extras.ledger
     if not day_state.reporting_day:
         console.print(
             t(
@@ -220,7 +203,7 @@ def print_status(
             t(settings, "status_totals", totals=totals, reported=day_state.reported, expected=day_state.expected),
             markup=False,
         )
-    _print_health(console, extras, settings, now)
+    _print_health(console, extras, settings)
 
 
 def _status_table(day_state: DayLedger, settings: Settings) -> Table:
@@ -240,14 +223,14 @@ def _status_table(day_state: DayLedger, settings: Settings) -> Table:
     return table
 
 
-def _print_health(console: Console, extras: StatusExtras, settings: Settings, now: datetime) -> None:
+def _print_health(console: Console, extras: DayStatus, settings: Settings) -> None:
     lang = settings.language
     if extras.heartbeat is None:
         console.print(t(settings, "heartbeat_none"), markup=False)
     else:
         source, at = extras.heartbeat
         shown = format_time(local(at, settings), lang)
-        if now - at > timedelta(seconds=settings.schedule.heartbeat_stale_seconds):
+        if extras.heartbeat_stale:
             console.print("[red]" + t(settings, "heartbeat_stale", at=shown) + "[/red]")
         else:
             console.print(t(settings, "heartbeat", at=shown, source=source), markup=False)

@@ -1,5 +1,6 @@
 """The command: help for every command, one clear line and the right exit status on bad input."""
 
+import json
 import subprocess
 import sys
 from datetime import UTC
@@ -89,9 +90,17 @@ def test_secrets_never_reach_the_output(tmp_path):
 
 
 def test_a_bad_date_is_a_usage_error(tmp_path):
-    result = mailbot("status", "--date", "14/08/2020", env=clean_env(tmp_path))
-    assert result.returncode == 2 and "YYYY-MM-DD" in result.stderr
-    assert result.stderr.startswith("mailbot: --date '14/08/2020' không phải là ngày hợp lệ (")
+    result = mailbot("status", "--date", "31/02/2020", env=clean_env(tmp_path))
+    assert result.returncode == 2 and "ngày/tháng/năm" in result.stderr
+    assert result.stderr.startswith("mailbot: --date '31/02/2020' không phải là ngày hợp lệ (")
+
+
+def test_dates_are_taken_as_staff_write_them(tmp_path):
+    """14/8/2020 and 2020-08-14 name the same day."""
+    env = clean_env(tmp_path)
+    by_iso = json.loads(mailbot("status", "--date", "2020-08-14", "--json", env=env).stdout)
+    by_dmy = mailbot("status", "--date", "14/8/2020", "--json", env=env)
+    assert by_dmy.returncode == 0 and json.loads(by_dmy.stdout)["date"] == by_iso["date"] == "2020-08-14"
 
 
 def test_poll_without_once_says_what_to_do(tmp_path):

@@ -74,9 +74,9 @@ def test_bad_input_is_one_line_with_the_right_status(seeded):
         ),
         (["history", "--unit", "atlantis"], 2, "Không có đơn vị mang mã 'atlantis'", "nam-sach"),
         (
-            ["history", "--unit", "tu-ky", "--from", "14/08/2020"],
+            ["history", "--unit", "tu-ky", "--from", "14/13/2020"],
             2,
-            "--from '14/08/2020' không phải là ngày hợp lệ",
+            "--from '14/13/2020' không phải là ngày hợp lệ",
             "YYYY-MM-DD",
         ),
         (

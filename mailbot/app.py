@@ -1,0 +1,369 @@
+"""The application layer: every use case of mailbot as one call.
+
+The command line, the scheduler, the demo and the web console are adapters over
+`App`: they parse what a person typed or clicked, call one method, and show what
+comes back. None of them reaches the store, the ledger or the review rules itself.
+The clock is injected (`clock`), so a use case can be asked "as of" any moment.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from mailbot import i18n, ledger, review, service
+from mailbot.config import Settings
+from mailbot.errors import UsageError
+from mailbot.models import DayLedger, QueuedMail, Reading, RenderedReport, ReviewDecision, Submission, UnitDay
+from mailbot.outbox import DeliveryResult
+from mailbot.reading.text import fold
+from mailbot.store import Store
+
+log = logging.getLogger(__name__)
+
+HISTORY_LOOKBACK_DAYS = 60  # earlier days read so the first day's change is known
+DEFAULT_HISTORY_DAYS = 30
+DMY_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    result: service.PollResult
+    delivery: DeliveryResult | None
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    """The day's ledger with the health of the service around it."""
+
+    ledger: DayLedger
+    heartbeat: tuple[str, datetime] | None
+    waiting: list[Submission]
+    outbox: dict[str, int]
+    held: list[QueuedMail]
+    now: datetime
+
+    stale_after: timedelta = timedelta(minutes=30)
+
+    @property
+    def heartbeat_stale(self) -> bool:
+        return self.heartbeat is None or self.now - self.heartbeat[1] > self.stale_after
+
+
+@dataclass(frozen=True)
+class SubmissionDetail:
+    submission: Submission
+    decisions: list[ReviewDecision]
+
+
+@dataclass(frozen=True)
+class UnitHistory:
+    unit: str
+    rows: list[tuple[date, UnitDay | None, str | None]]
+
+
+@dataclass(frozen=True)
+class ProvinceHistory:
+    days: list[DayLedger]
+
+
+@dataclass(frozen=True)
+class SentReport:
+    mail: object
+    delivery: DeliveryResult | None
+
+
+@dataclass(frozen=True)
+class Retried:
+    released: int
+    delivery: DeliveryResult | None
+
+
+class App:
+    """mailbot's use cases over one store. Open with `App.open(settings)` or `opened(settings)`."""
+
+    def __init__(self, settings: Settings, store: Store, clock: Callable[[], datetime] = utcnow) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+
+    @classmethod
+    def open(cls, settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
+        return cls(settings, Store.open(settings.connections.db_url, settings.language), clock)
+
+    def close(self) -> None:
+        self.store.close()
+
+    @property
+    def lang(self) -> str:
+        return self.settings.language
+
+    def today(self) -> date:
+        return service.local_today(self.settings, self.clock())
+
+    # -- the inbox ------------------------------------------------------------------
+
+    def poll(self, source=None) -> PollOutcome:
+        """Ingest what is new, send updated reports and the acknowledgements."""
+        now = self.clock()
+        result = service.poll_once(self.settings, self.store, now, source=source)
+        service.send_updates(self.settings, self.store, now)
+        delivery = service.deliver(self.settings, self.store, now)
+        return PollOutcome(result, delivery)
+
+    def cycle(self, source=None) -> service.PollResult:
+        """One poll with everything after it; delivery failures wait in the outbox."""
+        return service.run_cycle(self.settings, self.store, self.clock(), source=source)
+
+    def heartbeat(self) -> tuple[str, datetime] | None:
+        return self.store.heartbeat()
+
+    # -- the day --------------------------------------------------------------------
+
+    def day(self, day: date | None = None) -> DayLedger:
+        return service.day_ledger(self.settings, self.store, day or self.today(), self.clock())
+
+    def status(self, day: date | None = None) -> DayStatus:
+        now = self.clock()
+        return DayStatus(
+            ledger=service.day_ledger(self.settings, self.store, day or self.today(), now),
+            heartbeat=self.store.heartbeat(),
+            waiting=self.store.pending_review(),
+            outbox=self.store.outbox_counts(),
+            held=self.store.held_mail(),
+            now=now,
+            stale_after=timedelta(seconds=self.settings.schedule.heartbeat_stale_seconds),
+        )
+
+    def status_json(self, day: date | None = None) -> dict:
+        """What `mailbot status --json` prints and `/api/status` answers (contract 3.2)."""
+        return status_json(self.day(day))
+
+    def remind(self, day: date | None = None) -> list[str]:
+        now = self.clock()
+        units = service.send_reminders(self.settings, self.store, day or self.today(), now)
+        service.deliver(self.settings, self.store, now)
+        return units
+
+    # -- submissions and review -------------------------------------------------------
+
+    def waiting(self) -> list[Submission]:
+        return review.pending(self.store)
+
+    def submission(self, submission_id: int) -> SubmissionDetail:
+        sub = review.find(self.store, submission_id)
+        return SubmissionDetail(sub, self.store.decisions_of(submission_id))
+
+    def submissions_of(self, unit_id: str, day: date) -> list[Submission]:
+        return self.store.submissions_of_unit(self.unit(unit_id), day, day)
+
+    def raw_message(self, submission_id: int) -> bytes:
+        return self.store.raw_message(review.find(self.store, submission_id).message_row)
+
+    def accept(self, submission_id: int, by: str, reason: str | None = None, force: bool = False):
+        return self._decide(
+            lambda now, notices: review.accept(
+                self.store, submission_id, by, now, reason=reason, force=force, outgoing=notices
+            )
+        )
+
+    def reject(self, submission_id: int, by: str, reason: str | None, force: bool = False):
+        return self._decide(
+            lambda now, notices: review.reject(
+                self.store, submission_id, by, now, reason=reason, force=force, outgoing=notices
+            )
+        )
+
+    def assign(self, submission_id: int, unit: str, by: str, reason: str | None = None, force: bool = False):
+        return self._decide(
+            lambda now, notices: review.assign(
+                self.settings, self.store, submission_id, unit, by, now, reason=reason, force=force, outgoing=notices
+            )
+        )
+
+    def correct(self, submission_id: int, figures: Mapping[str, int], by: str, reason: str | None):
+        return self._decide(
+            lambda now, notices: review.correct(
+                self.settings, self.store, submission_id, figures, by, now, reason=reason, outgoing=notices
+            )
+        )
+
+    def correct_first(self, submission_id: int, value: int, by: str, reason: str | None, metric: str | None = None):
+        """Correct one figure: `metric`, else the campaign's first."""
+        chosen = metric or self.settings.campaign.metrics[0].id
+        return self.correct(submission_id, {chosen: value}, by, reason)
+
+    def _decide(self, decide) -> review.ReviewOutcome:
+        now = self.clock()
+        notices = lambda sub, decision: service.review_notices(self.settings, sub, decision)  # noqa: E731
+        outcome = decide(now, notices)
+        if outcome.changed:
+            service.after_review(self.settings, self.store, now)
+        return outcome
+
+    # -- history ----------------------------------------------------------------------
+
+    def history(
+        self, unit: str | None, first: date | None = None, last: date | None = None
+    ) -> UnitHistory | ProvinceHistory:
+        """A unit's (or, without one, the area's) daily series from `first` to `last`."""
+        now = self.clock()
+        unit_id = self.unit(unit) if unit is not None else None
+        last_day = last or self.today()
+        first_day = first or last_day - timedelta(days=DEFAULT_HISTORY_DAYS - 1)
+        if first_day > last_day:
+            raise i18n.error(UsageError, "errors.from_after_to", self.lang, first=first_day, last=last_day)
+        since = first_day - timedelta(days=HISTORY_LOOKBACK_DAYS)
+        if unit_id:
+            subs = self.store.submissions_of_unit(unit_id, since, last_day)
+            return UnitHistory(unit_id, ledger.unit_history(self.settings, unit_id, first_day, last_day, subs, now))
+        subs = self.store.submissions_between(since, last_day)
+        return ProvinceHistory(
+            [ledger.build_day(self.settings, d, subs, now) for d in ledger.days_between(first_day, last_day)]
+        )
+
+    def unit(self, wanted: str) -> str:
+        return find_unit(self.settings, wanted)
+
+    # -- the report -------------------------------------------------------------------
+
+    def report(self, day: date | None = None) -> RenderedReport:
+        return service.build_report(self.settings, self.store, day or self.today(), self.clock())
+
+    def write_report(self, day: date | None, out_dir: Path) -> list[Path]:
+        return service.write_report(self.settings, self.store, day or self.today(), self.clock(), out_dir)
+
+    def send_report(self, day: date | None = None) -> SentReport:
+        now = self.clock()
+        mail = service.send_report(self.settings, self.store, day or self.today(), now)
+        return SentReport(mail, service.deliver(self.settings, self.store, now))
+
+    def report_due(self) -> SentReport | None:
+        """The scheduled report of today, on a reporting day."""
+        day = self.today()
+        if not self.settings.campaign.is_reporting_day(day):
+            return None
+        return self.send_report(day)
+
+    # -- the outbox -------------------------------------------------------------------
+
+    def outbox(self) -> list[QueuedMail]:
+        """Mail waiting to go or held back."""
+        return self.store.mail("pending") + self.store.mail("sending") + self.store.held_mail()
+
+    def held(self) -> list[QueuedMail]:
+        return self.store.held_mail()
+
+    def retry(self, mail_ids: list[int] | None = None) -> Retried:
+        released = self.store.release_held(mail_ids or None)
+        return Retried(released, service.deliver(self.settings, self.store, self.clock()))
+
+    def deliver(self) -> DeliveryResult | None:
+        return service.deliver(self.settings, self.store, self.clock())
+
+    def readable(self) -> bool:
+        """True while the store answers a query (the health check)."""
+        try:
+            self.store.counts()
+        except Exception:  # any failure to read is "not healthy", never a crash of the check
+            log.warning("the store cannot be read", exc_info=True)
+            return False
+        return True
+
+
+@contextmanager
+def opened(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Iterator[App]:
+    app = App.open(settings, clock)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def find_unit(settings: Settings, wanted: str) -> str:
+    """A unit's id from its id, its name or one of its aliases (without case or diacritics)."""
+    key = fold(wanted)
+    for unit in settings.units:
+        if key in {fold(name) for name in (unit.id, unit.name, *unit.aliases)}:
+            return unit.id
+    raise review.unknown_unit(settings, wanted)
+
+
+def parse_date(value: str, lang: str, option: str = "--date") -> date:
+    """A day as staff type it: 14/8/2020, 14/08/2020 or 2020-08-14."""
+    cleaned = value.strip()
+    found = DMY_RE.match(cleaned)
+    try:
+        if found:
+            day, month, year = (int(part) for part in found.groups())
+            return date(year, month, day)
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        raise i18n.error(UsageError, "errors.option_not_date", lang, option=option, value=value) from None
+
+
+def read_files(settings: Settings, paths: list[Path]) -> Iterator[Reading]:
+    """What mailbot would record from each .eml or spreadsheet file, one at a time; stores nothing."""
+    from mailbot.reading import read_path
+
+    for path in paths:
+        if not path.is_file():
+            raise i18n.error(UsageError, "errors.not_a_file", settings.language, path=path)
+    for path in paths:
+        yield read_path(path, settings)
+
+
+def run_demo(settings: Settings, directory: Path):
+    """The demo day in a fresh folder (mailbot.demo)."""
+    from mailbot import demo
+
+    return demo.run(settings, directory)
+
+
+def run_service(settings: Settings) -> None:
+    """The long-running service until SIGINT or SIGTERM."""
+    from mailbot import schedule
+
+    with opened(settings) as app:
+        schedule.run_forever(app.settings, app.store)
+
+
+def reviewer(by: str | None = None) -> str:
+    """Who decides at a terminal: --by, else $MAILBOT_USER, else the operating-system user."""
+    return review.reviewer(by)
+
+
+def status_json(day_state: DayLedger) -> dict:
+    data = day_state.to_json()
+    if not day_state.reporting_day:
+        data["reporting_day"] = False
+        data["reason"] = day_state.no_reporting_reason
+    return data
+
+
+def submission_json(sub: Submission) -> dict:
+    return {
+        "id": sub.id,
+        "unit": sub.unit,
+        "period": sub.period.isoformat() if sub.period else None,
+        "received_at": sub.received_at.isoformat(),
+        "from": sub.sender,
+        "subject": sub.subject,
+        "status": sub.status,
+        "figures": dict(sub.figures),
+        "read_figures": dict(sub.read_figures),
+        "problems": [p.to_json() for p in sub.problems],
+        "decided_by": sub.decided_by,
+    }
+
+
+format_day = ledger.format_day
