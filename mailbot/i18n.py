@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from mailbot.errors import MailbotError
-from mailbot.models import Problem
+from mailbot.models import Problem, Source
 
 E = TypeVar("E", bound=MailbotError)
 
@@ -85,3 +85,15 @@ def format_time(moment: datetime | None, lang: str) -> str:
     if moment is None:
         return "–"
     return moment.strftime("%H:%M %d/%m/%Y") if lang == "vi" else moment.strftime("%d/%m/%Y %H:%M")
+
+
+def where_read(source: Source, lang: str) -> str:
+    """Where a figure was read, as a person looks for it: "ô C24, trang tính "Báo cáo", tệp BC.xlsx"."""
+    if source.cell:
+        key = "reading.source_range" if ":" in source.cell else "reading.source_cell"
+        return text(key, lang, cell=source.cell, sheet=source.sheet or "", file=source.file or "")
+    if source.line is not None and source.file:
+        return text("reading.source_file_line", lang, line=source.line, file=source.file)
+    if source.line is not None:
+        return text("reading.source_mail_line", lang, line=source.line)
+    return text("reading.source_file", lang, file=source.file or "")

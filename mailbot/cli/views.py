@@ -10,7 +10,7 @@ from rich.table import Table
 
 from mailbot.app import DayStatus
 from mailbot.config import Settings, redact_url
-from mailbot.i18n import format_count, format_time, text
+from mailbot.i18n import format_count, format_time, text, where_read
 from mailbot.models import DayLedger, QueuedMail, Reading
 
 POLL_ROWS_SHOWN = 50  # a backlog of thousands is summed up, not drawn row by row
@@ -156,11 +156,21 @@ def print_readings(console: Console, readings: list[Reading], settings: Settings
             unit.name if unit else "–",
             r.period.strftime("%d/%m/%Y") if r.period else "–",
             _received_cell(r, settings),
-            figures_text(r.figures, settings),
+            _figures_cell(r, settings),
             state_text(r.status, settings),
             "\n".join(f"{p.code}: {p.message}" for p in r.problems),
         )
     console.print(table)
+
+
+def _figures_cell(reading: Reading, settings: Settings) -> str:
+    """Each figure with where it was read, so a person can check it."""
+    lines = []
+    for metric, value in reading.figures.items():
+        source = reading.sources.get(metric)
+        shown = format_count(value, settings.language)
+        lines.append(f"{shown} ({where_read(source, settings.language)})" if source else shown)
+    return "\n".join(lines) or "–"
 
 
 def _received_cell(reading: Reading, settings: Settings) -> str:

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from mailbot import i18n
-from mailbot.config import Settings
+from mailbot.config import Settings, Unit
 from mailbot.models import (
     FILE_TOO_LARGE,
     SENDER_NOT_AUTHENTICATED,
@@ -30,7 +30,7 @@ from mailbot.models import (
 from mailbot.reading import auth, mail
 from mailbot.reading.content import Content, is_candidate, read_files
 from mailbot.reading.period import first_stated
-from mailbot.reading.unit import unit_named, unit_of_sender
+from mailbot.reading.unit import unit_named, unit_of_sender, units_named
 from mailbot.sheets.limits import mib
 
 __all__ = ["read_message", "read_spreadsheet", "read_path"]
@@ -88,7 +88,7 @@ def read_message(
             if is_candidate(a.name, mail.is_spreadsheet_type(a.content_type), a.data)
         ]
         content = read_files(files, settings)
-    who = _who(facts, [[facts.subject or ""], names, content.titles], settings)
+    who = _who(facts, names, content, settings)
     period = first_stated([facts.subject, *names, *content.titles]) or (arrival.date() if arrival else None)
     return Reading(
         path=path,
@@ -99,6 +99,7 @@ def read_message(
         late=_late(arrival, period, settings),
         unit=who.unit,
         figures=dict(content.figures),
+        sources=dict(content.sources),
         problems=tuple(content.problems) + who.problems + _authentication(facts, settings),
         subject=facts.subject,
         attachments=tuple(a.name for a in facts.attachments if a.name),
@@ -123,6 +124,7 @@ def read_spreadsheet(name: str, data: bytes, settings: Settings, path: str | Non
         late=None,
         unit=named.id if named else None,
         figures=dict(content.figures),
+        sources=dict(content.sources),
         problems=problems,
         attachments=(name,),
     )
@@ -159,21 +161,39 @@ def _too_large_message(size: int, settings: Settings) -> Content:
     return Content(problems=[i18n.problem(FILE_TOO_LARGE, lang, what=what, detail=detail)])
 
 
-def _who(facts: mail.MailFacts, sources: list[list[str]], settings: Settings) -> _Who:
-    """The unit: the registered sender's, checked against the one the report names."""
+def _who(facts: mail.MailFacts, names: list[str], content: Content, settings: Settings) -> _Who:
+    """The unit: the registered sender's, held for review if the report names another as its author."""
     lang = settings.language
     registered = unit_of_sender(facts.sender, settings)
-    named = unit_named(sources, settings)
     if registered is not None:
-        if named is not None and named.id != registered.id:
-            mismatch = i18n.problem(UNIT_MISMATCH, lang, unit_name=registered.name, other_name=named.name)
-            return _Who(registered.id, (mismatch,))
-        return _Who(registered.id, ())
+        other = _other_author(registered, facts.subject, names, content, lang, settings)
+        if other is None:
+            return _Who(registered.id, ())
+        unit, where = other
+        mismatch = i18n.problem(UNIT_MISMATCH, lang, where, unit_name=registered.name, other_name=unit.name)
+        return _Who(registered.id, (mismatch,))
+    named = unit_named([[facts.subject or ""], names, content.titles], settings)
     sender = facts.sender or i18n.text("reading.no_sender", lang)
     problems = [i18n.problem(UNKNOWN_SENDER, lang, sender=sender)]
     if named is None:
         problems.append(i18n.problem(UNKNOWN_UNIT, lang))
     return _Who(named.id if named else None, tuple(problems))
+
+
+def _other_author(
+    own: Unit, subject: str | None, names: list[str], content: Content, lang: str, settings: Settings
+) -> tuple[Unit, str] | None:
+    """Another unit the subject, an attachment's name or a sheet's title rows name, and where."""
+    places = [(i18n.text("reading.in_subject", lang), [subject or ""])]
+    places += [(i18n.text("reading.in_file_name", lang, file=name), [name]) for name in names]
+    places += [
+        (i18n.text("reading.in_titles", lang, file=h.file, sheet=h.sheet), list(h.titles)) for h in content.headings
+    ]
+    for where, texts in places:
+        for unit in units_named(texts, settings):
+            if unit.id != own.id:
+                return unit, where
+    return None
 
 
 def _authentication(facts: mail.MailFacts, settings: Settings) -> tuple[Problem, ...]:

@@ -6,23 +6,28 @@ import logging
 from dataclasses import dataclass, field
 
 from mailbot import i18n
-from mailbot.config import Settings
+from mailbot.config import Metric, Settings, Unit
 from mailbot.errors import SpreadsheetError
 from mailbot.models import (
-    AMBIGUOUS_NUMBER,
+    CONFLICTING_FIGURES,
     ENCRYPTED_FILE,
     FILE_TOO_LARGE,
     NO_FIGURE,
     NO_SPREADSHEET,
+    REVIEW_CODES,
+    SEVERAL_UNITS,
     TOTAL_MISMATCH,
     UNREADABLE_FILE,
     Problem,
+    Source,
 )
-from mailbot.reading.table import Finding, SheetReading, read_sheet
+from mailbot.reading.table import Finding, MetricReading, SheetReading, read_sheet
+from mailbot.reading.unit import units_named
 from mailbot.sheets import NOT_SPREADSHEETS, SPREADSHEET_FORMATS, formats, is_spreadsheet_name, read_tables, sniff
 
 log = logging.getLogger(__name__)
 TEXT_FORMATS = frozenset({formats.CSV, formats.HTML})
+MAX_NAMES_SHOWN = 4  # units a several_units message names before "and N more"
 
 
 @dataclass
@@ -30,6 +35,17 @@ class Content:
     figures: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
+    sources: dict[str, Source] = field(default_factory=dict)
+    headings: list[Heading] = field(default_factory=list)  # title rows of each sheet read, for the unit check
+
+
+@dataclass(frozen=True)
+class Heading:
+    """The title rows of one sheet: where a report names its author and its day."""
+
+    file: str
+    sheet: str
+    titles: tuple[str, ...]
 
 
 def is_candidate(name: str | None, spreadsheet_type: bool, data: bytes) -> bool:
@@ -43,7 +59,7 @@ def is_candidate(name: str | None, spreadsheet_type: bool, data: bytes) -> bool:
 
 
 def read_files(files: list[tuple[str, bytes]], settings: Settings) -> Content:
-    """Read every candidate file; the first sheet naming a metric gives its figure."""
+    """Read every candidate file; every sheet naming a metric is read, and they must agree."""
     lang = settings.language
     if not files:
         return Content(problems=[i18n.problem(NO_SPREADSHEET, lang)])
@@ -59,7 +75,7 @@ def read_files(files: list[tuple[str, bytes]], settings: Settings) -> Content:
         metrics, totals = settings.campaign.metrics, settings.campaign.total_aliases
         sheets.extend(read_sheet(table, metrics, totals) for table in tables)
     content = _figures(sheets, settings)
-    if content.figures or any(p.code == AMBIGUOUS_NUMBER for p in content.problems):
+    if content.figures or any(p.code in REVIEW_CODES for p in content.problems):
         return content
     if file_problems:
         content.problems = file_problems
@@ -74,19 +90,71 @@ def _figures(sheets: list[SheetReading], settings: Settings) -> Content:
     content = Content()
     used: list[SheetReading] = []
     for metric in settings.campaign.metrics:
-        for sheet in sheets:
-            found = sheet.metrics.get(metric.id)
-            if found is None or (found.figure is None and not found.findings):
-                continue
-            if found.figure is not None:
-                content.figures[metric.id] = found.figure
-            content.problems.extend(finding_problem(f, sheet, settings.language) for f in found.findings)
-            if sheet not in used:
-                used.append(sheet)
-            break
+        found = [
+            (sheet, reading)
+            for sheet in sheets
+            if (reading := sheet.metrics.get(metric.id)) is not None
+            and (reading.figure is not None or reading.findings)
+        ]
+        own = []
+        for sheet, reading in found:
+            compiled = units_in_rows(reading, settings)
+            if len(compiled) > 1:
+                content.problems.append(several_units_problem(sheet, compiled, settings.language))
+            else:
+                own.append((sheet, reading))
+            used.extend(s for s in (sheet,) if s not in used)
+        for sheet, reading in own:
+            content.problems.extend(finding_problem(f, sheet, settings.language) for f in reading.findings)
+        _agreed_figure(metric, own, content, settings.language)
     for sheet in used or sheets:
         content.titles.extend(sheet.titles)
+        content.headings.append(Heading(sheet.table.file_name, sheet.table.sheet, sheet.titles))
     return content
+
+
+def _agreed_figure(metric: Metric, found: list[tuple[SheetReading, MetricReading]], content: Content, lang: str):
+    """One figure where every sheet giving one agrees; a conflict, naming each place, where they differ."""
+    figured = [(sheet, reading) for sheet, reading in found if reading.figure is not None]
+    if not figured:
+        return
+    if len({reading.figure for _, reading in figured}) == 1:
+        sheet, reading = figured[0]
+        content.figures[metric.id] = reading.figure
+        content.sources[metric.id] = Source(file=sheet.table.file_name, sheet=sheet.table.sheet, cell=reading.cell)
+        return
+    places = i18n.text("reading.places_joined", lang).join(
+        i18n.text(
+            "reading.figure_at",
+            lang,
+            figure=i18n.format_count(reading.figure, lang),
+            where=where_cell(sheet, reading.cell, lang),
+        )
+        for sheet, reading in figured
+    )
+    content.problems.append(i18n.problem(CONFLICTING_FIGURES, lang, metric=metric.label, places=places))
+
+
+def units_in_rows(reading: MetricReading, settings: Settings) -> list[Unit]:
+    """The reporting units that the table's rows are about, each once, in the table's order."""
+    seen: dict[str, Unit] = {}
+    for label in reading.row_labels:
+        named = units_named([label], settings)
+        if len(named) == 1:
+            seen.setdefault(named[0].id, named[0])
+    return list(seen.values())
+
+
+def several_units_problem(sheet: SheetReading, units: list[Unit], lang: str) -> Problem:
+    where = where_sheet(sheet, lang)
+    shown = i18n.text("reading.names_joined", lang).join(u.name for u in units[:MAX_NAMES_SHOWN])
+    if len(units) > MAX_NAMES_SHOWN:
+        shown = i18n.text("reading.names_more", lang, names=shown, more=len(units) - MAX_NAMES_SHOWN)
+    return i18n.problem(SEVERAL_UNITS, lang, where=where, units=shown, count=len(units))
+
+
+def where_sheet(sheet: SheetReading, lang: str) -> str:
+    return i18n.text("reading.where_sheet", lang, file=sheet.table.file_name, sheet=sheet.table.sheet)
 
 
 def where_cell(sheet: SheetReading, cell: str, lang: str) -> str:

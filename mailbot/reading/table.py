@@ -10,7 +10,7 @@ total row it is the sum of the rows.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
 
@@ -37,9 +37,13 @@ class Finding:
 
 @dataclass(frozen=True)
 class MetricReading:
+    """The metric's figure in one table, where it was read, and who the rows above it are."""
+
     metric: str
     figure: int | None
     findings: tuple[Finding, ...]
+    cell: str | None = None  # the figure's cell ("C24"), or the summed range ("C6:C9") without a total row
+    row_labels: tuple[str, ...] = ()  # for each counted row, the text left of the column ("Xã Gia Tân")
 
 
 @dataclass(frozen=True)
@@ -193,7 +197,7 @@ def _read_column(grid: _Grid, metric_id: str, header, totals) -> MetricReading:
     start = (sub_row if sub_row is not None else header_row) + 1
     if start < len(grid.values) and _is_numbering_row(grid, start):
         start += 1
-    parts, findings, total = [], [], None
+    parts, findings, total, rows = [], [], None, []
     for r in range(start, len(grid.values)):
         value = grid.values[r][column] if column < len(grid.values[r]) else None
         number = read_count(value)
@@ -202,11 +206,24 @@ def _read_column(grid: _Grid, metric_id: str, header, totals) -> MetricReading:
             break
         if number.blank:
             continue
+        rows.append(r)
         if number.ambiguous:
             findings.append(_ambiguous(r, column, value))
         else:
             parts.append(number.value)
-    return _figure(metric_id, parts, findings, total, column)
+    reading = _figure(metric_id, parts, findings, total, column)
+    labels = tuple(" ".join(t for t in grid.text[r][:column] if t) for r in rows)
+    return replace(reading, cell=_figure_cell(reading, rows, total, column), row_labels=labels)
+
+
+def _figure_cell(reading: MetricReading, rows: list[int], total, column: int) -> str | None:
+    if reading.figure is None:
+        return None
+    if total is not None and not total[1].blank:
+        return cell_name(total[0], column)
+    if len(rows) == 1:
+        return cell_name(rows[0], column)
+    return f"{cell_name(rows[0], column)}:{cell_name(rows[-1], column)}"
 
 
 def _ambiguous(r: int, c: int, value) -> Finding:

@@ -80,17 +80,17 @@ def unit_named(sources: list[list[str]], settings: Settings) -> Unit | None:
     so that the province is never taken for a unit of the same name. Two units named
     equally specifically by the same source name none.
     """
-    area = fold(settings.campaign.area_name)
-    index = unit_index(settings.units)
     for texts in sources:
-        best = _best_match(texts, index, area)
-        if best is not None:
-            return best or None
+        named = units_named(texts, settings)
+        if named:
+            return named[0] if len(named) == 1 else None
     return None
 
 
-def _best_match(texts: list[str], index: UnitIndex, area: str):
-    """The unit, False if two units tie, None if no unit is named."""
+def units_named(texts: list[str], settings: Settings) -> tuple[Unit, ...]:
+    """The units these texts name most specifically: none, one, or several named equally."""
+    area = fold(settings.campaign.area_name)
+    index = unit_index(settings.units)
     words = " | ".join(_without(fold(t), area) for t in texts if t).split()
     scores: dict[str, int] = {}
     for start in range(len(words)):
@@ -99,10 +99,9 @@ def _best_match(texts: list[str], index: UnitIndex, area: str):
             for unit_id in index.by_needle.get(needle, ()):
                 scores[unit_id] = max(scores.get(unit_id, 0), len(needle))
     if not scores:
-        return None
+        return ()
     top = max(scores.values())
-    winners = [u for unit_id, score in scores.items() if score == top for u in index.by_id[unit_id]]
-    return winners[0] if len(winners) == 1 else False
+    return tuple(u for unit_id, score in scores.items() if score == top for u in index.by_id[unit_id])
 
 
 def _without(text: str, area: str) -> str:

@@ -1,13 +1,15 @@
 """(Re)build the stored-answer corpus: tests/reading/corpus/<case>.<ext> and <case>.json.
 
-    .venv/bin/python tests/reading/make_corpus.py
+    .venv/bin/python tests/reading/make_corpus.py [--rebuild]
+
+Files already in the corpus are left as they are (mail boundaries and workbook
+metadata vary between library versions); --rebuild writes every file again.
 
 Every expected answer below is written by hand: it says what a careful person
 reading the file would record, not what the code printed. The JSON has the shape of
 `read_path(...).to_json()` (contract section 3.1); for problems it holds the codes
 in order (the messages are checked by tests/reading/test_corpus.py for what they
-must mention). Encrypted files differ byte-wise between builds (random salt); all
-other files are rebuilt byte for byte.
+must mention).
 """
 
 from __future__ import annotations
@@ -213,12 +215,105 @@ CSV_CP1258 = b.to_cp1258(b.csv_text(b.district_rows("UBND HUYỆN GIA LỘC", [1
 HTML_XLS = b.html_table(b.district_rows("UBND HUYỆN BÌNH GIANG", ["8.000", "7.706"], "15.706"))
 ENCRYPTED_XLSX = b.encrypted(NAM_SACH)
 TRUNCATED_XLSX = NAM_SACH[: len(NAM_SACH) // 2]
+APPENDIX = [
+    ("Thành phố Hải Dương", 70635),
+    ("Thành phố Chí Linh", 23954),
+    ("Thị xã Kinh Môn", 23004),
+    ("Huyện Nam Sách", 17356),
+    ("Huyện Kim Thành", 19203),
+    ("Huyện Thanh Hà", 18731),
+    ("Huyện Cẩm Giàng", 25805),
+    ("Huyện Bình Giang", 15706),
+    ("Huyện Gia Lộc", 22660),
+    ("Huyện Tứ Kỳ", 20836),
+    ("Huyện Ninh Giang", 15164),
+    ("Huyện Thanh Miện", 12174),
+]
+# The province's compiled table (the letter's appendix), as a district might send it back.
+PROVINCE_APPENDIX = b.xlsx(
+    [
+        ["PHỤ LỤC"],
+        ["Số lượng cài đặt Bluezone trên địa bàn tỉnh Hải Dương"],
+        ["(Kèm theo Công văn số 2953/UBND-VP ngày 14/8/2020 của UBND tỉnh)"],
+        [],
+        ["STT", "Đơn vị", "Số lượng cài đặt Bluezone có số điện thoại liên hệ"],
+        *([i, name, figure] for i, (name, figure) in enumerate(APPENDIX, start=1)),
+        ["", "Toàn tỉnh", sum(f for _, f in APPENDIX)],
+    ]
+)
+# A table with no unit in its title rows: only its file name says whose it is.
+UNTITLED_REPORT = b.xlsx(b.district_rows("BÁO CÁO NHANH", [10000, 8731], 18731))
+NAM_SACH_CORRECTED = b.xlsx(b.district_rows("UBND HUYỆN NAM SÁCH", [4487, 2978, 3942, 3020, 3029], 17456))
+NAM_SACH_TWO_SHEETS_DIFFER = b.xlsx(
+    b.district_rows("UBND HUYỆN NAM SÁCH", [4487, 2978, 3942, 3020, 2929], 17356),
+    extra_sheets=(("Số liệu cũ", b.district_rows("UBND HUYỆN NAM SÁCH", [4400, 2900, 3900, 3000, 2900], 17100)),),
+)
+NAM_SACH_TWO_SHEETS_AGREE = b.xlsx(
+    b.district_rows("UBND HUYỆN NAM SÁCH", [4487, 2978, 3942, 3020, 2929], 17356),
+    extra_sheets=(("Bản sao", b.district_rows("UBND HUYỆN NAM SÁCH", [17356], None)),),
+)
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n"
     + b"\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
     + b"\x00" * 20
 )
+
+
+# Where each figure is read (contract section 3.1, `sources`): by hand, from the rows each
+# workbook above is built of (title rows, header, one row per commune, the total row).
+S, B = "Báo cáo", "Bao cao"
+SOURCES: dict[str, tuple[str | None, str, str]] = {
+    "xlsx_communes_total.xlsx": (None, S, "C11"),
+    "xlsx_single_row.xlsx": (None, S, "C6"),
+    "xlsx_merged_two_row_header.xlsx": (None, S, "D11"),
+    "xlsx_total_mismatch.xlsx": (None, S, "C10"),
+    "xlsx_text_numbers.xlsx": (None, S, "C9"),
+    "xlsx_formula_cached.xlsx": (None, S, "C9"),
+    "xlsx_numbering_row.xlsx": (None, S, "C9"),
+    "xlsx_second_sheet.xlsx": (None, S, "C8"),
+    "xlsx_province_and_district_title.xlsx": (None, S, "C6"),
+    "xlsx_province_title_only.xlsx": (None, S, "C5:C6"),  # no total row: the sum of the rows
+    "xlsm_macro_workbook.xlsm": (None, S, "C8"),
+    "xls_biff8.xls": (None, B, "C8"),
+    "xls_tcvn3_fonts.xls": (None, B, "C7"),
+    "xlsx_vni_font.xlsx": (None, S, "C7"),
+    "xlsx_tcvn3_without_font.xlsx": (None, S, "C7"),
+    "ods_calc.ods": (None, S, "C8"),
+    "csv_utf8_comma.csv": (None, "CSV", "C8"),
+    "csv_utf8_bom_semicolon.csv": (None, "CSV", "C8"),
+    "csv_utf16_tab.csv": (None, "CSV", "C8"),
+    "csv_windows1258_semicolon.csv": (None, "CSV", "C8"),
+    "html_saved_as.xls": (None, "Sheet1", "C8"),
+    "eml_registered_on_time.eml": ("BC_Bluezone_NamSach.xlsx", S, "C11"),
+    "eml_late_one_second.eml": ("bluezone.xlsx", S, "C9"),
+    "eml_exactly_at_deadline.eml": ("chilinh.xls", B, "C8"),
+    "eml_forwarded_rfc822.eml": ("KinhMon.xlsx", S, "C6"),
+    "eml_rfc2231_name.eml": ("Báo cáo Bluezone Gia Lộc 13-8-2020.xlsx", S, "D11"),
+    "eml_rfc2047_name.eml": ("Báo cáo Bình Giang.xlsx", S, "C9"),
+    "eml_spoofed_display_name.eml": ("NamSach.xlsx", S, "C11"),
+    "eml_forged_auth_results.eml": ("GiaLoc.xlsx", S, "D11"),
+    "eml_other_server_auth_ignored.eml": ("TuKy.xlsx", S, "C7"),
+    "eml_dkim_and_spf_fail.eml": ("NinhGiang.xlsx", S, "C6"),
+    "eml_authenticated_pass.eml": ("ThanhMien.xls", B, "C7"),
+    "eml_unit_mismatch.eml": ("BaoCao.xlsx", S, "C8"),
+    "eml_unknown_sender_no_unit.eml": ("so_lieu.xlsx", S, "C5:C6"),
+    "eml_csv_windows1258.eml": ("GiaLoc.csv", "CSV", "C8"),
+    "eml_period_in_subject.eml": ("CamGiang.ods", S, "C8"),
+    "eml_date_header_only.eml": ("TuKy.xlsx", S, "C10"),
+    "eml_pdf_and_workbook.eml": ("KimThanh.xlsm", S, "C8"),
+    "eml_html_xls_attachment.eml": ("BinhGiang.xls", "Sheet1", "C8"),
+    "eml_unit_mismatch_own_unit_in_subject.eml": ("BaoCao.xlsx", S, "C8"),
+    "eml_unit_mismatch_in_file_name.eml": ("BC Bluezone Thanh Hà 14-8-2020.xlsx", S, "C8"),
+    "eml_two_attachments_agree.eml": ("BC_NamSach.xlsx", S, "C11"),
+    "xlsx_two_sheets_agree.xlsx": (None, "Bản sao", "C6"),  # the first sheet giving it
+}
+
+
+def sources_of(name: str, expected: dict) -> dict:
+    """The `sources` answer: every figure of these cases is the first metric's, read from a table."""
+    file, sheet, cell = expected.get("sources") or SOURCES[name]
+    return {"installs": {"file": file or name, "sheet": sheet, "cell": cell, "line": None}}
 
 
 def build_bare_files() -> None:
@@ -265,6 +360,17 @@ def build_bare_files() -> None:
         **bare(None, {}, ["unreadable_file", "unknown_unit"], "rejected", None),
     )
     case("pdf_named_xlsx.xlsx", PDF_BYTES, **bare(None, {}, ["unreadable_file", "unknown_unit"], "rejected", None))
+    case(
+        "xlsx_compiled_province_table.xlsx",
+        PROVINCE_APPENDIX,
+        **bare(None, {}, ["several_units", "unknown_unit"], "needs_review"),
+    )
+    case(
+        "xlsx_two_sheets_differ.xlsx",
+        NAM_SACH_TWO_SHEETS_DIFFER,
+        **bare("nam-sach", {}, ["conflicting_figures"], "needs_review"),
+    )
+    case("xlsx_two_sheets_agree.xlsx", NAM_SACH_TWO_SHEETS_AGREE, **bare("nam-sach", {"installs": 17356}))
     case(
         "zip_bomb.xlsx",
         b.zip_bomb(1100 * 1024 * 1024),
@@ -598,6 +704,56 @@ def build_mails() -> None:
     )
 
 
+def build_trap_mails() -> None:
+    """Mail that looks fine and is not: another unit's report, a compiled table, figures that disagree."""
+    nam_sach = "vanphong.namsach@haiduong.gov.vn"
+    case(
+        "eml_unit_mismatch_own_unit_in_subject.eml",
+        b.mail(
+            sender=nam_sach,
+            subject="Báo cáo Bluezone Huyện Nam Sách ngày 14/8/2020",
+            attachments=report("BaoCao.xlsx", THANH_HA_WORKBOOK),
+        ),
+        **mailed("nam-sach", {"installs": 18731}, ["unit_mismatch"], "needs_review", sender=nam_sach),
+    )
+    case(
+        "eml_unit_mismatch_in_file_name.eml",
+        b.mail(
+            sender=nam_sach,
+            subject="Báo cáo Bluezone Huyện Nam Sách ngày 14/8/2020",
+            attachments=report("BC Bluezone Thanh Hà 14-8-2020.xlsx", UNTITLED_REPORT),
+        ),
+        **mailed("nam-sach", {"installs": 18731}, ["unit_mismatch"], "needs_review", sender=nam_sach),
+    )
+    case(
+        "eml_compiled_table_from_district.eml",
+        b.mail(
+            sender=nam_sach,
+            subject="Báo cáo Bluezone Huyện Nam Sách ngày 14/8/2020",
+            attachments=report("Phu luc Bluezone.xlsx", PROVINCE_APPENDIX),
+        ),
+        **mailed("nam-sach", {}, ["several_units"], "needs_review", sender=nam_sach),
+    )
+    case(
+        "eml_two_attachments_agree.eml",
+        b.mail(
+            sender=nam_sach,
+            subject="Báo cáo Bluezone Huyện Nam Sách ngày 14/8/2020",
+            attachments=report("BC_NamSach.xlsx", NAM_SACH) + report("BC_NamSach.csv", CSV_UTF8_BOM, CSV_TYPE),
+        ),
+        **mailed("nam-sach", {"installs": 17356}, sender=nam_sach),
+    )
+    case(
+        "eml_two_attachments_disagree.eml",
+        b.mail(
+            sender=nam_sach,
+            subject="Báo cáo Bluezone Huyện Nam Sách ngày 14/8/2020",
+            attachments=report("BC_NamSach.xlsx", NAM_SACH) + report("BC_NamSach_sua.xlsx", NAM_SACH_CORRECTED),
+        ),
+        **mailed("nam-sach", {}, ["conflicting_figures"], "needs_review", sender=nam_sach),
+    )
+
+
 def _rfc2047_mail() -> bytes:
     """An attachment name sent as an RFC 2047 encoded word, as some webmail clients do."""
     raw = b.mail(
@@ -612,9 +768,12 @@ def _rfc2047_mail() -> bytes:
 def main() -> None:
     build_bare_files()
     build_mails()
+    build_trap_mails()
     CORPUS.mkdir(exist_ok=True)
+    rebuild = "--rebuild" in sys.argv
     for name, data, expected in CASES:
-        (CORPUS / name).write_bytes(data)
+        if rebuild or not (CORPUS / name).exists():
+            (CORPUS / name).write_bytes(data)
         answer = {
             "path": name,
             "message_id": expected["message_id"],
@@ -624,6 +783,7 @@ def main() -> None:
             "late": expected["late"],
             "unit": expected["unit"],
             "figures": expected["figures"],
+            **({"sources": sources_of(name, expected)} if expected["figures"] else {}),
             "status": expected["status"],
             "problems": [{"code": code} for code in expected["problems"]],
         }
