@@ -87,7 +87,8 @@ def new_message(
     mailbox = settings.campaign.reporting_mailbox
     content["From"] = formataddr((text("mail.from_name", settings.language), mailbox), charset="utf-8")
     content["To"] = one_line(", ".join(to))
-    content["Subject"] = header_text(subject, "Subject")
+    # compat32 folds a Header as RFC 2047 words; typeshed types header values as str only
+    content["Subject"] = header_text(subject, "Subject")  # type: ignore[assignment]
     content["Date"] = format_datetime(now.astimezone(settings.campaign.tz))
     content["Message-ID"] = message_id_for(settings, key)
     content["Auto-Submitted"] = auto
@@ -297,7 +298,7 @@ def review_notice(
 ) -> OutboundMail | None:
     """Tell the sender what a reviewer decided about their report; None for robots."""
     to = submission.sender
-    if is_robot_address(to, settings):
+    if to is None or is_robot_address(to, settings):
         return None
     key = f"{REVIEW}:{submission.id}:{decision.action}:{decision.at.isoformat()}"
     lang = settings.language

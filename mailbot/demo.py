@@ -185,7 +185,7 @@ def summarize(settings, scenario, now, ledger, places, mails, broken_id, report_
         if answered in mails:
             acknowledgements.append(path)
             if answered == broken_id:
-                error_replies.append((settings.unit(scenario.broken_unit).name, path))
+                error_replies.append((settings.known_unit(scenario.broken_unit).name, path))
         elif set(settings.report_recipients) & {a.strip().lower() for a in str(message.get("To", "")).split(",")}:
             report_path = path
     return DemoOutcome(

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import TypedDict
 
 from mailbot import i18n
 from mailbot.config import WEEKDAYS, Settings, Unit
@@ -137,10 +138,19 @@ def build_day(settings: Settings, day: date, submissions: Iterable[Submission], 
     )
 
 
+class _UnitFields(TypedDict):
+    """The fields of a UnitDay that every state shares."""
+
+    unit: str
+    name: str
+    submissions: int
+    population: int | None
+
+
 def unit_day(settings: Settings, unit: Unit, day: date, history: History) -> UnitDay:
     """One unit's line: which submission counts, and how the unit stands."""
     subs = history.of_day(unit.id, day)
-    base = dict(unit=unit.id, name=unit.name, submissions=len(subs), population=unit.population)
+    base = _UnitFields(unit=unit.id, name=unit.name, submissions=len(subs), population=unit.population)
     standing = [s for s in subs if s.status != REJECTED]
     if not subs:
         return UnitDay(state=MISSING, figures={}, received_at=None, problems=(), **base)
@@ -199,7 +209,7 @@ def _total_change(settings: Settings, rows: list[UnitDay]) -> dict[str, int | No
     """Sum of the units' day-over-day changes, over the units whose change is known."""
     result: dict[str, int | None] = {}
     for metric in settings.campaign.metrics:
-        known = [r.change[metric.id] for r in rows if r.change.get(metric.id) is not None]
+        known = [change for r in rows if (change := r.change.get(metric.id)) is not None]
         result[metric.id] = sum(known) if known else None
     return result
 
@@ -217,12 +227,12 @@ def ranked(rows: list[UnitDay], metric: str) -> tuple[list[UnitDay], str | None]
     by_coverage = all(r.coverage is not None for r in reported)
 
     def score(row: UnitDay) -> float:
-        if by_coverage:
+        if by_coverage and row.coverage is not None:  # every reported row has one
             return round(row.coverage, RANK_COVERAGE_DIGITS)
         return row.figures.get(metric, 0)
 
     scores = sorted((score(r) for r in reported), reverse=True)
-    rank_of = {}
+    rank_of: dict[float, int] = {}
     for position, value in enumerate(scores, start=1):
         rank_of.setdefault(value, position)
     result = [replace(r, rank=rank_of[score(r)]) if r.state in REPORTED_STATES else r for r in rows]
@@ -294,10 +304,10 @@ def _point(settings: Settings, unit: str | None, day: date, history: History) ->
         return dict(counted.figures) if counted else None
     # A unit is on time or late exactly when an accepted submission counts for it (unit_day),
     # so the province's point is the sum of those, without building every unit's line.
-    counted = [c for c in (history.counted(u.id, day) for u in settings.units_on(day)) if c is not None]
-    if not counted:
+    all_counted = [c for c in (history.counted(u.id, day) for u in settings.units_on(day)) if c is not None]
+    if not all_counted:
         return None
-    return {m.id: sum(c.figures.get(m.id, 0) for c in counted) for m in settings.campaign.metrics}
+    return {m.id: sum(c.figures.get(m.id, 0) for c in all_counted) for m in settings.campaign.metrics}
 
 
 def unit_history(

@@ -324,7 +324,7 @@ class DayLedger:
 
     def to_json(self) -> dict:
         """Contract section 3.2."""
-        totals = dict(self.totals)
+        totals: dict[str, object] = dict(self.totals)
         totals["reported"] = self.reported
         totals["expected"] = self.expected
         totals["estimate"] = dict(self.estimate)

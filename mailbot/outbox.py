@@ -187,6 +187,7 @@ class SmtpTransport:
 
 def _open_smtp(target: SmtpTarget) -> smtplib.SMTP:
     context = ssl.create_default_context()  # verifies the certificate and the host name
+    connection: smtplib.SMTP
     if target.scheme == "smtps":
         connection = smtplib.SMTP_SSL(target.host, target.port, timeout=target.timeout, context=context)
     else:

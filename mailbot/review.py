@@ -101,7 +101,7 @@ def accept(
 
 
 def reject(
-    store, submission_id: int, by: str, at: datetime, reason: str, force: bool = False, outgoing: Notices = ()
+    store, submission_id: int, by: str, at: datetime, reason: str | None, force: bool = False, outgoing: Notices = ()
 ) -> ReviewOutcome:
     """Never count the submission; `reason` is required (it tells the unit why)."""
     reason = _required_reason(reason, REJECT, store.language)
@@ -158,7 +158,7 @@ def correct(
     figures: Mapping[str, int],
     by: str,
     at: datetime,
-    reason: str,
+    reason: str | None,
     outgoing: Notices = (),
 ) -> ReviewOutcome:
     """Replace figures; the figures read from the file are kept beside them."""

@@ -191,7 +191,7 @@ def send_reminders(settings: Settings, store: Store, day: date, now: datetime) -
     if not day_state.reporting_day:
         return []
     waiting = [u for u in day_state.units if u.state in ("missing", "rejected")]
-    mails = [compose.reminder(settings, settings.unit(u.unit), day, now) for u in waiting]
+    mails = [compose.reminder(settings, settings.known_unit(u.unit), day, now) for u in waiting]
     store.queue(mails)
     log.info("reminders queued for %s unit(s) for %s", len(mails), day)
     return [u.unit for u in waiting]

@@ -122,13 +122,13 @@ def outlier(
     """(increase, typical daily increase) when the day's amount is an outlier, else None."""
     rules = settings.validation
     last = _last_value(counted, metric.id)
-    if metric.cumulative and last is None:
-        return None
     window_start = period - timedelta(days=rules.outlier_window_days)
     recent = [amount for day, amount in daily_amounts(counted, metric) if day >= window_start]
     if len(recent) < rules.outlier_min_history:
         return None
     if metric.cumulative:
+        if last is None:
+            return None
         increase = value - last[1]
         amount = increase / (period - last[0]).days
     else:

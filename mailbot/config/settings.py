@@ -151,6 +151,13 @@ class Settings:
     def unit(self, unit_id: str) -> Unit | None:
         return next((u for u in self.units if u.id == unit_id), None)
 
+    def known_unit(self, unit_id: str) -> Unit:
+        """The unit of an id that came from this configuration (a ledger row, a scenario)."""
+        unit = self.unit(unit_id)
+        if unit is None:
+            raise KeyError(f"unit {unit_id!r} is not in the configuration")
+        return unit
+
     def unit_of_sender(self, address: str | None) -> Unit | None:
         """Contract section 1: case-insensitive match on the address alone."""
         if not address:

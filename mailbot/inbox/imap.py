@@ -66,7 +66,7 @@ class ImapSource:
             self.mailbox.folder.set(self.address.folder, readonly=self.move_to is None)
             responses = self.mailbox.client.untagged_responses
             found = responses.get("UIDVALIDITY")
-            if found:
+            if found and isinstance(found[-1], bytes):
                 self.uidvalidity = int(found[-1])
             else:
                 self.uidvalidity = self.mailbox.folder.status(self.address.folder, ["UIDVALIDITY"])["UIDVALIDITY"]
@@ -170,22 +170,23 @@ class ImapSource:
 
     def after_commit(self, messages: list[InboundMessage]) -> None:
         """Move the committed messages to inbox.move_to, touching no other message."""
-        if not self.move_to:
+        move_to = self.move_to
+        if not move_to:
             return
         uids = [m.uid for m in messages if m.uid is not None and m.uidvalidity == self.uidvalidity]
         if not uids:
             return
-        with self._command("MOVE", self.move_to):
+        with self._command("MOVE", move_to):
             if "MOVE" in self.capabilities:
-                self.mailbox.move([str(u) for u in uids], self.move_to)
+                self.mailbox.move([str(u) for u in uids], move_to)
             else:
-                self._copy_and_expunge(uids)
-        log.info("moved %s message(s) from %s to %s", len(uids), self.identity, self.move_to)
+                self._copy_and_expunge(uids, move_to)
+        log.info("moved %s message(s) from %s to %s", len(uids), self.identity, move_to)
 
-    def _copy_and_expunge(self, uids: list[int]) -> None:
+    def _copy_and_expunge(self, uids: list[int], move_to: str) -> None:
         """COPY, then \\Deleted and UID EXPUNGE of exactly these UIDs; never a bare EXPUNGE."""
         client = self.mailbox.client
-        self.mailbox.copy([str(u) for u in uids], self.move_to)
+        self.mailbox.copy([str(u) for u in uids], move_to)
         _ok(client.uid("STORE", uid_set(uids), "+FLAGS.SILENT", r"(\Deleted)"), "UID STORE")
         if "UIDPLUS" in self.capabilities:
             _ok(client.uid("EXPUNGE", uid_set(uids)), "UID EXPUNGE")

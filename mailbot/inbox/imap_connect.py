@@ -17,8 +17,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
-from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
-from imap_tools.errors import ImapToolsError, MailboxFolderSelectError, MailboxLoginError, MailboxStarttlsError
+from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools.errors import (
+    ImapToolsError,
+    MailboxFolderSelectError,
+    MailboxLoginError,
+    MailboxStarttlsError,
+    UnexpectedCommandStatusError,
+)
 from imap_tools.utils import check_command_status
 
 from mailbot.config import Settings, redact_url
@@ -37,7 +43,7 @@ class ImapAddress:
     port: int
     user: str
     folder: str
-    password: str | None = field(default=None, repr=False)
+    password: str = field(default="", repr=False)  # parse_address refuses an address without one
 
     @property
     def server(self) -> str:
@@ -65,7 +71,7 @@ def parse_address(settings: Settings) -> ImapAddress:
         port=port,
         user=unquote(parts.username or ""),
         folder=unquote(parts.path.lstrip("/")) or "INBOX",
-        password=settings.connections.inbox_password,
+        password=settings.connections.inbox_password or "",
     )
     if not address.user:
         raise source_error(lang, "no_user", server=address.server)
@@ -82,11 +88,12 @@ def tls_context(verify: bool) -> ssl.SSLContext:
     return context
 
 
-def open_mailbox(address: ImapAddress, settings: Settings):
+def open_mailbox(address: ImapAddress, settings: Settings) -> BaseMailBox:
     """A logged-in imap-tools mailbox (no folder selected yet)."""
     timeout = settings.inbox.timeout_seconds
     if address.scheme != "imap" and not settings.inbox.verify_tls:
         log.warning("certificate verification for %s is off (inbox.verify_tls = false)", address.server)
+    mailbox: BaseMailBox
     with translated(address, settings.language, "CONNECT"):
         if address.scheme == "imaps":
             mailbox = MailBox(
@@ -194,7 +201,7 @@ def _error_key(exc: BaseException, command: str) -> str:
 
 def _reason(exc: BaseException, address: ImapAddress) -> str:
     """A short, secret-free description of what went wrong."""
-    if isinstance(exc, ImapToolsError) and getattr(exc, "command_result", None):
+    if isinstance(exc, UnexpectedCommandStatusError) and exc.command_result:
         data = exc.command_result[1]
         text = " ".join(_text(d) for d in (data if isinstance(data, list) else [data]) if d)
     elif isinstance(exc, ssl.SSLCertVerificationError):

@@ -83,14 +83,10 @@ def parse_bodies(data: list) -> dict[int, bytes]:
 
 def uid_set(uids: list[int]) -> str:
     """[1, 2, 3, 7] -> '1:3,7' (compact, so that long lists stay short lines)."""
-    parts: list[str] = []
-    ordered = sorted(set(uids))
-    start = prev = None
-    for uid in ordered + [None]:
-        if start is not None and uid == prev + 1:
-            prev = uid
-            continue
-        if start is not None:
-            parts.append(str(start) if start == prev else f"{start}:{prev}")
-        start = prev = uid
-    return ",".join(parts)
+    runs: list[list[int]] = []  # [first, last] of each run of consecutive UIDs
+    for uid in sorted(set(uids)):
+        if runs and uid == runs[-1][1] + 1:
+            runs[-1][1] = uid
+        else:
+            runs.append([uid, uid])
+    return ",".join(str(first) if first == last else f"{first}:{last}" for first, last in runs)

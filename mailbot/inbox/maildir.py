@@ -64,7 +64,7 @@ class MaildirSource:
 
     def _scan(self) -> list[_Entry]:
         """Every message file in new/ and cur/, oldest delivery first."""
-        entries = []
+        entries: list[_Entry | None] = []
         for sub in SUBDIRS:
             try:
                 with os.scandir(self.path / sub) as listing:

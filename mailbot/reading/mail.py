@@ -288,8 +288,8 @@ def _file_name(part: Message) -> str | None:
         log.debug("attachment name could not be decoded", exc_info=True)
     if not name:
         try:
-            name = part.get_param("name")
-            name = email.utils.collapse_rfc2231_value(name) if isinstance(name, tuple) else name
+            param = part.get_param("name")
+            name = email.utils.collapse_rfc2231_value(param) if isinstance(param, tuple) else param
         except Exception:
             name = None
     name = _clean(str(name)) if name else ""

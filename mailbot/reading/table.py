@@ -185,14 +185,14 @@ def _is_numbering_row(grid: _Grid, r: int) -> bool:
     return len(numbers) >= 2 and all(b == a + 1 for a, b in pairwise(numbers))
 
 
-def _is_total_row(grid: _Grid, r: int, column: int, totals: tuple[str, ...]) -> bool:
+def _is_total_row(grid: _Grid, r: int, column: int, totals: _Totals) -> bool:
     for label in grid.folded[r][:column]:
         if label and (label in totals or label.startswith(totals.prefixes)):
             return True
     return False
 
 
-def _read_column(grid: _Grid, metric_id: str, header, totals) -> MetricReading:
+def _read_column(grid: _Grid, metric_id: str, header, totals: _Totals) -> MetricReading:
     header_row, sub_row, column = header
     start = (sub_row if sub_row is not None else header_row) + 1
     if start < len(grid.values) and _is_numbering_row(grid, start):
@@ -209,7 +209,7 @@ def _read_column(grid: _Grid, metric_id: str, header, totals) -> MetricReading:
         rows.append(r)
         if number.ambiguous:
             findings.append(_ambiguous(r, column, value))
-        else:
+        elif number.value is not None:
             parts.append(number.value)
     reading = _figure(metric_id, parts, findings, total, column)
     labels = tuple(" ".join(t for t in grid.text[r][:column] if t) for r in rows)

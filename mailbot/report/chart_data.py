@@ -46,7 +46,7 @@ def chart_units(ledger: DayLedger, lang: str) -> tuple[tuple[UnitDay, ...], str]
     """
     if len(ledger.units) <= chart.MAX_BARS:
         return ledger.units, text("report.chart_coverage", lang)
-    known = sorted((u for u in ledger.units if u.coverage is not None), key=lambda u: u.coverage)
+    known = sorted((u for u in ledger.units if u.coverage is not None), key=lambda u: u.coverage or 0.0)
     if not known:
         return (), text("report.chart_coverage", lang)
     shown = tuple(known[: chart.MAX_BARS])

@@ -34,7 +34,7 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".xlt", ".xltx", ".xl
 
 
 def is_spreadsheet_name(name: str | None) -> bool:
-    return bool(name) and name.strip().lower().endswith(SPREADSHEET_SUFFIXES)
+    return name is not None and name.strip().lower().endswith(SPREADSHEET_SUFFIXES)
 
 
 def read_tables(name: str, data: bytes, limits: Limits) -> list[Table]:

@@ -131,7 +131,7 @@ def _stream_member(data: bytes, info: zipfile.ZipInfo) -> None:
     if info.compress_type != zipfile.ZIP_DEFLATED:
         raise damaged(f"part {info.filename} uses an unsupported compression")
     inflater = zlib.decompressobj(-15)
-    pending = memoryview(data)[start : start + info.compress_size]
+    pending: bytes | memoryview = memoryview(data)[start : start + info.compress_size]
     size, crc = 0, 0
     try:
         while True:

@@ -335,6 +335,12 @@ class Store:
         found = self._submissions(sa.select(submissions).where(submissions.c.id == submission_id))
         return found[0] if found else None
 
+    def _stored_submission(self, submission_id: int) -> Submission:
+        found = self.submission(submission_id)
+        if found is None:
+            raise i18n.error(StoreError, "errors.submission_not_stored", self.language, id=submission_id)
+        return found
+
     def pending_review(self) -> list[Submission]:
         return self._submissions(sa.select(submissions).where(submissions.c.status == "needs_review"))
 
@@ -385,7 +391,7 @@ class Store:
             if not updated:
                 raise i18n.error(StoreError, "errors.submission_not_stored", self.language, id=decision.submission_id)
             self._queue(conn, outgoing)
-        return self.submission(decision.submission_id)
+        return self._stored_submission(decision.submission_id)
 
     def decisions_of(self, submission_id: int) -> list[ReviewDecision]:
         query = sa.select(decisions).where(decisions.c.submission_id == submission_id).order_by(decisions.c.id)
