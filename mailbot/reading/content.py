@@ -115,22 +115,22 @@ def _figures(sheets: list[SheetReading], settings: Settings) -> Content:
 
 def _agreed_figure(metric: Metric, found: list[tuple[SheetReading, MetricReading]], content: Content, lang: str):
     """One figure where every sheet giving one agrees; a conflict, naming each place, where they differ."""
-    figured = [(sheet, reading) for sheet, reading in found if reading.figure is not None]
+    figured = [(sheet, reading, reading.figure) for sheet, reading in found if reading.figure is not None]
     if not figured:
         return
-    if len({reading.figure for _, reading in figured}) == 1:
-        sheet, reading = figured[0]
-        content.figures[metric.id] = reading.figure
+    if len({figure for _, _, figure in figured}) == 1:
+        sheet, reading, figure = figured[0]
+        content.figures[metric.id] = figure
         content.sources[metric.id] = Source(file=sheet.table.file_name, sheet=sheet.table.sheet, cell=reading.cell)
         return
     places = i18n.text("reading.places_joined", lang).join(
         i18n.text(
             "reading.figure_at",
             lang,
-            figure=i18n.format_count(reading.figure, lang),
+            figure=i18n.format_count(figure, lang),
             where=where_cell(sheet, reading.cell, lang),
         )
-        for sheet, reading in figured
+        for sheet, reading, figure in figured
     )
     content.problems.append(i18n.problem(CONFLICTING_FIGURES, lang, metric=metric.label, places=places))
 
@@ -157,7 +157,7 @@ def where_sheet(sheet: SheetReading, lang: str) -> str:
     return i18n.text("reading.where_sheet", lang, file=sheet.table.file_name, sheet=sheet.table.sheet)
 
 
-def where_cell(sheet: SheetReading, cell: str, lang: str) -> str:
+def where_cell(sheet: SheetReading, cell: str | None, lang: str) -> str:
     return i18n.text("reading.where_cell", lang, file=sheet.table.file_name, sheet=sheet.table.sheet, cell=cell)
 
 
