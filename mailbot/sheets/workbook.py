@@ -1,6 +1,7 @@
 """Binary and zip workbooks (xlsx, xlsm, xlsb, xls, ods) through python-calamine.
 
-Only cell values are read: cached values of formulas, never macros. Fonts are read
+Only cell values of visible sheets are read: cached values of formulas, never macros;
+a hidden or very hidden sheet (a stale copy, a lookup list) is never read. Fonts are read
 only when the file names a legacy Vietnamese font (.VnTime, VNI-Times), so that
 TCVN3/VNI text can be recognised by its font.
 """
@@ -37,7 +38,7 @@ def read_workbook(name: str, data: bytes, kind: str, limits: Limits, archive=Non
     font_grid = fonts.font_grids(data, kind, archive)
     tables = []
     try:
-        for sheet_name in book.sheet_names:
+        for sheet_name in visible_sheets(book):
             tables.append(_read_sheet(book, name, sheet_name, font_grid.get(sheet_name), limits))
     except SpreadsheetError:
         raise
@@ -48,6 +49,11 @@ def read_workbook(name: str, data: bytes, kind: str, limits: Limits, archive=Non
     finally:
         book.close()
     return tables
+
+
+def visible_sheets(book) -> list[str]:
+    """The names of the sheets a person sees: hidden and very hidden ones are never read."""
+    return [m.name for m in book.sheets_metadata if m.visible == python_calamine.SheetVisibleEnum.Visible]
 
 
 def _read_sheet(book, file_name: str, sheet_name: str, font_grid, limits: Limits) -> Table:

@@ -38,13 +38,17 @@ def xlsx(
     extra_sheets: tuple = (),
     font_name: str = "Times New Roman",
 ) -> bytes:
-    """A workbook whose active sheet holds `rows`; `fonts` maps row index -> font name."""
+    """A workbook whose last sheet holds `rows`; `fonts` maps row index -> font name.
+
+    `extra_sheets` come first: (title, rows) or (title, rows, "hidden" | "veryHidden").
+    """
     book = Workbook()
     book.properties.created = book.properties.modified = FIXED_TIME
     target = None
-    for index, (title, sheet_rows) in enumerate((*extra_sheets, (sheet, rows))):
+    for index, (title, sheet_rows, *state) in enumerate((*extra_sheets, (sheet, rows))):
         target = book.active if index == 0 else book.create_sheet()
         target.title = title
+        target.sheet_state = state[0] if state else "visible"
         for r, row in enumerate(sheet_rows):
             target.append(row)
             name = (fonts or {}).get(r, font_name) if sheet_rows is rows else font_name
@@ -110,12 +114,23 @@ def as_xlsm(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def xls(rows: list[list], *, font_by_row: dict | None = None, sheet: str = "Bao cao") -> bytes:
-    """A real BIFF8 .xls (Excel 97-2003), as old office machines still save."""
+def xls(
+    rows: list[list], *, font_by_row: dict | None = None, sheet: str = "Bao cao", hidden_sheets: tuple = ()
+) -> bytes:
+    """A real BIFF8 .xls (Excel 97-2003), as old office machines still save; `hidden_sheets` come first."""
     import xlwt
 
     book = xlwt.Workbook(encoding="utf-8")
+    for title, hidden_rows in hidden_sheets:
+        hidden = book.add_sheet(title)
+        hidden.visibility = 1
+        for r, row in enumerate(hidden_rows):
+            for c, value in enumerate(row):
+                if value != "" and value is not None:
+                    hidden.write(r, c, value)
     target = book.add_sheet(sheet)
+    target.set_selected(True)
+    book.active_sheet = len(hidden_sheets)
     styles = {}
     for r, row in enumerate(rows):
         name = (font_by_row or {}).get(r, "Times New Roman")
@@ -132,13 +147,29 @@ def xls(rows: list[list], *, font_by_row: dict | None = None, sheet: str = "Bao 
     return buffer.getvalue()
 
 
-def ods(rows: list[list]) -> bytes:
+def ods(rows: list[list], hidden_sheets: tuple = ()) -> bytes:
+    """An OpenDocument spreadsheet; `hidden_sheets` ((title, rows), ...) come first, hidden."""
     from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.style import Style, TableProperties
+
+    document = OpenDocumentSpreadsheet()
+    hidden = Style(name="hidden", family="table")
+    hidden.addElement(TableProperties(display="false"))
+    if hidden_sheets:
+        document.automaticstyles.addElement(hidden)
+    for title, hidden_rows in hidden_sheets:
+        document.spreadsheet.addElement(_ods_table(title, hidden_rows, hidden))
+    document.spreadsheet.addElement(_ods_table("Báo cáo", rows))
+    buffer = io.BytesIO()
+    document.write(buffer)
+    return stable_zip(buffer.getvalue())
+
+
+def _ods_table(name: str, rows: list[list], style=None):
     from odf.table import Table, TableCell, TableRow
     from odf.text import P
 
-    document = OpenDocumentSpreadsheet()
-    table = Table(name="Báo cáo")
+    table = Table(name=name, stylename=style) if style is not None else Table(name=name)
     for row in rows:
         table_row = TableRow()
         for value in row:
@@ -151,10 +182,7 @@ def ods(rows: list[list]) -> bytes:
                     cell.addElement(P(text=str(value)))
             table_row.addElement(cell)
         table.addElement(table_row)
-    document.spreadsheet.addElement(table)
-    buffer = io.BytesIO()
-    document.write(buffer)
-    return stable_zip(buffer.getvalue())
+    return table
 
 
 def csv_text(rows: list[list], delimiter: str) -> str:

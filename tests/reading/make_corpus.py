@@ -252,6 +252,19 @@ NAM_SACH_TWO_SHEETS_AGREE = b.xlsx(
     b.district_rows("UBND HUYỆN NAM SÁCH", [4487, 2978, 3942, 3020, 2929], 17356),
     extra_sheets=(("Bản sao", b.district_rows("UBND HUYỆN NAM SÁCH", [17356], None)),),
 )
+STALE_NAM_SACH = b.district_rows("UBND HUYỆN NAM SÁCH", [4400, 2900, 3900, 3000, 2900], 17100, "ngày 13/8/2020")
+HIDDEN_STALE_SHEETS = b.xlsx(
+    b.district_rows("UBND HUYỆN NAM SÁCH", [4487, 2978, 3942, 3020, 2929], 17356),
+    extra_sheets=(("Ngày 13", STALE_NAM_SACH, "hidden"), ("Mẫu", STALE_NAM_SACH, "veryHidden")),
+)
+XLS_HIDDEN_SHEET = b.xls(
+    b.district_rows("UBND THÀNH PHỐ CHÍ LINH", [12000, 11954], 23954),
+    hidden_sheets=(("Cu", b.district_rows("UBND THÀNH PHỐ CHÍ LINH", [12000, 11000], 23000)),),
+)
+ODS_HIDDEN_SHEET = b.ods(
+    b.district_rows("UBND HUYỆN CẨM GIÀNG", [13000, 12805], 25805),
+    hidden_sheets=(("Cũ", b.district_rows("UBND HUYỆN CẨM GIÀNG", [13000, 12000], 25000)),),
+)
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n"
@@ -307,6 +320,9 @@ SOURCES: dict[str, tuple[str | None, str, str]] = {
     "eml_unit_mismatch_in_file_name.eml": ("BC Bluezone Thanh Hà 14-8-2020.xlsx", S, "C8"),
     "eml_two_attachments_agree.eml": ("BC_NamSach.xlsx", S, "C11"),
     "xlsx_two_sheets_agree.xlsx": (None, "Bản sao", "C6"),  # the first sheet giving it
+    "xlsx_hidden_stale_sheets.xlsx": (None, S, "C11"),
+    "xls_hidden_sheet.xls": (None, B, "C8"),
+    "ods_hidden_sheet.ods": (None, S, "C8"),
 }
 
 
@@ -371,6 +387,9 @@ def build_bare_files() -> None:
         **bare("nam-sach", {}, ["conflicting_figures"], "needs_review"),
     )
     case("xlsx_two_sheets_agree.xlsx", NAM_SACH_TWO_SHEETS_AGREE, **bare("nam-sach", {"installs": 17356}))
+    case("xlsx_hidden_stale_sheets.xlsx", HIDDEN_STALE_SHEETS, **bare("nam-sach", {"installs": 17356}))
+    case("xls_hidden_sheet.xls", XLS_HIDDEN_SHEET, **bare("chi-linh", {"installs": 23954}))
+    case("ods_hidden_sheet.ods", ODS_HIDDEN_SHEET, **bare("cam-giang", {"installs": 25805}))
     case(
         "zip_bomb.xlsx",
         b.zip_bomb(1100 * 1024 * 1024),
