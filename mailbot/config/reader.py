@@ -132,7 +132,9 @@ class TomlReader:
         result = []
         for i, item in enumerate(data):
             key = f"metrics[{i}]"
-            item = self._check_keys(item, key, {"id", "label", "kind", "cumulative", "aliases"})
+            item = self._check_keys(
+                item, key, {"id", "label", "kind", "cumulative", "aliases", "cumulative_words", "daily_words"}
+            )
             metric_id = self.required_text(item, f"{key}.id")
             kind = item.get("kind", "count")
             if kind != "count":
@@ -144,6 +146,8 @@ class TomlReader:
                     kind=kind,
                     cumulative=self.flag(item, f"{key}.cumulative", True),
                     aliases=tuple(self.text_list(item, f"{key}.aliases", [])),
+                    cumulative_words=tuple(self.text_list(item, f"{key}.cumulative_words", [])),
+                    daily_words=tuple(self.text_list(item, f"{key}.daily_words", [])),
                 )
             )
         self.unique([m.id for m in result], "metrics", "id")

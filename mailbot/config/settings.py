@@ -29,6 +29,10 @@ class Metric:
     kind: str = "count"  # only whole non-negative counts are supported
     cumulative: bool = True
     aliases: tuple[str, ...] = ()
+    # Words of a column header that say the column is the running total, or the day's
+    # increase ("Lũy kế", "Trong ngày"): how a daily column beside the cumulative one is told.
+    cumulative_words: tuple[str, ...] = ()
+    daily_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

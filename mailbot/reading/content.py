@@ -9,6 +9,7 @@ from mailbot import i18n
 from mailbot.config import Metric, Settings, Unit
 from mailbot.errors import SpreadsheetError
 from mailbot.models import (
+    AMBIGUOUS_NUMBER,
     CONFLICTING_FIGURES,
     ENCRYPTED_FILE,
     FILE_TOO_LARGE,
@@ -21,7 +22,14 @@ from mailbot.models import (
     Problem,
     Source,
 )
-from mailbot.reading.table import Finding, MetricReading, SheetReading, read_sheet
+from mailbot.reading.table import (
+    COLUMN_OTHER_KIND,
+    COLUMN_UNDECIDED,
+    Finding,
+    MetricReading,
+    SheetReading,
+    read_sheet,
+)
 from mailbot.reading.unit import units_named
 from mailbot.sheets import NOT_SPREADSHEETS, SPREADSHEET_FORMATS, formats, is_spreadsheet_name, read_tables, sniff
 
@@ -164,6 +172,14 @@ def where_cell(sheet: SheetReading, cell: str | None, lang: str) -> str:
 def finding_problem(finding: Finding, sheet: SheetReading, lang: str) -> Problem:
     where = where_cell(sheet, finding.cell, lang)
     where_text = i18n.text("reading.where_text", lang, where=where)
+    if finding.code in (COLUMN_UNDECIDED, COLUMN_OTHER_KIND):
+        place = where if finding.code == COLUMN_OTHER_KIND else where_sheet(sheet, lang)
+        params = dict(finding.params, where=place)
+        for key in ("kind", "wanted"):
+            if key in params:
+                params[key] = i18n.text(f"reading.kind_{params[key]}", lang)
+        message = i18n.text(f"reading.{finding.code}", lang, **params)
+        return Problem(code=AMBIGUOUS_NUMBER, message=message, where=where)
     if finding.code == TOTAL_MISMATCH:
         return i18n.problem(
             TOTAL_MISMATCH,

@@ -21,8 +21,8 @@ from mailbot.reading.text import clean, contains_words, fold
 
 HEADER_SEARCH_ROWS = 60
 BUILTIN_TOTALS = ("Tổng cộng", "Tổng số", "Cộng", "Tổng", "Toàn huyện", "Toàn thị xã", "Toàn thành phố")
-CUMULATIVE_WORDS = ("luy ke", "cong don", "tinh den", "tong so")
-DAILY_WORDS = ("trong ngay", "hom nay", "tang them", "tang moi", "phat sinh")
+COLUMN_UNDECIDED = "column_undecided"  # several columns may hold the metric and their headers do not tell
+COLUMN_OTHER_KIND = "column_other_kind"  # the only column says it is the day's increase, not the running total
 NUMBERING_CELL = re.compile(r"\(?([0-9]{1,2}|[A-Za-z])\)?")
 
 
@@ -82,7 +82,10 @@ def read_sheet(table: Table, metrics: tuple[Metric, ...], total_aliases: tuple[s
         if header is None:
             continue
         first_header = header[0] if first_header is None else min(first_header, header[0])
-        found[metric.id] = _read_column(grid, metric.id, header, totals)
+        if isinstance(header[2], Finding):
+            found[metric.id] = MetricReading(metric.id, None, (header[2],))
+        else:
+            found[metric.id] = _read_column(grid, metric.id, header, totals)
     title_rows = range(first_header if first_header is not None else min(len(grid.text), 12))
     titles = tuple(t for r in title_rows for t in grid.text[r] if t)
     return SheetReading(table=table, metrics=found, titles=titles)
@@ -128,31 +131,80 @@ def _header_text(grid: _Grid, r: int, c: int) -> str:
     return grid.folded[origin[0]][origin[1]] if origin else ""
 
 
-def _find_header(grid: _Grid, metric: Metric) -> tuple[int, int | None, int] | None:
-    """(header row, sub-header row or None, metric column) of the first row naming the metric."""
+@dataclass(frozen=True)
+class _Candidate:
+    column: int
+    score: int  # length of the longest alias the header names; 0 for a header of a cumulative word alone
+    kind: str  # "cumulative", "daily" or "" (the header does not say)
+    header: str
+
+
+def _find_header(grid: _Grid, metric: Metric) -> tuple[int, int | None, int | Finding] | None:
+    """(header row, sub-header row or None, metric column) of the first row naming the metric.
+
+    The column is a Finding instead when the header words cannot tell which column it is.
+    """
     aliases = sorted({fold(a) for a in (metric.label, *metric.aliases)} - {""}, key=len, reverse=True)
     for r in range(min(len(grid.folded), HEADER_SEARCH_ROWS)):
         if sum(1 for t in grid.folded[r] if t) + sum(1 for v in grid.values[r] if is_numeric_like(v)) < 2:
             continue  # a title row: one cell, maybe merged across the table
         sub = r + 1 if _is_sub_header(grid, r) else None
-        width = len(grid.folded[r])
-        scored = []
-        for c in range(width):
+        candidates, bare = [], []
+        for c in range(len(grid.folded[r])):
             words = _header_text(grid, r, c) + (" " + _header_text(grid, sub, c) if sub else "")
             score = next((len(a) for a in aliases if contains_words(words, a)), 0)
+            kind = _kind(words, metric)
             if score:
-                scored.append((score, _hint(words, metric), -c, c))
-        if scored:
-            return r, sub, max(scored)[3]
+                candidates.append(_Candidate(c, score, kind, _shown_header(grid, r, sub, c)))
+            elif kind == "cumulative" and _only_words(words, metric.cumulative_words):
+                bare.append(_Candidate(c, 0, kind, _shown_header(grid, r, sub, c)))
+        if candidates:
+            if all(c.kind == "daily" for c in candidates):
+                candidates += bare  # "Số cài đặt trong ngày" beside "Lũy kế"
+            return r, sub, _choose(candidates, metric, r)
     return None
 
 
-def _hint(words: str, metric: Metric) -> int:
-    if not metric.cumulative:
-        return 0
-    if any(contains_words(words, w) for w in DAILY_WORDS):
-        return -1
-    return 1 if any(contains_words(words, w) for w in CUMULATIVE_WORDS) else 0
+def _shown_header(grid: _Grid, r: int, sub: int | None, c: int) -> str:
+    """The header as written (the merged cell's text where the cell is covered), sub-header included."""
+    parts = []
+    for row in (r, sub) if sub is not None else (r,):
+        origin = (row, c) if c < len(grid.text[row]) and grid.text[row][c] else grid.merged_from.get((row, c))
+        if origin and grid.text[origin[0]][origin[1]]:
+            parts.append(grid.text[origin[0]][origin[1]])
+    return " / ".join(parts)
+
+
+def _kind(words: str, metric: Metric) -> str:
+    """What the header says the column counts; a cumulative word wins ("Lũy kế đến hôm nay")."""
+    if any(contains_words(words, w) for w in _folded(metric.cumulative_words)):
+        return "cumulative"
+    return "daily" if any(contains_words(words, w) for w in _folded(metric.daily_words)) else ""
+
+
+def _only_words(words: str, listed: tuple[str, ...]) -> bool:
+    return words in _folded(listed)
+
+
+@lru_cache(maxsize=64)
+def _folded(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f for f in (fold(w) for w in words) if f)
+
+
+def _choose(candidates: list[_Candidate], metric: Metric, row: int) -> int | Finding:
+    """The metric's column: of the kind the metric counts, else unmarked; never the other kind."""
+    wanted, other = ("cumulative", "daily") if metric.cumulative else ("daily", "cumulative")
+    group = [c for c in candidates if c.kind == wanted] or [c for c in candidates if c.kind == ""]
+    if not group:
+        only = candidates[0]
+        params = {"header": only.header, "kind": other, "wanted": wanted}
+        return Finding(COLUMN_OTHER_KIND, cell_name(row, only.column), params)
+    best = max(c.score for c in group)
+    top = [c for c in group if c.score == best]
+    if len(top) == 1:
+        return top[0].column
+    cells = ", ".join(cell_name(row, c.column) for c in top)
+    return Finding(COLUMN_UNDECIDED, cell_name(row, top[0].column), {"cells": cells})
 
 
 def _is_sub_header(grid: _Grid, r: int) -> bool:

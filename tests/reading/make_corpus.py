@@ -265,6 +265,37 @@ ODS_HIDDEN_SHEET = b.ods(
     b.district_rows("UBND HUYỆN CẨM GIÀNG", [13000, 12805], 25805),
     hidden_sheets=(("Cũ", b.district_rows("UBND HUYỆN CẨM GIÀNG", [13000, 12000], 25000)),),
 )
+
+
+def columns_table(title: str, headers: list, rows: list[list], sub: list | None = None, merges=()) -> bytes:
+    """A district table whose header names the metric in more than one column."""
+    head = [["STT", "Đơn vị", *headers]] + ([[None, None, *sub]] if sub else [])
+    body = [[i, name, *values] for i, (name, *values) in enumerate(rows, start=1)]
+    return b.xlsx([[title], ["BÁO CÁO SỐ LƯỢNG CÀI ĐẶT BLUEZONE ngày 14/8/2020"], [], *head, *body], merges=merges)
+
+
+DAILY_BESIDE_CUMULATIVE = columns_table(
+    "UBND HUYỆN KIM THÀNH",
+    ["Số lượng cài đặt Bluezone mới trong ngày", "Lũy kế số cài đặt"],
+    [["Thị trấn Phú Thái", 120, 10000], ["Xã Kim Anh", 95, 9203], ["Tổng cộng", 215, 19203]],
+)
+DAILY_BESIDE_BARE_CUMULATIVE = columns_table(
+    "UBND HUYỆN KIM THÀNH",
+    ["Số cài đặt tăng thêm", "Lũy kế"],
+    [["Thị trấn Phú Thái", 120, 10000], ["Xã Kim Anh", 95, 9203], ["Tổng cộng", 215, 19203]],
+)
+DAILY_ONLY = columns_table(
+    "UBND HUYỆN KIM THÀNH",
+    ["Số cài đặt trong ngày"],
+    [["Thị trấn Phú Thái", 120], ["Xã Kim Anh", 95], ["Tổng cộng", 215]],
+)
+COLUMNS_UNDECIDED = columns_table(
+    "UBND HUYỆN KIM THÀNH",
+    ["Số lượng cài đặt Bluezone", None],
+    [["Thị trấn Phú Thái", 6000, 4000], ["Xã Kim Anh", 5203, 4000], ["Tổng cộng", 11203, 8000]],
+    sub=["Điện thoại Android", "Điện thoại iPhone"],
+    merges=("C4:D4", "A4:A5", "B4:B5"),
+)
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n"
@@ -323,6 +354,9 @@ SOURCES: dict[str, tuple[str | None, str, str]] = {
     "xlsx_hidden_stale_sheets.xlsx": (None, S, "C11"),
     "xls_hidden_sheet.xls": (None, B, "C8"),
     "ods_hidden_sheet.ods": (None, S, "C8"),
+    "xlsx_daily_beside_cumulative.xlsx": (None, S, "D7"),
+    "xlsx_daily_beside_bare_cumulative.xlsx": (None, S, "D7"),
+    "eml_daily_beside_cumulative.eml": ("KimThanh.xlsx", S, "D7"),
 }
 
 
@@ -390,6 +424,18 @@ def build_bare_files() -> None:
     case("xlsx_hidden_stale_sheets.xlsx", HIDDEN_STALE_SHEETS, **bare("nam-sach", {"installs": 17356}))
     case("xls_hidden_sheet.xls", XLS_HIDDEN_SHEET, **bare("chi-linh", {"installs": 23954}))
     case("ods_hidden_sheet.ods", ODS_HIDDEN_SHEET, **bare("cam-giang", {"installs": 25805}))
+    case("xlsx_daily_beside_cumulative.xlsx", DAILY_BESIDE_CUMULATIVE, **bare("kim-thanh", {"installs": 19203}))
+    case(
+        "xlsx_daily_beside_bare_cumulative.xlsx",
+        DAILY_BESIDE_BARE_CUMULATIVE,
+        **bare("kim-thanh", {"installs": 19203}),
+    )
+    case("xlsx_daily_only.xlsx", DAILY_ONLY, **bare("kim-thanh", {}, ["ambiguous_number"], "needs_review"))
+    case(
+        "xlsx_columns_undecided.xlsx",
+        COLUMNS_UNDECIDED,
+        **bare("kim-thanh", {}, ["ambiguous_number"], "needs_review"),
+    )
     case(
         "zip_bomb.xlsx",
         b.zip_bomb(1100 * 1024 * 1024),
@@ -773,6 +819,19 @@ def build_trap_mails() -> None:
     )
 
 
+def build_column_mails() -> None:
+    kim_thanh = "vanphong.kimthanh@haiduong.gov.vn"
+    case(
+        "eml_daily_beside_cumulative.eml",
+        b.mail(
+            sender=kim_thanh,
+            subject="Báo cáo Bluezone ngày 14/8/2020",
+            attachments=report("KimThanh.xlsx", DAILY_BESIDE_CUMULATIVE),
+        ),
+        **mailed("kim-thanh", {"installs": 19203}, sender=kim_thanh),
+    )
+
+
 def _rfc2047_mail() -> bytes:
     """An attachment name sent as an RFC 2047 encoded word, as some webmail clients do."""
     raw = b.mail(
@@ -788,6 +847,7 @@ def main() -> None:
     build_bare_files()
     build_mails()
     build_trap_mails()
+    build_column_mails()
     CORPUS.mkdir(exist_ok=True)
     rebuild = "--rebuild" in sys.argv
     for name, data, expected in CASES:
