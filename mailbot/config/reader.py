@@ -95,6 +95,7 @@ class TomlReader:
             "trusted_authserv_id",
             "area_name",
             "total_aliases",
+            "reply_prefixes",
         }
         data = self._check_keys(data, "campaign", allowed)
         time_zone = self.text(data, "campaign.time_zone", "Asia/Ho_Chi_Minh")
@@ -122,6 +123,7 @@ class TomlReader:
             goal_percent=self.optional_percent(data, "campaign.goal_percent"),
             area_name=self.text(data, "campaign.area_name", ""),
             total_aliases=tuple(self.text_list(data, "campaign.total_aliases", [])),
+            reply_prefixes=tuple(self.text_list(data, "campaign.reply_prefixes", list(Campaign.reply_prefixes))),
         )
 
     def metrics(self, data: Any) -> tuple[Metric, ...]:

@@ -68,6 +68,8 @@ class Campaign:
     goal_percent: float | None = None
     area_name: str = ""  # "tỉnh Hải Dương": how the letter names the whole area
     total_aliases: tuple[str, ...] = ()
+    # Subject prefixes of a reply or a forward ("Re:", "TL:"): such a subject may quote an older day.
+    reply_prefixes: tuple[str, ...] = ("Re", "Fw", "Fwd")
 
     @property
     def tz(self) -> ZoneInfo:

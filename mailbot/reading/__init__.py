@@ -20,6 +20,7 @@ from mailbot import i18n
 from mailbot.config import Settings, Unit
 from mailbot.models import (
     FILE_TOO_LARGE,
+    PERIOD_CONFLICT,
     SENDER_NOT_AUTHENTICATED,
     UNIT_MISMATCH,
     UNKNOWN_SENDER,
@@ -29,7 +30,7 @@ from mailbot.models import (
 )
 from mailbot.reading import auth, mail
 from mailbot.reading.content import Content, is_candidate, read_files
-from mailbot.reading.period import first_stated
+from mailbot.reading.period import first_stated, is_reply, stated_date
 from mailbot.reading.unit import unit_named, unit_of_sender, units_named
 from mailbot.sheets.limits import mib
 
@@ -89,7 +90,7 @@ def read_message(
         ]
         content = read_files(files, settings)
     who = _who(facts, names, content, settings)
-    period = first_stated([facts.subject, *names, *content.titles]) or (arrival.date() if arrival else None)
+    period, doubt = _period(facts.subject, [*names, *content.titles], arrival.date() if arrival else None, settings)
     return Reading(
         path=path,
         message_id=facts.message_id,
@@ -100,7 +101,7 @@ def read_message(
         unit=who.unit,
         figures=dict(content.figures),
         sources=dict(content.sources),
-        problems=tuple(content.problems) + who.problems + _authentication(facts, settings),
+        problems=tuple(content.problems) + doubt + who.problems + _authentication(facts, settings),
         subject=facts.subject,
         attachments=tuple(a.name for a in facts.attachments if a.name),
         references=facts.references,
@@ -194,6 +195,30 @@ def _other_author(
             if unit.id != own.id:
                 return unit, where
     return None
+
+
+def _period(
+    subject: str | None, own_texts: list[str], arrival: date | None, settings: Settings
+) -> tuple[date | None, tuple[Problem, ...]]:
+    """The report day: the subject's, then the attachment's own, then the arrival day.
+
+    A reply's or forward's subject may quote an older day: the attachment's own date then
+    wins, and where the attachment states none and the subject's day is not the arrival
+    day, nothing settles it: the arrival day is kept and the report waits for review.
+    """
+    said = stated_date(subject, arrival) if subject else None
+    own = first_stated(own_texts, arrival)
+    if said is None or not is_reply(subject, settings.campaign.reply_prefixes):
+        return said or own or arrival, ()
+    if own is not None or arrival is None or said == arrival:
+        return own or said, ()
+    lang = settings.language
+    dates = i18n.text("reading.period_reply", lang, said=_day_text(said, lang), arrival=_day_text(arrival, lang))
+    return arrival, (i18n.problem(PERIOD_CONFLICT, lang, dates=dates, period=_day_text(arrival, lang)),)
+
+
+def _day_text(day: date, lang: str) -> str:
+    return i18n.text("reading.day", lang, day=day.day, month=day.month, year=day.year)
 
 
 def _authentication(facts: mail.MailFacts, settings: Settings) -> tuple[Problem, ...]:

@@ -1,15 +1,28 @@
-"""The report day a text states for itself (contract section 3.1): day before month."""
+"""The report day a text states for itself: day before month, times are not dates.
+
+Written with a year: "ngày 14/8/2020", "14/08/2020", "14-8-2020", "14.8.2020",
+"14/8/20", "ngày 14 tháng 8 năm 2020", "14082020", "2020-08-14". Without a year
+("ngày 14/8", "ngày 14 tháng 8", "BC 14-8.xlsx") the year is that of the day the
+mail arrived, or the year before when that would put the day more than a month after
+the arrival (a report of 31/12 read on 2/1). A time of day ("16h", "15h00", "15h30'",
+"8h30-9h30") is never a date.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
 WORDED = re.compile(r"(?<!\d)(\d{1,2})\s*thang\s*(\d{1,2})\s*(?:nam|,|/)?\s*(\d{4})(?!\d)")
-NUMERIC = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?!\d)")
+NUMERIC = re.compile(r"(?<![\dh:])(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?![\dh:'])")
 COMPACT_DMY = re.compile(r"(?<!\d)(\d{2})(\d{2})(20\d{2})(?!\d)")
 ISO = re.compile(r"(?<!\d)(20\d{2})[-_.]?(\d{2})[-_.]?(\d{2})(?!\d)")
+# Without a year: never next to a digit, an hour mark or another separator ("8h30-9h30", "1/2/3").
+WORDED_NO_YEAR = re.compile(r"(?<!\d)(\d{1,2})\s*thang\s*(\d{1,2})(?!\s*(?:nam|,|/)?\s*\d)(?![\d'h])")
+NUMERIC_NO_YEAR = re.compile(r"(?<![\dh:/.\-'])(\d{1,2})\s*[/\-]\s*(\d{1,2})(?![\dh:'])(?!\s*[/.\-]\s*\d)")
+NUMERIC_AFTER_NGAY = re.compile(r"ngay\s*(\d{1,2})\s*[.]\s*(\d{1,2})(?![\dh:'])(?!\s*[/.\-]\s*\d)")
+FUTURE_SLACK = timedelta(days=31)  # a day without a year this far after the arrival is of the year before
 
 
 def _plain(text: str) -> str:
@@ -26,28 +39,60 @@ def _day(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def stated_date(text: str) -> date | None:
-    """The first valid date written in `text`, or None."""
+def stated_date(text: str, arrival: date | None = None) -> date | None:
+    """The first valid date written in `text`, or None; `arrival` gives the year where none is written."""
     plain = _plain(text)
     found: list[tuple[int, date]] = []
-    for pattern in (WORDED, NUMERIC, COMPACT_DMY):
+    taken: list[range] = []
+    for pattern, order in ((WORDED, "dmy"), (NUMERIC, "dmy"), (COMPACT_DMY, "dmy"), (ISO, "ymd")):
         for match in pattern.finditer(plain):
-            day, month, year = (int(g) for g in match.groups())
+            groups = [int(g) for g in match.groups()]
+            year, month, day = groups if order == "ymd" else groups[::-1]
             stated = _day(year, month, day)
             if stated:
                 found.append((match.start(), stated))
-    for match in ISO.finditer(plain):
-        year, month, day = (int(g) for g in match.groups())
-        stated = _day(year, month, day)
-        if stated:
-            found.append((match.start(), stated))
+                taken.append(range(match.start(), match.end()))
+    if arrival is not None:
+        for pattern in (WORDED_NO_YEAR, NUMERIC_AFTER_NGAY, NUMERIC_NO_YEAR):
+            for match in pattern.finditer(plain):
+                if any(match.start() in span for span in taken):
+                    continue
+                stated = _without_year(int(match.group(1)), int(match.group(2)), arrival)
+                if stated:
+                    found.append((match.start(), stated))
     return min(found)[1] if found else None
 
 
-def first_stated(texts) -> date | None:
+def _without_year(day: int, month: int, arrival: date) -> date | None:
+    stated = _day(arrival.year, month, day)
+    if stated and stated > arrival + FUTURE_SLACK:
+        stated = _day(arrival.year - 1, month, day)
+    return stated
+
+
+def first_stated(texts, arrival: date | None = None) -> date | None:
     for text in texts:
         if text:
-            stated = stated_date(text)
+            stated = stated_date(text, arrival)
             if stated:
                 return stated
     return None
+
+
+def is_reply(subject: str | None, prefixes: tuple[str, ...]) -> bool:
+    """True if the subject starts with a reply or forward prefix ("Re:", "Fwd:", "TL:", "Trả lời:")."""
+    if not subject or not prefixes:
+        return False
+    return bool(_reply_pattern(prefixes).match(_plain(subject)))
+
+
+_patterns: dict[tuple[str, ...], re.Pattern] = {}
+
+
+def _reply_pattern(prefixes: tuple[str, ...]) -> re.Pattern:
+    pattern = _patterns.get(prefixes)
+    if pattern is None:
+        words = "|".join(re.escape(_plain(p).strip()) for p in sorted(prefixes, key=len, reverse=True) if p.strip())
+        pattern = re.compile(rf"^\s*(?:{words})\s*(?:\[\d+\]|\(\d+\))?\s*:")
+        _patterns[prefixes] = pattern
+    return pattern

@@ -296,6 +296,9 @@ COLUMNS_UNDECIDED = columns_table(
     sub=["Điện thoại Android", "Điện thoại iPhone"],
     merges=("C4:D4", "A4:A5", "B4:B5"),
 )
+NO_DATE_ROWS = b.district_rows("UBND HUYỆN NAM SÁCH", [4487, 2978, 3942, 3020, 2929], 17356)
+NO_DATE_ROWS[2] = []  # no report day in the title rows
+NAM_SACH_NO_DATE = b.xlsx(NO_DATE_ROWS)
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n"
@@ -357,6 +360,13 @@ SOURCES: dict[str, tuple[str | None, str, str]] = {
     "xlsx_daily_beside_cumulative.xlsx": (None, S, "D7"),
     "xlsx_daily_beside_bare_cumulative.xlsx": (None, S, "D7"),
     "eml_daily_beside_cumulative.eml": ("KimThanh.xlsx", S, "D7"),
+    "eml_reply_quoting_yesterday.eml": ("BC_NamSach.xlsx", S, "C11"),
+    "eml_reply_nothing_settles.eml": ("BaoCao.xlsx", S, "C11"),
+    "eml_forward_vietnamese_prefix.eml": ("BC 14-8.xlsx", S, "C11"),
+    "eml_subject_day_without_year.eml": ("BaoCao.xlsx", S, "C11"),
+    "eml_subject_numeric_day_without_year.eml": ("BaoCao.xlsx", S, "C11"),
+    "eml_subject_two_digit_year.eml": ("BaoCao.xlsx", S, "C11"),
+    "eml_subject_times_are_not_dates.eml": ("BaoCao.xlsx", S, "C11"),
 }
 
 
@@ -832,6 +842,76 @@ def build_column_mails() -> None:
     )
 
 
+def build_day_mails() -> None:
+    """The report day: replies quoting an older day, days without a year, two-digit years, times."""
+    nam_sach = "vanphong.namsach@haiduong.gov.vn"
+
+    def day_case(name, subject, attachment, period, late=False, problems=(), received=ON_TIME, stamp=None):
+        case(
+            name,
+            b.mail(sender=nam_sach, subject=subject, attachments=attachment, **({"received": stamp} if stamp else {})),
+            **mailed(
+                "nam-sach",
+                {"installs": 17356},
+                list(problems),
+                "needs_review" if problems else None,
+                sender=nam_sach,
+                period=period,
+                late=late,
+                received_at=received,
+            ),
+        )
+
+    day_case(
+        "eml_reply_quoting_yesterday.eml",
+        "Re: Báo cáo Bluezone ngày 13/8/2020",
+        report("BC_NamSach.xlsx", NAM_SACH),  # its title rows: ngày 14/8/2020
+        "2020-08-14",
+    )
+    day_case(
+        "eml_reply_nothing_settles.eml",
+        "TL: Báo cáo Bluezone ngày 13/8/2020",
+        report("BaoCao.xlsx", NAM_SACH_NO_DATE),
+        "2020-08-14",
+        problems=["period_conflict"],
+    )
+    day_case(
+        "eml_forward_vietnamese_prefix.eml",
+        "Chuyển tiếp: Báo cáo Bluezone ngày 13/8/2020",
+        report("BC 14-8.xlsx", NAM_SACH_NO_DATE),
+        "2020-08-14",
+    )
+    day_case(
+        "eml_subject_day_without_year.eml",
+        "Báo cáo Bluezone ngày 14 tháng 8",
+        report("BaoCao.xlsx", NAM_SACH_NO_DATE),
+        "2020-08-14",
+        late=True,
+        received="2020-08-15T08:10:00+07:00",
+        stamp="Sat, 15 Aug 2020 08:10:00 +0700",
+    )
+    day_case(
+        "eml_subject_numeric_day_without_year.eml",
+        "BC Bluezone ngày 13/8 (gửi bổ sung)",
+        report("BaoCao.xlsx", NAM_SACH_NO_DATE),
+        "2020-08-13",
+        late=True,
+    )
+    day_case(
+        "eml_subject_two_digit_year.eml",
+        "BC Bluezone 13/8/20",
+        report("BaoCao.xlsx", NAM_SACH_NO_DATE),
+        "2020-08-13",
+        late=True,
+    )
+    day_case(
+        "eml_subject_times_are_not_dates.eml",
+        "Báo cáo Bluezone (số liệu từ 8h30-9h30, gửi trước 16h, cập nhật lúc 15h30', 15h00)",
+        report("BaoCao.xlsx", NAM_SACH_NO_DATE),
+        "2020-08-14",
+    )
+
+
 def _rfc2047_mail() -> bytes:
     """An attachment name sent as an RFC 2047 encoded word, as some webmail clients do."""
     raw = b.mail(
@@ -848,6 +928,7 @@ def main() -> None:
     build_mails()
     build_trap_mails()
     build_column_mails()
+    build_day_mails()
     CORPUS.mkdir(exist_ok=True)
     rebuild = "--rebuild" in sys.argv
     for name, data, expected in CASES:
