@@ -167,11 +167,12 @@ def _find_header(grid: _Grid, metric: Metric) -> tuple[int, int | None, int | Fi
 
 def _shown_header(grid: _Grid, r: int, sub: int | None, c: int) -> str:
     """The header as written (the merged cell's text where the cell is covered), sub-header included."""
-    parts = []
+    parts: list[str] = []
     for row in (r, sub) if sub is not None else (r,):
         origin = (row, c) if c < len(grid.text[row]) and grid.text[row][c] else grid.merged_from.get((row, c))
-        if origin and grid.text[origin[0]][origin[1]]:
-            parts.append(grid.text[origin[0]][origin[1]])
+        shown = grid.text[origin[0]][origin[1]] if origin else None
+        if shown:
+            parts.append(shown)
     return " / ".join(parts)
 
 
