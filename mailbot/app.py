@@ -312,14 +312,22 @@ def parse_date(value: str, lang: str, option: str = "--date") -> date:
 
 
 def read_files(settings: Settings, paths: list[Path]) -> Iterator[Reading]:
-    """What mailbot would record from each .eml or spreadsheet file, one at a time; stores nothing."""
-    from mailbot.reading import read_path
+    """What mailbot would record from each .eml or spreadsheet file, one at a time; stores nothing.
 
-    for path in paths:
-        if not path.is_file():
-            raise i18n.error(UsageError, "errors.not_a_file", settings.language, path=path)
-    for path in paths:
-        yield read_path(path, settings)
+    Every path gives its reading, or one problem if it cannot be read: no input
+    ends the reading early. A path that is not a file is then said once more, as
+    the usage error it is.
+    """
+    from mailbot import workers
+
+    missing = [path for path in paths if not path.is_file()]
+    try:
+        for path in paths:
+            yield service.read_file(settings, path)
+    finally:
+        workers.shutdown()
+    if missing:
+        raise i18n.error(UsageError, "errors.not_a_file", settings.language, path=missing[0])
 
 
 def run_demo(settings: Settings, directory: Path):

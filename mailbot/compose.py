@@ -42,6 +42,7 @@ from mailbot.models import (
     Submission,
 )
 from mailbot.reading.mail import is_robot_local_part
+from mailbot.replies import defanged, quoted
 from mailbot.report import CHART_CID, letter_day, lower_first, render_template
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ XLSX_SUBTYPE = "vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # applic
 # CRLF line ends; headers folded at 76 columns, so that no RFC 2047 encoded word exceeds 75 characters
 SMTP_POLICY = policy.compat32.clone(linesep="\r\n", max_line_length=76)
 REPLY_PREFIX = re.compile(r"^\s*(re|aw|tr|sv|vs)\s*:", re.IGNORECASE)
+MAX_REFERENCES = 20  # thread ids a reply carries in References, the newest
 LINE_BREAKS = re.compile(r"[\r\n]+")  # never inside a header value: a sender's text must not add headers
 
 
@@ -128,7 +130,7 @@ def outbound(key: str, kind: str, recipients: tuple[str, ...], message: Message)
 
 
 def reply_subject(subject: str | None, settings: Settings) -> str:
-    subject = (subject or "").strip() or text("mail.ack_subject_fallback", settings.language)
+    subject = quoted((subject or "").strip()) or text("mail.ack_subject_fallback", settings.language)
     return subject if REPLY_PREFIX.match(subject) else f"Re: {subject}"
 
 
@@ -136,7 +138,7 @@ def thread(message: Message, message_id: str | None, references: tuple[str, ...]
     """In-Reply-To and References that put the reply in the sender's thread."""
     if not message_id:
         return
-    chain = [r for r in references if r != message_id] + [message_id]
+    chain = [r for r in references if r != message_id][-MAX_REFERENCES:] + [message_id]
     message["In-Reply-To"] = one_line(message_id)
     message["References"] = one_line(" ".join(chain))
 
@@ -199,7 +201,7 @@ def ack_context(settings: Settings, reading: Reading, replaced: Submission | Non
         figures=figure_lines(settings, reading.figures),
         replaced_received=clock_day(replaced_shown.received_at, settings) if replaced_shown else None,
         replaced_figures=figure_lines(settings, replaced_shown.figures) if replaced_shown else [],
-        problems=[p.message for p in reading.problems],
+        problems=[defanged(p.message) for p in reading.problems],
         mailbox=settings.campaign.reporting_mailbox,
         campaign=settings.campaign.name,
     )

@@ -35,6 +35,7 @@ CONFLICTING_FIGURES = "conflicting_figures"
 PERIOD_CONFLICT = "period_conflict"
 UNKNOWN_CAMPAIGN = "unknown_campaign"
 READ_FROM_IMAGE = "read_from_image"
+UNVERIFIED_SENDER = "unverified_sender"  # campaign.strict_authentication: not authenticated by the trusted server
 
 REJECTING_CODES = frozenset(
     {
@@ -61,6 +62,7 @@ REVIEW_CODES = frozenset(
         PERIOD_CONFLICT,
         UNKNOWN_CAMPAIGN,
         READ_FROM_IMAGE,
+        UNVERIFIED_SENDER,
     }
 )
 ALL_CODES = REJECTING_CODES | REVIEW_CODES
@@ -189,6 +191,7 @@ class Reading:
     attachments: tuple[str, ...] = ()  # attachment names as sent (never paths)
     references: tuple[str, ...] = ()  # Message-IDs of the thread, oldest first
     reply_to: str | None = None  # where an answer goes; None for robots
+    sender_verified: bool = False  # the trusted server authenticated the From domain (DMARC, DKIM or SPF pass)
     sources: Mapping[str, Source] = field(default_factory=dict)  # metric id -> where its figure was read
 
     @property

@@ -47,7 +47,9 @@ class Watcher:
                 self._watch(backoff)
             except MailbotError as exc:
                 log.error("inbox: %s; reconnecting after a pause", exc)
-            except Exception:  # the service never dies of one bad cycle
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException:  # the watcher never dies of one bad cycle (a native panic is a BaseException)
                 log.exception("inbox watcher failed; reconnecting after a pause")
             self._warn_if_stale()
             backoff.wait(self.stop)
@@ -137,8 +139,11 @@ def run_forever(settings: Settings, store: Store) -> None:
     log.info(
         "mailbot is running; reminders at %s, report at %s", settings.schedule.reminder_at, settings.schedule.report_at
     )
-    while not stop.is_set():
+    while not stop.is_set() and watcher.is_alive():
         stop.wait(1.0)
     scheduler.shutdown(wait=True)
+    if not stop.is_set():  # never keep running with a dead inbox watcher: the supervisor restarts us
+        log.critical("the inbox watcher stopped; mailbot exits so that its supervisor starts it again")
+        raise SystemExit(1)
     watcher.join(timeout=settings.inbox.timeout_seconds + 5)
     log.info("mailbot stopped")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from mailbot import compose, i18n, ledger, outbox, report, validation
+from mailbot import compose, i18n, ledger, outbox, replies, report, validation, workers
 from mailbot.config import Settings
 from mailbot.errors import DeliveryError
 from mailbot.inbox import open_source
@@ -25,12 +25,13 @@ from mailbot.models import (
     DayLedger,
     InboundMessage,
     OutboundMail,
+    Problem,
     Reading,
     RenderedReport,
     SourceMark,
     Submission,
 )
-from mailbot.reading import read_message
+from mailbot.reading import mail, read_message
 from mailbot.store import Store, sha256_of
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ TREND_DAYS = 14  # days shown in the report's trend chart
 UPDATE_WATCH_DAYS = 7  # reported days watched for changed figures
 POLL_LOCK = "poll"
 DELIVERY_LOCK = "deliver"
+MAX_ATTEMPTS = 2  # a message during which the process died is tried once more, then stored unread
 
 
 @dataclass
@@ -89,14 +91,55 @@ def _ingest_all(settings: Settings, store: Store, source, now: datetime) -> Poll
 
 
 def ingest_message(settings: Settings, store: Store, message: InboundMessage, now: datetime) -> tuple[Reading, bool]:
-    """Read, check against history, and store one message with its acknowledgement."""
+    """Read, check against history, and store one message with its acknowledgement.
+
+    Whatever goes wrong with this one message is its own problem: it is stored
+    (raw bytes always) as rejected, answered where that is safe, and the next
+    message is read. The attempt is marked in the store before any work, so that a
+    message during which the process died is recognised; after one more try it is
+    stored as rejected without being read again.
+    """
+    digest = sha256_of(message.raw)
+    attempt = store.begin_attempt(digest)
+    try:
+        if attempt > MAX_ATTEMPTS:
+            log.error(
+                "message %s from %s stopped the service %s times; stored unread",
+                message.key,
+                message.source,
+                MAX_ATTEMPTS,
+            )
+            return _store_failed(settings, store, message, now, "interrupted", digest)
+        try:
+            return _ingest(settings, store, message, now, digest)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # any failure with one message is that message's problem (a panic is a BaseException)
+            log.exception("message %s from %s could not be processed; stored as rejected", message.key, message.source)
+            return _store_failed(settings, store, message, now, "internal", digest)
+    finally:
+        store.end_attempt(digest)
+
+
+def _ingest(
+    settings: Settings, store: Store, message: InboundMessage, now: datetime, digest: str
+) -> tuple[Reading, bool]:
+    workers.die_if_asked(message.raw)  # tests: the process dies while working on the message
     reading = safe_read(settings, message)
     earlier = unit_submissions(store, reading)
     reading = with_history_problems(settings, reading, earlier)
     replaced = counted_submission(earlier, reading.period)
-    ack = compose.acknowledgement(settings, reading, replaced=replaced, now=now, key_basis=sha256_of(message.raw))
+    ack = None
+    if replies.may_answer(settings, reading, store, now):
+        ack = compose.acknowledgement(settings, reading, replaced=replaced, now=now, key_basis=digest)
+    return _store(store, message, reading, [ack] if ack else [])
+
+
+def _store(
+    store: Store, message: InboundMessage, reading: Reading, outgoing: list[OutboundMail]
+) -> tuple[Reading, bool]:
     mark = SourceMark(message.uidvalidity, message.uid) if message.uid is not None else None
-    result = store.ingest(message, reading, [ack] if ack else [], mark)
+    result = store.ingest(message, reading, outgoing, mark)
     if result.duplicate:
         log.info("message %s from %s is already stored", reading.message_id, message.source)
     else:
@@ -111,35 +154,79 @@ def ingest_message(settings: Settings, store: Store, message: InboundMessage, no
     return reading, not result.duplicate
 
 
+def _store_failed(
+    settings: Settings, store: Store, message: InboundMessage, now: datetime, why: str, digest: str
+) -> tuple[Reading, bool]:
+    """The message as rejected, with what little can be told about it safely, and an answer if that is safe."""
+    reading = failed_reading(settings, message, why)
+    outgoing = []
+    try:
+        if replies.may_answer(settings, reading, store, now):
+            outgoing = [compose.acknowledgement(settings, reading, replaced=None, now=now, key_basis=digest)]
+    except Exception:  # the answer is what failed: the message is stored all the same
+        log.exception("no acknowledgement for message %s: it could not be composed", message.key)
+        outgoing = []
+    try:
+        return _store(store, message, reading, [m for m in outgoing if m])
+    except Exception:
+        if not outgoing:
+            raise
+        log.exception("message %s could not be stored with its acknowledgement; stored without", message.key)
+        return _store(store, message, reading, [])
+
+
+def failed_reading(settings: Settings, message: InboundMessage, why: str) -> Reading:
+    """A rejected reading for a message that could not be processed; only clean header facts are kept."""
+    lang = settings.language
+    received = message.received_at.astimezone(settings.campaign.tz) if message.received_at else None
+    facts = mail.safe_facts(message.raw, settings.campaign.reporting_mailbox) if why != "interrupted" else None
+    detail = i18n.text(f"reading.detail_{why}", lang)
+    problem = Problem(UNREADABLE_FILE, i18n.text("problems.unreadable_message", lang, detail=detail))
+    return Reading(
+        path=f"{message.source}#{message.key}",
+        message_id=facts.message_id if facts else None,
+        sender=facts.sender if facts else None,
+        received_at=received,
+        period=received.date() if received else None,
+        late=None,
+        unit=settings.unit_of_sender(facts.sender).id if facts and settings.unit_of_sender(facts.sender) else None,
+        figures={},
+        problems=(problem,),
+        subject=facts.subject if facts else None,
+        reply_to=facts.sender if facts and not facts.robot else None,
+    )
+
+
 def safe_read(settings: Settings, message: InboundMessage) -> Reading:
     """The reading of a message; a reader bug is logged and never loses the message."""
     received = message.received_at.astimezone(settings.campaign.tz) if message.received_at else None
     path = f"{message.source}#{message.key}"
+    return read_message(
+        message.raw,
+        settings,
+        received_at=received,
+        path=path,
+        headers_only=message.headers_only,
+        size=message.size,
+    )
+
+
+def read_file(settings: Settings, path: Path) -> Reading:
+    """What `parse` says of one file: its reading, or one problem if it cannot be read at all."""
+    from mailbot.reading import read_path
+
+    lang = settings.language
     try:
-        return read_message(
-            message.raw,
-            settings,
-            received_at=received,
-            path=path,
-            headers_only=message.headers_only,
-            size=message.size,
-        )
-    except Exception:  # a bug in reading must not lose the message or stop the batch
-        log.exception("reading %s failed; the message is stored as unreadable", path)
-        problem = i18n.problem(
-            UNREADABLE_FILE, settings.language, file=path, detail=i18n.text("cli.internal_error", settings.language)
-        )
-        return Reading(
-            path=path,
-            message_id=None,
-            sender=None,
-            received_at=received,
-            period=None,
-            late=None,
-            unit=None,
-            figures={},
-            problems=(problem,),
-        )
+        return read_path(path, settings)
+    except OSError as exc:
+        detail = i18n.text("reading.detail_unopenable", lang, reason=exc.strerror or type(exc).__name__)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # one file's failure is that file's line; the others are read all the same
+        log.exception("reading %s failed", path)
+        detail = i18n.text("reading.detail_internal", lang)
+    problem = i18n.problem(UNREADABLE_FILE, lang, where=str(path), file=str(path), detail=detail)
+    return Reading(str(path), None, None, None, None, None, None, {}, (problem,))
 
 
 def unit_submissions(store: Store, reading: Reading) -> list[Submission]:
@@ -255,6 +342,8 @@ def ledger_fingerprint(day_state: DayLedger) -> str:
 
 def review_notices(settings: Settings, before: Submission, decision) -> list[OutboundMail]:
     """The mail a review decision implies for the sender."""
+    if replies.notice_refusal(settings, before.sender, before.problems):
+        return []
     notice = compose.review_notice(settings, before, decision)
     return [notice] if notice else []
 

@@ -147,12 +147,12 @@ def parse(
 ) -> None:
     """Say what mailbot would record from .eml or spreadsheet files; store and send nothing."""
     settings = settings_from(config)
-    readings = application.read_files(settings, paths)
-    if as_json:
-        for reading in readings:
+    for reading in application.read_files(settings, paths):  # each line as its file is read
+        if as_json:
             out.print(json.dumps(reading.to_json(), ensure_ascii=False), markup=False, soft_wrap=True)
-    else:
-        views.print_readings(out, list(readings), settings)
+        else:
+            views.print_readings(out, [reading], settings)
+        out.file.flush()
 
 
 @app.command()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mailbot import app as application
@@ -188,13 +189,15 @@ def _submissions_table(subs: list[Submission], settings: Settings) -> Table:
         table.add_row(
             str(sub.id),
             format_time(views.local(sub.received_at, settings), settings.language),
-            sub.sender or "–",
-            unit.name if unit else (sub.unit or "–"),
+            escape(sub.sender or "–"),
+            escape(unit.name if unit else (sub.unit or "–")),
             format_day(sub.period) if sub.period else "–",
             views.figures_text(sub.read_figures, settings),
             views.figures_text(sub.figures, settings),
             views.state_text(sub.status, settings),
-            "\n".join(p.message for p in sub.problems) + (f"\n[{sub.decision_note}]" if sub.decision_note else ""),
+            escape(
+                "\n".join(p.message for p in sub.problems) + (f"\n[{sub.decision_note}]" if sub.decision_note else "")
+            ),
         )
     return table
 

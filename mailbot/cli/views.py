@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import datetime
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mailbot.app import DayStatus
@@ -127,7 +128,12 @@ def print_outbox(console: Console, mails: list[QueuedMail], settings: Settings) 
         table.add_column(t(settings, key))
     for mail in mails:
         table.add_row(
-            str(mail.id), mail.kind, ", ".join(mail.recipients), mail.state, str(mail.attempts), mail.last_error or ""
+            str(mail.id),
+            mail.kind,
+            escape(", ".join(mail.recipients)),
+            mail.state,
+            str(mail.attempts),
+            escape(mail.last_error or ""),
         )
     console.print(table)
 
@@ -151,14 +157,14 @@ def print_readings(console: Console, readings: list[Reading], settings: Settings
     for r in readings:
         unit = settings.unit(r.unit) if r.unit else None
         table.add_row(
-            r.path or "",
-            r.sender or "–",
-            unit.name if unit else "–",
+            escape(r.path or ""),
+            escape(r.sender or "–"),
+            escape(unit.name) if unit else "–",
             r.period.strftime("%d/%m/%Y") if r.period else "–",
             _received_cell(r, settings),
             _figures_cell(r, settings),
             state_text(r.status, settings),
-            "\n".join(f"{p.code}: {p.message}" for p in r.problems),
+            escape("\n".join(f"{p.code}: {p.message}" for p in r.problems)),
         )
     console.print(table)
 
@@ -223,12 +229,12 @@ def _status_table(day_state: DayLedger, settings: Settings) -> Table:
     for number, unit in enumerate(day_state.units, start=1):
         table.add_row(
             str(number),
-            unit.name,
+            escape(unit.name),
             figures_text(unit.figures, settings),
             format_time(local(unit.received_at, settings), settings.language),
             state_text(unit.state, settings),
             str(unit.submissions),
-            "\n".join(p.message for p in unit.problems),
+            escape("\n".join(p.message for p in unit.problems)),
         )
     return table
 

@@ -96,6 +96,8 @@ class TomlReader:
             "area_name",
             "total_aliases",
             "reply_prefixes",
+            "reply_domains",
+            "strict_authentication",
         }
         data = self._check_keys(data, "campaign", allowed)
         time_zone = self.text(data, "campaign.time_zone", "Asia/Ho_Chi_Minh")
@@ -107,12 +109,13 @@ class TomlReader:
         for day in days:
             if day not in WEEKDAYS:
                 raise self.fail("campaign.reporting_days", "not_weekday", value=day, weekdays=", ".join(WEEKDAYS))
+        mailbox = self.address(data, "campaign.reporting_mailbox")
         return Campaign(
             name=self.text(data, "campaign.name", ""),
             time_zone=time_zone,
             deadline=self.clock(data, "campaign.deadline", "16:00:00"),
             metrics=self.metrics(metrics),
-            reporting_mailbox=self.address(data, "campaign.reporting_mailbox"),
+            reporting_mailbox=mailbox,
             report_to=tuple(self.addresses(data, "campaign.report_to")),
             trusted_authserv_id=data.get("trusted_authserv_id") or None,
             reporting_days=days,
@@ -124,6 +127,10 @@ class TomlReader:
             area_name=self.text(data, "campaign.area_name", ""),
             total_aliases=tuple(self.text_list(data, "campaign.total_aliases", [])),
             reply_prefixes=tuple(self.text_list(data, "campaign.reply_prefixes", list(Campaign.reply_prefixes))),
+            reply_domains=tuple(
+                d.strip().lower() for d in self.text_list(data, "campaign.reply_domains", [mailbox.split("@", 1)[1]])
+            ),
+            strict_authentication=self.flag(data, "campaign.strict_authentication", False),
         )
 
     def metrics(self, data: Any) -> tuple[Metric, ...]:

@@ -70,6 +70,11 @@ class Campaign:
     total_aliases: tuple[str, ...] = ()
     # Subject prefixes of a reply or a forward ("Re:", "TL:"): such a subject may quote an older day.
     reply_prefixes: tuple[str, ...] = ("Re", "Fw", "Fwd")
+    # Unregistered senders are answered only when the trusted server authenticated them
+    # or their domain is one of these (by default the reporting mailbox's own).
+    reply_domains: tuple[str, ...] = ()
+    # Hold for review mail from a registered sender that the trusted server did not authenticate.
+    strict_authentication: bool = False
 
     @property
     def tz(self) -> ZoneInfo:
@@ -114,7 +119,15 @@ class Limits:
     max_compression_ratio: int = 100
     max_rows: int = 10_000
     max_columns: int = 200
-    read_timeout_seconds: float = 20.0
+    read_timeout_seconds: float = 20.0  # CPU time a reader may use on one attachment
+    worker_memory_mb: int = 512  # address space of each reading worker process
+    workers: int | None = None  # reading worker processes; None: one per core
+    max_header_bytes: int = 256 * 1024  # the whole header block of a message
+    max_line_bytes: int = 1024 * 1024  # any one line of a message
+    max_parts: int = 200  # MIME parts in one message
+    max_depth: int = 10  # multiparts nested in one another
+    max_references: int = 20  # thread ids kept from References / In-Reply-To (the newest)
+    replies_per_day: int = 5  # acknowledgements to one address in 24 hours
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from mailbot.models import (
     UNIT_MISMATCH,
     UNKNOWN_SENDER,
     UNKNOWN_UNIT,
+    UNREADABLE_FILE,
+    UNVERIFIED_SENDER,
     Problem,
     Reading,
 )
@@ -76,7 +78,13 @@ def read_message(
 ) -> Reading:
     """What mailbot understands from one message. `received_at` (server arrival) wins over headers."""
     lang = settings.language
-    facts = mail.parse(raw, settings.campaign.reporting_mailbox, with_body=not headers_only)
+    over = mail.excess(raw, settings.limits)
+    if over is not None:
+        return _refused_message(raw, over, settings, received_at, path)
+    limits = settings.limits
+    facts = mail.parse(
+        raw, settings.campaign.reporting_mailbox, with_body=not headers_only, max_references=limits.max_references
+    )
     arrival = received_at or facts.stamped_at or facts.sent_at
     arrival = arrival.astimezone(settings.campaign.tz) if arrival else None
     names = [a.name or i18n.text("reading.unnamed", lang, n=i + 1) for i, a in enumerate(facts.attachments)]
@@ -103,6 +111,7 @@ def read_message(
         sources=dict(content.sources),
         problems=tuple(content.problems) + doubt + who.problems + _authentication(facts, settings),
         subject=facts.subject,
+        sender_verified=_verdict(facts, settings).passed,
         attachments=tuple(a.name for a in facts.attachments if a.name),
         references=facts.references,
         reply_to=None if facts.robot else facts.sender,
@@ -155,6 +164,35 @@ def looks_like_mail(data: bytes) -> bool:
     return bool(names & KNOWN_HEADERS)
 
 
+def _refused_message(
+    raw: bytes, over: mail.Excess, settings: Settings, received_at: datetime | None, path: str | None
+) -> Reading:
+    """A message over the structure limits: file_too_large, with what its first header lines tell."""
+    lang = settings.language
+    facts = mail.safe_facts(raw, settings.campaign.reporting_mailbox)
+    arrival = received_at or (facts.stamped_at or facts.sent_at if facts else None)
+    arrival = arrival.astimezone(settings.campaign.tz) if arrival else None
+    detail = i18n.text(f"reading.detail_message_{over.reason}", lang, **over.params)
+    problem = i18n.problem(FILE_TOO_LARGE, lang, what=i18n.text("reading.what_message", lang), detail=detail)
+    registered = unit_of_sender(facts.sender, settings) if facts else None
+    period = arrival.date() if arrival else None
+    return Reading(
+        path=path,
+        message_id=facts.message_id if facts else None,
+        sender=facts.sender if facts else None,
+        received_at=arrival,
+        period=period,
+        late=_late(arrival, period, settings),
+        unit=registered.id if registered else None,
+        figures={},
+        problems=(problem,) + (_authentication(facts, settings) if facts else ()),
+        subject=facts.subject if facts else None,
+        sender_verified=_verdict(facts, settings).passed if facts else False,
+        references=facts.references if facts else (),
+        reply_to=facts.sender if facts and not facts.robot else None,
+    )
+
+
 def _too_large_message(size: int, settings: Settings) -> Content:
     lang, limit = settings.language, settings.limits.max_message_bytes
     detail = i18n.text("reading.detail_message", lang, size=mib(size), limit=mib(limit))
@@ -165,6 +203,9 @@ def _too_large_message(size: int, settings: Settings) -> Content:
 def _who(facts: mail.MailFacts, names: list[str], content: Content, settings: Settings) -> _Who:
     """The unit: the registered sender's, held for review if the report names another as its author."""
     lang = settings.language
+    if mail.is_unreadable_address(facts.sender):
+        detail = i18n.text("reading.detail_bad_sender", lang, sender=facts.sender)
+        return _Who(None, (Problem(UNREADABLE_FILE, i18n.text("problems.unreadable_message", lang, detail=detail)),))
     registered = unit_of_sender(facts.sender, settings)
     if registered is not None:
         other = _other_author(registered, facts.subject, names, content, lang, settings)
@@ -221,10 +262,20 @@ def _day_text(day: date, lang: str) -> str:
     return i18n.text("reading.day", lang, day=day.day, month=day.month, year=day.year)
 
 
+def _domain(facts: mail.MailFacts) -> str | None:
+    return facts.sender.rsplit("@", 1)[1] if facts.sender and "@" in facts.sender else None
+
+
+def _verdict(facts: mail.MailFacts, settings: Settings) -> auth.AuthVerdict:
+    return auth.verdict(list(facts.auth_results), settings.campaign.trusted_authserv_id, _domain(facts))
+
+
 def _authentication(facts: mail.MailFacts, settings: Settings) -> tuple[Problem, ...]:
-    domain = facts.sender.rsplit("@", 1)[1] if facts.sender and "@" in facts.sender else None
-    verdict = auth.verdict(list(facts.auth_results), settings.campaign.trusted_authserv_id, domain)
+    domain = _domain(facts)
+    verdict = _verdict(facts, settings)
     if not verdict.failed:
+        if settings.campaign.strict_authentication and not verdict.passed and unit_of_sender(facts.sender, settings):
+            return (i18n.problem(UNVERIFIED_SENDER, settings.language, sender=facts.sender),)
         return ()
     detail = i18n.text(
         "reading.auth_dmarc" if verdict.reason == "dmarc" else "reading.auth_dkim_spf", settings.language

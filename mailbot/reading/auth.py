@@ -18,9 +18,11 @@ log = logging.getLogger(__name__)
 class AuthVerdict:
     failed: bool
     reason: str | None = None  # "dmarc" | "dkim_spf"
+    passed: bool = False  # DMARC, or DKIM or SPF aligned with the From domain, passed at the trusted server
 
 
 NO_VERDICT = AuthVerdict(False)
+PASSED = AuthVerdict(False, passed=True)
 
 
 def verdict(headers: list[str], trusted_id: str | None, from_domain: str | None) -> AuthVerdict:
@@ -60,7 +62,7 @@ def _judge(results, from_domain: str) -> AuthVerdict:
     if any(r.result == "fail" for r in dmarc):
         return AuthVerdict(True, "dmarc")
     if any(r.result == "pass" for r in dmarc):
-        return NO_VERDICT
+        return PASSED
     dkim = [
         r
         for r in results
@@ -75,4 +77,6 @@ def _judge(results, from_domain: str) -> AuthVerdict:
     spf_failed = bool(spf) and all(r.result == "fail" for r in spf)
     if dkim_failed and spf_failed:
         return AuthVerdict(True, "dkim_spf")
+    if any(r.result == "pass" for r in dkim + spf):
+        return PASSED
     return NO_VERDICT

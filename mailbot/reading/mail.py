@@ -27,6 +27,7 @@ from functools import lru_cache
 log = logging.getLogger(__name__)
 
 MAX_DEPTH = 5
+MAX_NAME = 200  # characters of an attachment's name kept
 # Local parts of addresses that are machines: no mail from them is a report, none is answered.
 ROBOT_LOCAL_PARTS = re.compile(
     r"^(mailer-daemon|mail-daemon|postmaster|no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?|auto[-_.]?reply|daemon"
@@ -36,6 +37,10 @@ ROBOT_LOCAL_PARTS = re.compile(
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 ANGLE_ADDRESS = re.compile(r"<\s*([^<>@\s]+@[^<>@\s]+?)\s*>")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+SURROGATES = re.compile(r"[\ud800-\udfff]")
+UNREADABLE = "\ufffd"
+# An address mailbot may write to: plain ASCII, no space, quote, bracket or control character.
+PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 SPLITTING = email.policy.compat32  # splits the message into parts, decodes nothing
 DECODING = email.policy.default  # decodes the header values that are read
 LINE_BREAKS = re.compile(r"\r\n|\r|\n")
@@ -74,7 +79,7 @@ class MailFacts:
     attachments: tuple[Attachment, ...]
 
 
-def parse(raw: bytes, reporting_mailbox: str, with_body: bool = True) -> MailFacts:
+def parse(raw: bytes, reporting_mailbox: str, with_body: bool = True, max_references: int = 20) -> MailFacts:
     message = email.message_from_bytes(raw, policy=SPLITTING)
     headers = Headers(message)
     sender = _sender(headers)
@@ -84,11 +89,110 @@ def parse(raw: bytes, reporting_mailbox: str, with_body: bool = True) -> MailFac
         subject=_clean(headers.first("Subject")) or None,
         sent_at=headers.date("Date"),
         stamped_at=_received_date(headers.all("Received")),
-        references=_references(headers),
+        references=_references(headers)[-max_references:],
         auth_results=tuple(headers.all("Authentication-Results")),
         robot=_is_robot(headers, sender, reporting_mailbox),
         attachments=tuple(attachments(message)) if with_body else (),
     )
+
+
+@dataclass(frozen=True)
+class Excess:
+    """What makes a message too big to take apart: a limit's name and the words' parameters."""
+
+    reason: str  # headers | line | parts | depth
+    params: dict
+
+
+def excess(raw: bytes, limits) -> Excess | None:
+    """The first `[limits]` the raw message is over, found before anything is parsed; None if within."""
+    head_end = _header_end(raw, limits.max_header_bytes)
+    if head_end is None:
+        return Excess("headers", {"limit": _kib(limits.max_header_bytes)})
+    longest = _longest_line(raw, limits.max_line_bytes)
+    if longest > limits.max_line_bytes:
+        return Excess("line", {"size": _kib(longest), "limit": _kib(limits.max_line_bytes)})
+    parts, depth = _structure(raw, limits.max_parts)
+    if parts > limits.max_parts:
+        return Excess("parts", {"count": parts, "limit": limits.max_parts})
+    if depth > limits.max_depth:
+        return Excess("depth", {"depth": depth, "limit": limits.max_depth})
+    return None
+
+
+def _kib(size: int) -> str:
+    return f"{max(1, round(size / 1024))} KB"
+
+
+def _header_end(raw: bytes, limit: int) -> int | None:
+    """Where the header block ends, if it ends within `limit` bytes (a message of headers alone ends with it)."""
+    head = raw[: limit + 4]
+    ends = [i for i in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if 0 <= i <= limit]
+    if ends:
+        return min(ends)
+    return len(raw) if len(raw) <= limit else None
+
+
+def _longest_line(raw: bytes, limit: int) -> int:
+    """The length of the first line over `limit`, else of the longest line."""
+    longest, start, size = 0, 0, len(raw)
+    while start < size:
+        end = raw.find(b"\n", start)
+        end = size if end < 0 else end
+        longest = max(longest, end - start)
+        if longest > limit:
+            return longest
+        start = end + 1
+    return longest
+
+
+BOUNDARY = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
+DELIMITER = re.compile(rb"^--([^\r\n]{1,202}?)[ \t]*\r?$", re.MULTILINE)
+
+
+def _structure(raw: bytes, max_parts: int) -> tuple[int, int]:
+    """Upper bounds of the number of parts and the nesting depth, from boundaries and delimiter lines.
+
+    Every declared boundary opens a level until its closing delimiter; each
+    opening delimiter of a declared boundary starts a part. Counting stops once
+    the parts are over `max_parts`.
+    """
+    events = [(m.start(), 0, m.group(1) or m.group(2)) for m in BOUNDARY.finditer(raw)]
+    if not events:
+        return 1, 0
+    declared = {boundary for _, _, boundary in events}
+    if len(declared) > max_parts:
+        return len(declared), len(declared)
+    for match in DELIMITER.finditer(raw):
+        line = match.group(1)
+        if line.endswith(b"--") and line[:-2] in declared:
+            events.append((match.start(), 2, line[:-2]))
+        elif line in declared:
+            events.append((match.start(), 1, line))
+    stack: list[bytes] = []
+    parts = depth = 0
+    for _, kind, boundary in sorted(events, key=lambda e: (e[0], e[1])):
+        if kind == 0:
+            stack.append(boundary)
+            depth = max(depth, len(stack))
+        elif kind == 1:
+            parts += 1
+            if parts > max_parts:
+                break
+        elif boundary in stack:
+            del stack[stack.index(boundary) :]
+    return max(parts, 1), depth
+
+
+def safe_facts(raw: bytes, reporting_mailbox: str, limit: int = 65536) -> MailFacts | None:
+    """The header facts of a message that cannot be read whole: from its first `limit` header bytes, or None."""
+    end = _header_end(raw, limit)
+    head = raw[: end if end is not None else limit]
+    try:
+        return parse(head.rsplit(b"\n", 1)[0] if end is None else head, reporting_mailbox, with_body=False)
+    except Exception:  # RecursionError included
+        log.debug("not even the headers of a message could be read", exc_info=True)
+        return None
 
 
 class Headers:
@@ -152,7 +256,14 @@ def _unstructured(name: str) -> bool:
 
 
 def _clean(text: str) -> str:
-    return " ".join(CONTROL.sub(" ", text).split())
+    return " ".join(CONTROL.sub(" ", unsurrogated(text)).split())
+
+
+def unsurrogated(text: str) -> str:
+    """Text with the raw 8-bit bytes of a header (kept as surrogates) read as UTF-8, else U+FFFD."""
+    if not SURROGATES.search(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _sender(headers: Headers) -> str | None:
@@ -163,7 +274,7 @@ def _sender(headers: Headers) -> str | None:
     """
     bracketed = ANGLE_ADDRESS.findall(headers.raw("From"))
     if len(bracketed) == 1:
-        return bracketed[0].strip().lower()
+        return _address(bracketed[0])
     try:
         addresses = [a for a in headers.addresses("From") if "@" in a]
     except Exception:  # no From, or one the header parser cannot take apart
@@ -173,20 +284,36 @@ def _sender(headers: Headers) -> str | None:
             addresses = [addr for _, addr in getaddresses([headers.raw("From")]) if "@" in addr]
         except Exception:
             addresses = []
-    return addresses[0].strip().lower() if addresses else None
+    return _address(addresses[0]) if addresses else None
+
+
+def _address(value: str) -> str | None:
+    """An address as text that can be stored and shown (a control character shown as U+FFFD); None if empty."""
+    value = CONTROL.sub(UNREADABLE, unsurrogated(value))
+    return "".join(value.split()).lower() or None
+
+
+def is_unreadable_address(address: str | None) -> bool:
+    """True for a From address with bytes that are no text (not UTF-8) or control characters (NUL)."""
+    return bool(address) and UNREADABLE in address
+
+
+def is_plain_address(address: str | None) -> bool:
+    """True for an address that can be written into a mail header as it is."""
+    return bool(address) and bool(PLAIN_ADDRESS.match(address))
 
 
 def _message_id(value: str) -> str | None:
-    match = MESSAGE_ID.search(value or "")
-    return match.group(0) if match else (value.strip() or None)
+    value = _clean(value or "")
+    match = MESSAGE_ID.search(value)
+    return match.group(0) if match else (value.strip()[:200] or None)
 
 
 def _references(headers: Headers) -> tuple[str, ...]:
-    found: list[str] = []
+    found: dict[str, None] = {}  # in order, each once
     for name in ("References", "In-Reply-To"):
-        for mid in MESSAGE_ID.findall(headers.first(name)):
-            if mid not in found:
-                found.append(mid)
+        for mid in MESSAGE_ID.findall(_clean(headers.first(name))):
+            found.setdefault(mid)
     return tuple(found)
 
 
@@ -292,7 +419,7 @@ def _file_name(part: Message) -> str | None:
             name = email.utils.collapse_rfc2231_value(param) if isinstance(param, tuple) else param
         except Exception:
             name = None
-    name = _clean(str(name)) if name else ""
+    name = _clean(str(name))[:MAX_NAME] if name else ""
     return name or None
 
 

@@ -2,6 +2,7 @@
 
     read_tables(name, data, limits) -> list[Table]
 
+reads in a worker process (mailbot.workers) under the memory and time limits, and
 raises errors.SpreadsheetError(code, message, hint) with a contract problem code
 (unreadable_file, encrypted_file, file_too_large). The format is recognised by the
 bytes; the name is only shown to people.
@@ -38,7 +39,15 @@ def is_spreadsheet_name(name: str | None) -> bool:
 
 
 def read_tables(name: str, data: bytes, limits: Limits) -> list[Table]:
-    """Every sheet of the file as a Table, within the size, shape and time limits."""
+    """Every sheet of the file as a Table, read in a worker within the size, shape, memory and time limits."""
+    from mailbot import workers
+
+    check_size(data, limits)  # nothing over the size limit is even handed over
+    return workers.run("mailbot.sheets:read_tables_here", name, data, limits, limits=limits)
+
+
+def read_tables_here(name: str, data: bytes, limits: Limits) -> list[Table]:
+    """read_tables in this process: what a worker runs."""
     check_size(data, limits)
     archive = formats.open_zip(data)
     kind = sniff(data, archive)

@@ -18,6 +18,7 @@ from mailbot.config import Limits
 from mailbot.errors import SpreadsheetError
 from mailbot.models import ENCRYPTED_FILE, CellValue, Table
 from mailbot.sheets import fonts
+from mailbot.sheets.declared import check_declared
 from mailbot.sheets.formats import XLS
 from mailbot.sheets.limits import SheetError, check_shape, damaged
 
@@ -29,6 +30,7 @@ CALAMINE_ERRORS = (python_calamine.CalamineError, ValueError, TypeError, OSError
 def read_workbook(name: str, data: bytes, kind: str, limits: Limits, archive=None) -> list[Table]:
     if kind == XLS and is_encrypted(data):
         raise encrypted()
+    check_declared(data, kind, archive, limits)
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:

@@ -241,6 +241,23 @@ class Store:
             self._save_mark(conn, message.source, mark)
         return IngestResult(row, submission_id, False)
 
+    def begin_attempt(self, digest: str) -> int:
+        """Mark the message with this digest as being worked on; which attempt this is (1 = first).
+
+        The mark outlives a crash: a message during which the process died is found
+        marked when the service comes back.
+        """
+        key = f"state:attempt:{digest}"
+        with self.engine.begin() as conn:
+            found = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == key)).scalar()
+            attempt = int(found or 0) + 1
+            set_meta(conn, key, str(attempt))
+        return attempt
+
+    def end_attempt(self, digest: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(meta_table).where(meta_table.c.key == f"state:attempt:{digest}"))
+
     def save_mark(self, source: str, mark: SourceMark) -> None:
         with self.engine.begin() as conn:
             self._save_mark(conn, source, mark)
@@ -436,6 +453,13 @@ class Store:
             for m in mails
         ]
         return self._insert_ignoring_duplicates(conn, outbox, rows)
+
+    def replies_since(self, address: str, since: datetime) -> int:
+        """How many answers (acknowledgements, review notices) were queued to `address` since then."""
+        query = sa.select(outbox.c.recipients).where(outbox.c.kind.in_(("ack", "review")), outbox.c.created_at >= since)
+        wanted = address.strip().lower()
+        with self.engine.connect() as conn:
+            return sum(1 for (recipients,) in conn.execute(query) if wanted in (r.lower() for r in recipients))
 
     def is_queued(self, key: str) -> bool:
         with self.engine.connect() as conn:

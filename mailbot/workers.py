@@ -1,0 +1,339 @@
+"""Untrusted bytes are read in worker processes, under memory and CPU-time limits.
+
+    run(reader, *args, limits=limits) -> what the reader returns
+
+`reader` names a function as "package.module:function"; it is imported and
+called in a worker process with `args` (plain, picklable values: bytes, names,
+settings records) and must return plain records (tables, readings). Whatever
+happens in there stays there:
+
+- the reader refuses the input (a SpreadsheetError with a problem code): that
+  refusal is raised again here, unchanged;
+- it runs out of memory (the address-space limit, `[limits] worker_memory_mb`):
+  file_too_large, reason "memory";
+- it runs out of time (the CPU-time limit, or the wall-clock limit of three times
+  `[limits] read_timeout_seconds` when it waits on nothing): file_too_large,
+  reason "slow";
+- it raises anything else, a native panic included (pyo3's PanicException is a
+  BaseException), or the process dies (a segfault, an abort): unreadable_file,
+  reason "crashed".
+
+A worker that died or was stopped is replaced by a fresh one at the next read.
+The pool holds up to `[limits] workers` processes (by default one per core), each
+a fresh interpreter (`python -m mailbot.workers`) that lives on from one read to
+the next; only a crash or a limit costs a new one.
+
+For tests, MAILBOT_READER_FAULTS=1 in the environment of the caller lets an input
+that starts with b"MAILBOT-FAULT:<kind>" cause that fault for real in the worker:
+error, panic, segfault, abort, memory, cpu, hang (see `_inject`); a message with
+b"MAILBOT-FAULT:die" in its first 64 KiB kills the ingesting process itself.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import logging
+import math
+import os
+import queue
+import resource
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from mailbot.config import Limits
+from mailbot.errors import SpreadsheetError
+from mailbot.models import FILE_TOO_LARGE, UNREADABLE_FILE
+
+log = logging.getLogger(__name__)
+
+FAULTS_VARIABLE = "MAILBOT_READER_FAULTS"
+FAULT_PREFIX = b"MAILBOT-FAULT:"
+WALL_FACTOR = 3  # a reader waiting on nothing (no CPU used) is stopped after this many times the limit
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
+MEMORY_SIGNALS = (signal.SIGKILL,)  # the kernel's out-of-memory killer
+TIME_SIGNALS = (signal.SIGXCPU,)
+
+
+@dataclass(frozen=True)
+class _Job:
+    reader: str
+    args: tuple
+    cpu_seconds: int
+    faults: bool
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """A SpreadsheetError as plain values, so it crosses the process boundary whole."""
+
+    code: str
+    reason: str
+    message: str
+    hint: str | None
+    params: dict
+
+
+def run(reader: str, *args, limits: Limits):
+    """`reader(*args)` in a worker; a failure of any kind is a SheetError with a problem code."""
+    job = _Job(reader, args, max(1, math.ceil(limits.read_timeout_seconds)), os.environ.get(FAULTS_VARIABLE) == "1")
+    return _pool(limits).run(job, limits)
+
+
+# --- the parent's side ---------------------------------------------------------------------
+
+
+class _Worker:
+    """One worker: a fresh interpreter running this module, spoken to over its stdin and stdout."""
+
+    def __init__(self, memory_bytes: int) -> None:
+        self.memory_bytes = memory_bytes
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mailbot.workers", str(memory_bytes)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            close_fds=True,
+        )
+        self.sender = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+        self.receiver = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+        self.process.stdin.close()
+        self.process.stdout.close()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> int | None:
+        """Kill the process and wait for it; its exit code (negative: the signal)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        code = self.process.wait()
+        self.sender.close()
+        self.receiver.close()
+        return code
+
+    def finish(self) -> int | None:
+        """Wait a moment for a process that is ending by itself; its exit code."""
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        return self.stop()
+
+
+class _Pool:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self.started = 0
+        self.lock = threading.Lock()
+
+    def run(self, job: _Job, limits: Limits):
+        worker = self._take(limits.worker_memory_mb * 1024 * 1024)
+        healthy = False
+        try:
+            outcome = self._exchange(worker, job, limits)
+            healthy = outcome[0] != "memory" and worker.alive()  # after running out of memory it ends itself
+        finally:
+            self._give_back(worker, healthy)
+        kind, value = outcome
+        if kind == "ok":
+            return value
+        raise _failure(kind, value, limits)
+
+    def _exchange(self, worker: _Worker, job: _Job, limits: Limits) -> tuple[str, object]:
+        try:
+            worker.sender.send(job)
+            if not worker.receiver.poll(limits.read_timeout_seconds * WALL_FACTOR):
+                log.warning("a reader took longer than %ss; its worker is stopped", limits.read_timeout_seconds)
+                worker.stop()
+                return "slow", None
+            return worker.receiver.recv()
+        except (EOFError, OSError):
+            code = worker.finish()
+            return _death(code)
+
+    def _take(self, memory_bytes: int) -> _Worker:
+        while True:
+            try:
+                worker = self.idle.get_nowait()
+            except queue.Empty:
+                with self.lock:
+                    if self.started < self.size:
+                        self.started += 1
+                        try:
+                            return _Worker(memory_bytes)
+                        except BaseException:
+                            self.started -= 1
+                            raise
+                worker = self.idle.get()
+            if worker.alive() and worker.memory_bytes == memory_bytes:
+                return worker
+            worker.stop()  # dead, or started under other limits: a fresh one takes its place
+            with self.lock:
+                self.started -= 1
+
+    def _give_back(self, worker: _Worker, healthy: bool) -> None:
+        if healthy:
+            self.idle.put(worker)
+            return
+        worker.stop()
+        with self.lock:
+            self.started -= 1
+
+    def close(self) -> None:
+        while True:
+            try:
+                self.idle.get_nowait().stop()
+            except queue.Empty:
+                return
+
+
+_pools: dict[int, _Pool] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(limits: Limits) -> _Pool:
+    size = limits.workers or os.cpu_count() or 1
+    with _pools_lock:
+        if size not in _pools:
+            _pools[size] = _Pool(size)
+        return _pools[size]
+
+
+def shutdown() -> None:
+    """Stop every idle worker (at the end of a command; workers are daemons anyway)."""
+    with _pools_lock:
+        for pool in _pools.values():
+            pool.close()
+
+
+def _death(exit_code: int | None) -> tuple[str, object]:
+    signum = -exit_code if exit_code is not None and exit_code < 0 else None
+    name = signal.Signals(signum).name if signum and signum in signal.Signals._value2member_map_ else None
+    log.warning("a reader's worker died (exit code %s, signal %s)", exit_code, name)
+    if signum in TIME_SIGNALS:
+        return "slow", None
+    if signum in MEMORY_SIGNALS:
+        return "memory", None
+    return "crashed", name or f"exit {exit_code}"
+
+
+def _failure(kind: str, value, limits: Limits) -> SpreadsheetError:
+    from mailbot.sheets.limits import HINT, SheetError
+
+    if kind == "refused":
+        return SheetError(value.code, value.reason, value.message, value.hint, **value.params)
+    if kind == "memory":
+        limit = f"{limits.worker_memory_mb} MB"
+        return SheetError(FILE_TOO_LARGE, "memory", f"reading it needs more than {limit} of memory", HINT, limit=limit)
+    if kind == "slow":
+        seconds = f"{limits.read_timeout_seconds:g}"
+        return SheetError(
+            FILE_TOO_LARGE, "slow", f"reading it took longer than {seconds} seconds", HINT, seconds=seconds
+        )
+    return SheetError(UNREADABLE_FILE, "crashed", f"the reader failed on it ({value})", "save it again as .xlsx")
+
+
+# --- the worker's side ---------------------------------------------------------------------
+
+
+def _serve(memory_bytes: int) -> None:
+    """A worker's life: set the memory limit once, then read jobs until the parent goes."""
+    receiver = Connection(os.dup(0), writable=False)
+    sender = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)  # a stray print of a reader must not mix with the answers
+    os.environ["RUST_BACKTRACE"] = "0"  # a panic's message is enough in the log
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    while True:
+        try:
+            job = receiver.recv()
+        except (EOFError, OSError):
+            return
+        outcome = _work(job)
+        try:
+            sender.send(outcome)
+        except MemoryError:
+            sender.send(("memory", None))
+        if outcome[0] == "memory":
+            return  # a process that ran out of memory may be damaged: a fresh one takes over
+
+
+def _work(job: _Job) -> tuple[str, object]:
+    _limit_cpu(job.cpu_seconds)
+    try:
+        if job.faults:
+            _inject(job.args)
+        module, _, name = job.reader.partition(":")
+        return "ok", getattr(importlib.import_module(module), name)(*job.args)
+    except MemoryError:
+        return "memory", None
+    except SpreadsheetError as exc:
+        return "refused", _Refusal(
+            exc.code, getattr(exc, "reason", "damaged"), exc.message, exc.hint, dict(getattr(exc, "params", {}))
+        )
+    except BaseException as exc:  # a native panic is a BaseException; nothing here may end the worker
+        log.debug("reader %s failed", job.reader, exc_info=True)
+        return "crashed", f"{type(exc).__name__}: {str(exc)[:120]}"
+
+
+def _limit_cpu(seconds: int) -> None:
+    """CPU time is counted over the process's life: the limit is what it used so far plus `seconds`."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = math.ceil(usage.ru_utime + usage.ru_stime)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = used + seconds
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def die_if_asked(data: bytes) -> None:
+    """Tests: the calling process itself dies at once on b"MAILBOT-FAULT:die" (with MAILBOT_READER_FAULTS=1)."""
+    if os.environ.get(FAULTS_VARIABLE) == "1" and FAULT_PREFIX + b"die" in data[:65536]:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class PanicException(BaseException):  # noqa: N818 - named as pyo3 names it
+    """Stands in for pyo3's PanicException, which derives from BaseException too."""
+
+
+def _inject(args: tuple) -> None:
+    """Test faults, only when the caller's environment asks for them (see the module's docstring)."""
+    data = next((a for a in args if isinstance(a, bytes) and a.startswith(FAULT_PREFIX)), None)
+    if data is None:
+        return
+    kind = data[len(FAULT_PREFIX) :].split()[0].decode("ascii", "replace")
+    if kind == "error":
+        raise ValueError("injected reader error")
+    if kind == "panic":
+        raise PanicException("injected panic")
+    if kind == "segfault":
+        ctypes.string_at(0)  # reads address 0: SIGSEGV
+    if kind == "abort":
+        os.abort()
+    if kind == "memory":
+        hoard = []
+        while True:
+            hoard.append(bytearray(64 * 1024 * 1024))  # until the address-space limit says no
+    if kind == "cpu":
+        while True:
+            pass
+    if kind == "hang":
+        time.sleep(3600)
+
+
+if __name__ == "__main__":  # `python -m mailbot.workers MEMORY_BYTES`, started by _Worker
+    from mailbot.workers import _serve as serve  # records pickled by their module's name, not __main__
+
+    serve(int(sys.argv[1]))
