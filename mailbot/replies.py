@@ -62,7 +62,7 @@ def refusal(settings: Settings, reading: Reading) -> str | None:
     """Why the sender of `reading` is not answered, or None if it may be."""
     to = reading.reply_to
     never = notice_refusal(settings, to, reading.problems)
-    if never is not None:
+    if never is not None or to is None:
         return never
     domain = to.lower().partition("@")[2]
     if settings.unit_of_sender(to) is not None:

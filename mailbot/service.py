@@ -182,6 +182,7 @@ def failed_reading(settings: Settings, message: InboundMessage, why: str) -> Rea
     facts = mail.safe_facts(message.raw, settings.campaign.reporting_mailbox) if why != "interrupted" else None
     detail = i18n.text(f"reading.detail_{why}", lang)
     problem = Problem(UNREADABLE_FILE, i18n.text("problems.unreadable_message", lang, detail=detail))
+    registered = settings.unit_of_sender(facts.sender) if facts else None
     return Reading(
         path=f"{message.source}#{message.key}",
         message_id=facts.message_id if facts else None,
@@ -189,7 +190,7 @@ def failed_reading(settings: Settings, message: InboundMessage, why: str) -> Rea
         received_at=received,
         period=received.date() if received else None,
         late=None,
-        unit=settings.unit_of_sender(facts.sender).id if facts and settings.unit_of_sender(facts.sender) else None,
+        unit=registered.id if registered else None,
         figures={},
         problems=(problem,),
         subject=facts.subject if facts else None,

@@ -102,10 +102,12 @@ class _Worker:
             env=env,
             close_fds=True,
         )
-        self.sender = Connection(os.dup(self.process.stdin.fileno()), readable=False)
-        self.receiver = Connection(os.dup(self.process.stdout.fileno()), writable=False)
-        self.process.stdin.close()
-        self.process.stdout.close()
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None  # both are pipes
+        self.sender = Connection(os.dup(stdin.fileno()), readable=False)
+        self.receiver = Connection(os.dup(stdout.fileno()), writable=False)
+        stdin.close()
+        stdout.close()
 
     def alive(self) -> bool:
         return self.process.poll() is None

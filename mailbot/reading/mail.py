@@ -295,12 +295,12 @@ def _address(value: str) -> str | None:
 
 def is_unreadable_address(address: str | None) -> bool:
     """True for a From address with bytes that are no text (not UTF-8) or control characters (NUL)."""
-    return bool(address) and UNREADABLE in address
+    return address is not None and UNREADABLE in address
 
 
 def is_plain_address(address: str | None) -> bool:
     """True for an address that can be written into a mail header as it is."""
-    return bool(address) and bool(PLAIN_ADDRESS.match(address))
+    return address is not None and bool(PLAIN_ADDRESS.match(address))
 
 
 def _message_id(value: str) -> str | None:
