@@ -31,7 +31,7 @@ from mailbot.models import (
     Reading,
 )
 from mailbot.reading import auth, mail
-from mailbot.reading.content import Content, is_candidate, read_files
+from mailbot.reading.content import Content, day_text, is_candidate, read_files
 from mailbot.reading.period import first_stated, is_reply, stated_date
 from mailbot.reading.unit import unit_named, unit_of_sender, units_named
 from mailbot.sheets.limits import mib
@@ -88,6 +88,7 @@ def read_message(
     arrival = received_at or facts.stamped_at or facts.sent_at
     arrival = arrival.astimezone(settings.campaign.tz) if arrival else None
     names = [a.name or i18n.text("reading.unnamed", lang, n=i + 1) for i, a in enumerate(facts.attachments)]
+    day = arrival.date() if arrival else None
     if headers_only:
         content = _too_large_message(size if size is not None else len(raw), settings)
     else:
@@ -96,9 +97,14 @@ def read_message(
             for name, a in zip(names, facts.attachments, strict=True)
             if is_candidate(a.name, mail.is_spreadsheet_type(a.content_type), a.data)
         ]
-        content = read_files(files, settings)
+        content = read_files(
+            files,
+            settings,
+            arrival=day,
+            report_day=lambda titles: _period(facts.subject, [*names, *titles], day, settings)[0],
+        )
     who = _who(facts, names, content, settings)
-    period, doubt = _period(facts.subject, [*names, *content.titles], arrival.date() if arrival else None, settings)
+    period, doubt = _period(facts.subject, [*names, *content.titles], day, settings)
     return Reading(
         path=path,
         message_id=facts.message_id,
@@ -120,7 +126,7 @@ def read_message(
 
 def read_spreadsheet(name: str, data: bytes, settings: Settings, path: str | None = None) -> Reading:
     """A bare spreadsheet file: no message, so no sender, arrival time or lateness."""
-    content = read_files([(name, data)], settings)
+    content = read_files([(name, data)], settings, report_day=lambda titles: first_stated([name, *titles]))
     named = unit_named([[name], content.titles], settings)
     problems = tuple(content.problems)
     if named is None:
@@ -254,12 +260,8 @@ def _period(
     if own is not None or arrival is None or said == arrival:
         return own or said, ()
     lang = settings.language
-    dates = i18n.text("reading.period_reply", lang, said=_day_text(said, lang), arrival=_day_text(arrival, lang))
-    return arrival, (i18n.problem(PERIOD_CONFLICT, lang, dates=dates, period=_day_text(arrival, lang)),)
-
-
-def _day_text(day: date, lang: str) -> str:
-    return i18n.text("reading.day", lang, day=day.day, month=day.month, year=day.year)
+    dates = i18n.text("reading.period_reply", lang, said=day_text(said, lang), arrival=day_text(arrival, lang))
+    return arrival, (i18n.problem(PERIOD_CONFLICT, lang, dates=dates, period=day_text(arrival, lang)),)
 
 
 def _domain(facts: mail.MailFacts) -> str | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from mailbot import i18n
 from mailbot.config import Metric, Settings, Unit
@@ -25,6 +27,7 @@ from mailbot.models import (
 from mailbot.reading.table import (
     COLUMN_OTHER_KIND,
     COLUMN_UNDECIDED,
+    DAY_COLUMN_MISSING,
     Finding,
     MetricReading,
     SheetReading,
@@ -66,8 +69,17 @@ def is_candidate(name: str | None, spreadsheet_type: bool, data: bytes) -> bool:
     return is_spreadsheet_name(name) or spreadsheet_type
 
 
-def read_files(files: list[tuple[str, bytes]], settings: Settings) -> Content:
-    """Read every candidate file; every sheet naming a metric is read, and they must agree."""
+def read_files(
+    files: list[tuple[str, bytes]],
+    settings: Settings,
+    arrival: date | None = None,
+    report_day: Callable[[list[str]], date | None] | None = None,
+) -> Content:
+    """Read every candidate file; every sheet naming a metric is read, and they must agree.
+
+    `arrival` gives the year of days written without one; `report_day` tells, from the
+    sheets' title rows, the day whose column a sheet with one column per day is read at.
+    """
     lang = settings.language
     if not files:
         return Content(problems=[i18n.problem(NO_SPREADSHEET, lang)])
@@ -81,8 +93,9 @@ def read_files(files: list[tuple[str, bytes]], settings: Settings) -> Content:
             file_problems.append(file_problem(exc, name, lang))
             continue
         metrics, totals = settings.campaign.metrics, settings.campaign.total_aliases
-        sheets.extend(read_sheet(table, metrics, totals) for table in tables)
-    content = _figures(sheets, settings)
+        sheets.extend(read_sheet(table, metrics, totals, arrival) for table in tables)
+    day = report_day(list(_titles(sheets))) if report_day else None
+    content = _figures(sheets, settings, day)
     if content.figures or any(p.code in REVIEW_CODES for p in content.problems):
         return content
     if file_problems:
@@ -94,14 +107,20 @@ def read_files(files: list[tuple[str, bytes]], settings: Settings) -> Content:
     return content
 
 
-def _figures(sheets: list[SheetReading], settings: Settings) -> Content:
+def _titles(sheets: list[SheetReading]) -> list[str]:
+    """The title rows of the sheets that name a metric (of every sheet, where none does)."""
+    named = [sheet for sheet in sheets if sheet.metrics] or sheets
+    return [title for sheet in named for title in sheet.titles]
+
+
+def _figures(sheets: list[SheetReading], settings: Settings, day: date | None) -> Content:
     content = Content()
     used: list[SheetReading] = []
     for metric in settings.campaign.metrics:
         found = [
             (sheet, reading)
             for sheet in sheets
-            if (reading := sheet.metrics.get(metric.id)) is not None
+            if (reading := _on_day(sheet.metrics.get(metric.id), day, settings.language)) is not None
             and (reading.figure is not None or reading.findings)
         ]
         own = []
@@ -119,6 +138,22 @@ def _figures(sheets: list[SheetReading], settings: Settings) -> Content:
         content.titles.extend(sheet.titles)
         content.headings.append(Heading(sheet.table.file_name, sheet.table.sheet, sheet.titles))
     return content
+
+
+def _on_day(reading: MetricReading | None, day: date | None, lang: str) -> MetricReading | None:
+    """A sheet with one column per day gives the report day's column, or says it has none."""
+    if reading is None or reading.by_day is None:
+        return reading
+    chosen = reading.by_day.get(day) if day else None
+    if chosen is not None:
+        return chosen
+    days = i18n.text("reading.names_joined", lang).join(day_text(d, lang) for d in sorted(reading.by_day))
+    shown = day_text(day, lang) if day else i18n.text("reading.no_day", lang)
+    return MetricReading(reading.metric, None, (Finding(DAY_COLUMN_MISSING, "", {"day": shown, "days": days}),))
+
+
+def day_text(day: date, lang: str) -> str:
+    return i18n.text("reading.day", lang, day=day.day, month=day.month, year=day.year)
 
 
 def _agreed_figure(metric: Metric, found: list[tuple[SheetReading, MetricReading]], content: Content, lang: str):
@@ -170,9 +205,9 @@ def where_cell(sheet: SheetReading, cell: str | None, lang: str) -> str:
 
 
 def finding_problem(finding: Finding, sheet: SheetReading, lang: str) -> Problem:
-    where = where_cell(sheet, finding.cell, lang)
+    where = where_cell(sheet, finding.cell, lang) if finding.cell else where_sheet(sheet, lang)
     where_text = i18n.text("reading.where_text", lang, where=where)
-    if finding.code in (COLUMN_UNDECIDED, COLUMN_OTHER_KIND):
+    if finding.code in (COLUMN_UNDECIDED, COLUMN_OTHER_KIND, DAY_COLUMN_MISSING):
         place = where if finding.code == COLUMN_OTHER_KIND else where_sheet(sheet, lang)
         params = dict(finding.params, where=place)
         for key in ("kind", "wanted"):

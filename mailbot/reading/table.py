@@ -10,19 +10,24 @@ total row it is the sum of the rows.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import lru_cache
 from itertools import pairwise
 
 from mailbot.config import Metric
 from mailbot.models import AMBIGUOUS_NUMBER, TOTAL_MISMATCH, Table
 from mailbot.reading.numbers import is_numeric_like, read_count
+from mailbot.reading.period import stated_date
 from mailbot.reading.text import clean, contains_words, fold
 
 HEADER_SEARCH_ROWS = 60
 BUILTIN_TOTALS = ("Tổng cộng", "Tổng số", "Cộng", "Tổng", "Toàn huyện", "Toàn thị xã", "Toàn thành phố")
 COLUMN_UNDECIDED = "column_undecided"  # several columns may hold the metric and their headers do not tell
 COLUMN_OTHER_KIND = "column_other_kind"  # the only column says it is the day's increase, not the running total
+DAY_COLUMN_MISSING = "day_column_missing"  # one column per day, none of them the report day's
+MAX_DATE_CELL = 40  # characters: a header cell longer than this is a sentence, not a day
 NUMBERING_CELL = re.compile(r"\(?([0-9]{1,2}|[A-Za-z])\)?")
 
 
@@ -44,6 +49,7 @@ class MetricReading:
     findings: tuple[Finding, ...]
     cell: str | None = None  # the figure's cell ("C24"), or the summed range ("C6:C9") without a total row
     row_labels: tuple[str, ...] = ()  # for each counted row, the text left of the column ("Xã Gia Tân")
+    by_day: Mapping[date, MetricReading] | None = None  # a sheet with one column per day: each day's reading
 
 
 @dataclass(frozen=True)
@@ -72,20 +78,28 @@ def cell_name(row: int, col: int) -> str:
     return f"{letters}{row + 1}"
 
 
-def read_sheet(table: Table, metrics: tuple[Metric, ...], total_aliases: tuple[str, ...]) -> SheetReading:
+def read_sheet(
+    table: Table, metrics: tuple[Metric, ...], total_aliases: tuple[str, ...], arrival: date | None = None
+) -> SheetReading:
+    """The metrics' figures in one table; `arrival` gives the year of day columns written without one."""
     grid = _prepare(table)
     totals = _total_labels(total_aliases)
     found: dict[str, MetricReading] = {}
     first_header = None
     for metric in metrics:
-        header = _find_header(grid, metric)
+        header = _find_header(grid, metric) or _find_day_row(grid, metric, arrival)
         if header is None:
             continue
-        first_header = header[0] if first_header is None else min(first_header, header[0])
-        if isinstance(header[2], Finding):
-            found[metric.id] = MetricReading(metric.id, None, (header[2],))
+        row, sub, choice, candidates = header
+        first_header = row if first_header is None else min(first_header, row)
+        days = _day_columns(_tied(candidates, metric), arrival) if isinstance(choice, Finding) else None
+        if days:
+            by_day = {day: _read_column(grid, metric.id, (row, sub, c), totals) for day, c in days.items()}
+            found[metric.id] = MetricReading(metric.id, None, (), by_day=by_day)
+        elif isinstance(choice, Finding):
+            found[metric.id] = MetricReading(metric.id, None, (choice,))
         else:
-            found[metric.id] = _read_column(grid, metric.id, header, totals)
+            found[metric.id] = _read_column(grid, metric.id, (row, sub, choice), totals)
     title_rows = range(first_header if first_header is not None else min(len(grid.text), 12))
     titles = tuple(t for r in title_rows for t in grid.text[r] if t)
     return SheetReading(table=table, metrics=found, titles=titles)
@@ -131,6 +145,9 @@ def _header_text(grid: _Grid, r: int, c: int) -> str:
     return grid.folded[origin[0]][origin[1]] if origin else ""
 
 
+_Header = tuple[int, int | None, "int | Finding", list["_Candidate"]]
+
+
 @dataclass(frozen=True)
 class _Candidate:
     column: int
@@ -139,8 +156,8 @@ class _Candidate:
     header: str
 
 
-def _find_header(grid: _Grid, metric: Metric) -> tuple[int, int | None, int | Finding] | None:
-    """(header row, sub-header row or None, metric column) of the first row naming the metric.
+def _find_header(grid: _Grid, metric: Metric) -> _Header | None:
+    """(header row, sub-header row or None, metric column, candidates) of the first row naming the metric.
 
     The column is a Finding instead when the header words cannot tell which column it is.
     """
@@ -161,8 +178,32 @@ def _find_header(grid: _Grid, metric: Metric) -> tuple[int, int | None, int | Fi
         if candidates:
             if all(c.kind == "daily" for c in candidates):
                 candidates += bare  # "Số cài đặt trong ngày" beside "Lũy kế"
-            return r, sub, _choose(candidates, metric, r)
+            return r, sub, _choose(candidates, metric, r), candidates
     return None
+
+
+def _find_day_row(grid: _Grid, metric: Metric, arrival: date | None) -> _Header | None:
+    """A header row of days ("10/8 | 11/8 | ... | 14/8") under title rows naming the metric."""
+    aliases = {fold(a) for a in (metric.label, *metric.aliases)} - {""}
+    above = ""
+    for r in range(min(len(grid.folded), HEADER_SEARCH_ROWS)):
+        named = any(contains_words(above, a) for a in aliases)
+        cells = [(c, t) for c, t in enumerate(grid.text[r]) if t and len(t) <= MAX_DATE_CELL] if named else []
+        days = [(c, t) for c, t in cells if stated_date(t, arrival)]
+        if len({stated_date(t, arrival) for _, t in days}) >= 2:
+            kind = _kind(above, metric)
+            candidates = [_Candidate(c, 1, kind, t) for c, t in days]
+            return r, None, _choose(candidates, metric, r, undecided_always=True), candidates
+        above += " " + " ".join(grid.folded[r])
+    return None
+
+
+def _day_columns(candidates: list[_Candidate], arrival: date | None) -> dict[date, int] | None:
+    """Each day's column, when every tied column states a day of its own."""
+    days = {stated_date(c.header, arrival): c.column for c in candidates}
+    if len(candidates) < 2 or None in days or len(days) != len(candidates):
+        return None
+    return {day: column for day, column in days.items() if day is not None}
 
 
 def _shown_header(grid: _Grid, r: int, sub: int | None, c: int) -> str:
@@ -174,6 +215,14 @@ def _shown_header(grid: _Grid, r: int, sub: int | None, c: int) -> str:
         if shown:
             parts.append(shown)
     return " / ".join(parts)
+
+
+def _tied(candidates: list[_Candidate], metric: Metric) -> list[_Candidate]:
+    """The best columns of the kind the metric counts (else unmarked ones): one, or several equally good."""
+    wanted = "cumulative" if metric.cumulative else "daily"
+    group = [c for c in candidates if c.kind == wanted] or [c for c in candidates if c.kind == ""]
+    best = max((c.score for c in group), default=0)
+    return [c for c in group if c.score == best]
 
 
 def _kind(words: str, metric: Metric) -> str:
@@ -192,17 +241,15 @@ def _folded(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f for f in (fold(w) for w in words) if f)
 
 
-def _choose(candidates: list[_Candidate], metric: Metric, row: int) -> int | Finding:
+def _choose(candidates: list[_Candidate], metric: Metric, row: int, undecided_always: bool = False) -> int | Finding:
     """The metric's column: of the kind the metric counts, else unmarked; never the other kind."""
     wanted, other = ("cumulative", "daily") if metric.cumulative else ("daily", "cumulative")
-    group = [c for c in candidates if c.kind == wanted] or [c for c in candidates if c.kind == ""]
-    if not group:
+    top = _tied(candidates, metric)
+    if not top:
         only = candidates[0]
         params = {"header": only.header, "kind": other, "wanted": wanted}
         return Finding(COLUMN_OTHER_KIND, cell_name(row, only.column), params)
-    best = max(c.score for c in group)
-    top = [c for c in group if c.score == best]
-    if len(top) == 1:
+    if len(top) == 1 and not undecided_always:
         return top[0].column
     cells = ", ".join(cell_name(row, c.column) for c in top)
     return Finding(COLUMN_UNDECIDED, cell_name(row, top[0].column), {"cells": cells})

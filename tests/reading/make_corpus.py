@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -299,6 +300,29 @@ COLUMNS_UNDECIDED = columns_table(
 NO_DATE_ROWS = b.district_rows("UBND HUYỆN NAM SÁCH", [4487, 2978, 3942, 3020, 2929], 17356)
 NO_DATE_ROWS[2] = []  # no report day in the title rows
 NAM_SACH_NO_DATE = b.xlsx(NO_DATE_ROWS)
+DAY_ROWS = [["Thị trấn Nam Sách", 9800, 9950, 10100, 10250, 10336], ["Xã Nam Hưng", 6900, 6950, 6980, 7000, 7020]]
+DAY_COLUMNS_MERGED = b.xlsx(
+    [
+        ["UBND HUYỆN NAM SÁCH"],
+        ["BÁO CÁO SỐ LƯỢNG CÀI ĐẶT BLUEZONE ngày 14/8/2020"],
+        [],
+        ["STT", "Đơn vị", "Số lượng cài đặt Bluezone", None, None, None, None],
+        [None, None, *(datetime(2020, 8, d) for d in range(10, 15))],
+        *([i, *row] for i, row in enumerate(DAY_ROWS, start=1)),
+        ["", "Tổng cộng", 16700, 16900, 17080, 17250, 17356],
+    ],
+    merges=("C4:G4", "A4:A5", "B4:B5"),
+)
+DAY_COLUMNS_NO_YEAR = b.xlsx(
+    [
+        ["UBND HUYỆN NAM SÁCH"],
+        ["SỐ LƯỢNG CÀI ĐẶT BLUEZONE LŨY KẾ THEO NGÀY"],
+        [],
+        ["STT", "Đơn vị", "12/8", "13/8", "14/8"],
+        *([i, row[0], *row[3:]] for i, row in enumerate(DAY_ROWS, start=1)),
+        ["", "Tổng cộng", 17080, 17250, 17356],
+    ]
+)
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n"
@@ -367,6 +391,8 @@ SOURCES: dict[str, tuple[str | None, str, str]] = {
     "eml_subject_numeric_day_without_year.eml": ("BaoCao.xlsx", S, "C11"),
     "eml_subject_two_digit_year.eml": ("BaoCao.xlsx", S, "C11"),
     "eml_subject_times_are_not_dates.eml": ("BaoCao.xlsx", S, "C11"),
+    "xlsx_day_columns_merged_header.xlsx": (None, S, "G8"),
+    "eml_day_columns_without_year.eml": ("BC_NamSach.xlsx", S, "E7"),
 }
 
 
@@ -446,6 +472,7 @@ def build_bare_files() -> None:
         COLUMNS_UNDECIDED,
         **bare("kim-thanh", {}, ["ambiguous_number"], "needs_review"),
     )
+    case("xlsx_day_columns_merged_header.xlsx", DAY_COLUMNS_MERGED, **bare("nam-sach", {"installs": 17356}))
     case(
         "zip_bomb.xlsx",
         b.zip_bomb(1100 * 1024 * 1024),
@@ -912,6 +939,34 @@ def build_day_mails() -> None:
     )
 
 
+def build_day_column_mails() -> None:
+    """A sheet with one column per day: the report day's column, or review when there is none."""
+    nam_sach = "vanphong.namsach@haiduong.gov.vn"
+    case(
+        "eml_day_columns_without_year.eml",
+        b.mail(sender=nam_sach, subject="Báo cáo Bluezone", attachments=report("BC_NamSach.xlsx", DAY_COLUMNS_NO_YEAR)),
+        **mailed("nam-sach", {"installs": 17356}, sender=nam_sach),
+    )
+    case(
+        "eml_day_columns_report_day_missing.eml",
+        b.mail(
+            sender=nam_sach,
+            subject="Báo cáo Bluezone",
+            received="Sat, 15 Aug 2020 10:00:00 +0700",
+            attachments=report("BC_NamSach.xlsx", DAY_COLUMNS_NO_YEAR),
+        ),
+        **mailed(
+            "nam-sach",
+            {},
+            ["ambiguous_number"],
+            "needs_review",
+            sender=nam_sach,
+            received_at="2020-08-15T10:00:00+07:00",
+            period="2020-08-15",
+        ),
+    )
+
+
 def _rfc2047_mail() -> bytes:
     """An attachment name sent as an RFC 2047 encoded word, as some webmail clients do."""
     raw = b.mail(
@@ -929,6 +984,7 @@ def main() -> None:
     build_trap_mails()
     build_column_mails()
     build_day_mails()
+    build_day_column_mails()
     CORPUS.mkdir(exist_ok=True)
     rebuild = "--rebuild" in sys.argv
     for name, data, expected in CASES:
