@@ -264,7 +264,9 @@ def mail(
     body: str = "Kính gửi Sở TT&TT,\n\nĐơn vị gửi báo cáo số liệu.\n",
     headers: list[tuple[str, str]] = (),
     sender_name: str = "Văn phòng",
+    relayed: list[str] = (),
 ) -> bytes:
+    """A report mail; `received` is the last server's stamp, `relayed` earlier servers' stamps (topmost first)."""
     message = EmailMessage()
     for name, value in headers:
         message[name] = value
@@ -273,6 +275,8 @@ def mail(
             "from mail.haiduong.gov.vn (mail.haiduong.gov.vn [203.162.0.10]) by mx.haiduong.gov.vn "
             f"with ESMTPS id 4BSc2k; {received}"
         )
+    for stamp in relayed:
+        message["Received"] = f"from [10.0.0.5] by mail.haiduong.gov.vn with ESMTPSA id 77Qa; {stamp}"
     message["From"] = f"{sender_name} <{sender}>" if sender_name else sender
     message["To"] = "baocao.stttt@haiduong.gov.vn"
     message["Subject"] = subject

@@ -323,6 +323,20 @@ DAY_COLUMNS_NO_YEAR = b.xlsx(
         ["", "Tổng cộng", 17080, 17250, 17356],
     ]
 )
+LONGER_TOTAL_LABEL = b.xlsx(
+    [
+        ["UBND HUYỆN NAM SÁCH"],
+        ["BÁO CÁO SỐ LƯỢNG CÀI ĐẶT BLUEZONE ngày 14/8/2020"],
+        [],
+        ["STT", "Đơn vị", b.LABEL],
+        [1, "Cộng đồng dân cư thôn Đông", 10000],  # starts like "Cộng" and is no total
+        [2, "Xã Nam Hưng", 7356],
+        ["", "Tổng cộng toàn huyện", 17356],
+        ["", "Ghi chú: số liệu lũy kế", 99999],  # below the total row: never counted
+    ]
+)
+MIXED_SEPARATORS = b.xlsx(b.district_rows("UBND HUYỆN NAM SÁCH", ["1.234,567", "16.122"], None))
+FORMULA_PREFIXES = b.xlsx(b.district_rows("UBND HUYỆN NAM SÁCH", ["+10000", "\t7356\r"], "@17356"))
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n"
@@ -392,6 +406,10 @@ SOURCES: dict[str, tuple[str | None, str, str]] = {
     "eml_subject_two_digit_year.eml": ("BaoCao.xlsx", S, "C11"),
     "eml_subject_times_are_not_dates.eml": ("BaoCao.xlsx", S, "C11"),
     "xlsx_day_columns_merged_header.xlsx": (None, S, "G8"),
+    "xlsx_total_label_longer.xlsx": (None, S, "C7"),
+    "eml_dkim_fail_spf_pass.eml": ("NamSach.xlsx", S, "C11"),
+    "eml_spf_fail_dkim_pass.eml": ("NamSach.xlsx", S, "C11"),
+    "eml_several_received_topmost_wins.eml": ("NamSach.xlsx", S, "C11"),
     "eml_day_columns_without_year.eml": ("BC_NamSach.xlsx", S, "E7"),
 }
 
@@ -473,6 +491,17 @@ def build_bare_files() -> None:
         **bare("kim-thanh", {}, ["ambiguous_number"], "needs_review"),
     )
     case("xlsx_day_columns_merged_header.xlsx", DAY_COLUMNS_MERGED, **bare("nam-sach", {"installs": 17356}))
+    case("xlsx_total_label_longer.xlsx", LONGER_TOTAL_LABEL, **bare("nam-sach", {"installs": 17356}))
+    case(
+        "xlsx_mixed_separators.xlsx",
+        MIXED_SEPARATORS,
+        **bare("nam-sach", {}, ["ambiguous_number"], "needs_review"),
+    )
+    case(
+        "xlsx_formula_prefixes.xlsx",
+        FORMULA_PREFIXES,
+        **bare("nam-sach", {}, ["ambiguous_number", "ambiguous_number"], "needs_review"),
+    )
     case(
         "zip_bomb.xlsx",
         b.zip_bomb(1100 * 1024 * 1024),
@@ -967,6 +996,39 @@ def build_day_column_mails() -> None:
     )
 
 
+def build_header_mails() -> None:
+    """Authentication verdicts and arrival stamps the contract fixes."""
+    nam_sach = "vanphong.namsach@haiduong.gov.vn"
+    subject = "Báo cáo Bluezone ngày 14/8/2020"
+    for name, results in (
+        ("eml_dkim_fail_spf_pass.eml", "dkim=fail (bad signature) header.d=haiduong.gov.vn; spf=pass"),
+        ("eml_spf_fail_dkim_pass.eml", "dkim=pass header.d=haiduong.gov.vn; spf=fail"),
+    ):
+        header = f"mx.haiduong.gov.vn; {results} smtp.mailfrom={nam_sach}"
+        case(
+            name,  # only DMARC failing, or DKIM and SPF both failing, rejects
+            b.mail(
+                sender=nam_sach,
+                subject=subject,
+                attachments=report("NamSach.xlsx", NAM_SACH),
+                headers=[("Authentication-Results", header)],
+            ),
+            **mailed("nam-sach", {"installs": 17356}, sender=nam_sach),
+        )
+    case(
+        "eml_several_received_topmost_wins.eml",
+        b.mail(
+            sender=nam_sach,
+            subject=subject,
+            attachments=report("NamSach.xlsx", NAM_SACH),
+            received="Fri, 14 Aug 2020 16:05:00 +0700",  # the department's server: after the deadline
+            relayed=["Fri, 14 Aug 2020 15:50:00 +0700"],  # the district's own server, before it
+            date="Fri, 14 Aug 2020 15:49:30 +0700",
+        ),
+        **mailed("nam-sach", {"installs": 17356}, sender=nam_sach, received_at="2020-08-14T16:05:00+07:00", late=True),
+    )
+
+
 def _rfc2047_mail() -> bytes:
     """An attachment name sent as an RFC 2047 encoded word, as some webmail clients do."""
     raw = b.mail(
@@ -985,6 +1047,7 @@ def main() -> None:
     build_column_mails()
     build_day_mails()
     build_day_column_mails()
+    build_header_mails()
     CORPUS.mkdir(exist_ok=True)
     rebuild = "--rebuild" in sys.argv
     for name, data, expected in CASES:

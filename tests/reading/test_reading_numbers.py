@@ -60,3 +60,18 @@ def test_contract_examples():
         assert read_count(unclear).ambiguous, unclear
     for empty in (None, "", "  ", "-"):
         assert read_count(empty).blank
+
+
+def test_mixed_separators_are_never_a_count():
+    for unclear in ("1.234,567", "1,234.567", "1 234,567", "1.234 567", "12.345,6"):
+        assert read_count(unclear).ambiguous, unclear
+
+
+def test_formula_prefixes_are_never_a_count():
+    for prefixed in ("+17356", "=17356", "@17356", "-17356", "=SUM(C6:C9)", "'+17356"):
+        assert read_count(prefixed).ambiguous, prefixed
+
+
+def test_surrounding_tabs_and_line_breaks_are_space():
+    for spaced in ("\t17356", "17356\r", "\r\n17356\t", "17.356\r\n"):
+        assert read_count(spaced).value == 17356, repr(spaced)
