@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from mailbot import i18n, ledger, review, service
+from mailbot.accounts import ROLES, AccessError, Accounts, Session, User
 from mailbot.config import Settings
 from mailbot.errors import UsageError
 from mailbot.models import DayLedger, QueuedMail, Reading, RenderedReport, ReviewDecision, Submission, UnitDay
@@ -25,6 +26,8 @@ from mailbot.reading.text import fold
 from mailbot.store import Store
 
 log = logging.getLogger(__name__)
+
+__all__ = ["ROLES", "AccessError", "App", "Session", "User", "opened"]
 
 HISTORY_LOOKBACK_DAYS = 60  # earlier days read so the first day's change is known
 DEFAULT_HISTORY_DAYS = 30
@@ -102,6 +105,11 @@ class App:
 
     def close(self) -> None:
         self.store.close()
+
+    @property
+    def accounts(self) -> Accounts:
+        """Users, sign-in, sessions, tokens and the audit trail."""
+        return Accounts(self.store, self.lang)
 
     @property
     def lang(self) -> str:

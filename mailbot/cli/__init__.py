@@ -222,3 +222,13 @@ def _register_review() -> None:
 
 
 _register_review()
+
+
+def _register_users() -> None:
+    """The console's users: `mailbot user …`."""
+    from mailbot.cli import users as users_cli
+
+    app.add_typer(users_cli.user_app, name="user")
+
+
+_register_users()

@@ -7,7 +7,7 @@ from datetime import UTC
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class UtcDateTime(sa.types.TypeDecorator):
@@ -123,12 +123,57 @@ locks = sa.Table(
     sa.Column("expires_at", UtcDateTime, nullable=False),
 )
 
+# The console's people, their sign-ins and tokens, and the audit trail (schema 2).
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("address", sa.Text),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+)
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),
+    sa.Column("who", sa.Text, nullable=False),
+    sa.Column("address", sa.Text),
+    sa.Column("action", sa.String(40), nullable=False, index=True),
+    sa.Column("target", sa.Text),
+    sa.Column("detail", sa.Text),
+)
+SCHEMA_2_TABLES = [users, sessions, api_tokens, audit]
+
 
 def _migration_1(conn: Connection) -> None:
-    metadata.create_all(conn)
+    metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t not in SCHEMA_2_TABLES])
 
 
-MIGRATIONS = {1: _migration_1}
+def _migration_2(conn: Connection) -> None:
+    metadata.create_all(conn, tables=SCHEMA_2_TABLES)
+
+
+MIGRATIONS = {1: _migration_1, 2: _migration_2}
 
 
 def read_schema_version(conn: Connection) -> int:

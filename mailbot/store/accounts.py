@@ -1,0 +1,153 @@
+"""The console's people in the store: users, sessions, API tokens and the audit trail.
+
+Secrets never reach the store in clear: passwords arrive already hashed (argon2id,
+by the caller), session and API tokens are kept as their SHA-256 digests.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from mailbot.store.schema import api_tokens, audit, sessions, users
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: int
+    name: str
+    role: str
+    password_hash: str
+    disabled: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    user: UserRow
+    csrf: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: datetime
+    who: str
+    address: str | None
+    action: str
+    target: str | None
+    detail: dict
+
+
+def _user(row) -> UserRow:
+    return UserRow(row.id, row.name, row.role, row.password_hash, bool(row.disabled), row.created_at)
+
+
+class AccountStore:
+    """Users, sessions, tokens and audit over the store's engine."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+
+    # -- users ---------------------------------------------------------------------
+
+    def add_user(self, name: str, role: str, password_hash: str, at: datetime) -> UserRow | None:
+        """The new user, or None when the name is taken."""
+        with self.engine.begin() as conn:
+            if conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
+                return None
+            conn.execute(
+                sa.insert(users).values(
+                    name=name, role=role, password_hash=password_hash, disabled=False, created_at=at
+                )
+            )
+        return self.user(name)
+
+    def user(self, name: str) -> UserRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+        return _user(row) if row else None
+
+    def users(self) -> list[UserRow]:
+        with self.engine.connect() as conn:
+            return [_user(r) for r in conn.execute(sa.select(users).order_by(users.c.name))]
+
+    def update_user(self, user_id: int, **values) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(users).where(users.c.id == user_id).values(**values))
+
+    def end_sessions(self, user_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(sessions).where(sessions.c.user_id == user_id))
+
+    # -- sessions and tokens -------------------------------------------------------
+
+    def add_session(self, digest: str, user_id: int, csrf: str, address: str | None, at, expires_at) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(sessions).values(
+                    token_hash=digest, user_id=user_id, csrf=csrf, address=address, created_at=at, expires_at=expires_at
+                )
+            )
+
+    def session(self, digest: str, now: datetime) -> SessionRow | None:
+        query = (
+            sa.select(sessions.c.csrf, sessions.c.expires_at, users)
+            .join(users, users.c.id == sessions.c.user_id)
+            .where(sessions.c.token_hash == digest, sessions.c.expires_at > now)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return SessionRow(_user(row), row.csrf, row.expires_at) if row else None
+
+    def drop_session(self, digest: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(sessions).where(sessions.c.token_hash == digest))
+
+    def add_token(self, digest: str, user_id: int, at: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(api_tokens).values(token_hash=digest, user_id=user_id, created_at=at))
+
+    def token_user(self, digest: str) -> UserRow | None:
+        query = sa.select(users).join(api_tokens, api_tokens.c.user_id == users.c.id)
+        with self.engine.connect() as conn:
+            row = conn.execute(query.where(api_tokens.c.token_hash == digest)).first()
+        return _user(row) if row else None
+
+    # -- the audit trail -----------------------------------------------------------
+
+    def record(
+        self,
+        at: datetime,
+        who: str,
+        action: str,
+        address: str | None = None,
+        target: str | None = None,
+        detail: dict | None = None,
+    ) -> None:
+        values = dict(at=at, who=who, address=address, action=action, target=target, detail=json.dumps(detail or {}))
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(audit).values(**values))
+
+    def count(self, action: str, since: datetime, who: str | None = None, address: str | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(audit).where(audit.c.action == action, audit.c.at >= since)
+        if who is not None:
+            query = query.where(audit.c.who == who)
+        if address is not None:
+            query = query.where(audit.c.address == address)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
+
+    def trail(self, limit: int = 200, target: str | None = None) -> list[AuditRow]:
+        query = sa.select(audit).order_by(audit.c.id.desc()).limit(limit)
+        if target is not None:
+            query = query.where(audit.c.target == target)
+        with self.engine.connect() as conn:
+            return [
+                AuditRow(r.id, r.at, r.who, r.address, r.action, r.target, json.loads(r.detail or "{}"))
+                for r in conn.execute(query)
+            ]
