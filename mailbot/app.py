@@ -16,11 +16,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from mailbot import i18n, ledger, review, service
+from mailbot import i18n, ledger, message_view, review, service
 from mailbot.accounts import ROLES, AccessError, Accounts, Session, User
 from mailbot.config import Settings
 from mailbot.errors import UsageError
-from mailbot.models import DayLedger, QueuedMail, Reading, RenderedReport, ReviewDecision, Submission, UnitDay
+from mailbot.models import (
+    NEEDS_REVIEW,
+    DayLedger,
+    QueuedMail,
+    Reading,
+    RenderedReport,
+    ReviewDecision,
+    Submission,
+    UnitDay,
+)
 from mailbot.outbox import DeliveryResult
 from mailbot.reading.text import fold
 from mailbot.store import Store
@@ -31,6 +40,7 @@ __all__ = ["ROLES", "AccessError", "App", "Session", "User", "opened"]
 
 HISTORY_LOOKBACK_DAYS = 60  # earlier days read so the first day's change is known
 DEFAULT_HISTORY_DAYS = 30
+COUNT_RE = re.compile(r"^(\d+|\d{1,3}([.,\s]\d{3})+)$")
 DMY_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
@@ -177,44 +187,82 @@ class App:
     def raw_message(self, submission_id: int) -> bytes:
         return self.store.raw_message(review.find(self.store, submission_id).message_row)
 
-    def accept(self, submission_id: int, by: str, reason: str | None = None, force: bool = False):
+    def message(self, submission_id: int) -> message_view.MessageView:
+        """The submission's mail as a person checks it: headers, text, attachments and their tables."""
+        return message_view.view(self.raw_message(submission_id), self.settings)
+
+    def attachment(self, submission_id: int, number: int):
+        """The submission's attachment `number` (from 1) as sent, or None."""
+        return message_view.attachment(self.raw_message(submission_id), number, self.settings)
+
+    def accept(self, submission_id: int, by: str, reason: str | None = None, force: bool = False, address=None):
         return self._decide(
             lambda now, notices: review.accept(
                 self.store, submission_id, by, now, reason=reason, force=force, outgoing=notices
-            )
+            ),
+            address,
         )
 
-    def reject(self, submission_id: int, by: str, reason: str | None, force: bool = False):
+    def reject(self, submission_id: int, by: str, reason: str | None, force: bool = False, address=None):
         return self._decide(
             lambda now, notices: review.reject(
                 self.store, submission_id, by, now, reason=reason, force=force, outgoing=notices
-            )
+            ),
+            address,
         )
 
-    def assign(self, submission_id: int, unit: str, by: str, reason: str | None = None, force: bool = False):
+    def assign(
+        self, submission_id: int, unit: str, by: str, reason: str | None = None, force: bool = False, address=None
+    ):
         return self._decide(
             lambda now, notices: review.assign(
                 self.settings, self.store, submission_id, unit, by, now, reason=reason, force=force, outgoing=notices
-            )
+            ),
+            address,
         )
 
-    def correct(self, submission_id: int, figures: Mapping[str, int], by: str, reason: str | None):
+    def correct(self, submission_id: int, figures: Mapping[str, int], by: str, reason: str | None, address=None):
         return self._decide(
             lambda now, notices: review.correct(
                 self.settings, self.store, submission_id, figures, by, now, reason=reason, outgoing=notices
-            )
+            ),
+            address,
         )
 
-    def correct_first(self, submission_id: int, value: int, by: str, reason: str | None, metric: str | None = None):
-        """Correct one figure: `metric`, else the campaign's first."""
+    def correct_first(
+        self,
+        submission_id: int,
+        value: int,
+        by: str,
+        reason: str | None,
+        metric: str | None = None,
+        address=None,
+        then_accept: bool = False,
+    ):
+        """Correct one figure (`metric`, else the campaign's first); with `then_accept`, count it too."""
         chosen = metric or self.settings.campaign.metrics[0].id
-        return self.correct(submission_id, {chosen: value}, by, reason)
+        outcome = self.correct(submission_id, {chosen: value}, by, reason, address=address)
+        if then_accept and outcome.submission.status == NEEDS_REVIEW:
+            accepted = self.accept(submission_id, by, reason=reason, address=address)
+            return review.ReviewOutcome(accepted.submission, outcome.decision or accepted.decision)
+        return outcome
 
-    def _decide(self, decide) -> review.ReviewOutcome:
+    def _decide(self, decide, address: str | None) -> review.ReviewOutcome:
         now = self.clock()
         notices = lambda sub, decision: service.review_notices(self.settings, sub, decision)  # noqa: E731
         outcome = decide(now, notices)
         if outcome.changed:
+            d = outcome.decision
+            self.accounts.record(
+                now,
+                d.by,
+                f"review_{d.action}",
+                address,
+                target=f"submission:{d.submission_id}",
+                reason=d.reason,
+                unit=d.unit,
+                figures=dict(d.figures) if d.figures else None,
+            )
             service.after_review(self.settings, self.store, now)
         return outcome
 
@@ -247,12 +295,21 @@ class App:
     def report(self, day: date | None = None) -> RenderedReport:
         return service.build_report(self.settings, self.store, day or self.today(), self.clock())
 
+    def report_preview(self, rendered: RenderedReport, chart_url: str) -> str:
+        """The report's HTML with its chart taken from `chart_url` instead of the mail's inline part."""
+        from mailbot.report import CHART_SRC
+
+        return rendered.html.replace(f'src="{CHART_SRC}"', f'src="{chart_url}"')
+
     def write_report(self, day: date | None, out_dir: Path) -> list[Path]:
         return service.write_report(self.settings, self.store, day or self.today(), self.clock(), out_dir)
 
-    def send_report(self, day: date | None = None) -> SentReport:
+    def send_report(self, day: date | None = None, by: str | None = None, address: str | None = None) -> SentReport:
         now = self.clock()
-        mail = service.send_report(self.settings, self.store, day or self.today(), now)
+        wanted = day or self.today()
+        mail = service.send_report(self.settings, self.store, wanted, now)
+        if by is not None:
+            self.accounts.record(now, by, "report_send", address, target=f"report:{wanted.isoformat()}")
         return SentReport(mail, service.deliver(self.settings, self.store, now))
 
     def report_due(self) -> SentReport | None:
@@ -271,8 +328,10 @@ class App:
     def held(self) -> list[QueuedMail]:
         return self.store.held_mail()
 
-    def retry(self, mail_ids: list[int] | None = None) -> Retried:
+    def retry(self, mail_ids: list[int] | None = None, by: str | None = None, address: str | None = None) -> Retried:
         released = self.store.release_held(mail_ids or None)
+        if by is not None:
+            self.accounts.record(self.clock(), by, "outbox_retry", address, ids=mail_ids, released=released)
         return Retried(released, service.deliver(self.settings, self.store, self.clock()))
 
     def deliver(self) -> DeliveryResult | None:
@@ -317,6 +376,14 @@ def parse_date(value: str, lang: str, option: str = "--date") -> date:
         return date.fromisoformat(cleaned)
     except ValueError:
         raise i18n.error(UsageError, "errors.option_not_date", lang, option=option, value=value) from None
+
+
+def parse_count(value: str, lang: str) -> int:
+    """A whole number as staff type it: 17356, 17.356, 17,356 or 17 356."""
+    cleaned = value.strip()
+    if COUNT_RE.match(cleaned):
+        return int(re.sub(r"[.,\s]", "", cleaned))
+    raise i18n.error(UsageError, "errors.not_whole_number", lang, value=value)
 
 
 def read_files(settings: Settings, paths: list[Path]) -> Iterator[Reading]:

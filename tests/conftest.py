@@ -5,4 +5,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-pytest_plugins = ["fixtures_dovecot", "fixtures_oauth2", "fixtures_smtp", "fixtures_store"]
+pytest_plugins = ["fixtures_browser", "fixtures_dovecot", "fixtures_oauth2", "fixtures_smtp", "fixtures_store"]

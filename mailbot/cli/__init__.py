@@ -213,6 +213,21 @@ def outbox_retry(
     views.print_retry(out, retried.released, retried.delivery, settings)
 
 
+@app.command()
+def web(
+    config: ConfigOption = None,
+    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8080,
+) -> None:
+    """Serve the web console for ICT staff until SIGINT or SIGTERM."""
+    from mailbot import web as console
+
+    settings = settings_from(config)
+    logging.getLogger().setLevel(logging.INFO)
+    with opened(settings) as app_:
+        console.serve(app_, host, port)
+
+
 def _register_review() -> None:
     """Review and history commands live in their own module."""
     from mailbot.cli import review as review_cli

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import sys
 from collections.abc import Callable
 from typing import Annotated
@@ -14,15 +13,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from mailbot import app as application
-from mailbot import i18n
 from mailbot.app import format_day, submission_json
 from mailbot.cli import ConfigOption, opened, out, settings_from, views
 from mailbot.config import Settings
-from mailbot.errors import UsageError
 from mailbot.i18n import format_count, format_percent, format_time, text
 from mailbot.models import DayLedger, ReviewDecision, Submission, UnitDay
 
-COUNT_RE = re.compile(r"^(\d+|\d{1,3}([.,\s]\d{3})+)$")
+CLI = "cli"  # where a decision typed at the terminal comes from, in the audit trail
 
 review_app = typer.Typer(
     help="List the reports waiting for review, and accept, reject, assign or correct them.",
@@ -97,7 +94,9 @@ def review_accept(
     force: ForceOption = False,
 ) -> None:
     """Accept a submission: its figures count from now on."""
-    _run_decision(config, lambda app_, who: app_.accept(submission_id, who, reason=reason, force=force), by)
+    _run_decision(
+        config, lambda app_, who: app_.accept(submission_id, who, reason=reason, force=force, address=CLI), by
+    )
 
 
 @review_app.command("reject")
@@ -109,7 +108,9 @@ def review_reject(
     force: ForceOption = False,
 ) -> None:
     """Reject a submission, saying why (--reason is required)."""
-    _run_decision(config, lambda app_, who: app_.reject(submission_id, who, reason=reason, force=force), by)
+    _run_decision(
+        config, lambda app_, who: app_.reject(submission_id, who, reason=reason, force=force, address=CLI), by
+    )
 
 
 @review_app.command("assign")
@@ -123,7 +124,9 @@ def review_assign(
 ) -> None:
     """Say which unit sent a submission (mail from an unknown sender); then accept it."""
     _run_decision(
-        config, lambda app_, who: app_.assign(submission_id, app_.unit(unit), who, reason=reason, force=force), by
+        config,
+        lambda app_, who: app_.assign(submission_id, app_.unit(unit), who, reason=reason, force=force, address=CLI),
+        by,
     )
 
 
@@ -143,7 +146,9 @@ def review_correct(
     """Correct a figure (--reason is required); the figure read from the file is kept."""
 
     def decide(app_, who):
-        return app_.correct_first(submission_id, parse_count(value, app_.lang), who, reason=reason, metric=metric)
+        return app_.correct_first(
+            submission_id, application.parse_count(value, app_.lang), who, reason=reason, metric=metric, address=CLI
+        )
 
     _run_decision(config, decide, by)
 
@@ -160,14 +165,6 @@ def _run_decision(config, decide: Callable, by: str | None = None) -> None:
     else:
         out.print(t(settings, "review.unchanged", id=sub.id, status=t(settings, f"states.{sub.status}")), markup=False)
     out.print(_submissions_table([sub], settings))
-
-
-def parse_count(value: str, lang: str) -> int:
-    """A whole number as staff type it: 17356, 17.356, 17,356 or 17 356."""
-    cleaned = value.strip()
-    if COUNT_RE.match(cleaned):
-        return int(re.sub(r"[.,\s]", "", cleaned))
-    raise i18n.error(UsageError, "errors.not_whole_number", lang, value=value)
 
 
 def _submissions_table(subs: list[Submission], settings: Settings) -> Table:

@@ -1,0 +1,91 @@
+"""A stored message as a person checks it: headers, text, attachments, tables as read.
+
+Part of the application layer (the console's submission page). Everything here
+is the sender's own words: the caller shows them escaped, never as markup.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+from dataclasses import dataclass
+
+from mailbot.config import Settings
+from mailbot.errors import MailbotError
+from mailbot.models import Table
+from mailbot.reading import mail
+from mailbot.sheets import is_spreadsheet_name, read_tables
+
+log = logging.getLogger(__name__)
+
+SHOWN_HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID")
+TEXT_LIMIT = 20_000  # characters of the mail's text shown
+ROWS_SHOWN = 200
+COLUMNS_SHOWN = 30
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    number: int
+    name: str
+    content_type: str
+    size: int
+    tables: tuple[Table, ...]
+    problem: str | None  # why its tables cannot be shown
+
+
+@dataclass(frozen=True)
+class MessageView:
+    headers: tuple[tuple[str, str], ...]
+    received: str | None  # the topmost Received: line
+    text: str
+    attachments: tuple[AttachmentView, ...]
+
+
+def view(raw: bytes, settings: Settings) -> MessageView:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    headers = tuple((name, _header(message, name)) for name in SHOWN_HEADERS if message.get(name) is not None)
+    received = message.get_all("Received") or []
+    found = mail.parse(raw, settings.campaign.reporting_mailbox).attachments
+    return MessageView(
+        headers=headers,
+        received=" ".join(str(received[0]).split()) if received else None,
+        text=_text(message)[:TEXT_LIMIT],
+        attachments=tuple(_attachment(n, a, settings) for n, a in enumerate(found, start=1)),
+    )
+
+
+def attachment(raw: bytes, number: int, settings: Settings) -> mail.Attachment | None:
+    found = mail.parse(raw, settings.campaign.reporting_mailbox).attachments
+    return found[number - 1] if 0 < number <= len(found) else None
+
+
+def _header(message, name: str) -> str:
+    try:
+        return " ".join(str(message.get(name)).split())
+    except Exception:  # a header that cannot be decoded is shown as it came
+        return " ".join(str(message.get(name, failobj="")).split())
+
+
+def _text(message) -> str:
+    try:
+        body = message.get_body(preferencelist=("plain", "html"))
+        return body.get_content() if body is not None else ""
+    except Exception:  # an undecodable body is shown as nothing rather than failing the page
+        log.info("the text of a stored message could not be decoded", exc_info=True)
+        return ""
+
+
+def _attachment(number: int, found: mail.Attachment, settings: Settings) -> AttachmentView:
+    name = found.name or f"#{number}"
+    tables: tuple[Table, ...] = ()
+    problem = None
+    if is_spreadsheet_name(found.name) or mail.is_spreadsheet_type(found.content_type):
+        try:
+            tables = tuple(read_tables(name, found.data, settings.limits))
+        except MailbotError as exc:
+            problem = exc.message
+        except Exception as exc:  # whatever a reader does, the page still shows the rest
+            problem = type(exc).__name__
+    return AttachmentView(number, name, found.content_type, len(found.data), tables, problem)

@@ -1,0 +1,91 @@
+"""`mailbot web`: the console for ICT staff, and its JSON API (contract section 8).
+
+A Starlette application over the application layer (`mailbot.app.App`), served
+by uvicorn. The only room that knows Starlette and uvicorn.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from mailbot.app import App
+from mailbot.web import api, pages
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8080
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Cache-Control": "no-store",
+}
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request, call_next):
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+def create_app(app: App) -> Starlette:
+    routes = [
+        Route("/healthz", api.healthz),
+        Route("/api/status", api.status),
+        Route("/api/history", api.history),
+        Route("/api/review", api.review),
+        Route("/signin", pages.signin_page, methods=["GET"]),
+        Route("/signin", pages.signin, methods=["POST"]),
+        Route("/signout", pages.signout, methods=["POST"]),
+        Route("/", pages.board),
+        Route("/board", pages.board_table),
+        Route("/unit/{unit}", pages.unit_page),
+        Route("/submission/{id:int}", pages.submission_page, methods=["GET"]),
+        Route("/submission/{id:int}", pages.decide, methods=["POST"]),
+        Route("/submission/{id:int}/eml", pages.download_eml),
+        Route("/submission/{id:int}/attachment/{n:int}", pages.download_attachment),
+        Route("/review", pages.review_page),
+        Route("/report", pages.report_page, methods=["GET"]),
+        Route("/report", pages.report_send, methods=["POST"]),
+        Route("/report/{kind}", pages.report_file),
+        Route("/outbox", pages.outbox_page, methods=["GET"]),
+        Route("/outbox", pages.outbox_retry, methods=["POST"]),
+        Route("/audit", pages.audit_page),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    web = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
+    web.state.mailbot = app
+    return web
+
+
+def serve(app: App, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+    """Serve the console until SIGINT or SIGTERM (uvicorn stops in order on both)."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        create_app(app), host=host, port=port, log_level="info", proxy_headers=True, server_header=False
+    )
+    stopped = []
+    # uvicorn stops in order on SIGINT/SIGTERM, then raises the signal again for the handler it
+    # found; this one notes it, so that an orderly stop ends the command with status 0.
+    previous = {sig: signal.signal(sig, lambda signum, _frame: stopped.append(signum)) for sig in STOP_SIGNALS}
+    try:
+        log.info("the console listens on http://%s:%s/", host, port)
+        uvicorn.Server(config).run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("the console stopped (signal %s)", stopped[0] if stopped else "none")

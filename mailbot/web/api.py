@@ -1,0 +1,78 @@
+"""The console's JSON API for other systems: bearer tokens, the same JSON as the command line."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mailbot import app as application
+from mailbot.app import App, ProvinceHistory
+from mailbot.errors import MailbotError, UsageError
+from mailbot.i18n import text
+
+
+def the_app(request: Request) -> App:
+    return request.app.state.mailbot
+
+
+def _refused(request: Request) -> Response:
+    message = text("web.token_refused", the_app(request).lang)
+    return JSONResponse({"error": message}, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="mailbot"'})
+
+
+async def _token_user(request: Request):
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return await run_in_threadpool(the_app(request).accounts.token_user, token.strip())
+
+
+def _day(request: Request, name: str = "date"):
+    typed = request.query_params.get(name)
+    return application.parse_date(typed, the_app(request).lang, option=name) if typed else None
+
+
+async def status(request: Request) -> Response:
+    """`mailbot status --date D --json`, to the byte."""
+    if await _token_user(request) is None:
+        return _refused(request)
+    try:
+        day = _day(request)
+    except UsageError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse(await run_in_threadpool(the_app(request).status_json, day))
+
+
+async def history(request: Request) -> Response:
+    """?unit=&from=&to=: the daily series of a unit, or of the area without one."""
+    if await _token_user(request) is None:
+        return _refused(request)
+    app = the_app(request)
+    try:
+        unit = request.query_params.get("unit")
+        found = await run_in_threadpool(app.history, unit, _day(request, "from"), _day(request, "to"))
+    except MailbotError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    if isinstance(found, ProvinceHistory):
+        days = [application.status_json(d) | {"units": None} for d in found.days]
+        return JSONResponse({"unit": None, "days": [{k: v for k, v in d.items() if k != "units"} for d in days]})
+    rows = [
+        {"date": day.isoformat(), **(row.to_json() if row else {"state": None, "note": reason})}
+        for day, row, reason in found.rows
+    ]
+    return JSONResponse({"unit": found.unit, "days": rows})
+
+
+async def review(request: Request) -> Response:
+    """The submissions waiting for review, as `mailbot review list --json` gives them."""
+    if await _token_user(request) is None:
+        return _refused(request)
+    waiting = await run_in_threadpool(the_app(request).waiting)
+    return JSONResponse({"waiting": [application.submission_json(s) for s in waiting]})
+
+
+async def healthz(request: Request) -> Response:
+    if await run_in_threadpool(the_app(request).readable):
+        return JSONResponse({"ok": True})
+    return JSONResponse({"ok": False}, status_code=503)

@@ -1,0 +1,424 @@
+"""The console's pages and forms. Each handler parses, calls one use case, and renders."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote, urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from mailbot import app as application
+from mailbot.app import AccessError, App
+from mailbot.errors import MailbotError, NotFoundError, UsageError
+from mailbot.i18n import text
+from mailbot.web import shown
+from mailbot.web.render import page
+from mailbot.web.security import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    SIGNIN_COOKIE,
+    Visitor,
+    address_of,
+    csrf_ok,
+    new_token,
+    set_cookie,
+    visitor,
+)
+
+log = logging.getLogger(__name__)
+
+ROWS_SHOWN, COLUMNS_SHOWN = 200, 30
+DECISIONS = ("accept", "reject", "assign", "correct")
+
+
+def the_app(request: Request) -> App:
+    return request.app.state.mailbot
+
+
+def lang(request: Request) -> str:
+    return the_app(request).lang
+
+
+def t(request: Request, key: str, **params) -> str:
+    return text(f"web.{key}", lang(request), **params)
+
+
+def render(request: Request, who: Visitor, name: str, status: int = 200, **context) -> Response:
+    context.setdefault("message", request.query_params.get("ok") and t(request, f"ok_{request.query_params['ok']}"))
+    context.setdefault("error", None)
+    return page(lang(request), name, status, me=who, csrf=who.session.csrf if who.session else "", **context)
+
+
+async def signed_in(request: Request, role: str = "viewer") -> Visitor | Response:
+    """The visitor, or the response that refuses them: the sign-in page, or 403 for a role too low."""
+    who = await run_in_threadpool(visitor, the_app(request), request)
+    if who.session is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
+    if not who.may(role):
+        return render(
+            request, who, "error.html.j2", 403, error=t(request, "role_needed", role=t(request, f"role_{role}"))
+        )
+    return who
+
+
+async def changing(request: Request) -> tuple[Visitor, dict] | Response:
+    """A request that changes something: a reviewer's session and the form's CSRF token."""
+    form = dict(await request.form())
+    who = await run_in_threadpool(visitor, the_app(request), request)
+    if who.session is None:
+        return render(request, who, "error.html.j2", 401, error=t(request, "signed_out"))
+    if not csrf_ok(who.session.csrf, form.get(CSRF_FIELD)):
+        return render(request, who, "error.html.j2", 403, error=t(request, "csrf_refused"))
+    if not who.may("reviewer"):
+        return render(
+            request, who, "error.html.j2", 403, error=t(request, "role_needed", role=t(request, "role_reviewer"))
+        )
+    return who, form
+
+
+def chosen_day(request: Request):
+    """The ?d= day (dd/mm/yyyy or YYYY-MM-DD), or None for today; a bad one is a UsageError."""
+    typed = (request.query_params.get("d") or "").strip()
+    return application.parse_date(typed, lang(request), option=t(request, "day_label")) if typed else None
+
+
+# --- signing in and out --------------------------------------------------------------------
+
+
+async def signin_page(request: Request) -> Response:
+    token = new_token()
+    response = page(
+        lang(request), "signin.html.j2", next=_safe_next(request), csrf=token, error=None, message=None, me=None
+    )
+    set_cookie(request, response, SIGNIN_COOKIE, token, max_age=3600)
+    return response
+
+
+async def signin(request: Request) -> Response:
+    form = dict(await request.form())
+    target = _safe_next(request, form.get("next"))
+    if not csrf_ok(request.cookies.get(SIGNIN_COOKIE), form.get(CSRF_FIELD)):
+        return _signin_again(request, target, t(request, "csrf_refused"), 403)
+    accounts = the_app(request).accounts
+    try:
+        session = await run_in_threadpool(
+            accounts.sign_in,
+            str(form.get("name", "")),
+            str(form.get("password", "")),
+            address_of(request),
+            the_app(request).clock(),
+        )
+    except AccessError as exc:
+        return _signin_again(request, target, str(exc), 401)
+    response = RedirectResponse(target, status_code=303)
+    lifetime = int((session.expires_at - the_app(request).clock()).total_seconds())
+    set_cookie(request, response, SESSION_COOKIE, session.token, max_age=lifetime)
+    response.delete_cookie(SIGNIN_COOKIE, path="/")
+    return response
+
+
+def _signin_again(request: Request, target: str, error: str, status: int) -> Response:
+    token = new_token()
+    response = page(
+        lang(request), "signin.html.j2", status, next=target, csrf=token, error=error, message=None, me=None
+    )
+    set_cookie(request, response, SIGNIN_COOKIE, token, max_age=3600)
+    return response
+
+
+def _safe_next(request: Request, given: str | None = None) -> str:
+    target = given or request.query_params.get("next") or "/"
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+async def signout(request: Request) -> Response:
+    form = dict(await request.form())
+    who = await run_in_threadpool(visitor, the_app(request), request)
+    if who.session is not None and csrf_ok(who.session.csrf, form.get(CSRF_FIELD)):
+        await run_in_threadpool(the_app(request).accounts.sign_out, who.session, who.address, the_app(request).clock())
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# --- the day's board -----------------------------------------------------------------------
+
+
+async def board(request: Request) -> Response:
+    who = await signed_in(request)
+    if isinstance(who, Response):
+        return who
+    return await _board(request, who, "board.html.j2")
+
+
+async def board_table(request: Request) -> Response:
+    """The board's body alone, for htmx's refresh."""
+    who = await signed_in(request)
+    if isinstance(who, Response):
+        return who
+    return await _board(request, who, "board_table.html.j2")
+
+
+async def _board(request: Request, who: Visitor, template: str) -> Response:
+    app = the_app(request)
+    typed = request.query_params.get("d") or ""
+    try:
+        day = chosen_day(request)
+    except UsageError as exc:
+        return render(request, who, "error.html.j2", 400, error=str(exc))
+    status = await run_in_threadpool(app.status, day)
+    return render(request, who, template, board=shown.board(status, app.settings), typed=typed)
+
+
+# --- a unit --------------------------------------------------------------------------------
+
+
+async def unit_page(request: Request) -> Response:
+    who = await signed_in(request)
+    if isinstance(who, Response):
+        return who
+    app = the_app(request)
+    try:
+        unit_id = app.unit(request.path_params["unit"])
+        day = chosen_day(request) or app.today()
+    except UsageError as exc:
+        return render(request, who, "error.html.j2", 404, error=str(exc))
+    subs = await run_in_threadpool(app.submissions_of, unit_id, day)
+    found = await run_in_threadpool(app.history, unit_id, None, day)
+    return render(
+        request,
+        who,
+        "unit.html.j2",
+        unit=app.settings.unit(unit_id),
+        day=shown.day_text(day),
+        submissions=[shown.submission_row(s, app.settings) for s in subs],
+        history=shown.history(found, app.settings),
+    )
+
+
+# --- a submission --------------------------------------------------------------------------
+
+
+async def submission_page(request: Request, error: str | None = None, status: int = 200) -> Response:
+    who = await signed_in(request)
+    if isinstance(who, Response):
+        return who
+    app = the_app(request)
+    number = int(request.path_params["id"])
+    try:
+        detail = await run_in_threadpool(app.submission, number)
+        mail = await run_in_threadpool(app.message, number)
+    except NotFoundError as exc:
+        return render(request, who, "error.html.j2", 404, error=str(exc))
+    sub = detail.submission
+    attachments = [
+        {
+            "number": a.number,
+            "name": a.name,
+            "content_type": a.content_type,
+            "size": a.size,
+            "problem": a.problem or "",
+            "sheets": [
+                shown.sheet_grid(table, shown.marked_cells(sub, a.name, table.sheet), ROWS_SHOWN, COLUMNS_SHOWN)
+                for table in a.tables
+            ],
+        }
+        for a in mail.attachments
+    ]
+    return render(
+        request,
+        who,
+        "submission.html.j2",
+        status,
+        error=error,
+        sub=shown.submission_row(sub, app.settings),
+        decisions=[shown.decision_row(d, app.settings) for d in detail.decisions],
+        headers=mail.headers,
+        received=mail.received or "",
+        body=mail.text,
+        attachments=attachments,
+        units=[(u.id, u.name) for u in app.settings.units],
+        trail=[_audit_row(r, app) for r in app.accounts.trail(50, target=f"submission:{number}")],
+    )
+
+
+async def decide(request: Request) -> Response:
+    checked = await changing(request)
+    if isinstance(checked, Response):
+        return checked
+    who, form = checked
+    app = the_app(request)
+    number = int(request.path_params["id"])
+    action = form.get("action")
+    reason = (form.get("reason") or "").strip() or None
+    force = form.get("force") == "1"
+    try:
+        if action == "accept":
+            call = lambda: app.accept(number, who.name, reason=reason, force=force, address=who.address)  # noqa: E731
+        elif action == "reject":
+            call = lambda: app.reject(number, who.name, reason=reason, force=force, address=who.address)  # noqa: E731
+        elif action == "assign":
+            unit_id = app.unit(form.get("unit") or "")
+            call = lambda: app.assign(number, unit_id, who.name, reason=reason, force=force, address=who.address)  # noqa: E731
+        elif action == "correct":
+            value = application.parse_count(form.get("value") or "", app.lang)
+            accept = form.get("accept") == "1"
+            call = lambda: app.correct_first(  # noqa: E731
+                number, value, who.name, reason=reason, address=who.address, then_accept=accept
+            )
+        else:
+            raise UsageError(t(request, "unknown_action"))
+        outcome = await run_in_threadpool(call)
+    except MailbotError as exc:
+        return await submission_page(request, error=str(exc), status=400)
+    done = "decided" if outcome.changed else "unchanged"
+    back = form.get("back") if form.get("back") in ("/review",) else f"/submission/{number}"
+    return RedirectResponse(f"{back}?{urlencode({'ok': done})}", status_code=303)
+
+
+async def download_eml(request: Request) -> Response:
+    who = await signed_in(request)
+    if isinstance(who, Response):
+        return who
+    number = int(request.path_params["id"])
+    try:
+        raw = await run_in_threadpool(the_app(request).raw_message, number)
+    except NotFoundError as exc:
+        return render(request, who, "error.html.j2", 404, error=str(exc))
+    return _download(raw, f"submission-{number}.eml", "message/rfc822")
+
+
+async def download_attachment(request: Request) -> Response:
+    who = await signed_in(request)
+    if isinstance(who, Response):
+        return who
+    number, part = int(request.path_params["id"]), int(request.path_params["n"])
+    try:
+        found = await run_in_threadpool(the_app(request).attachment, number, part)
+    except NotFoundError as exc:
+        return render(request, who, "error.html.j2", 404, error=str(exc))
+    if found is None:
+        return render(request, who, "error.html.j2", 404, error=t(request, "no_attachment", n=part))
+    return _download(found.data, found.name or f"attachment-{part}", "application/octet-stream")
+
+
+def _download(data: bytes, name: str, content_type: str) -> Response:
+    """A file to save, never to open in the console's own origin."""
+    ascii_name = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\;' else "_" for ch in name)
+    headers = {
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(data, media_type=content_type, headers=headers)
+
+
+# --- the review queue ----------------------------------------------------------------------
+
+
+async def review_page(request: Request) -> Response:
+    who = await signed_in(request)
+    if isinstance(who, Response):
+        return who
+    app = the_app(request)
+    waiting = await run_in_threadpool(app.waiting)
+    return render(request, who, "review.html.j2", waiting=[shown.submission_row(s, app.settings) for s in waiting])
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+async def report_page(request: Request) -> Response:
+    who = await signed_in(request)
+    if isinstance(who, Response):
+        return who
+    app = the_app(request)
+    try:
+        day = chosen_day(request) or app.today()
+    except UsageError as exc:
+        return render(request, who, "error.html.j2", 400, error=str(exc))
+    query = urlencode({"d": day.isoformat()})
+    return render(request, who, "report.html.j2", day=shown.day_text(day), iso=day.isoformat(), query=query)
+
+
+async def report_file(request: Request) -> Response:
+    who = await signed_in(request)
+    if isinstance(who, Response):
+        return who
+    app = the_app(request)
+    try:
+        day = chosen_day(request) or app.today()
+    except UsageError as exc:
+        return render(request, who, "error.html.j2", 400, error=str(exc))
+    rendered = await run_in_threadpool(app.report, day)
+    kind = request.path_params["kind"]
+    stem = rendered.file_stem or f"report-{day.isoformat()}"
+    if kind == "html":
+        html = app.report_preview(rendered, f"/report/png?{urlencode({'d': day.isoformat()})}")
+        headers = {"Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"}
+        return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+    if kind == "png":
+        return Response(rendered.chart_png, media_type="image/png")
+    if kind == "xlsx":
+        return _download(
+            rendered.xlsx, f"{stem}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    return _download(app.report_preview(rendered, f"{stem}.png").encode(), f"{stem}.html", "text/html")
+
+
+async def report_send(request: Request) -> Response:
+    checked = await changing(request)
+    if isinstance(checked, Response):
+        return checked
+    who, form = checked
+    app = the_app(request)
+    try:
+        day = application.parse_date(form.get("d") or "", app.lang, option=t(request, "day_label"))
+        await run_in_threadpool(app.send_report, day, who.name, who.address)
+    except MailbotError as exc:
+        return render(request, who, "error.html.j2", 400, error=str(exc))
+    return RedirectResponse(f"/report?{urlencode({'d': day.isoformat(), 'ok': 'report_sent'})}", status_code=303)
+
+
+# --- the outbox and the audit trail --------------------------------------------------------
+
+
+async def outbox_page(request: Request) -> Response:
+    who = await signed_in(request)
+    if isinstance(who, Response):
+        return who
+    mails = await run_in_threadpool(the_app(request).outbox)
+    return render(request, who, "outbox.html.j2", mails=[shown.mail_row(m) for m in mails])
+
+
+async def outbox_retry(request: Request) -> Response:
+    checked = await changing(request)
+    if isinstance(checked, Response):
+        return checked
+    who, form = checked
+    ids = [int(form["id"])] if str(form.get("id", "")).isdigit() else None
+    await run_in_threadpool(the_app(request).retry, ids, who.name, who.address)
+    return RedirectResponse("/outbox?ok=retried", status_code=303)
+
+
+async def audit_page(request: Request) -> Response:
+    who = await signed_in(request)
+    if isinstance(who, Response):
+        return who
+    app = the_app(request)
+    rows = await run_in_threadpool(app.accounts.trail, 300)
+    return render(request, who, "audit.html.j2", rows=[_audit_row(r, app) for r in rows])
+
+
+def _audit_row(row, app: App) -> dict:
+    detail = ", ".join(f"{k}: {v}" for k, v in row.detail.items() if v not in (None, "", []))
+    return {
+        "at": shown.when(row.at, app.settings),
+        "who": row.who,
+        "address": row.address or "–",
+        "action": row.action,
+        "target": row.target or "",
+        "detail": detail,
+    }

@@ -1,0 +1,220 @@
+"""Records turned into the finished strings the console's templates show."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from mailbot.app import DayStatus, ProvinceHistory, UnitHistory
+from mailbot.config import Settings
+from mailbot.i18n import format_count, format_percent, format_time, text
+from mailbot.models import DayLedger, QueuedMail, ReviewDecision, Source, Submission, Table, UnitDay
+
+CELL_RE = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def day_text(day: date) -> str:
+    """14/8/2020, as the letters write it."""
+    return f"{day.day}/{day.month}/{day.year}"
+
+
+def when(moment: datetime | None, settings: Settings) -> str:
+    return format_time(moment.astimezone(settings.campaign.tz) if moment else None, settings.language)
+
+
+def figures(values, settings: Settings) -> str:
+    return ", ".join(format_count(v, settings.language) for v in values.values()) or "–"
+
+
+def state(code: str, settings: Settings) -> str:
+    return text(f"states.{code}", settings.language)
+
+
+def source(found: Source | None) -> str:
+    if found is None:
+        return "–"
+    parts = [found.file, found.sheet, found.cell, f"#{found.line}" if found.line else None]
+    return " · ".join(p for p in parts if p) or "–"
+
+
+def board(status: DayStatus, settings: Settings) -> dict:
+    day = status.ledger
+    counts = {code: sum(1 for u in day.units if u.state == code) for code in ("late", "missing", "needs_review")}
+    return {
+        "day": day_text(day.day),
+        "iso": day.day.isoformat(),
+        "reporting_day": day.reporting_day,
+        "no_reporting_reason": day.no_reporting_reason or "",
+        "deadline": when(day.deadline, settings),
+        "as_of": when(day.as_of, settings),
+        "units": [unit_row(n, u, settings) for n, u in enumerate(day.units, start=1)],
+        "reported": day.reported,
+        "expected": day.expected,
+        "totals": figures(day.totals, settings) if day.reported else "–",
+        "estimate": figures(day.estimate, settings) if day.estimate else "",
+        "coverage": format_percent(day.coverage, settings.language) if day.reported else "–",
+        "goal": format_percent(day.goal_percent, settings.language, digits=0) if day.goal_percent else "",
+        "late": counts["late"],
+        "missing": counts["missing"],
+        "review": counts["needs_review"],
+        "waiting_all": len(status.waiting),
+        "held": len(status.held),
+        "heartbeat": when(status.heartbeat[1], settings) if status.heartbeat else "",
+        "heartbeat_stale": status.heartbeat_stale,
+    }
+
+
+def unit_row(number: int, row: UnitDay, settings: Settings) -> dict:
+    carried = row.last_counted
+    return {
+        "number": number,
+        "id": row.unit,
+        "name": row.name,
+        "state": row.state,
+        "state_text": state(row.state, settings),
+        "figures": figures(row.figures, settings),
+        "carried": (
+            text(
+                "web.carried", settings.language, figures=figures(carried.figures, settings), day=day_text(carried.day)
+            )
+            if carried
+            else ""
+        ),
+        "received": when(row.received_at, settings),
+        "source": source(row.source),
+        "submissions": row.submissions,
+        "correction": row.correction,
+        "problems": [p.message for p in row.problems],
+    }
+
+
+def submission_row(sub: Submission, settings: Settings) -> dict:
+    unit = settings.unit(sub.unit) if sub.unit else None
+    return {
+        "id": sub.id,
+        "unit": unit.name if unit else "–",
+        "unit_id": sub.unit or "",
+        "period": day_text(sub.period) if sub.period else "–",
+        "period_iso": sub.period.isoformat() if sub.period else "",
+        "received": when(sub.received_at, settings),
+        "sender": sub.sender or "–",
+        "subject": sub.subject or "",
+        "status": sub.status,
+        "status_text": state(sub.status, settings),
+        "read": figures(sub.read_figures, settings),
+        "counted": figures(sub.figures, settings),
+        "problems": [p.message for p in sub.problems],
+        "decided_by": sub.decided_by or "",
+        "note": sub.decision_note or "",
+        "sources": [source(s) for s in sub.sources.values()],
+    }
+
+
+def decision_row(decision: ReviewDecision, settings: Settings) -> dict:
+    return {
+        "action": text(f"review.action_{decision.action}", settings.language),
+        "by": decision.by,
+        "at": when(decision.at, settings),
+        "unit": decision.unit or "",
+        "figures": figures(decision.figures, settings) if decision.figures else "",
+        "reason": decision.reason or "",
+    }
+
+
+def marked_cells(sub: Submission, file_name: str, sheet: str) -> set[tuple[int, int]]:
+    """The (row, column) of each figure the submission's sources place in this sheet."""
+    marked = set()
+    for found in sub.sources.values():
+        if found.cell and found.sheet == sheet and (found.file is None or found.file == file_name):
+            match = CELL_RE.match(found.cell.upper())
+            if match:
+                marked.add((int(match.group(2)) - 1, column_index(match.group(1))))
+    return marked
+
+
+def column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - ord("A") + 1
+    return index - 1
+
+
+def column_name(index: int) -> str:
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(ord("A") + rest) + name
+    return name
+
+
+def sheet_grid(table: Table, marked: set[tuple[int, int]], rows: int, columns: int) -> dict:
+    width = min(columns, max((len(r) for r in table.cells), default=0))
+    return {
+        "sheet": table.sheet,
+        "columns": [column_name(c) for c in range(width)],
+        "rows": [
+            {
+                "number": r + 1,
+                "cells": [
+                    {"value": _cell(row[c] if c < len(row) else None), "marked": (r, c) in marked} for c in range(width)
+                ],
+            }
+            for r, row in enumerate(table.cells[:rows])
+        ],
+        "cut": len(table.cells) > rows,
+    }
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def history(found: UnitHistory | ProvinceHistory, settings: Settings) -> list[dict]:
+    rows = []
+    if isinstance(found, UnitHistory):
+        peak = max((max(r.figures.values(), default=0) for _, r, _ in found.rows if r), default=0)
+        for day, row, reason in found.rows:
+            value = next(iter(row.figures.values()), None) if row else None
+            rows.append(
+                {
+                    "day": day_text(day),
+                    "state": state(row.state, settings) if row else (reason or ""),
+                    "state_code": row.state if row else "",
+                    "figures": figures(row.figures, settings) if row else "",
+                    "bar": round(100 * value / peak) if value and peak else 0,
+                }
+            )
+        return rows
+    peak = max((max(d.totals.values(), default=0) for d in found.days if d.reported), default=0)
+    for day in found.days:
+        value = next(iter(day.totals.values()), None) if day.reported else None
+        rows.append(
+            {
+                "day": day_text(day.day),
+                "state": f"{day.reported}/{day.expected}" if day.reporting_day else (day.no_reporting_reason or ""),
+                "state_code": "",
+                "figures": figures(day.totals, settings) if day.reported else "",
+                "bar": round(100 * value / peak) if value and peak else 0,
+            }
+        )
+    return rows
+
+
+def mail_row(mail: QueuedMail) -> dict:
+    return {
+        "id": mail.id,
+        "kind": mail.kind,
+        "recipients": ", ".join(mail.recipients),
+        "state": mail.state,
+        "attempts": mail.attempts,
+        "error": mail.last_error or "",
+    }
+
+
+def ledger_day(day: DayLedger) -> str:
+    return day_text(day.day)

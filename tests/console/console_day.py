@@ -1,0 +1,129 @@
+"""A reporting day in a real store for the console's tests, and the console served on loopback.
+
+Eleven units report 14/8/2020 from their registered addresses; Tứ Kỳ's report has a
+total row that does not add up (it waits for review) and comes with a hostile
+subject and sheet name; Thanh Miện sends nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+import time
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import uvicorn
+from openpyxl import Workbook
+
+from mailbot import service
+from mailbot.app import App
+from mailbot.config import Connections, load_settings
+from mailbot.models import InboundMessage
+from mailbot.samples import district_workbook, report_mail
+from mailbot.store import Store
+from mailbot.web import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+DAY = date(2020, 8, 14)
+HOSTILE_SUBJECT = '<script>alert("subject")</script> Báo cáo ngày 14/8/2020'
+HOSTILE_SHEET = "<img src=x onerror=alert(1)>"
+DOUBTFUL_UNIT = "tu-ky"
+SILENT_UNIT = "thanh-mien"
+STATED_TOTAL, ROWS_SUM = 17_356, 17_300
+PASSWORD = "mật-khẩu-đủ-dài"
+
+
+def settings_for(db_url: str, tmp: Path):
+    settings = load_settings(ROOT / "config" / "mailbot.toml")
+    return replace(
+        settings,
+        connections=Connections(
+            inbox_url=f"maildir://{tmp / 'inbox'}", smtp_url=f"file://{tmp / 'outbox'}", db_url=db_url
+        ),
+    )
+
+
+def at(settings, hour: int, minute: int = 0) -> datetime:
+    return datetime(DAY.year, DAY.month, DAY.day, hour, minute, tzinfo=settings.campaign.tz)
+
+
+def doubtful_workbook() -> bytes:
+    """Tứ Kỳ's sheet: communes that sum to ROWS_SUM under a total row stating STATED_TOTAL."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = HOSTILE_SHEET
+    sheet.append(["UBND HUYỆN TỨ KỲ"])
+    sheet.append(["BÁO CÁO SỐ LƯỢNG CÀI ĐẶT BLUEZONE"])
+    sheet.append([f"(Tính đến ngày {DAY.day}/{DAY.month}/{DAY.year})"])
+    sheet.append([])
+    sheet.append(["STT", "Đơn vị", "Số lượng cài đặt Bluezone"])
+    sheet.append([1, "Xã Tứ Xuyên", 9_000])
+    sheet.append([2, "Xã Đại Sơn", ROWS_SUM - 9_000])
+    sheet.append(["", "Tổng cộng", STATED_TOTAL])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def seed_day(settings, store: Store) -> dict[str, int]:
+    """Store the day's mail through the service's own ingestion; returns each unit's figure."""
+    figures = {}
+    for number, unit in enumerate(settings.units):
+        if unit.id == SILENT_UNIT:
+            continue
+        received = at(settings, 9, 0) + timedelta(minutes=17 * number)
+        figure = 10_000 + 1_111 * number
+        if unit.id == DOUBTFUL_UNIT:
+            subject, book, figure = HOSTILE_SUBJECT, doubtful_workbook(), STATED_TOTAL
+        else:
+            subject = f"Báo cáo số lượng cài đặt Bluezone ngày {DAY.day}/{DAY.month}/{DAY.year}"
+            book = district_workbook(unit.name, figure, DAY, "Số lượng cài đặt Bluezone")
+        raw = report_mail(
+            sender=unit.senders[0],
+            sender_name=f"Văn phòng {unit.name}",
+            to=settings.campaign.reporting_mailbox,
+            subject=subject,
+            body=f"Kính gửi Sở TT&TT,\n{unit.name} gửi báo cáo ngày {DAY.day}/{DAY.month}/{DAY.year}.",
+            sent_at=received,
+            attachment_name=f"BC {unit.id} 14-8.xlsx",
+            attachment=book,
+            received_at=received,
+        )
+        message = InboundMessage(source="test", key=unit.id, raw=raw, received_at=received, size=len(raw))
+        service.ingest_message(settings, store, message, received)
+        figures[unit.id] = figure
+    return figures
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Console:
+    """The console served by uvicorn in a thread, on a free loopback port."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_app(app), host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Console:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the console did not start within 30 s; see the log above")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)

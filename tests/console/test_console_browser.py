@@ -1,0 +1,172 @@
+"""The console in a real browser (Debian's Chromium through Playwright), on a 390-pixel phone screen."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from console_day import (
+    DOUBTFUL_UNIT,
+    HOSTILE_SHEET,
+    HOSTILE_SUBJECT,
+    PASSWORD,
+    ROWS_SUM,
+    SILENT_UNIT,
+    Console,
+    at,
+    seed_day,
+    settings_for,
+)
+
+from mailbot.app import App
+from mailbot.i18n import format_count
+from mailbot.store import Store
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.fixture
+def db_url(request):
+    """SQLite, or the store named by the test's `db_url` parameter."""
+    kind = getattr(request, "param", "sqlite")
+    return request.getfixturevalue("sqlite_url" if kind == "sqlite" else "postgres_url")
+
+
+@pytest.fixture
+def day_app(db_url, tmp_path):
+    """The reporting day of console_day in a real store, seen at 16:30 on the day."""
+    settings = settings_for(db_url, tmp_path)
+    store = Store.open(db_url, settings.language)
+    figures = seed_day(settings, store)
+    app = App(settings, store, clock=lambda: at(settings, 16, 30))
+    app.accounts.add("lan", "reviewer", PASSWORD, at(settings, 8), by="test")
+    app.accounts.add("xem", "viewer", PASSWORD, at(settings, 8), by="test")
+    app.figures = figures
+    yield app
+    store.close()
+
+
+@pytest.fixture
+def console(day_app):
+    with Console(day_app) as served:
+        yield served
+
+
+def sign_in(page, console, name="lan", password=PASSWORD, then="/"):
+    page.goto(f"{console.url}{then}")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password)
+    page.click("form[action='/signin'] button[type=submit]")
+
+
+def unit_row(page, unit_id):
+    return page.locator(f"tr.unit[data-unit='{unit_id}']")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_correcting_a_doubtful_report_changes_the_board(console, day_app, phone):
+    """Sign in, see the board, open the doubtful report, correct it, see the board change."""
+    lang = day_app.lang
+    sign_in(phone, console)
+    counted = sum(v for k, v in day_app.figures.items() if k != DOUBTFUL_UNIT)
+    assert phone.locator("h1").inner_text() == "Tình hình báo cáo ngày 14/8/2020"
+    assert phone.locator(".totals").inner_text() == format_count(counted, lang)
+    assert unit_row(phone, DOUBTFUL_UNIT).locator(".state").inner_text() == "Chờ kiểm tra"
+    assert unit_row(phone, SILENT_UNIT).locator(".state").inner_text() == "Chưa báo cáo"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
+    if "sqlite" in day_app.store.url:
+        DOCS.mkdir(exist_ok=True)
+        phone.screenshot(path=str(DOCS / "console-board.png"), full_page=True)
+
+    unit_row(phone, DOUBTFUL_UNIT).locator("a").click()
+    phone.locator("tr.submission a").first.click()
+    assert phone.locator("h1 .state").inner_text() == "Chờ kiểm tra"
+    assert "Dòng tổng cộng" in phone.locator(".problem").first.inner_text()
+    if "sqlite" in day_app.store.url:
+        phone.screenshot(path=str(DOCS / "console-submission.png"), full_page=True)
+
+    phone.fill("input[name=value]", format_count(ROWS_SUM, lang))
+    phone.locator("form:has(input[name=value]) input[name=reason]").fill("tổng các xã mới đúng")
+    phone.click("form:has(input[name=value]) button[type=submit]")
+    assert phone.locator(".notice.ok").inner_text() == "Đã ghi nhận quyết định."
+    assert phone.locator("h1 .state").inner_text() == "Đã ghi nhận"
+    assert "lan" in phone.locator("ul.decisions").inner_text()
+
+    phone.click("header nav a[href='/']")
+    assert unit_row(phone, DOUBTFUL_UNIT).locator(".state").inner_text() == "Đúng hạn"
+    assert unit_row(phone, DOUBTFUL_UNIT).locator(".figure").inner_text() == format_count(ROWS_SUM, lang)
+    assert phone.locator(".totals").inner_text() == format_count(counted + ROWS_SUM, lang)
+
+    trail = [r for r in day_app.accounts.trail() if r.action == "review_correct"]
+    assert [(r.who, r.address, r.target) for r in trail] == [("lan", "127.0.0.1", trail[0].target)]
+    assert trail[0].detail["reason"] == "tổng các xã mới đúng"
+
+
+def test_the_board_takes_a_day_as_staff_write_it_and_says_when_it_is_not_a_day(console, phone):
+    sign_in(phone, console)
+    phone.fill("input[name=d]", "13/8/2020")
+    phone.click("form.daypick button")
+    assert phone.locator("h1").inner_text() == "Tình hình báo cáo ngày 13/8/2020"
+    assert phone.locator(".totals").inner_text() == "–"
+    phone.fill("input[name=d]", "31/02/2020")
+    phone.click("form.daypick button")
+    assert "không phải là ngày hợp lệ" in phone.locator(".notice.error").inner_text()
+
+
+def test_what_a_sender_wrote_is_shown_as_text(console, day_app, phone):
+    sign_in(phone, console)
+    doubtful = day_app.waiting()[0].id
+    phone.goto(f"{console.url}/submission/{doubtful}")
+    headers = phone.locator("dl.headers").inner_text()
+    assert HOSTILE_SUBJECT in headers
+    assert phone.locator(".sheet-name").inner_text() == HOSTILE_SHEET
+    assert phone.locator("main script").count() == 0 and phone.locator("main img").count() == 0
+    phone.goto(f"{console.url}/review")
+    assert phone.locator(".subject").first.inner_text() == HOSTILE_SUBJECT
+    assert phone.dialogs == []
+
+
+def test_a_signed_out_visitor_is_sent_to_sign_in_and_a_wrong_password_is_said_so(console, phone):
+    phone.goto(f"{console.url}/review")
+    assert re.search(r"/signin\?next=/review$", phone.url)
+    sign_in(phone, console, password="không-phải-mật-khẩu", then="/review")
+    assert phone.locator(".notice.error").inner_text().startswith("Tên đăng nhập hoặc mật khẩu không đúng")
+    phone.fill("input[name=name]", "lan")
+    phone.fill("input[name=password]", PASSWORD)
+    phone.click("form[action='/signin'] button[type=submit]")
+    assert phone.url.endswith("/review") and phone.locator("article.waiting").count() == 1
+
+
+def test_a_post_without_the_csrf_token_changes_nothing(console, day_app, phone):
+    sign_in(phone, console)
+    doubtful = day_app.waiting()[0].id
+    answer = phone.evaluate(
+        """async (id) => {
+            const r = await fetch(`/submission/${id}`, {method: "POST",
+                headers: {"Content-Type": "application/x-www-form-urlencoded"}, body: "action=accept"});
+            return [r.status, await r.text()];
+        }""",
+        doubtful,
+    )
+    assert answer[0] == 403 and "thiếu mã xác nhận" in answer[1]
+    assert [s.id for s in day_app.waiting()] == [doubtful]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_viewer_sees_but_cannot_decide(console, day_app, phone):
+    sign_in(phone, console, name="xem")
+    doubtful = day_app.waiting()[0].id
+    phone.goto(f"{console.url}/submission/{doubtful}")
+    assert phone.locator("button[name=action]").count() == 0
+    csrf = phone.locator("form.signout input[name=csrf]").get_attribute("value")  # the viewer's own valid token
+    answer = phone.evaluate(
+        """async ([id, csrf]) => {
+            const body = new URLSearchParams({csrf, action: "accept", reason: "thử"});
+            const r = await fetch(`/submission/${id}`, {method: "POST", body});
+            return [r.status, await r.text()];
+        }""",
+        [doubtful, csrf],
+    )
+    assert answer[0] == 403 and "cần vai trò kiểm tra" in answer[1]
+    assert [s.id for s in day_app.waiting()] == [doubtful]
