@@ -92,7 +92,7 @@ class Accounts:
         self.rows.record(at, by, "user_add", address, target=f"user:{name}", detail={"role": role})
         return _public(row)
 
-    def list(self) -> list[User]:
+    def users(self) -> list[User]:
         return [_public(r) for r in self.rows.users()]
 
     def disable(self, name: str, at: datetime, by: str, address: str | None = None) -> User:

@@ -58,7 +58,7 @@ def user_list(config: ConfigOption = None) -> None:
     """List the users, their roles and whether they are disabled."""
     settings = settings_from(config)
     with opened(settings) as app_:
-        people = app_.accounts.list()
+        people = app_.accounts.users()
     if not people:
         out.print(t(settings, "none"), markup=False)
         return

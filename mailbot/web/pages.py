@@ -64,9 +64,9 @@ async def signed_in(request: Request, role: str = "viewer") -> Visitor | Respons
     return who
 
 
-async def changing(request: Request) -> tuple[Visitor, dict] | Response:
+async def changing(request: Request) -> tuple[Visitor, dict[str, str]] | Response:
     """A request that changes something: a reviewer's session and the form's CSRF token."""
-    form = dict(await request.form())
+    form = await form_of(request)
     who = await run_in_threadpool(visitor, the_app(request), request)
     if who.session is None:
         return render(request, who, "error.html.j2", 401, error=t(request, "signed_out"))
@@ -77,6 +77,11 @@ async def changing(request: Request) -> tuple[Visitor, dict] | Response:
             request, who, "error.html.j2", 403, error=t(request, "role_needed", role=t(request, "role_reviewer"))
         )
     return who, form
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """The form's text fields (a file field is never expected and is left out)."""
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
 
 
 def chosen_day(request: Request):
@@ -98,7 +103,7 @@ async def signin_page(request: Request) -> Response:
 
 
 async def signin(request: Request) -> Response:
-    form = dict(await request.form())
+    form = await form_of(request)
     target = _safe_next(request, form.get("next"))
     if not csrf_ok(request.cookies.get(SIGNIN_COOKIE), form.get(CSRF_FIELD)):
         return _signin_again(request, target, t(request, "csrf_refused"), 403)
@@ -135,7 +140,7 @@ def _safe_next(request: Request, given: str | None = None) -> str:
 
 
 async def signout(request: Request) -> Response:
-    form = dict(await request.form())
+    form = await form_of(request)
     who = await run_in_threadpool(visitor, the_app(request), request)
     if who.session is not None and csrf_ok(who.session.csrf, form.get(CSRF_FIELD)):
         await run_in_threadpool(the_app(request).accounts.sign_out, who.session, who.address, the_app(request).clock())

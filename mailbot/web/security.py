@@ -21,8 +21,9 @@ class Visitor:
     address: str | None
 
     @property
-    def name(self) -> str | None:
-        return self.session.user.name if self.session else None
+    def name(self) -> str:
+        """The signed-in user's name ("" for nobody: every caller has checked the session)."""
+        return self.session.user.name if self.session else ""
 
     def may(self, role: str) -> bool:
         return self.session is not None and self.session.user.may(role)
@@ -39,7 +40,9 @@ def visitor(app: App, request: Request) -> Visitor:
 
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:
-    return bool(expected and given) and secrets.compare_digest(expected, given)
+    if not expected or not given:
+        return False
+    return secrets.compare_digest(expected.encode(), given.encode())
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None) -> None:

@@ -191,14 +191,14 @@ def history(found: UnitHistory | ProvinceHistory, settings: Settings) -> list[di
             )
         return rows
     peak = max((max(d.totals.values(), default=0) for d in found.days if d.reported), default=0)
-    for day in found.days:
-        value = next(iter(day.totals.values()), None) if day.reported else None
+    for one in found.days:
+        value = next(iter(one.totals.values()), None) if one.reported else None
         rows.append(
             {
-                "day": day_text(day.day),
-                "state": f"{day.reported}/{day.expected}" if day.reporting_day else (day.no_reporting_reason or ""),
+                "day": day_text(one.day),
+                "state": f"{one.reported}/{one.expected}" if one.reporting_day else (one.no_reporting_reason or ""),
                 "state_code": "",
-                "figures": figures(day.totals, settings) if day.reported else "",
+                "figures": figures(one.totals, settings) if one.reported else "",
                 "bar": round(100 * value / peak) if value and peak else 0,
             }
         )
