@@ -35,7 +35,7 @@ class ChartData:
 
     units: tuple[tuple[str, float | None, str], ...]  # (unit name, coverage % or None, why none), top to bottom
     goal_percent: float | None
-    trend: tuple[tuple[date, int | None], ...]  # province figure per day
+    trend: tuple[tuple[date, int | None, bool], ...]  # province figure per day, and whether it carries figures
     coverage_title: str
     goal_label: str
     trend_title: str
@@ -43,6 +43,7 @@ class ChartData:
     format_count: Callable[[int], str]
     format_percent: Callable[[float], str]
     format_day: Callable[[date], str]
+    carried_label: str = ""  # legend of the points that carry a missing unit's earlier figure
 
 
 def render_png(data: ChartData) -> bytes:
@@ -107,7 +108,7 @@ def _coverage_panel(axes, data: ChartData) -> None:
 def _trend_panel(axes, data: ChartData) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    known = [(day, value) for day, value in data.trend if value is not None]
+    known = [(day, value, carried) for day, value, carried in data.trend if value is not None]
     axes.set_title(textwrap.fill(data.trend_title, TITLE_WIDTH), fontsize=10, loc="left")
     _plain_frame(axes)
     axes.grid(axis="y", color="#e5e5e5", linewidth=0.8)
@@ -117,8 +118,22 @@ def _trend_panel(axes, data: ChartData) -> None:
         axes.set_yticks([])
         return
     positions = list(range(len(known)))
-    values = [value for _, value in known]
+    values = [value for _, value, _ in known]
     axes.plot(positions, values, color=TREND_COLOR, marker="o", linewidth=2, markersize=4)
+    carried = [(p, v) for p, (_, v, is_carried) in zip(positions, known, strict=True) if is_carried]
+    if carried:
+        axes.plot(
+            [p for p, _ in carried],
+            [v for _, v in carried],
+            linestyle="none",
+            marker="o",
+            markersize=8,
+            markerfacecolor="white",
+            markeredgecolor=TREND_COLOR,
+            markeredgewidth=1.6,
+            label=data.carried_label,
+        )
+        axes.legend(loc="upper left", fontsize=8, frameon=False)
     axes.annotate(
         data.format_count(values[-1]),
         (positions[-1], values[-1]),
@@ -132,7 +147,7 @@ def _trend_panel(axes, data: ChartData) -> None:
     step = max(1, len(known) // 7)
     axes.set_xticks(
         positions[::step],
-        labels=[data.format_day(day) for day, _ in known][::step],
+        labels=[data.format_day(day) for day, _, _ in known][::step],
         fontsize=8,
         rotation=30,
         ha="right",

@@ -9,7 +9,7 @@ raises, so that no person ever sees a raw key.
 from __future__ import annotations
 
 import tomllib
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import TypeVar
@@ -78,6 +78,13 @@ def format_percent(value: float | None, lang: str, digits: int = 2) -> str:
         return "–"
     shown = f"{value:.{digits}f}"
     return (shown.replace(".", ",") if lang == "vi" else shown) + "%"
+
+
+def format_day(day: date | None, lang: str) -> str:
+    """A day as the letter writes it: "14/8/2020" in Vietnamese, "14/08/2020" in English."""
+    if day is None:
+        return "–"
+    return f"{day.day}/{day.month}/{day.year}" if lang == "vi" else day.strftime("%d/%m/%Y")
 
 
 def format_time(moment: datetime | None, lang: str) -> str:

@@ -24,7 +24,19 @@ from typing import TypedDict
 
 from mailbot import i18n
 from mailbot.config import WEEKDAYS, Settings, Unit
-from mailbot.models import ACCEPTED, LATE, MISSING, NEEDS_REVIEW, ON_TIME, REJECTED, DayLedger, Submission, UnitDay
+from mailbot.models import (
+    ACCEPTED,
+    LATE,
+    MISSING,
+    NEEDS_REVIEW,
+    ON_TIME,
+    REJECTED,
+    DayLedger,
+    LastCounted,
+    Submission,
+    TrendPoint,
+    UnitDay,
+)
 
 REPORTED_STATES = frozenset({ON_TIME, LATE})
 RANK_BY_COVERAGE = "coverage"
@@ -121,6 +133,7 @@ def build_day(settings: Settings, day: date, submissions: Iterable[Submission], 
     first_metric = campaign.metrics[0].id
     rows, rank_by = ranked(rows, first_metric)
     totals = _totals(settings, rows)
+    estimate = _estimate(settings, rows, totals)
     return DayLedger(
         day=day,
         deadline=deadline,
@@ -131,10 +144,11 @@ def build_day(settings: Settings, day: date, submissions: Iterable[Submission], 
         reported=sum(1 for r in rows if r.state in REPORTED_STATES),
         expected=len(rows),
         population=campaign.population,
-        coverage=percent(totals.get(first_metric), campaign.population),
+        coverage=percent(estimate.get(first_metric, totals.get(first_metric)), campaign.population),
         goal_percent=campaign.goal_percent,
         rank_by=rank_by,
         change=_total_change(settings, rows),
+        estimate=estimate,
     )
 
 
@@ -153,11 +167,18 @@ def unit_day(settings: Settings, unit: Unit, day: date, history: History) -> Uni
     base = _UnitFields(unit=unit.id, name=unit.name, submissions=len(subs), population=unit.population)
     standing = [s for s in subs if s.status != REJECTED]
     if not subs:
-        return UnitDay(state=MISSING, figures={}, received_at=None, problems=(), **base)
+        return UnitDay(
+            state=MISSING, figures={}, received_at=None, problems=(), last_counted=carried(history, unit, day), **base
+        )
     if not standing:
         last = subs[-1]
         return UnitDay(
-            state=REJECTED, figures={}, received_at=_local(last.received_at, settings), problems=last.problems, **base
+            state=REJECTED,
+            figures={},
+            received_at=_local(last.received_at, settings),
+            problems=last.problems,
+            last_counted=carried(history, unit, day),
+            **base,
         )
     first = standing[0]
     counted = latest_accepted(subs)
@@ -171,6 +192,7 @@ def unit_day(settings: Settings, unit: Unit, day: date, history: History) -> Uni
             received_at=_local(first.received_at, settings),
             problems=pending[-1].problems,
             pending_figures=pending_figures,
+            last_counted=carried(history, unit, day),
             **base,
         )
     state = ON_TIME if first.received_at <= settings.campaign.deadline_of(day) else LATE
@@ -187,8 +209,28 @@ def unit_day(settings: Settings, unit: Unit, day: date, history: History) -> Uni
         counted_submission=counted.id,
         corrected_at=_local(counted.received_at, settings) if correction else None,
         pending_figures=pending_figures,
+        source=counted.sources.get(settings.campaign.metrics[0].id),
         **base,
     )
+
+
+def carried(history: History, unit: Unit, day: date) -> LastCounted | None:
+    """The unit's latest counted figures before `day`, carried when nothing counts on `day`."""
+    previous = history.previous_counted(unit.id, day)
+    if previous is None or previous.period is None:
+        return None
+    return LastCounted(day=previous.period, figures=dict(previous.figures))
+
+
+def _estimate(settings: Settings, rows: list[UnitDay], totals: Mapping[str, int]) -> dict[str, int]:
+    """Cumulative metrics: the day's counted figures plus each uncounted unit's last counted ones."""
+    estimate = {}
+    for metric in settings.campaign.metrics:
+        if not metric.cumulative:
+            continue
+        carried_sum = sum(r.last_counted.figures.get(metric.id, 0) for r in rows if r.last_counted is not None)
+        estimate[metric.id] = totals.get(metric.id, 0) + carried_sum
+    return estimate
 
 
 def _change(settings: Settings, figures: Mapping[str, int], previous: Submission | None) -> dict[str, int | None]:
@@ -308,6 +350,43 @@ def _point(settings: Settings, unit: str | None, day: date, history: History) ->
     if not all_counted:
         return None
     return {m.id: sum(c.figures.get(m.id, 0) for c in all_counted) for m in settings.campaign.metrics}
+
+
+def province_trend(
+    settings: Settings, first: date, last: date, submissions: Iterable[Submission], as_of: datetime | None = None
+) -> list[TrendPoint]:
+    """Each day's province estimate: a missing unit's figure is carried, never counted as 0."""
+    history = History.of(submissions, _aware(as_of, settings) if as_of else None)
+    points = []
+    for day in days_between(first, last):
+        if not settings.campaign.is_reporting_day(day):
+            points.append(TrendPoint(day, None))
+            continue
+        points.append(_trend_point(settings, day, history))
+    return points
+
+
+def _trend_point(settings: Settings, day: date, history: History) -> TrendPoint:
+    figures: dict[str, int] = {m.id: 0 for m in settings.campaign.metrics}
+    cumulative = {m.id for m in settings.campaign.metrics if m.cumulative}
+    carried, counted_any = [], False
+    for unit in settings.units_on(day):
+        counted = history.counted(unit.id, day)
+        if counted is not None:
+            counted_any = True
+            for metric, value in counted.figures.items():
+                if metric in figures:
+                    figures[metric] += value
+            continue
+        previous = history.previous_counted(unit.id, day)
+        if previous is None or not cumulative:
+            continue
+        carried.append(unit.id)
+        for metric in cumulative:
+            figures[metric] += previous.figures.get(metric, 0)
+    if not counted_any:
+        return TrendPoint(day, None)
+    return TrendPoint(day, figures, tuple(carried))
 
 
 def unit_history(

@@ -339,6 +339,19 @@ class DayLedger:
         }
 
 
+@dataclass(frozen=True)
+class TrendPoint:
+    """The province's figures of one day: counted, plus carried figures of units not counted that day.
+
+    `figures` is None when the day has no reporting or nothing counts or carries;
+    `carried` names the units whose figure is carried from an earlier day.
+    """
+
+    day: date
+    figures: Mapping[str, int] | None
+    carried: tuple[str, ...] = ()
+
+
 # --- report and outbox ------------------------------------------------------
 
 

@@ -292,7 +292,7 @@ def build_report(settings: Settings, store: Store, day: date, now: datetime, upd
     first = day - timedelta(days=TREND_DAYS - 1)
     submissions = submissions_for(store, first, day, now)
     day_state = ledger.build_day(settings, day, submissions, now)
-    trend = ledger.series(settings, None, first, day, submissions)
+    trend = ledger.province_trend(settings, first, day, submissions, now)
     of_day = [s for s in submissions if s.period == day and s.received_at <= now]
     return report.render(settings, day_state, trend, of_day, update=update)
 

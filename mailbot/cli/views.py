@@ -11,8 +11,8 @@ from rich.table import Table
 
 from mailbot.app import DayStatus
 from mailbot.config import Settings, redact_url
-from mailbot.i18n import format_count, format_time, text, where_read
-from mailbot.models import DayLedger, QueuedMail, Reading
+from mailbot.i18n import format_count, format_day, format_time, text, where_read
+from mailbot.models import DayLedger, QueuedMail, Reading, UnitDay
 
 POLL_ROWS_SHOWN = 50  # a backlog of thousands is summed up, not drawn row by row
 STATE_STYLES = {
@@ -214,29 +214,50 @@ def print_status(console: Console, extras: DayStatus, settings: Settings) -> Non
             markup=False,
         )
         console.print(_status_table(day_state, settings))
-        totals = ", ".join(format_count(v, lang) for v in day_state.totals.values())
-        console.print(
-            t(settings, "status_totals", totals=totals, reported=day_state.reported, expected=day_state.expected),
-            markup=False,
-        )
+        _print_totals(console, day_state, settings)
     _print_health(console, extras, settings)
+
+
+def _print_totals(console: Console, day_state: DayLedger, settings: Settings) -> None:
+    """The sum of the day's reports and, when a unit's figure is carried, the estimate with each carried unit."""
+    lang = settings.language
+    totals = ", ".join(format_count(v, lang) for v in day_state.totals.values())
+    console.print(
+        t(settings, "status_totals", totals=totals, reported=day_state.reported, expected=day_state.expected),
+        markup=False,
+    )
+    carried = [(u.name, u.last_counted.day) for u in day_state.units if u.last_counted is not None]
+    if carried and day_state.estimate:
+        names = "; ".join(f"{name} ({format_day(day, lang)})" for name, day in carried)
+        estimate = ", ".join(format_count(v, lang) for v in day_state.estimate.values())
+        console.print(t(settings, "status_estimate", estimate=estimate, carried=names), markup=False)
 
 
 def _status_table(day_state: DayLedger, settings: Settings) -> Table:
     table = Table()
-    for key in ("col_no", "col_unit", "col_figures", "col_received", "col_state", "col_submissions", "col_problems"):
+    keys = ("col_no", "col_unit", "col_figures", "col_source", "col_received", "col_state", "col_submissions")
+    for key in (*keys, "col_problems"):
         table.add_column(t(settings, key))
     for number, unit in enumerate(day_state.units, start=1):
         table.add_row(
             str(number),
             escape(unit.name),
-            figures_text(unit.figures, settings),
+            _unit_figures_cell(unit, settings),
+            escape(where_read(unit.source, settings.language)) if unit.source else "–",
             format_time(local(unit.received_at, settings), settings.language),
             state_text(unit.state, settings),
             str(unit.submissions),
             escape("\n".join(p.message for p in unit.problems)),
         )
     return table
+
+
+def _unit_figures_cell(unit: UnitDay, settings: Settings) -> str:
+    if unit.figures or unit.last_counted is None:
+        return figures_text(unit.figures, settings)
+    carried = figures_text(unit.last_counted.figures, settings)
+    day = format_day(unit.last_counted.day, settings.language)
+    return "[dim]" + escape(t(settings, "carried_cell", day=day, figures=carried)) + "[/dim]"
 
 
 def _print_health(console: Console, extras: DayStatus, settings: Settings) -> None:
@@ -279,11 +300,7 @@ def print_demo(console: Console, outcome, settings: Settings) -> None:
     lang = settings.language
     console.print(t(settings, "demo_title", at=format_time(outcome.now, lang)), markup=False)
     console.print(_status_table(outcome.ledger, settings))
-    totals = ", ".join(format_count(v, lang) for v in outcome.ledger.totals.values())
-    console.print(
-        t(settings, "status_totals", totals=totals, reported=outcome.ledger.reported, expected=outcome.ledger.expected),
-        markup=False,
-    )
+    _print_totals(console, outcome.ledger, settings)
     console.print(t(settings, "demo_inbox", path=outcome.inbox, count=outcome.seeded), markup=False)
     console.print(t(settings, "demo_acks", count=len(outcome.acknowledgements), path=outcome.outbox), markup=False)
     for unit_name, path in outcome.error_replies:

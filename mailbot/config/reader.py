@@ -90,6 +90,11 @@ class TomlReader:
             "end",
             "population",
             "goal_percent",
+            "goal_base_label",
+            "goal_base",
+            "goal_date",
+            "goal_note",
+            "coverage_label",
             "reporting_mailbox",
             "report_to",
             "trusted_authserv_id",
@@ -109,6 +114,8 @@ class TomlReader:
         for day in days:
             if day not in WEEKDAYS:
                 raise self.fail("campaign.reporting_days", "not_weekday", value=day, weekdays=", ".join(WEEKDAYS))
+        if data.get("goal_base") is not None and not self.text(data, "campaign.goal_base_label", ""):
+            raise self.fail("campaign.goal_base", "goal_base_without_label")
         mailbox = self.address(data, "campaign.reporting_mailbox")
         return Campaign(
             name=self.text(data, "campaign.name", ""),
@@ -124,6 +131,11 @@ class TomlReader:
             end=self.optional_day(data, "campaign.end"),
             population=self.optional_count(data, "campaign.population"),
             goal_percent=self.optional_percent(data, "campaign.goal_percent"),
+            goal_base_label=self.text(data, "campaign.goal_base_label", ""),
+            goal_base=self.optional_count(data, "campaign.goal_base"),
+            goal_date=self.optional_day(data, "campaign.goal_date"),
+            goal_note=self.text(data, "campaign.goal_note", ""),
+            coverage_label=self.text(data, "campaign.coverage_label", ""),
             area_name=self.text(data, "campaign.area_name", ""),
             total_aliases=tuple(self.text_list(data, "campaign.total_aliases", [])),
             reply_prefixes=tuple(self.text_list(data, "campaign.reply_prefixes", list(Campaign.reply_prefixes))),

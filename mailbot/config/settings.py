@@ -66,6 +66,13 @@ class Campaign:
     end: date | None = None
     population: int | None = None
     goal_percent: float | None = None
+    # What the goal's percentage is of: empty means the population; else a label such as
+    # "người dùng điện thoại thông minh", with its count in goal_base where it is known.
+    goal_base_label: str = ""
+    goal_base: int | None = None
+    goal_date: date | None = None  # the day the goal is to be reached
+    goal_note: str = ""  # the goal's other terms, said in words ("or at least rank 10 of 63 provinces")
+    coverage_label: str = ""  # what the coverage column measures ("Tỷ lệ cài đặt/dân số (%)"); empty: the catalogue's
     area_name: str = ""  # "tỉnh Hải Dương": how the letter names the whole area
     total_aliases: tuple[str, ...] = ()
     # Subject prefixes of a reply or a forward ("Re:", "TL:"): such a subject may quote an older day.
@@ -75,6 +82,16 @@ class Campaign:
     reply_domains: tuple[str, ...] = ()
     # Hold for review mail from a registered sender that the trusted server did not authenticate.
     strict_authentication: bool = False
+
+    @property
+    def goal_on_population(self) -> bool:
+        """True when the goal is a share of the population (the coverage the report shows)."""
+        return not self.goal_base_label
+
+    @property
+    def goal_base_count(self) -> int | None:
+        """The count the goal's percentage is of, or None when it is not known."""
+        return self.population if self.goal_on_population else self.goal_base
 
     @property
     def tz(self) -> ZoneInfo:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from datetime import date
 from pathlib import Path
 
 from mailbot.config import Settings
@@ -44,7 +43,7 @@ log = logging.getLogger(__name__)
 def render(
     settings: Settings,
     ledger: DayLedger,
-    trend: list[tuple[date, dict | None]],
+    trend: list,  # ledger.province_trend's TrendPoints, or (day, figures) pairs
     submissions: list[Submission],
     update: bool = False,
 ) -> RenderedReport:

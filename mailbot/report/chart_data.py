@@ -5,27 +5,27 @@ mailbot/chart.py draws it.
 
 from __future__ import annotations
 
-from datetime import date
-
 from mailbot import chart
 from mailbot.config import Settings
 from mailbot.i18n import format_count, format_percent, text
-from mailbot.models import DayLedger, UnitDay
-from mailbot.report.view import lower_first
+from mailbot.models import DayLedger, TrendPoint, UnitDay
+from mailbot.report.view import coverage_label, lower_first
 
 # --- the chart -------------------------------------------------------------------------------
 
 
-def chart_png(settings: Settings, ledger: DayLedger, trend: list[tuple[date, dict | None]]) -> bytes:
+def chart_png(settings: Settings, ledger: DayLedger, trend: list) -> bytes:
+    """`trend`: ledger.TrendPoint per day (or (day, figures) pairs, nothing carried)."""
     lang = settings.language
     metric = settings.campaign.metrics[0]
-    goal = ledger.goal_percent
+    # The goal line is drawn on the coverage axis only when the goal is a share of the population.
+    goal = ledger.goal_percent if settings.campaign.goal_on_population else None
     goal_text = format_percent(goal, lang, digits=0 if goal is not None and goal.is_integer() else 2)
-    units, coverage_title = chart_units(ledger, lang)
+    units, coverage_title = chart_units(ledger, lang, coverage_label(settings))
     data = chart.ChartData(
         units=tuple((u.name, u.coverage, _why_no_coverage(u, lang)) for u in units),
         goal_percent=goal,
-        trend=tuple((day, (point or {}).get(metric.id)) for day, point in trend),
+        trend=tuple(_trend_values(trend, metric.id)),
         coverage_title=coverage_title,
         goal_label=text("report.chart_goal", lang, goal=goal_text),
         trend_title=text("report.chart_trend", lang, metric_lower=lower_first(metric.label)),
@@ -33,25 +33,42 @@ def chart_png(settings: Settings, ledger: DayLedger, trend: list[tuple[date, dic
         format_count=lambda value: format_count(value, lang),
         format_percent=lambda value: format_percent(value, lang, digits=0 if float(value).is_integer() else 1),
         format_day=lambda day: day.strftime("%d/%m"),
+        carried_label=text("report.chart_carried", lang),
     )
     return chart.render_png(data)
 
 
-def chart_units(ledger: DayLedger, lang: str) -> tuple[tuple[UnitDay, ...], str]:
+def _trend_values(trend: list, metric: str):
+    for point in trend:
+        if isinstance(point, TrendPoint):
+            yield point.day, (point.figures or {}).get(metric), bool(point.carried)
+        else:
+            day, figures = point
+            yield day, (figures or {}).get(metric), False
+
+
+def chart_units(ledger: DayLedger, lang: str, coverage: str | None = None) -> tuple[tuple[UnitDay, ...], str]:
     """The units the coverage panel shows, and its title.
 
     Up to chart.MAX_BARS units: every unit, in table order. More: the MAX_BARS units
     with the lowest coverage, lowest on top (those that need attention; units with
-    no coverage are in the report's lists), and the title says so.
+    no coverage are in the report's lists), and the title says so. `coverage` names
+    what the bars measure (the coverage column's heading).
     """
+    coverage = coverage or text("report.col_coverage", lang)
     if len(ledger.units) <= chart.MAX_BARS:
-        return ledger.units, text("report.chart_coverage", lang)
+        return ledger.units, text("report.chart_coverage", lang, coverage=coverage)
     known = sorted((u for u in ledger.units if u.coverage is not None), key=lambda u: u.coverage or 0.0)
     if not known:
-        return (), text("report.chart_coverage", lang)
+        return (), text("report.chart_coverage", lang, coverage=coverage)
     shown = tuple(known[: chart.MAX_BARS])
     return shown, text(
-        "report.chart_coverage_lowest", lang, shown=len(shown), counted=len(known), expected=len(ledger.units)
+        "report.chart_coverage_lowest",
+        lang,
+        coverage=coverage,
+        shown=len(shown),
+        counted=len(known),
+        expected=len(ledger.units),
     )
 
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from mailbot.config import Settings
 from mailbot.i18n import text
 from mailbot.models import LATE, MISSING, NEEDS_REVIEW, REJECTED, DayLedger, Submission, UnitDay
-from mailbot.report.view import ReportView, clock_or_time, letter_day
+from mailbot.report.view import ReportView, clock_or_time, letter_day, sources_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a cell text starting so could be taken for a formula
 STATE_FILLS = {LATE: "FFF1D6", MISSING: "F8D7DA", REJECTED: "F8D7DA", NEEDS_REVIEW: "FFF9C4"}
@@ -149,6 +149,8 @@ def _summary_sheet(sheet: Sheet, settings: Settings, ledger: DayLedger, view: Re
     for row, unit in enumerate(ledger.units, start=HEADER_ROW + 1):
         sheet.row(row, _unit_line(row - HEADER_ROW, settings, ledger, unit))
     sheet.row(row + 1, _total_line(settings, ledger, view))
+    if view.estimate is not None:
+        sheet.row(row + 2, _estimate_line(settings, ledger, view.estimate))
 
 
 def _unit_line(number: int, settings: Settings, ledger: DayLedger, unit: UnitDay) -> list[Value]:
@@ -179,13 +181,34 @@ def _total_line(settings: Settings, ledger: DayLedger, view: ReportView) -> list
         values.append((ledger.change.get(metric.id), CHANGE))
     values += [
         (ledger.population, COUNT),
-        (ledger.coverage / 100 if ledger.coverage is not None else None, PERCENT),
+        (_share(ledger.totals.get(settings.campaign.metrics[0].id), ledger.population), PERCENT),
         (None, None),
         (None, None),
         (view.total["state_label"], None),
     ]
     style = _style(TOTAL)
     return [Value(value, number_format, style) for value, number_format in values]
+
+
+def _estimate_line(settings: Settings, ledger: DayLedger, estimate: dict) -> list[Value]:
+    """The estimate: the day's counted figures plus the latest figures of the units not counted."""
+    values: list[tuple] = [(None, None), (estimate["label"], None)]
+    for metric in settings.campaign.metrics:
+        values.append((ledger.estimate.get(metric.id), COUNT))
+        values.append((None, None))
+    values += [
+        (ledger.population, COUNT),
+        (ledger.coverage / 100 if ledger.coverage is not None else None, PERCENT),
+        (None, None),
+        (None, None),
+        (estimate["state_label"], None),
+    ]
+    style = _style(TOTAL, {"italic": True})
+    return [Value(value, number_format, style) for value, number_format in values]
+
+
+def _share(value: int | None, base: int | None) -> float | None:
+    return None if value is None or not base else value / base
 
 
 def _column_widths(settings: Settings) -> list[int]:
@@ -204,11 +227,12 @@ def _submissions_sheet(sheet: Sheet, settings: Settings, submissions: list[Submi
         t("col_unit"),
         t("col_period"),
         *(m.label for m in metrics),
+        t("col_source"),
         t("col_status"),
         t("col_problems"),
         t("col_subject"),
     ]
-    sheet.widths([7, 19, 34, 24, 13, *([16] * len(metrics)), 14, 60, 50])
+    sheet.widths([7, 19, 34, 24, 13, *([16] * len(metrics)), 40, 14, 60, 50])
     sheet.worksheet.freeze_panes(1, 0)
     sheet.row(0, [Value(heading, style=_style(TOTAL)) for heading in headings])
     tz = settings.campaign.tz
@@ -223,6 +247,7 @@ def _submissions_sheet(sheet: Sheet, settings: Settings, submissions: list[Submi
             (unit.name if unit else sub.unit, None),
             (sub.period, "dd/mm/yyyy"),
             *((sub.figures.get(m.id), COUNT) for m in metrics),
+            (sources_text(sub.sources, settings) or None, None),
             (text(f"states.{sub.status}", lang), None),
             ("\n".join(p.message for p in sub.problems) or None, None),
             (sub.subject, None),

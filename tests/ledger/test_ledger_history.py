@@ -68,9 +68,14 @@ def expected_units(n: int) -> list[str]:
 
 
 def previous_counted(unit: str, n: int) -> int | None:
+    found = previous_counted_day(unit, n)
+    return None if found is None else figure(unit, found)
+
+
+def previous_counted_day(unit: str, n: int) -> int | None:
     for earlier in range(n - 1, 0, -1):
         if day_of(earlier) != HOLIDAY and expected_row(unit, earlier)["state"] in ("on_time", "late"):
-            return figure(unit, earlier)
+            return earlier
     return None
 
 
@@ -115,7 +120,7 @@ def test_each_day_of_the_month(settings, submissions, n):
     assert day.reporting_day and day.no_reporting_reason is None
     assert day.deadline == datetime(2020, 8, n, 16, 0, tzinfo=TZ)
     assert [u.unit for u in day.units] == expected_units(n)
-    counted = {}
+    counted, carried = {}, {}
     for row in day.units:
         want = expected_row(row.unit, n)
         assert row.state == want["state"], row.unit
@@ -129,11 +134,20 @@ def test_each_day_of_the_month(settings, submissions, n):
             counted[row.unit] = row.figures["installs"]
             before = previous_counted(row.unit, n)
             assert row.change == {"installs": None if before is None else figure(row.unit, n) - before}, row.unit
+            assert row.last_counted is None, row.unit
         else:
             assert row.change == {} and row.rank is None, row.unit
+            earlier = previous_counted_day(row.unit, n)
+            if earlier is None:
+                assert row.last_counted is None, row.unit
+            else:  # nothing counts today: the latest counted figure is carried into the estimate
+                assert row.last_counted.day == day_of(earlier), row.unit
+                assert dict(row.last_counted.figures) == {"installs": figure(row.unit, earlier)}, row.unit
+                carried[row.unit] = figure(row.unit, earlier)
     assert day.totals == {"installs": sum(counted.values())}
+    assert day.estimate == {"installs": sum(counted.values()) + sum(carried.values())}
     assert (day.reported, day.expected) == (len(counted), len(expected_units(n)))
-    assert day.coverage == pytest.approx(sum(counted.values()) * 100 / 1705059)
+    assert day.coverage == pytest.approx(day.estimate["installs"] * 100 / 1705059)
     assert day.goal_percent == 60.0 and day.population == 1705059
     # Three units have no population in the shipped campaign, so ranks follow the figure.
     assert day.rank_by == "figure"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from synthetic import TZ, campaign_settings
@@ -189,11 +189,52 @@ def test_contract_json_shape(settings):
         "received_at": "2020-08-14T15:42:00+07:00",
         "submissions": 1,
         "problems": [],
+        "source": None,
+        "last_counted": None,
     }
     assert data["units"][1]["state"] == "missing" and data["units"][1]["received_at"] is None
-    assert data["totals"] == {"installs": 70635, "reported": 1, "expected": 12}
+    assert data["totals"] == {"installs": 70635, "reported": 1, "expected": 12, "estimate": {"installs": 70635}}
+
+
+def test_a_missing_unit_is_carried_into_the_estimate_with_its_day(settings):
+    """Contract 3.2: last_counted and totals.estimate; a missing unit never counts as 0."""
+    earlier = DAY - timedelta(days=2)
+    reports = [
+        sub(1, "hai-duong", 70000, period=earlier),
+        sub(2, "chi-linh", 23000, period=earlier),
+        sub(3, "chi-linh", 23500, period=DAY - timedelta(days=1)),
+        sub(4, "hai-duong", 70635),
+        sub(5, "kinh-mon", 99, status="needs_review"),
+        sub(6, "nam-sach", 17000, period=earlier),
+        sub(7, "nam-sach", 17356, status="needs_review"),
+        sub(8, "kim-thanh", 19000, period=earlier),
+        sub(9, "kim-thanh", None, status="rejected"),
+    ]
+    data = ledger.build_day(settings, DAY, reports, AS_OF).to_json()
+    units = {u["unit"]: u for u in data["units"]}
+    assert units["hai-duong"]["last_counted"] is None
+    assert units["chi-linh"]["last_counted"] == {"date": "2020-08-13", "figures": {"installs": 23500}}
+    assert units["kinh-mon"]["state"] == "needs_review" and units["kinh-mon"]["last_counted"] is None
+    assert units["nam-sach"]["last_counted"] == {"date": "2020-08-12", "figures": {"installs": 17000}}
+    assert units["kim-thanh"]["state"] == "rejected"
+    assert units["kim-thanh"]["last_counted"] == {"date": "2020-08-12", "figures": {"installs": 19000}}
+    assert data["totals"]["installs"] == 70635
+    assert data["totals"]["estimate"] == {"installs": 70635 + 23500 + 17000 + 19000}
 
 
 def test_series_rejects_an_unknown_unit(settings):
     with pytest.raises(ValueError):
         ledger.series(settings, "atlantis", DAY, DAY, [])
+
+
+def test_the_province_trend_carries_a_missing_unit_instead_of_dropping(settings):
+    yesterday = DAY - timedelta(days=1)
+    reports = [
+        sub(1, "hai-duong", 70000, period=yesterday),
+        sub(2, "chi-linh", 23000, period=yesterday),
+        sub(3, "hai-duong", 70635),  # chi-linh sends nothing on DAY
+    ]
+    before, today = ledger.province_trend(settings, yesterday, DAY, reports, AS_OF)
+    assert before.figures == {"installs": 93000} and before.carried == ()
+    assert today.figures == {"installs": 70635 + 23000} and today.carried == ("chi-linh",)
+    assert today.figures["installs"] >= before.figures["installs"]  # never a drop for a missing unit

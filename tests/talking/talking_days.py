@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from mailbot.config import Settings, load_settings
-from mailbot.models import ACCEPTED, LATE, MISSING, ON_TIME, DayLedger, Problem, Submission, UnitDay
+from mailbot.models import ACCEPTED, LATE, MISSING, ON_TIME, DayLedger, LastCounted, Problem, Submission, UnitDay
 
 DAY = date(2020, 8, 14)
 APPENDIX = {
@@ -46,7 +46,11 @@ def demo_ledger(
     missing: tuple[str, ...] = (MISSING_UNIT,),
     late: tuple[str, ...] = (LATE_UNIT,),
 ) -> DayLedger:
-    """The appendix day; `missing` units sent nothing, `late` units came at 16:20."""
+    """The appendix day; `missing` units sent nothing, `late` units came at 16:20.
+
+    A missing unit's figure of the day before (95 % of its appendix figure) is
+    carried into the estimate, as the ledger does.
+    """
     rows = []
     for number, unit in enumerate(settings.units):
         figure = APPENDIX[unit.id]
@@ -61,6 +65,7 @@ def demo_ledger(
                     submissions=0,
                     problems=(),
                     population=unit.population,
+                    last_counted=LastCounted(day - timedelta(days=1), {"installs": round(figure * 0.95)}),
                 )
             )
             continue
@@ -92,6 +97,7 @@ def demo_ledger(
     rows = [UnitDay(**{**r.__dict__, "rank": rank_of.get(r.unit)}) for r in rows]
     total = sum(r.figures.get("installs", 0) for r in rows if r.state in (ON_TIME, LATE))
     change = sum(r.change["installs"] for r in rows if r.change.get("installs") is not None)
+    estimate = total + sum(r.last_counted.figures["installs"] for r in rows if r.last_counted is not None)
     return DayLedger(
         day=day,
         deadline=settings.campaign.deadline_of(day),
@@ -102,10 +108,11 @@ def demo_ledger(
         reported=sum(r.state in (ON_TIME, LATE) for r in rows),
         expected=len(rows),
         population=settings.campaign.population,
-        coverage=total * 100 / settings.campaign.population,
+        coverage=estimate * 100 / settings.campaign.population,
         goal_percent=settings.campaign.goal_percent,
         rank_by="figure",
         change={"installs": change},
+        estimate={"installs": estimate},
     )
 
 

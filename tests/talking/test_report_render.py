@@ -6,6 +6,7 @@ import io
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -14,7 +15,7 @@ from PIL import Image
 from talking_days import APPENDIX, DAY, demo_ledger, demo_submissions, demo_trend, local, shipped_settings, submission
 
 from mailbot import i18n, report
-from mailbot.models import AMBIGUOUS_NUMBER, NEEDS_REVIEW, DayLedger
+from mailbot.models import AMBIGUOUS_NUMBER, NEEDS_REVIEW, DayLedger, TrendPoint
 
 REPORTED_TOTAL = sum(APPENDIX.values()) - APPENDIX["thanh-mien"]
 FORMULA = '=HYPERLINK("http://evil.example/x","Bấm vào đây")'
@@ -97,27 +98,39 @@ def parse(html: str) -> TableRows:
 def test_the_html_table_has_every_unit_in_order_and_the_totals(settings, rendered):
     page = parse(rendered.html)
     table = [row for row in page.rows if len(row) == 9]  # the province table; the goal bar has fewer cells
-    header, *units, total = table
+    header, *units, total, estimate = table
     assert header[:4] == ["STT", "Đơn vị", "Số lượng cài đặt Bluezone", "Tăng so với ngày trước"]
     assert [row[1] for row in units] == [u.name for u in settings.units]
     hai_duong = units[0]
     assert hai_duong[:3] == ["1", "Thành phố Hải Dương", "70.635"]
     assert hai_duong[4:] == ["299.638", "23,57%", "1", "08:30", "Đúng hạn"]
+    assert header[5] == "Tỷ lệ cài đặt/dân số (%)"
     assert units[10][-2:] == ["16:20", "Muộn"]
-    assert units[11][2] == "–" and units[11][-1] == "Chưa báo cáo"
-    assert total[1] == "Tổng cộng" and total[2] == i18n.format_count(REPORTED_TOTAL, "vi") == "273.054"
+    assert units[11][2] == "–" and units[11][-1].startswith("Chưa báo cáo")
+    assert "ước tính theo số liệu ngày 13/8/2020: Số lượng cài đặt Bluezone: 11.565" in units[11][-1]
+    assert total[1] == "Tổng số liệu đã báo cáo" and total[2] == i18n.format_count(REPORTED_TOTAL, "vi") == "273.054"
     assert total[4:6] == ["1.705.059", "16,01%"] and total[-1] == "11/12 đơn vị"
+    assert estimate[1].startswith("Ước tính") and estimate[2] == "284.619" and estimate[5] == "16,69%"
 
 
 def test_the_html_says_the_headline_the_lists_and_the_goal(rendered):
     page = parse(rendered.html)
     assert (
-        "Tính đến 16:30 ngày 14/8/2020, số lượng cài đặt Bluezone trên địa bàn tỉnh Hải Dương là 273.054 "
-        "trên tổng số 1.705.059 dân số, chiếm 16,01% dân số."
+        "Tính đến 16:30 ngày 14/8/2020, số lượng cài đặt Bluezone trên địa bàn tỉnh Hải Dương ước tính là 284.619 "
+        "trên tổng số 1.705.059 dân số, chiếm 16,69% dân số; trong đó đơn vị chưa có số liệu được ghi nhận "
+        "trong ngày được tính theo số liệu gần nhất: Huyện Thanh Miện (số liệu ngày 13/8/2020)."
     ) in rendered.html
+    assert "Tổng số liệu các đơn vị đã báo cáo trong ngày: 273.054 (11/12 đơn vị)." in rendered.html
+    assert " là 273.054" not in rendered.html  # the incomplete sum is never the area's figure
     assert "Huyện Ninh Giang: nhận lúc 16:20" in page.items
     assert "Huyện Thanh Miện" in page.items
-    assert "Chưa đạt mục tiêu 60% dân số (1.023.036); còn thiếu 749.982." in rendered.html
+    # The letter's goal: its base (smartphone users) is unknown, so it is said in words, with no made-up count.
+    assert (
+        "Mục tiêu đến ngày 20/8/2020: 60% người dùng điện thoại thông minh hoặc tối thiểu xếp thứ 10/63 tỉnh, "
+        "thành phố về số lượng người dân có điện thoại thông minh đã cài đặt ứng dụng Bluezone. Chưa có số người "
+        "dùng điện thoại thông minh trên địa bàn nên báo cáo không tính số lượng cần đạt."
+    ) in rendered.html
+    assert "1.023.036" not in rendered.html  # 60 % of the population is not the letter's goal
     assert "Số liệu tính đến 16:30 ngày 14/8/2020" in rendered.html
 
 
@@ -138,12 +151,13 @@ def test_the_workbook_holds_the_table_and_the_totals(settings, rendered):
     book = load_workbook(io.BytesIO(rendered.xlsx))
     sheet = book.worksheets[0]
     rows = list(sheet.iter_rows(min_row=4, values_only=True))
-    header, *units, total = rows
+    header, *units, total, estimate = rows
     assert header[:3] == ("STT", "Đơn vị", "Số lượng cài đặt Bluezone")
+    assert estimate[2] == REPORTED_TOTAL + 11565 and estimate[5] == pytest.approx((REPORTED_TOTAL + 11565) / 1705059)
     assert [(r[1], r[2]) for r in units] == [
         (u.name, APPENDIX[u.id] if u.id != "thanh-mien" else None) for u in settings.units
     ]
-    assert total[1] == "Tổng cộng" and total[2] == REPORTED_TOTAL and total[4] == 1705059
+    assert total[1] == "Tổng số liệu đã báo cáo" and total[2] == REPORTED_TOTAL and total[4] == 1705059
     assert total[5] == pytest.approx(REPORTED_TOTAL / 1705059)
     assert sheet.freeze_panes == "C5"
     assert sheet["C5"].number_format == "#,##0" and sheet["F5"].number_format == "0.00%"
@@ -219,9 +233,9 @@ def test_a_chart_of_many_units_shows_the_lowest_coverage_and_stays_small(setting
     ledger = many_units(settings, 150)
     shown, title = report.chart_units(ledger, "vi")
     assert [u.name for u in shown] == [f"Xã số {n}" for n in range(148, 108, -1)]  # lowest first, none missing
-    assert title == "Tỷ lệ dân số: 40 đơn vị có tỷ lệ thấp nhất (trong số 149/150 đơn vị có số liệu)"
+    assert title == "Tỷ lệ so với dân số (%): 40 đơn vị có tỷ lệ thấp nhất (trong số 149/150 đơn vị có số liệu)"
     assert report.chart_units(ledger, "en")[1] == (
-        "Coverage: the 40 units with the lowest coverage (of 149/150 units with figures)"
+        "Share of the population (%): the 40 units with the lowest share (of 149/150 units with figures)"
     )
     image = Image.open(io.BytesIO(report.chart_png(settings, ledger, demo_trend(settings, ledger))))
     assert image.height <= 1700  # one bar per unit would be over 5,000 px
@@ -230,7 +244,8 @@ def test_a_chart_of_many_units_shows_the_lowest_coverage_and_stays_small(setting
 def test_a_chart_of_few_units_shows_every_unit_in_table_order(settings):
     ledger = demo_ledger(settings)
     shown, title = report.chart_units(ledger, "vi")
-    assert shown == ledger.units and title == "Tỷ lệ dân số theo đơn vị"
+    assert shown == ledger.units and title == "Tỷ lệ so với dân số (%) theo đơn vị"
+    assert report.chart_units(ledger, "vi", "Tỷ lệ cài đặt/dân số (%)")[1] == "Tỷ lệ cài đặt/dân số (%) theo đơn vị"
 
 
 def test_text_that_looks_like_a_formula_is_marked_as_text(rendered):
@@ -244,3 +259,51 @@ def test_commands_do_not_import_matplotlib_or_openpyxl_until_they_draw():
     probe = "import sys, mailbot.cli; print(sorted({'matplotlib', 'openpyxl'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def goal_settings(settings, **goal):
+    return replace(settings, campaign=replace(settings.campaign, **goal))
+
+
+def test_a_goal_on_the_population_gives_the_count_the_days_left_and_the_pace(settings):
+    on_population = goal_settings(settings, goal_base_label="", goal_note="")
+    ledger = demo_ledger(on_population)
+    html = report.render(on_population, ledger, demo_trend(on_population, ledger), []).html
+    # 60 % of 1.705.059 = 1.023.036 (rounded up); the estimate 284.619 leaves 738.417 over 6 days to 20/8/2020.
+    assert "Mục tiêu đến ngày 20/8/2020: 60% dân số (1.023.036 trên 1.705.059); còn thiếu 738.417." in html
+    assert "Còn 6 ngày, cần tăng bình quân 123.070 mỗi ngày." in html
+    assert "border-right:3px solid #c0392b" in html  # the goal bar: the goal is a share of the coverage's base
+
+
+def test_a_goal_on_another_known_base_uses_that_base_and_its_label(settings):
+    smartphones = goal_settings(settings, goal_base=1_000_000, goal_note="")
+    ledger = demo_ledger(smartphones)
+    html = report.render(smartphones, ledger, demo_trend(smartphones, ledger), []).html
+    assert "60% người dùng điện thoại thông minh (600.000 trên 1.000.000); còn thiếu 315.381." in html
+    assert "cần tăng bình quân 52.564 mỗi ngày" in html
+    assert "border-right:3px solid #c0392b" not in html  # coverage is of the population: no bar against it
+
+
+def test_a_goal_whose_date_has_passed_says_so(settings):
+    passed = goal_settings(settings, goal_base_label="", goal_note="", goal_date=date(2020, 8, 10))
+    ledger = demo_ledger(passed)
+    html = report.render(passed, ledger, demo_trend(passed, ledger), []).html
+    assert "Hạn mục tiêu (10/8/2020) đã qua." in html and "mỗi ngày" not in html
+
+
+def test_a_complete_day_says_the_sum_as_the_areas_figure(settings):
+    ledger = demo_ledger(settings, missing=())
+    view = report.build_view(settings, ledger, update=False)
+    assert view.headline == (
+        "Tính đến 16:30 ngày 14/8/2020, số lượng cài đặt Bluezone trên địa bàn tỉnh Hải Dương là 285.228 "
+        "trên tổng số 1.705.059 dân số, chiếm 16,73% dân số."
+    )
+    assert view.day_sum is None and view.estimate is None and view.total["label"] == "Tổng cộng"
+    assert view.rank_note.startswith("Xếp hạng theo số lượng của từng đơn vị")
+
+
+def test_the_trend_draws_carried_days_as_such(settings):
+    ledger = demo_ledger(settings)
+    plain = demo_trend(settings, ledger)
+    carried = [TrendPoint(day, figures, ("thanh-mien",) if day == ledger.day else ()) for day, figures in plain]
+    assert report.chart_png(settings, ledger, carried) != report.chart_png(settings, ledger, plain)
