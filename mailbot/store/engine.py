@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -24,11 +25,23 @@ def create_engine(url: str, lang: str) -> Engine:
         raise i18n.error(StoreError, "errors.store_url_unusable", lang, url=redact_url(url), reason=exc) from None
 
 
+def private_file(path: Path) -> None:
+    """Create the store's folder (0700) and file (0600) if missing: it holds every raw mail.
+
+    SQLite gives its -wal and -shm files the database file's mode. An existing
+    folder or file keeps the mode its administrator chose.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 def sqlite_engine(url: str, lang: str) -> Engine:
     path = url.split("sqlite:///", 1)[-1] if url.startswith("sqlite:///") else ""
     if path and path != ":memory:":
         try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(path))
         except OSError as exc:
             raise i18n.error(StoreError, "errors.store_folder", lang, path=path, reason=exc.strerror) from None
     engine = sa.create_engine(url, connect_args={"timeout": 60})

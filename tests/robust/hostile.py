@@ -97,8 +97,9 @@ def environment(tmp_path: Path, inbox_url: str, **extra: str) -> dict[str, str]:
         MAILBOT_SMTP_URL=f"file://{tmp_path / 'outbox'}",
         MAILBOT_DB_URL=f"sqlite:///{tmp_path / 'store' / 'mailbot.db'}",
         MAILBOT_READER_FAULTS="1",
-        **extra,
+        COLUMNS="400",  # tables as wide as they need: no address wrapped in a cell
     )
+    env.update(extra)
     return env
 
 
