@@ -254,6 +254,7 @@ class ReviewDecision:
     unit: str | None = None
     figures: Mapping[str, int] | None = None
     problems: tuple[Problem, ...] | None = None  # replaces the submission's problems when given
+    login: str | None = None  # the operating-system login that recorded it (set by the store)
 
 
 # --- ledger -----------------------------------------------------------------

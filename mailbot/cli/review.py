@@ -206,7 +206,9 @@ def _decision_line(decision: ReviewDecision, settings: Settings) -> str:
         settings,
         "review.decision_line",
         action=t(settings, f"review.action_{decision.action}"),
-        by=decision.by,
+        by=decision.by
+        if decision.login in (None, decision.by)
+        else t(settings, "review.by_login", by=decision.by, login=decision.login),
         at=format_time(views.local(decision.at, settings), lang),
         detail=detail or "–",
         reason=decision.reason or "–",

@@ -77,6 +77,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def os_login() -> str | None:
+    """The operating-system login of this process, whatever name a person gave."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no login variable
+        return str(os.getuid())
+
+
 def sha256_of(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
@@ -400,6 +410,7 @@ class Store:
                     reason=decision.reason,
                     unit=decision.unit,
                     figures=dict(decision.figures) if decision.figures is not None else None,
+                    os_login=os_login(),
                 )
             )
             updated = conn.execute(
@@ -422,6 +433,7 @@ class Store:
                     reason=row.reason,
                     unit=row.unit,
                     figures=row.figures,
+                    login=row.os_login,
                 )
                 for row in conn.execute(query)
             ]

@@ -7,7 +7,7 @@ from datetime import UTC
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class UtcDateTime(sa.types.TypeDecorator):
@@ -89,6 +89,7 @@ decisions = sa.Table(
     sa.Column("reason", sa.Text),
     sa.Column("unit", sa.String(100)),
     sa.Column("figures", sa.JSON),
+    sa.Column("os_login", sa.Text),  # the operating-system login of the process that recorded it (schema 3)
 )
 source_marks = sa.Table(
     "source_marks",
@@ -173,7 +174,13 @@ def _migration_2(conn: Connection) -> None:
     metadata.create_all(conn, tables=SCHEMA_2_TABLES)
 
 
-MIGRATIONS = {1: _migration_1, 2: _migration_2}
+def _migration_3(conn: Connection) -> None:
+    """Review decisions record the operating-system login beside the name given (--by, MAILBOT_USER)."""
+    if "os_login" not in {c["name"] for c in sa.inspect(conn).get_columns("decisions")}:
+        conn.execute(sa.text("ALTER TABLE decisions ADD COLUMN os_login TEXT"))
+
+
+MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3}
 
 
 def read_schema_version(conn: Connection) -> int:

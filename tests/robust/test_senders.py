@@ -95,3 +95,39 @@ def test_the_store_is_private_to_its_owner(tmp_path):
     assert stat.S_IMODE(os.stat(database).st_mode) == 0o600
     for extra in folder.glob("mailbot.db-*"):
         assert stat.S_IMODE(os.stat(extra).st_mode) == 0o600
+
+
+def test_a_review_decision_records_the_login_beside_the_name_given(tmp_path):
+    import getpass
+    import sqlite3
+
+    from mailbot.inbox import deliver_to_maildir
+
+    deliver_to_maildir(tmp_path / "inbox", outside("canbo.namsach@haiduong.gov.vn", "Cán bộ"), now())
+    env = environment(tmp_path, f"maildir://{tmp_path / 'inbox'}", MAILBOT_USER="someone else")
+    assert mailbot("poll", "--once", env=env).returncode == 0
+    decided = mailbot("review", "accept", "1", "--by", "Nguyễn Văn A", "--reason", "đã gọi điện", env=env)
+    assert decided.returncode == 0, decided.stderr[-2000:]
+    with sqlite3.connect(tmp_path / "store" / "mailbot.db") as db:
+        assert db.execute("SELECT decided_by, os_login FROM decisions").fetchall() == [
+            ("Nguyễn Văn A", getpass.getuser())
+        ]
+    shown = mailbot("review", "show", "1", env=env)
+    assert f"Nguyễn Văn A (tài khoản máy: {getpass.getuser()})" in shown.stdout
+
+
+def test_a_store_of_schema_2_gains_the_login_column(tmp_path):
+    import sqlite3
+
+    from mailbot.store import SCHEMA_VERSION, Store
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    Store.open(url).close()
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.execute("ALTER TABLE decisions DROP COLUMN os_login")
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    store = Store.open(url)
+    assert store.schema_version == SCHEMA_VERSION == 3
+    store.close()
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        assert "os_login" in [row[1] for row in db.execute("PRAGMA table_info(decisions)")]
