@@ -24,6 +24,7 @@ from mailbot.models import (
     Problem,
     Source,
 )
+from mailbot.reading.isolated import read_sheets
 from mailbot.reading.table import (
     COLUMN_OTHER_KIND,
     COLUMN_UNDECIDED,
@@ -31,10 +32,9 @@ from mailbot.reading.table import (
     Finding,
     MetricReading,
     SheetReading,
-    read_sheet,
 )
 from mailbot.reading.unit import units_named
-from mailbot.sheets import NOT_SPREADSHEETS, SPREADSHEET_FORMATS, formats, is_spreadsheet_name, read_tables, sniff
+from mailbot.sheets import NOT_SPREADSHEETS, SPREADSHEET_FORMATS, formats, is_spreadsheet_name, sniff
 
 log = logging.getLogger(__name__)
 TEXT_FORMATS = frozenset({formats.CSV, formats.HTML})
@@ -85,15 +85,13 @@ def read_files(
         return Content(problems=[i18n.problem(NO_SPREADSHEET, lang)])
     file_problems: list[Problem] = []
     sheets: list[SheetReading] = []
+    metrics, totals = settings.campaign.metrics, settings.campaign.total_aliases
     for name, data in files:
-        try:
-            tables = read_tables(name, data, settings.limits)
+        try:  # in a worker process: the parent sees findings, never cells
+            sheets.extend(read_sheets(name, data, settings.limits, metrics, totals, arrival))
         except SpreadsheetError as exc:
             log.info("attachment %s not read: %s", name, exc)
             file_problems.append(file_problem(exc, name, lang))
-            continue
-        metrics, totals = settings.campaign.metrics, settings.campaign.total_aliases
-        sheets.extend(read_sheet(table, metrics, totals, arrival) for table in tables)
     day = report_day(list(_titles(sheets))) if report_day else None
     content = _figures(sheets, settings, day)
     if content.figures or any(p.code in REVIEW_CODES for p in content.problems):

@@ -89,10 +89,11 @@ def test_config(tmp_path: Path, **replacements: str) -> Path:
     return path
 
 
-def environment(tmp_path: Path, inbox_url: str, **extra: str) -> dict[str, str]:
+def environment(tmp_path: Path, inbox_url: str, shipped: bool = False, **extra: str) -> dict[str, str]:
+    """The environment of a mailbot process; `shipped`: the shipped campaign's limits, not the quick ones."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
     env.update(
-        MAILBOT_CONFIG=str(test_config(tmp_path)),
+        MAILBOT_CONFIG=str(ROOT / "config/mailbot.toml" if shipped else test_config(tmp_path)),
         MAILBOT_INBOX_URL=inbox_url,
         MAILBOT_SMTP_URL=f"file://{tmp_path / 'outbox'}",
         MAILBOT_DB_URL=f"sqlite:///{tmp_path / 'store' / 'mailbot.db'}",
