@@ -126,7 +126,9 @@ class ImapSource:
     def _download(self, announced: list[Announced]) -> list[InboundMessage]:
         limit = self.settings.limits.max_message_bytes
         whole = self._bodies([a.uid for a in announced if a.size <= limit], "BODY.PEEK[]")
-        headers = self._bodies([a.uid for a in announced if a.size > limit], "BODY.PEEK[HEADER]")
+        # at most the header limit and a byte: more headers than that are refused unread anyway
+        head = f"BODY.PEEK[HEADER]<0.{self.settings.limits.max_header_bytes + 1}>"
+        headers = self._bodies([a.uid for a in announced if a.size > limit], head)
         messages = []
         for item in announced:
             raw = headers.get(item.uid) if item.size > limit else whole.get(item.uid)

@@ -140,10 +140,13 @@ def _headers_of(path: Path) -> bytes:
     lines = []
     with open(path, "rb") as handle:
         read = 0
-        for line in handle:
+        while read <= HEADER_READ_LIMIT:
+            line = handle.readline(HEADER_READ_LIMIT + 1 - read)  # never more than the limit, even on one line
+            if not line:
+                break
             lines.append(line)
             read += len(line)
-            if line in (b"\r\n", b"\n") or read > HEADER_READ_LIMIT:
+            if line in (b"\r\n", b"\n"):
                 break
     return b"".join(lines)
 

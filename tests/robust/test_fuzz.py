@@ -81,3 +81,22 @@ def test_the_largest_inputs_within_the_default_limits_stay_under_256_mib(tmp_pat
     print(f"poll of the {len(raw) / 2**20:.1f} MiB mail: peak {peak / 1024:.0f} MiB")
     assert code == 0 and len(submissions(tmp_path)) == 1
     assert peak < MEMORY_LIMIT_KIB
+
+
+def test_a_50_mb_subject_is_refused_within_memory(tmp_path, imap_account, smtp_server):
+    from hostile import good
+
+    raw = good().replace(b"Subject: ", b"Subject: " + b"C" * 50_000_000 + b" ", 1)
+    imap_account.append(raw, now())
+    (tmp_path / "big.eml").write_bytes(raw)
+    env = environment(tmp_path, imap_account.url(), shipped=True, MAILBOT_SMTP_URL=smtp_server.url)
+    code, peak = measured(
+        [sys.executable, "-m", "mailbot", "parse", "--json", str(tmp_path / "big.eml")], tmp_path / "p", env
+    )
+    [line] = [json.loads(text) for text in (tmp_path / "p").read_text(encoding="utf-8").splitlines()]
+    print(f"\nparse of a 50 MB Subject: {line['problems'][0]['code']}, peak {peak / 1024:.0f} MiB")
+    assert code == 0 and line["status"] == "rejected" and peak < MEMORY_LIMIT_KIB
+    code, peak = measured([sys.executable, "-m", "mailbot", "poll", "--once"], tmp_path / "poll.txt", env)
+    [stored] = submissions(tmp_path)
+    print(f"poll of a 50 MB Subject: {stored[3]}, peak {peak / 1024:.0f} MiB")
+    assert code == 0 and stored[2] == "rejected" and peak < MEMORY_LIMIT_KIB
