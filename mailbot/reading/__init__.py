@@ -102,6 +102,7 @@ def read_message(
             settings,
             arrival=day,
             report_day=lambda titles: _period(facts.subject, [*names, *titles], day, settings)[0],
+            body=facts.body,
         )
     who = _who(facts, names, content, settings)
     period, doubt = _period(facts.subject, [*names, *content.titles], day, settings)

@@ -24,7 +24,9 @@ from mailbot.models import (
     Problem,
     Source,
 )
-from mailbot.reading.isolated import read_sheets
+from mailbot.reading import channels
+from mailbot.reading.documents import read_documents
+from mailbot.reading.mail import Body
 from mailbot.reading.table import (
     COLUMN_OTHER_KIND,
     COLUMN_UNDECIDED,
@@ -32,9 +34,11 @@ from mailbot.reading.table import (
     Finding,
     MetricReading,
     SheetReading,
+    read_sheet,
 )
 from mailbot.reading.unit import units_named
-from mailbot.sheets import NOT_SPREADSHEETS, SPREADSHEET_FORMATS, formats, is_spreadsheet_name, sniff
+from mailbot.sheets import formats, is_spreadsheet_name, sniff
+from mailbot.sheets.document import DOCUMENT_FORMATS, Text
 
 log = logging.getLogger(__name__)
 TEXT_FORMATS = frozenset({formats.CSV, formats.HTML})
@@ -60,11 +64,11 @@ class Heading:
 
 
 def is_candidate(name: str | None, spreadsheet_type: bool, data: bytes) -> bool:
-    """Whether an attachment is meant as a spreadsheet (an image or PDF of the table is not)."""
+    """Whether an attachment may hold the report: a spreadsheet, a document, an archive, a picture."""
     kind = sniff(data)
-    if kind in NOT_SPREADSHEETS or not data:
+    if not data:
         return False
-    if kind in SPREADSHEET_FORMATS - TEXT_FORMATS:
+    if kind in (DOCUMENT_FORMATS - TEXT_FORMATS) | {formats.OLE_OTHER}:
         return True
     return is_spreadsheet_name(name) or spreadsheet_type
 
@@ -74,35 +78,75 @@ def read_files(
     settings: Settings,
     arrival: date | None = None,
     report_day: Callable[[list[str]], date | None] | None = None,
+    body: Body | None = None,
 ) -> Content:
-    """Read every candidate file; every sheet naming a metric is read, and they must agree.
+    """Read every candidate file and the mail's body; every table naming a metric is read, and they must agree.
 
     `arrival` gives the year of days written without one; `report_day` tells, from the
     sheets' title rows, the day whose column a sheet with one column per day is read at.
+    A sentence of a text (the mail's, a document's) gives a metric no table gives.
+    Pictures are read (by character recognition) only when nothing else states a figure.
     """
     lang = settings.language
-    if not files:
-        return Content(problems=[i18n.problem(NO_SPREADSHEET, lang)])
+    body_tables, body_texts = channels.body_parts(body, settings)
+    pictures = [(name, data) for name, data in files if sniff(data) == formats.IMAGE]
+    documents = [(name, data) for name, data in files if sniff(data) != formats.IMAGE]
     file_problems: list[Problem] = []
-    sheets: list[SheetReading] = []
-    metrics, totals = settings.campaign.metrics, settings.campaign.total_aliases
-    for name, data in files:
-        try:  # in a worker process: the parent sees findings, never cells
-            sheets.extend(read_sheets(name, data, settings.limits, metrics, totals, arrival))
-        except SpreadsheetError as exc:
-            log.info("attachment %s not read: %s", name, exc)
-            file_problems.append(file_problem(exc, name, lang))
+    sheets, texts = _read_all(documents, settings, file_problems, arrival)
+    sheets.extend(_sheets(body_tables, settings, arrival))
+    texts.extend(body_texts)
     day = report_day(list(_titles(sheets))) if report_day else None
     content = _figures(sheets, settings, day)
-    if content.figures or any(p.code in REVIEW_CODES for p in content.problems):
+    content.titles.extend(line for text in texts for line in text.heading)
+    channels.add_text_figures(content, texts, _stated(sheets), settings)
+    if pictures and not _states_figure(content):
+        picture_sheets, picture_texts = _read_all(pictures, settings, [], arrival)
+        sheets, texts = picture_sheets + sheets, texts + picture_texts
+        content = channels.from_pictures(_figures(sheets, settings, day), picture_sheets, lang)
+        channels.add_text_figures(content, texts, _stated(sheets), settings)
+    if _states_figure(content):
         return content
     if file_problems:
         content.problems = file_problems
+    elif not documents and not any(s.metrics for s in sheets):
+        content.problems = [i18n.problem(NO_SPREADSHEET, lang)]
     elif not content.problems:
         label = settings.campaign.metrics[0].label
-        joined = i18n.text("reading.files_joined", lang).join(name for name, _ in files)
+        joined = i18n.text("reading.files_joined", lang).join(name for name, _ in documents or files)
         content.problems = [i18n.problem(NO_FIGURE, lang, where=joined, file=joined, metric=label)]
     return content
+
+
+def _stated(sheets: list[SheetReading]) -> set[str]:
+    """The metrics some table gives a figure for, or a doubt about."""
+    return {m for s in sheets for m, r in s.metrics.items() if r.figure is not None or r.findings}
+
+
+def _states_figure(content: Content) -> bool:
+    return bool(content.figures) or any(p.code in REVIEW_CODES for p in content.problems)
+
+
+def _read_all(
+    files, settings: Settings, file_problems: list[Problem], arrival: date | None
+) -> tuple[list[SheetReading], list[Text]]:
+    sheets: list[SheetReading] = []
+    texts: list[Text] = []
+    metrics, totals = settings.campaign.metrics, settings.campaign.total_aliases
+    for name, data in files:
+        try:  # in a worker process: the parent sees findings and text lines, never cells
+            found, found_texts = read_documents(name, data, settings.limits, metrics, totals, arrival)
+        except SpreadsheetError as exc:
+            log.info("attachment %s not read: %s", name, exc)
+            file_problems.append(file_problem(exc, name, settings.language))
+            continue
+        sheets.extend(found)
+        texts.extend(found_texts)
+    return sheets, texts
+
+
+def _sheets(tables, settings: Settings, arrival: date | None) -> list[SheetReading]:
+    metrics, totals = settings.campaign.metrics, settings.campaign.total_aliases
+    return [read_sheet(table, metrics, totals, arrival) for table in tables]
 
 
 def _titles(sheets: list[SheetReading]) -> list[str]:

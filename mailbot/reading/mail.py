@@ -69,6 +69,14 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Body:
+    """The mail's own text: its plain part and its HTML part, decoded (forwarded mail excluded)."""
+
+    plain: str | None = None
+    html: str | None = None
+
+
+@dataclass(frozen=True)
 class MailFacts:
     message_id: str | None
     sender: str | None
@@ -79,6 +87,7 @@ class MailFacts:
     auth_results: tuple[str, ...]
     robot: bool
     attachments: tuple[Attachment, ...]
+    body: Body = Body()
 
 
 def split(raw: bytes) -> Message:
@@ -108,6 +117,7 @@ def parse(raw: bytes, reporting_mailbox: str, with_body: bool = True, max_refere
         auth_results=tuple(headers.all("Authentication-Results")),
         robot=_is_robot(headers, sender, reporting_mailbox),
         attachments=tuple(attachments(message)) if with_body else (),
+        body=body_of(message) if with_body else Body(),
     )
 
 
@@ -386,6 +396,37 @@ def attachments(message: Message, depth: int = 0) -> list[Attachment]:
             continue
         found.append(Attachment(name=name, content_type=content_type, data=_payload(part)))
     return found
+
+
+def body_of(message: Message) -> Body:
+    """The first plain and the first HTML part that are neither attachments nor inside a forwarded message."""
+    found: dict[str, str] = {}
+    pending = [message]
+    while pending and len(found) < 2:
+        part = pending.pop(0)
+        if part.is_multipart():
+            if _content_type(part) != "message/rfc822":
+                pending[:0] = [p for p in part.get_payload() if isinstance(p, Message)]
+            continue
+        subtype = _content_type(part).partition("/")[2] if _content_type(part).startswith("text/") else ""
+        if subtype in ("plain", "html") and subtype not in found and not _is_attached(part):
+            found[subtype] = _text_of(part)
+    return Body(plain=found.get("plain"), html=found.get("html"))
+
+
+def _is_attached(part: Message) -> bool:
+    disposition = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
+    return disposition == "attachment" or bool(_file_name(part))
+
+
+def _text_of(part: Message) -> str:
+    from mailbot.sheets import decode_text
+
+    try:
+        charset = part.get_content_charset()
+    except Exception:
+        charset = None
+    return decode_text(_payload(part), charset)
 
 
 def has_plain_mime_headers(part: Message) -> bool:

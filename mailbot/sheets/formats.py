@@ -13,6 +13,11 @@ XLS = "xls"
 ODS = "ods"
 CSV = "csv"
 HTML = "html"
+# Documents, archives and wrappers that may hold a report (mailbot/sheets/document.py).
+DOCX = "docx"
+DOC = "doc"  # Word 97-2003: read through a converter when one is installed
+SEVEN_ZIP = "7z"
+TNEF = "tnef"  # Outlook's winmail.dat
 # Things that are certainly not a spreadsheet.
 IMAGE = "image"
 PDF = "pdf"
@@ -34,6 +39,8 @@ IMAGE_MAGICS = (
     b"MM\x00*",
     b"RIFF",
 )
+SEVEN_ZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
+TNEF_MAGIC = b"\x78\x9f\x3e\x22"
 BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<table|<\?xml[^>]*>\s*<html|<meta|<head|<body)", re.I)
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -49,6 +56,10 @@ def sniff(data: bytes, archive: zipfile.ZipFile | None = None) -> str:
         return _sniff_zip(archive) if archive else XLSX  # a damaged zip: the reader says it is unreadable
     if head.startswith(b"%PDF"):
         return PDF
+    if head.startswith(SEVEN_ZIP_MAGIC):
+        return SEVEN_ZIP
+    if head.startswith(TNEF_MAGIC):
+        return TNEF
     if head.startswith(IMAGE_MAGICS) and not _looks_like_text(data):
         return IMAGE
     if _looks_like_html(data):
@@ -75,6 +86,8 @@ def _sniff_zip(archive: zipfile.ZipFile) -> str:
             return XLSX
         if "xl/workbook.bin" in names:
             return XLSB
+        if "word/document.xml" in names:
+            return DOCX
         if "mimetype" in names and archive.getinfo("mimetype").file_size < 256:
             if archive.read("mimetype").strip() == ODS_MIMETYPE:
                 return ODS
@@ -95,6 +108,8 @@ def _sniff_ole(data: bytes) -> str:
         return ENCRYPTED
     if "workbook" in streams or "book" in streams:
         return XLS
+    if "worddocument" in streams:
+        return DOC
     return OLE_OTHER
 
 

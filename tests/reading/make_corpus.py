@@ -701,7 +701,7 @@ def build_mails() -> None:
             subject="Báo cáo Bluezone ngày 14/8/2020",
             attachments=[("BaoCao.pdf", PDF_BYTES, ("application", "pdf"))],
         ),
-        **mailed("kim-thanh", {}, ["no_spreadsheet"], "rejected", sender="vanphong.kimthanh@haiduong.gov.vn"),
+        **mailed("kim-thanh", {}, ["unreadable_file"], "rejected", sender="vanphong.kimthanh@haiduong.gov.vn"),
     )
     case(
         "eml_unit_mismatch.eml",
