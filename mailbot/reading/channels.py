@@ -99,7 +99,7 @@ def _check_against_table(content, metric, reading: TextReading, text: Text, lang
     table_figure = content.figures[metric.id]
     if reading.figure is None or reading.figure == table_figure:
         return
-    where = where_line(text.file_name, reading.line, lang)
+    where = where_line(text.file_name, reading.line or 0, lang)
     message = i18n.text(
         "channels.text_conflict",
         lang,

@@ -69,7 +69,7 @@ def _through_antiword(antiword: str, name: str, data: bytes, limits: Limits) -> 
     lines = done.stdout.decode("utf-8", "replace").splitlines()
     rows = [[c.strip() or None for c in line.strip().strip("|").split("|")] for line in lines if line.count("|") >= 2]
     texts = tuple(line for line in lines if line.count("|") < 2)
-    tables = ()
+    tables: tuple[Table, ...] = ()
     if rows:
         width = max(len(r) for r in rows)
         check_shape(len(rows), width, "table 1", limits)

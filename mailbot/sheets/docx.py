@@ -81,9 +81,9 @@ def _collect_tables(table, name: str, limits: Limits, tables: list[Table]) -> No
         check_shape(len(rows), max(len(r) for r in rows), f"table {len(tables) + 1}", limits)
     width = max((len(r) for r in rows), default=0)
     if width:
-        cells = tuple(tuple(r) + (None,) * (width - len(r)) for r in rows)
+        grid = tuple(tuple(r) + (None,) * (width - len(r)) for r in rows)
         sheet = f"Bảng {len(tables) + 1}"
-        tables.append(Table(file_name=name, sheet=sheet, cells=cells, merged=tuple(merged)))
+        tables.append(Table(file_name=name, sheet=sheet, cells=grid, merged=tuple(merged)))
 
 
 def _paragraph_text(paragraph) -> str:

@@ -60,6 +60,8 @@ def mail(
         message.set_content(html, subtype="html")
     for name, data, (maintype, subtype) in attachments:
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    for number, part in enumerate(p for p in message.walk() if p.is_multipart()):
+        part.set_boundary(f"==boundary-{number}==")  # fixed, so that rebuilding gives the same bytes
     return message.as_bytes()
 
 

@@ -124,8 +124,6 @@ def text_cases() -> None:
             plain="Số lượng cài đặt Bluezone tính đến 15h00 ngày 14/8/2020 là 17.500 lượt.\n",
             attachments=[("BC Nam Sach.xlsx", c.district_xlsx(), XLSX)],
         ),
-        FIGURE,
-        cell("BC Nam Sach.xlsx", "Báo cáo", "C11"),
         problems=["conflicting_figures"],
     )
     case(
