@@ -18,6 +18,7 @@ from rich.console import Console
 
 from mailbot import app as application
 from mailbot import i18n
+from mailbot.cli import help as help_texts
 from mailbot.cli import views
 from mailbot.config import Settings, load_settings
 from mailbot.errors import MailbotError, UsageError
@@ -57,7 +58,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 def main() -> None:
     """Console entry point: run the app, turning mailbot errors into one line."""
     try:
-        app(standalone_mode=False)
+        command = typer.main.get_command(app)
+        help_texts.localize(command, help_texts.help_language(sys.argv[1:]))
+        command(standalone_mode=False, prog_name="mailbot")
     except MailbotError as exc:
         err.print(f"mailbot: {exc}", markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
