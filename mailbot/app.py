@@ -189,7 +189,8 @@ class App:
 
     def message(self, submission_id: int) -> message_view.MessageView:
         """The submission's mail as a person checks it: headers, text, attachments and their tables."""
-        return message_view.view(self.raw_message(submission_id), self.settings)
+        sub = review.find(self.store, submission_id)
+        return message_view.view(self.store.raw_message(sub.message_row), self.settings, sub.sources)
 
     def attachment(self, submission_id: int, number: int):
         """The submission's attachment `number` (from 1) as sent, or None."""

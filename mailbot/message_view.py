@@ -9,12 +9,13 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from mailbot.config import Settings
 from mailbot.errors import MailbotError
-from mailbot.models import Table
-from mailbot.reading import mail
+from mailbot.models import Source, Table
+from mailbot.reading import mail, read_message
 from mailbot.sheets import is_spreadsheet_name, read_tables
 
 log = logging.getLogger(__name__)
@@ -41,9 +42,11 @@ class MessageView:
     received: str | None  # the topmost Received: line
     text: str
     attachments: tuple[AttachmentView, ...]
+    sources: Mapping[str, Source] = field(default_factory=dict)  # where each figure was read
 
 
-def view(raw: bytes, settings: Settings) -> MessageView:
+def view(raw: bytes, settings: Settings, sources: Mapping[str, Source] | None = None) -> MessageView:
+    """The message as a person checks it; `sources` as stored, else found by reading the message again."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
     headers = tuple((name, _header(message, name)) for name in SHOWN_HEADERS if message.get(name) is not None)
     received = message.get_all("Received") or []
@@ -53,7 +56,16 @@ def view(raw: bytes, settings: Settings) -> MessageView:
         received=" ".join(str(received[0]).split()) if received else None,
         text=_text(message)[:TEXT_LIMIT],
         attachments=tuple(_attachment(n, a, settings) for n, a in enumerate(found, start=1)),
+        sources=dict(sources) if sources else _sources(raw, settings),
     )
+
+
+def _sources(raw: bytes, settings: Settings) -> dict[str, Source]:
+    try:
+        return dict(read_message(raw, settings).sources)
+    except Exception:  # the page still shows the mail when reading it again fails
+        log.info("the stored message could not be read again for its sources", exc_info=True)
+        return {}
 
 
 def attachment(raw: bytes, number: int, settings: Settings) -> mail.Attachment | None:

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8080
+REFRESH_SECONDS = 30
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'self'",
@@ -41,7 +42,8 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def create_app(app: App) -> Starlette:
+def create_app(app: App, refresh_seconds: int = REFRESH_SECONDS) -> Starlette:
+    """The console over `app`; the board asks for fresh figures every `refresh_seconds`."""
     routes = [
         Route("/healthz", api.healthz),
         Route("/api/status", api.status),
@@ -68,6 +70,7 @@ def create_app(app: App) -> Starlette:
     ]
     web = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
     web.state.mailbot = app
+    web.state.refresh_seconds = refresh_seconds
     return web
 
 

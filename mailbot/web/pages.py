@@ -48,6 +48,7 @@ def t(request: Request, key: str, **params) -> str:
 def render(request: Request, who: Visitor, name: str, status: int = 200, **context) -> Response:
     context.setdefault("message", request.query_params.get("ok") and t(request, f"ok_{request.query_params['ok']}"))
     context.setdefault("error", None)
+    context.setdefault("refresh", request.app.state.refresh_seconds)
     return page(lang(request), name, status, me=who, csrf=who.session.csrf if who.session else "", **context)
 
 
@@ -227,7 +228,9 @@ async def submission_page(request: Request, error: str | None = None, status: in
             "size": a.size,
             "problem": a.problem or "",
             "sheets": [
-                shown.sheet_grid(table, shown.marked_cells(sub, a.name, table.sheet), ROWS_SHOWN, COLUMNS_SHOWN)
+                shown.sheet_grid(
+                    table, shown.marked_cells(mail.sources, a.name, table.sheet), ROWS_SHOWN, COLUMNS_SHOWN
+                )
                 for table in a.tables
             ],
         }
@@ -239,7 +242,7 @@ async def submission_page(request: Request, error: str | None = None, status: in
         "submission.html.j2",
         status,
         error=error,
-        sub=shown.submission_row(sub, app.settings),
+        sub=shown.submission_row(sub, app.settings, mail.sources),
         decisions=[shown.decision_row(d, app.settings) for d in detail.decisions],
         headers=mail.headers,
         received=mail.received or "",

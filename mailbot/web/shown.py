@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from mailbot.app import DayStatus, ProvinceHistory, UnitHistory
@@ -88,7 +89,7 @@ def unit_row(number: int, row: UnitDay, settings: Settings) -> dict:
     }
 
 
-def submission_row(sub: Submission, settings: Settings) -> dict:
+def submission_row(sub: Submission, settings: Settings, sources: Mapping[str, Source] | None = None) -> dict:
     unit = settings.unit(sub.unit) if sub.unit else None
     return {
         "id": sub.id,
@@ -106,7 +107,7 @@ def submission_row(sub: Submission, settings: Settings) -> dict:
         "problems": [p.message for p in sub.problems],
         "decided_by": sub.decided_by or "",
         "note": sub.decision_note or "",
-        "sources": [source(s) for s in sub.sources.values()],
+        "sources": [source(s) for s in (sources if sources is not None else sub.sources).values()],
     }
 
 
@@ -121,10 +122,10 @@ def decision_row(decision: ReviewDecision, settings: Settings) -> dict:
     }
 
 
-def marked_cells(sub: Submission, file_name: str, sheet: str) -> set[tuple[int, int]]:
-    """The (row, column) of each figure the submission's sources place in this sheet."""
+def marked_cells(sources: Mapping[str, Source], file_name: str, sheet: str) -> set[tuple[int, int]]:
+    """The (row, column) of each figure the sources place in this sheet of this file."""
     marked = set()
-    for found in sub.sources.values():
+    for found in sources.values():
         if found.cell and found.sheet == sheet and (found.file is None or found.file == file_name):
             match = CELL_RE.match(found.cell.upper())
             if match:

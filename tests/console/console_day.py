@@ -107,11 +107,11 @@ def free_port() -> int:
 class Console:
     """The console served by uvicorn in a thread, on a free loopback port."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, refresh_seconds: int = 30) -> None:
         self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(app), host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(create_app(app, refresh_seconds), host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

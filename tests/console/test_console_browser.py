@@ -13,11 +13,13 @@ from console_day import (
     PASSWORD,
     ROWS_SUM,
     SILENT_UNIT,
+    STATED_TOTAL,
     Console,
     at,
     seed_day,
     settings_for,
 )
+from playwright.sync_api import expect
 
 from mailbot.app import App
 from mailbot.i18n import format_count
@@ -83,6 +85,9 @@ def test_correcting_a_doubtful_report_changes_the_board(console, day_app, phone)
     phone.locator("tr.submission a").first.click()
     assert phone.locator("h1 .state").inner_text() == "Chờ kiểm tra"
     assert "Dòng tổng cộng" in phone.locator(".problem").first.inner_text()
+    marked = phone.locator("table.sheet td.marked")  # the figure's cell, as the reading placed it
+    assert marked.count() == 1 and marked.inner_text() == str(STATED_TOTAL)
+    assert marked.locator("xpath=..").locator("th").inner_text() == "8"
     if "sqlite" in day_app.store.url:
         phone.screenshot(path=str(DOCS / "console-submission.png"), full_page=True)
 
@@ -169,4 +174,26 @@ def test_a_viewer_sees_but_cannot_decide(console, day_app, phone):
         [doubtful, csrf],
     )
     assert answer[0] == 403 and "cần vai trò kiểm tra" in answer[1]
+    assert [s.id for s in day_app.waiting()] == [doubtful]
+
+
+def test_the_board_refreshes_itself(day_app, phone):
+    """A decision taken elsewhere reaches an open board without reloading it (htmx from the package)."""
+    with Console(day_app, refresh_seconds=1) as console:
+        sign_in(phone, console)
+        row = unit_row(phone, DOUBTFUL_UNIT)
+        assert row.locator(".state").inner_text() == "Chờ kiểm tra"
+        day_app.accept(day_app.waiting()[0].id, "lan", reason="đã gọi điện xác nhận")
+        expect(row.locator(".state")).to_have_text("Đúng hạn")
+        assert phone.evaluate("typeof htmx") == "object"
+
+
+def test_a_form_sent_after_the_session_ended_changes_nothing(console, day_app, phone):
+    sign_in(phone, console)
+    doubtful = day_app.waiting()[0].id
+    phone.goto(f"{console.url}/submission/{doubtful}")
+    phone.context.clear_cookies()
+    phone.locator("form:has(button[value=accept]) input[name=reason]").fill("muộn quá")
+    phone.click("button[value=accept]")
+    assert "Phiên đăng nhập đã hết" in phone.locator(".notice.error").inner_text()
     assert [s.id for s in day_app.waiting()] == [doubtful]
