@@ -7,6 +7,7 @@ the crafted workbooks in crafted/ make python-calamine itself panic or abort.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -114,9 +115,17 @@ def submissions(tmp_path: Path) -> list[tuple]:
     """(sender, unit, status, problem codes) of every stored submission, in arrival order."""
     with sqlite3.connect(tmp_path / "store" / "mailbot.db") as db:
         rows = db.execute("SELECT sender, unit, status, problems FROM submissions ORDER BY id").fetchall()
-    import json
-
     return [(s, u, st, tuple(p["code"] for p in json.loads(pr))) for s, u, st, pr in rows]
+
+
+def stored_so_far(tmp_path: Path) -> int:
+    """How many submissions a running service has stored; 0 before its store and tables exist."""
+    if not (tmp_path / "store" / "mailbot.db").exists():
+        return 0
+    try:
+        return len(submissions(tmp_path))
+    except sqlite3.OperationalError:  # the service has created the file but not yet its tables
+        return 0
 
 
 def raw_messages(tmp_path: Path) -> int:
