@@ -213,19 +213,40 @@ class App:
         )
 
     def assign(
-        self, submission_id: int, unit: str, by: str, reason: str | None = None, force: bool = False, address=None
+        self,
+        submission_id: int,
+        unit: str,
+        by: str,
+        reason: str | None = None,
+        force: bool = False,
+        address=None,
+        then_accept: bool = False,
     ):
-        return self._decide(
+        """Say which unit sent the submission; with `then_accept`, count it too (both recorded)."""
+        outcome = self._decide(
             lambda now, notices: review.assign(
                 self.settings, self.store, submission_id, unit, by, now, reason=reason, force=force, outgoing=notices
             ),
             address,
         )
+        if then_accept and outcome.submission.status == NEEDS_REVIEW:
+            accepted = self.accept(submission_id, by, reason=reason, address=address)
+            return review.ReviewOutcome(accepted.submission, accepted.decision or outcome.decision)
+        return outcome
 
-    def correct(self, submission_id: int, figures: Mapping[str, int], by: str, reason: str | None, address=None):
+    def correct(
+        self,
+        submission_id: int,
+        figures: Mapping[str, int],
+        by: str,
+        reason: str | None,
+        address=None,
+        force: bool = False,
+    ):
+        """Correct figures: the corrected figures count from then on and the sender is told them."""
         return self._decide(
             lambda now, notices: review.correct(
-                self.settings, self.store, submission_id, figures, by, now, reason=reason, outgoing=notices
+                self.settings, self.store, submission_id, figures, by, now, reason=reason, outgoing=notices, force=force
             ),
             address,
         )
@@ -239,10 +260,14 @@ class App:
         metric: str | None = None,
         address=None,
         then_accept: bool = False,
+        force: bool = False,
     ):
-        """Correct one figure (`metric`, else the campaign's first); with `then_accept`, count it too."""
+        """Correct one figure (`metric`, else the campaign's first); it counts from then on.
+
+        `then_accept` is kept for callers that asked for it: a correction already counts.
+        """
         chosen = metric or self.settings.campaign.metrics[0].id
-        outcome = self.correct(submission_id, {chosen: value}, by, reason, address=address)
+        outcome = self.correct(submission_id, {chosen: value}, by, reason, address=address, force=force)
         if then_accept and outcome.submission.status == NEEDS_REVIEW:
             accepted = self.accept(submission_id, by, reason=reason, address=address)
             return review.ReviewOutcome(accepted.submission, outcome.decision or accepted.decision)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from email import policy
 from email.header import Header
@@ -30,7 +31,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 
 from mailbot.config import Settings, Unit
-from mailbot.i18n import format_count, text
+from mailbot.i18n import format_count, text, where_read
 from mailbot.models import (
     ACCEPTED,
     NEEDS_REVIEW,
@@ -143,16 +144,50 @@ def thread(message: Message, message_id: str | None, references: tuple[str, ...]
     message["References"] = one_line(" ".join(chain))
 
 
-def figure_lines(settings: Settings, figures) -> list[str]:
+def figure_lines(settings: Settings, figures, sources=None) -> list[str]:
+    """ "Số lượng cài đặt Bluezone: 17.356 (đọc tại ô C24, trang tính "Báo cáo", tệp BC.xlsx)"."""
+    lang = settings.language
     labels = {m.id: m.label for m in settings.campaign.metrics}
-    return [f"{labels.get(k, k)}: {format_count(v, settings.language)}" for k, v in figures.items()]
+    lines = []
+    for metric, value in figures.items():
+        line = f"{labels.get(metric, metric)}: {format_count(value, lang)}"
+        source = (sources or {}).get(metric)
+        if source is not None:
+            line += " (" + text("mail.read_at", lang, where=where_read(source, lang)) + ")"
+        lines.append(line)
+    return lines
 
 
 def clock_day(moment: datetime, settings: Settings) -> str:
-    """ "15:42 ngày 14/8/2020" / "15:42 on 14/08/2020"."""
+    """ "09 giờ 00 ngày 14/8/2020" / "09:00 on 14/08/2020"."""
     local = moment.astimezone(settings.campaign.tz)
-    joiner = " ngày " if settings.language == "vi" else " on "
-    return local.strftime("%H:%M") + joiner + letter_day(local.date(), settings.language)
+    return text(
+        "mail.clock_day",
+        settings.language,
+        hour=f"{local.hour:02d}",
+        minute=f"{local.minute:02d}",
+        day=letter_day(local.date(), settings.language),
+    )
+
+
+def addressee(settings: Settings, unit: Unit | None) -> str:
+    """ "UBND huyện Gia Lộc": the campaign's prefix, the unit's type then lower-case mid-sentence."""
+    if unit is None:
+        return text("mail.addressee_unknown", settings.language)
+    prefix = settings.campaign.addressee_prefix
+    return f"{prefix} {lower_first(unit.name)}" if prefix else unit.name
+
+
+def letterhead(settings: Settings) -> dict:
+    """Who speaks in a mail: the department that received the report, and the signature."""
+    campaign, lang = settings.campaign, settings.language
+    return dict(
+        department=campaign.department or text("mail.department_fallback", lang),
+        signer=campaign.sender_name or text("mail.from_name", lang),
+        contact=campaign.contact,
+        telephone=campaign.telephone,
+        mailbox=campaign.reporting_mailbox,
+    )
 
 
 # --- acknowledgement -------------------------------------------------------------------------
@@ -189,7 +224,8 @@ def ack_context(settings: Settings, reading: Reading, replaced: Submission | Non
     deadline = settings.campaign.deadline_of(period) if period else None
     replaced_shown = replaced if replaced is not None and status != REJECTED else None
     return dict(
-        unit_name=unit.name if unit else None,
+        **letterhead(settings),
+        addressee=addressee(settings, unit),
         status=status,
         accepted=status == ACCEPTED,
         needs_review=status == NEEDS_REVIEW,
@@ -198,11 +234,10 @@ def ack_context(settings: Settings, reading: Reading, replaced: Submission | Non
         received=clock_day(reading.received_at, settings) if reading.received_at else None,
         deadline=clock_day(deadline, settings) if deadline else None,
         timeliness=_timeliness(reading, replaced_shown, deadline),
-        figures=figure_lines(settings, reading.figures),
+        figures=figure_lines(settings, reading.figures, reading.sources),
         replaced_received=clock_day(replaced_shown.received_at, settings) if replaced_shown else None,
         replaced_figures=figure_lines(settings, replaced_shown.figures) if replaced_shown else [],
         problems=[defanged(p.message) for p in reading.problems],
-        mailbox=settings.campaign.reporting_mailbox,
         campaign=settings.campaign.name,
     )
 
@@ -219,8 +254,14 @@ def _timeliness(reading: Reading, replaced: Submission | None, deadline: datetim
 # --- reminder --------------------------------------------------------------------------------
 
 
-def reminder(settings: Settings, unit: Unit, day: date, now: datetime) -> OutboundMail:
-    """The polite reminder to a unit that has not reported for `day` yet."""
+def reminder(
+    settings: Settings, unit: Unit, day: date, now: datetime, rejected: Submission | None = None
+) -> OutboundMail:
+    """The polite reminder to a unit that has nothing counted for `day` yet.
+
+    `rejected`: the unit's latest mail for the day, when every one was rejected; the
+    reminder then says which mail and why, not that nothing was received.
+    """
     lang = settings.language
     key = f"{REMINDER}:{unit.id}:{day.isoformat()}"
     metric = lower_first(settings.campaign.metrics[0].label)
@@ -230,14 +271,17 @@ def reminder(settings: Settings, unit: Unit, day: date, now: datetime) -> Outbou
     body = render_template(
         "reminder.txt.j2",
         lang,
-        unit_name=unit.name,
+        **letterhead(settings),
+        addressee=addressee(settings, unit),
         metric_lower=metric,
         day=letter_day(day, lang),
         now=clock_day(now, settings),
         deadline=clock_day(deadline, settings),
         past_deadline=now > deadline,
-        mailbox=settings.campaign.reporting_mailbox,
         metrics=[m.label for m in settings.campaign.metrics],
+        rejected_received=clock_day(rejected.received_at, settings) if rejected else None,
+        rejected_subject=one_line(rejected.subject or "") if rejected else None,
+        rejected_problems=[defanged(p.message) for p in rejected.problems] if rejected else [],
     )
     message = new_message(settings, text_part(body), key=key, to=to, subject=subject, now=now, auto=AUTO_GENERATED)
     return outbound(key, REMINDER, to, message)
@@ -294,6 +338,18 @@ def report_moment(settings: Settings, report: RenderedReport) -> datetime:
 
 # --- after a review decision -----------------------------------------------------------------
 
+DECIDED_STATUS = {"accept": ACCEPTED, "reject": REJECTED, "correct": ACCEPTED}  # assign keeps the status
+
+
+def decided(submission: Submission, decision: ReviewDecision) -> Submission:
+    """The submission as the decision leaves it: the notice tells the figures that count now."""
+    return replace(
+        submission,
+        status=DECIDED_STATUS.get(decision.action, submission.status),
+        unit=decision.unit or submission.unit,
+        figures=dict(decision.figures) if decision.figures is not None else submission.figures,
+    )
+
 
 def review_notice(
     settings: Settings, submission: Submission, decision: ReviewDecision, after: Submission | None = None
@@ -305,19 +361,21 @@ def review_notice(
     key = f"{REVIEW}:{submission.id}:{decision.action}:{decision.at.isoformat()}"
     lang = settings.language
     period = letter_day(submission.period, lang) if submission.period else "–"
-    result = after or submission
+    result = after or decided(submission, decision)
     unit = settings.unit(result.unit) if result.unit else None
     body = render_template(
         "review.txt.j2",
         lang,
+        **letterhead(settings),
+        addressee=addressee(settings, unit),
         action=decision.action,
         period=period,
         unit_name=unit.name if unit else None,
         received=clock_day(submission.received_at, settings),
         figures=figure_lines(settings, result.figures),
+        read_figures=figure_lines(settings, submission.read_figures) if decision.action == "correct" else [],
         reason=decision.reason,
         status=result.status,
-        mailbox=settings.campaign.reporting_mailbox,
     )
     message = new_message(
         settings,

@@ -17,19 +17,31 @@ import getpass
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from mailbot import i18n, validation
 from mailbot.config import Settings
 from mailbot.errors import MailbotError, NotFoundError, UsageError
-from mailbot.models import ACCEPTED, NEEDS_REVIEW, REJECTED, OutboundMail, ReviewDecision, Submission
+from mailbot.models import (
+    ACCEPTED,
+    NEEDS_REVIEW,
+    REJECTED,
+    UNIT_MISMATCH,
+    UNKNOWN_SENDER,
+    UNKNOWN_UNIT,
+    OutboundMail,
+    ReviewDecision,
+    Submission,
+)
 
 log = logging.getLogger(__name__)
 
 REVIEW_LOCK = "review"
 LOCK_TIMEOUT_SECONDS = 30
 ACCEPT, REJECT, ASSIGN, CORRECT = "accept", "reject", "assign", "correct"
+# Naming the unit settles these; the history checks are made again for the unit named.
+RESOLVED_BY_ASSIGN = frozenset({UNKNOWN_SENDER, UNKNOWN_UNIT, UNIT_MISMATCH, *validation.HISTORY_CODES})
 
 # The notices a decision implies: a ready list, or a function of the submission as
 # it was before the decision and of the decision itself.
@@ -145,7 +157,9 @@ def assign(
                 target=unit.id,
                 state=_state_text(sub.status, settings.language),
             )
-        problems = sub.problems + tuple(_history_problems(settings, store, sub, unit))
+        # Naming the unit settles who sent it: the sender and unit problems are resolved.
+        kept = tuple(p for p in sub.problems if p.code not in RESOLVED_BY_ASSIGN)
+        problems = kept + tuple(_history_problems(settings, store, replace(sub, problems=kept), unit))
         return ReviewDecision(sub.id, ASSIGN, by, at, reason=_clean(reason), unit=unit.id, problems=problems)
 
     return _decide(store, submission_id, decide, outgoing)
@@ -160,15 +174,26 @@ def correct(
     at: datetime,
     reason: str | None,
     outgoing: Notices = (),
+    force: bool = False,
 ) -> ReviewOutcome:
-    """Replace figures; the figures read from the file are kept beside them."""
+    """Replace figures and count them from now on (contract section 5: a correction is a decision).
+
+    The figures read from the file are kept beside them. Correcting a rejected
+    submission overturns the rejection, so it needs `force`.
+    """
     _check_figures(settings, figures)
     reason = _required_reason(reason, CORRECT, settings.language)
 
     def decide(sub: Submission) -> ReviewDecision | None:
         merged = {**dict(sub.figures), **dict(figures)}
-        if merged == dict(sub.figures):
+        if merged == dict(sub.figures) and sub.status == ACCEPTED:
             return None
+        if sub.status == REJECTED and not force:
+            raise _overturn_error(
+                sub, f'mailbot review correct {sub.id} VALUE --reason "..." --force', settings.language
+            )
+        if sub.unit is None:
+            raise i18n.error(UsageError, "errors.no_unit", settings.language, id=sub.id)
         return ReviewDecision(sub.id, CORRECT, by, at, reason=reason, figures=merged)
 
     return _decide(store, submission_id, decide, outgoing)

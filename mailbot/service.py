@@ -279,10 +279,22 @@ def send_reminders(settings: Settings, store: Store, day: date, now: datetime) -
     if not day_state.reporting_day:
         return []
     waiting = [u for u in day_state.units if u.state in ("missing", "rejected")]
-    mails = [compose.reminder(settings, settings.known_unit(u.unit), day, now) for u in waiting]
+    mails = [
+        compose.reminder(
+            settings, settings.known_unit(u.unit), day, now, rejected=_last_rejected(store, u.unit, day, now)
+        )
+        for u in waiting
+    ]
     store.queue(mails)
     log.info("reminders queued for %s unit(s) for %s", len(mails), day)
     return [u.unit for u in waiting]
+
+
+def _last_rejected(store: Store, unit_id: str, day: date, now: datetime) -> Submission | None:
+    """The unit's latest rejected mail for the day, so the reminder says which mail and why."""
+    subs = [s for s in store.submissions_of_unit(unit_id, day, day) if s.received_at <= now]
+    rejected = [s for s in subs if s.status == REJECTED]
+    return rejected[-1] if rejected and len(rejected) == len(subs) else None
 
 
 # --- the report ----------------------------------------------------------------------

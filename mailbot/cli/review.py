@@ -17,7 +17,7 @@ from mailbot.app import format_day, submission_json
 from mailbot.cli import ConfigOption, opened, out, settings_from, views
 from mailbot.config import Settings
 from mailbot.i18n import format_count, format_percent, format_time, text
-from mailbot.models import DayLedger, ReviewDecision, Submission, UnitDay
+from mailbot.models import NEEDS_REVIEW, DayLedger, ReviewDecision, Submission, UnitDay
 
 CLI = "cli"  # where a decision typed at the terminal comes from, in the audit trail
 
@@ -78,7 +78,10 @@ def review_show(submission_id: IdArgument, config: ConfigOption = None) -> None:
     with opened(settings) as app_:
         detail = app_.submission(submission_id)
     decisions = detail.decisions
-    out.print(_submissions_table([detail.submission], settings))
+    sub = detail.submission
+    out.print(_submissions_table([sub], settings))
+    if sub.decided_by and sub.status != NEEDS_REVIEW:
+        out.print(_reasons_text(sub, settings), markup=False)
     if not decisions:
         out.print(t(settings, "review.no_decisions"), markup=False)
     for decision in decisions:
@@ -121,11 +124,14 @@ def review_assign(
     by: ByOption = None,
     reason: ReasonOption = None,
     force: ForceOption = False,
+    accept: Annotated[bool, typer.Option("--accept", help="Accept it too: its figures count from now on.")] = False,
 ) -> None:
-    """Say which unit sent a submission (mail from an unknown sender); then accept it."""
+    """Say which unit sent a submission; it then still waits for `review accept`, unless --accept is given."""
     _run_decision(
         config,
-        lambda app_, who: app_.assign(submission_id, app_.unit(unit), who, reason=reason, force=force, address=CLI),
+        lambda app_, who: app_.assign(
+            submission_id, app_.unit(unit), who, reason=reason, force=force, address=CLI, then_accept=accept
+        ),
         by,
     )
 
@@ -142,13 +148,13 @@ def review_correct(
     metric: Annotated[
         str | None, typer.Option("--metric", help="Which metric (default: the first).", show_default=False)
     ] = None,
+    force: ForceOption = False,
 ) -> None:
-    """Correct a figure (--reason is required); the figure read from the file is kept."""
+    """Correct a figure (--reason is required): it counts from now on, the sender is told, the figure read is kept."""
 
     def decide(app_, who):
-        return app_.correct_first(
-            submission_id, application.parse_count(value, app_.lang), who, reason=reason, metric=metric, address=CLI
-        )
+        count = application.parse_count(value, app_.lang)
+        return app_.correct_first(submission_id, count, who, reason=reason, metric=metric, address=CLI, force=force)
 
     _run_decision(config, decide, by)
 
@@ -162,6 +168,8 @@ def _run_decision(config, decide: Callable, by: str | None = None) -> None:
     if outcome.changed:
         key = f"review.done_{outcome.decision.action}"
         out.print(t(settings, key, id=sub.id, by=who, status=t(settings, f"states.{sub.status}")), markup=False)
+        if sub.status == NEEDS_REVIEW:  # what follows: it counts only once someone accepts it
+            out.print(t(settings, "review.still_waiting", id=sub.id), markup=False)
     else:
         out.print(t(settings, "review.unchanged", id=sub.id, status=t(settings, f"states.{sub.status}")), markup=False)
     out.print(_submissions_table([sub], settings))
@@ -192,11 +200,25 @@ def _submissions_table(subs: list[Submission], settings: Settings) -> Table:
             views.figures_text(sub.read_figures, settings),
             views.figures_text(sub.figures, settings),
             views.state_text(sub.status, settings),
-            escape(
-                "\n".join(p.message for p in sub.problems) + (f"\n[{sub.decision_note}]" if sub.decision_note else "")
-            ),
+            escape(_reasons_text(sub, settings)),
         )
     return table
+
+
+def _reasons_text(sub: Submission, settings: Settings) -> str:
+    """What a person needs: for a decided submission its decision and reason, else its problems."""
+    if sub.decided_by and sub.status != NEEDS_REVIEW:
+        return t(
+            settings,
+            "review.decided",
+            status=text(f"states.{sub.status}", settings.language),
+            by=sub.decided_by,
+            reason=sub.decision_note or "–",
+        )
+    lines = [p.message for p in sub.problems]
+    if sub.decision_note:
+        lines.append(f"[{sub.decision_note}]")
+    return "\n".join(lines)
 
 
 def _decision_line(decision: ReviewDecision, settings: Settings) -> str:

@@ -72,6 +72,12 @@ class Campaign:
     goal_base: int | None = None
     goal_date: date | None = None  # the day the goal is to be reached
     goal_note: str = ""  # the goal's other terms, said in words ("or at least rank 10 of 63 provinces")
+    # How the mail speaks: who signs it and how a unit is addressed ("Kính gửi: UBND huyện Gia Lộc").
+    department: str = ""  # "Sở Thông tin và Truyền thông": who received the report
+    sender_name: str = ""  # the From name and signature: the department's reporting desk
+    contact: str = ""  # a person or address to ask, shown in the signature
+    telephone: str = ""
+    addressee_prefix: str = ""  # put before the unit's name, its type then lower-cased: "UBND"
     coverage_label: str = ""  # what the coverage column measures ("Tỷ lệ cài đặt/dân số (%)"); empty: the catalogue's
     area_name: str = ""  # "tỉnh Hải Dương": how the letter names the whole area
     total_aliases: tuple[str, ...] = ()

@@ -39,8 +39,9 @@ def decision_changes(decision: ReviewDecision) -> dict:
         changes["status"] = "rejected"
     elif decision.action == "assign":
         changes["unit"] = decision.unit
-    elif decision.action == "correct":
+    elif decision.action == "correct":  # a correction is a decision: the corrected figures count
         changes["figures"] = dict(decision.figures or {})
+        changes["status"] = "accepted"
     else:
         raise ValueError(f"unknown review action {decision.action!r}")
     if decision.problems is not None:

@@ -225,10 +225,12 @@ def _decided(sub: Submission, event: Decide) -> Submission:
     changes: dict = {"decided_by": REVIEWER, "decision_note": event.reason}
     if event.action in ("accept", "reject"):
         changes["status"] = {"accept": "accepted", "reject": "rejected"}[event.action]
-    elif event.action == "assign":
+    elif event.action == "assign":  # naming the unit settles the sender and unit problems
         changes["unit"] = event.unit
-    else:
+        changes["problems"] = tuple(p for p in sub.problems if p.code not in review.RESOLVED_BY_ASSIGN)
+    else:  # a correction is a decision: the corrected figures count
         changes["figures"] = event.figures
+        changes["status"] = "accepted"
     return replace(sub, **changes)
 
 

@@ -150,19 +150,20 @@ def test_decisions_from_the_command_line(seeded):
     typed = f"{figure('tu-ky', 18):,}".replace(",", ".")  # as staff type it: 25.877
     corrected = mailbot("review", "correct", target, typed, "--reason", "Đơn vị báo nhầm", env=env)
     assert corrected.returncode == 0, corrected.stderr
-    accepted = mailbot("review", "accept", target, "--by", "ktv.le", env=env)
-    assert accepted.returncode == 0, accepted.stderr
-    assert "Đã chấp nhận báo cáo số" in accepted.stdout
-    again = mailbot("review", "accept", target, env=env)
+    assert "số liệu đã sửa được ghi nhận từ nay" in corrected.stdout and "Trạng thái: Đã ghi nhận" in corrected.stdout
+    again = mailbot("review", "accept", target, "--by", "ktv.le", env=env)
     assert again.returncode == 0 and "không ghi nhận thêm" in again.stdout
+    overturn = mailbot("review", "reject", target, "--reason", "sai", "--by", "ktv.le", env=env)
+    assert overturn.returncode == 2 and overturn.stderr.strip().count("\n") == 0 and "--force" in overturn.stderr
     shown = mailbot("review", "show", target, env=env)
-    assert "ktv.nguyen" in shown.stdout and "ktv.le" in shown.stdout and "Đơn vị báo nhầm" in shown.stdout
+    assert "Quyết định: Đã ghi nhận bởi ktv.nguyen; lý do: Đơn vị báo nhầm" in shown.stdout
+    assert "thấp hơn số đã ghi nhận trước đó" not in shown.stdout  # a decided submission: not its old problems
     store = Store.open(url)
     try:
         decisions = store.decisions_of(int(target))
     finally:
         store.close()
-    assert [(d.action, d.by) for d in decisions] == [("correct", "ktv.nguyen"), ("accept", "ktv.le")]
+    assert [(d.action, d.by) for d in decisions] == [("correct", "ktv.nguyen")]  # nothing else changed
     assert decisions[0].figures == {"installs": figure("tu-ky", 18)}
     status = mailbot("review", "list", "--json", env=env)
     assert status.stdout.strip() == ""

@@ -192,15 +192,21 @@ def test_correct_keeps_the_figure_read(settings, store):
     fixed = review.correct(settings, store, sub_id, {"installs": 70000}, "ktv.nguyen", NOON, reason="Thừa một chữ số 0")
     assert dict(fixed.submission.figures) == {"installs": 70000}
     assert dict(fixed.submission.read_figures) == {"installs": 700000}
-    assert fixed.submission.status == "needs_review"  # a correction is not an acceptance
+    assert fixed.submission.status == "accepted"  # a correction is a decision: the corrected figure counts
     assert not review.correct(settings, store, sub_id, {"installs": 70000}, "ktv.tran", NOON, reason="again").changed
-    review.accept(store, sub_id, "ktv.nguyen", NOON)
     result = ledger.build_day(settings, DAY, store.submissions_between(DAY, DAY), EVENING)
     assert result.totals["installs"] == 70000
-    assert [(d.action, d.figures) for d in store.decisions_of(sub_id)] == [
-        ("correct", {"installs": 70000}),
-        ("accept", None),
-    ]
+    assert [(d.action, d.figures) for d in store.decisions_of(sub_id)] == [("correct", {"installs": 70000})]
+
+
+def test_correcting_a_rejected_submission_needs_force_and_changes_nothing_without(settings, store):
+    sub_id = put(store, "a", "hai-duong", {"installs": 700000}, [Problem("above_population", "z")])
+    review.reject(store, sub_id, "ktv.nguyen", NOON, reason="Sai mẫu")
+    with pytest.raises(UsageError, match="--force"):
+        review.correct(settings, store, sub_id, {"installs": 70000}, "ktv.le", NOON, reason="r")
+    assert store.submission(sub_id).status == "rejected" and len(store.decisions_of(sub_id)) == 1
+    forced = review.correct(settings, store, sub_id, {"installs": 70000}, "ktv.le", NOON, reason="r", force=True)
+    assert forced.submission.status == "accepted" and dict(forced.submission.figures) == {"installs": 70000}
 
 
 def test_notices_can_be_built_from_the_decision(settings, store):

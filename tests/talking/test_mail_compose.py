@@ -9,7 +9,7 @@ import pytest
 from talking_days import DAY, demo_ledger, demo_submissions, demo_trend, local, shipped_settings, submission
 
 from mailbot import compose, i18n, report
-from mailbot.models import NO_SPREADSHEET, OUTLIER_JUMP, Reading, ReviewDecision
+from mailbot.models import NO_SPREADSHEET, OUTLIER_JUMP, UNIT_MISMATCH, Reading, ReviewDecision, Source
 
 SENDER = "vanphong.haiduong@haiduong.gov.vn"
 BASIS = "ab" * 32
@@ -84,10 +84,33 @@ def test_a_reply_subject_is_not_prefixed_twice(settings):
 
 def test_an_accepted_report_states_unit_figure_arrival_and_timeliness(settings):
     text = body(ack(settings, reading(settings)))
-    assert "Thành phố Hải Dương" in text
+    assert text.startswith("Kính gửi: UBND thành phố Hải Dương\n")  # the unit type lower-case mid-sentence
+    assert (
+        "Sở Thông tin và Truyền thông đã nhận được và ghi nhận báo cáo ngày 14/8/2020 của Quý đơn vị "
+        "lúc 15 giờ 42 ngày 14/8/2020."
+    ) in text
     assert "Số lượng cài đặt Bluezone: 70.635" in text
-    assert "15:42 ngày 14/8/2020" in text
-    assert "đúng hạn" in text and "16:00 ngày 14/8/2020" in text
+    assert "đúng hạn" in text and "16 giờ 00 ngày 14/8/2020" in text
+    # signed by the department's reporting desk, with the contact and telephone of the configuration
+    assert "Bộ phận tổng hợp báo cáo - Sở Thông tin và Truyền thông tỉnh Hải Dương" in text
+    assert "Liên hệ: nguyenminhkha@haiduong.gov.vn" in text and "Điện thoại: 0220.3897.353, 0904081819" in text
+    assert "14/08/2020" not in text  # one date form everywhere
+
+
+def test_the_acknowledgement_says_where_each_figure_was_read(settings):
+    source = Source(file="BC 14-8.xlsx", sheet="Báo cáo", cell="C24")
+    text = body(ack(settings, replace(reading(settings), sources={"installs": source})))
+    assert 'Số lượng cài đặt Bluezone: 70.635 (đọc tại ô C24, trang tính "Báo cáo", tệp BC 14-8.xlsx)' in text
+
+
+def test_a_report_waiting_for_review_never_says_both_resend_and_do_not(settings):
+    problem = i18n.problem(
+        UNIT_MISMATCH, "vi", unit_name="Thành phố Hải Dương", other_name="Huyện Gia Lộc", where="tên tệp"
+    )
+    text = body(ack(settings, reading(settings, problems=(problem,))))
+    assert "gửi lại" in text  # the problem says how to fix it
+    assert "không cần gửi lại" not in text.lower()
+    assert "Cán bộ của Sở sẽ kiểm tra và thông báo kết quả" in text
 
 
 def test_a_late_report_is_told_it_is_late(settings):
@@ -98,14 +121,14 @@ def test_a_late_report_is_told_it_is_late(settings):
 def test_a_correction_says_what_it_replaced_and_stays_on_time(settings):
     earlier = submission(settings, 7, "hai-duong", 70000, at=local(settings, DAY, 9, 5))
     text = body(ack(settings, reading(settings, received_at=local(settings, DAY, 16, 20), late=True), replaced=earlier))
-    assert "thay thế báo cáo đã nhận lúc 09:05 ngày 14/8/2020" in text and "70.000" in text
+    assert "thay thế báo cáo đã nhận lúc 09 giờ 05 ngày 14/8/2020" in text and "70.000" in text
     assert "vẫn được tính là báo cáo đúng hạn" in text
 
 
 def test_a_rejected_report_says_nothing_was_recorded_and_why(settings):
     problem = i18n.problem(NO_SPREADSHEET, "vi")
     text = body(ack(settings, reading(settings, figures={}, problems=(problem,))))
-    assert "KHÔNG được ghi nhận" in text
+    assert "chưa được ghi nhận" in text and "KHÔNG" not in text
     assert problem.message in text
     assert "Số liệu đã ghi nhận" not in text
 
@@ -150,8 +173,20 @@ def test_the_reminder_goes_to_every_registered_address_of_the_unit(settings):
     assert message["Auto-Submitted"] == "auto-generated" and "In-Reply-To" not in message
     text = body(mail)
     assert (
-        "Huyện Thanh Miện" in text and "trước 16:00 ngày 14/8/2020" in text and "baocao.stttt@haiduong.gov.vn" in text
+        "Kính gửi: UBND huyện Thanh Miện" in text
+        and "trước 16 giờ 00 ngày 14/8/2020" in text
+        and "baocao.stttt@haiduong.gov.vn" in text
     )
+    assert "chưa nhận được báo cáo" in text
+
+
+def test_a_reminder_after_a_rejected_mail_says_which_mail_and_why(settings):
+    problem = i18n.problem(NO_SPREADSHEET, "vi")
+    bad = submission(settings, 5, "thanh-mien", None, status="rejected", problems=(problem,), subject="BC ngày 14/8")
+    mail = compose.reminder(settings, settings.unit("thanh-mien"), DAY, local(settings, DAY, 15, 0), rejected=bad)
+    text = body(mail)
+    assert 'thư nhận lúc 09 giờ 05 ngày 14/8/2020 (tiêu đề "BC ngày 14/8") chưa được ghi nhận vì:' in text
+    assert problem.message in text and "chưa nhận được báo cáo" not in text
 
 
 def test_a_reminder_after_the_deadline_says_it_has_passed(settings):
@@ -202,7 +237,20 @@ def test_the_sender_hears_of_a_review_decision(settings):
     message = parsed(mail)
     assert message["In-Reply-To"] == sub.message_id and message["Auto-Submitted"] == "auto-replied"
     text = body(mail)
-    assert "KHÔNG được ghi nhận" in text and "số liệu trùng với ngày trước" in text
+    assert "chưa được ghi nhận" in text and "số liệu trùng với ngày trước" in text
+
+
+def test_a_correction_notice_tells_the_corrected_figure(settings):
+    sub = replace(
+        submission(settings, 9, "hai-duong", 700000, status="needs_review"), read_figures={"installs": 700000}
+    )
+    decision = ReviewDecision(
+        9, "correct", "cb.ict", local(settings, DAY, 17, 0), "thừa số 0", figures={"installs": 70000}
+    )
+    text = body(compose.review_notice(settings, sub, decision))
+    assert "số liệu được ghi nhận sau khi điều chỉnh" in text
+    assert "  - Số lượng cài đặt Bluezone: 70.000" in text
+    assert "(Số liệu đọc được từ báo cáo: Số lượng cài đặt Bluezone: 700.000.)" in text
 
 
 def test_the_same_report_mail_is_the_same_bytes(settings):
