@@ -16,7 +16,7 @@ from mailbot import app as application
 from mailbot.app import format_day, submission_json
 from mailbot.cli import ConfigOption, opened, out, settings_from, views
 from mailbot.config import Settings
-from mailbot.i18n import format_count, format_percent, format_time, text
+from mailbot.i18n import format_count, format_percent, format_time, text, where_read
 from mailbot.models import NEEDS_REVIEW, DayLedger, ReviewDecision, Submission, UnitDay
 
 CLI = "cli"  # where a decision typed at the terminal comes from, in the audit trail
@@ -80,6 +80,9 @@ def review_show(submission_id: IdArgument, config: ConfigOption = None) -> None:
     decisions = detail.decisions
     sub = detail.submission
     out.print(_submissions_table([sub], settings))
+    for metric, place in sub.sources.items():  # where each figure was read, to check it without the mail
+        label = next((m.label for m in settings.campaign.metrics if m.id == metric), metric)
+        out.print(t(settings, "review.read_at", metric=label, where=where_read(place, settings.language)), markup=False)
     if sub.decided_by and sub.status != NEEDS_REVIEW:
         out.print(_reasons_text(sub, settings), markup=False)
     if not decisions:

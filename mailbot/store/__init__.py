@@ -305,6 +305,7 @@ class Store:
             message_id=reading.message_id,
             read_unit=reading.unit,
             read_figures=dict(reading.figures),
+            sources={metric: place.to_json() for metric, place in reading.sources.items()} or None,
             figures=dict(reading.figures),
             problems=[problem_json(p) for p in reading.problems],
             read_status=reading.status,

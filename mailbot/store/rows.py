@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 
-from mailbot.models import Problem, QueuedMail, ReviewDecision, Submission
+from mailbot.models import Problem, QueuedMail, ReviewDecision, Source, Submission
 
 
 def holder_alive(holder: str) -> bool:
@@ -61,6 +61,7 @@ def submission_of(row) -> Submission:
         status=row.status,
         problems=tuple(Problem(p["code"], p["message"], p.get("where")) for p in row.problems),
         read_figures=dict(row.read_figures),
+        sources={metric: Source.from_json(place) for metric, place in (row.sources or {}).items()},
         subject=row.subject,
         message_id=row.message_id,
         decided_by=row.decided_by,

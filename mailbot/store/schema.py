@@ -7,7 +7,7 @@ from datetime import UTC
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class UtcDateTime(sa.types.TypeDecorator):
@@ -71,6 +71,7 @@ submissions = sa.Table(
     sa.Column("message_id", sa.Text),
     sa.Column("read_unit", sa.String(100)),
     sa.Column("read_figures", sa.JSON, nullable=False),
+    sa.Column("sources", sa.JSON),  # metric id -> where its figure was read (schema 4)
     sa.Column("figures", sa.JSON, nullable=False),
     sa.Column("problems", sa.JSON, nullable=False),
     sa.Column("read_status", sa.String(20), nullable=False),
@@ -180,7 +181,13 @@ def _migration_3(conn: Connection) -> None:
         conn.execute(sa.text("ALTER TABLE decisions ADD COLUMN os_login TEXT"))
 
 
-MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3}
+def _migration_4(conn: Connection) -> None:
+    """Each submission keeps where its figures were read (file, sheet, cell, line), or NULL if unknown."""
+    if "sources" not in {c["name"] for c in sa.inspect(conn).get_columns("submissions")}:
+        conn.execute(sa.text("ALTER TABLE submissions ADD COLUMN sources JSON"))
+
+
+MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_4}
 
 
 def read_schema_version(conn: Connection) -> int:

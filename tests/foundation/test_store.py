@@ -3,12 +3,13 @@
 import multiprocessing
 import os
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from mailbot.errors import StoreError
-from mailbot.models import InboundMessage, OutboundMail, Problem, Reading, ReviewDecision, SourceMark
+from mailbot.models import InboundMessage, OutboundMail, Problem, Reading, ReviewDecision, Source, SourceMark
 from mailbot.store import SCHEMA_VERSION, Store
 
 UTC = UTC
@@ -217,3 +218,26 @@ def test_latest_accepted_before_gives_each_units_counted_figure(store):
     assert latest == {"nam-sach": 310, "tu-ky": 50}
     early = store.latest_accepted_before(date(2020, 8, 10), received_by=datetime(2020, 8, 3, 8, 30, tzinfo=UTC))
     assert {s.unit: s.figures["installs"] for s in early} == {"nam-sach": 300, "tu-ky": 50}
+
+
+def test_where_each_figure_was_read_is_stored_and_loaded(store):
+    place = Source(file="BC 14-8.xlsx", sheet="Báo cáo", cell="C24")
+    done = store.ingest(message(), replace(reading(), sources={"installs": place}), [], None)
+    assert store.submission(done.submission_id).sources == {"installs": place}
+    bare = store.ingest(message(b"Subject: y\r\n\r\nother", key="1:2", uid=2), reading(), [], None)
+    assert store.submission(bare.submission_id).sources == {}
+
+
+def test_a_store_of_schema_3_gains_the_sources_column(sqlite_url):
+    Store.open(sqlite_url).close()
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE submissions DROP COLUMN sources")
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    store = Store.open(sqlite_url)
+    try:
+        assert store.schema_version == SCHEMA_VERSION == 4
+        done = store.ingest(message(), replace(reading(), sources={"installs": Source(cell="C6")}), [], None)
+        assert store.submission(done.submission_id).sources["installs"].cell == "C6"
+    finally:
+        store.close()

@@ -170,3 +170,15 @@ def test_robust_z_ignores_a_past_outlier():
     typical = [300, 310, 290, 305, 295, 300]
     assert robust_z(400, typical + [9000]) == pytest.approx(robust_z(400, typical + [320]))
     assert robust_z(300, typical) == pytest.approx(0.0)
+
+
+def test_a_history_with_gaps_is_judged_per_day_of_each_gap(settings):
+    """Reports every other day, +600 each time: 300 a day. A day's +1000 is far outside that."""
+    first = DAY - timedelta(days=12)
+    previous = [sub(n + 1, first + timedelta(days=2 * n), 70000 + 600 * n) for n in range(6)]
+    last = previous[-1]
+    assert last.period == DAY - timedelta(days=2)
+    assert codes(settings, last.figures["installs"] + 1000, previous, period=DAY - timedelta(days=1)) == [
+        "outlier_jump"
+    ]  # 1000 in one day against 300 a day; read as 600 a "report", it would pass
+    assert codes(settings, last.figures["installs"] + 600, previous) == []  # 300 a day over two days

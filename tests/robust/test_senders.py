@@ -127,7 +127,7 @@ def test_a_store_of_schema_2_gains_the_login_column(tmp_path):
         db.execute("ALTER TABLE decisions DROP COLUMN os_login")
         db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     store = Store.open(url)
-    assert store.schema_version == SCHEMA_VERSION == 3
+    assert store.schema_version == SCHEMA_VERSION == 4
     store.close()
     with sqlite3.connect(tmp_path / "old.db") as db:
         assert "os_login" in [row[1] for row in db.execute("PRAGMA table_info(decisions)")]

@@ -307,3 +307,13 @@ def test_the_trend_draws_carried_days_as_such(settings):
     plain = demo_trend(settings, ledger)
     carried = [TrendPoint(day, figures, ("thanh-mien",) if day == ledger.day else ()) for day, figures in plain]
     assert report.chart_png(settings, ledger, carried) != report.chart_png(settings, ledger, plain)
+
+
+@pytest.mark.parametrize("text", ["+SUM(A1:A9)", "-2+3", "@cmd", "\t=1+1", "\r=1+1", "=1+1"])
+def test_sender_text_with_a_formula_prefix_is_written_as_quoted_text(settings, text):
+    odd = submission(settings, 41, None, None, sender="x@example.org", subject=text, status=NEEDS_REVIEW)
+    ledger = demo_ledger(settings)
+    sheet = load_workbook(io.BytesIO(report.render(settings, ledger, demo_trend(settings, ledger), [odd]).xlsx))
+    stored = text.replace("\r", "_x000D_")  # a carriage return is kept as XML's escape of it
+    cell = next(c for row in sheet.worksheets[1].iter_rows(min_row=2) for c in row if c.value == stored)
+    assert cell.data_type == "s" and cell.quotePrefix
