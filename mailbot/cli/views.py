@@ -316,3 +316,8 @@ def print_demo(console: Console, outcome, settings: Settings) -> None:
             markup=False,
         )
     console.print(t(settings, "demo_store", path=outcome.store), markup=False)
+    # `mailbot status` reads the configured store and today: say the one variable and the day to give it.
+    day = outcome.ledger.day.isoformat()
+    console.print(
+        t(settings, "demo_status_hint", url=f"sqlite:///{outcome.store}", day=day), markup=False, soft_wrap=True
+    )

@@ -1,5 +1,6 @@
 """`mailbot demo` runs the real service end to end on the embedded defaults."""
 
+import json
 import os
 import subprocess
 import sys
@@ -40,6 +41,23 @@ def demo_run(tmp_path_factory):
     )
     assert result.returncode == 0, result.stderr
     return work / "day", result.stdout
+
+
+def test_the_demo_says_how_status_reads_its_day(demo_run):
+    day, stdout = demo_run
+    line = next(line for line in stdout.splitlines() if "mailbot status --date 2020-08-14" in line)
+    url = line.split("MAILBOT_DB_URL=", 1)[1].split()[0]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")}
+    shown = subprocess.run(
+        [sys.executable, "-m", "mailbot", "status", "--date", "2020-08-14", "--json"],
+        capture_output=True,
+        text=True,
+        env={**env, "MAILBOT_DB_URL": url},
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["totals"]["reported"] == 11
 
 
 def test_the_day_ledger_has_the_real_figures_and_states(demo_run):
