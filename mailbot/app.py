@@ -339,9 +339,10 @@ class App:
         return SentReport(mail, service.deliver(self.settings, self.store, now))
 
     def report_due(self) -> SentReport | None:
-        """The scheduled report of today, on a reporting day."""
-        day = self.today()
-        if not self.settings.campaign.is_reporting_day(day):
+        """The scheduled report of today: the day's on a reporting day; a campaign with one report
+        sends its final report on the day after its deadline."""
+        day = self.settings.campaign.report_for(self.today())
+        if day is None:
             return None
         return self.send_report(day)
 

@@ -44,7 +44,7 @@ from mailbot.models import (
 )
 from mailbot.reading.mail import is_robot_local_part
 from mailbot.replies import defanged, quoted
-from mailbot.report import CHART_CID, letter_day, lower_first, render_template
+from mailbot.report import CHART_CID, letter_day, render_template, topic_of
 
 log = logging.getLogger(__name__)
 
@@ -260,31 +260,49 @@ def reminder(
     """The polite reminder to a unit that has nothing counted for `day` yet.
 
     `rejected`: the unit's latest mail for the day, when every one was rejected; the
-    reminder then says which mail and why, not that nothing was received.
+    reminder then says which mail and why, not that nothing was received. A campaign
+    with one report reminds on several days: each day's reminder is its own mail.
     """
     lang = settings.language
-    key = f"{REMINDER}:{unit.id}:{day.isoformat()}"
-    metric = lower_first(settings.campaign.metrics[0].label)
+    campaign = settings.campaign
+    period = campaign.period_of(day)
+    key = f"{REMINDER}:{unit.id}:{period.isoformat()}"
+    if campaign.once:
+        key += f":{day.isoformat()}"
+    metric = topic_of(settings)
     to = tuple(unit.senders)
-    subject = text("mail.reminder_subject", lang, metric_lower=metric, day=letter_day(day, lang))
-    deadline = settings.campaign.deadline_of(day)
+    subject, report_of = _reminder_words(settings, metric, period)
+    deadline = campaign.deadline_of(period)
     body = render_template(
         "reminder.txt.j2",
         lang,
         **letterhead(settings),
         addressee=addressee(settings, unit),
         metric_lower=metric,
-        day=letter_day(day, lang),
+        day=letter_day(period, lang),
+        report_of=report_of,
         now=clock_day(now, settings),
         deadline=clock_day(deadline, settings),
         past_deadline=now > deadline,
-        metrics=[m.label for m in settings.campaign.metrics],
+        metrics=[m.label for m in campaign.metrics],
         rejected_received=clock_day(rejected.received_at, settings) if rejected else None,
         rejected_subject=one_line(rejected.subject or "") if rejected else None,
         rejected_problems=[defanged(p.message) for p in rejected.problems] if rejected else [],
     )
     message = new_message(settings, text_part(body), key=key, to=to, subject=subject, now=now, auto=AUTO_GENERATED)
     return outbound(key, REMINDER, to, message)
+
+
+def _reminder_words(settings: Settings, metric: str, period: date) -> tuple[str, str]:
+    """The reminder's subject and how it names the report ("ngày 14/8/2020", "hạn trước ngày 17/8/2020")."""
+    lang, campaign = settings.language, settings.campaign
+    if campaign.once and campaign.due_before:
+        due = letter_day(campaign.due_before, lang)
+        subject = text("campaigns.reminder_subject_once", lang, metric_lower=metric, due_before=due)
+        return subject, text("campaigns.report_of_once", lang, due_before=due)
+    day = letter_day(period, lang)
+    subject = text("mail.reminder_subject", lang, metric_lower=metric, day=day)
+    return subject, text("campaigns.report_of_day", lang, day=day)
 
 
 # --- the consolidated report -----------------------------------------------------------------

@@ -97,3 +97,37 @@ def report_mail(
         maintype, subtype = attachment_type
         message.add_attachment(attachment, maintype=maintype, subtype=subtype, filename=attachment_name)
     return message.as_bytes()
+
+
+def department_workbook(unit_name: str, day: date, offices: list[tuple[str, int, int, int]]) -> bytes:
+    """An .xlsx report of a department: one row per office (staff, with a smartphone, installed)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Báo cáo"
+    bold = Font(name="Times New Roman", bold=True)
+    sheet.append([unit_name.upper()])
+    sheet.append(["BÁO CÁO KẾT QUẢ CÀI ĐẶT ỨNG DỤNG BLUEZONE"])
+    sheet.append([f"(Tính đến ngày {day.day}/{day.month}/{day.year})"])
+    sheet.append([])
+    sheet.append(
+        [
+            "STT",
+            "Phòng, đơn vị",
+            "Tổng số CBCCVC và người lao động",
+            "Số người có điện thoại thông minh",
+            "Số người đã cài đặt Bluezone",
+            "Tỷ lệ (%)",
+        ]
+    )
+    for cell in sheet[5]:
+        cell.font = bold
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    for number, (office, staff, smartphone, installed) in enumerate(offices, start=1):
+        sheet.append([number, office, staff, smartphone, installed, round(installed * 100 / smartphone, 2)])
+    totals = [sum(o[i] for o in offices) for i in (1, 2, 3)]
+    sheet.append(["", "Tổng cộng", *totals, round(totals[2] * 100 / totals[1], 2)])
+    for column, width in zip("BCDEF", (30, 18, 18, 18, 10), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -266,7 +266,9 @@ def submissions_for(store: Store, first: date, last: date, as_of: datetime) -> l
 
 
 def day_ledger(settings: Settings, store: Store, day: date, as_of: datetime) -> DayLedger:
-    return ledger.build_day(settings, day, submissions_for(store, day, day, as_of), as_of)
+    """The ledger of `day`'s report: that day's, or for a campaign with one report, that report."""
+    period = settings.campaign.period_of(day)
+    return ledger.build_day(settings, period, submissions_for(store, period, period, as_of), as_of)
 
 
 def local_today(settings: Settings, now: datetime) -> date:
@@ -275,6 +277,8 @@ def local_today(settings: Settings, now: datetime) -> date:
 
 def send_reminders(settings: Settings, store: Store, day: date, now: datetime) -> list[str]:
     """Queue one reminder per expected unit with nothing counted yet; returns their ids."""
+    if not settings.campaign.reminds_on(day):
+        return []
     day_state = day_ledger(settings, store, day, now)
     if not day_state.reporting_day:
         return []
@@ -301,6 +305,7 @@ def _last_rejected(store: Store, unit_id: str, day: date, now: datetime) -> Subm
 
 
 def build_report(settings: Settings, store: Store, day: date, now: datetime, update: bool = False) -> RenderedReport:
+    day = settings.campaign.period_of(day)
     first = day - timedelta(days=TREND_DAYS - 1)
     submissions = submissions_for(store, first, day, now)
     day_state = ledger.build_day(settings, day, submissions, now)
@@ -315,6 +320,7 @@ def write_report(settings: Settings, store: Store, day: date, now: datetime, out
 
 def send_report(settings: Settings, store: Store, day: date, now: datetime) -> OutboundMail | None:
     """Queue the day's consolidated report, or an update if one was already sent."""
+    day = settings.campaign.period_of(day)
     version = int(store.get_state(f"report:{day}:version") or 0) + 1
     rendered = build_report(settings, store, day, now, update=version > 1)
     mail = compose.report_mail(settings, rendered, settings.report_recipients, version)

@@ -79,8 +79,17 @@ def main() -> None:
 # --- shared helpers ----------------------------------------------------------------
 
 
+_chosen_config: list[Path] = []  # `mailbot --config FILE COMMAND`: the file every command then reads
+
+
+@app.callback()
+def root(config: ConfigOption = None) -> None:
+    """Collects the units' report mails, checks them, answers the senders and compiles the report."""
+    _chosen_config[:] = [config] if config is not None else []
+
+
 def settings_from(config: Path | None) -> Settings:
-    settings = load_settings(config)
+    settings = load_settings(config or (_chosen_config[0] if _chosen_config else None))
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return settings
 

@@ -55,7 +55,7 @@ def config_summary(settings: Settings) -> str:
                 settings,
                 "config_campaign",
                 name=c.name,
-                deadline=c.deadline.isoformat(),
+                deadline=deadline_text(settings),
                 tz=c.time_zone,
                 units=len(settings.units),
                 language=settings.language,
@@ -68,6 +68,19 @@ def config_summary(settings: Settings) -> str:
                 db=redact_url(conn.db_url),
             ),
         ]
+    )
+
+
+def deadline_text(settings: Settings) -> str:
+    """ "16:00:00" for a daily campaign (as before); "trước ngày 17/8/2020 (…)" for one report."""
+    c = settings.campaign
+    if not c.once or c.due_before is None or c.due_day is None:
+        return c.deadline.isoformat()
+    return text(
+        "campaigns.deadline_once",
+        settings.language,
+        due_before=f"{c.due_before.day}/{c.due_before.month}/{c.due_before.year}",
+        due_day=f"{c.due_day.day}/{c.due_day.month}/{c.due_day.year}",
     )
 
 

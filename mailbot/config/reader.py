@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailbot import i18n
+from mailbot.config.deadlines import DEADLINE_KEYS, deadline_rule
 from mailbot.config.settings import (
     DEFAULT_LANGUAGE,
     EMAIL_RE,
@@ -108,6 +109,7 @@ class TomlReader:
             "reply_prefixes",
             "reply_domains",
             "strict_authentication",
+            *DEADLINE_KEYS,
         }
         data = self._check_keys(data, "campaign", allowed)
         time_zone = self.text(data, "campaign.time_zone", "Asia/Ho_Chi_Minh")
@@ -125,7 +127,8 @@ class TomlReader:
         return Campaign(
             name=self.text(data, "campaign.name", ""),
             time_zone=time_zone,
-            deadline=self.clock(data, "campaign.deadline", "16:00:00"),
+            **deadline_rule(self, data),
+            topic=self.text(data, "campaign.topic", ""),
             metrics=self.metrics(metrics),
             reporting_mailbox=mailbox,
             report_to=tuple(self.addresses(data, "campaign.report_to")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -20,6 +20,10 @@ DEFAULT_LANGUAGE = "vi"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 UNIT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+DAILY = "daily"  # a report every reporting day, due at the deadline time of that day
+ONCE = "once"  # one report, due before a date ("trước ngày 17/8/2020")
+DEADLINE_KINDS = (DAILY, ONCE)
+END_OF_DAY = time(23, 59, 59)
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,9 @@ class Campaign:
     reply_domains: tuple[str, ...] = ()
     # Hold for review mail from a registered sender that the trusted server did not authenticate.
     strict_authentication: bool = False
+    topic: str = ""  # how letters name what is reported; default: the first metric's label
+    deadline_kind: str = DAILY
+    due_before: date | None = None  # ONCE: the report is on time until the end of the day before
 
     @property
     def goal_on_population(self) -> bool:
@@ -103,15 +110,50 @@ class Campaign:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
+    @property
+    def once(self) -> bool:
+        return self.deadline_kind == ONCE
+
+    @property
+    def due_day(self) -> date | None:
+        """ONCE: the last day on which the one report is on time (the day before `due_before`)."""
+        return self.due_before - timedelta(days=1) if self.once and self.due_before else None
+
+    def period_of(self, day: date) -> date:
+        """The report a day belongs to: the day itself, or for ONCE the campaign's one report."""
+        return self.due_day if self.once and self.due_day else day
+
     def deadline_of(self, day: date) -> datetime:
+        if self.once and self.due_day:
+            return datetime.combine(self.due_day, END_OF_DAY, tzinfo=self.tz)
         return datetime.combine(day, self.deadline, tzinfo=self.tz)
 
     def is_reporting_day(self, day: date) -> bool:
+        """True if `day` has a report to look at: every reporting day, or for ONCE any day from `start`."""
         if self.start and day < self.start:
             return False
         if self.end and day > self.end:
             return False
+        if self.once:
+            return True
         return WEEKDAYS[day.weekday()] in self.reporting_days and day not in self.holidays
+
+    def reminds_on(self, day: date) -> bool:
+        """Reminders go out on each reporting day; for ONCE from `start` (else the due day) to the due day."""
+        if not self.once:
+            return self.is_reporting_day(day)
+        due = self.period_of(day)
+        return (self.start or due) <= day <= due
+
+    def report_for(self, day: date) -> date | None:
+        """The report the scheduled report job sends on `day`, if any.
+
+        DAILY: that day's, on each reporting day. ONCE: the one final report, on `due_before`,
+        the first day after the deadline.
+        """
+        if self.once:
+            return self.due_day if day == self.due_before else None
+        return day if self.is_reporting_day(day) else None
 
 
 @dataclass(frozen=True)

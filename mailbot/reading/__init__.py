@@ -106,6 +106,8 @@ def read_message(
         )
     who = _who(facts, names, content, settings)
     period, doubt = _period(facts.subject, [*names, *content.titles], day, settings)
+    if settings.campaign.once:  # one report: whatever day the mail states, it is that report
+        period, doubt = _campaign_period(period, settings), ()
     return Reading(
         path=path,
         message_id=facts.message_id,
@@ -137,7 +139,7 @@ def read_spreadsheet(name: str, data: bytes, settings: Settings, path: str | Non
         message_id=None,
         sender=None,
         received_at=None,
-        period=first_stated([name, *content.titles]),
+        period=_campaign_period(first_stated([name, *content.titles]), settings),
         late=None,
         unit=named.id if named else None,
         figures=dict(content.figures),
@@ -284,6 +286,13 @@ def _authentication(facts: mail.MailFacts, settings: Settings) -> tuple[Problem,
         "reading.auth_dmarc" if verdict.reason == "dmarc" else "reading.auth_dkim_spf", settings.language
     )
     return (i18n.problem(SENDER_NOT_AUTHENTICATED, settings.language, domain=domain, detail=detail),)
+
+
+def _campaign_period(stated: date | None, settings: Settings) -> date | None:
+    """The report a stated day belongs to (for a campaign with one report, always that one)."""
+    if settings.campaign.once:
+        return settings.campaign.period_of(stated or settings.campaign.due_before)
+    return stated
 
 
 def _late(arrival: datetime | None, period: date | None, settings: Settings) -> bool | None:

@@ -17,7 +17,7 @@ from mailbot.i18n import text
 from mailbot.models import DayLedger, RenderedReport, Submission
 from mailbot.report.chart_data import chart_png, chart_units
 from mailbot.report.templates import render_template
-from mailbot.report.view import CHART_CID, CHART_SRC, ReportView, build_view, letter_day, lower_first
+from mailbot.report.view import CHART_CID, CHART_SRC, ReportView, build_view, letter_day, lower_first, topic_of
 from mailbot.report.xlsx import FORMULA_STARTS, STATE_FILLS, workbook_bytes
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "lower_first",
     "render",
     "render_template",
+    "topic_of",
     "workbook_bytes",
     "write_files",
 ]
@@ -50,7 +51,7 @@ def render(
     """The day's consolidated report; `update` marks a version sent after an earlier one."""
     lang = settings.language
     view = build_view(settings, ledger, update)
-    metric = lower_first(settings.campaign.metrics[0].label)
+    metric = topic_of(settings)
     day = letter_day(ledger.day, lang)
     subject = text("report.subject_update" if update else "report.subject", lang, metric_lower=metric, day=day)
     html = render_template("report.html.j2", lang, view=view, subject=subject)

@@ -29,6 +29,11 @@ def lower_first(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+def topic_of(settings: Settings) -> str:
+    """What the campaign's letters are about: its `topic`, else its first metric's label."""
+    return settings.campaign.topic or lower_first(settings.campaign.metrics[0].label)
+
+
 def signed_count(value: int | None, lang: str) -> str:
     if value is None:
         return "–"
@@ -89,13 +94,12 @@ class ReportView:
 
 def build_view(settings: Settings, ledger: DayLedger, update: bool) -> ReportView:
     lang = settings.language
-    metrics = settings.campaign.metrics
     day = letter_day(ledger.day, lang)
     local_as_of = ledger.as_of.astimezone(settings.campaign.tz)
     t = lambda key, **kw: text(f"report.{key}", lang, **kw)  # noqa: E731
     return ReportView(
         lang=lang,
-        title=t("title", metric_lower=lower_first(metrics[0].label)),
+        title=t("title", metric_lower=topic_of(settings)),
         subtitle=t("subtitle", day=day),
         as_of=t(
             "as_of",
