@@ -125,11 +125,11 @@ def build_day(settings: Settings, day: date, submissions: Iterable[Submission], 
             reported=0,
             expected=0,
             population=campaign.population,
-            goal_percent=campaign.goal_percent,
+            goal_percent=goal_of(settings),
             no_reporting_reason=no_reporting_reason(settings, day),
         )
     history = History.of(submissions, as_of)
-    rows = [unit_day(settings, unit, day, history) for unit in settings.units_on(day)]
+    rows = [with_shares(settings, unit_day(settings, unit, day, history)) for unit in settings.units_on(day)]
     first_metric = campaign.metrics[0].id
     rows, rank_by = ranked(rows, first_metric)
     totals = _totals(settings, rows)
@@ -144,8 +144,11 @@ def build_day(settings: Settings, day: date, submissions: Iterable[Submission], 
         reported=sum(1 for r in rows if r.state in REPORTED_STATES),
         expected=len(rows),
         population=campaign.population,
-        coverage=percent(estimate.get(first_metric, totals.get(first_metric)), campaign.population),
-        goal_percent=campaign.goal_percent,
+        coverage=coverage_of(settings, totals, campaign.population)
+        if campaign.share
+        else percent(estimate.get(first_metric, totals.get(first_metric)), campaign.population),
+        goal_percent=goal_of(settings),
+        derived=shares_of(settings, totals),
         rank_by=rank_by,
         change=_total_change(settings, rows),
         estimate=estimate,
@@ -204,7 +207,7 @@ def unit_day(settings: Settings, unit: Unit, day: date, history: History) -> Uni
         received_at=_local(first.received_at, settings),
         problems=counted.problems,
         change=_change(settings, figures, history.previous_counted(unit.id, day)),
-        coverage=percent(figures.get(settings.campaign.metrics[0].id), unit.population),
+        coverage=coverage_of(settings, figures, unit.population),
         correction=correction,
         counted_submission=counted.id,
         corrected_at=_local(counted.received_at, settings) if correction else None,
@@ -279,6 +282,32 @@ def ranked(rows: list[UnitDay], metric: str) -> tuple[list[UnitDay], str | None]
         rank_of.setdefault(value, position)
     result = [replace(r, rank=rank_of[score(r)]) if r.state in REPORTED_STATES else r for r in rows]
     return result, RANK_BY_COVERAGE if by_coverage else RANK_BY_FIGURE
+
+
+def coverage_of(settings: Settings, figures: Mapping[str, int], population: int | None) -> float | None:
+    """The campaign's first share of the figures when it has one, else the first metric per population."""
+    share = settings.campaign.share
+    if share is not None:
+        return share.of(figures)
+    return percent(figures.get(settings.campaign.metrics[0].id), population)
+
+
+def with_shares(settings: Settings, row: UnitDay) -> UnitDay:
+    """The unit's line with the campaign's shares of its counted figures (None where none counts)."""
+    return replace(row, derived=shares_of(settings, row.figures)) if settings.campaign.shares else row
+
+
+def shares_of(settings: Settings, figures: Mapping[str, int]) -> dict[str, float | None]:
+    """Each derived share of the figures (empty for a campaign without shares)."""
+    return {share.id: share.of(figures) for share in settings.campaign.shares}
+
+
+def goal_of(settings: Settings) -> float | None:
+    """The goal the coverage is measured against: the first share's, else the campaign's."""
+    share = settings.campaign.share
+    if share is not None and share.goal_percent is not None:
+        return share.goal_percent
+    return settings.campaign.goal_percent
 
 
 def percent(value: int | None, population: int | None) -> float | None:

@@ -281,6 +281,7 @@ class UnitDay:
     pending_figures: Mapping[str, int] = field(default_factory=dict)  # newer figures waiting for review
     source: Source | None = None  # where the counted figure was read (first metric)
     last_counted: LastCounted | None = None  # the latest counted figures before the day, when none counts today
+    derived: Mapping[str, float | None] = field(default_factory=dict)  # the campaign's shares, per cent
 
     def to_json(self) -> dict:
         """Contract section 3.2."""
@@ -294,6 +295,7 @@ class UnitDay:
             "problems": [p.to_json() for p in self.problems],
             "source": self.source.to_json() if self.source else None,
             "last_counted": self.last_counted.to_json() if self.last_counted else None,
+            **({"derived": dict(self.derived)} if self.derived else {}),
         }
 
 
@@ -325,6 +327,7 @@ class DayLedger:
     rank_by: str | None = None  # "coverage" or "figure": what UnitDay.rank orders by
     change: Mapping[str, int | None] = field(default_factory=dict)  # sum of the known unit changes
     estimate: Mapping[str, int] = field(default_factory=dict)  # cumulative metrics: counted + carried figures
+    derived: Mapping[str, float | None] = field(default_factory=dict)  # the campaign's shares of the totals
 
     def to_json(self) -> dict:
         """Contract section 3.2."""
@@ -332,6 +335,8 @@ class DayLedger:
         totals["reported"] = self.reported
         totals["expected"] = self.expected
         totals["estimate"] = dict(self.estimate)
+        if self.derived:
+            totals["derived"] = dict(self.derived)
         return {
             "date": self.day.isoformat(),
             "deadline": self.deadline.isoformat(),

@@ -26,6 +26,7 @@ from mailbot.config.settings import (
     Validation,
     stated_language,
 )
+from mailbot.config.shares import is_share, read_shares
 from mailbot.errors import ConfigError
 
 
@@ -124,12 +125,14 @@ class TomlReader:
         if data.get("goal_base") is not None and not self.text(data, "campaign.goal_base_label", ""):
             raise self.fail("campaign.goal_base", "goal_base_without_label")
         mailbox = self.address(data, "campaign.reporting_mailbox")
+        counts = self.metrics(metrics)
         return Campaign(
             name=self.text(data, "campaign.name", ""),
             time_zone=time_zone,
             **deadline_rule(self, data),
             topic=self.text(data, "campaign.topic", ""),
-            metrics=self.metrics(metrics),
+            metrics=counts,
+            shares=read_shares(self, metrics, counts),
             reporting_mailbox=mailbox,
             report_to=tuple(self.addresses(data, "campaign.report_to")),
             trusted_authserv_id=data.get("trusted_authserv_id") or None,
@@ -165,6 +168,8 @@ class TomlReader:
             raise self.fail("metrics", "metrics_not_array")
         result = []
         for i, item in enumerate(data):
+            if is_share(item):
+                continue  # derived, never read: see read_shares
             key = f"metrics[{i}]"
             item = self._check_keys(
                 item, key, {"id", "label", "kind", "cumulative", "aliases", "cumulative_words", "daily_words"}
@@ -184,6 +189,8 @@ class TomlReader:
                     daily_words=tuple(self.text_list(item, f"{key}.daily_words", [])),
                 )
             )
+        if not result:
+            raise self.fail("metrics", "metrics_missing")
         self.unique([m.id for m in result], "metrics", "id")
         return tuple(result)
 

@@ -40,6 +40,28 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class Share:
+    """A metric derived from two read counts, never read itself: numerator / denominator, in per cent.
+
+    The departments' campaign reads the staff with a smartphone and those who installed
+    Bluezone, and derives the share installed against the letter's 100 % target.
+    """
+
+    id: str
+    label: str
+    numerator: str  # a count metric's id
+    denominator: str  # a count metric's id
+    goal_percent: float | None = None
+
+    def of(self, figures) -> float | None:
+        """The share of a unit's (or the totals') figures; None when a count is missing or the base is 0."""
+        top, base = figures.get(self.numerator), figures.get(self.denominator)
+        if top is None or not base:
+            return None
+        return top * 100.0 / base
+
+
+@dataclass(frozen=True)
 class Unit:
     id: str
     name: str
@@ -92,6 +114,7 @@ class Campaign:
     reply_domains: tuple[str, ...] = ()
     # Hold for review mail from a registered sender that the trusted server did not authenticate.
     strict_authentication: bool = False
+    shares: tuple[Share, ...] = ()  # metrics derived from the read ones, in report order
     topic: str = ""  # how letters name what is reported; default: the first metric's label
     deadline_kind: str = DAILY
     due_before: date | None = None  # ONCE: the report is on time until the end of the day before
@@ -109,6 +132,11 @@ class Campaign:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    @property
+    def share(self) -> Share | None:
+        """The first derived share: when there is one, it is the campaign's coverage and goal."""
+        return self.shares[0] if self.shares else None
 
     @property
     def once(self) -> bool:

@@ -16,6 +16,7 @@ from mailbot.config import Settings
 from mailbot.i18n import text
 from mailbot.models import DayLedger, RenderedReport, Submission
 from mailbot.report.chart_data import chart_png, chart_units
+from mailbot.report.shares import once_words
 from mailbot.report.templates import render_template
 from mailbot.report.view import CHART_CID, CHART_SRC, ReportView, build_view, letter_day, lower_first, topic_of
 from mailbot.report.xlsx import FORMULA_STARTS, STATE_FILLS, workbook_bytes
@@ -53,7 +54,10 @@ def render(
     view = build_view(settings, ledger, update)
     metric = topic_of(settings)
     day = letter_day(ledger.day, lang)
-    subject = text("report.subject_update" if update else "report.subject", lang, metric_lower=metric, day=day)
+    key = "subject_update" if update else "subject"
+    subject = once_words(settings, key, metric_lower=metric) or text(
+        f"report.{key}", lang, metric_lower=metric, day=day
+    )
     html = render_template("report.html.j2", lang, view=view, subject=subject)
     plain = render_template("report.txt.j2", lang, view=view, subject=subject)
     log.info("report for %s rendered (%s units, update=%s)", ledger.day, len(ledger.units), update)

@@ -22,8 +22,14 @@ def chart_png(settings: Settings, ledger: DayLedger, trend: list) -> bytes:
     goal = ledger.goal_percent if settings.campaign.goal_on_population else None
     goal_text = format_percent(goal, lang, digits=0 if goal is not None and goal.is_integer() else 2)
     units, coverage_title = chart_units(ledger, lang, coverage_label(settings))
+    share = settings.campaign.share
+    if share is not None:
+        goal = ledger.goal_percent  # the share's target, on the share's own axis
+        goal_text = format_percent(goal, lang, digits=0 if goal is not None and goal.is_integer() else 2)
+        if len(ledger.units) <= chart.MAX_BARS:
+            coverage_title = text("campaigns.chart_share", lang, share_label=share.label)
     data = chart.ChartData(
-        units=tuple((u.name, u.coverage, _why_no_coverage(u, lang)) for u in units),
+        units=tuple((u.name, u.coverage, _why_no_coverage(u, lang, share is not None)) for u in units),
         goal_percent=goal,
         trend=tuple(_trend_values(trend, metric.id)),
         coverage_title=coverage_title,
@@ -72,7 +78,7 @@ def chart_units(ledger: DayLedger, lang: str, coverage: str | None = None) -> tu
     )
 
 
-def _why_no_coverage(unit: UnitDay, lang: str) -> str:
-    if unit.population is None:
+def _why_no_coverage(unit: UnitDay, lang: str, share: bool = False) -> str:
+    if unit.population is None and not share:
         return text("report.chart_no_population", lang)
     return text(f"states.{unit.state}", lang).lower() if unit.coverage is None else ""

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from mailbot.config import Settings
 from mailbot.i18n import format_count, format_day, format_percent, format_time, text, where_read
 from mailbot.models import LATE, MISSING, NEEDS_REVIEW, ON_TIME, REJECTED, DayLedger, LastCounted, UnitDay
+from mailbot.report import shares
 
 CHART_CID = "report-chart@mailbot"  # the HTML refers to the chart as cid:CHART_CID
 CHART_SRC = f"cid:{CHART_CID}"
@@ -90,6 +91,7 @@ class ReportView:
     chart_src: str
     chart_alt: str
     footer: str
+    show_population: bool = True  # False for a campaign whose coverage is a share of its own counts
 
 
 def build_view(settings: Settings, ledger: DayLedger, update: bool) -> ReportView:
@@ -100,7 +102,7 @@ def build_view(settings: Settings, ledger: DayLedger, update: bool) -> ReportVie
     return ReportView(
         lang=lang,
         title=t("title", metric_lower=topic_of(settings)),
-        subtitle=t("subtitle", day=day),
+        subtitle=shares.once_words(settings, "subtitle") or t("subtitle", day=day),
         as_of=t(
             "as_of",
             time=local_as_of.strftime("%H:%M"),
@@ -126,6 +128,7 @@ def build_view(settings: Settings, ledger: DayLedger, update: bool) -> ReportVie
         chart_src=CHART_SRC,
         chart_alt=t("chart_alt", coverage=coverage_label(settings)),
         footer=t("footer"),
+        show_population=settings.campaign.share is None,
     )
 
 
@@ -137,6 +140,10 @@ def _headline(settings: Settings, ledger: DayLedger, local_as_of: datetime) -> s
     """
     lang = settings.language
     metric = settings.campaign.metrics[0]
+    share = settings.campaign.share
+    if share is not None:
+        when = dict(time=local_as_of.strftime("%H:%M"), as_of_day=letter_day(local_as_of.date(), lang))
+        return shares.headline(settings, ledger, share, when)
     carried = carried_units(ledger)
     figure = ledger.estimate.get(metric.id, ledger.totals.get(metric.id, 0)) if metric.cumulative else None
     params = dict(
@@ -186,6 +193,8 @@ def _day_sum(settings: Settings, ledger: DayLedger) -> str | None:
 def _goal_line(settings: Settings, ledger: DayLedger) -> str | None:
     """The goal as the campaign states it: its base with its label, its date, the days left and the pace needed."""
     campaign = settings.campaign
+    if campaign.share is not None:
+        return shares.goal_line(settings, ledger, campaign.share)
     if campaign.goal_percent is None:
         return None
     lang = settings.language
@@ -217,7 +226,8 @@ def _goal_line(settings: Settings, ledger: DayLedger) -> str | None:
 
 def _goal_bar(settings: Settings, ledger: DayLedger) -> tuple[float, float] | None:
     """Coverage against the goal; only when the goal is a share of the population the coverage is of."""
-    if ledger.goal_percent is None or ledger.coverage is None or not settings.campaign.goal_on_population:
+    on_base = settings.campaign.goal_on_population or settings.campaign.share is not None
+    if ledger.goal_percent is None or ledger.coverage is None or not on_base:
         return None
     return (round(min(ledger.coverage, 100.0), 2), round(min(ledger.goal_percent, 100.0), 2))
 
@@ -225,17 +235,19 @@ def _goal_bar(settings: Settings, ledger: DayLedger) -> tuple[float, float] | No
 def _columns(settings: Settings) -> tuple[str, ...]:
     lang = settings.language
     metrics = settings.campaign.metrics
+    share = settings.campaign.share
     t = lambda key: text(f"report.{key}", lang)  # noqa: E731
     figure_columns = []
     for metric in metrics:
         figure_columns.append(metric.label)
-        figure_columns.append(t("col_change") if len(metrics) == 1 else f"{metric.label}: {t('col_change')}")
+        if not settings.campaign.once:
+            figure_columns.append(t("col_change") if len(metrics) == 1 else f"{metric.label}: {t('col_change')}")
     return (
         t("col_no"),
         t("col_unit"),
         *figure_columns,
-        t("col_population"),
-        coverage_label(settings),
+        *(() if share else (t("col_population"),)),
+        share.label if share else coverage_label(settings),
         t("col_rank"),
         t("col_received"),
         t("col_state"),
@@ -252,7 +264,8 @@ def _row(settings: Settings, ledger: DayLedger, number: int, unit: UnitDay) -> d
     cells = []
     for metric in settings.campaign.metrics:
         cells.append(format_count(unit.figures.get(metric.id), lang))
-        cells.append(signed_count(unit.change.get(metric.id), lang))
+        if not settings.campaign.once:
+            cells.append(signed_count(unit.change.get(metric.id), lang))
     notes = []
     if unit.correction and unit.corrected_at:
         notes.append(text("report.corrected", lang, time=clock_or_time(unit.corrected_at, ledger.day, lang)))
@@ -287,14 +300,15 @@ def _total_row(settings: Settings, ledger: DayLedger) -> dict:
     cells = []
     for metric in settings.campaign.metrics:
         cells.append(format_count(ledger.totals.get(metric.id, 0), lang))
-        cells.append(signed_count(ledger.change.get(metric.id), lang))
+        if not settings.campaign.once:
+            cells.append(signed_count(ledger.change.get(metric.id), lang))
     complete = ledger.reported == ledger.expected
     first = settings.campaign.metrics[0].id
     return dict(
         label=text("report.total_row" if complete else "report.total_row_partial", lang),
         figures=tuple(cells),
         population=format_count(ledger.population, lang),
-        coverage=format_percent(percent_of(ledger.totals.get(first), ledger.population), lang),
+        coverage=format_percent(_total_coverage(settings, ledger, first), lang),
         state_label=text("report.total_state", lang, reported=ledger.reported, expected=ledger.expected),
     )
 
@@ -309,7 +323,8 @@ def _estimate_row(settings: Settings, ledger: DayLedger) -> dict | None:
     for metric in settings.campaign.metrics:
         value = ledger.estimate.get(metric.id)
         cells.append(format_count(value, lang) if value is not None else "–")
-        cells.append("")
+        if not settings.campaign.once:
+            cells.append("")
     return dict(
         label=text("report.estimate_row", lang),
         figures=tuple(cells),
@@ -317,6 +332,13 @@ def _estimate_row(settings: Settings, ledger: DayLedger) -> dict | None:
         coverage=format_percent(ledger.coverage, lang),
         state_label=text("report.estimate_state", lang, carried=len(carried)),
     )
+
+
+def _total_coverage(settings: Settings, ledger: DayLedger, first: str) -> float | None:
+    """The total row's coverage: the share of the totals, else the first metric per population."""
+    if settings.campaign.share is not None:
+        return ledger.coverage
+    return percent_of(ledger.totals.get(first), ledger.population)
 
 
 def percent_of(value: int | None, base: int | None) -> float | None:
@@ -327,6 +349,8 @@ def _rank_note(settings: Settings, ledger: DayLedger) -> str | None:
     """The ranking's base and rule."""
     if not ledger.rank_by:
         return None
+    if settings.campaign.share is not None and ledger.rank_by == "coverage":
+        return shares.rank_note(settings, settings.campaign.share)
     return text(f"report.rank_note_{ledger.rank_by}", settings.language, coverage=coverage_label(settings))
 
 
@@ -353,4 +377,6 @@ def _lists(settings: Settings, ledger: DayLedger) -> tuple[dict, ...]:
     if review:
         sections.append(("review_title", review))
     none = text("report.none", lang)
-    return tuple(dict(title=text(f"report.{key}", lang), items=tuple(items), empty=none) for key, items in sections)
+    lists = [dict(title=text(f"report.{key}", lang), items=tuple(items), empty=none) for key, items in sections]
+    below = shares.below_goal(settings, ledger, settings.campaign.share) if settings.campaign.share else None
+    return tuple([*lists[:1], below, *lists[1:]] if below else lists)

@@ -158,12 +158,13 @@ def _unit_line(number: int, settings: Settings, ledger: DayLedger, unit: UnitDay
     values: list[tuple] = [(number, WHOLE), (unit.name, None)]
     for metric in settings.campaign.metrics:
         values.append((unit.figures.get(metric.id), COUNT))
-        values.append((unit.change.get(metric.id), CHANGE))
+        if not settings.campaign.once:
+            values.append((unit.change.get(metric.id), CHANGE))
     state = text(f"states.{unit.state}", lang)
     if unit.correction and unit.corrected_at:
         state += " (" + text("report.corrected", lang, time=clock_or_time(unit.corrected_at, ledger.day, lang)) + ")"
     values += [
-        (unit.population, COUNT),
+        *([(unit.population, COUNT)] if settings.campaign.share is None else []),
         (unit.coverage / 100 if unit.coverage is not None else None, PERCENT),
         (unit.rank, WHOLE),
         (unit.received_at, "hh:mm dd/mm/yyyy"),
@@ -178,10 +179,16 @@ def _total_line(settings: Settings, ledger: DayLedger, view: ReportView) -> list
     values: list[tuple] = [(None, None), (view.total["label"], None)]
     for metric in settings.campaign.metrics:
         values.append((ledger.totals.get(metric.id, 0), COUNT))
-        values.append((ledger.change.get(metric.id), CHANGE))
+        if not settings.campaign.once:
+            values.append((ledger.change.get(metric.id), CHANGE))
     values += [
-        (ledger.population, COUNT),
-        (_share(ledger.totals.get(settings.campaign.metrics[0].id), ledger.population), PERCENT),
+        *([(ledger.population, COUNT)] if settings.campaign.share is None else []),
+        (
+            ledger.coverage / 100
+            if settings.campaign.share is not None and ledger.coverage is not None
+            else _share(ledger.totals.get(settings.campaign.metrics[0].id), ledger.population),
+            PERCENT,
+        ),
         (None, None),
         (None, None),
         (view.total["state_label"], None),
@@ -195,9 +202,10 @@ def _estimate_line(settings: Settings, ledger: DayLedger, estimate: dict) -> lis
     values: list[tuple] = [(None, None), (estimate["label"], None)]
     for metric in settings.campaign.metrics:
         values.append((ledger.estimate.get(metric.id), COUNT))
-        values.append((None, None))
+        if not settings.campaign.once:
+            values.append((None, None))
     values += [
-        (ledger.population, COUNT),
+        *([(ledger.population, COUNT)] if settings.campaign.share is None else []),
         (ledger.coverage / 100 if ledger.coverage is not None else None, PERCENT),
         (None, None),
         (None, None),
@@ -212,7 +220,9 @@ def _share(value: int | None, base: int | None) -> float | None:
 
 
 def _column_widths(settings: Settings) -> list[int]:
-    return [6, 26, *([16, 14] * len(settings.campaign.metrics)), 13, 12, 10, 18, 26]
+    figures = [16] if settings.campaign.once else [16, 14]
+    population = [] if settings.campaign.share else [13]
+    return [6, 26, *(figures * len(settings.campaign.metrics)), *population, 12, 10, 18, 26]
 
 
 def _submissions_sheet(sheet: Sheet, settings: Settings, submissions: list[Submission]) -> None:

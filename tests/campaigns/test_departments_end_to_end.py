@@ -72,8 +72,12 @@ def test_poll_on_dovecot_then_status_and_the_report(world):
     smartphone, installed = totals("so-y-te")
     assert units["so-y-te"]["figures"] == {"smartphone_staff": smartphone, "installed_staff": installed}
     assert state["totals"]["reported"] == 2 and state["totals"]["expected"] == 24
+    assert units["so-y-te"]["derived"]["installed_share"] == installed * 100 / smartphone
+    assert units["so-noi-vu"]["derived"] == {"installed_share": None}
 
     report = run("report", "--date", "2020-08-17", "--out", str(folder / "report"))
     assert report.returncode == 0, report.stderr
     html = next((folder / "report").glob("*.html")).read_text(encoding="utf-8")
     assert "Sở Nội vụ" in html and "Sở Y tế" in html and "Tỉnh đoàn" in html
+    assert "chưa đạt chỉ tiêu 100%" in html and "Sở Y tế: 98,44%" in html and "Tỉnh đoàn: 80,00%" in html
+    assert "2/24 đơn vị đã báo cáo" in html and "hạn báo cáo trước ngày 17/8/2020" in html
