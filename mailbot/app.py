@@ -477,3 +477,31 @@ def submission_json(sub: Submission) -> dict:
 
 
 format_day = ledger.format_day
+
+
+# --- campaign files: units from a spreadsheet, the blank report form -------------------
+
+
+def units_language(campaign: Path) -> str:
+    """The language a campaign file states (read before it is valid: it may have no units yet)."""
+    import tomllib
+
+    from mailbot.config.settings import DEFAULT_LANGUAGE, stated_language
+
+    try:
+        return stated_language(tomllib.loads(Path(campaign).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return DEFAULT_LANGUAGE
+
+
+def plan_units_import(table: Path, campaign: Path, lang: str):
+    """What `mailbot units import` would change in the campaign file; writes nothing."""
+    from mailbot import units
+
+    return units.plan_units_import(table, campaign, lang)
+
+
+def write_units_plan(plan) -> None:
+    from mailbot import units
+
+    units.write_plan(plan)

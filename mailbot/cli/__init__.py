@@ -248,6 +248,16 @@ def _register_review() -> None:
     app.command("history")(review_cli.history_command)
 
 
+def _register_campaign_files() -> None:
+    """Units from a spreadsheet, and the blank report form."""
+    from mailbot.cli import units as units_cli
+
+    app.add_typer(units_cli.units_app, name="units")
+
+
+_register_campaign_files()
+
+
 _register_review()
 
 
