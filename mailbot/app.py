@@ -505,3 +505,30 @@ def write_units_plan(plan) -> None:
     from mailbot import units
 
     units.write_plan(plan)
+
+
+def blank_form(settings: Settings, unit: str | None = None, day: date | None = None) -> tuple[str, bytes]:
+    """The campaign's blank report workbook (`mailbot template`): its file name and bytes.
+
+    With a unit (id, name or alias) its name is written in; with a day, the report day.
+    """
+    from mailbot.report.form import form_bytes, form_file_name
+
+    chosen = settings.unit(find_unit(settings, unit)) if unit else None
+    return form_file_name(settings), form_bytes(settings, chosen, day)
+
+
+def write_file_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` by `data` at once (a temporary file beside it, then a rename)."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

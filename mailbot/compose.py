@@ -45,6 +45,7 @@ from mailbot.models import (
 from mailbot.reading.mail import is_robot_local_part
 from mailbot.replies import defanged, quoted
 from mailbot.report import CHART_CID, letter_day, render_template, topic_of
+from mailbot.report.form import form_bytes, form_file_name
 
 log = logging.getLogger(__name__)
 
@@ -289,8 +290,21 @@ def reminder(
         rejected_subject=one_line(rejected.subject or "") if rejected else None,
         rejected_problems=[defanged(p.message) for p in rejected.problems] if rejected else [],
     )
-    message = new_message(settings, text_part(body), key=key, to=to, subject=subject, now=now, auto=AUTO_GENERATED)
+    content = _with_form(settings, unit, period, key, text_part(body))
+    message = new_message(settings, content, key=key, to=to, subject=subject, now=now, auto=AUTO_GENERATED)
     return outbound(key, REMINDER, to, message)
+
+
+def _with_form(settings: Settings, unit: Unit, period: date, key: str, body: Message) -> Message:
+    """The reminder's text, with the blank report form attached when the campaign says so."""
+    if not settings.campaign.form_in_reminders:
+        return body
+    day = None if settings.campaign.once else period
+    form = inner(MIMEApplication(form_bytes(settings, unit, day), XLSX_SUBTYPE))
+    form.add_header("Content-Disposition", "attachment", filename=form_file_name(settings))
+    content = MIMEMultipart("mixed", _subparts=[inner(body), form])
+    stable_boundaries(key, (content,))
+    return content
 
 
 def _reminder_words(settings: Settings, metric: str, period: date) -> tuple[str, str]:

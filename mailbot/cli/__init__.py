@@ -253,6 +253,7 @@ def _register_campaign_files() -> None:
     from mailbot.cli import units as units_cli
 
     app.add_typer(units_cli.units_app, name="units")
+    app.command("template")(units_cli.template_command)
 
 
 _register_campaign_files()

@@ -82,3 +82,36 @@ def _shown(value) -> str:
     if isinstance(value, tuple):
         return ", ".join(value)
     return str(value)
+
+
+def template_command(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="The campaign's TOML file (default: $MAILBOT_CONFIG or config/mailbot.toml).",
+            show_default=False,
+        ),
+    ] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Where to write the workbook (default: the form's name in this folder).", show_default=False
+        ),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Write this unit's name in (id, name or alias).", show_default=False)
+    ] = None,
+    day: Annotated[
+        str | None,
+        typer.Option("--date", help="Write this report day in (dd/mm/yyyy or YYYY-MM-DD).", show_default=False),
+    ] = None,
+) -> None:
+    """Write the campaign's blank report workbook (the "biểu mẫu") that units fill in and send."""
+    from mailbot.cli import out, parse_day, settings_from
+
+    settings = settings_from(config)
+    name, data = application.blank_form(settings, unit, parse_day(day, settings))
+    path = out_file or Path(name)
+    application.write_file_atomically(path, data)
+    out.print(text("form.written", settings.language, path=path), markup=False)

@@ -19,7 +19,7 @@ from mailbot.config.settings import DAILY, DEADLINE_KINDS, END_OF_DAY, ONCE
 if TYPE_CHECKING:
     from mailbot.config.reader import TomlReader
 
-DEADLINE_KEYS = frozenset({"deadline_kind", "due_before", "topic"})
+DEADLINE_KEYS = frozenset({"deadline_kind", "due_before", "topic", "form_in_reminders"})
 DAILY_ONLY_KEYS = ("deadline", "reporting_days", "holidays")
 
 

@@ -131,6 +131,7 @@ class TomlReader:
             time_zone=time_zone,
             **deadline_rule(self, data),
             topic=self.text(data, "campaign.topic", ""),
+            form_in_reminders=self.flag(data, "campaign.form_in_reminders", False),
             metrics=counts,
             shares=read_shares(self, metrics, counts),
             reporting_mailbox=mailbox,

@@ -115,6 +115,7 @@ class Campaign:
     # Hold for review mail from a registered sender that the trusted server did not authenticate.
     strict_authentication: bool = False
     shares: tuple[Share, ...] = ()  # metrics derived from the read ones, in report order
+    form_in_reminders: bool = False  # reminders attach the blank report form (`mailbot template`)
     topic: str = ""  # how letters name what is reported; default: the first metric's label
     deadline_kind: str = DAILY
     due_before: date | None = None  # ONCE: the report is on time until the end of the day before
