@@ -124,7 +124,7 @@ def department_workbook(unit_name: str, day: date, offices: list[tuple[str, int,
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
     for number, (office, staff, smartphone, installed) in enumerate(offices, start=1):
         sheet.append([number, office, staff, smartphone, installed, round(installed * 100 / smartphone, 2)])
-    totals = [sum(o[i] for o in offices) for i in (1, 2, 3)]
+    totals = [sum(o[1] for o in offices), sum(o[2] for o in offices), sum(o[3] for o in offices)]
     sheet.append(["", "Tổng cộng", *totals, round(totals[2] * 100 / totals[1], 2)])
     for column, width in zip("BCDEF", (30, 18, 18, 18, 10), strict=True):
         sheet.column_dimensions[column].width = width

@@ -290,8 +290,9 @@ def _authentication(facts: mail.MailFacts, settings: Settings) -> tuple[Problem,
 
 def _campaign_period(stated: date | None, settings: Settings) -> date | None:
     """The report a stated day belongs to (for a campaign with one report, always that one)."""
-    if settings.campaign.once:
-        return settings.campaign.period_of(stated or settings.campaign.due_before)
+    campaign = settings.campaign
+    if campaign.once and campaign.due_day is not None:
+        return campaign.due_day
     return stated
 
 

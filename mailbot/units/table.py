@@ -137,7 +137,7 @@ def _row(path: Path, row: int, cells, columns: dict[str, int], lang: str) -> Uni
     unit_id = _text(_cell(cells, columns, "id"))
     if not unit_id and not name:
         raise _fail("no_name", lang, path, row=row)
-    unit_id = unit_id.lower() if unit_id else slug(name)
+    unit_id = unit_id.lower() if unit_id else slug(name or "")
     if not UNIT_ID_RE.match(unit_id):
         raise _fail("bad_id", lang, path, row=row, value=unit_id)
     senders = _senders(path, row, _cell(cells, columns, "senders"), lang)

@@ -151,7 +151,8 @@ def test_the_reminder_names_the_date_the_report_is_due_before(world):
     service.send_reminders(settings, store, date(2020, 8, 15), at(15, 9))
     mail = message_from_bytes(next(m for m in store.mail("pending") if m.kind == "reminder").raw)
     subject = str(make_header(decode_header(mail["Subject"])))
-    body = mail.get_payload(decode=True).decode("utf-8")
+    plain = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
+    body = plain.get_payload(decode=True).decode("utf-8")
     assert "hạn trước ngày 17/8/2020" in subject and "hạn trước ngày 17/8/2020" in body
     assert "trước 23:59 ngày 16/8/2020" in body and "kết quả cài đặt Bluezone" in subject
 
