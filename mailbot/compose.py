@@ -231,7 +231,8 @@ def ack_context(settings: Settings, reading: Reading, replaced: Submission | Non
         accepted=status == ACCEPTED,
         needs_review=status == NEEDS_REVIEW,
         rejected=status == REJECTED,
-        period=letter_day(period, settings.language) if period else None,
+        # a campaign with one report names no day: the deadline line says when it was due
+        period=letter_day(period, settings.language) if period and not settings.campaign.once else None,
         received=clock_day(reading.received_at, settings) if reading.received_at else None,
         deadline=clock_day(deadline, settings) if deadline else None,
         timeliness=_timeliness(reading, replaced_shown, deadline),

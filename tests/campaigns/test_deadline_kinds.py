@@ -165,3 +165,15 @@ def test_the_final_report_is_the_one_report_of_the_campaign(world):
     assert store.get_state("report:2020-08-16:version") == "1"
     arrive(settings, store, "tinh-doan", at(17, 9))  # a late report changes the final report: an update goes out
     assert service.send_updates(settings, store, at(17, 10)) == [date(2020, 8, 16)]
+
+
+def test_the_acknowledgement_of_the_one_report_names_its_deadline_not_a_day(world):
+    from email import message_from_bytes
+
+    settings, store = world
+    arrive(settings, store, "so-y-te", at(15, 10, 1))
+    ack = next(m for m in store.mail("pending") if m.kind == "ack")
+    plain = next(p for p in message_from_bytes(ack.raw).walk() if p.get_content_type() == "text/plain")
+    body = plain.get_payload(decode=True).decode("utf-8")
+    assert "ghi nhận báo cáo của đơn vị lúc 10:01 ngày 15/8/2020" in body
+    assert "đúng hạn (hạn báo cáo: 23:59 ngày 16/8/2020)" in body
