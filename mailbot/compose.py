@@ -44,7 +44,7 @@ from mailbot.models import (
 )
 from mailbot.reading.mail import is_robot_local_part
 from mailbot.replies import defanged, quoted
-from mailbot.report import CHART_CID, letter_day, render_template, topic_of
+from mailbot.report import CHART_CID, letter_day, lower_first, render_template, topic_of
 from mailbot.report.form import form_bytes, form_file_name
 
 log = logging.getLogger(__name__)
