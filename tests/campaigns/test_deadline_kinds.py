@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -154,7 +155,7 @@ def test_the_reminder_names_the_date_the_report_is_due_before(world):
     plain = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
     body = plain.get_payload(decode=True).decode("utf-8")
     assert "hạn trước ngày 17/8/2020" in subject and "hạn trước ngày 17/8/2020" in body
-    assert "trước 23:59 ngày 16/8/2020" in body and "kết quả cài đặt Bluezone" in subject
+    assert re.search(r"trước 23(:| giờ )59 ngày 16/8/2020", body) and "kết quả cài đặt Bluezone" in subject
 
 
 def test_the_final_report_is_the_one_report_of_the_campaign(world):
@@ -175,5 +176,5 @@ def test_the_acknowledgement_of_the_one_report_names_its_deadline_not_a_day(worl
     ack = next(m for m in store.mail("pending") if m.kind == "ack")
     plain = next(p for p in message_from_bytes(ack.raw).walk() if p.get_content_type() == "text/plain")
     body = plain.get_payload(decode=True).decode("utf-8")
-    assert "ghi nhận báo cáo của đơn vị lúc 10:01 ngày 15/8/2020" in body
-    assert "đúng hạn (hạn báo cáo: 23:59 ngày 16/8/2020)" in body
+    assert "ghi nhận báo cáo của Quý đơn vị lúc 10 giờ 01 ngày 15/8/2020" in body
+    assert re.search(r"đúng hạn \(hạn báo cáo: 23(:| giờ )59 ngày 16/8/2020\)", body), body
