@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from mailbot import i18n, ledger, message_view, review, service
@@ -92,6 +92,14 @@ class ProvinceHistory:
 @dataclass(frozen=True)
 class SentReport:
     mail: object
+    delivery: DeliveryResult | None
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    submission_id: int | None
+    reading: Reading
+    duplicate: bool
     delivery: DeliveryResult | None
 
 
@@ -291,6 +299,58 @@ class App:
             )
             service.after_review(self.settings, self.store, now)
         return outcome
+
+    # -- figures received another way ------------------------------------------------
+
+    def record(
+        self,
+        unit: str,
+        figure: str,
+        by: str,
+        note: str | None = None,
+        day: date | None = None,
+        metric: str | None = None,
+        at: str | None = None,
+    ) -> RecordOutcome:
+        """A figure a person received (by telephone): stored with its audit, acknowledged to the unit."""
+        from mailbot import record as recording
+        from mailbot.reading.numbers import read_count_text
+
+        now = self.clock()
+        if not by or not by.strip():
+            raise i18n.error(UsageError, "errors.record_by_needed", self.lang)
+        chosen = metric or self.settings.campaign.metrics[0].id
+        known = [m.id for m in self.settings.campaign.metrics]
+        if chosen not in known:
+            raise i18n.error(
+                UsageError, "errors.record_unknown_metric", self.lang, value=chosen, known=", ".join(known)
+            )
+        number = read_count_text(figure)
+        if number.value is None:
+            raise i18n.error(UsageError, "errors.record_bad_figure", self.lang, value=figure)
+        report_day = day or self.today()
+        moment = self._record_time(at, report_day, now)
+        recorded = recording.record_figure(
+            self.settings,
+            self.store,
+            self.unit(unit),
+            {chosen: number.value},
+            report_day,
+            by.strip(),
+            note,
+            moment,
+            now,
+        )
+        return RecordOutcome(recorded.submission_id, recorded.reading, recorded.duplicate, self.deliver())
+
+    def _record_time(self, at: str | None, day: date, now: datetime) -> datetime:
+        if at is None:
+            return now
+        try:
+            clock = time.fromisoformat(at.strip().replace("h", ":"))
+        except ValueError:
+            raise i18n.error(UsageError, "errors.record_bad_time", self.lang, value=at) from None
+        return datetime.combine(day, clock, tzinfo=self.settings.campaign.tz)
 
     # -- history ----------------------------------------------------------------------
 

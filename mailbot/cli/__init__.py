@@ -270,3 +270,13 @@ def _register_users() -> None:
 
 
 _register_users()
+
+
+def _register_record() -> None:
+    """`mailbot record`: a figure received by telephone."""
+    from mailbot.cli import record as record_cli
+
+    app.command("record")(record_cli.record_command)
+
+
+_register_record()

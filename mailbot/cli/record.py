@@ -1,0 +1,62 @@
+"""`mailbot record`: a figure a person received by telephone (or another channel)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mailbot import i18n
+from mailbot.app import opened, parse_date
+from mailbot.config import load_settings
+
+
+def record_command(
+    unit: Annotated[str, typer.Argument(help="The unit: its id, name or alias.")],
+    figure: Annotated[str, typer.Argument(help="The figure received, e.g. 17356 or 17.356.")],
+    by: Annotated[str, typer.Option("--by", help="Who received the figure (recorded in the audit).")],
+    note: Annotated[
+        str | None, typer.Option("--note", help='How it came, e.g. "gọi điện lúc 15:40".', show_default=False)
+    ] = None,
+    day: Annotated[
+        str | None, typer.Option("--date", help="The report day (default: today, local time).", show_default=False)
+    ] = None,
+    metric: Annotated[
+        str | None, typer.Option("--metric", help="The metric's id (default: the first).", show_default=False)
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="When it was received, HH:MM on the report day (default: now).", show_default=False),
+    ] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="The campaign's TOML file.")] = None,
+) -> None:
+    """Record a figure a person received (by telephone), acknowledged to the unit's registered address."""
+    from mailbot.cli import out
+
+    settings = load_settings(config)
+    lang = settings.language
+    report_day = parse_date(day, lang) if day else None
+    with opened(settings) as app_:
+        outcome = app_.record(unit, figure, by, note=note, day=report_day, metric=metric, at=at)
+    reading = outcome.reading
+    if outcome.duplicate:
+        out.print(i18n.text("channels.recorded_again", lang), markup=False)
+        return
+    figures = ", ".join(f"{k} = {i18n.format_count(v, lang)}" for k, v in reading.figures.items())
+    found = settings.unit(reading.unit) if reading.unit else None
+    shown_day = reading.period or report_day
+    out.print(
+        i18n.text(
+            "channels.recorded",
+            lang,
+            figures=figures,
+            unit=found.name if found else unit,
+            day=f"{shown_day.day}/{shown_day.month}/{shown_day.year}" if shown_day else "–",
+            at=i18n.format_time(reading.received_at, lang),
+            by=by,
+            status=i18n.text(f"states.{reading.status}", lang),
+            to=reading.reply_to or "–",
+        ),
+        markup=False,
+    )
