@@ -31,6 +31,7 @@ from mailbot.reading.table import (
     COLUMN_OTHER_KIND,
     COLUMN_UNDECIDED,
     DAY_COLUMN_MISSING,
+    FORMULA_WITHOUT_VALUE,
     Finding,
     MetricReading,
     SheetReading,
@@ -249,8 +250,8 @@ def where_cell(sheet: SheetReading, cell: str | None, lang: str) -> str:
 def finding_problem(finding: Finding, sheet: SheetReading, lang: str) -> Problem:
     where = where_cell(sheet, finding.cell, lang) if finding.cell else where_sheet(sheet, lang)
     where_text = i18n.text("reading.where_text", lang, where=where)
-    if finding.code in (COLUMN_UNDECIDED, COLUMN_OTHER_KIND, DAY_COLUMN_MISSING):
-        place = where if finding.code == COLUMN_OTHER_KIND else where_sheet(sheet, lang)
+    if finding.code in (COLUMN_UNDECIDED, COLUMN_OTHER_KIND, DAY_COLUMN_MISSING, FORMULA_WITHOUT_VALUE):
+        place = where if finding.code in (COLUMN_OTHER_KIND, FORMULA_WITHOUT_VALUE) else where_sheet(sheet, lang)
         params = dict(finding.params, where=place)
         for key in ("kind", "wanted"):
             if key in params:

@@ -26,6 +26,7 @@ HEADER_SEARCH_ROWS = 60
 BUILTIN_TOTALS = ("Tổng cộng", "Tổng số", "Cộng", "Tổng", "Toàn huyện", "Toàn thị xã", "Toàn thành phố")
 COLUMN_UNDECIDED = "column_undecided"  # several columns may hold the metric and their headers do not tell
 COLUMN_OTHER_KIND = "column_other_kind"  # the only column says it is the day's increase, not the running total
+FORMULA_WITHOUT_VALUE = "formula_without_value"  # a formula the file holds no result of (never opened in Excel)
 DAY_COLUMN_MISSING = "day_column_missing"  # one column per day, none of them the report day's
 MAX_DATE_CELL = 40  # characters: a header cell longer than this is a sentence, not a day
 NUMBERING_CELL = re.compile(r"\(?([0-9]{1,2}|[A-Za-z])\)?")
@@ -328,7 +329,8 @@ def _figure_cell(reading: MetricReading, rows: list[int], total, column: int) ->
 
 def _ambiguous(r: int, c: int, value) -> Finding:
     shown = value if isinstance(value, str) else (repr(value) if isinstance(value, float) else str(value))
-    return Finding(AMBIGUOUS_NUMBER, cell_name(r, c), {"value": str(shown).strip()})
+    code = FORMULA_WITHOUT_VALUE if isinstance(value, str) and value.startswith("=") else AMBIGUOUS_NUMBER
+    return Finding(code, cell_name(r, c), {"value": str(shown).strip()})
 
 
 def _figure(metric_id: str, parts: list[int], findings: list[Finding], total, column: int) -> MetricReading:

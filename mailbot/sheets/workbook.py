@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 import python_calamine
@@ -19,7 +20,8 @@ from mailbot.errors import SpreadsheetError
 from mailbot.models import ENCRYPTED_FILE, CellValue, Table
 from mailbot.sheets import fonts
 from mailbot.sheets.declared import check_declared
-from mailbot.sheets.formats import XLS
+from mailbot.sheets.formats import XLS, XLSX
+from mailbot.sheets.formulas import Formulas, uncached_formulas
 from mailbot.sheets.limits import SheetError, check_shape, damaged
 
 log = logging.getLogger(__name__)
@@ -38,10 +40,12 @@ def read_workbook(name: str, data: bytes, kind: str, limits: Limits, archive=Non
     except CALAMINE_ERRORS as exc:
         raise damaged(exc) from None
     font_grid = fonts.font_grids(data, kind, archive)
+    uncached = uncached_formulas(archive) if kind == XLSX and archive is not None else {}
     tables = []
     try:
         for sheet_name in visible_sheets(book):
-            tables.append(_read_sheet(book, name, sheet_name, font_grid.get(sheet_name), limits))
+            table = _read_sheet(book, name, sheet_name, font_grid.get(sheet_name), limits)
+            tables.append(_with_formulas(table, uncached.get(sheet_name)))
     except SpreadsheetError:
         raise
     except python_calamine.PasswordError:
@@ -70,6 +74,19 @@ def _read_sheet(book, file_name: str, sheet_name: str, font_grid, limits: Limits
     if font_grid is not None:
         grid = tuple(tuple(font_grid.get((r, c)) for c in range(len(row))) for r, row in enumerate(cells))
     return Table(file_name=file_name, sheet=sheet_name, cells=cells, fonts=grid, merged=merged)
+
+
+def _with_formulas(table: Table, formulas: Formulas | None) -> Table:
+    """The table with each formula that has no cached value shown as its formula, not as an empty cell."""
+    if not formulas:
+        return table
+    rows = [list(row) for row in table.cells]
+    for (r, c), formula in formulas.items():
+        if r >= len(rows) or c >= len(rows[r]):
+            continue  # beyond the sheet's cells: it has no neighbour that could be read as a figure
+        if rows[r][c] is None:
+            rows[r][c] = formula
+    return replace(table, cells=tuple(tuple(row) for row in rows))
 
 
 def _plain(value) -> CellValue:

@@ -337,6 +337,8 @@ LONGER_TOTAL_LABEL = b.xlsx(
 )
 MIXED_SEPARATORS = b.xlsx(b.district_rows("UBND HUYỆN NAM SÁCH", ["1.234,567", "16.122"], None))
 FORMULA_PREFIXES = b.xlsx(b.district_rows("UBND HUYỆN NAM SÁCH", ["+10000", "\t7356\r"], "@17356"))
+# Written by a program, never opened in Excel: formulas without cached values (openpyxl saves none).
+UNCACHED_FORMULA = b.xlsx(b.district_rows("UBND HUYỆN NAM SÁCH", [4487, 2978, "=D8+E8", 3020, 2929], None))
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n"
@@ -501,6 +503,11 @@ def build_bare_files() -> None:
         "xlsx_formula_prefixes.xlsx",
         FORMULA_PREFIXES,
         **bare("nam-sach", {}, ["ambiguous_number", "ambiguous_number"], "needs_review"),
+    )
+    case(
+        "xlsx_formula_without_cached_value.xlsx",
+        UNCACHED_FORMULA,
+        **bare("nam-sach", {}, ["ambiguous_number"], "needs_review"),
     )
     case(
         "zip_bomb.xlsx",

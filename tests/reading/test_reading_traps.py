@@ -112,3 +112,29 @@ def test_parse_shows_where_each_figure_was_read():
     )
     assert result.returncode == 0, result.stderr
     assert 'ô C6, trang tính "Báo cáo", tệp xlsx_single_row.xlsx' in result.stdout
+
+
+def test_undecided_columns_name_their_cells(shipped):
+    reading, message = only_problem("xlsx_columns_undecided.xlsx", shipped)
+    assert "C4, D4" in message and "Lũy kế" in message
+
+
+def test_a_daily_column_alone_is_not_the_running_total(shipped):
+    reading, message = only_problem("xlsx_daily_only.xlsx", shipped)
+    assert '"Số cài đặt trong ngày"' in message and "ô C4" in message and "số lũy kế" in message
+
+
+def test_day_columns_without_the_report_day_name_the_days(shipped):
+    reading, message = only_problem("eml_day_columns_report_day_missing.eml", shipped)
+    assert "12/8/2020, 13/8/2020, 14/8/2020" in message and "15/8/2020" in message
+
+
+def test_a_formula_without_its_result_is_named_not_skipped(shipped):
+    reading, message = only_problem("xlsx_formula_without_cached_value.xlsx", shipped)
+    assert reading.figures == {} and '"=D8+E8"' in message and "ô C8" in message and "Excel" in message
+
+
+def test_period_conflict_says_which_days(shipped):
+    reading, message = only_problem("eml_reply_nothing_settles.eml", shipped)
+    assert [p.code for p in reading.problems] == ["period_conflict"]
+    assert "13/8/2020" in message and "14/8/2020" in message and reading.period.isoformat() == "2020-08-14"
