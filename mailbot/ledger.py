@@ -212,7 +212,7 @@ def unit_day(settings: Settings, unit: Unit, day: date, history: History) -> Uni
         counted_submission=counted.id,
         corrected_at=_local(counted.received_at, settings) if correction else None,
         pending_figures=pending_figures,
-        source=counted.sources.get(settings.campaign.metrics[0].id),
+        sources={m.id: counted.sources[m.id] for m in settings.campaign.metrics if m.id in counted.sources},
         **base,
     )
 

@@ -279,9 +279,14 @@ class UnitDay:
     counted_submission: int | None = None
     corrected_at: datetime | None = None  # arrival of the counted correction, when correction
     pending_figures: Mapping[str, int] = field(default_factory=dict)  # newer figures waiting for review
-    source: Source | None = None  # where the counted figure was read (first metric)
+    sources: Mapping[str, Source] = field(default_factory=dict)  # where each counted figure was read, metric order
     last_counted: LastCounted | None = None  # the latest counted figures before the day, when none counts today
     derived: Mapping[str, float | None] = field(default_factory=dict)  # the campaign's shares, per cent
+
+    @property
+    def source(self) -> Source | None:
+        """Where the first counted figure was read: the one place a table has room to show."""
+        return next(iter(self.sources.values()), None)
 
     def to_json(self) -> dict:
         """Contract section 3.2."""
@@ -293,7 +298,7 @@ class UnitDay:
             "received_at": self.received_at.isoformat() if self.received_at else None,
             "submissions": self.submissions,
             "problems": [p.to_json() for p in self.problems],
-            "source": self.source.to_json() if self.source else None,
+            "source": {metric: place.to_json() for metric, place in self.sources.items()} or None,
             "last_counted": self.last_counted.to_json() if self.last_counted else None,
             **({"derived": dict(self.derived)} if self.derived else {}),
         }

@@ -93,7 +93,9 @@ def test_a_second_day_end_to_end(tmp_path, imap_account, smtp_server):
         assert units["thanh-mien"]["state"] == "missing"
         for carried in ("gia-loc", "nam-sach", "thanh-mien"):
             assert units[carried]["last_counted"] == {"date": "2020-08-13", "figures": {"installs": YESTERDAY[carried]}}
-        assert units["hai-duong"]["source"] == {"file": "baocao.xlsx", "sheet": "Báo cáo", "cell": "C6", "line": None}
+        assert units["hai-duong"]["source"] == {
+            "installs": {"file": "baocao.xlsx", "sheet": "Báo cáo", "cell": "C6", "line": None}
+        }
         counted = sum(APPENDIX[u] for u in APPENDIX if u not in ("gia-loc", "nam-sach", "thanh-mien"))
         carried_sum = YESTERDAY["gia-loc"] + YESTERDAY["nam-sach"] + YESTERDAY["thanh-mien"]
         assert status["totals"]["installs"] == counted
