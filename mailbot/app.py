@@ -23,6 +23,7 @@ from mailbot.errors import UsageError
 from mailbot.models import (
     NEEDS_REVIEW,
     DayLedger,
+    MailState,
     QueuedMail,
     Reading,
     RenderedReport,
@@ -410,7 +411,7 @@ class App:
 
     def outbox(self) -> list[QueuedMail]:
         """Mail waiting to go or held back."""
-        return self.store.mail("pending") + self.store.mail("sending") + self.store.held_mail()
+        return self.store.mail(MailState.PENDING) + self.store.mail(MailState.SENDING) + self.store.held_mail()
 
     def held(self) -> list[QueuedMail]:
         return self.store.held_mail()

@@ -36,10 +36,12 @@ from mailbot.models import (
     ACCEPTED,
     NEEDS_REVIEW,
     REJECTED,
+    MailKind,
     OutboundMail,
     Reading,
     RenderedReport,
     ReviewDecision,
+    State,
     Submission,
 )
 from mailbot.reading.mail import is_robot_local_part
@@ -49,7 +51,7 @@ from mailbot.report.form import form_bytes, form_file_name
 
 log = logging.getLogger(__name__)
 
-ACK, REMINDER, REPORT, REVIEW = "ack", "reminder", "report", "review"
+ACK, REMINDER, REPORT, REVIEW = MailKind.ACK, MailKind.REMINDER, MailKind.REPORT, MailKind.REVIEW
 AUTO_REPLIED = "auto-replied"  # an answer to a message (RFC 3834)
 AUTO_GENERATED = "auto-generated"  # sent on mailbot's own schedule
 XLSX_SUBTYPE = "vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # application/…
@@ -250,7 +252,7 @@ def _timeliness(reading: Reading, replaced: Submission | None, deadline: datetim
         return None
     if reading.late and replaced is not None and replaced.received_at <= deadline:
         return "late_correction"
-    return "late" if reading.late else "on_time"
+    return State.LATE if reading.late else State.ON_TIME
 
 
 # --- reminder --------------------------------------------------------------------------------

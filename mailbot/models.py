@@ -13,29 +13,57 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 
-# --- problem codes (contract section 4) -------------------------------------
+# --- problem codes (docs/problems.md) -------------------------------------
 
-NO_SPREADSHEET = "no_spreadsheet"
-UNREADABLE_FILE = "unreadable_file"
-ENCRYPTED_FILE = "encrypted_file"
-FILE_TOO_LARGE = "file_too_large"
-NO_FIGURE = "no_figure"
-SENDER_NOT_AUTHENTICATED = "sender_not_authenticated"
-UNKNOWN_SENDER = "unknown_sender"
-UNKNOWN_UNIT = "unknown_unit"
-UNIT_MISMATCH = "unit_mismatch"
-TOTAL_MISMATCH = "total_mismatch"
-AMBIGUOUS_NUMBER = "ambiguous_number"
-DECREASING_FIGURE = "decreasing_figure"
-ABOVE_POPULATION = "above_population"
-OUTLIER_JUMP = "outlier_jump"
-SEVERAL_UNITS = "several_units"
-CONFLICTING_FIGURES = "conflicting_figures"
-PERIOD_CONFLICT = "period_conflict"
-UNKNOWN_CAMPAIGN = "unknown_campaign"
-READ_FROM_IMAGE = "read_from_image"
-UNVERIFIED_SENDER = "unverified_sender"  # campaign.strict_authentication: not authenticated by the trusted server
+
+class ProblemCode(StrEnum):
+    """What can be wrong with a submission; the value is the code in the JSON."""
+
+    NO_SPREADSHEET = "no_spreadsheet"
+    UNREADABLE_FILE = "unreadable_file"
+    ENCRYPTED_FILE = "encrypted_file"
+    FILE_TOO_LARGE = "file_too_large"
+    NO_FIGURE = "no_figure"
+    SENDER_NOT_AUTHENTICATED = "sender_not_authenticated"
+    UNKNOWN_SENDER = "unknown_sender"
+    UNKNOWN_UNIT = "unknown_unit"
+    UNIT_MISMATCH = "unit_mismatch"
+    TOTAL_MISMATCH = "total_mismatch"
+    AMBIGUOUS_NUMBER = "ambiguous_number"
+    DECREASING_FIGURE = "decreasing_figure"
+    ABOVE_POPULATION = "above_population"
+    OUTLIER_JUMP = "outlier_jump"
+    SEVERAL_UNITS = "several_units"
+    CONFLICTING_FIGURES = "conflicting_figures"
+    PERIOD_CONFLICT = "period_conflict"
+    UNKNOWN_CAMPAIGN = "unknown_campaign"
+    READ_FROM_IMAGE = "read_from_image"
+    UNVERIFIED_SENDER = "unverified_sender"  # campaign.strict_authentication: not authenticated by the trusted server
+
+
+# The names the modules import.
+NO_SPREADSHEET = ProblemCode.NO_SPREADSHEET
+UNREADABLE_FILE = ProblemCode.UNREADABLE_FILE
+ENCRYPTED_FILE = ProblemCode.ENCRYPTED_FILE
+FILE_TOO_LARGE = ProblemCode.FILE_TOO_LARGE
+NO_FIGURE = ProblemCode.NO_FIGURE
+SENDER_NOT_AUTHENTICATED = ProblemCode.SENDER_NOT_AUTHENTICATED
+UNKNOWN_SENDER = ProblemCode.UNKNOWN_SENDER
+UNKNOWN_UNIT = ProblemCode.UNKNOWN_UNIT
+UNIT_MISMATCH = ProblemCode.UNIT_MISMATCH
+TOTAL_MISMATCH = ProblemCode.TOTAL_MISMATCH
+AMBIGUOUS_NUMBER = ProblemCode.AMBIGUOUS_NUMBER
+DECREASING_FIGURE = ProblemCode.DECREASING_FIGURE
+ABOVE_POPULATION = ProblemCode.ABOVE_POPULATION
+OUTLIER_JUMP = ProblemCode.OUTLIER_JUMP
+SEVERAL_UNITS = ProblemCode.SEVERAL_UNITS
+CONFLICTING_FIGURES = ProblemCode.CONFLICTING_FIGURES
+PERIOD_CONFLICT = ProblemCode.PERIOD_CONFLICT
+UNKNOWN_CAMPAIGN = ProblemCode.UNKNOWN_CAMPAIGN
+READ_FROM_IMAGE = ProblemCode.READ_FROM_IMAGE
+UNVERIFIED_SENDER = ProblemCode.UNVERIFIED_SENDER
 
 REJECTING_CODES = frozenset(
     {
@@ -67,15 +95,62 @@ REVIEW_CODES = frozenset(
 )
 ALL_CODES = REJECTING_CODES | REVIEW_CODES
 
-# --- submission statuses and ledger states ----------------------------------
+# --- submission statuses, ledger states, kinds of mail and decisions -------
 
-ACCEPTED = "accepted"
-NEEDS_REVIEW = "needs_review"
-REJECTED = "rejected"
 
-ON_TIME = "on_time"
-LATE = "late"
-MISSING = "missing"
+class Status(StrEnum):
+    """A submission's status."""
+
+    ACCEPTED = "accepted"
+    NEEDS_REVIEW = "needs_review"
+    REJECTED = "rejected"
+
+
+class State(StrEnum):
+    """How a unit stands on a report day (UnitDay.state)."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"
+    NEEDS_REVIEW = "needs_review"
+    REJECTED = "rejected"
+
+
+class MailKind(StrEnum):
+    """What an outgoing mail is (OutboundMail.kind, the first part of its queue key)."""
+
+    ACK = "ack"
+    REMINDER = "reminder"
+    REPORT = "report"
+    REVIEW = "review"
+
+
+class Action(StrEnum):
+    """What a reviewer decided (ReviewDecision.action)."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+    ASSIGN = "assign"
+    CORRECT = "correct"
+
+
+class MailState(StrEnum):
+    """Where a mail is in the outbox (QueuedMail.state)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    HELD = "held"
+
+
+# The names the modules import: a status and the ledger state of the same name are equal strings.
+ACCEPTED = Status.ACCEPTED
+NEEDS_REVIEW = Status.NEEDS_REVIEW
+REJECTED = Status.REJECTED
+
+ON_TIME = State.ON_TIME
+LATE = State.LATE
+MISSING = State.MISSING
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from mailbot.models import (
     UNIT_MISMATCH,
     UNKNOWN_SENDER,
     UNKNOWN_UNIT,
+    Action,
     OutboundMail,
     ReviewDecision,
     Submission,
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 
 REVIEW_LOCK = "review"
 LOCK_TIMEOUT_SECONDS = 30
-ACCEPT, REJECT, ASSIGN, CORRECT = "accept", "reject", "assign", "correct"
+ACCEPT, REJECT, ASSIGN, CORRECT = Action.ACCEPT, Action.REJECT, Action.ASSIGN, Action.CORRECT
 # Naming the unit settles these; the history checks are made again for the unit named.
 RESOLVED_BY_ASSIGN = frozenset({UNKNOWN_SENDER, UNKNOWN_UNIT, UNIT_MISMATCH, *validation.HISTORY_CODES})
 

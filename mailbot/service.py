@@ -29,6 +29,7 @@ from mailbot.models import (
     Reading,
     RenderedReport,
     SourceMark,
+    State,
     Submission,
 )
 from mailbot.reading import mail, read_message
@@ -282,7 +283,7 @@ def send_reminders(settings: Settings, store: Store, day: date, now: datetime) -
     day_state = day_ledger(settings, store, day, now)
     if not day_state.reporting_day:
         return []
-    waiting = [u for u in day_state.units if u.state in ("missing", "rejected")]
+    waiting = [u for u in day_state.units if u.state in (State.MISSING, State.REJECTED)]
     mails = [
         compose.reminder(
             settings, settings.known_unit(u.unit), day, now, rejected=_last_rejected(store, u.unit, day, now)

@@ -12,16 +12,16 @@ from rich.table import Table
 from mailbot.app import DayStatus
 from mailbot.config import Settings, redact_url
 from mailbot.i18n import format_count, format_day, format_time, text, where_read
-from mailbot.models import DayLedger, QueuedMail, Reading, UnitDay
+from mailbot.models import DayLedger, MailState, QueuedMail, Reading, State, Status, UnitDay
 
 POLL_ROWS_SHOWN = 50  # a backlog of thousands is summed up, not drawn row by row
-STATE_STYLES = {
-    "on_time": "green",
-    "late": "yellow",
-    "missing": "red",
-    "needs_review": "magenta",
-    "rejected": "red",
-    "accepted": "green",
+STATE_STYLES: dict[str, str] = {
+    State.ON_TIME: "green",
+    State.LATE: "yellow",
+    State.MISSING: "red",
+    State.NEEDS_REVIEW: "magenta",
+    State.REJECTED: "red",
+    Status.ACCEPTED: "green",
 }
 
 
@@ -196,7 +196,7 @@ def _received_cell(reading: Reading, settings: Settings) -> str:
     if reading.received_at is None:
         return "–"
     when = format_time(local(reading.received_at, settings), settings.language)
-    return f"{when} ({state_text('late' if reading.late else 'on_time', settings)})"
+    return f"{when} ({state_text(State.LATE if reading.late else State.ON_TIME, settings)})"
 
 
 # --- status ------------------------------------------------------------------------------
@@ -287,7 +287,12 @@ def _print_health(console: Console, extras: DayStatus, settings: Settings) -> No
     if extras.waiting:
         console.print("[magenta]" + t(settings, "waiting_review", count=len(extras.waiting)) + "[/magenta]")
     console.print(
-        t(settings, "outbox_state", pending=extras.outbox.get("pending", 0), held=extras.outbox.get("held", 0)),
+        t(
+            settings,
+            "outbox_state",
+            pending=extras.outbox.get(MailState.PENDING, 0),
+            held=extras.outbox.get(MailState.HELD, 0),
+        ),
         markup=False,
     )
     for mail in extras.held:

@@ -19,7 +19,7 @@ from mailbot.models import LATE, MISSING, NEEDS_REVIEW, REJECTED, DayLedger, Sub
 from mailbot.report.view import ReportView, clock_or_time, letter_day, sources_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a cell text starting so could be taken for a formula
-STATE_FILLS = {LATE: "FFF1D6", MISSING: "F8D7DA", REJECTED: "F8D7DA", NEEDS_REVIEW: "FFF9C4"}
+STATE_FILLS: dict[str, str] = {LATE: "FFF1D6", MISSING: "F8D7DA", REJECTED: "F8D7DA", NEEDS_REVIEW: "FFF9C4"}
 HEADER_FILL = "DCE6F1"
 BORDER = {"border": 1, "border_color": "#999999"}
 COUNT, CHANGE, PERCENT, WHOLE = "#,##0", "+#,##0;-#,##0;0", "0.00%", "0"

@@ -27,11 +27,13 @@ from mailbot.config import DEFAULT_LANGUAGE, redact_url
 from mailbot.errors import StoreError
 from mailbot.models import (
     InboundMessage,
+    MailState,
     OutboundMail,
     QueuedMail,
     Reading,
     ReviewDecision,
     SourceMark,
+    Status,
     Submission,
 )
 from mailbot.store.engine import create_engine
@@ -339,7 +341,7 @@ class Store:
         accepted submissions is picked here.
         """
         conditions = [
-            submissions.c.status == "accepted",
+            submissions.c.status == Status.ACCEPTED,
             submissions.c.period < before,
             submissions.c.unit.is_not(None),
         ]
@@ -370,7 +372,7 @@ class Store:
         return found
 
     def pending_review(self) -> list[Submission]:
-        return self._submissions(sa.select(submissions).where(submissions.c.status == "needs_review"))
+        return self._submissions(sa.select(submissions).where(submissions.c.status == Status.NEEDS_REVIEW))
 
     def submission_of_message(self, message_row: int) -> Submission | None:
         found = self._submissions(sa.select(submissions).where(submissions.c.message_row == message_row))
@@ -458,7 +460,7 @@ class Store:
                 recipients=list(m.recipients),
                 message_id=m.message_id,
                 raw=m.raw,
-                state="pending",
+                state=MailState.PENDING,
                 attempts=0,
                 next_attempt_at=DUE_AT_ONCE,
                 created_at=now,
@@ -480,8 +482,8 @@ class Store:
 
     def claim_due(self, now: datetime, limit: int = 50) -> list[QueuedMail]:
         due = sa.or_(
-            sa.and_(outbox.c.state == "pending", outbox.c.next_attempt_at <= now),
-            sa.and_(outbox.c.state == "sending", outbox.c.claimed_at <= now - SENDING_LEASE),
+            sa.and_(outbox.c.state == MailState.PENDING, outbox.c.next_attempt_at <= now),
+            sa.and_(outbox.c.state == MailState.SENDING, outbox.c.claimed_at <= now - SENDING_LEASE),
         )
         query = sa.select(outbox).where(due).order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True)
         with self.engine.begin() as conn:
@@ -490,25 +492,25 @@ class Store:
                 conn.execute(
                     sa.update(outbox)
                     .where(outbox.c.id.in_([r.id for r in rows]))
-                    .values(state="sending", attempts=outbox.c.attempts + 1, claimed_at=now)
+                    .values(state=MailState.SENDING, attempts=outbox.c.attempts + 1, claimed_at=now)
                 )
-        return [queued_of(r, state="sending", attempts=r.attempts + 1) for r in rows]
+        return [queued_of(r, state=MailState.SENDING, attempts=r.attempts + 1) for r in rows]
 
     def mark_sent(self, mail_id: int, at: datetime) -> None:
-        self._set_mail(mail_id, state="sent", sent_at=at, last_error=None)
+        self._set_mail(mail_id, state=MailState.SENT, sent_at=at, last_error=None)
 
     def mark_retry(self, mail_id: int, next_attempt_at: datetime, error: str) -> None:
-        self._set_mail(mail_id, state="pending", next_attempt_at=next_attempt_at, last_error=error)
+        self._set_mail(mail_id, state=MailState.PENDING, next_attempt_at=next_attempt_at, last_error=error)
 
     def mark_held(self, mail_id: int, error: str) -> None:
-        self._set_mail(mail_id, state="held", last_error=error)
+        self._set_mail(mail_id, state=MailState.HELD, last_error=error)
 
     def _set_mail(self, mail_id: int, **values) -> None:
         with self.engine.begin() as conn:
             conn.execute(sa.update(outbox).where(outbox.c.id == mail_id).values(**values))
 
     def held_mail(self) -> list[QueuedMail]:
-        return self._mail_in_state("held")
+        return self._mail_in_state(MailState.HELD)
 
     def mail(self, state: str | None = None) -> list[QueuedMail]:
         return self._mail_in_state(state)
@@ -521,14 +523,14 @@ class Store:
             return [queued_of(r) for r in conn.execute(query)]
 
     def release_held(self, mail_ids: list[int] | None = None) -> int:
-        query = sa.update(outbox).where(outbox.c.state == "held")
+        query = sa.update(outbox).where(outbox.c.state == MailState.HELD)
         if mail_ids is not None:
             query = query.where(outbox.c.id.in_(mail_ids))
         with self.engine.begin() as conn:
-            return conn.execute(query.values(state="pending", next_attempt_at=DUE_AT_ONCE)).rowcount
+            return conn.execute(query.values(state=MailState.PENDING, next_attempt_at=DUE_AT_ONCE)).rowcount
 
     def outbox_counts(self) -> dict[str, int]:
-        counts = {"pending": 0, "sending": 0, "sent": 0, "held": 0}
+        counts: dict[str, int] = {state.value: 0 for state in MailState}
         query = sa.select(outbox.c.state, sa.func.count()).group_by(outbox.c.state)
         with self.engine.connect() as conn:
             counts.update({state: n for state, n in conn.execute(query)})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 
-from mailbot.models import Problem, QueuedMail, ReviewDecision, Source, Submission
+from mailbot.models import Action, Problem, QueuedMail, ReviewDecision, Source, Status, Submission
 
 
 def holder_alive(holder: str) -> bool:
@@ -33,15 +33,15 @@ def problem_json(problem: Problem) -> dict:
 
 def decision_changes(decision: ReviewDecision) -> dict:
     changes: dict = {"decided_by": decision.by, "decision_note": decision.reason}
-    if decision.action == "accept":
-        changes["status"] = "accepted"
-    elif decision.action == "reject":
-        changes["status"] = "rejected"
-    elif decision.action == "assign":
+    if decision.action == Action.ACCEPT:
+        changes["status"] = Status.ACCEPTED
+    elif decision.action == Action.REJECT:
+        changes["status"] = Status.REJECTED
+    elif decision.action == Action.ASSIGN:
         changes["unit"] = decision.unit
-    elif decision.action == "correct":  # a correction is a decision: the corrected figures count
+    elif decision.action == Action.CORRECT:  # a correction is a decision: the corrected figures count
         changes["figures"] = dict(decision.figures or {})
-        changes["status"] = "accepted"
+        changes["status"] = Status.ACCEPTED
     else:
         raise ValueError(f"unknown review action {decision.action!r}")
     if decision.problems is not None:
