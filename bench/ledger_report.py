@@ -23,7 +23,7 @@ from datetime import time as clock_time
 import sqlalchemy as sa
 
 from bench import campaign
-from mailbot import ledger, report, service
+from mailbot import defaults, ledger, report, service
 from mailbot.config import Settings
 from mailbot.store import Store
 from mailbot.store.schema import messages, submissions
@@ -175,18 +175,18 @@ def measure(settings: Settings, db_path: str, days: int) -> ReportFigures:
 
 def report_parts(settings: Settings, store: Store, day: date, now: datetime) -> dict[str, float]:
     """What build_report spends its time on, step by step (same calls, timed one by one)."""
-    first = day - timedelta(days=service.TREND_DAYS - 1)
+    first = day - timedelta(days=defaults.TREND_DAYS - 1)
     history = service.submissions_for(store, first, day, now)
     day_state = ledger.build_day(settings, day, history, now)
     trend = ledger.series(settings, None, first, day, history)
     of_day = [s for s in history if s.period == day and s.received_at <= now]
     view = report.build_view(settings, day_state, False)
     return {
-        f"load {service.TREND_DAYS} days of submissions": best_of(
+        f"load {defaults.TREND_DAYS} days of submissions": best_of(
             lambda: service.submissions_for(store, first, day, now)
         ),
         "ledger of the day": best_of(lambda: ledger.build_day(settings, day, history, now)),
-        f"trend ({service.TREND_DAYS} days of ledgers)": best_of(
+        f"trend ({defaults.TREND_DAYS} days of ledgers)": best_of(
             lambda: ledger.series(settings, None, first, day, history)
         ),
         "HTML and text": best_of(

@@ -18,7 +18,9 @@ from pathlib import Path
 
 from mailbot import i18n, ledger, message_view, review, service
 from mailbot.accounts import ROLES, AccessError, Accounts, Session, User
+from mailbot.clock import utcnow
 from mailbot.config import Settings
+from mailbot.defaults import HISTORY_DAYS, HISTORY_LOOKBACK_DAYS
 from mailbot.errors import UsageError
 from mailbot.models import (
     NEEDS_REVIEW,
@@ -39,14 +41,8 @@ log = logging.getLogger(__name__)
 
 __all__ = ["ROLES", "AccessError", "App", "Session", "User", "opened"]
 
-HISTORY_LOOKBACK_DAYS = 60  # earlier days read so the first day's change is known
-DEFAULT_HISTORY_DAYS = 30
 COUNT_RE = re.compile(r"^(\d+|\d{1,3}([.,\s]\d{3})+)$")
 DMY_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -362,7 +358,7 @@ class App:
         now = self.clock()
         unit_id = self.unit(unit) if unit is not None else None
         last_day = last or self.today()
-        first_day = first or last_day - timedelta(days=DEFAULT_HISTORY_DAYS - 1)
+        first_day = first or last_day - timedelta(days=HISTORY_DAYS - 1)
         if first_day > last_day:
             raise i18n.error(UsageError, "errors.from_after_to", self.lang, first=first_day, last=last_day)
         since = first_day - timedelta(days=HISTORY_LOOKBACK_DAYS)

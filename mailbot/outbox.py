@@ -12,29 +12,26 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import smtplib
 import ssl
-import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from mailbot import i18n
+from mailbot.clock import utcnow
 from mailbot.config import Settings, redact_url
+from mailbot.defaults import FIRST_RETRY, LONGEST_RETRY, MAX_ATTEMPTS, SMTP_TIMEOUT_SECONDS
 from mailbot.errors import DeliveryError
+from mailbot.files import write_atomically
 from mailbot.models import QueuedMail
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
-DEFAULT_TIMEOUT_SECONDS = 30.0
 BATCH_SIZE = 50
-FIRST_RETRY = timedelta(minutes=1)
-LONGEST_RETRY = timedelta(hours=1)
-MAX_ATTEMPTS = 20  # about a day of retries; then the mail is held for a person
 
 
 @dataclass
@@ -82,7 +79,7 @@ class FileTransport:
     def send(self, mail: QueuedMail) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            _write_atomically(self.directory / eml_name(mail), mail.raw)
+            write_atomically(self.directory / eml_name(mail), mail.raw)
         except OSError as exc:
             raise i18n.error(
                 DeliveryError, "errors.outbox_folder", self.language, folder=self.directory, reason=exc.strerror or exc
@@ -95,19 +92,6 @@ class FileTransport:
 def eml_name(mail: QueuedMail) -> str:
     digest = hashlib.sha256(mail.message_id.encode("utf-8")).hexdigest()[:10]
     return f"{mail.id:06d}-{mail.kind}-{digest}.eml"
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".eml")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @dataclass(frozen=True)
@@ -236,7 +220,7 @@ def open_transport(settings: Settings) -> Transport:
         return FileTransport(file_url_path(url), lang)
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         raise i18n.error(DeliveryError, "errors.smtp_bad_url", lang, url=redact_url(url))
-    timeout = float(parse_qs(parts.query).get("timeout", [DEFAULT_TIMEOUT_SECONDS])[0])
+    timeout = float(parse_qs(parts.query).get("timeout", [SMTP_TIMEOUT_SECONDS])[0])
     target = SmtpTarget(
         scheme=scheme,
         host=parts.hostname,
@@ -266,7 +250,7 @@ def deliver_due(store, settings: Settings, now: datetime, limit: int | None = No
     Delivery happens now: a `now` in the past (a replayed day) is taken as the
     present, so queued mail is never left waiting for a day that has gone by.
     """
-    moment = max(now, datetime.now(UTC))
+    moment = max(now, utcnow())
     result = DeliveryResult()
     transport = open_transport(settings)
     try:

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from mailbot import i18n, validation
 from mailbot.config import Settings
+from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS, REVIEW_LOCK_TIMEOUT_SECONDS
 from mailbot.errors import MailbotError, NotFoundError, UsageError
 from mailbot.models import (
     ACCEPTED,
@@ -39,7 +40,6 @@ from mailbot.models import (
 log = logging.getLogger(__name__)
 
 REVIEW_LOCK = "review"
-LOCK_TIMEOUT_SECONDS = 30
 ACCEPT, REJECT, ASSIGN, CORRECT = Action.ACCEPT, Action.REJECT, Action.ASSIGN, Action.CORRECT
 # Naming the unit settles these; the history checks are made again for the unit named.
 RESOLVED_BY_ASSIGN = frozenset({UNKNOWN_SENDER, UNKNOWN_UNIT, UNIT_MISMATCH, *validation.HISTORY_CODES})
@@ -204,7 +204,7 @@ def _history_problems(settings: Settings, store, sub: Submission, unit) -> list:
     """The history checks of the unit the submission now belongs to."""
     if sub.period is None or not sub.figures:
         return []
-    earlier = store.submissions_of_unit(unit.id, sub.period - timedelta(days=validation.HISTORY_DAYS), sub.period)
+    earlier = store.submissions_of_unit(unit.id, sub.period - timedelta(days=EARLIER_SUBMISSIONS_DAYS), sub.period)
     found = validation.history_problems(settings, unit, sub.period, sub.figures, earlier)
     already = {p.code for p in sub.problems}
     return [p for p in found if p.code not in already]
@@ -217,7 +217,7 @@ def _decide(
     store, submission_id: int, decide: Callable[[Submission], ReviewDecision | None], outgoing: Notices
 ) -> ReviewOutcome:
     """Under the review lock: read the submission, decide, record (or not, if nothing changes)."""
-    with store.lock(REVIEW_LOCK, timeout=LOCK_TIMEOUT_SECONDS) as taken:
+    with store.lock(REVIEW_LOCK, timeout=REVIEW_LOCK_TIMEOUT_SECONDS) as taken:
         if not taken:
             raise i18n.error(MailbotError, "errors.review_busy", store.language)
         before = find(store, submission_id)

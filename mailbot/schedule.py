@@ -11,25 +11,21 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from mailbot.app import App
+from mailbot.clock import utcnow
 from mailbot.config import Settings
+from mailbot.defaults import DELIVERY_EVERY_SECONDS
 from mailbot.errors import MailbotError
 from mailbot.inbox import Backoff, open_source
 from mailbot.store import Store
 
 log = logging.getLogger(__name__)
-
-DELIVERY_EVERY_SECONDS = 30
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Watcher:

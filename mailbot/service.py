@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mailbot import compose, i18n, ledger, outbox, replies, report, validation, workers
 from mailbot.config import Settings
+from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS, TREND_DAYS, UPDATE_WATCH_DAYS
 from mailbot.errors import DeliveryError
 from mailbot.inbox import open_source
 from mailbot.models import (
@@ -37,9 +38,6 @@ from mailbot.store import Store, sha256_of
 
 log = logging.getLogger(__name__)
 
-HISTORY_DAYS = validation.HISTORY_DAYS  # how far back the ledger looks for the previous counted figure
-TREND_DAYS = 14  # days shown in the report's trend chart
-UPDATE_WATCH_DAYS = 7  # reported days watched for changed figures
 POLL_LOCK = "poll"
 DELIVERY_LOCK = "deliver"
 MAX_ATTEMPTS = 2  # a message during which the process died is tried once more, then stored unread
@@ -235,7 +233,9 @@ def unit_submissions(store: Store, reading: Reading) -> list[Submission]:
     """The unit's stored submissions of the days the history checks look at."""
     if not reading.unit or not reading.period:
         return []
-    return store.submissions_of_unit(reading.unit, reading.period - timedelta(days=HISTORY_DAYS), reading.period)
+    return store.submissions_of_unit(
+        reading.unit, reading.period - timedelta(days=EARLIER_SUBMISSIONS_DAYS), reading.period
+    )
 
 
 def with_history_problems(settings: Settings, reading: Reading, earlier: list[Submission]) -> Reading:

@@ -24,7 +24,6 @@ from mailbot.ledger import counted_by_period, format_day
 from mailbot.models import ABOVE_POPULATION, DECREASING_FIGURE, OUTLIER_JUMP, Problem, Submission
 
 HISTORY_CODES = (DECREASING_FIGURE, ABOVE_POPULATION, OUTLIER_JUMP)  # the problems these checks find
-HISTORY_DAYS = 60  # how far back earlier submissions are read for these checks
 MAD_TO_SIGMA = 1.4826  # scales the MAD to a standard deviation for normal data
 # The robust scale is never taken below this fraction of the typical increase: a
 # perfectly regular history (MAD 0) must not turn a small wobble into an outlier.

@@ -6,8 +6,7 @@ import random
 import threading
 from collections.abc import Callable
 
-BACKOFF_FIRST_SECONDS = 2.0
-BACKOFF_MAX_SECONDS = 300.0
+from mailbot.defaults import BACKOFF_FIRST_SECONDS, BACKOFF_MAX_SECONDS
 
 
 class Backoff:

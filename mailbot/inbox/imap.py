@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from imap_tools.errors import UnexpectedCommandStatusError
 
 from mailbot.config import Settings
+from mailbot.defaults import IDLE_MAX_SECONDS
 from mailbot.inbox.base import KnownKeys, chunked, source_error
 from mailbot.inbox.imap_connect import (
     ImapAddress,
@@ -33,7 +34,6 @@ from mailbot.models import InboundMessage, SourceMark
 log = logging.getLogger(__name__)
 
 BATCH_BYTES = 64 * 1024 * 1024  # a batch stops growing past this many announced bytes
-IDLE_MAX_SECONDS = 540  # IDLE is re-issued well before the 10 minutes some servers allow
 IDLE_STEP_SECONDS = 1.0  # how often a waiting IDLE looks at the stop signal
 
 

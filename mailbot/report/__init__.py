@@ -8,11 +8,10 @@ draws. `render_template` is also how compose.py renders the mail bodies.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 from mailbot.config import Settings
+from mailbot.files import write_atomically
 from mailbot.i18n import text
 from mailbot.models import DayLedger, RenderedReport, Submission
 from mailbot.report.chart_data import chart_png, chart_units
@@ -83,16 +82,5 @@ def write_files(report: RenderedReport, out_dir: Path) -> list[Path]:
     html = report.html.replace(f'src="{CHART_SRC}"', f'src="{png.name}"')
     paths = [out_dir / f"{stem}.html", png, out_dir / f"{stem}.xlsx"]
     for path, content in zip(paths, (html.encode("utf-8"), report.chart_png, report.xlsx), strict=True):
-        _write_atomically(path, content)
+        write_atomically(path, content)
     return paths
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

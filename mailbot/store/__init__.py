@@ -16,14 +16,16 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from mailbot import i18n
+from mailbot.clock import utcnow
 from mailbot.config import DEFAULT_LANGUAGE, redact_url
+from mailbot.defaults import LOCK_LEASE, SENDING_LEASE
 from mailbot.errors import StoreError
 from mailbot.models import (
     InboundMessage,
@@ -63,8 +65,6 @@ from mailbot.store.schema import (
 
 log = logging.getLogger(__name__)
 
-SENDING_LEASE = timedelta(minutes=10)  # a claimed mail not confirmed by then is tried again
-LOCK_LEASE = timedelta(hours=1)  # a lock whose holder vanished without a trace expires
 DUE_AT_ONCE = datetime(1970, 1, 1, tzinfo=UTC)  # next attempt of newly queued mail
 
 
@@ -73,10 +73,6 @@ class IngestResult:
     message_row: int
     submission_id: int | None
     duplicate: bool
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def os_login() -> str | None:
