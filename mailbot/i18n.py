@@ -68,30 +68,35 @@ def format_count(value: int | None, lang: str) -> str:
     """70635 -> "70.635" in Vietnamese, "70,635" in English."""
     if value is None:
         return "–"
-    grouped = f"{value:,}"
-    return grouped.replace(",", ".") if lang == "vi" else grouped
+    return _separated(f"{value:,}", lang)
 
 
 def format_percent(value: float | None, lang: str, digits: int = 2) -> str:
     """16.7276 -> "16,73%" in Vietnamese, "16.73%" in English."""
     if value is None:
         return "–"
-    shown = f"{value:.{digits}f}"
-    return (shown.replace(".", ",") if lang == "vi" else shown) + "%"
+    return text("format.percent", lang, number=_separated(f"{value:.{digits}f}", lang))
 
 
 def format_day(day: date | None, lang: str) -> str:
     """A day as the letter writes it: "14/8/2020" in Vietnamese, "14/08/2020" in English."""
     if day is None:
         return "–"
-    return f"{day.day}/{day.month}/{day.year}" if lang == "vi" else day.strftime("%d/%m/%Y")
+    return text("format.day", lang, day=day.day, month=day.month, year=day.year)
 
 
 def format_time(moment: datetime | None, lang: str) -> str:
     """A local arrival time as staff write it: "15:42 14/08/2020"."""
     if moment is None:
         return "–"
-    return moment.strftime("%H:%M %d/%m/%Y") if lang == "vi" else moment.strftime("%d/%m/%Y %H:%M")
+    return moment.strftime(text("format.time", lang))
+
+
+def _separated(number: str, lang: str) -> str:
+    """A number formatted with "," between thousands and "." before decimals, in `lang`'s separators."""
+    thousands, decimal = text("format.thousands_separator", lang), text("format.decimal_separator", lang)
+    separators: dict[str, str | int | None] = {",": thousands, ".": decimal}
+    return number.translate(str.maketrans(separators))
 
 
 def where_read(source: Source, lang: str) -> str:
