@@ -1,7 +1,7 @@
 """A real Dovecot IMAP server on loopback, started by the tests themselves.
 
-`dovecot_server` (session) installs Dovecot when it is missing and we are root (CI
-is a fresh root machine), then runs a private unprivileged instance on 127.0.0.1
+`dovecot_server` (session) finds Dovecot (`python -m tests.local_servers install`
+installs it before the tests), then runs a private unprivileged instance on 127.0.0.1
 with a free port for plain IMAP/STARTTLS and another for IMAPS, using a throw-away
 certificate for 127.0.0.1 (its file is `DovecotServer.cert_file`). It is stopped
 with doveadm at the end, even when tests fail.
@@ -39,6 +39,7 @@ from urllib.parse import quote
 
 import pytest
 from imap_tools.imap_utf7 import utf7_encode
+from local_servers import binary, dovecot_found, free_port, missing_message
 
 START_TIMEOUT = 30.0
 CLIENT_TIMEOUT = 10.0
@@ -110,26 +111,9 @@ timeout_msecs = 10000
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _binary(name: str) -> str | None:
-    return shutil.which(name) or next((p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if os.path.exists(p)), None)
-
-
-def ensure_dovecot_installed() -> None:
-    if _binary("dovecot") and _binary("doveadm"):
-        return
-    if os.geteuid() != 0:
-        pytest.fail("Dovecot is not installed: run the tests as root once, or `apt-get install dovecot-imapd`")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "dovecot-imapd"], check=True, env=env, capture_output=True)
-    if not _binary("dovecot"):
-        pytest.fail("installing dovecot-imapd did not provide the dovecot command")
+def require_dovecot() -> None:
+    if not dovecot_found():
+        pytest.fail(missing_message("dovecot"))
 
 
 def _write_certificate(cert_file: Path, key_file: Path) -> None:
@@ -204,7 +188,7 @@ class DovecotServer:
         # The daemon inherits stdout/stderr: send them to a file, never to a pipe we wait on.
         with open(self.base / "start.log", "wb") as output:
             result = subprocess.run(
-                [_binary("dovecot"), "-c", str(self.config)],
+                [binary("dovecot"), "-c", str(self.config)],
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=output,
@@ -237,7 +221,7 @@ class DovecotServer:
     def stop(self) -> None:
         if self.started:
             subprocess.run(
-                [_binary("doveadm"), "-c", str(self.config), "stop"],
+                [binary("doveadm"), "-c", str(self.config), "stop"],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -258,7 +242,7 @@ class DovecotServer:
 
 
 def start_dovecot(extra: str = "", introspection_url: str | None = None) -> DovecotServer:
-    ensure_dovecot_installed()
+    require_dovecot()
     server = DovecotServer(Path(tempfile.mkdtemp(prefix="mbdc-")), free_port(), free_port())
     try:
         server.start(extra, introspection_url)

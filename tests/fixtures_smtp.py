@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import ipaddress
-import socket
 import ssl
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from local_servers import free_port
 
 SMTP_USER = "baocao.stttt@haiduong.gov.vn"
 SMTP_PASSWORD = "p@ss:w/rd"  # needs percent-encoding in a URL
@@ -28,12 +28,6 @@ SMTP_PASSWORD = "p@ss:w/rd"  # needs percent-encoding in a URL
 STALL = "stall"
 STALL_SECONDS = 3.0
 CLIENT_TIMEOUT = 1.0  # seconds: the ?timeout= of the URLs below, well under STALL_SECONDS
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass(frozen=True)

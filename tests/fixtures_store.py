@@ -1,16 +1,14 @@
 """Store fixtures: a real SQLite file per test, and a real PostgreSQL server.
 
-PostgreSQL is installed from Debian's packages when missing (CI is a fresh root
-machine), started once per session on a free loopback port as the `postgres`
+PostgreSQL is found where Debian installs it (`python -m tests.local_servers install`
+installs it before the tests), started once per session on a free loopback port as the `postgres`
 user, and each test gets a database of its own.
 """
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -18,28 +16,18 @@ import uuid
 from pathlib import Path
 
 import pytest
+from local_servers import free_port, missing_message, postgres_bin
 
 from mailbot.store import Store
 
 PG_START_TIMEOUT = 60
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _pg_bin() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found and os.geteuid() == 0:
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env, capture_output=True)
-        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found:
-        pytest.fail("PostgreSQL is not installed: run the tests as root once, or `apt-get install postgresql`")
-    return Path(found[-1]).parent
+    found = postgres_bin()
+    if found is None:
+        pytest.fail(missing_message("postgresql"))
+    return found
 
 
 def _as_postgres(args: list[str], **kwargs) -> subprocess.CompletedProcess:

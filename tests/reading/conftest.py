@@ -1,11 +1,8 @@
-import sys
 from pathlib import Path
 
 import pytest
 
 from mailbot.config import PROJECT_ROOT, load_settings
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 

@@ -8,7 +8,7 @@ metadata vary between library versions); --rebuild writes every file again.
 Every expected answer below is written by hand: it says what a careful person
 reading the file would record, not what the code printed. The JSON has the shape of
 `read_path(...).to_json()` (contract section 3.1); for problems it holds the codes
-in order (the messages are checked by tests/reading/test_corpus.py for what they
+in order (the messages are checked by tests/reading/test_reading_corpus.py for what they
 must mention).
 """
 
@@ -19,9 +19,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import build_files as b  # noqa: E402
+import build_files as b  # the script's own folder is on sys.path
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 XLSX = b.XLSX_TYPE
