@@ -168,7 +168,7 @@ class App:
         )
 
     def status_json(self, day: date | None = None) -> dict:
-        """What `mailbot status --json` prints and `/api/status` answers (contract 3.2)."""
+        """What `mailbot status --json` prints and `/api/status` answers (docs/json.md#status)."""
         return status_json(self.day(day))
 
     def remind(self, day: date | None = None) -> list[str]:

@@ -52,7 +52,7 @@ class DeliveryError(MailbotError):
 
 
 class SpreadsheetError(MailbotError):
-    """An attachment could not be read; `code` is the contract problem code."""
+    """An attachment could not be read; `code` is its problem code (docs/problems.md)."""
 
     def __init__(self, code: str, message: str, hint: str | None = None) -> None:
         super().__init__(message, hint)

@@ -1,4 +1,4 @@
-"""The day's ledger: stored submissions + calendar -> DayLedger (contract section 5).
+"""The day's ledger: stored submissions + calendar -> DayLedger (docs/rules.md).
 
 Pure: every function takes the settings, the day and the moment of the question
 (`as_of`) as arguments. A submission received after `as_of` does not exist yet.

@@ -170,7 +170,7 @@ class Problem:
 
 
 def status_of(problems: tuple[Problem, ...] | list[Problem]) -> str:
-    """Contract section 4: any rejecting problem rejects, any review problem holds."""
+    """docs/problems.md: any rejecting problem rejects, any review problem holds."""
     codes = {p.code for p in problems}
     if codes & REJECTING_CODES:
         return REJECTED
@@ -274,7 +274,7 @@ class Reading:
         return status_of(self.problems)
 
     def to_json(self) -> dict:
-        """Contract section 3.1."""
+        """docs/json.md#parse."""
         return {
             "path": self.path,
             "message_id": self.message_id,
@@ -364,7 +364,7 @@ class UnitDay:
         return next(iter(self.sources.values()), None)
 
     def to_json(self) -> dict:
-        """Contract section 3.2."""
+        """docs/json.md#status."""
         return {
             "unit": self.unit,
             "name": self.name,
@@ -410,7 +410,7 @@ class DayLedger:
     derived: Mapping[str, float | None] = field(default_factory=dict)  # the campaign's shares of the totals
 
     def to_json(self) -> dict:
-        """Contract section 3.2."""
+        """docs/json.md#status."""
         totals: dict[str, object] = dict(self.totals)
         totals["reported"] = self.reported
         totals["expected"] = self.expected

@@ -249,7 +249,7 @@ def with_history_problems(settings: Settings, reading: Reading, earlier: list[Su
 
 
 def counted_submission(earlier: list[Submission], period: date | None) -> Submission | None:
-    """The submission whose figures count for the unit and day now (contract section 5)."""
+    """The submission whose figures count for the unit and day now (docs/rules.md)."""
     accepted = [s for s in earlier if s.period == period and s.status == ACCEPTED]
     return accepted[-1] if accepted else None
 

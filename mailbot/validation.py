@@ -1,4 +1,4 @@
-"""Checks that need the unit's history (contract section 4, last three codes).
+"""Checks that need the unit's history (docs/problems.md: decreasing_figure, above_population, outlier_jump).
 
 Pure: the caller passes the unit's earlier stored submissions. Only ACCEPTED
 submissions of EARLIER report days count as history: a correction for the same

@@ -272,7 +272,7 @@ class Settings:
         return unit
 
     def unit_of_sender(self, address: str | None) -> Unit | None:
-        """Contract section 1: case-insensitive match on the address alone."""
+        """Case-insensitive match on the address alone (docs/settings.md, [[units]] senders)."""
         if not address:
             return None
         wanted = address.strip().lower()

@@ -1,6 +1,6 @@
 """Connecting to an IMAP server with imap-tools, and turning failures into one clear line.
 
-URLs (contract section 2): imap:// (plain, port 143), imap+starttls:// (port 143,
+URLs (docs/settings.md): imap:// (plain, port 143), imap+starttls:// (port 143,
 STARTTLS required), imaps:// (TLS, port 993); user and password percent-encoded;
 the path is the folder (INBOX when empty). Certificates are verified unless
 settings.inbox.verify_tls is false. Every network call has the timeout

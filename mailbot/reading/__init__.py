@@ -5,7 +5,7 @@
     read_path(path, settings)
 
 None of them raises on bad input: every mail or file gives a Reading whose
-problems say what is wrong and how to fix it (contract sections 3.1, 4 and 6).
+problems say what is wrong and how to fix it (docs/json.md#parse, docs/problems.md, docs/rules.md#numbers).
 """
 
 from __future__ import annotations

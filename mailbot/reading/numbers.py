@@ -1,4 +1,4 @@
-"""Counts as contract section 6 defines them.
+"""Counts as docs/rules.md#numbers defines them.
 
 "70.635", "70,635", "70 635" and 70635.0 all mean 70635. Anything that is not
 certainly a whole non-negative count ("12,5", "1.2345", -3, "khoảng 500") is

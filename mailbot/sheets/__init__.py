@@ -3,7 +3,7 @@
     read_tables(name, data, limits) -> list[Table]
 
 reads in a worker process (mailbot.workers) under the memory and time limits, and
-raises errors.SpreadsheetError(code, message, hint) with a contract problem code
+raises errors.SpreadsheetError(code, message, hint) with a problem code (docs/problems.md)
 (unreadable_file, encrypted_file, file_too_large). The format is recognised by the
 bytes; the name is only shown to people.
 """

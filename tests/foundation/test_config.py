@@ -1,4 +1,4 @@
-"""The shipped campaign loads as the contract states it; bad files fail with one clear line."""
+"""The shipped campaign loads as docs/settings.md states it; bad files fail with one clear line."""
 
 from datetime import date, datetime, time
 from pathlib import Path

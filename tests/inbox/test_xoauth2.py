@@ -2,7 +2,7 @@
 
 The Dovecot instance checks each access token with a real token introspection
 endpoint on loopback (fixtures_oauth2.py); the token is given as
-MAILBOT_INBOX_PASSWORD (contract section 2), the configuration says it is one.
+MAILBOT_INBOX_PASSWORD (docs/settings.md), the configuration says it is one.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ metadata vary between library versions); --rebuild writes every file again.
 
 Every expected answer below is written by hand: it says what a careful person
 reading the file would record, not what the code printed. The JSON has the shape of
-`read_path(...).to_json()` (contract section 3.1); for problems it holds the codes
+`read_path(...).to_json()` (docs/json.md#parse); for problems it holds the codes
 in order (the messages are checked by tests/reading/test_reading_corpus.py for what they
 must mention).
 """
@@ -345,7 +345,7 @@ PNG_BYTES = (
 )
 
 
-# Where each figure is read (contract section 3.1, `sources`): by hand, from the rows each
+# Where each figure is read (docs/json.md#parse, `sources`): by hand, from the rows each
 # workbook above is built of (title rows, header, one row per commune, the total row).
 S, B = "Báo cáo", "Bao cao"
 SOURCES: dict[str, tuple[str | None, str, str]] = {

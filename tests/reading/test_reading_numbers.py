@@ -1,4 +1,4 @@
-"""Contract section 6: no input is ever read as a different whole number than it states."""
+"""docs/rules.md#numbers: no input is ever read as a different whole number than it states."""
 
 import re
 
