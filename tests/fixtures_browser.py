@@ -1,20 +1,17 @@
 """A real browser for the console's tests: Debian's Chromium driven by Playwright.
 
-Chromium is installed from Debian's packages when missing and the tests run as
-root (CI is a fresh root machine), as PostgreSQL and Dovecot are; Playwright never
-downloads a browser of its own.
+Chromium is found where Debian installs it (`python -m tests.local_servers install`
+installs it before the tests, as PostgreSQL and Dovecot); Playwright never downloads
+a browser of its own.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from local_servers import CHROMIUM, missing_message
 
-CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -26,12 +23,8 @@ LAUNCH_FLAGS = [
 
 
 def _chromium() -> Path:
-    if not CHROMIUM.exists() and os.geteuid() == 0 and shutil.which("apt-get"):
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env, capture_output=True)
     if not CHROMIUM.exists():
-        pytest.fail("Chromium is not installed: run the tests as root once, or `apt-get install chromium`")
+        pytest.fail(missing_message("chromium"))
     return CHROMIUM
 
 

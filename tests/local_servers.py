@@ -2,7 +2,8 @@
 
     .venv/bin/python -m tests.local_servers install
 
-finds Dovecot (Debian package dovecot-imapd) and PostgreSQL (postgresql), and installs
+finds Dovecot (Debian package dovecot-imapd), PostgreSQL (postgresql) and Chromium
+(chromium, driven by Playwright for the console's tests), and installs
 what is missing with apt-get when run as root (CI is a fresh root machine). The test
 command runs it before pytest; the fixtures only look the servers up, and a missing
 one fails its tests with the command that installs it.
@@ -18,7 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGES = {"dovecot": "dovecot-imapd", "postgresql": "postgresql"}
+PACKAGES = {"dovecot": "dovecot-imapd", "postgresql": "postgresql", "chromium": "chromium"}
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright never downloads a browser of its own
 
 
 def free_port() -> int:
@@ -43,7 +45,11 @@ def postgres_bin() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-FOUND = {"dovecot": dovecot_found, "postgresql": lambda: postgres_bin() is not None}
+FOUND = {
+    "dovecot": dovecot_found,
+    "postgresql": lambda: postgres_bin() is not None,
+    "chromium": CHROMIUM.exists,
+}
 
 
 def missing_message(server: str) -> str:

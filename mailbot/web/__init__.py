@@ -1,4 +1,4 @@
-"""`mailbot web`: the console for ICT staff, and its JSON API (contract section 8).
+"""`mailbot web`: the console for ICT staff, and its JSON API (docs/commands.md#web-console).
 
 A Starlette application over the application layer (`mailbot.app.App`), served
 by uvicorn. The only room that knows Starlette and uvicorn.

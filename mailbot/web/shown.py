@@ -9,7 +9,18 @@ from datetime import date, datetime
 from mailbot.app import DayStatus, ProvinceHistory, UnitHistory
 from mailbot.config import Settings
 from mailbot.i18n import format_count, format_percent, format_time, text
-from mailbot.models import DayLedger, QueuedMail, ReviewDecision, Source, Submission, Table, UnitDay
+from mailbot.models import (
+    LATE,
+    MISSING,
+    NEEDS_REVIEW,
+    DayLedger,
+    QueuedMail,
+    ReviewDecision,
+    Source,
+    Submission,
+    Table,
+    UnitDay,
+)
 
 CELL_RE = re.compile(r"^([A-Z]+)(\d+)$")
 
@@ -40,7 +51,7 @@ def source(found: Source | None) -> str:
 
 def board(status: DayStatus, settings: Settings) -> dict:
     day = status.ledger
-    counts = {code: sum(1 for u in day.units if u.state == code) for code in ("late", "missing", "needs_review")}
+    counts = {state: sum(1 for u in day.units if u.state == state) for state in (LATE, MISSING, NEEDS_REVIEW)}
     return {
         "day": day_text(day.day),
         "iso": day.day.isoformat(),
@@ -55,9 +66,9 @@ def board(status: DayStatus, settings: Settings) -> dict:
         "estimate": figures(day.estimate, settings) if day.estimate else "",
         "coverage": format_percent(day.coverage, settings.language) if day.reported else "–",
         "goal": format_percent(day.goal_percent, settings.language, digits=0) if day.goal_percent else "",
-        "late": counts["late"],
-        "missing": counts["missing"],
-        "review": counts["needs_review"],
+        "late": counts[LATE],
+        "missing": counts[MISSING],
+        "review": counts[NEEDS_REVIEW],
         "waiting_all": len(status.waiting),
         "held": len(status.held),
         "heartbeat": when(status.heartbeat[1], settings) if status.heartbeat else "",

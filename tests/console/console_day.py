@@ -8,7 +8,6 @@ subject and sheet name; Thanh Miện sends nothing.
 from __future__ import annotations
 
 import io
-import socket
 import threading
 import time
 from dataclasses import replace
@@ -16,6 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import uvicorn
+from local_servers import free_port
 from openpyxl import Workbook
 
 from mailbot import service
@@ -96,12 +96,6 @@ def seed_day(settings, store: Store) -> dict[str, int]:
         service.ingest_message(settings, store, message, received)
         figures[unit.id] = figure
     return figures
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Console:
