@@ -57,40 +57,22 @@ def _metric_problems(
     found = []
     last = _last_value(counted, metric.id)
     if rules.decreasing_figure and metric.cumulative and last and value < last[1]:
-        found.append(
-            i18n.problem(
-                DECREASING_FIGURE,
-                lang,
-                metric=metric.label,
-                figure=i18n.format_count(value, lang),
-                previous=i18n.format_count(last[1], lang),
-                previous_day=format_day(last[0]),
-            )
-        )
+        counts = {"figure": value, "previous": last[1]}
+        found.append(_problem(DECREASING_FIGURE, metric, lang, counts, previous_day=format_day(last[0])))
     if rules.above_population and unit.population is not None and value > unit.population:
-        found.append(
-            i18n.problem(
-                ABOVE_POPULATION,
-                lang,
-                metric=metric.label,
-                figure=i18n.format_count(value, lang),
-                population=i18n.format_count(unit.population, lang),
-            )
-        )
+        found.append(_problem(ABOVE_POPULATION, metric, lang, {"figure": value, "population": unit.population}))
     if rules.outlier_jump:
         jump = outlier(settings, metric, period, value, counted)
         if jump is not None:
             increase, typical = jump
-            found.append(
-                i18n.problem(
-                    OUTLIER_JUMP,
-                    lang,
-                    metric=metric.label,
-                    increase=i18n.format_count(increase, lang),
-                    typical=i18n.format_count(typical, lang),
-                )
-            )
+            found.append(_problem(OUTLIER_JUMP, metric, lang, {"increase": increase, "typical": typical}))
     return found
+
+
+def _problem(code: str, metric: Metric, lang: str, counts: dict[str, int], **words: str) -> Problem:
+    """The problem about `metric`, its counts written as the language writes numbers."""
+    shown = {name: i18n.format_count(count, lang) for name, count in counts.items()}
+    return i18n.problem(code, lang, metric=metric.label, **shown, **words)
 
 
 def _last_value(counted: dict[date, Submission], metric: str) -> tuple[date, int] | None:
