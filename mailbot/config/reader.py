@@ -106,6 +106,7 @@ class TomlReader:
             "report_to",
             "trusted_authserv_id",
             "area_name",
+            "total_labels",
             "total_aliases",
             "reply_prefixes",
             "reply_domains",
@@ -154,6 +155,7 @@ class TomlReader:
             telephone=self.text(data, "campaign.telephone", ""),
             addressee_prefix=self.text(data, "campaign.addressee_prefix", ""),
             area_name=self.text(data, "campaign.area_name", ""),
+            total_labels=tuple(self.text_list(data, "campaign.total_labels", list(Campaign.total_labels))),
             total_aliases=tuple(self.text_list(data, "campaign.total_aliases", [])),
             reply_prefixes=tuple(self.text_list(data, "campaign.reply_prefixes", list(Campaign.reply_prefixes))),
             reply_domains=tuple(

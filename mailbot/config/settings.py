@@ -106,6 +106,16 @@ class Campaign:
     addressee_prefix: str = ""  # put before the unit's name, its type then lower-cased: "UBND"
     coverage_label: str = ""  # what the coverage column measures ("Tỷ lệ cài đặt/dân số (%)"); empty: the catalogue's
     area_name: str = ""  # "tỉnh Hải Dương": how the letter names the whole area
+    # Labels of a total row: the usual ones (total_labels) and the campaign's own (total_aliases).
+    total_labels: tuple[str, ...] = (
+        "Tổng cộng",
+        "Tổng số",
+        "Cộng",
+        "Tổng",
+        "Toàn huyện",
+        "Toàn thị xã",
+        "Toàn thành phố",
+    )
     total_aliases: tuple[str, ...] = ()
     # Subject prefixes of a reply or a forward ("Re:", "TL:"): such a subject may quote an older day.
     reply_prefixes: tuple[str, ...] = ("Re", "Fw", "Fwd")
@@ -129,6 +139,10 @@ class Campaign:
     def goal_base_count(self) -> int | None:
         """The count the goal's percentage is of, or None when it is not known."""
         return self.population if self.goal_on_population else self.goal_base
+
+    @property
+    def all_total_labels(self) -> tuple[str, ...]:
+        return (*self.total_labels, *self.total_aliases)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -132,7 +132,7 @@ def _read_all(
 ) -> tuple[list[SheetReading], list[Text]]:
     sheets: list[SheetReading] = []
     texts: list[Text] = []
-    metrics, totals = settings.campaign.metrics, settings.campaign.total_aliases
+    metrics, totals = settings.campaign.metrics, settings.campaign.all_total_labels
     for name, data in files:
         try:  # in a worker process: the parent sees findings and text lines, never cells
             found, found_texts = read_documents(name, data, settings.limits, metrics, totals, arrival)
@@ -146,7 +146,7 @@ def _read_all(
 
 
 def _sheets(tables, settings: Settings, arrival: date | None) -> list[SheetReading]:
-    metrics, totals = settings.campaign.metrics, settings.campaign.total_aliases
+    metrics, totals = settings.campaign.metrics, settings.campaign.all_total_labels
     return [read_sheet(table, metrics, totals, arrival) for table in tables]
 
 

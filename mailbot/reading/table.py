@@ -23,7 +23,6 @@ from mailbot.reading.period import stated_date
 from mailbot.reading.text import clean, contains_words, fold
 
 HEADER_SEARCH_ROWS = 60
-BUILTIN_TOTALS = ("Tổng cộng", "Tổng số", "Cộng", "Tổng", "Toàn huyện", "Toàn thị xã", "Toàn thành phố")
 COLUMN_UNDECIDED = "column_undecided"  # several columns may hold the metric and their headers do not tell
 COLUMN_OTHER_KIND = "column_other_kind"  # the only column says it is the day's increase, not the running total
 FORMULA_WITHOUT_VALUE = "formula_without_value"  # a formula the file holds no result of (never opened in Excel)
@@ -80,11 +79,11 @@ def cell_name(row: int, col: int) -> str:
 
 
 def read_sheet(
-    table: Table, metrics: tuple[Metric, ...], total_aliases: tuple[str, ...], arrival: date | None = None
+    table: Table, metrics: tuple[Metric, ...], total_labels: tuple[str, ...], arrival: date | None = None
 ) -> SheetReading:
     """The metrics' figures in one table; `arrival` gives the year of day columns written without one."""
     grid = _prepare(table)
-    totals = _total_labels(total_aliases)
+    totals = _total_labels(total_labels)
     found: dict[str, MetricReading] = {}
     first_header = None
     for metric in metrics:
@@ -107,8 +106,8 @@ def read_sheet(
 
 
 @lru_cache(maxsize=16)
-def _total_labels(aliases: tuple[str, ...]) -> _Totals:
-    return _Totals(fold(t) for t in (*BUILTIN_TOTALS, *aliases))
+def _total_labels(labels: tuple[str, ...]) -> _Totals:
+    return _Totals(fold(t) for t in labels)
 
 
 class _Totals(frozenset):

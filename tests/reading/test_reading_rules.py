@@ -197,3 +197,13 @@ def test_csv_delimiters_and_encodings_agree(shipped):
         for data in (text.encode("utf-8"), b"\xef\xbb\xbf" + text.encode(), text.encode("utf-16"), b.to_cp1258(text)):
             reading = read_spreadsheet("bc.csv", data, shipped)
             assert reading.figures == {"installs": 17356} and reading.unit == "nam-sach", (delimiter, data[:4])
+
+
+def test_total_row_labels_are_the_campaigns_words(shipped):
+    """Another province's wording of the total row is configuration (campaign.total_labels), not code."""
+    rows = b.district_rows("UBND HUYỆN NAM SÁCH", [10000, 7356], None) + [["", "Cộng chung", 17356]]
+    data = b.csv_text(rows, ",").encode("utf-8")
+    assert read_spreadsheet("bc.csv", data, shipped).figures == {"installs": 17356 * 2}  # "Cộng chung" is a row
+    words = dataclasses.replace(shipped.campaign, total_labels=("Cộng chung",))
+    own = dataclasses.replace(shipped, campaign=words)
+    assert read_spreadsheet("bc.csv", data, own).figures == {"installs": 17356}
