@@ -9,10 +9,11 @@ raises, so that no person ever sees a raw key.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from mailbot.errors import MailbotError
 from mailbot.models import Problem, Source
@@ -42,6 +43,20 @@ def text(key: str, lang: str, **params) -> str:
     except KeyError:
         raise KeyError(f"message {key!r} missing from templates/{lang}/") from None
     return template.format(**params) if params else template
+
+
+class HasLanguage(Protocol):
+    @property
+    def language(self) -> str: ...
+
+
+def section_texts(section: str = "") -> Callable[..., str]:
+    """`t(settings, "key", **params)`: the entry `section.key` (or `key`) in the settings' language."""
+
+    def t(settings: HasLanguage, key: str, **params) -> str:
+        return text(f"{section}.{key}" if section else key, settings.language, **params)
+
+    return t
 
 
 def error(kind: type[E], key: str, lang: str, **params) -> E:

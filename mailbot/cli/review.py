@@ -16,7 +16,7 @@ from mailbot import app as application
 from mailbot.app import format_day, submission_json
 from mailbot.cli import ConfigOption, opened, out, settings_from, views
 from mailbot.config import Settings
-from mailbot.i18n import format_count, format_percent, format_time, text, where_read
+from mailbot.i18n import format_count, format_percent, format_time, section_texts, text, where_read
 from mailbot.models import NEEDS_REVIEW, DayLedger, ReviewDecision, Submission, UnitDay
 
 CLI = "cli"  # where a decision typed at the terminal comes from, in the audit trail
@@ -40,8 +40,7 @@ ForceOption = Annotated[bool, typer.Option("--force", help="Overturn an earlier 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")]
 
 
-def t(settings: Settings, key: str, **params) -> str:
-    return text(key, settings.language, **params)
+t = section_texts()
 
 
 # --- review --------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from mailbot import i18n
 from mailbot.cli import ConfigOption, opened, out, settings_from, views
 from mailbot.config import Settings
 from mailbot.errors import UsageError
-from mailbot.i18n import format_time, text
+from mailbot.i18n import format_time, section_texts
 
 user_app = typer.Typer(help="Create, list, disable users of the web console; new passwords and API tokens.")
 NameArgument = Annotated[str, typer.Argument(help="The user's sign-in name, e.g. nguyen.van.a.", show_default=False)]
@@ -25,8 +25,7 @@ RoleOption = Annotated[
 ]
 
 
-def t(settings: Settings, key: str, **params) -> str:
-    return text(f"users.{key}", settings.language, **params)
+t = section_texts("users")
 
 
 def read_password(settings: Settings) -> str:

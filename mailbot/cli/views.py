@@ -11,7 +11,7 @@ from rich.table import Table
 
 from mailbot.app import DayStatus
 from mailbot.config import Settings, redact_url
-from mailbot.i18n import format_count, format_day, format_time, text, where_read
+from mailbot.i18n import format_count, format_day, format_time, section_texts, text, where_read
 from mailbot.models import DayLedger, MailState, QueuedMail, Reading, State, Status, UnitDay
 
 POLL_ROWS_SHOWN = 50  # a backlog of thousands is summed up, not drawn row by row
@@ -25,8 +25,7 @@ STATE_STYLES: dict[str, str] = {
 }
 
 
-def t(settings: Settings, key: str, **params) -> str:
-    return text(f"cli.{key}", settings.language, **params)
+t = section_texts("cli")
 
 
 def figures_text(figures, settings: Settings) -> str:
