@@ -23,6 +23,11 @@ E = TypeVar("E", bound=MailbotError)
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
+def languages() -> tuple[str, ...]:
+    """Every language with catalogues: a folder templates/<language>/ of *.toml files."""
+    return tuple(sorted(p.name for p in TEMPLATES_DIR.iterdir() if p.is_dir() and any(p.glob("*.toml"))))
+
+
 @cache
 def catalogue(lang: str) -> dict:
     merged: dict = {}

@@ -10,12 +10,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
+from mailbot import i18n
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG_PATH = Path("config/mailbot.toml")
 DEFAULT_INBOX_URL = "maildir://./var/inbox"
 DEFAULT_SMTP_URL = "file://./var/outbox"
 DEFAULT_DB_URL = "sqlite:///./var/mailbot.db"
-LANGUAGES = ("vi", "en")
+LANGUAGES = i18n.languages()  # a third language is a folder of catalogues
 DEFAULT_LANGUAGE = "vi"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
