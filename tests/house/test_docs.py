@@ -3,12 +3,14 @@ every page the code cites exists."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import typer
 
 from mailbot.cli import app
+from mailbot.config import Campaign, InboxOptions, Limits, Metric, Schedule, Unit, Validation
 from mailbot.models import ProblemCode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,3 +46,10 @@ def test_every_page_the_code_cites_exists():
     for path in [*(ROOT / "mailbot").rglob("*.py"), *(ROOT / "templates").rglob("*.toml")]:
         cited.update(re.findall(r"docs/([\w-]+\.md)", path.read_text(encoding="utf-8")))
     assert cited and sorted(page for page in cited if not (DOCS / page).exists()) == []
+
+
+def test_every_setting_is_in_the_reference():
+    settings = (DOCS / "settings.md").read_text(encoding="utf-8")
+    kinds = (Campaign, Metric, Unit, Schedule, Validation, Limits, InboxOptions)
+    names = {f.name for kind in kinds for f in dataclasses.fields(kind)} - {"metrics"}  # [[metrics]] is a table
+    assert sorted(name for name in names if f"`{name}`" not in settings) == [], "add them to docs/settings.md"
