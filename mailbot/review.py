@@ -177,7 +177,7 @@ def correct(
     outgoing: Notices = (),
     force: bool = False,
 ) -> ReviewOutcome:
-    """Replace figures and count them from now on (contract section 5: a correction is a decision).
+    """Replace figures and count them from now on (docs/rules.md: a correction is a decision).
 
     The figures read from the file are kept beside them. Correcting a rejected
     submission overturns the rejection, so it needs `force`.
