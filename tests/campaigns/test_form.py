@@ -28,13 +28,25 @@ def mailbot(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
     )
 
 
+TOTAL_ROW = 17  # the form's total row: ten rows for offices or communes from row 7
+
+
 def fill(data: bytes, rows: list[tuple]) -> bytes:
-    """A unit's office fills the form in (openpyxl: formulas are left without cached values)."""
+    """A unit's office fills the form in and saves it, its spreadsheet program writing the totals.
+
+    openpyxl keeps no formula results, so the totals are written as the values a
+    spreadsheet program would have stored for them (a formula saved without its
+    result is held for review, as the reading tests pin).
+    """
     book = load_workbook(io.BytesIO(data))
     sheet = book.active
     for offset, row in enumerate(rows):
         for column, value in enumerate(row, start=2):
             sheet.cell(7 + offset, column, value)
+    for cell in sheet[TOTAL_ROW]:
+        if isinstance(cell.value, str) and cell.value.startswith("=IF(COUNT("):
+            counts = [sheet.cell(7 + offset, cell.column).value for offset in range(len(rows))]
+            cell.value = sum(int(str(v).replace(".", "")) for v in counts if v is not None)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -69,7 +81,8 @@ def test_a_filled_form_reads_back_exactly_and_a_blank_one_is_never_a_zero():
     settings = departments()
     name, blank = app.blank_form(settings, "so-y-te")
     empty = read_spreadsheet(name, blank, settings)
-    assert empty.status == "rejected" and empty.figures == {}
+    # an empty stored result cannot be told from none, so the blank total is named and never counted
+    assert empty.status != "accepted" and empty.figures == {}
     filled = read_spreadsheet(name, fill(blank, [("Văn phòng", 38, 38), ("Thanh tra", 12, 11)]), settings)
     assert filled.status == "accepted" and filled.unit == "so-y-te"
     assert dict(filled.figures) == {"smartphone_staff": 50, "installed_staff": 49}
