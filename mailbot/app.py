@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from mailbot import i18n, ledger, message_view, review, service
+from mailbot import i18n, ledger, logs, message_view, review, service
 from mailbot.accounts import ROLES, AccessError, Accounts, Session, User
 from mailbot.clock import utcnow
 from mailbot.config import Settings
 from mailbot.defaults import HISTORY_DAYS, HISTORY_LOOKBACK_DAYS
 from mailbot.errors import UsageError
+from mailbot.health import Outage, current_outage
 from mailbot.models import (
     NEEDS_REVIEW,
     DayLedger,
@@ -33,13 +35,34 @@ from mailbot.models import (
     Submission,
     UnitDay,
 )
+from mailbot.operations import (  # the use cases of deploying, part of this layer
+    ConnectionCheck,
+    backup_store,
+    check_connections,
+    health_check,
+    write_starter_campaign,
+)
 from mailbot.outbox import DeliveryResult
 from mailbot.reading.text import fold
 from mailbot.store import Store
 
 log = logging.getLogger(__name__)
+configure_logging = logs.configure  # the command line sets the log up through this layer
 
-__all__ = ["ROLES", "AccessError", "App", "Session", "User", "opened"]
+__all__ = [
+    "ROLES",
+    "AccessError",
+    "App",
+    "ConnectionCheck",
+    "Session",
+    "User",
+    "backup_store",
+    "check_connections",
+    "configure_logging",
+    "health_check",
+    "opened",
+    "write_starter_campaign",
+]
 
 COUNT_RE = re.compile(r"^(\d+|\d{1,3}([.,\s]\d{3})+)$")
 DMY_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -61,6 +84,7 @@ class DayStatus:
     outbox: dict[str, int]
     held: list[QueuedMail]
     now: datetime
+    outage: Outage | None = None  # the inbox cannot be read right now: since when, the last error
 
     stale_after: timedelta = timedelta(minutes=30)
 
@@ -164,6 +188,7 @@ class App:
             outbox=self.store.outbox_counts(),
             held=self.store.held_mail(),
             now=now,
+            outage=current_outage(self.store),
             stale_after=timedelta(seconds=self.settings.schedule.heartbeat_stale_seconds),
         )
 
@@ -496,12 +521,19 @@ def run_demo(settings: Settings, directory: Path):
     return demo.run(settings, directory)
 
 
-def run_service(settings: Settings) -> None:
-    """The long-running service until SIGINT or SIGTERM."""
-    from mailbot import schedule
+def run_service(settings: Settings, config_given: bool = True) -> None:
+    """The long-running service until SIGINT or SIGTERM; a setup that cannot work stops it at once (exit 2)."""
+    from mailbot import schedule, startup
 
-    with opened(settings) as app:
-        schedule.run_forever(app.settings, app.store)
+    startup.announce(settings, config_given)
+    store = startup.open_store(settings, threading.Event())
+    if store is None:
+        return
+    try:
+        startup.check_inbox(settings)
+        schedule.run_forever(settings, store)
+    finally:
+        store.close()
 
 
 def reviewer(by: str | None = None) -> str:

@@ -21,6 +21,7 @@ from mailbot.config import Connections, Settings, Unit
 from mailbot.errors import ConfigError, UsageError
 from mailbot.inbox import deliver_to_maildir
 from mailbot.models import DayLedger
+from mailbot.resources import shipped_demo_day
 from mailbot.samples import district_workbook, report_mail
 
 MARKER = ".mailbot-demo"
@@ -56,7 +57,8 @@ class DemoOutcome:
 
 
 def load_scenario(settings: Settings) -> Scenario:
-    path = (settings.config_path or Path("config/mailbot.toml")).parent / "demo.toml"
+    beside = settings.config_path.parent / "demo.toml" if settings.config_path else None
+    path = beside if beside is not None and beside.exists() else shipped_demo_day()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         scenario = data["scenario"]

@@ -36,7 +36,13 @@ class NotFoundError(MailbotError):
 
 
 class SourceError(MailbotError):
-    """The inbox could not be read: server down, wrong password, bad Maildir."""
+    """The inbox could not be read: server down, wrong password, bad Maildir.
+
+    `key` names what happened (its catalogue entry under [inbox]): `unreachable` and
+    `dropped` may pass by themselves, the others need a person to change something.
+    """
+
+    key: str | None = None
 
 
 class StoreError(MailbotError):

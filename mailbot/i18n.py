@@ -12,15 +12,15 @@ import tomllib
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
-from pathlib import Path
 from typing import Protocol, TypeVar
 
 from mailbot.errors import MailbotError
 from mailbot.models import Problem, Source
+from mailbot.resources import templates_dir
 
 E = TypeVar("E", bound=MailbotError)
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = templates_dir()
 
 
 def languages() -> tuple[str, ...]:

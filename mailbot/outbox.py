@@ -62,6 +62,8 @@ class Transport(Protocol):
 
     def send(self, mail: QueuedMail) -> None: ...
 
+    def check(self) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -80,6 +82,18 @@ class FileTransport:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             write_atomically(self.directory / eml_name(mail), mail.raw)
+        except OSError as exc:
+            raise i18n.error(
+                DeliveryError, "errors.outbox_folder", self.language, folder=self.directory, reason=exc.strerror or exc
+            ) from None
+
+    def check(self) -> None:
+        """The folder exists (or can be made) and can be written."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            probe = self.directory / f".check-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
         except OSError as exc:
             raise i18n.error(
                 DeliveryError, "errors.outbox_folder", self.language, folder=self.directory, reason=exc.strerror or exc
@@ -134,6 +148,11 @@ class SmtpTransport:
                 mail.message_id,
                 ", ".join(f"{r} ({_reply_text(*v)})" for r, v in refused.items()),
             )
+
+    def check(self) -> None:
+        """Greet the server (EHLO, STARTTLS and login as configured), then say goodbye."""
+        self._connect()
+        self.close()
 
     def _connect(self) -> smtplib.SMTP:
         try:
@@ -242,6 +261,19 @@ def file_url_path(url: str) -> Path:
 
 
 # --- the run ---------------------------------------------------------------------------------------
+
+
+def deliver_as_lock_holder(store, settings: Settings, now: datetime) -> DeliveryResult:
+    """Deliver for the holder of the delivery lock: first take back what a stopped deliverer left `sending`.
+
+    Without this, such mail waited for its claim's lease (ten minutes). A mail that was
+    handed to the server just before the crash goes out once more: the one duplicate
+    that cannot be avoided, since the server's acceptance was never recorded.
+    """
+    released = store.release_sending()
+    if released:
+        log.warning("%s mails left half-sent by a process that stopped are sent again", released)
+    return deliver_due(store, settings, now)
 
 
 def deliver_due(store, settings: Settings, now: datetime, limit: int | None = None) -> DeliveryResult:

@@ -17,9 +17,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from mailbot import health
 from mailbot.app import App
 from mailbot.clock import utcnow
-from mailbot.config import Settings
+from mailbot.config import Settings, redact_url
 from mailbot.defaults import DELIVERY_EVERY_SECONDS
 from mailbot.errors import MailbotError
 from mailbot.inbox import Backoff, open_source
@@ -41,14 +42,31 @@ class Watcher:
         while not self.stop.is_set():
             try:
                 self._watch(backoff)
+                continue
             except MailbotError as exc:
-                log.error("inbox: %s; reconnecting after a pause", exc)
+                error = str(exc)
             except (KeyboardInterrupt, SystemExit):
                 raise
-            except BaseException:  # the watcher never dies of one bad cycle (a native panic is a BaseException)
-                log.exception("inbox watcher failed; reconnecting after a pause")
+            except BaseException as exc:  # the watcher never dies of one bad cycle (a native panic is a BaseException)
+                log.exception("inbox watcher failed")
+                error = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            delay = backoff.next_delay()
+            self._note_outage(error)
+            log.warning("inbox: %s; trying again in %.0f s", error, delay)
             self._warn_if_stale()
-            backoff.wait(self.stop)
+            self.stop.wait(delay)
+
+    def _note_outage(self, error: str) -> None:
+        """`mailbot status` shows the outage as it happens; a store that is down too only gets a log line."""
+        try:
+            health.record_outage(self.store, redact_url(self.settings.connections.inbox_url), error, utcnow())
+        except Exception:
+            log.warning("the inbox outage could not be recorded in the store", exc_info=True)
+
+    def _note_recovery(self) -> None:
+        ended = health.clear_outage(self.store)
+        if ended is not None:
+            log.info("inbox %s can be read again (it could not since %s)", ended.source, ended.since.isoformat())
 
     def _watch(self, backoff: Backoff) -> None:
         source = open_source(self.settings)
@@ -56,6 +74,7 @@ class Watcher:
             while not self.stop.is_set():
                 App(self.settings, self.store).cycle(source=source)
                 backoff.reset()
+                self._note_recovery()
                 wait = min(self.settings.schedule.poll_every_seconds, self.settings.schedule.idle_renew_seconds)
                 source.wait_for_change(wait, self.stop)
         finally:

@@ -385,7 +385,7 @@ def deliver(settings: Settings, store: Store, now: datetime):
     with store.lock(DELIVERY_LOCK) as taken:
         if not taken:
             return None
-        return outbox.deliver_due(store, settings, now)
+        return outbox.deliver_as_lock_holder(store, settings, now)
 
 
 def run_cycle(settings: Settings, store: Store, now: datetime, source=None) -> PollResult:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -60,7 +61,7 @@ def main() -> None:
     try:
         command = typer.main.get_command(app)
         help_texts.localize(command, help_texts.help_language(sys.argv[1:]))
-        command(standalone_mode=False, prog_name="mailbot")
+        code = command(standalone_mode=False, prog_name="mailbot")  # a typer.Exit comes back as its code
     except MailbotError as exc:
         err.print(f"mailbot: {exc}", markup=False, soft_wrap=True)
         sys.exit(exc.exit_code)
@@ -74,6 +75,8 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 # --- shared helpers ----------------------------------------------------------------
@@ -90,7 +93,7 @@ def root(config: ConfigOption = None) -> None:
 
 def settings_from(config: Path | None) -> Settings:
     settings = load_settings(config or (_chosen_config[0] if _chosen_config else None))
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    application.configure_logging(settings.campaign.tz)
     return settings
 
 
@@ -108,10 +111,19 @@ def parse_day(value: str | None, settings: Settings) -> date | None:
 
 
 @app.command("check-config")
-def check_config(config: ConfigOption = None) -> None:
+def check_config(
+    config: ConfigOption = None,
+    connect: Annotated[
+        bool, typer.Option("--connect", help="Also log into the inbox, greet the SMTP server and open the store.")
+    ] = False,
+) -> None:
     """Check the configuration and the environment, and say what is wrong."""
     settings = settings_from(config)
     out.print(views.config_summary(settings), markup=False)
+    if connect:
+        from mailbot.cli import deploy as deploy_cli
+
+        deploy_cli.print_connection_checks(settings, application.check_connections(settings))
 
 
 @app.command()
@@ -148,7 +160,7 @@ def run(config: ConfigOption = None) -> None:
     """The long-running service: watch the inbox, remind, report, deliver."""
     settings = settings_from(config)
     logging.getLogger().setLevel(logging.INFO)
-    application.run_service(settings)
+    application.run_service(settings, config_given=config is not None or bool(os.environ.get("MAILBOT_CONFIG")))
 
 
 @app.command()
@@ -168,9 +180,20 @@ def parse(
 
 
 @app.command()
-def status(config: ConfigOption = None, day: DateOption = None, as_json: JsonOption = False) -> None:
+def status(
+    config: ConfigOption = None,
+    day: DateOption = None,
+    as_json: JsonOption = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="For monitoring: one line, exit 0 (well), 1 (warning) or 2 (critical).")
+    ] = False,
+) -> None:
     """The day's ledger: who reported, on time or late, who is missing."""
     settings = settings_from(config)
+    if check:
+        health = application.health_check(settings, application.utcnow())
+        out.print(health.line, markup=False, soft_wrap=True)
+        raise typer.Exit(health.level)
     wanted = parse_day(day, settings)
     with opened(settings) as app_:
         state = app_.status(wanted)
@@ -280,3 +303,14 @@ def _register_record() -> None:
 
 
 _register_record()
+
+
+def _register_deploy() -> None:
+    """Commands for putting mailbot into service live in their own module."""
+    from mailbot.cli import deploy as deploy_cli
+
+    app.command("init")(deploy_cli.init_command)
+    app.command("backup")(deploy_cli.backup_command)
+
+
+_register_deploy()

@@ -283,6 +283,10 @@ def _print_health(console: Console, extras: DayStatus, settings: Settings) -> No
             console.print("[red]" + t(settings, "heartbeat_stale", at=shown) + "[/red]")
         else:
             console.print(t(settings, "heartbeat", at=shown, source=source), markup=False)
+    if extras.outage is not None:
+        since = format_time(local(extras.outage.since, settings), lang)
+        line = text("health.outage", lang, source=extras.outage.source, since=since, error=extras.outage.error)
+        console.print(text("health.warning", lang, what=line), style="red", markup=False)
     if extras.waiting:
         console.print("[magenta]" + t(settings, "waiting_review", count=len(extras.waiting)) + "[/magenta]")
     console.print(

@@ -40,6 +40,7 @@ from mailbot.config.settings import (
     url_password,
 )
 from mailbot.errors import ConfigError
+from mailbot.resources import shipped_campaign
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -95,7 +96,7 @@ def load_settings(path: str | os.PathLike | None = None, env: Mapping[str, str] 
 def resolve_config_path(path, env: Mapping[str, str]) -> Path:
     chosen = Path(path) if path else Path(env.get("MAILBOT_CONFIG") or DEFAULT_CONFIG_PATH)
     if not path and not env.get("MAILBOT_CONFIG") and not chosen.exists():
-        chosen = PROJECT_ROOT / DEFAULT_CONFIG_PATH  # the shipped campaign
+        chosen = shipped_campaign()
     return chosen
 
 
@@ -119,8 +120,41 @@ def connections_from_env(env: Mapping[str, str], lang: str = DEFAULT_LANGUAGE) -
     _check_scheme("MAILBOT_INBOX_URL", inbox_url, ("imap", "imap+starttls", "imaps", "maildir"), lang)
     _check_scheme("MAILBOT_SMTP_URL", smtp_url, ("smtp", "smtp+starttls", "smtps", "file"), lang)
     _check_scheme("MAILBOT_DB_URL", db_url, ("sqlite", "postgresql", "postgresql+psycopg", "postgres"), lang)
+    for variable, url in (("MAILBOT_INBOX_URL", inbox_url), ("MAILBOT_SMTP_URL", smtp_url), ("MAILBOT_DB_URL", db_url)):
+        _check_shape(variable, url, lang)
+    base = state_directory(env)
+    inbox_url, smtp_url, db_url = (anchored(url, base) for url in (inbox_url, smtp_url, db_url))
     password = env.get("MAILBOT_INBOX_PASSWORD") or url_password(inbox_url)
     return Connections(inbox_url=inbox_url, smtp_url=smtp_url, db_url=db_url, inbox_password=password)
+
+
+def state_directory(env: Mapping[str, str]) -> Path:
+    """Where relative paths in the URLs point: systemd's $STATE_DIRECTORY, else the working folder.
+
+    They are made absolute once, when the settings are read, so nothing later depends
+    on the folder mailbot happens to run in.
+    """
+    given = env.get("STATE_DIRECTORY", "").split(":")[0]
+    return Path(given) if given else Path.cwd()
+
+
+def anchored(url: str, base: Path) -> str:
+    """maildir://./var/inbox -> maildir:///BASE/var/inbox (likewise file:// and sqlite:///); others unchanged."""
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() in ("maildir", "file") and not rest.startswith(("/", "localhost/")):
+        return f"{scheme}://{(base / rest).resolve()}"
+    path = rest[1:].split("?", 1)[0]
+    if scheme.lower() == "sqlite" and rest.startswith("/") and path and path != ":memory:" and path[0] != "/":
+        return f"{scheme}:///{(base / rest[1:]).resolve()}"
+    return url
+
+
+def _check_shape(variable: str, url: str, lang: str) -> None:
+    """A URL that cannot name anything (one slash, no host) stops mailbot at start."""
+    scheme, sep, rest = url.partition("://")
+    host_needed = scheme.lower() in ("imap", "imap+starttls", "imaps", "smtp", "smtp+starttls", "smtps")
+    if not sep or not rest or (host_needed and not urlsplit(url).hostname):
+        raise i18n.error(ConfigError, "config.url_malformed", lang, variable=variable, url=redact_url(url))
 
 
 def _check_scheme(variable: str, url: str, schemes: tuple[str, ...], lang: str) -> None:

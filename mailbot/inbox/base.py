@@ -37,7 +37,9 @@ class Source(Protocol):
 
 def source_error(lang: str, key: str, **params) -> SourceError:
     """A SourceError in the configured language: `inbox.<key>` and its `<key>_hint`."""
-    return SourceError(i18n.text(f"inbox.{key}", lang, **params), i18n.text(f"inbox.{key}_hint", lang))
+    error = SourceError(i18n.text(f"inbox.{key}", lang, **params), i18n.text(f"inbox.{key}_hint", lang))
+    error.key = key
+    return error
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:

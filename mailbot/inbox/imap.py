@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 
 BATCH_BYTES = 64 * 1024 * 1024  # a batch stops growing past this many announced bytes
 IDLE_STEP_SECONDS = 1.0  # how often a waiting IDLE looks at the stop signal
+# IDLE is interrupted this often for a NOOP: a connection the server dropped is noticed
+# within this time plus the timeout, where a bare IDLE would wait for its renewal
+# (imap-tools reads an end of file during IDLE as "nothing happened").
+KEEPALIVE_SECONDS = 25.0
 
 
 class ImapSource:
@@ -213,15 +217,21 @@ class ImapSource:
             stop.wait(max(0.0, seconds))
             return False
         deadline = time.monotonic() + seconds
+        if self._keepalive():
+            return True  # mail arrived after the last search
+        while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            with self._command("IDLE"):
+                if self._idle(min(left, self.idle_renew, KEEPALIVE_SECONDS), stop):
+                    return True
+            if self._keepalive():
+                return True
+        return False
+
+    def _keepalive(self) -> bool:
+        """A NOOP between two IDLEs: raises SourceError if the connection is gone; True if mail arrived."""
         with self._command("NOOP"):
             self.mailbox.client.noop()
-        if self.mailbox.client.untagged_responses.pop("EXISTS", None):
-            return True  # mail arrived after the last search
-        with self._command("IDLE"):
-            while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
-                if self._idle(min(left, self.idle_renew), stop):
-                    return True
-        return False
+        return bool(self.mailbox.client.untagged_responses.pop("EXISTS", None))
 
     def _idle(self, seconds: float, stop: threading.Event) -> bool:
         """One IDLE command, watched in short steps so that `stop` is noticed."""

@@ -11,12 +11,14 @@ import hashlib
 import logging
 import os
 import socket
+import sqlite3
 import time as clock
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,6 +40,8 @@ from mailbot.models import (
     Status,
     Submission,
 )
+from mailbot.store import migrate
+from mailbot.store.backup import backup_sqlite
 from mailbot.store.engine import create_engine
 from mailbot.store.rows import (
     decision_changes,
@@ -48,22 +52,20 @@ from mailbot.store.rows import (
     submission_of,
 )
 from mailbot.store.schema import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
     decisions,
     locks,
     message_keys,
     messages,
     meta_table,
-    metadata,
     outbox,
-    read_schema_version,
     set_meta,
     source_marks,
     submissions,
 )
 
 log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = migrate.schema_version(migrate.head_revision())
 
 DUE_AT_ONCE = datetime(1970, 1, 1, tzinfo=UTC)  # next attempt of newly queued mail
 
@@ -119,23 +121,23 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def backup(self, target: Path) -> None:
+        """A consistent copy of a SQLite store in `target`, while others keep writing."""
+        if self.is_postgres:
+            raise i18n.error(StoreError, "errors.backup_postgres", self.language, url=redact_url(self.url))
+        try:
+            backup_sqlite(self.engine, target)
+        except (OSError, sqlite3.Error) as exc:
+            reason = getattr(exc, "strerror", None) or first_line(exc)
+            raise i18n.error(StoreError, "errors.backup_failed", self.language, path=target, reason=reason) from None
+
     def _migrate(self) -> None:
-        with self.engine.begin() as conn:
-            metadata.create_all(conn, tables=[meta_table])
-            version = read_schema_version(conn)
-            if version > SCHEMA_VERSION:
-                raise i18n.error(
-                    StoreError, "errors.store_too_new", self.language, found=version, supported=SCHEMA_VERSION
-                )
-            for target in range(version + 1, SCHEMA_VERSION + 1):
-                MIGRATIONS[target](conn)
-                set_meta(conn, "schema_version", str(target))
-                log.info("store migrated to schema version %s", target)
+        migrate.upgrade(self.engine, self.language)
 
     @property
     def schema_version(self) -> int:
         with self.engine.connect() as conn:
-            return read_schema_version(conn)
+            return migrate.schema_version(migrate.current_revision(conn))
 
     # -- locks -----------------------------------------------------------------
 
@@ -491,6 +493,16 @@ class Store:
                     .values(state=MailState.SENDING, attempts=outbox.c.attempts + 1, claimed_at=now)
                 )
         return [queued_of(r, state=MailState.SENDING, attempts=r.attempts + 1) for r in rows]
+
+    def release_sending(self) -> int:
+        """Put mail left `sending` back in the queue, due at once; for the holder of the delivery lock only.
+
+        Mail is claimed only under that lock, so whoever left it `sending` no longer
+        holds the lock: it stopped (crashed, was killed) between claiming and confirming.
+        """
+        query = sa.update(outbox).where(outbox.c.state == MailState.SENDING)
+        with self.engine.begin() as conn:
+            return conn.execute(query.values(state=MailState.PENDING, next_attempt_at=DUE_AT_ONCE)).rowcount
 
     def mark_sent(self, mail_id: int, at: datetime) -> None:
         self._set_mail(mail_id, state=MailState.SENT, sent_at=at, last_error=None)

@@ -10,18 +10,36 @@ from sqlalchemy.engine import Engine
 
 from mailbot import i18n
 from mailbot.config import redact_url
-from mailbot.errors import StoreError
+from mailbot.errors import ConfigError, StoreError
+
+# Failures of the place the store lives in, not of mailbot: each becomes one StoreError line. The
+# transaction is rolled back, so nothing is half-written, and the work can be run again once fixed.
+ENVIRONMENT_FAILURES = (
+    "database or disk is full",
+    "no space left on device",
+    "disk i/o error",
+    "readonly database",
+    "read-only",
+    "unable to open database file",
+    "server closed the connection",
+    "terminating connection",
+    "could not extend file",
+)
 
 
 def create_engine(url: str, lang: str) -> Engine:
     """The engine for `url`; a URL or folder that cannot be used is a StoreError in `lang`."""
     if url.startswith("sqlite:"):
-        return sqlite_engine(url, lang)
+        return _one_line_failures(sqlite_engine(url, lang), url, lang)
     if url.startswith(("postgresql:", "postgres:")):
         url = "postgresql+psycopg:" + url.split(":", 1)[1]
     try:
-        return sa.create_engine(url, pool_pre_ping=True)
-    except (sa.exc.ArgumentError, ImportError) as exc:
+        return _one_line_failures(sa.create_engine(url, pool_pre_ping=True), url, lang)
+    except ImportError as exc:  # the postgres extra is not installed
+        raise i18n.error(
+            ConfigError, "errors.store_driver_missing", lang, url=redact_url(url), module=exc.name
+        ) from None
+    except sa.exc.ArgumentError as exc:
         raise i18n.error(StoreError, "errors.store_url_unusable", lang, url=redact_url(url), reason=exc) from None
 
 
@@ -59,5 +77,20 @@ def sqlite_engine(url: str, lang: str) -> Engine:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # writers queue up instead of failing to upgrade
+
+    return engine
+
+
+def _one_line_failures(engine: Engine, url: str, lang: str) -> Engine:
+    """A full disk, a read-only store or a lost connection is a StoreError saying so, from any query."""
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _translate(context) -> None:
+        if context.connection is None or getattr(context, "is_pre_ping", False):
+            return  # failing to connect is Store.open's to say; a failed pre-ping just reconnects
+        reason = str(getattr(context.original_exception, "args", [""])[0] or context.original_exception)
+        if context.is_disconnect or any(words in reason.lower() for words in ENVIRONMENT_FAILURES):
+            shown = " ".join(reason.split())[:300]
+            raise i18n.error(StoreError, "errors.store_write_failed", lang, url=redact_url(url), reason=shown)
 
     return engine

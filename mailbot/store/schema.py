@@ -1,4 +1,8 @@
-"""The store's tables and their migrations."""
+"""The store's tables, as the code reads and writes them.
+
+A change here is a new Alembic revision in migrations/versions/ (see migrate.py);
+a test checks that the migrated schema matches these tables on SQLite and PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,6 @@ from datetime import UTC
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-
-SCHEMA_VERSION = 4
 
 
 class UtcDateTime(sa.types.TypeDecorator):
@@ -164,35 +166,6 @@ audit = sa.Table(
     sa.Column("target", sa.Text),
     sa.Column("detail", sa.Text),
 )
-SCHEMA_2_TABLES = [users, sessions, api_tokens, audit]
-
-
-def _migration_1(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t not in SCHEMA_2_TABLES])
-
-
-def _migration_2(conn: Connection) -> None:
-    metadata.create_all(conn, tables=SCHEMA_2_TABLES)
-
-
-def _migration_3(conn: Connection) -> None:
-    """Review decisions record the operating-system login beside the name given (--by, MAILBOT_USER)."""
-    if "os_login" not in {c["name"] for c in sa.inspect(conn).get_columns("decisions")}:
-        conn.execute(sa.text("ALTER TABLE decisions ADD COLUMN os_login TEXT"))
-
-
-def _migration_4(conn: Connection) -> None:
-    """Each submission keeps where its figures were read (file, sheet, cell, line), or NULL if unknown."""
-    if "sources" not in {c["name"] for c in sa.inspect(conn).get_columns("submissions")}:
-        conn.execute(sa.text("ALTER TABLE submissions ADD COLUMN sources JSON"))
-
-
-MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_4}
-
-
-def read_schema_version(conn: Connection) -> int:
-    value = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "schema_version")).scalar()
-    return int(value) if value else 0
 
 
 def set_meta(conn: Connection, key: str, value: str) -> None:

@@ -151,7 +151,7 @@ def test_a_newer_schema_is_refused(sqlite_url):
     Store.open(sqlite_url).close()
     path = sqlite_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+        conn.execute("UPDATE alembic_version SET version_num = '0099'")
     with pytest.raises(StoreError) as caught:
         Store.open(sqlite_url)
     assert (

@@ -1,0 +1,1 @@
+"""The shipped campaign files, installed as mailbot._campaigns (see setup.py)."""

@@ -1,0 +1,100 @@
+"""The service's health: the inbox outage as it happens, and the monitoring check.
+
+The watcher records an outage (since when, the last error) in the store's state
+when it cannot read the inbox, and clears it at the next good poll; `mailbot
+status` shows it at once, and `mailbot status --check` turns everything into one
+line and an exit code for monitoring (0 well, 1 warning, 2 critical).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mailbot import i18n
+from mailbot.config import Settings
+
+OUTAGE_KEY = "inbox_outage"
+REVIEW_WAIT_WARNING = timedelta(hours=2)
+CRITICAL_STALE_FACTOR = 3
+OK, WARNING, CRITICAL = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Outage:
+    source: str
+    since: datetime
+    error: str
+
+
+@dataclass(frozen=True)
+class Health:
+    level: int  # OK, WARNING or CRITICAL: the exit status of `status --check`
+    line: str
+
+
+def record_outage(store, source: str, error: str, now: datetime) -> Outage:
+    """Note that the inbox cannot be read; the first failure's time is kept as `since`."""
+    known = current_outage(store)
+    since = known.since if known is not None else now
+    store.set_state(OUTAGE_KEY, json.dumps({"source": source, "since": since.isoformat(), "error": error}))
+    return Outage(source, since, error)
+
+
+def clear_outage(store) -> Outage | None:
+    """The inbox answers again; the outage that ended, if there was one."""
+    known = current_outage(store)
+    if known is not None:
+        store.set_state(OUTAGE_KEY, "")
+    return known
+
+
+def current_outage(store) -> Outage | None:
+    value = store.get_state(OUTAGE_KEY)
+    if not value:
+        return None
+    data = json.loads(value)
+    return Outage(data["source"], datetime.fromisoformat(data["since"]), data["error"])
+
+
+def assess(settings: Settings, store, now: datetime) -> Health:
+    """The service's state in one line, worst first."""
+    lang = settings.language
+    stale = timedelta(seconds=settings.schedule.heartbeat_stale_seconds)
+    beat = store.heartbeat()
+    outage = current_outage(store)
+    if beat is None:
+        return Health(CRITICAL, i18n.text("health.never_read", lang))
+    source, at = beat
+    shown = _local(at, settings)
+    if now - at > CRITICAL_STALE_FACTOR * stale:
+        return Health(CRITICAL, i18n.text("health.not_read", lang, source=source, at=shown) + _why(outage, settings))
+    warnings = []
+    if outage is not None:
+        warnings.append(
+            i18n.text(
+                "health.outage", lang, source=outage.source, since=_local(outage.since, settings), error=outage.error
+            )
+        )
+    elif now - at > stale:
+        warnings.append(i18n.text("health.stale", lang, source=source, at=shown))
+    held = store.outbox_counts().get("held", 0)
+    if held:
+        warnings.append(i18n.text("health.held", lang, count=held))
+    waiting = [s for s in store.pending_review() if now - s.received_at > REVIEW_WAIT_WARNING]
+    if waiting:
+        warnings.append(i18n.text("health.review_waiting", lang, count=len(waiting)))
+    if warnings:
+        return Health(WARNING, i18n.text("health.warning", lang, what="; ".join(warnings)))
+    return Health(OK, i18n.text("health.ok", lang, source=source, at=shown))
+
+
+def _why(outage: Outage | None, settings: Settings) -> str:
+    if outage is None:
+        return ""
+    return " " + i18n.text("health.last_error", settings.language, error=outage.error)
+
+
+def _local(moment: datetime, settings: Settings) -> str:
+    return i18n.format_time(moment.astimezone(settings.campaign.tz), settings.language)

@@ -1,0 +1,160 @@
+"""Schema migrations with Alembic, run by Store.open under a lock.
+
+The only module that imports Alembic. The revisions live in migrations/versions/,
+numbered 0001, 0002, … (the number is the store's schema version). Any number of
+processes may open a fresh store at once: on PostgreSQL the migration runs in one
+transaction holding an advisory lock, on SQLite in one BEGIN IMMEDIATE
+transaction (DDL is transactional on both), so the first one migrates and the
+others wait, then find the store at the head revision.
+
+A store created before Alembic (schema version N in its meta table, no
+alembic_version table) is stamped with revision N and upgraded from there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time as clock
+from functools import cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+from mailbot import i18n
+from mailbot.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_RACE_SECONDS = 30
+LEGACY_REVISION = "0001"  # the first revision: what create_all made at schema version 1
+LEGACY_VERSIONS = (1, 2, 3, 4)  # schema versions made before Alembic
+MIGRATION_LOCK_KEY = int.from_bytes(hashlib.sha256(b"mailbot:migrate").digest()[:8], "big", signed=True)
+
+logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-step INFO lines say nothing to ICT staff
+
+
+@cache
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+@cache
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    if head is None:
+        raise LookupError(f"no migrations in {MIGRATIONS_DIR}")
+    return head
+
+
+def schema_version(revision: str | None) -> int:
+    return int(revision) if revision and revision.isdigit() else 0
+
+
+def current_revision(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, language: str) -> None:
+    """Bring the store to the head revision; a store newer than this mailbot is a StoreError.
+
+    SQLite answers "database is locked" at once, without waiting, to a process that
+    races another one switching a brand-new file to WAL; that is tried again for a
+    while. A store already at the head is only read.
+    """
+    deadline = clock.monotonic() + SQLITE_RACE_SECONDS
+    while True:
+        try:
+            return _upgrade(engine, language)
+        except sa.exc.OperationalError as exc:
+            if engine.dialect.name != "sqlite" or "locked" not in str(exc) or clock.monotonic() > deadline:
+                raise
+            clock.sleep(0.1)
+
+
+def _upgrade(engine: Engine, language: str) -> None:
+    with engine.connect() as conn:
+        if current_revision(conn) == head_revision():
+            return
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        found = current_revision(conn)
+        legacy = _legacy_version(conn) if found is None else 0
+        if legacy in LEGACY_VERSIONS:
+            found = f"{legacy:04d}"
+            _run(conn, "stamp", found)
+        if found == head_revision():
+            return
+        if found is not None and _unknown(found):
+            raise i18n.error(
+                StoreError,
+                "errors.store_too_new",
+                language,
+                found=schema_version(found),
+                supported=schema_version(head_revision()),
+            )
+        _run(conn, "upgrade", "head")
+        conn.execute(sa.text("DELETE FROM meta WHERE key = 'schema_version'"))
+        conn.execute(
+            sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"),
+            {"v": str(schema_version(head_revision()))},
+        )
+        log.info("store migrated from schema version %s to %s", schema_version(found), head_revision())
+
+
+def _run(conn: Connection, what: str, revision: str) -> None:
+    config = _config()
+    config.attributes["connection"] = conn
+    try:
+        getattr(command, what)(config, revision)
+    finally:
+        config.attributes.pop("connection", None)
+
+
+def _unknown(revision: str) -> bool:
+    try:
+        ScriptDirectory.from_config(_config()).get_revision(revision)
+    except Exception:  # alembic raises its own CommandError/ResolutionError for a revision it does not know
+        return True
+    return False
+
+
+def _legacy_version(conn: Connection) -> int:
+    if not sa.inspect(conn).has_table("meta"):
+        return 0
+    value = conn.execute(sa.text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar()
+    return int(value) if value and value.isdigit() else 0
+
+
+def revisions() -> list[str]:
+    """Every revision, oldest first."""
+    script = ScriptDirectory.from_config(_config())
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+def upgrade_to(engine: Engine, revision: str) -> None:
+    """Bring a store to one given revision (the tests build each earlier schema with it)."""
+    with engine.begin() as conn:
+        _run(conn, "upgrade", revision)
+
+
+def differences(engine: Engine) -> list:
+    """What differs between the store's tables and the ones the code uses (empty when they match)."""
+    from alembic.autogenerate import compare_metadata
+
+    from mailbot.store.schema import metadata
+
+    with engine.connect() as conn:
+        found = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+    return [
+        d for d in found if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")
+    ]

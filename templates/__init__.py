@@ -1,0 +1,1 @@
+"""The message catalogues and templates, installed as mailbot._templates (see setup.py)."""

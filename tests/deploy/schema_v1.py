@@ -1,0 +1,108 @@
+"""The store's tables at schema version 1, as `create_all` made them before Alembic.
+
+A frozen copy: the tests build a store the way mailbot did then and upgrade it.
+"""
+
+import sqlalchemy as sa
+
+from mailbot.store.schema import UtcDateTime
+
+metadata = sa.MetaData()
+
+sa.Table(
+    "meta", metadata, sa.Column("key", sa.String(200), primary_key=True), sa.Column("value", sa.Text, nullable=False)
+)
+sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("message_id", sa.Text),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("source_key", sa.Text, nullable=False),
+    sa.Column("received_at", UtcDateTime),
+    sa.Column("stored_at", UtcDateTime, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("headers_only", sa.Boolean, nullable=False),
+    sa.Column("sender", sa.Text),
+    sa.Column("subject", sa.Text),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+)
+sa.Table(
+    "message_keys",
+    metadata,
+    sa.Column("source", sa.Text, primary_key=True),
+    sa.Column("source_key", sa.String(400), primary_key=True),
+    sa.Column("message_row", sa.Integer, sa.ForeignKey("messages.id"), nullable=False),
+)
+sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message_row", sa.Integer, sa.ForeignKey("messages.id"), nullable=False, unique=True),
+    sa.Column("unit", sa.String(100), index=True),
+    sa.Column("period", sa.Date, index=True),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("sender", sa.Text),
+    sa.Column("subject", sa.Text),
+    sa.Column("message_id", sa.Text),
+    sa.Column("read_unit", sa.String(100)),
+    sa.Column("read_figures", sa.JSON, nullable=False),
+    sa.Column("figures", sa.JSON, nullable=False),
+    sa.Column("problems", sa.JSON, nullable=False),
+    sa.Column("read_status", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("decided_by", sa.Text),
+    sa.Column("decision_note", sa.Text),
+)
+sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False, index=True),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("decided_by", sa.Text, nullable=False),
+    sa.Column("decided_at", UtcDateTime, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("unit", sa.String(100)),
+    sa.Column("figures", sa.JSON),
+)
+sa.Table(
+    "source_marks",
+    metadata,
+    sa.Column("source", sa.String(400), primary_key=True),
+    sa.Column("uidvalidity", sa.BigInteger),
+    sa.Column("last_uid", sa.BigInteger, nullable=False),
+    sa.Column("heartbeat_at", UtcDateTime),
+)
+sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(400), nullable=False, unique=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("recipients", sa.JSON, nullable=False),
+    sa.Column("message_id", sa.Text, nullable=False),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("claimed_at", UtcDateTime),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("sent_at", UtcDateTime),
+    sa.Column("last_error", sa.Text),
+)
+sa.Table(
+    "locks",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("holder", sa.Text, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+)
+
+
+def create_v1_store(engine: sa.Engine) -> None:
+    """What Store.open did at schema version 1."""
+    with engine.begin() as conn:
+        metadata.create_all(conn)
+        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '1')"))

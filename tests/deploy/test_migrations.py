@@ -1,0 +1,118 @@
+"""Schema changes go through Alembic: every earlier store upgrades, and many processes may open a fresh one at once."""
+
+import multiprocessing
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+from schema_v1 import create_v1_store
+
+from mailbot.store import SCHEMA_VERSION, Store, migrate
+from mailbot.store.engine import create_engine
+
+RAW = b"Subject: BC ngay 14/8/2020\r\n\r\n17356"
+WHEN = datetime(2020, 8, 14, 8, 30)  # naive UTC, as the store keeps it
+
+
+def fill_v1(engine):
+    """One message, its submission and an acknowledgement, written as mailbot wrote them at schema version 1."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO messages (sha256, source, source_key, received_at, stored_at, size, headers_only, raw)"
+                " VALUES ('ab', 'maildir:/x', '1', :t, :t, 3, :f, :raw)"
+            ),
+            {"t": WHEN, "f": False, "raw": RAW},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO submissions (message_row, unit, period, received_at, read_figures, figures, problems,"
+                " read_status, status) VALUES (1, 'nam-sach', :d, :t, :fig, :fig, '[]', 'accepted', 'accepted')"
+            ),
+            {"d": date(2020, 8, 14), "t": WHEN, "fig": '{"installs": 17356}'},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO outbox (key, kind, recipients, message_id, raw, state, attempts, next_attempt_at,"
+                " created_at) VALUES ('ack:1', 'ack', '[\"a@b.vn\"]', '<m@x>', :raw, 'pending', 0, :t, :t)"
+            ),
+            {"raw": b"ack", "t": WHEN},
+        )
+
+
+def assert_day_reads_back(store):
+    (sub,) = store.submissions_between(date(2020, 8, 14), date(2020, 8, 14))
+    assert sub.unit == "nam-sach" and sub.figures == {"installs": 17356} and sub.status == "accepted"
+    assert sub.received_at == WHEN.replace(tzinfo=UTC)
+    assert store.raw_message(sub.message_row) == RAW
+    assert [m.key for m in store.mail("pending")] == ["ack:1"]
+
+
+def test_a_store_made_before_alembic_upgrades_and_keeps_its_day(store_url):
+    engine = create_engine(store_url, "vi")
+    create_v1_store(engine)
+    fill_v1(engine)
+    engine.dispose()
+    store = Store.open(store_url)
+    try:
+        assert store.schema_version == SCHEMA_VERSION
+        assert migrate.differences(store.engine) == []
+        assert_day_reads_back(store)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("revision", migrate.revisions())
+def test_every_revision_upgrades_to_the_tables_the_code_uses(store_url, revision):
+    engine = create_engine(store_url, "vi")
+    migrate.upgrade_to(engine, revision)
+    if revision == migrate.LEGACY_REVISION:
+        fill_v1(engine)
+    engine.dispose()
+    store = Store.open(store_url)
+    try:
+        assert store.schema_version == SCHEMA_VERSION
+        assert migrate.differences(store.engine) == []
+        if revision == migrate.LEGACY_REVISION:
+            assert_day_reads_back(store)
+    finally:
+        store.close()
+
+
+def test_the_first_revision_is_what_create_all_made_at_version_1(store_url):
+    """0001 is frozen: a store it makes and a store made by the old create_all are the same."""
+    engine = create_engine(store_url, "vi")
+    migrate.upgrade_to(engine, migrate.LEGACY_REVISION)
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from schema_v1 import metadata as v1
+
+    with engine.connect() as conn:
+        found = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), v1)
+    engine.dispose()
+    assert [d for d in found if not (d[0] == "remove_table" and d[1].name == "alembic_version")] == []
+
+
+def _open_together(url, barrier, results):
+    barrier.wait()
+    try:
+        Store.open(url).close()
+        results.put("ok")
+    except Exception as exc:  # the test shows whatever went wrong
+        results.put(repr(exc))
+
+
+@pytest.mark.parametrize("processes", [4])
+def test_many_processes_open_a_fresh_store_at_once(store_url, processes):
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(processes), ctx.Queue()
+    workers = [ctx.Process(target=_open_together, args=(store_url, barrier, results)) for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(60)
+    assert outcomes == ["ok"] * processes
+    store = Store.open(store_url)
+    assert store.schema_version == SCHEMA_VERSION and migrate.differences(store.engine) == []
+    store.close()
