@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
-from schema_v1 import create_v1_store
+from schema_before_alembic import BEFORE_ALEMBIC, create_store_before_alembic
 
 from mailbot.store import SCHEMA_VERSION, Store, migrate
 from mailbot.store.engine import create_engine
@@ -48,9 +48,10 @@ def assert_day_reads_back(store):
     assert [m.key for m in store.mail("pending")] == ["ack:1"]
 
 
-def test_a_store_made_before_alembic_upgrades_and_keeps_its_day(store_url):
+@pytest.mark.parametrize("version", sorted(BEFORE_ALEMBIC))
+def test_a_store_made_before_alembic_upgrades_and_keeps_its_day(store_url, version):
     engine = create_engine(store_url, "vi")
-    create_v1_store(engine)
+    create_store_before_alembic(engine, version)
     fill_v1(engine)
     engine.dispose()
     store = Store.open(store_url)
@@ -66,29 +67,27 @@ def test_a_store_made_before_alembic_upgrades_and_keeps_its_day(store_url):
 def test_every_revision_upgrades_to_the_tables_the_code_uses(store_url, revision):
     engine = create_engine(store_url, "vi")
     migrate.upgrade_to(engine, revision)
-    if revision == migrate.LEGACY_REVISION:
-        fill_v1(engine)
+    fill_v1(engine)
     engine.dispose()
     store = Store.open(store_url)
     try:
         assert store.schema_version == SCHEMA_VERSION
         assert migrate.differences(store.engine) == []
-        if revision == migrate.LEGACY_REVISION:
-            assert_day_reads_back(store)
+        assert_day_reads_back(store)
     finally:
         store.close()
 
 
-def test_the_first_revision_is_what_create_all_made_at_version_1(store_url):
-    """0001 is frozen: a store it makes and a store made by the old create_all are the same."""
+@pytest.mark.parametrize("version", sorted(BEFORE_ALEMBIC))
+def test_each_early_revision_is_what_create_all_made_at_that_version(store_url, version):
+    """Revisions 0001 and 0002 are frozen: a store they make and one the old create_all made are the same."""
     engine = create_engine(store_url, "vi")
-    migrate.upgrade_to(engine, migrate.LEGACY_REVISION)
+    migrate.upgrade_to(engine, f"{version:04d}")
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
-    from schema_v1 import metadata as v1
 
     with engine.connect() as conn:
-        found = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), v1)
+        found = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), BEFORE_ALEMBIC[version])
     engine.dispose()
     assert [d for d in found if not (d[0] == "remove_table" and d[1].name == "alembic_version")] == []
 

@@ -1,4 +1,4 @@
-"""The store's tables at schema version 1, as `create_all` made them before Alembic.
+"""The store's tables at schema versions 1 and 2, as `create_all` made them before Alembic.
 
 A frozen copy: the tests build a store the way mailbot did then and upgrade it.
 """
@@ -101,8 +101,54 @@ sa.Table(
 )
 
 
-def create_v1_store(engine: sa.Engine) -> None:
-    """What Store.open did at schema version 1."""
+# Schema version 2 added the console's tables (frozen as create_all made them).
+console = sa.MetaData()
+for table in metadata.sorted_tables:
+    table.to_metadata(console)
+sa.Table(
+    "users",
+    console,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+sa.Table(
+    "sessions",
+    console,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("address", sa.Text),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+)
+sa.Table(
+    "api_tokens",
+    console,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+sa.Table(
+    "audit",
+    console,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime, nullable=False, index=True),
+    sa.Column("who", sa.Text, nullable=False),
+    sa.Column("address", sa.Text),
+    sa.Column("action", sa.String(40), nullable=False, index=True),
+    sa.Column("target", sa.Text),
+    sa.Column("detail", sa.Text),
+)
+
+BEFORE_ALEMBIC = {1: metadata, 2: console}
+
+
+def create_store_before_alembic(engine: sa.Engine, version: int) -> None:
+    """What Store.open did at schema version `version`, before Alembic."""
     with engine.begin() as conn:
-        metadata.create_all(conn)
-        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '1')"))
+        BEFORE_ALEMBIC[version].create_all(conn)
+        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"), {"v": str(version)})
