@@ -60,8 +60,8 @@ class Watcher:
         """`mailbot status` shows the outage as it happens; a store that is down too only gets a log line."""
         try:
             health.record_outage(self.store, redact_url(self.settings.connections.inbox_url), error, utcnow())
-        except Exception:
-            log.warning("the inbox outage could not be recorded in the store", exc_info=True)
+        except Exception as exc:
+            log.warning("the inbox outage could not be recorded in the store: %s", " ".join(str(exc).split())[:300])
 
     def _note_recovery(self) -> None:
         ended = health.clear_outage(self.store)
