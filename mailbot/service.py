@@ -17,7 +17,7 @@ from pathlib import Path
 from mailbot import compose, i18n, ledger, outbox, replies, report, validation, workers
 from mailbot.config import Settings
 from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS, TREND_DAYS, UPDATE_WATCH_DAYS
-from mailbot.errors import DeliveryError
+from mailbot.errors import DeliveryError, StoreError
 from mailbot.inbox import open_source
 from mailbot.models import (
     ACCEPTED,
@@ -112,6 +112,8 @@ def ingest_message(settings: Settings, store: Store, message: InboundMessage, no
         try:
             return _ingest(settings, store, message, now, digest)
         except (KeyboardInterrupt, SystemExit):
+            raise
+        except StoreError:  # a full disk or a lost database is not this message's problem: the work stops, undone
             raise
         except BaseException:  # any failure with one message is that message's problem (a panic is a BaseException)
             log.exception("message %s from %s could not be processed; stored as rejected", message.key, message.source)
