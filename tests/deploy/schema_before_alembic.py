@@ -1,4 +1,4 @@
-"""The store's tables at schema versions 1 and 2, as `create_all` made them before Alembic.
+"""The store's tables at schema versions 1 to 3, as `create_all` made them before Alembic.
 
 A frozen copy: the tests build a store the way mailbot did then and upgrade it.
 """
@@ -144,7 +144,13 @@ sa.Table(
     sa.Column("detail", sa.Text),
 )
 
-BEFORE_ALEMBIC = {1: metadata, 2: console}
+# Schema version 3 added the operating-system login of a review decision.
+with_login = sa.MetaData()
+for table in console.sorted_tables:
+    table.to_metadata(with_login)
+with_login.tables["decisions"].append_column(sa.Column("os_login", sa.Text))
+
+BEFORE_ALEMBIC = {1: metadata, 2: console, 3: with_login}
 
 
 def create_store_before_alembic(engine: sa.Engine, version: int) -> None:

@@ -80,7 +80,7 @@ def test_every_revision_upgrades_to_the_tables_the_code_uses(store_url, revision
 
 @pytest.mark.parametrize("version", sorted(BEFORE_ALEMBIC))
 def test_each_early_revision_is_what_create_all_made_at_that_version(store_url, version):
-    """Revisions 0001 and 0002 are frozen: a store they make and one the old create_all made are the same."""
+    """The revisions up to 0003 are frozen: a store they make and one the old create_all made are the same."""
     engine = create_engine(store_url, "vi")
     migrate.upgrade_to(engine, f"{version:04d}")
     from alembic.autogenerate import compare_metadata
