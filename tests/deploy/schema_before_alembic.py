@@ -150,7 +150,13 @@ for table in console.sorted_tables:
     table.to_metadata(with_login)
 with_login.tables["decisions"].append_column(sa.Column("os_login", sa.Text))
 
-BEFORE_ALEMBIC = {1: metadata, 2: console, 3: with_login}
+# Schema version 4 added where a submission's figures were read.
+with_sources = sa.MetaData()
+for table in with_login.sorted_tables:
+    table.to_metadata(with_sources)
+with_sources.tables["submissions"].append_column(sa.Column("sources", sa.JSON))
+
+BEFORE_ALEMBIC = {1: metadata, 2: console, 3: with_login, 4: with_sources}
 
 
 def create_store_before_alembic(engine: sa.Engine, version: int) -> None:
