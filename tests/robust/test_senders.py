@@ -125,6 +125,7 @@ def test_a_store_of_schema_2_gains_the_login_column(tmp_path):
     Store.open(url).close()
     with sqlite3.connect(tmp_path / "old.db") as db:
         db.execute("ALTER TABLE decisions DROP COLUMN os_login")
+        db.execute("ALTER TABLE submissions DROP COLUMN sources")  # added later, at schema 4
         db.execute("UPDATE alembic_version SET version_num = '0002'")  # the store as schema 2 left it
     store = Store.open(url)
     assert store.schema_version == SCHEMA_VERSION == 4
