@@ -61,6 +61,7 @@ __all__ = [
     "configure_logging",
     "health_check",
     "opened",
+    "utcnow",
     "write_starter_campaign",
 ]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import smtplib
 import ssl
 from dataclasses import dataclass, field
