@@ -20,7 +20,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from mailbot import i18n
 from mailbot.errors import MailbotError, NotFoundError, UsageError
-from mailbot.store.accounts import AccountStore, AuditRow, UserRow
+from mailbot.store.accounts import AccountStore
+from mailbot.store.records import AuditRow, UserRow
 
 log = logging.getLogger(__name__)
 

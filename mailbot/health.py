@@ -11,14 +11,34 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from mailbot import i18n
 from mailbot.config import Settings
+from mailbot.models import Submission
 
 OUTAGE_KEY = "inbox_outage"
 REVIEW_WAIT_WARNING = timedelta(hours=2)
 CRITICAL_STALE_FACTOR = 3
 OK, WARNING, CRITICAL = 0, 1, 2
+
+
+class StateKept(Protocol):
+    """Where the outage is kept (mailbot.store.Store is one)."""
+
+    def get_state(self, key: str) -> str | None: ...
+
+    def set_state(self, key: str, value: str) -> None: ...
+
+
+class HealthSigns(StateKept, Protocol):
+    """What the monitoring check reads of the store (mailbot.store.Store is one)."""
+
+    def heartbeat(self) -> tuple[str, datetime] | None: ...
+
+    def outbox_counts(self) -> dict[str, int]: ...
+
+    def pending_review(self) -> list[Submission]: ...
 
 
 @dataclass(frozen=True)
@@ -34,7 +54,7 @@ class Health:
     line: str
 
 
-def record_outage(store, source: str, error: str, now: datetime) -> Outage:
+def record_outage(store: StateKept, source: str, error: str, now: datetime) -> Outage:
     """Note that the inbox cannot be read; the first failure's time is kept as `since`."""
     known = current_outage(store)
     since = known.since if known is not None else now
@@ -42,7 +62,7 @@ def record_outage(store, source: str, error: str, now: datetime) -> Outage:
     return Outage(source, since, error)
 
 
-def clear_outage(store) -> Outage | None:
+def clear_outage(store: StateKept) -> Outage | None:
     """The inbox answers again; the outage that ended, if there was one."""
     known = current_outage(store)
     if known is not None:
@@ -50,7 +70,7 @@ def clear_outage(store) -> Outage | None:
     return known
 
 
-def current_outage(store) -> Outage | None:
+def current_outage(store: StateKept) -> Outage | None:
     value = store.get_state(OUTAGE_KEY)
     if not value:
         return None
@@ -58,7 +78,7 @@ def current_outage(store) -> Outage | None:
     return Outage(data["source"], datetime.fromisoformat(data["since"]), data["error"])
 
 
-def assess(settings: Settings, store, now: datetime) -> Health:
+def assess(settings: Settings, store: HealthSigns, now: datetime) -> Health:
     """The service's state in one line, worst first."""
     lang = settings.language
     stale = timedelta(seconds=settings.schedule.heartbeat_stale_seconds)

@@ -55,6 +55,20 @@ class PermanentFailure(Exception):
     """Hold the mail for a person (5xx, every recipient refused)."""
 
 
+class MailQueue(Protocol):
+    """What delivery needs of the store (mailbot.store.Store is one): claim, confirm, retry, hold."""
+
+    def claim_due(self, now: datetime, limit: int = 50) -> list[QueuedMail]: ...
+
+    def release_sending(self) -> int: ...
+
+    def mark_sent(self, mail_id: int, at: datetime) -> None: ...
+
+    def mark_retry(self, mail_id: int, next_attempt_at: datetime, error: str) -> None: ...
+
+    def mark_held(self, mail_id: int, error: str) -> None: ...
+
+
 class Transport(Protocol):
     """Hands mail over; a DeliveryError it raises is said in `language`, for the person who reads it."""
 
@@ -264,7 +278,7 @@ def file_url_path(url: str) -> Path:
 # --- the run ---------------------------------------------------------------------------------------
 
 
-def deliver_as_lock_holder(store, settings: Settings, now: datetime) -> DeliveryResult:
+def deliver_as_lock_holder(store: MailQueue, settings: Settings, now: datetime) -> DeliveryResult:
     """Deliver for the holder of the delivery lock: first take back what a stopped deliverer left `sending`.
 
     Without this, such mail waited for its claim's lease (ten minutes). A mail that was
@@ -277,7 +291,7 @@ def deliver_as_lock_holder(store, settings: Settings, now: datetime) -> Delivery
     return deliver_due(store, settings, now)
 
 
-def deliver_due(store, settings: Settings, now: datetime, limit: int | None = None) -> DeliveryResult:
+def deliver_due(store: MailQueue, settings: Settings, now: datetime, limit: int | None = None) -> DeliveryResult:
     """Send what is due; per-mail failures are recorded in the store, never raised.
 
     Delivery happens now: a `now` in the past (a replayed day) is taken as the
@@ -307,7 +321,7 @@ def deliver_due(store, settings: Settings, now: datetime, limit: int | None = No
 
 
 def _deliver_batch(
-    store, transport: Transport, batch: list[QueuedMail], moment: datetime, result: DeliveryResult
+    store: MailQueue, transport: Transport, batch: list[QueuedMail], moment: datetime, result: DeliveryResult
 ) -> None:
     for index, mail in enumerate(batch):
         try:
@@ -332,7 +346,7 @@ def next_attempt(attempts: int, moment: datetime) -> datetime:
     return moment + min(delay, LONGEST_RETRY)
 
 
-def _retry_or_give_up(store, mail: QueuedMail, moment: datetime, error: str, result: DeliveryResult) -> None:
+def _retry_or_give_up(store: MailQueue, mail: QueuedMail, moment: datetime, error: str, result: DeliveryResult) -> None:
     if mail.attempts >= MAX_ATTEMPTS:
         hold(store, mail, f"gave up after {mail.attempts} attempts: {error}", result)
         return
@@ -342,7 +356,7 @@ def _retry_or_give_up(store, mail: QueuedMail, moment: datetime, error: str, res
     log.warning("mail %s (%s) will be retried: %s", mail.id, mail.kind, error)
 
 
-def hold(store, mail: QueuedMail, error: str, result: DeliveryResult) -> None:
+def hold(store: MailQueue, mail: QueuedMail, error: str, result: DeliveryResult) -> None:
     store.mark_held(mail.id, error)
     result.held += 1
     result.errors.append(error)

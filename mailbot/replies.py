@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from mailbot.config import Settings
 from mailbot.models import SENDER_NOT_AUTHENTICATED, Reading
@@ -35,10 +36,21 @@ SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{1,15}://|(?:mailto|javascript|data
 DOTTED = re.compile(r"(?i)(?<=[a-z0-9])\.(?!(?:xlsx|xlsm|xlsb|xls|ods|csv|pdf|docx|doc)\b)(?=[a-z][a-z0-9-]+\b)")
 
 
-def may_answer(settings: Settings, reading: Reading, store, now: datetime) -> bool:
+class AnswersSent(Protocol):
+    """What the limit on answers needs of the store (mailbot.store.Store is one)."""
+
+    def replies_since(self, address: str, since: datetime) -> int: ...
+
+
+def may_answer(settings: Settings, reading: Reading, store: AnswersSent, now: datetime) -> bool:
     """Whether this reading's sender gets an acknowledgement (see the module's docstring)."""
     reason = refusal(settings, reading)
-    if reason is None and store.replies_since(reading.reply_to, now - REPLY_WINDOW) >= settings.limits.replies_per_day:
+    to = reading.reply_to  # never None when there is no refusal
+    if (
+        reason is None
+        and to is not None
+        and store.replies_since(to, now - REPLY_WINDOW) >= settings.limits.replies_per_day
+    ):
         reason = f"already answered {settings.limits.replies_per_day} times in 24 hours"
     if reason is not None:
         log.info("no acknowledgement for %s to %s: %s", reading.message_id, reading.reply_to, reason)

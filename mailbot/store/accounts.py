@@ -6,45 +6,13 @@ by the caller), session and API tokens are kept as their SHA-256 digests.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
+from mailbot.store.records import AuditRow, SessionRow, UserRow
+from mailbot.store.rows import audit_of, audit_values, session_of, user_of
 from mailbot.store.schema import api_tokens, audit, sessions, users
-
-
-@dataclass(frozen=True)
-class UserRow:
-    id: int
-    name: str
-    role: str
-    password_hash: str
-    disabled: bool
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    user: UserRow
-    csrf: str
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    id: int
-    at: datetime
-    who: str
-    address: str | None
-    action: str
-    target: str | None
-    detail: dict
-
-
-def _user(row) -> UserRow:
-    return UserRow(row.id, row.name, row.role, row.password_hash, bool(row.disabled), row.created_at)
 
 
 class AccountStore:
@@ -70,11 +38,11 @@ class AccountStore:
     def user(self, name: str) -> UserRow | None:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(users).where(users.c.name == name)).first()
-        return _user(row) if row else None
+        return user_of(row) if row else None
 
     def users(self) -> list[UserRow]:
         with self.engine.connect() as conn:
-            return [_user(r) for r in conn.execute(sa.select(users).order_by(users.c.name))]
+            return [user_of(r) for r in conn.execute(sa.select(users).order_by(users.c.name))]
 
     def update_user(self, user_id: int, **values) -> None:
         with self.engine.begin() as conn:
@@ -102,7 +70,7 @@ class AccountStore:
         )
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
-        return SessionRow(_user(row), row.csrf, row.expires_at) if row else None
+        return session_of(row) if row else None
 
     def drop_session(self, digest: str) -> None:
         with self.engine.begin() as conn:
@@ -116,7 +84,7 @@ class AccountStore:
         query = sa.select(users).join(api_tokens, api_tokens.c.user_id == users.c.id)
         with self.engine.connect() as conn:
             row = conn.execute(query.where(api_tokens.c.token_hash == digest)).first()
-        return _user(row) if row else None
+        return user_of(row) if row else None
 
     # -- the audit trail -----------------------------------------------------------
 
@@ -129,7 +97,7 @@ class AccountStore:
         target: str | None = None,
         detail: dict | None = None,
     ) -> None:
-        values = dict(at=at, who=who, address=address, action=action, target=target, detail=json.dumps(detail or {}))
+        values = audit_values(at, who, action, address, target, detail)
         with self.engine.begin() as conn:
             conn.execute(sa.insert(audit).values(**values))
 
@@ -147,7 +115,4 @@ class AccountStore:
         if target is not None:
             query = query.where(audit.c.target == target)
         with self.engine.connect() as conn:
-            return [
-                AuditRow(r.id, r.at, r.who, r.address, r.action, r.target, json.loads(r.detail or "{}"))
-                for r in conn.execute(query)
-            ]
+            return [audit_of(r) for r in conn.execute(query)]

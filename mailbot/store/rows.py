@@ -1,38 +1,150 @@
-"""Conversions between store rows and mailbot's records."""
+"""The one mapping between store rows and mailbot's records, both ways.
+
+Each record type has its pair here: `*_values` gives the columns a record is
+written as, `*_of` the record a row is read back as. Nothing else in the store
+builds a record from a row or a row from a record.
+"""
 
 from __future__ import annotations
 
-import os
-import socket
+import json
+from datetime import datetime
+from typing import Any
 
-from mailbot.models import Action, Problem, QueuedMail, ReviewDecision, Source, Status, Submission
+from mailbot.models import (
+    Action,
+    InboundMessage,
+    MailState,
+    OutboundMail,
+    Problem,
+    QueuedMail,
+    Reading,
+    ReviewDecision,
+    Source,
+    SourceMark,
+    Status,
+    Submission,
+)
+from mailbot.store.records import AuditRow, SessionRow, UserRow
+
+Values = dict[str, Any]
+
+# -- messages ------------------------------------------------------------------
 
 
-def holder_alive(holder: str) -> bool:
-    """A lock holder on this host whose process is gone has released its lock."""
-    host, _, rest = holder.partition(":")
-    if host != socket.gethostname():
-        return True
-    pid = int(rest.partition(":")[0] or 0)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def message_values(message: InboundMessage, reading: Reading, digest: str, stored_at: datetime) -> Values:
+    return dict(
+        sha256=digest,
+        message_id=reading.message_id,
+        source=message.source,
+        source_key=message.key,
+        received_at=message.received_at,
+        stored_at=stored_at,
+        size=message.size,
+        headers_only=message.headers_only,
+        sender=reading.sender,
+        subject=reading.subject,
+        raw=message.raw,
+    )
 
 
-def first_line(exc: Exception) -> str:
-    return str(getattr(exc, "orig", None) or exc).splitlines()[0]
+def message_key_values(message: InboundMessage, message_row: int) -> Values:
+    return dict(source=message.source, source_key=message.key, message_row=message_row)
+
+
+# -- mailbox marks -------------------------------------------------------------
+
+
+def mark_values(mark: SourceMark) -> Values:
+    return dict(uidvalidity=mark.uidvalidity, last_uid=mark.last_uid)
+
+
+def mark_of(row) -> SourceMark:
+    return SourceMark(row.uidvalidity, row.last_uid)
+
+
+# -- submissions ---------------------------------------------------------------
 
 
 def problem_json(problem: Problem) -> dict:
     return {"code": problem.code, "message": problem.message, "where": problem.where}
 
 
-def decision_changes(decision: ReviewDecision) -> dict:
-    changes: dict = {"decided_by": decision.by, "decision_note": decision.reason}
+def problem_of(stored: dict) -> Problem:
+    return Problem(stored["code"], stored["message"], stored.get("where"))
+
+
+def submission_values(message_row: int, reading: Reading, received_at: datetime) -> Values:
+    return dict(
+        message_row=message_row,
+        unit=reading.unit,
+        period=reading.period,
+        received_at=received_at,
+        sender=reading.sender,
+        subject=reading.subject,
+        message_id=reading.message_id,
+        read_unit=reading.unit,
+        read_figures=dict(reading.figures),
+        sources={metric: place.to_json() for metric, place in reading.sources.items()} or None,
+        figures=dict(reading.figures),
+        problems=[problem_json(p) for p in reading.problems],
+        read_status=reading.status,
+        status=reading.status,
+    )
+
+
+def submission_of(row) -> Submission:
+    return Submission(
+        id=row.id,
+        message_row=row.message_row,
+        unit=row.unit,
+        period=row.period,
+        received_at=row.received_at,
+        sender=row.sender,
+        figures=dict(row.figures),
+        status=row.status,
+        problems=tuple(problem_of(p) for p in row.problems),
+        read_figures=dict(row.read_figures),
+        sources={metric: Source.from_json(place) for metric, place in (row.sources or {}).items()},
+        subject=row.subject,
+        message_id=row.message_id,
+        decided_by=row.decided_by,
+        decision_note=row.decision_note,
+    )
+
+
+# -- review decisions ----------------------------------------------------------
+
+
+def decision_values(decision: ReviewDecision, login: str | None) -> Values:
+    return dict(
+        submission_id=decision.submission_id,
+        action=decision.action,
+        decided_by=decision.by,
+        decided_at=decision.at,
+        reason=decision.reason,
+        unit=decision.unit,
+        figures=dict(decision.figures) if decision.figures is not None else None,
+        os_login=login,
+    )
+
+
+def decision_of(row) -> ReviewDecision:
+    return ReviewDecision(
+        submission_id=row.submission_id,
+        action=row.action,
+        by=row.decided_by,
+        at=row.decided_at,
+        reason=row.reason,
+        unit=row.unit,
+        figures=row.figures,
+        login=row.os_login,
+    )
+
+
+def decision_changes(decision: ReviewDecision) -> Values:
+    """What a decision changes in its submission's row."""
+    changes: Values = {"decided_by": decision.by, "decision_note": decision.reason}
     if decision.action == Action.ACCEPT:
         changes["status"] = Status.ACCEPTED
     elif decision.action == Action.REJECT:
@@ -49,23 +161,20 @@ def decision_changes(decision: ReviewDecision) -> dict:
     return changes
 
 
-def submission_of(row) -> Submission:
-    return Submission(
-        id=row.id,
-        message_row=row.message_row,
-        unit=row.unit,
-        period=row.period,
-        received_at=row.received_at,
-        sender=row.sender,
-        figures=dict(row.figures),
-        status=row.status,
-        problems=tuple(Problem(p["code"], p["message"], p.get("where")) for p in row.problems),
-        read_figures=dict(row.read_figures),
-        sources={metric: Source.from_json(place) for metric, place in (row.sources or {}).items()},
-        subject=row.subject,
-        message_id=row.message_id,
-        decided_by=row.decided_by,
-        decision_note=row.decision_note,
+# -- the outbox ----------------------------------------------------------------
+
+
+def mail_values(mail: OutboundMail, created_at: datetime, due: datetime) -> Values:
+    return dict(
+        key=mail.key,
+        kind=mail.kind,
+        recipients=list(mail.recipients),
+        message_id=mail.message_id,
+        raw=mail.raw,
+        state=MailState.PENDING,
+        attempts=0,
+        next_attempt_at=due,
+        created_at=created_at,
     )
 
 
@@ -81,3 +190,24 @@ def queued_of(row, state: str | None = None, attempts: int | None = None) -> Que
         state=row.state if state is None else state,
         last_error=row.last_error,
     )
+
+
+# -- the console's people ------------------------------------------------------
+
+
+def user_of(row) -> UserRow:
+    return UserRow(row.id, row.name, row.role, row.password_hash, bool(row.disabled), row.created_at)
+
+
+def session_of(row) -> SessionRow:
+    return SessionRow(user_of(row), row.csrf, row.expires_at)
+
+
+def audit_values(
+    at: datetime, who: str, action: str, address: str | None, target: str | None, detail: dict | None
+) -> Values:
+    return dict(at=at, who=who, address=address, action=action, target=target, detail=json.dumps(detail or {}))
+
+
+def audit_of(row) -> AuditRow:
+    return AuditRow(row.id, row.at, row.who, row.address, row.action, row.target, json.loads(row.detail or "{}"))

@@ -1,0 +1,36 @@
+"""What every part of the store stands on: the engine, the language errors are said in."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from mailbot.config import DEFAULT_LANGUAGE
+from mailbot.store.rows import Values
+
+
+class StoreBase:
+    """The state the store's parts share; each part (locks.py, outbox.py, …) extends it.
+
+    `language` is the one a person reads the store's errors in (settings.language).
+    """
+
+    def __init__(self, engine: Engine, url: str, language: str = DEFAULT_LANGUAGE) -> None:
+        self.engine = engine
+        self.url = url
+        self.language = language
+        self.is_postgres = engine.dialect.name == "postgresql"
+
+
+def insert_ignoring_duplicates(conn: Connection, table: sa.Table, rows: list[Values]) -> int:
+    """Insert the rows that do not clash with a unique key; how many were new."""
+    if not rows:
+        return 0
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing()
+    return sum(max(conn.execute(statement, row).rowcount, 0) for row in rows)
+
+
+def first_line(exc: Exception) -> str:
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0]

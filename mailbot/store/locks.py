@@ -1,0 +1,83 @@
+"""Named locks: PostgreSQL advisory locks, or leases in the `locks` table on SQLite."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import time as clock
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+
+from mailbot.clock import utcnow
+from mailbot.defaults import LOCK_LEASE
+from mailbot.store.base import StoreBase
+from mailbot.store.schema import locks
+
+
+def holder_alive(holder: str) -> bool:
+    """A lock holder on this host whose process is gone has released its lock."""
+    host, _, rest = holder.partition(":")
+    if host != socket.gethostname():
+        return True
+    pid = int(rest.partition(":")[0] or 0)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Locks(StoreBase):
+    @contextmanager
+    def lock(self, name: str, wait: bool = True, timeout: float = 600) -> Iterator[bool]:
+        """Hold the named lock while the block runs; yields False if not taken."""
+        if self.is_postgres:
+            with self._advisory_lock(name, wait, timeout) as taken:
+                yield taken
+            return
+        holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+        deadline = clock.monotonic() + timeout
+        while not self._try_lease(name, holder):
+            if not wait or clock.monotonic() > deadline:
+                yield False
+                return
+            clock.sleep(0.2)
+        try:
+            yield True
+        finally:
+            with self.engine.begin() as conn:
+                conn.execute(sa.delete(locks).where(locks.c.name == name, locks.c.holder == holder))
+
+    def _try_lease(self, name: str, holder: str) -> bool:
+        now = utcnow()
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(locks).where(locks.c.name == name)).first()
+            if row is not None and row.expires_at > now and holder_alive(row.holder):
+                return False
+            if row is not None:
+                conn.execute(sa.delete(locks).where(locks.c.name == name))
+            conn.execute(sa.insert(locks).values(name=name, holder=holder, expires_at=now + LOCK_LEASE))
+            return True
+
+    @contextmanager
+    def _advisory_lock(self, name: str, wait: bool, timeout: float) -> Iterator[bool]:
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        with self.engine.connect() as conn:
+            deadline = clock.monotonic() + timeout
+            taken = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+            while not taken and wait and clock.monotonic() < deadline:
+                clock.sleep(0.2)
+                taken = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+            conn.commit()
+            try:
+                yield bool(taken)
+            finally:
+                if taken:
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()

@@ -1,0 +1,41 @@
+"""Key/value state (`state:<key>` rows of the meta table), and the marks of messages being worked on."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from mailbot.store.base import StoreBase
+from mailbot.store.schema import meta_table, set_meta
+
+
+def set_state(conn: Connection, key: str, value: str) -> None:
+    """Within the caller's transaction: the state `key` is now `value`."""
+    set_meta(conn, f"state:{key}", value)
+
+
+class State(StoreBase):
+    def get_state(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == f"state:{key}")).scalar()
+
+    def set_state(self, key: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            set_state(conn, key, value)
+
+    def begin_attempt(self, digest: str) -> int:
+        """Mark the message with this digest as being worked on; which attempt this is (1 = first).
+
+        The mark outlives a crash: a message during which the process died is found
+        marked when the service comes back.
+        """
+        key = f"attempt:{digest}"
+        with self.engine.begin() as conn:
+            found = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == f"state:{key}")).scalar()
+            attempt = int(found or 0) + 1
+            set_state(conn, key, str(attempt))
+        return attempt
+
+    def end_attempt(self, digest: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(meta_table).where(meta_table.c.key == f"state:attempt:{digest}"))
