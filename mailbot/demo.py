@@ -1,9 +1,12 @@
 """`mailbot demo`: a realistic reporting day, run through the service's own code.
 
-The day comes from config/demo.toml (the appendix figures of the letter): the units
-mail their workbooks into a fresh local Maildir, one late, one missing, one with a
-broken attachment that it sends again. Then one full cycle runs at the configured
-local time, exactly as `mailbot run` would: poll, acknowledge, report, deliver.
+The day comes from config/demo.toml (the appendix figures of the letter): on two
+earlier days every unit reports; on the demo day the units mail their workbooks
+into a fresh local Maildir from the morning on, one late, one not at all, one with
+a broken attachment that it sends again, one with a total row that does not add up
+(held for review). The service's clock walks through the day as `mailbot run`
+would live it: each mail is read and answered a minute after it arrives, the
+reminders go out at the configured time, the consolidated report at its time.
 """
 
 from __future__ import annotations
@@ -16,16 +19,18 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 from mailbot import i18n
-from mailbot.app import opened
+from mailbot.app import App, opened
 from mailbot.config import Connections, Settings, Unit
 from mailbot.errors import ConfigError, UsageError
 from mailbot.inbox import deliver_to_maildir
-from mailbot.models import DayLedger
+from mailbot.models import DayLedger, MailKind, Submission
 from mailbot.resources import shipped_demo_day
 from mailbot.samples import district_workbook, report_mail
 
 MARKER = ".mailbot-demo"
-COMMUNE_ROWS = 12  # units after the first few send a row per commune and a total row
+COMMUNE_ROWS = 12  # every third unit sends a row per commune and a total row
+POLL_AFTER = timedelta(minutes=1)  # the watcher reads a new mail within about a minute
+MISCOUNT = 250  # the held unit's commune rows add up to this much less than its total row
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,20 @@ class Scenario:
     broken_unit: str
     broken_at: time
     resent_at: time
+    review_unit: str
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One mail of the scenario: when it reaches the mailbox, from which unit, its bytes."""
+
+    at: datetime
+    unit: Unit
+    raw: bytes
+
+    @property
+    def message_id(self) -> str:
+        return str(message_from_bytes(self.raw, policy=policy.default)["Message-ID"])
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,8 @@ class DemoOutcome:
     store: Path
     acknowledgements: list[Path]
     error_replies: list[tuple[str, Path]]
+    reminders: list[tuple[str, datetime, Path]]
+    held: list[Submission]
     report_files: list[Path]
     report_mail: Path | None
 
@@ -73,6 +94,7 @@ def load_scenario(settings: Settings) -> Scenario:
             broken_unit=scenario["broken_unit"],
             broken_at=time.fromisoformat(scenario["broken_at"]),
             resent_at=time.fromisoformat(scenario["resent_at"]),
+            review_unit=scenario.get("review_unit", ""),
         )
     except (OSError, KeyError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise i18n.error(
@@ -99,48 +121,86 @@ def run(settings: Settings, directory: Path) -> DemoOutcome:
         settings,
         connections=Connections(inbox_url=f"maildir://{inbox}", smtp_url=f"file://{outbox}", db_url=f"sqlite:///{db}"),
     )
-    mails, broken_id = seed_inbox(settings, scenario, inbox)
-    now = datetime.combine(scenario.day, scenario.run_at, tzinfo=settings.campaign.tz)
-    with opened(settings, clock=lambda: now) as app:
-        app.cycle()
-        app.send_report(scenario.day)
-        report_files = app.write_report(scenario.day, directory / "report")
-        ledger = app.day(scenario.day)
-    return summarize(settings, scenario, now, ledger, (inbox, outbox, db), mails, broken_id, report_files)
-
-
-# --- seeding --------------------------------------------------------------------------
-
-
-def seed_inbox(settings: Settings, scenario: Scenario, inbox: Path) -> tuple[dict[str, str], str]:
-    """Deliver every mail of the scenario.
-
-    Returns the unit id of each Message-ID, and the Message-ID of the broken mail.
-    """
     for sub in ("new", "cur", "tmp"):
         (inbox / sub).mkdir(parents=True, exist_ok=True)
-    sent: dict[str, str] = {}
-    for day, factor in sorted(scenario.history.items()):
-        for number, unit in enumerate(reporting_units(settings, scenario)):
-            figure = round(scenario.figures[unit.id] * factor)
-            at = datetime.combine(day, time(9, 0), tzinfo=settings.campaign.tz) + timedelta(minutes=17 * number)
-            _deliver(settings, inbox, sent, unit, figure, day, at, attachment=None)
-    for number, unit in enumerate(reporting_units(settings, scenario)):
-        at = _arrival(settings, scenario, unit, number)
-        if unit.id == scenario.broken_unit:
-            broken_at = datetime.combine(scenario.day, scenario.broken_at, tzinfo=settings.campaign.tz)
-            good = _workbook(settings, unit, scenario.figures[unit.id], scenario.day, number)
-            broken_id = _deliver(settings, inbox, sent, unit, None, scenario.day, broken_at, good[: len(good) // 3])
-        _deliver(settings, inbox, sent, unit, scenario.figures[unit.id], scenario.day, at, attachment=None)
-    return sent, broken_id
+    clock = Clock(datetime.combine(min([scenario.day, *scenario.history]), time(0, 0), tzinfo=settings.campaign.tz))
+    arrivals: list[Arrival] = []
+    with opened(settings, clock=clock) as app:
+        for day, factor in sorted(scenario.history.items()):
+            arrivals += play_day(app, clock, inbox, history_mails(settings, scenario, day, factor), report=False)
+        arrivals += play_day(app, clock, inbox, demo_day_mails(settings, scenario), report=True)
+        clock.now = max(clock.now, datetime.combine(scenario.day, scenario.run_at, tzinfo=settings.campaign.tz))
+        report_files = app.write_report(scenario.day, directory / "report")
+        ledger = app.day(scenario.day)
+        held = [s for s in app.waiting() if s.period == scenario.day]
+    return summarize(settings, scenario, clock.now, ledger, (inbox, outbox, db), arrivals, held, report_files)
 
 
-def reporting_units(settings: Settings, scenario: Scenario) -> list[Unit]:
-    return [u for u in settings.units_on(scenario.day) if u.id != scenario.missing_unit and u.id in scenario.figures]
+class Clock:
+    """The demo's time: moved forward through the day, read by the service as its `now`."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
-def _arrival(settings: Settings, scenario: Scenario, unit: Unit, number: int) -> datetime:
+# --- the day, event by event -----------------------------------------------------------
+
+
+def play_day(app: App, clock: Clock, inbox: Path, mails: list[Arrival], report: bool) -> list[Arrival]:
+    """Each mail arrives and is answered a minute later; reminders and the report at their times."""
+    settings, day = app.settings, mails[0].at.date()
     tz = settings.campaign.tz
+    events: list[tuple[datetime, int, Arrival | None]] = [(m.at, 0, m) for m in mails]
+    events.append((datetime.combine(day, settings.schedule.reminder_at, tzinfo=tz), 1, None))
+    if report:
+        events.append((datetime.combine(day, settings.schedule.report_at, tzinfo=tz), 2, None))
+    for at, kind, mail in sorted(events, key=lambda e: (e[0], e[1])):
+        if mail is not None:
+            deliver_to_maildir(inbox, mail.raw, mail.at)
+            clock.now = max(clock.now, at + POLL_AFTER)
+            app.cycle()
+            continue
+        clock.now = max(clock.now, at)
+        if kind == 1:
+            app.remind(day)
+        else:
+            app.send_report(day)
+    return mails
+
+
+def history_mails(settings: Settings, scenario: Scenario, day: date, factor: float) -> list[Arrival]:
+    """An earlier day on which every unit reports in the morning."""
+    start = datetime.combine(day, time(9, 0), tzinfo=settings.campaign.tz)
+    units = [u for u in settings.units_on(day) if u.id in scenario.figures]
+    return [
+        arrival(settings, unit, day, start + timedelta(minutes=17 * n), _workbook(settings, unit, figure, day, n))
+        for n, unit in enumerate(units)
+        for figure in [round(scenario.figures[unit.id] * factor)]
+    ]
+
+
+def demo_day_mails(settings: Settings, scenario: Scenario) -> list[Arrival]:
+    tz, day, mails = settings.campaign.tz, scenario.day, []
+    units = [u for u in settings.units_on(day) if u.id != scenario.missing_unit and u.id in scenario.figures]
+    for number, unit in enumerate(units):
+        figure = scenario.figures[unit.id]
+        if unit.id == scenario.broken_unit:
+            good = _workbook(settings, unit, figure, day, 0)
+            broken_at = datetime.combine(day, scenario.broken_at, tzinfo=tz)
+            mails.append(arrival(settings, unit, day, broken_at, good[: len(good) // 3]))
+        if unit.id == scenario.review_unit:
+            label = settings.campaign.metrics[0].label
+            workbook = district_workbook(unit.name, figure, day, label, communes=COMMUNE_ROWS, miscount=MISCOUNT)
+        else:
+            workbook = _workbook(settings, unit, figure, day, number)
+        mails.append(arrival(settings, unit, day, _arrival_time(scenario, unit, number, tz), workbook))
+    return sorted(mails, key=lambda m: m.at)
+
+
+def _arrival_time(scenario: Scenario, unit: Unit, number: int, tz) -> datetime:
     if unit.id == scenario.late_unit:
         return datetime.combine(scenario.day, scenario.late_at, tzinfo=tz)
     if unit.id == scenario.broken_unit:
@@ -150,55 +210,65 @@ def _arrival(settings: Settings, scenario: Scenario, unit: Unit, number: int) ->
 
 def _workbook(settings: Settings, unit: Unit, figure: int, day: date, number: int) -> bytes:
     label = settings.campaign.metrics[0].label
-    return district_workbook(unit.name, figure, day, label, communes=COMMUNE_ROWS if number % 3 == 1 else 0)
+    return district_workbook(unit.name, figure, day, label, communes=COMMUNE_ROWS if number % 3 == 0 else 0)
 
 
-def _deliver(settings, inbox, sent, unit: Unit, figure, day: date, at: datetime, attachment) -> str:
-    if attachment is None:
-        attachment = _workbook(settings, unit, figure, day, len(sent))
+def arrival(settings: Settings, unit: Unit, day: date, at: datetime, attachment: bytes) -> Arrival:
     stamp = f"{day.day:02d}{day.month:02d}{day.year}"
+    shown_day = f"{day.day}/{day.month}/{day.year}"
     raw = report_mail(
         sender=unit.senders[0],
         sender_name=f"Văn phòng {unit.name}",
         to=settings.campaign.reporting_mailbox,
-        subject=f"Báo cáo số lượng cài đặt Bluezone ngày {day.day}/{day.month}/{day.year} - {unit.name}",
+        subject=f"Báo cáo số lượng cài đặt Bluezone ngày {shown_day} - {unit.name}",
         body=f"Kính gửi Sở Thông tin và Truyền thông,\n\n{unit.name} gửi báo cáo số lượng cài đặt Bluezone "
-        f"ngày {day.day}/{day.month}/{day.year} (tệp đính kèm).\n\nTrân trọng.",
+        f"ngày {shown_day} (tệp đính kèm).\n\nTrân trọng.",
         sent_at=at - timedelta(minutes=1),
         attachment_name=f"BC_Bluezone_{unit.id}_{stamp}.xlsx",
         attachment=attachment,
         received_at=at,
     )
-    deliver_to_maildir(inbox, raw, at)
-    message_id = str(message_from_bytes(raw, policy=policy.default)["Message-ID"])
-    sent[message_id] = unit.id
-    return message_id
+    return Arrival(at, unit, raw)
 
 
 # --- summary -----------------------------------------------------------------------------
 
 
-def summarize(settings, scenario, now, ledger, places, mails, broken_id, report_files) -> DemoOutcome:
+def summarize(settings, scenario, now, ledger, places, arrivals, held, report_files) -> DemoOutcome:
     inbox, outbox, db = places
-    acknowledgements, error_replies, report_path = [], [], None
+    units = {a.message_id: a.unit for a in arrivals}
+    broken = [a.message_id for a in arrivals if a.unit.id == scenario.broken_unit and a.at.date() == scenario.day]
+    acknowledgements, error_replies, reminders, report_path = [], [], [], None
     for path in sorted(outbox.glob("*.eml")):
         message = message_from_bytes(path.read_bytes(), policy=policy.default)
         answered = str(message.get("In-Reply-To", "")).strip()
-        if answered in mails:
+        kind = path.stem.split("-")[1]
+        if answered in units:
             acknowledgements.append(path)
-            if answered == broken_id:
-                error_replies.append((settings.known_unit(scenario.broken_unit).name, path))
-        elif set(settings.report_recipients) & {a.strip().lower() for a in str(message.get("To", "")).split(",")}:
+            if broken and answered == broken[0]:
+                error_replies.append((units[answered].name, path))
+        elif kind == MailKind.REMINDER:
+            sent = message["Date"].datetime.astimezone(settings.campaign.tz)
+            reminders.append((_addressee(settings, str(message["To"])), sent, path))
+        elif kind == MailKind.REPORT:
             report_path = path
     return DemoOutcome(
         now=now,
         ledger=ledger,
         inbox=inbox,
-        seeded=len(mails),
+        seeded=len(arrivals),
         outbox=outbox,
         store=db,
         acknowledgements=acknowledgements,
         error_replies=error_replies,
+        reminders=reminders,
+        held=held,
         report_files=report_files,
         report_mail=report_path,
     )
+
+
+def _addressee(settings: Settings, to: str) -> str:
+    address = to.rsplit("<", 1)[-1].rstrip(">").strip().lower()
+    unit = next((u for u in settings.units if address in (s.lower() for s in u.senders)), None)
+    return unit.name if unit is not None else address

@@ -106,10 +106,10 @@ def format_day(day: date | None, lang: str) -> str:
 
 
 def format_time(moment: datetime | None, lang: str) -> str:
-    """A local arrival time as staff write it: "15:42 14/08/2020"."""
+    """A local arrival time as staff write it: "15:42 14/8/2020" (Vietnamese), "14/08/2020 15:42" (English)."""
     if moment is None:
         return "–"
-    return moment.strftime(text("format.time", lang))
+    return text("format.time", lang, clock=moment.strftime("%H:%M"), day=format_day(moment.date(), lang))
 
 
 def _separated(number: str, lang: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import random
+import tomllib
 from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -16,7 +17,19 @@ from email.utils import format_datetime, make_msgid
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from mailbot.resources import shipped_demo_day
+
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def appendix_figures() -> dict[str, int]:
+    """The letter's appendix: each unit's cumulative installs on 14/8/2020, in the appendix's order.
+
+    They are the demo day's figures (config/demo.toml), so the demo, the tests and
+    the benchmarks share one copy of them.
+    """
+    data = tomllib.loads(shipped_demo_day().read_text(encoding="utf-8"))
+    return {unit: int(figure) for unit, figure in data["figures"].items()}
 
 
 def split_into_communes(total: int, count: int, seed: str) -> list[int]:
@@ -29,11 +42,14 @@ def split_into_communes(total: int, count: int, seed: str) -> list[int]:
     return parts
 
 
-def district_workbook(unit_name: str, figure: int, day: date, metric_label: str, communes: int = 0) -> bytes:
+def district_workbook(
+    unit_name: str, figure: int, day: date, metric_label: str, communes: int = 0, miscount: int = 0
+) -> bytes:
     """An .xlsx report as a district office makes it.
 
-    With `communes`, one row per commune and a "Tổng cộng" row; without, a single
-    row with the unit's figure.
+    With `communes`, one row per commune and a "Tổng cộng" row stating `figure`;
+    without, a single row with the unit's figure. With `miscount`, the commune rows
+    add up to that much less than the total row says (a slip made by hand).
     """
     book = Workbook()
     sheet = book.active
@@ -48,7 +64,7 @@ def district_workbook(unit_name: str, figure: int, day: date, metric_label: str,
         cell.font = bold
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
     if communes:
-        parts = split_into_communes(figure, communes, f"{unit_name}{day}")
+        parts = split_into_communes(figure - miscount, communes, f"{unit_name}{day}")
         for number, part in enumerate(parts, start=1):
             sheet.append([number, f"Xã số {number}", part])
         sheet.append(["", "Tổng cộng", figure])

@@ -58,7 +58,7 @@ def _metric_problems(
     last = _last_value(counted, metric.id)
     if rules.decreasing_figure and metric.cumulative and last and value < last[1]:
         counts = {"figure": value, "previous": last[1]}
-        found.append(_problem(DECREASING_FIGURE, metric, lang, counts, previous_day=format_day(last[0])))
+        found.append(_problem(DECREASING_FIGURE, metric, lang, counts, previous_day=format_day(last[0], lang)))
     if rules.above_population and unit.population is not None and value > unit.population:
         found.append(_problem(ABOVE_POPULATION, metric, lang, {"figure": value, "population": unit.population}))
     if rules.outlier_jump:

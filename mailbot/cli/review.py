@@ -198,7 +198,7 @@ def _submissions_table(subs: list[Submission], settings: Settings) -> Table:
             format_time(views.local(sub.received_at, settings), settings.language),
             escape(sub.sender or "–"),
             escape(unit.name if unit else (sub.unit or "–")),
-            format_day(sub.period) if sub.period else "–",
+            format_day(sub.period, settings.language) if sub.period else "–",
             views.figures_text(sub.read_figures, settings),
             views.figures_text(sub.figures, settings),
             views.state_text(sub.status, settings),
@@ -300,10 +300,10 @@ def _unit_table(rows, settings: Settings) -> Table:
         table.add_column(t(settings, f"history.{key}"))
     for day, row, reason in rows:
         if row is None:
-            table.add_row(format_day(day), "", "", "", "", "", f"[dim]{reason}[/dim]")
+            table.add_row(format_day(day, settings.language), "", "", "", "", "", f"[dim]{reason}[/dim]")
             continue
         table.add_row(
-            format_day(day),
+            format_day(day, settings.language),
             views.state_text(row.state, settings),
             views.figures_text(row.figures, settings),
             _change_text(row.change, settings),
@@ -321,11 +321,13 @@ def _province_table(days: list[DayLedger], settings: Settings) -> Table:
         table.add_column(t(settings, f"history.{key}"))
     for day in days:
         if not day.reporting_day:
-            table.add_row(format_day(day.day), "", "", "", "", f"[dim]{day.no_reporting_reason}[/dim]")
+            table.add_row(
+                format_day(day.day, settings.language), "", "", "", "", f"[dim]{day.no_reporting_reason}[/dim]"
+            )
             continue
         style = "green" if day.reported == day.expected else "yellow"
         table.add_row(
-            format_day(day.day),
+            format_day(day.day, settings.language),
             views.figures_text(day.totals, settings) if day.reported else "–",
             _change_text(day.change, settings),
             f"[{style}]{day.reported}/{day.expected}[/{style}]",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 from collections import Counter
 from datetime import datetime
 
@@ -10,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mailbot.app import DayStatus
-from mailbot.config import Settings, redact_url
+from mailbot.config import Settings, redact_url, resolve_config_path
 from mailbot.i18n import format_count, format_day, format_time, section_texts, text, where_read
 from mailbot.models import DayLedger, MailState, QueuedMail, Reading, State, Status, UnitDay
 
@@ -172,7 +174,7 @@ def print_readings(console: Console, readings: list[Reading], settings: Settings
             escape(r.path or ""),
             escape(r.sender or "–"),
             escape(unit.name) if unit else "–",
-            r.period.strftime("%d/%m/%Y") if r.period else "–",
+            format_day(r.period, settings.language) if r.period else "–",
             _received_cell(r, settings),
             _figures_cell(r, settings),
             state_text(r.status, settings),
@@ -209,7 +211,7 @@ def print_status(console: Console, extras: DayStatus, settings: Settings) -> Non
             t(
                 settings,
                 "status_no_reporting",
-                day=day_state.day.strftime("%d/%m/%Y"),
+                day=format_day(day_state.day, lang),
                 reason=day_state.no_reporting_reason,
             ),
             markup=False,
@@ -219,7 +221,7 @@ def print_status(console: Console, extras: DayStatus, settings: Settings) -> Non
             t(
                 settings,
                 "status_title",
-                day=day_state.day.strftime("%d/%m/%Y"),
+                day=format_day(day_state.day, lang),
                 deadline=format_time(day_state.deadline, lang),
                 as_of=format_time(local(day_state.as_of, settings), lang),
             ),
@@ -319,13 +321,31 @@ def _print_health(console: Console, extras: DayStatus, settings: Settings) -> No
 
 def print_demo(console: Console, outcome, settings: Settings) -> None:
     lang = settings.language
-    console.print(t(settings, "demo_title", at=format_time(outcome.now, lang)), markup=False)
+    schedule = settings.schedule
+    console.print(
+        t(
+            settings,
+            "demo_title",
+            day=format_day(outcome.ledger.day, lang),
+            reminder=schedule.reminder_at.strftime("%H:%M"),
+            report=schedule.report_at.strftime("%H:%M"),
+            at=format_time(outcome.now, lang),
+        ),
+        markup=False,
+    )
     console.print(_status_table(outcome.ledger, settings))
     _print_totals(console, outcome.ledger, settings)
     console.print(t(settings, "demo_inbox", path=outcome.inbox, count=outcome.seeded), markup=False)
     console.print(t(settings, "demo_acks", count=len(outcome.acknowledgements), path=outcome.outbox), markup=False)
     for unit_name, path in outcome.error_replies:
         console.print(t(settings, "demo_error_reply", unit=unit_name, path=path), markup=False)
+    for unit_name, at, path in outcome.reminders:
+        console.print(t(settings, "demo_reminder", unit=unit_name, at=format_time(at, lang), path=path), markup=False)
+    for sub in outcome.held:
+        unit = settings.unit(sub.unit) if sub.unit else None
+        name = unit.name if unit is not None else sub.sender
+        problems = "; ".join(p.message for p in sub.problems)
+        console.print(t(settings, "demo_held", unit=name, id=sub.id, problems=problems), markup=False)
     files = {p.suffix: p for p in outcome.report_files}
     console.print(
         t(settings, "demo_report", html=files.get(".html"), xlsx=files.get(".xlsx"), png=files.get(".png")),
@@ -337,8 +357,15 @@ def print_demo(console: Console, outcome, settings: Settings) -> None:
             markup=False,
         )
     console.print(t(settings, "demo_store", path=outcome.store), markup=False)
-    # `mailbot status` reads the configured store and today: say the one variable and the day to give it.
-    day = outcome.ledger.day.isoformat()
-    console.print(
-        t(settings, "demo_status_hint", url=f"sqlite:///{outcome.store}", day=day), markup=False, soft_wrap=True
-    )
+    _print_demo_commands(console, outcome, settings)
+
+
+def _print_demo_commands(console: Console, outcome, settings: Settings) -> None:
+    """The other commands read the configured store: say the one variable that points them at the demo's."""
+    variable = f"MAILBOT_DB_URL={shlex.quote(f'sqlite:///{outcome.store}')}"
+    chosen, default = settings.config_path, resolve_config_path(None, os.environ)
+    config = f" --config {shlex.quote(str(chosen))}" if chosen and chosen.resolve() != default.resolve() else ""
+    console.print(t(settings, "demo_commands", variable=variable), markup=False, soft_wrap=True)
+    commands = [f"status --date {outcome.ledger.day.isoformat()}"] + [f"review show {s.id}" for s in outcome.held[:1]]
+    for command in commands:
+        console.print(f"  {variable} mailbot {command}{config}", markup=False, soft_wrap=True)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from mailbot.samples import appendix_figures
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -59,7 +61,7 @@ def test_a_backup_taken_while_the_store_is_written_restores_the_day(demo_store, 
         stop.set()
         writer.join()
     assert done.returncode == 0, done.stderr
-    assert "34" in done.stdout and written  # the messages it holds; the writer did write meanwhile
+    assert "36" in done.stdout and written  # the messages it holds; the writer did write meanwhile
     assert not [p.name for p in tmp_path.iterdir() if "partial" in p.name]
     assert sqlite3.connect(tmp_path / "copy.db").execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
@@ -69,7 +71,9 @@ def test_a_backup_taken_while_the_store_is_written_restores_the_day(demo_store, 
     status = mailbot("status", "--date", "2020-08-14", "--json", db=restored, cwd=tmp_path)
     assert status.returncode == 0, status.stderr
     ledger = json.loads(status.stdout)
-    assert ledger["totals"]["reported"] == 11 and ledger["totals"]["installs"] == 273054
+    appendix = appendix_figures()
+    counted = sum(appendix.values()) - appendix["thanh-mien"] - appendix["kim-thanh"]  # missing, held for review
+    assert ledger["totals"]["reported"] == 10 and ledger["totals"]["installs"] == counted
     states = {u["unit"]: u["state"] for u in ledger["units"]}
     assert states["ninh-giang"] == "late" and states["thanh-mien"] == "missing"
 

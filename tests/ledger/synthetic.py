@@ -27,6 +27,7 @@ from mailbot.models import (
     Submission,
     status_of,
 )
+from mailbot.samples import appendix_figures
 
 ROOT = Path(__file__).resolve().parents[2]
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -38,20 +39,7 @@ MERGED_UNTIL = date(2020, 8, 15)
 REVIEWER = "ktv.nguyen"
 
 # The letter's appendix figures, as the units' figures before day 1.
-BASE = {
-    "hai-duong": 70635,
-    "chi-linh": 23954,
-    "kinh-mon": 23004,
-    "nam-sach": 17356,
-    "kim-thanh": 19203,
-    "thanh-ha": 18731,
-    "cam-giang": 25805,
-    "binh-giang": 15706,
-    "gia-loc": 22660,
-    "tu-ky": 20836,
-    "ninh-giang": 15164,
-    "thanh-mien": 12174,
-}
+BASE = appendix_figures()
 UNITS = list(BASE)
 JUMP_UNIT, JUMP_DAY, JUMP = "binh-giang", 22, 5000
 

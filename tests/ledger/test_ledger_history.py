@@ -115,7 +115,7 @@ def test_each_day_of_the_month(settings, submissions, n):
     if day_of(n) == HOLIDAY:
         assert not day.reporting_day
         assert day.units == () and day.expected == 0
-        assert day.no_reporting_reason == "Ngày 10/08/2020 là ngày nghỉ, các đơn vị không phải báo cáo."
+        assert day.no_reporting_reason == "Ngày 10/8/2020 là ngày nghỉ, các đơn vị không phải báo cáo."
         return
     assert day.reporting_day and day.no_reporting_reason is None
     assert day.deadline == datetime(2020, 8, n, 16, 0, tzinfo=TZ)

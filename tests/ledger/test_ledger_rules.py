@@ -49,19 +49,19 @@ def row(day_ledger, unit):
         (
             dict(reporting_days=("mon", "tue", "wed", "thu", "fri")),
             date(2020, 8, 15),
-            "Ngày 15/08/2020 (Thứ Bảy) không phải ngày báo cáo.",
+            "Ngày 15/8/2020 (Thứ Bảy) không phải ngày báo cáo.",
             "15/08/2020 (Saturday) is not a reporting day.",
         ),
         (
             dict(start=date(2020, 8, 6)),
             date(2020, 8, 5),
-            "Ngày 05/08/2020 chưa đến thời gian báo cáo (đợt báo cáo bắt đầu từ ngày 06/08/2020).",
+            "Ngày 5/8/2020 chưa đến thời gian báo cáo (đợt báo cáo bắt đầu từ ngày 6/8/2020).",
             "05/08/2020 is before the reporting period (it starts on 06/08/2020).",
         ),
         (
             dict(end=date(2020, 8, 20)),
             date(2020, 8, 21),
-            "Đợt báo cáo đã kết thúc ngày 20/08/2020; ngày 21/08/2020 không có báo cáo.",
+            "Đợt báo cáo đã kết thúc ngày 20/8/2020; ngày 21/8/2020 không có báo cáo.",
             "The reporting period ended on 20/08/2020; there is no report for 21/08/2020.",
         ),
     ],

@@ -58,7 +58,7 @@ def test_a_figure_below_the_last_accepted_one_is_flagged_with_a_plain_message(se
     assert [p.code for p in found] == ["decreasing_figure"]
     assert found[0].message.startswith(
         'Số liệu lũy kế "Số lượng cài đặt Bluezone" báo cáo là 70.400, thấp hơn số đã ghi nhận trước đó '
-        "(70.500, ngày 19/08/2020)."
+        "(70.500, ngày 19/8/2020)."
     )
     english = replace(settings, language="en")
     message = history_problems(english, english.unit("hai-duong"), DAY, {"installs": 70400}, previous)[0].message

@@ -205,7 +205,7 @@ def test_a_day_without_reporting_says_why(settings):
         totals={},
         reported=0,
         expected=0,
-        no_reporting_reason="Ngày 14/08/2020 là ngày nghỉ, các đơn vị không phải báo cáo.",
+        no_reporting_reason="Ngày 14/8/2020 là ngày nghỉ, các đơn vị không phải báo cáo.",
     )
     rendered = report.render(settings, quiet, [(DAY, None)], [])
     assert "ngày nghỉ" in rendered.html and rendered.chart_png.startswith(b"\x89PNG")

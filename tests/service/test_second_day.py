@@ -16,25 +16,12 @@ from openpyxl import load_workbook
 
 from mailbot.app import App
 from mailbot.config import load_settings
-from mailbot.samples import district_workbook, report_mail
+from mailbot.samples import appendix_figures, district_workbook, report_mail
 
 ROOT = Path(__file__).resolve().parents[2]
 VN = dt.timezone(dt.timedelta(hours=7))
 DAY_ONE, DAY_TWO = dt.date(2020, 8, 13), dt.date(2020, 8, 14)
-APPENDIX = {
-    "hai-duong": 70635,
-    "chi-linh": 23954,
-    "kinh-mon": 23004,
-    "nam-sach": 17356,
-    "kim-thanh": 19203,
-    "thanh-ha": 18731,
-    "cam-giang": 25805,
-    "binh-giang": 15706,
-    "gia-loc": 22660,
-    "tu-ky": 20836,
-    "ninh-giang": 15164,
-    "thanh-mien": 12174,
-}
+APPENDIX = appendix_figures()  # the letter's appendix, as the demo day holds it
 YESTERDAY = {unit: figure - 400 for unit, figure in APPENDIX.items()}
 
 
