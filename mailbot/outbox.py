@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from mailbot import i18n
 from mailbot.clock import utcnow
-from mailbot.config import Settings, redact_url
+from mailbot.config import Settings, redact_secret, redact_url
 from mailbot.defaults import FIRST_RETRY, LONGEST_RETRY, MAX_ATTEMPTS, SMTP_TIMEOUT_SECONDS
 from mailbot.errors import DeliveryError
 from mailbot.files import write_atomically
@@ -149,19 +149,22 @@ class SmtpTransport:
         try:
             refused = connection.sendmail(self.envelope_from, list(mail.recipients), mail.raw)
         except smtplib.SMTPRecipientsRefused as exc:
-            raise _refused(exc.recipients) from None
+            raise _refused(
+                {r: (code, self._secret_free(reply)) for r, (code, reply) in exc.recipients.items()}
+            ) from None
         except smtplib.SMTPResponseException as exc:
             if exc.smtp_code == 421:
                 self._drop()
-            raise _by_code(exc.smtp_code, _reply_text(exc.smtp_code, exc.smtp_error)) from None
+            raise _by_code(exc.smtp_code, self._reply(exc.smtp_code, exc.smtp_error)) from None
         except (smtplib.SMTPServerDisconnected, OSError) as exc:  # timeouts are OSErrors
             self._drop()
-            raise TemporaryFailure(f"{self.target.url}: {type(exc).__name__}: {exc or 'timed out'}") from None
+            reason = self._secret_free(f"{type(exc).__name__}: {exc or 'timed out'}")
+            raise TemporaryFailure(f"{self.target.url}: {reason}") from None
         if refused:
             log.warning(
                 "mail %s was refused for %s; delivered to the others",
                 mail.message_id,
-                ", ".join(f"{r} ({_reply_text(*v)})" for r, v in refused.items()),
+                ", ".join(f"{r} ({self._reply(*v)})" for r, v in refused.items()),
             )
 
     def check(self) -> None:
@@ -173,7 +176,7 @@ class SmtpTransport:
         try:
             self.connection = _open_smtp(self.target)
         except smtplib.SMTPAuthenticationError as exc:
-            raise self._error("smtp_login_refused", reply=_reply_text(exc.smtp_code, exc.smtp_error)) from None
+            raise self._error("smtp_login_refused", reply=self._reply(exc.smtp_code, exc.smtp_error)) from None
         except smtplib.SMTPNotSupportedError as exc:
             raise self._error("smtp_not_offered", reason=exc) from None
         except ssl.SSLError as exc:
@@ -183,7 +186,16 @@ class SmtpTransport:
         return self.connection
 
     def _error(self, key: str, **params) -> DeliveryError:
-        return i18n.error(DeliveryError, f"errors.{key}", self.language, server=self.target.url, **params)
+        shown = {name: self._secret_free(str(value)) for name, value in params.items()}
+        return i18n.error(DeliveryError, f"errors.{key}", self.language, server=self.target.url, **shown)
+
+    def _reply(self, code: int, message: bytes | str) -> str:
+        return self._secret_free(_reply_text(code, message))
+
+    def _secret_free(self, text: str | bytes) -> str:
+        """A server may echo what it was sent: its words never carry the password on."""
+        shown = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        return redact_secret(shown, self.target.password, self.target.user)
 
     def _drop(self) -> None:
         if self.connection is not None:

@@ -10,6 +10,7 @@ the next DATA commands with a given reply ("451 ...", "550 ...") or to stall
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import ipaddress
 import ssl
@@ -48,6 +49,8 @@ class ScriptedHandler:
     refused: dict[str, str] = field(default_factory=dict)  # recipient -> reply
     connections: int = 0
     logins: list[str] = field(default_factory=list)
+    echo_credentials: bool = False  # a refused login is answered with what the client sent, as some servers do
+    echoed: list[str] = field(default_factory=list)
 
     def answer_next(self, *replies: str) -> None:
         self.data_replies.extend(replies)
@@ -60,6 +63,11 @@ class ScriptedHandler:
     def authenticate(self, server, session, envelope, mechanism, auth_data):
         login, password = auth_data.login.decode(), auth_data.password.decode()
         if (login, password) != (SMTP_USER, SMTP_PASSWORD):
+            if self.echo_credentials:
+                blob = base64.b64encode(f"\0{login}\0{password}".encode()).decode()
+                reply = f"535 5.7.8 authentication failed for {login} with password {password} ({blob})"
+                self.echoed.append(reply)
+                return AuthResult(success=False, handled=False, message=reply)
             return AuthResult(success=False, handled=False)
         self.logins.append(login)
         return AuthResult(success=True)
@@ -108,6 +116,17 @@ def _start(handler: ScriptedHandler, **kwargs) -> Controller:
 def smtp_server():
     handler = ScriptedHandler()
     controller = _start(handler)
+    try:
+        yield SmtpServer(handler, "127.0.0.1", controller.port)
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_echoing_server():
+    """A plain server that wants a login and echoes the credentials of a refused one in its reply."""
+    handler = ScriptedHandler(echo_credentials=True)
+    controller = _start(handler, authenticator=handler.authenticate, auth_require_tls=False)
     try:
         yield SmtpServer(handler, "127.0.0.1", controller.port)
     finally:

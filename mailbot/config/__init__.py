@@ -36,6 +36,7 @@ from mailbot.config.settings import (
     Share,
     Unit,
     Validation,
+    redact_secret,
     redact_url,
     url_password,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "Validation",
     "connections_from_env",
     "load_settings",
+    "redact_secret",
     "redact_url",
     "url_password",
 ]

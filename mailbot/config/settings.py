@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from mailbot import i18n
@@ -318,6 +319,23 @@ def redact_url(url: str) -> str:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
     return parts._replace(netloc=netloc).geturl()
+
+
+def redact_secret(text: str, password: str | None, user: str | None = None) -> str:
+    """`text` (a server's reply, an error) with the password replaced by ***, in every form a server
+    may echo it: as typed, percent-encoded as in a URL, and base64 as AUTH LOGIN and AUTH PLAIN send it."""
+    if not password:
+        return text
+    forms = {password, quote(password, safe=""), _base64(password)}
+    if user is not None:
+        forms |= {_base64(f"\0{user}\0{password}"), _base64(f"{user}\0{password}")}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
+
+
+def _base64(value: str) -> str:
+    return base64.b64encode(value.encode("utf-8")).decode("ascii")
 
 
 def url_password(url: str) -> str | None:

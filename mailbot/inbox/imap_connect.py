@@ -27,7 +27,7 @@ from imap_tools.errors import (
 )
 from imap_tools.utils import check_command_status
 
-from mailbot.config import Settings, redact_url
+from mailbot.config import Settings, redact_secret, redact_url
 from mailbot.errors import SourceError
 from mailbot.inbox.base import source_error
 
@@ -212,10 +212,8 @@ def _reason(exc: BaseException, address: ImapAddress) -> str:
             text = "timed out"
     else:
         text = str(exc) or type(exc).__name__
-    text = " ".join(text.split())[:300]
-    if address.password:
-        text = text.replace(address.password, "***")
-    return text
+    text = redact_secret(" ".join(text.split()), address.password, address.user)  # a server may echo it
+    return text[:300]
 
 
 def _text(value) -> str:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import logging
+import os
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -102,6 +107,107 @@ def test_a_refused_recipient_is_held_and_others_still_go(store, smtp_server):
     [held] = store.held_mail()
     assert held.recipients == ("vanphong.thanhmien@haiduong.gov.vn",) and "no such mailbox" in held.last_error
     assert [m.rcpt_tos for m in smtp_server.messages] == [("vanphong.gialoc@haiduong.gov.vn",)]
+
+
+def two_recipients(settings):
+    """One mail for two units' offices, as the consolidated report goes to several people."""
+    return replace(
+        reminder_for(settings, "thanh-mien"),
+        recipients=("vanphong.thanhmien@haiduong.gov.vn", "vanphong.gialoc@haiduong.gov.vn"),
+    )
+
+
+def test_every_recipient_refused_for_now_is_retried_later(store, smtp_server):
+    settings = settings_for(smtp_server.url)
+    store.queue([two_recipients(settings)])
+    smtp_server.handler.refused["vanphong.thanhmien@haiduong.gov.vn"] = "451 4.2.1 mailbox busy"
+    smtp_server.handler.refused["vanphong.gialoc@haiduong.gov.vn"] = "452 4.2.2 over quota for now"
+
+    first = outbox.deliver_due(store, settings, utcnow())
+    assert (first.sent, first.retried, first.held) == (0, 1, 0)
+    [waiting] = store.mail("pending")
+    assert "451 4.2.1" in waiting.last_error and "452 4.2.2" in waiting.last_error
+
+    smtp_server.handler.refused.clear()
+    second = outbox.deliver_due(store, settings, utcnow() + timedelta(minutes=2))
+    assert second.sent == 1
+    assert [sorted(m.rcpt_tos) for m in smtp_server.messages] == [
+        ["vanphong.gialoc@haiduong.gov.vn", "vanphong.thanhmien@haiduong.gov.vn"]
+    ]
+
+
+def test_every_recipient_refused_with_mixed_4xx_and_5xx_is_held_naming_each_reply(store, smtp_server):
+    """A permanent refusal needs a person (a wrong address); retrying the whole mail would never fix it."""
+    settings = settings_for(smtp_server.url)
+    store.queue([two_recipients(settings)])
+    smtp_server.handler.refused["vanphong.thanhmien@haiduong.gov.vn"] = "451 4.2.1 mailbox busy"
+    smtp_server.handler.refused["vanphong.gialoc@haiduong.gov.vn"] = "550 5.1.1 no such mailbox"
+
+    result = outbox.deliver_due(store, settings, utcnow())
+
+    assert (result.sent, result.retried, result.held) == (0, 0, 1)
+    assert store.mail("pending") == [] and smtp_server.messages == []
+    [held] = store.held_mail()
+    assert "vanphong.thanhmien@haiduong.gov.vn: 451 4.2.1 mailbox busy" in held.last_error
+    assert "vanphong.gialoc@haiduong.gov.vn: 550 5.1.1 no such mailbox" in held.last_error
+    assert outbox.deliver_due(store, settings, utcnow() + timedelta(hours=2)).handled == 0  # held, not retried
+
+
+WRONG_PASSWORD = "Sen-h0ng/14#8"  # needs percent-encoding in a URL, like a real one
+
+
+def secret_forms(password: str, user: str) -> list[str]:
+    """The password as typed, as a URL carries it, and as AUTH LOGIN / AUTH PLAIN send it."""
+    return [
+        password,
+        quote(password, safe=""),
+        base64.b64encode(password.encode()).decode(),
+        base64.b64encode(f"\0{user}\0{password}".encode()).decode(),
+    ]
+
+
+def test_a_server_reply_that_echoes_the_password_never_carries_it_on(
+    store, sqlite_url, smtp_echoing_server, caplog, tmp_path
+):
+    url = f"smtp://{quote(SMTP_USER, safe='')}:{quote(WRONG_PASSWORD, safe='')}@127.0.0.1:{smtp_echoing_server.port}"
+    settings = settings_for(f"{url}?timeout=2")
+    store.queue([reminder_for(settings, "thanh-mien")])
+
+    with caplog.at_level(logging.DEBUG), pytest.raises(DeliveryError) as caught:
+        outbox.deliver_due(store, settings, utcnow())
+
+    echoed = " ".join(smtp_echoing_server.handler.echoed)
+    assert all(form in echoed for form in secret_forms(WRONG_PASSWORD, SMTP_USER)[::3])  # it did echo it
+    [waiting] = store.mail("pending")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_")} | {
+        "MAILBOT_SMTP_URL": f"{url}?timeout=2",
+        "MAILBOT_INBOX_URL": f"maildir://{tmp_path / 'inbox'}",
+        "MAILBOT_DB_URL": sqlite_url,
+    }
+    for sub in ("new", "cur", "tmp"):
+        (tmp_path / "inbox" / sub).mkdir(parents=True)
+
+    def mailbot(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "mailbot", *args], capture_output=True, text=True, env=env, cwd=tmp_path
+        )
+
+    checked, listed, status = mailbot("check-config", "--connect"), mailbot("outbox", "list"), mailbot("status")
+    [smtp_line] = [line for line in checked.stdout.splitlines() if line.startswith("Máy chủ gửi thư smtp://")]
+    assert checked.returncode == 1 and "KHÔNG kết nối được" in smtp_line and "535" in smtp_line
+    assert listed.returncode == 0 and status.returncode == 0, listed.stderr + status.stderr
+    said = {
+        "the error": f"{caught.value.message} {caught.value.hint}",
+        "the outbox row": waiting.last_error,
+        "mailbot's log": "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("mailbot")),
+        "check-config --connect": checked.stdout + checked.stderr,
+        "mailbot outbox list": listed.stdout + listed.stderr,
+        "mailbot status": status.stdout + status.stderr,
+    }
+    for where, words in said.items():
+        assert "535" in words or where == "mailbot status", where
+        for form in secret_forms(WRONG_PASSWORD, SMTP_USER):
+            assert form not in words, f"{where} shows the password as {form!r}"
 
 
 def test_a_timeout_is_retried_and_the_mail_arrives_once(store, smtp_server):

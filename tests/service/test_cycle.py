@@ -39,7 +39,9 @@ def at(hour: int, minute: int = 0, second: int = 0) -> datetime:
     )
 
 
-def send(settings, unit_id: str, figure: int | None, arrived: datetime, attach: bool = True) -> bytes:
+def send(
+    settings, unit_id: str, figure: int | None, arrived: datetime, attach: bool = True, message_id: bool = True
+) -> bytes:
     """A unit's office mails its report; it lands in the Maildir at `arrived`."""
     unit = settings.unit(unit_id)
     label = settings.campaign.metrics[0].label
@@ -53,6 +55,8 @@ def send(settings, unit_id: str, figure: int | None, arrived: datetime, attach: 
         attachment_name="baocao.xlsx",
         attachment=district_workbook(unit.name, figure, DAY, label) if attach else None,
     )
+    if not message_id:  # some office mail clients send none
+        raw = b"".join(line for line in raw.splitlines(keepends=True) if not line.startswith(b"Message-ID:"))
     deliver_to_maildir(settings.connections.inbox_url.removeprefix("maildir://"), raw, arrived)
     return raw
 
@@ -134,3 +138,26 @@ def test_the_deadline_second(settings, store, smtp_server):
     service.run_cycle(settings, store, at(16, 5))
     states = {u.unit: u.state for u in service.day_ledger(settings, store, DAY, at(16, 5)).units}
     assert states["nam-sach"] == "on_time" and states["tu-ky"] == "late"
+
+
+def test_mails_without_a_message_id_are_each_kept_counted_and_answered(settings, store, smtp_server):
+    first = send(settings, "nam-sach", 17000, at(9, 5), message_id=False)
+    send(settings, "tu-ky", 20836, at(10, 40), message_id=False)
+    send(settings, "nam-sach", 17356, at(11, 0), message_id=False)  # Nam Sách's corrected figure
+    assert b"Message-ID" not in first
+    service.run_cycle(settings, store, at(11, 5))
+    service.run_cycle(settings, store, at(11, 10))  # polling again adds nothing
+
+    assert store.counts()["messages"] == 3 and store.counts()["submissions"] == 3
+    units = {u.unit: u for u in service.day_ledger(settings, store, DAY, at(11, 10)).units}
+    assert units["nam-sach"].figures == {"installs": 17356} and units["nam-sach"].submissions == 2
+    assert units["tu-ky"].figures == {"installs": 20836} and units["tu-ky"].submissions == 1
+    acks = smtp_server.messages
+    assert sorted(m.rcpt_tos[0] for m in acks) == [
+        "vanphong.namsach@haiduong.gov.vn",
+        "vanphong.namsach@haiduong.gov.vn",
+        "vanphong.tuky@haiduong.gov.vn",
+    ]
+    assert len({m.message["Message-ID"] for m in acks}) == 3
+    told = [m.message.get_body(("plain",)).get_content() for m in acks if "namsach" in m.rcpt_tos[0]]
+    assert "17.000" in told[0] and "17.356" in told[1]
