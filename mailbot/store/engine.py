@@ -31,16 +31,17 @@ def create_engine(url: str, lang: str) -> Engine:
     """The engine for `url`; a URL or folder that cannot be used is a StoreError in `lang`."""
     if url.startswith("sqlite:"):
         return _one_line_failures(sqlite_engine(url, lang), url, lang)
+    given = url  # messages name the URL as the administrator wrote it
     if url.startswith(("postgresql:", "postgres:")):
         url = "postgresql+psycopg:" + url.split(":", 1)[1]
     try:
-        return _one_line_failures(sa.create_engine(url, pool_pre_ping=True), url, lang)
+        return _one_line_failures(sa.create_engine(url, pool_pre_ping=True), given, lang)
     except ImportError as exc:  # the postgres extra is not installed
         raise i18n.error(
-            ConfigError, "errors.store_driver_missing", lang, url=redact_url(url), module=exc.name
+            ConfigError, "errors.store_driver_missing", lang, url=redact_url(given), module=exc.name
         ) from None
     except sa.exc.ArgumentError as exc:
-        raise i18n.error(StoreError, "errors.store_url_unusable", lang, url=redact_url(url), reason=exc) from None
+        raise i18n.error(StoreError, "errors.store_url_unusable", lang, url=redact_url(given), reason=exc) from None
 
 
 def private_file(path: Path) -> None:
