@@ -43,6 +43,14 @@ class MailbotRun:
 
 
 @dataclass
+class PeerRun:
+    """bench/peer_script.py on the same mailbox: its wall time, peak RSS and the replies that reached the sink."""
+
+    run: MailbotRun
+    replies_at_sink: int
+
+
+@dataclass
 class IngestFigures:
     n: int
     load_seconds: float
@@ -53,10 +61,16 @@ class IngestFigures:
     acks_at_sink: int
     outbox: dict[str, int]
     statuses: dict[str, int] = field(default_factory=dict)
+    peers: dict[str, PeerRun] = field(default_factory=dict)  # by pandas engine
 
     @property
     def ratio(self) -> float:
         return self.mailbot.seconds / self.baseline_seconds
+
+    def peer_ratio(self, engine: str) -> float | None:
+        """mailbot's time over the hand-written script's (below 1: mailbot is faster)."""
+        peer = self.peers.get(engine)
+        return self.mailbot.seconds / peer.run.seconds if peer and peer.run.returncode == 0 else None
 
     @property
     def per_second(self) -> float:
@@ -114,11 +128,41 @@ def baseline_fetch(account: servers.ImapAccount, batch_size: int) -> tuple[float
     return time.perf_counter() - started, messages, attachments
 
 
+# --- peers: the hand-written script ------------------------------------------------------------
+
+PEER_ENGINES = ("calamine", "openpyxl")
+
+
+def run_peer(engine: str, account: servers.ImapAccount, sink: servers.SmtpSink, work: Path, n: int) -> PeerRun:
+    """bench/peer_script.py with one pandas engine, in its own process like mailbot."""
+    sink.handler.clear()
+    log_file = work / f"peer-{engine}-{n}.log"
+    figures = log_file.with_suffix(".json")
+    command = [sys.executable, str(ROOT / "bench" / "measured.py"), str(figures), sys.executable]
+    command += [str(ROOT / "bench" / "peer_script.py"), engine, account.server.host, str(account.server.port)]
+    command += [account.user, account.password, "127.0.0.1", str(sink.controller.port)]
+    command += [str(work / f"peer-{engine}-{n}.db")]
+    with open(log_file, "wb") as output:
+        subprocess.run(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
+    measured = json.loads(figures.read_text())
+    run = MailbotRun(measured["seconds"], measured["peak_rss_kib"] / 1024, measured["returncode"], log_file.read_text())
+    if run.returncode != 0:
+        raise RuntimeError(f"the {engine} peer script failed ({run.returncode}):\n{run.output[-3000:]}")
+    time.sleep(0.2)  # the sink's thread may still be filing the last DATA
+    return PeerRun(run, sink.handler.count())
+
+
 # --- one size -------------------------------------------------------------------------------------
 
 
 def measure(
-    server, sink: servers.SmtpSink, config: Path, mails: list, work: Path, batch_size: int = 50
+    server,
+    sink: servers.SmtpSink,
+    config: Path,
+    mails: list,
+    work: Path,
+    batch_size: int = 50,
+    with_peers: bool = True,
 ) -> IngestFigures:
     n = len(mails)
     account = servers.new_account(server)
@@ -128,6 +172,7 @@ def measure(
     baseline, fetched, attachments = baseline_fetch(account, batch_size)
     if fetched != n:
         raise RuntimeError(f"the baseline fetched {fetched} of {n} messages")
+    peers = {engine: run_peer(engine, account, sink, work, n) for engine in (PEER_ENGINES if with_peers else ())}
     sink.handler.clear()
     name = account.user.split("@")[0]
     db_url = f"sqlite:///{work / f'ingest-{n}-{name}.db'}"
@@ -137,7 +182,8 @@ def measure(
         raise RuntimeError(f"mailbot poll --once failed ({run.returncode}):\n{run.output[-3000:]}")
     time.sleep(0.2)  # the sink's thread may still be filing the last DATA
     stored, outbox, statuses = store_facts(db_url)
-    return IngestFigures(n, load_seconds, baseline, attachments, run, stored, sink.handler.count(), outbox, statuses)
+    acks = sink.handler.count()
+    return IngestFigures(n, load_seconds, baseline, attachments, run, stored, acks, outbox, statuses, peers)
 
 
 def store_facts(db_url: str) -> tuple[int, dict[str, int], dict[str, int]]:

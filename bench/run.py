@@ -70,7 +70,7 @@ def ingest_benchmarks(run: results.Run, server, sink, config: Path, work: Path) 
             run,
             f"growth N={n}",
             lambda n=n: run.growth.append(
-                ingest.measure(server, sink, config, ingest.mails_for(n, args.units, pool), work)
+                ingest.measure(server, sink, config, ingest.mails_for(n, args.units, pool), work, with_peers=False)
             ),
         )
     for n in sizes:
