@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from rich.console import Console
 
 from bench.ingest import ROOT
-from mailbot import compose, outbox, service
+from mailbot import compose, outbox, replies, service
 from mailbot.cli import views
 from mailbot.config import Settings
 from mailbot.models import InboundMessage, SourceMark
@@ -66,10 +66,13 @@ def _ingest(settings: Settings, store: Store, message: InboundMessage, now: date
     earlier = timed("history checks (store queries)", lambda: service.unit_submissions(store, reading))
     reading = timed("history checks (store queries)", lambda: service.with_history_problems(settings, reading, earlier))
     replaced = timed("history checks (store queries)", lambda: service.counted_submission(earlier, reading.period))
+    answer = timed("reply policy (answers already sent)", lambda: replies.may_answer(settings, reading, store, now))
     ack = timed(
         "compose the acknowledgement",
-        lambda: compose.acknowledgement(
-            settings, reading, replaced=replaced, now=now, key_basis=sha256_of(message.raw)
+        lambda: (
+            compose.acknowledgement(settings, reading, replaced=replaced, now=now, key_basis=sha256_of(message.raw))
+            if answer
+            else None
         ),
     )
     mark = SourceMark(message.uidvalidity, message.uid)

@@ -26,6 +26,17 @@ def queue_mail(conn: Connection, mails: list[OutboundMail]) -> int:
     return insert_ignoring_duplicates(conn, outbox, [mail_values(m, now, DUE_AT_ONCE) for m in mails])
 
 
+def _may_list(wanted: str):
+    """A condition true of every outbox row whose recipients may include `wanted` (ASCII, lower case).
+
+    The JSON text of the recipients holds an ASCII address as written, and any
+    other address with \\u escapes; rows with neither are left out in SQL, so that
+    only the few candidates are decoded and compared exactly.
+    """
+    text = sa.cast(outbox.c.recipients, sa.Text)
+    return sa.or_(sa.func.lower(text).contains(wanted, autoescape=True), text.contains("\\u", autoescape=True))
+
+
 class Outbox(StoreBase):
     def queue(self, mails: list[OutboundMail], state: dict[str, str] | None = None) -> int:
         """Queue mail (idempotent on its key), and set `state` keys in the same transaction."""
@@ -39,6 +50,8 @@ class Outbox(StoreBase):
         """How many answers (acknowledgements, review notices) were queued to `address` since then."""
         query = sa.select(outbox.c.recipients).where(outbox.c.kind.in_(ANSWERS), outbox.c.created_at >= since)
         wanted = address.strip().lower()
+        if wanted.isascii() and wanted.isprintable() and '"' not in wanted and "\\" not in wanted:
+            query = query.where(_may_list(wanted))
         with self.engine.connect() as conn:
             return sum(1 for (recipients,) in conn.execute(query) if wanted in (r.lower() for r in recipients))
 

@@ -1,0 +1,70 @@
+"""One change's before and after, in one run: `mailbot poll --once` from two source trees.
+
+    .venv/bin/python bench/before_after.py BEFORE_TREE [--n 1000] [--rounds 2]
+
+BEFORE_TREE is a checkout of mailbot without the change (for example a `git
+worktree add` of the commit before it); this tree is the after. Each round loads
+the same N messages into two fresh Dovecot accounts and polls one with each tree,
+in alternating order, so that a noisy machine weighs on both alike. Prints the
+wall time of every poll and the median ratio after / before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import campaign, ingest, servers  # noqa: E402
+
+
+def poll(tree: Path, server, sink, config: Path, mails: list, work: Path, label: str) -> float:
+    account = servers.new_account(server)
+    servers.load_messages(account, mails)
+    sink.handler.clear()
+    env = ingest.mailbot_env(config, account, sink.url, f"sqlite:///{work / f'{label}.db'}")
+    env["PYTHONPATH"] = str(tree)
+    run = ingest.run_mailbot(["poll", "--once"], env, work / f"{label}.log")
+    if run.returncode != 0:
+        raise RuntimeError(f"{label} failed ({run.returncode}):\n{run.output[-2000:]}")
+    time.sleep(0.2)
+    if sink.handler.count() != len(mails):
+        raise RuntimeError(f"{label}: {sink.handler.count()} acknowledgements of {len(mails)}")
+    return run.seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("before", type=Path)
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="mbbefore-"))
+    config = campaign.write_config(work, 700)
+    mails = campaign.generate(args.n, 700)
+    trees = {"before": args.before.resolve(), "after": ROOT}
+    seconds: dict[str, list[float]] = {"before": [], "after": []}
+    server = servers.start_imap()
+    try:
+        with servers.SmtpSink() as sink:
+            for number in range(args.rounds):
+                order = ["before", "after"] if number % 2 == 0 else ["after", "before"]
+                for label in order:
+                    took = poll(trees[label], server, sink, config, mails, work, f"{label}-{number}")
+                    seconds[label].append(took)
+                    print(f"round {number + 1} {label}: {took:.2f} s for {args.n} messages", flush=True)
+    finally:
+        server.stop()
+    before, after = statistics.median(seconds["before"]), statistics.median(seconds["after"])
+    print(f"median before {before:.2f} s, after {after:.2f} s, after / before {after / before:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
