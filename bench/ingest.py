@@ -40,6 +40,7 @@ class MailbotRun:
     peak_rss_mb: float
     returncode: int
     output: str
+    cpu_seconds: float = 0.0  # user + system, the process and the children it waited for
 
 
 @dataclass
@@ -109,7 +110,9 @@ def run_mailbot(args: list[str], env: dict[str, str], log_file: Path, prefix: li
         subprocess.run(command, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
     measured = json.loads(figures.read_text())
     text = log_file.read_text(errors="replace")
-    return MailbotRun(measured["seconds"], measured["peak_rss_kib"] / 1024, measured["returncode"], text)
+    return MailbotRun(
+        measured["seconds"], measured["peak_rss_kib"] / 1024, measured["returncode"], text, measured["cpu_seconds"]
+    )
 
 
 # --- baseline -------------------------------------------------------------------------------------

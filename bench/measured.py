@@ -1,4 +1,4 @@
-"""Run a command as a child of this small process; write its wall time, exit code and peak RSS as JSON.
+"""Run a command as a child of this small process; write its wall time, CPU time, exit code and peak RSS as JSON.
 
     python bench/measured.py OUT.json COMMAND [ARG…]
 
@@ -22,7 +22,8 @@ def main() -> int:
     seconds = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
     with open(out, "w") as handle:
-        json.dump({"seconds": seconds, "peak_rss_kib": usage.ru_maxrss, "returncode": code}, handle)
+        cpu = usage.ru_utime + usage.ru_stime  # with the children it waited for (reading workers)
+        json.dump({"seconds": seconds, "cpu_seconds": cpu, "peak_rss_kib": usage.ru_maxrss, "returncode": code}, handle)
     return code
 
 

@@ -96,30 +96,40 @@ def ingest_message(settings: Settings, store: Store, message: InboundMessage, no
     (raw bytes always) as rejected, answered where that is safe, and the next
     message is read. The attempt is marked in the store before any work, so that a
     message during which the process died is recognised; after one more try it is
-    stored as rejected without being read again.
+    stored as rejected without being read again. Storing the message ends the
+    attempt in the same transaction; only when nothing was stored is it ended apart.
     """
     digest = sha256_of(message.raw)
     attempt = store.begin_attempt(digest)
+    outcome = None
     try:
-        if attempt > MAX_ATTEMPTS:
-            log.error(
-                "message %s from %s stopped the service %s times; stored unread",
-                message.key,
-                message.source,
-                MAX_ATTEMPTS,
-            )
-            return _store_failed(settings, store, message, now, "interrupted", digest)
-        try:
-            return _ingest(settings, store, message, now, digest)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except StoreError:  # a full disk or a lost database is not this message's problem: the work stops, undone
-            raise
-        except BaseException:  # any failure with one message is that message's problem (a panic is a BaseException)
-            log.exception("message %s from %s could not be processed; stored as rejected", message.key, message.source)
-            return _store_failed(settings, store, message, now, "internal", digest)
+        outcome = _attempt(settings, store, message, now, digest, attempt)
+        return outcome
     finally:
-        store.end_attempt(digest)
+        if outcome is None:
+            store.end_attempt(digest)
+
+
+def _attempt(
+    settings: Settings, store: Store, message: InboundMessage, now: datetime, digest: str, attempt: int
+) -> tuple[Reading, bool]:
+    if attempt > MAX_ATTEMPTS:
+        log.error(
+            "message %s from %s stopped the service %s times; stored unread",
+            message.key,
+            message.source,
+            MAX_ATTEMPTS,
+        )
+        return _store_failed(settings, store, message, now, "interrupted", digest)
+    try:
+        return _ingest(settings, store, message, now, digest)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except StoreError:  # a full disk or a lost database is not this message's problem: the work stops, undone
+        raise
+    except BaseException:  # any failure with one message is that message's problem (a panic is a BaseException)
+        log.exception("message %s from %s could not be processed; stored as rejected", message.key, message.source)
+        return _store_failed(settings, store, message, now, "internal", digest)
 
 
 def _ingest(

@@ -17,6 +17,7 @@ from mailbot.store.marks import save_mark
 from mailbot.store.outbox import queue_mail
 from mailbot.store.rows import message_key_values, message_values
 from mailbot.store.schema import message_keys, messages, outbox, submissions
+from mailbot.store.state import end_attempt
 from mailbot.store.submissions import insert_submission
 
 KEYS_PER_QUERY = 500  # mailbox keys looked up in one IN (…)
@@ -41,9 +42,10 @@ class Messages(StoreBase):
         outgoing: list[OutboundMail],
         mark: SourceMark | None,
     ) -> IngestResult:
-        """Store the message, its submission, its outgoing mail and the new mark at once."""
+        """Store the message, its submission, its outgoing mail and the new mark at once; its attempt ends."""
         digest = sha256_of(message.raw)
         with self.engine.begin() as conn:
+            end_attempt(conn, digest)
             existing = conn.execute(sa.select(messages.c.id).where(messages.c.sha256 == digest)).scalar()
             if existing is not None:
                 _remember_key(conn, message, existing)

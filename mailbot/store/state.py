@@ -14,6 +14,11 @@ def set_state(conn: Connection, key: str, value: str) -> None:
     set_meta(conn, f"state:{key}", value)
 
 
+def end_attempt(conn: Connection, digest: str) -> None:
+    """Within the caller's transaction: the message with this digest is no longer being worked on."""
+    conn.execute(sa.delete(meta_table).where(meta_table.c.key == f"state:attempt:{digest}"))
+
+
 class State(StoreBase):
     def get_state(self, key: str) -> str | None:
         with self.engine.connect() as conn:
@@ -38,4 +43,4 @@ class State(StoreBase):
 
     def end_attempt(self, digest: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(sa.delete(meta_table).where(meta_table.c.key == f"state:attempt:{digest}"))
+            end_attempt(conn, digest)
