@@ -31,8 +31,8 @@ def poll(tree: Path, server, sink, config: Path, mails: list, work: Path, label:
     servers.load_messages(account, mails)
     sink.handler.clear()
     env = ingest.mailbot_env(config, account, sink.url, f"sqlite:///{work / f'{label}.db'}")
-    env["PYTHONPATH"] = str(tree)
-    run = ingest.run_mailbot(["poll", "--once"], env, work / f"{label}.log")
+    env["PYTHONPATH"] = str(tree)  # and run from it: `python -m` looks in the working folder first
+    run = ingest.run_mailbot(["poll", "--once"], env, work / f"{label}.log", tree=tree)
     if run.returncode != 0:
         raise RuntimeError(f"{label} failed ({run.returncode}):\n{run.output[-2000:]}")
     time.sleep(0.2)

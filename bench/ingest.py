@@ -94,8 +94,10 @@ def mailbot_env(config: Path, account: servers.ImapAccount, smtp_url: str, db_ur
     return env
 
 
-def run_mailbot(args: list[str], env: dict[str, str], log_file: Path, prefix: list[str] | None = None) -> MailbotRun:
-    """Run `python -m mailbot ARGS` to the end; wall time and peak RSS of that process (see measured.py)."""
+def run_mailbot(
+    args: list[str], env: dict[str, str], log_file: Path, prefix: list[str] | None = None, tree: Path = ROOT
+) -> MailbotRun:
+    """Run `python -m mailbot ARGS` from `tree` to the end; wall time and peak RSS of that process (see measured.py)."""
     figures = log_file.with_suffix(".json")
     command = [
         sys.executable,
@@ -107,7 +109,7 @@ def run_mailbot(args: list[str], env: dict[str, str], log_file: Path, prefix: li
         *args,
     ]
     with open(log_file, "wb") as output:
-        subprocess.run(command, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
+        subprocess.run(command, env=env, cwd=tree, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
     measured = json.loads(figures.read_text())
     text = log_file.read_text(errors="replace")
     return MailbotRun(
