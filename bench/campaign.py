@@ -73,18 +73,20 @@ class BenchUnit:
 
 @lru_cache(maxsize=4)
 def bench_units(count: int) -> tuple[BenchUnit, ...]:
-    pairs = [(a, b) for a in SYLLABLES for b in SYLLABLES if a != b]
+    pairs = [f"{a} {b}" for a in SYLLABLES for b in SYLLABLES if a != b]
     random.Random(7).shuffle(pairs)
+    if count > len(pairs):  # a national campaign: three-syllable names after the two-syllable ones
+        triples = [f"{a} {b}" for a in SYLLABLES for b in pairs if a not in b.split()]
+        random.Random(8).shuffle(triples)
+        pairs += triples
     if count > len(pairs):
         raise ValueError(f"at most {len(pairs)} units can be named")
     units = []
-    for number, (first, second) in enumerate(pairs[:count], start=1):
+    for number, place in enumerate(pairs[:count], start=1):
         kind = KINDS[0] if number % 10 else KINDS[number // 10 % 2 + 1]
         population = 60_000 + random.Random(number).randrange(240_000)
         units.append(
-            BenchUnit(
-                number, f"u{number:04d}", f"{kind} {first} {second}", f"vanphong.u{number:04d}@{DOMAIN}", population
-            )
+            BenchUnit(number, f"u{number:04d}", f"{kind} {place}", f"vanphong.u{number:04d}@{DOMAIN}", population)
         )
     return tuple(units)
 

@@ -7,6 +7,7 @@ import shlex
 from collections import Counter
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -17,6 +18,7 @@ from mailbot.i18n import format_count, format_day, format_time, section_texts, t
 from mailbot.models import DayLedger, MailState, QueuedMail, Reading, State, Status, UnitDay
 
 POLL_ROWS_SHOWN = 50  # a backlog of thousands is summed up, not drawn row by row
+STATUS_ROWS_DRAWN = 200  # a day of more units is written as a plain aligned table, not drawn
 STATE_STYLES: dict[str, str] = {
     State.ON_TIME: "green",
     State.LATE: "yellow",
@@ -227,7 +229,10 @@ def print_status(console: Console, extras: DayStatus, settings: Settings) -> Non
             ),
             markup=False,
         )
-        console.print(_status_table(day_state, settings))
+        if len(day_state.units) > STATUS_ROWS_DRAWN:
+            _write_plain_table(console, _status_rows(day_state, settings, markup=False))
+        else:
+            console.print(_status_table(day_state, settings))
         _print_totals(console, day_state, settings)
     _print_health(console, extras, settings)
 
@@ -249,29 +254,57 @@ def _print_totals(console: Console, day_state: DayLedger, settings: Settings) ->
 
 def _status_table(day_state: DayLedger, settings: Settings) -> Table:
     table = Table()
-    keys = ("col_no", "col_unit", "col_figures", "col_source", "col_received", "col_state", "col_submissions")
-    for key in (*keys, "col_problems"):
-        table.add_column(t(settings, key))
-    for number, unit in enumerate(day_state.units, start=1):
-        table.add_row(
-            str(number),
-            escape(unit.name),
-            _unit_figures_cell(unit, settings),
-            escape(where_read(unit.source, settings.language)) if unit.source else "–",
-            format_time(local(unit.received_at, settings), settings.language),
-            state_text(unit.state, settings),
-            str(unit.submissions),
-            escape("\n".join(p.message for p in unit.problems)),
-        )
+    rows = _status_rows(day_state, settings, markup=True)
+    for heading in rows[0]:
+        table.add_column(heading)
+    for row in rows[1:]:
+        table.add_row(*row)
     return table
 
 
-def _unit_figures_cell(unit: UnitDay, settings: Settings) -> str:
+def _status_rows(day_state: DayLedger, settings: Settings, markup: bool) -> list[tuple[str, ...]]:
+    """The heading and one row per unit; rich markup in the cells, or plain text for a plain table."""
+    keys = ("col_no", "col_unit", "col_figures", "col_source", "col_received", "col_state", "col_submissions")
+    quoted = escape if markup else str
+    rows = [tuple(t(settings, key) for key in (*keys, "col_problems"))]
+    for number, unit in enumerate(day_state.units, start=1):
+        rows.append(
+            (
+                str(number),
+                quoted(unit.name),
+                _unit_figures_cell(unit, settings, markup),
+                quoted(where_read(unit.source, settings.language)) if unit.source else "–",
+                format_time(local(unit.received_at, settings), settings.language),
+                state_text(unit.state, settings) if markup else text(f"states.{unit.state}", settings.language),
+                str(unit.submissions),
+                quoted(("\n" if markup else "; ").join(p.message for p in unit.problems)),
+            )
+        )
+    return rows
+
+
+def _write_plain_table(console: Console, rows: list[tuple[str, ...]]) -> None:
+    """Rows in aligned columns, written as they are: drawing thousands of rows as a rich table takes seconds."""
+    widths = [max(_cells(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = [
+        "  ".join(cell + " " * (width - _cells(cell)) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    console.file.write("\n".join(lines) + "\n")
+
+
+def _cells(value: str) -> int:
+    return len(value) if value.isascii() else cell_len(value)
+
+
+def _unit_figures_cell(unit: UnitDay, settings: Settings, markup: bool = True) -> str:
     if unit.figures or unit.last_counted is None:
         return figures_text(unit.figures, settings)
     carried = figures_text(unit.last_counted.figures, settings)
     day = format_day(unit.last_counted.day, settings.language)
-    return "[dim]" + escape(t(settings, "carried_cell", day=day, figures=carried)) + "[/dim]"
+    cell = t(settings, "carried_cell", day=day, figures=carried)
+    return "[dim]" + escape(cell) + "[/dim]" if markup else cell
 
 
 def _print_health(console: Console, extras: DayStatus, settings: Settings) -> None:

@@ -108,6 +108,7 @@ def read_message(
     period, doubt = _period(facts.subject, [*names, *content.titles], day, settings)
     if settings.campaign.once:  # one report: whatever day the mail states, it is that report
         period, doubt = _campaign_period(period, settings), ()
+    verdict = _verdict(facts, settings)  # the header is parsed once
     return Reading(
         path=path,
         message_id=facts.message_id,
@@ -118,9 +119,9 @@ def read_message(
         unit=who.unit,
         figures=dict(content.figures),
         sources=dict(content.sources),
-        problems=tuple(content.problems) + doubt + who.problems + _authentication(facts, settings),
+        problems=tuple(content.problems) + doubt + who.problems + _authentication(facts, settings, verdict),
         subject=facts.subject,
-        sender_verified=_verdict(facts, settings).passed,
+        sender_verified=verdict.passed,
         attachments=tuple(a.name for a in facts.attachments if a.name),
         references=facts.references,
         reply_to=None if facts.robot else facts.sender,
@@ -185,6 +186,7 @@ def _refused_message(
     problem = i18n.problem(FILE_TOO_LARGE, lang, what=i18n.text("reading.what_message", lang), detail=detail)
     registered = unit_of_sender(facts.sender, settings) if facts else None
     period = arrival.date() if arrival else None
+    verdict = _verdict(facts, settings) if facts else auth.NO_VERDICT
     return Reading(
         path=path,
         message_id=facts.message_id if facts else None,
@@ -194,9 +196,9 @@ def _refused_message(
         late=_late(arrival, period, settings),
         unit=registered.id if registered else None,
         figures={},
-        problems=(problem,) + (_authentication(facts, settings) if facts else ()),
+        problems=(problem,) + (_authentication(facts, settings, verdict) if facts else ()),
         subject=facts.subject if facts else None,
-        sender_verified=_verdict(facts, settings).passed if facts else False,
+        sender_verified=verdict.passed,
         references=facts.references if facts else (),
         reply_to=facts.sender if facts and not facts.robot else None,
     )
@@ -275,9 +277,8 @@ def _verdict(facts: mail.MailFacts, settings: Settings) -> auth.AuthVerdict:
     return auth.verdict(list(facts.auth_results), settings.campaign.trusted_authserv_id, _domain(facts))
 
 
-def _authentication(facts: mail.MailFacts, settings: Settings) -> tuple[Problem, ...]:
+def _authentication(facts: mail.MailFacts, settings: Settings, verdict: auth.AuthVerdict) -> tuple[Problem, ...]:
     domain = _domain(facts)
-    verdict = _verdict(facts, settings)
     if not verdict.failed:
         if settings.campaign.strict_authentication and not verdict.passed and unit_of_sender(facts.sender, settings):
             return (i18n.problem(UNVERIFIED_SENDER, settings.language, sender=facts.sender),)
