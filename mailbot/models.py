@@ -222,6 +222,7 @@ class Table:
     cells: tuple[tuple[CellValue, ...], ...]
     fonts: tuple[tuple[str | None, ...], ...] | None = None
     merged: tuple[tuple[int, int, int, int], ...] = ()  # merged ranges (row1, col1, row2, col2), inclusive
+    from_image: bool = False  # read from a picture by character recognition: a person checks each figure
 
 
 # --- reading ----------------------------------------------------------------

@@ -97,13 +97,13 @@ def read_files(
     sheets.extend(_sheets(body_tables, settings, arrival))
     texts.extend(body_texts)
     day = report_day(list(_titles(sheets))) if report_day else None
-    content = _figures(sheets, settings, day)
+    content = channels.from_pictures(_figures(sheets, settings, day), _pictured(sheets), lang)  # scanned PDFs
     content.titles.extend(line for text in texts for line in text.heading)
     channels.add_text_figures(content, texts, _stated(sheets), settings)
     if pictures and not _states_figure(content):
         picture_sheets, picture_texts = _read_all(pictures, settings, [], arrival)
         sheets, texts = picture_sheets + sheets, texts + picture_texts
-        content = channels.from_pictures(_figures(sheets, settings, day), picture_sheets, lang)
+        content = channels.from_pictures(_figures(sheets, settings, day), _pictured(sheets), lang)
         channels.add_text_figures(content, texts, _stated(sheets), settings)
     if _states_figure(content):
         return content
@@ -116,6 +116,11 @@ def read_files(
         joined = i18n.text("reading.files_joined", lang).join(name for name, _ in documents or files)
         content.problems = [i18n.problem(NO_FIGURE, lang, where=joined, file=joined, metric=label)]
     return content
+
+
+def _pictured(sheets: list[SheetReading]) -> list[SheetReading]:
+    """The sheets read from a picture (a photo, a scanned page) by character recognition."""
+    return [s for s in sheets if s.table.from_image]
 
 
 def _stated(sheets: list[SheetReading]) -> set[str]:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import pairwise
 
@@ -23,6 +24,7 @@ from mailbot.reading.period import stated_date
 from mailbot.reading.text import clean, contains_words, fold
 
 HEADER_SEARCH_ROWS = 60
+MISREAD_LIKENESS = 0.85  # how alike a header read from a picture and a metric's name must be
 COLUMN_UNDECIDED = "column_undecided"  # several columns may hold the metric and their headers do not tell
 COLUMN_OTHER_KIND = "column_other_kind"  # the only column says it is the day's increase, not the running total
 FORMULA_WITHOUT_VALUE = "formula_without_value"  # a formula the file holds no result of (never opened in Excel)
@@ -87,7 +89,7 @@ def read_sheet(
     found: dict[str, MetricReading] = {}
     first_header = None
     for metric in metrics:
-        header = _find_header(grid, metric) or _find_day_row(grid, metric, arrival)
+        header = _find_header(grid, metric, table.from_image) or _find_day_row(grid, metric, arrival)
         if header is None:
             continue
         row, sub, choice, candidates = header
@@ -156,10 +158,12 @@ class _Candidate:
     header: str
 
 
-def _find_header(grid: _Grid, metric: Metric) -> _Header | None:
+def _find_header(grid: _Grid, metric: Metric, from_image: bool = False) -> _Header | None:
     """(header row, sub-header row or None, metric column, candidates) of the first row naming the metric.
 
     The column is a Finding instead when the header words cannot tell which column it is.
+    A table read from a picture names the metric also with a letter or two misread
+    ("Số iượng cài đặt Biuezone"): its figures wait for a person in any case.
     """
     aliases = sorted({fold(a) for a in (metric.label, *metric.aliases)} - {""}, key=len, reverse=True)
     for r in range(min(len(grid.folded), HEADER_SEARCH_ROWS)):
@@ -169,7 +173,7 @@ def _find_header(grid: _Grid, metric: Metric) -> _Header | None:
         candidates, bare = [], []
         for c in range(len(grid.folded[r])):
             words = _header_text(grid, r, c) + (" " + _header_text(grid, sub, c) if sub else "")
-            score = next((len(a) for a in aliases if contains_words(words, a)), 0)
+            score = next((len(a) for a in aliases if _names(words, a, from_image)), 0)
             kind = _kind(words, metric)
             if score:
                 candidates.append(_Candidate(c, score, kind, _shown_header(grid, r, sub, c)))
@@ -180,6 +184,19 @@ def _find_header(grid: _Grid, metric: Metric) -> _Header | None:
                 candidates += bare  # "Số cài đặt trong ngày" beside "Lũy kế"
             return r, sub, _choose(candidates, metric, r), candidates
     return None
+
+
+def _names(words: str, alias: str, misread: bool) -> bool:
+    """True if the folded header `words` name the folded `alias`; with `misread`, nearly is enough."""
+    if contains_words(words, alias):
+        return True
+    if not misread:
+        return False
+    have, size = words.split(), len(alias.split())
+    return any(
+        SequenceMatcher(None, " ".join(have[i : i + size]), alias).ratio() >= MISREAD_LIKENESS
+        for i in range(len(have) - size + 1)
+    )
 
 
 def _find_day_row(grid: _Grid, metric: Metric, arrival: date | None) -> _Header | None:

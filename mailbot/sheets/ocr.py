@@ -2,7 +2,9 @@
 
 A photo of the printed table, or a scanned page, is read by Tesseract
 (`tesseract-ocr` and `tesseract-ocr-vie` on Debian), run as a program with a time
-limit, the picture given on its standard input. Whatever is read this way is
+limit, the picture given on its standard input. Tesseract's TSV output gives each
+word with its box: words on one line are its text, and where they stand in columns
+(mailbot.sheets.ocr_table) they are a table, read like a sheet. Whatever is read this way is
 marked `from_image`: a figure read from it always waits for a person to check it
 against the picture. Without Tesseract, pictures are not read (the log says what to
 install) and the mail is answered as if they were not there. Pillow checks the
@@ -18,17 +20,22 @@ import logging
 import shutil
 import subprocess
 
+import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from mailbot.config import Limits
 from mailbot.models import FILE_TOO_LARGE
+from mailbot.sheets import ocr_table
 from mailbot.sheets.document import Document, Text
 from mailbot.sheets.limits import HINT, SheetError, damaged
 
 log = logging.getLogger(__name__)
 LANGUAGE = "vie"
 MAX_PIXELS = 40_000_000  # a page scanned at 600 dpi is about 35 million pixels
+MAX_CLEANED_PIXELS = 16_000_000  # an A4 page at 400 dpi; drawn lines of larger pictures stay
+DARK = 160  # grey levels below this are ink
 INSTALL = "apt-get install tesseract-ocr tesseract-ocr-vie"
+SHEET = "Ảnh"  # how a picture's table is named where a sheet's name would be
 
 
 @functools.cache
@@ -52,8 +59,8 @@ def read_image(name: str, data: bytes, limits: Limits) -> Document:
     _check_picture(data)
     try:
         done = subprocess.run(
-            [program, "stdin", "stdout", "-l", LANGUAGE, "--psm", "6"],
-            input=data,
+            [program, "stdin", "stdout", "-l", LANGUAGE, "--psm", "6", "tsv"],
+            input=without_rules(data),
             capture_output=True,
             timeout=limits.read_timeout_seconds,
         )
@@ -67,8 +74,50 @@ def read_image(name: str, data: bytes, limits: Limits) -> Document:
         ) from None
     if done.returncode != 0:
         raise damaged(done.stderr.decode("utf-8", "replace") or "tesseract failed")
-    lines = tuple(line for line in done.stdout.decode("utf-8", "replace").splitlines())
-    return Document(texts=(Text(name, lines, from_image=True),) if any(lines) else (), from_image=True)
+    words = ocr_table.words_of(done.stdout.decode("utf-8", "replace"))
+    rows = ocr_table.lines_of(words)
+    lines = tuple(" ".join(word.text for word in row) for row in rows)
+    table = ocr_table.table_of(rows, name, SHEET, limits)
+    return Document(
+        tables=(table,) if table is not None else (),
+        texts=(Text(name, lines, from_image=True),) if any(lines) else (),
+        from_image=True,
+    )
+
+
+def without_rules(data: bytes) -> bytes:
+    """The picture with the table's drawn lines whitened, so that Tesseract sees cells, not bars.
+
+    A drawn line is a straight run of dark pixels longer than any letter is tall or
+    wide (a twelfth of the picture's height or width). A picture too large to clean
+    within the reader's memory is given as it came.
+    """
+    with Image.open(io.BytesIO(data)) as picture:
+        if picture.width * picture.height > MAX_CLEANED_PIXELS:
+            return data
+        pixels = np.asarray(picture.convert("L"))
+    dark = pixels < DARK
+    rules = _runs(dark, max(dark.shape[0] // 12, 20)) | _runs(dark.T, max(dark.shape[1] // 12, 20)).T
+    cleaned = pixels.copy()
+    cleaned[rules] = 255
+    out = io.BytesIO()
+    Image.fromarray(cleaned).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _runs(dark, length: int):
+    """Where `dark` is part of a vertical run of at least `length` dark pixels."""
+    rows = dark.shape[0]
+    if rows <= length:
+        return np.zeros_like(dark)
+    total = np.zeros((rows + 1, dark.shape[1]), dtype=np.int32)
+    np.cumsum(dark, axis=0, out=total[1:])
+    starts = (total[length:] - total[:-length]) == length  # a full run starts at this row
+    begun = np.zeros((starts.shape[0] + 1, dark.shape[1]), dtype=np.int32)
+    np.cumsum(starts, axis=0, out=begun[1:])
+    at = np.arange(rows)
+    upper, lower = np.minimum(at + 1, starts.shape[0]), np.maximum(at - length + 1, 0)
+    return (begun[upper] - begun[lower]) > 0
 
 
 def _check_picture(data: bytes) -> None:

@@ -303,6 +303,48 @@ def picture_cases() -> None:
         problems=["read_from_image"],
         ocr=True,
     )
+    appendix_row = c.png(
+        ["UBND HUYỆN NAM SÁCH", "BÁO CÁO SỐ LƯỢNG CÀI ĐẶT BLUEZONE", "(Tính đến ngày 14/8/2020)"],
+        rows=[["STT", "Đơn vị", "Số lượng cài đặt Bluezone"], ["1", "Huyện Nam Sách", "17.356"]],
+    )
+    case(
+        "image_table_appendix_row",
+        c.mail(plain="Gửi ảnh bảng báo cáo.\n", attachments=[("bang.png", appendix_row, ("image", "png"))]),
+        FIGURE,
+        cell("bang.png", "Ảnh", "C5"),
+        problems=["read_from_image"],
+        ocr=True,
+    )
+    communes = c.png(
+        ["UBND HUYỆN NAM SÁCH", "BÁO CÁO SỐ LƯỢNG CÀI ĐẶT BLUEZONE", "(Tính đến ngày 14/8/2020)"],
+        rows=[
+            ["STT", "Xã, thị trấn", "Số lượng cài đặt Bluezone"],
+            ["1", "Xã An Lâm", "5.120"],
+            ["2", "Xã Nam Hưng", "6.004"],
+            ["3", "Thị trấn Nam Sách", "6.232"],
+            ["", "Tổng cộng", "17.356"],
+        ],
+        size=(8.27, 5.0),
+    )
+    case(
+        "image_table_communes_total",
+        c.mail(plain="Gửi ảnh bảng báo cáo.\n", attachments=[("bang_xa.png", communes, ("image", "png"))]),
+        FIGURE,
+        cell("bang_xa.png", "Ảnh", "C8"),
+        problems=["read_from_image"],
+        ocr=True,
+    )
+    case(  # a scanned page's table is a picture's table too: it always waits for review
+        "pdf_scan_table",
+        c.mail(
+            plain="Gửi bản quét.\n",
+            attachments=[("scan_bang.pdf", c.scanned_pdf(appendix_row), ("application", "pdf"))],
+        ),
+        FIGURE,
+        cell("scan_bang.pdf", "Ảnh", "C5"),
+        problems=["read_from_image"],
+        ocr=True,
+    )
     scan = c.scanned_pdf(c.png(["UBND HUYỆN NAM SÁCH", " ".join(sentence)]))
     case(
         "pdf_scan",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import socketserver
 import threading
+from urllib.parse import quote
 
 import pytest
 from fixtures_dovecot import WITHOUT_MOVE, ImapAccount, free_port
@@ -270,3 +272,47 @@ def test_tls_with_a_trusted_certificate(scheme, imap_account, open_imap, monkeyp
 def test_verification_can_be_turned_off(imap_account, open_imap):
     imap_account.append(report_mail("Chứng chỉ tự cấp"), AT_1520)
     assert len(everything(open_imap(imap_account, scheme="imaps", verify_tls=False))) == 1
+
+
+# --- a server that echoes what it was sent -----------------------------------------------
+
+
+class EchoingImap(socketserver.StreamRequestHandler):
+    """A scripted IMAP server on loopback that refuses every login and quotes the credentials back,
+    as some servers' error replies do. Dovecot never does, so this one stands in for them."""
+
+    def handle(self) -> None:
+        self.wfile.write(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n")
+        for raw in self.rfile:
+            tag, _, rest = raw.decode("utf-8", "replace").rstrip("\r\n").partition(" ")
+            command = rest.split(" ", 1)[0].upper()
+            if command == "CAPABILITY":
+                self.wfile.write(f"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n".encode())
+            elif command == "LOGIN":
+                self.wfile.write(f"{tag} NO [AUTHENTICATIONFAILED] refused: {rest}\r\n".encode())
+            elif command == "LOGOUT":
+                self.wfile.write(f"* BYE\r\n{tag} OK bye\r\n".encode())
+                return
+            else:
+                self.wfile.write(f"{tag} BAD unknown\r\n".encode())
+
+
+@pytest.fixture
+def echoing_imap():
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), EchoingImap)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_server_reply_that_echoes_the_password_never_carries_it_on(echoing_imap):
+    password = "Sen-h0ng/14#8" + "x" * 290  # long: the reply is cut to 300 characters, after redaction
+    settings = make_settings(f"imap://baocao@127.0.0.1:{echoing_imap}/INBOX", password=password)
+    with pytest.raises(SourceError) as raised:
+        open_source(settings)
+    text = f"{raised.value.message} {raised.value.hint}"
+    assert "AUTHENTICATIONFAILED" in text and "***" in text
+    assert password[:13] not in text and quote(password, safe="")[:13] not in text
