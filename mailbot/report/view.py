@@ -92,6 +92,7 @@ class ReportView:
     chart_alt: str
     footer: str
     show_population: bool = True  # False for a campaign whose coverage is a share of its own counts
+    agency: str = ""  # who issues the report, at its top: the department of the area
 
 
 def build_view(settings: Settings, ledger: DayLedger, update: bool) -> ReportView:
@@ -129,7 +130,18 @@ def build_view(settings: Settings, ledger: DayLedger, update: bool) -> ReportVie
         chart_alt=t("chart_alt", coverage=coverage_label(settings)),
         footer=t("footer"),
         show_population=settings.campaign.share is None,
+        agency=agency_of(settings),
     )
+
+
+def agency_of(settings: Settings) -> str:
+    """The issuing agency as the configuration names it: its department and the area ("" if none)."""
+    campaign = settings.campaign
+    if not campaign.department:
+        return ""
+    if not campaign.area_name:
+        return campaign.department
+    return text("report.agency", settings.language, department=campaign.department, area=campaign.area_name)
 
 
 def _headline(settings: Settings, ledger: DayLedger, local_as_of: datetime) -> str:

@@ -10,6 +10,7 @@ number, and text that could be taken for a formula is also quote-prefixed.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -23,7 +24,10 @@ STATE_FILLS: dict[str, str] = {LATE: "FFF1D6", MISSING: "F8D7DA", REJECTED: "F8D
 HEADER_FILL = "DCE6F1"
 BORDER = {"border": 1, "border_color": "#999999"}
 COUNT, CHANGE, PERCENT, WHOLE = "#,##0", "+#,##0;-#,##0;0", "0.00%", "0"
-HEADER_ROW = 3  # zero-based: two title rows and a blank row above the table's header
+HEADER_ROW = 3  # zero-based: the agency, the title and the time above the table's header
+A4 = 9  # XlsxWriter's paper index of A4
+POINTS_PER_LINE = 15  # row height of one line of 11-point text
+PAGE_MARGINS = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6}
 WORKBOOK_OPTIONS = {
     "in_memory": True,
     "strings_to_formulas": False,
@@ -40,8 +44,11 @@ HEADING = {
     "text_wrap": True,
     **BORDER,
 }
+AGENCY = {"bold": True, "align": "left"}
 TITLE = {"bold": True, "font_size": 13, "align": "center"}
-SUBTITLE = {"italic": True, "align": "center"}
+SUBTITLE = {"italic": True, "align": "center", "valign": "top"}
+NOTE = {"text_wrap": True, "valign": "top"}
+NOTE_TITLE = {"bold": True, "valign": "bottom"}
 TOTAL = {"bold": True, "bg_color": f"#{HEADER_FILL}", **BORDER}
 TOP = {"valign": "top"}
 TOP_WRAPPED = {"valign": "top", "text_wrap": True}
@@ -132,25 +139,74 @@ def _summary_sheet(sheet: Sheet, settings: Settings, ledger: DayLedger, view: Re
     lang, worksheet = settings.language, sheet.worksheet
     local_as_of = ledger.as_of.astimezone(settings.campaign.tz)
     last_column = len(view.columns) - 1
-    sheet.widths(_column_widths(settings))
+    widths = _column_widths(settings)
+    sheet.widths(widths)
     worksheet.freeze_panes(HEADER_ROW + 1, 2)
-    worksheet.repeat_rows(HEADER_ROW)
     worksheet.set_row(HEADER_ROW, 32)
-    worksheet.set_landscape()
-    worksheet.fit_to_pages(1, 0)
     metric = settings.campaign.metrics[0]
     area = settings.campaign.area_name or text("report.area_fallback", lang)
     title = text("report.sheet_title", lang, metric=metric.label, area=area)
     subtitle = text("report.sheet_subtitle", lang, time=local_as_of.strftime("%H:%M"), day=letter_day(ledger.day, lang))
-    worksheet.merge_range(0, 0, 0, last_column, title, sheet.format(_style(TITLE), None, False))
-    worksheet.merge_range(1, 0, 1, last_column, subtitle, sheet.format(_style(SUBTITLE), None, False))
+    _merged(sheet, 0, last_column, view.agency, _style(AGENCY))
+    _merged(sheet, 1, last_column, title, _style(TITLE))
+    _merged(sheet, 2, last_column, subtitle, _style(SUBTITLE))
+    worksheet.set_row(2, 2 * POINTS_PER_LINE)  # the time, and a gap above the table
     sheet.row(HEADER_ROW, [Value(heading, style=_style(HEADING)) for heading in view.columns])
     row = HEADER_ROW
     for row, unit in enumerate(ledger.units, start=HEADER_ROW + 1):
         sheet.row(row, _unit_line(row - HEADER_ROW, settings, ledger, unit))
-    sheet.row(row + 1, _total_line(settings, ledger, view))
+    row += 1
+    sheet.row(row, _total_line(settings, ledger, view))
     if view.estimate is not None:
-        sheet.row(row + 2, _estimate_line(settings, ledger, view.estimate))
+        row += 1
+        sheet.row(row, _estimate_line(settings, ledger, view.estimate))
+    last_row = _notes(sheet, row + 2, last_column, sum(widths), view)
+    _print_setup(worksheet, settings, last_row, last_column)
+
+
+def _print_setup(worksheet, settings: Settings, last_row: int, last_column: int) -> None:
+    """A4 landscape, one page wide, the table's header on every page, the page number below."""
+    worksheet.set_paper(A4)
+    worksheet.set_landscape()
+    worksheet.fit_to_pages(1, 0)
+    worksheet.repeat_rows(HEADER_ROW)
+    worksheet.center_horizontally()
+    worksheet.set_margins(**PAGE_MARGINS)
+    worksheet.set_footer("&C" + text("report.page_footer", settings.language, page="&P", pages="&N"))
+    worksheet.print_area(0, 0, last_row, last_column)
+
+
+def _merged(sheet: Sheet, row: int, last_column: int, value: str, style: tuple) -> None:
+    if last_column > 0:
+        sheet.worksheet.merge_range(row, 0, row, last_column, value, sheet.format(style, None, False))
+    else:
+        sheet.put(row, 0, Value(value, style=style))
+
+
+def _notes(sheet: Sheet, row: int, last_column: int, line_width: int, view: ReportView) -> int:
+    """Below the table, as in the mail: the headline, the goal, the late, missing and review lists.
+
+    Returns the last row written. Each paragraph spans the table's width; its height is
+    set for its wrapped lines (a spreadsheet does not fit merged rows by itself).
+    """
+    paragraphs = [
+        (view.headline + " " + view.units_reported, NOTE),
+        (view.day_sum, NOTE),
+        (view.goal_line, NOTE),
+        (view.rank_note, NOTE),
+    ]
+    for section in view.lists:
+        paragraphs.append((section["title"], NOTE_TITLE))
+        paragraphs += [("– " + item, NOTE) for item in section["items"]] or [(section["empty"], NOTE)]
+    paragraphs.append((view.as_of, NOTE))
+    for paragraph, style in paragraphs:
+        if not paragraph:
+            continue
+        lines = max(1, math.ceil(len(paragraph) * 1.1 / max(line_width, 1)))
+        sheet.worksheet.set_row(row, lines * POINTS_PER_LINE + (6 if style is NOTE_TITLE else 0))
+        _merged(sheet, row, last_column, paragraph, _style(style))
+        row += 1
+    return row - 1
 
 
 def _unit_line(number: int, settings: Settings, ledger: DayLedger, unit: UnitDay) -> list[Value]:
