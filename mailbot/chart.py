@@ -4,12 +4,17 @@ The only module that imports matplotlib (with the Agg backend: no display), and
 only when a chart is drawn: importing matplotlib costs most of a second, which no
 other command should pay. It receives plain values and finished labels; it knows
 nothing of settings or language. The caller keeps the coverage panel to at most
-MAX_BARS units, so the picture stays readable and its size bounded.
+MAX_BARS units, so the picture stays readable and its size bounded; for more units
+it also gives the coverage of every unit, drawn as a distribution (units per band).
+
+The chart carries its own title and day (forwarded alone, it still says what it
+is), in the picture and in the PNG's Title metadata; every value axis starts at 0.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +32,7 @@ DPI = 110
 TITLE_WIDTH = 42  # characters per line of the trend panel's title
 COVERAGE_TITLE_WIDTH = 70  # characters per line of the coverage panel's title (the wider panel)
 MAX_BARS = 40  # units in the coverage panel at most: 40 bars make a PNG about 1,650 px tall
+BAND_PERCENT = 5.0  # width of a band of the distribution, in percentage points
 
 
 @dataclass(frozen=True)
@@ -44,33 +50,37 @@ class ChartData:
     format_percent: Callable[[float], str]
     format_day: Callable[[date], str]
     carried_label: str = ""  # legend of the points that carry a missing unit's earlier figure
+    title: str = ""  # what the whole chart shows, of which area and day
+    distribution: tuple[float, ...] = ()  # every counted unit's coverage %, drawn as bands when not all have bars
+    distribution_title: str = ""
+    distribution_axis: str = ""  # the distribution's value axis: number of units
 
 
 def render_png(data: ChartData) -> bytes:
-    """Both panels side by side, as PNG bytes."""
+    """The chart as PNG bytes, its title also in the PNG's metadata."""
+    return _png_bytes(figure(data), data.title)
+
+
+def figure(data: ChartData) -> Figure:
+    """The chart's figure: the coverage panel beside the trend, and below the trend the
+    distribution when there is one."""
     if len(data.units) > MAX_BARS:
         raise ValueError(f"the coverage panel shows at most {MAX_BARS} units, not {len(data.units)}")
-    plt = _pyplot()
-    height = max(3.6, 0.34 * len(data.units) + 1.4)
-    figure = plt.figure(figsize=(11.0, height), dpi=DPI)
-    try:
-        left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
-        _coverage_panel(left, data)
-        _trend_panel(right, data)
-        figure.tight_layout(w_pad=3.0)
-        return _png_bytes(figure)
-    finally:
-        plt.close(figure)
+    from matplotlib.figure import Figure
 
-
-def _pyplot():
-    """matplotlib.pyplot on the Agg backend, imported on first use."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    height = max(3.6, 0.34 * len(data.units) + 1.4) + (0.4 if data.title else 0.0)
+    if data.distribution:
+        height = max(height, 7.5)
+    drawn = Figure(figsize=(11.0, height), dpi=DPI)
+    grid = drawn.add_gridspec(2 if data.distribution else 1, 2, width_ratios=[3, 2])
+    _coverage_panel(drawn.add_subplot(grid[:, 0]), data)
+    _trend_panel(drawn.add_subplot(grid[0, 1]), data)
+    if data.distribution:
+        _distribution_panel(drawn.add_subplot(grid[1, 1]), data)
+    if data.title:
+        drawn.suptitle(textwrap.fill(data.title, 110), fontsize=12, fontweight="bold")
+    drawn.tight_layout(w_pad=3.0, h_pad=2.0)
+    return drawn
 
 
 def _coverage_panel(axes, data: ChartData) -> None:
@@ -155,9 +165,31 @@ def _trend_panel(axes, data: ChartData) -> None:
     axes.yaxis.set_major_locator(MaxNLocator(5, integer=True))
     axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: data.format_count(int(y))))
     axes.tick_params(axis="y", labelsize=8)
-    low, high = min(values), max(values)
-    margin = max((high - low) * 0.15, high * 0.02, 1)
-    axes.set_ylim(max(0, low - margin), high + margin)
+    high = max(values)
+    axes.set_ylim(0, high + max(high * 0.12, 1))  # from 0: the rise is not drawn bigger than it is
+
+
+def _distribution_panel(axes, data: ChartData) -> None:
+    """How many units fall in each band of coverage, every counted unit included."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    values = list(data.distribution)
+    top = max([data.goal_percent or 0.0, *values])
+    step = BAND_PERCENT if top > BAND_PERCENT * 3 else max(top / 4, 0.5)
+    bands = [step * n for n in range(math.ceil(top / step) + 2)]
+    axes.hist(values, bins=bands, color=BAR_COLOR, edgecolor="white")
+    axes.set_xlim(0, bands[-1])
+    axes.set_ylim(bottom=0)
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: data.format_percent(x)))
+    axes.yaxis.set_major_locator(MaxNLocator(5, integer=True))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: data.format_count(int(y))))
+    axes.set_ylabel(data.distribution_axis, fontsize=8)
+    axes.tick_params(labelsize=8)
+    if data.goal_percent is not None:
+        axes.axvline(data.goal_percent, color=GOAL_COLOR, linestyle="--", linewidth=1.4, label=data.goal_label)
+        axes.legend(loc="upper right", fontsize=8, frameon=False)
+    axes.set_title(textwrap.fill(data.distribution_title, TITLE_WIDTH), fontsize=10, loc="left")
+    _plain_frame(axes)
 
 
 def _plain_frame(axes) -> None:
@@ -167,7 +199,7 @@ def _plain_frame(axes) -> None:
     axes.set_axisbelow(True)
 
 
-def _png_bytes(figure: Figure) -> bytes:
+def _png_bytes(drawn: Figure, title: str) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    drawn.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Title": title or None})
     return buffer.getvalue()

@@ -9,13 +9,18 @@ from mailbot import chart
 from mailbot.config import Settings
 from mailbot.i18n import format_count, format_percent, text
 from mailbot.models import DayLedger, TrendPoint, UnitDay
-from mailbot.report.view import coverage_label, lower_first
+from mailbot.report.view import coverage_label, letter_day, lower_first
 
 # --- the chart -------------------------------------------------------------------------------
 
 
 def chart_png(settings: Settings, ledger: DayLedger, trend: list) -> bytes:
     """`trend`: ledger.TrendPoint per day (or (day, figures) pairs, nothing carried)."""
+    return chart.render_png(chart_content(settings, ledger, trend))
+
+
+def chart_content(settings: Settings, ledger: DayLedger, trend: list) -> chart.ChartData:
+    """Everything the chart shows, named and formatted in the configured language."""
     lang = settings.language
     metric = settings.campaign.metrics[0]
     # The goal line is drawn on the coverage axis only when the goal is a share of the population.
@@ -28,7 +33,7 @@ def chart_png(settings: Settings, ledger: DayLedger, trend: list) -> bytes:
         goal_text = format_percent(goal, lang, digits=0 if goal is not None and goal.is_integer() else 2)
         if len(ledger.units) <= chart.MAX_BARS:
             coverage_title = text("campaigns.chart_share", lang, share_label=share.label)
-    data = chart.ChartData(
+    return chart.ChartData(
         units=tuple((u.name, u.coverage, _why_no_coverage(u, lang, share is not None)) for u in units),
         goal_percent=goal,
         trend=tuple(_trend_values(trend, metric.id)),
@@ -40,8 +45,39 @@ def chart_png(settings: Settings, ledger: DayLedger, trend: list) -> bytes:
         format_percent=lambda value: format_percent(value, lang, digits=0 if float(value).is_integer() else 1),
         format_day=lambda day: day.strftime("%d/%m"),
         carried_label=text("report.chart_carried", lang),
+        **_whole_picture(settings, ledger),
     )
-    return chart.render_png(data)
+
+
+def _whole_picture(settings: Settings, ledger: DayLedger) -> dict:
+    """The chart's own title and day and, when the coverage panel cannot show every unit, the
+    distribution of every counted unit's coverage."""
+    lang = settings.language
+    local_as_of = ledger.as_of.astimezone(settings.campaign.tz)
+    metric = settings.campaign.metrics[0]
+    title = text(
+        "report.chart_heading",
+        lang,
+        metric=metric.label,
+        area=settings.campaign.area_name or text("report.area_fallback", lang),
+        day=letter_day(ledger.day, lang),
+        time=local_as_of.strftime("%H:%M"),
+    )
+    if len(ledger.units) <= chart.MAX_BARS:
+        return dict(title=title)
+    counted = tuple(u.coverage for u in ledger.units if u.coverage is not None)
+    return dict(
+        title=title,
+        distribution=counted,
+        distribution_title=text(
+            "report.chart_distribution",
+            lang,
+            coverage=lower_first(coverage_label(settings)),
+            counted=format_count(len(counted), lang),
+            expected=format_count(len(ledger.units), lang),
+        ),
+        distribution_axis=text("report.chart_distribution_axis", lang),
+    )
 
 
 def _trend_values(trend: list, metric: str):
@@ -72,9 +108,9 @@ def chart_units(ledger: DayLedger, lang: str, coverage: str | None = None) -> tu
         "report.chart_coverage_lowest",
         lang,
         coverage=coverage,
-        shown=len(shown),
-        counted=len(known),
-        expected=len(ledger.units),
+        shown=format_count(len(shown), lang),
+        counted=format_count(len(known), lang),
+        expected=format_count(len(ledger.units), lang),
     )
 
 
