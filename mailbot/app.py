@@ -410,6 +410,17 @@ class App:
 
         return rendered.html.replace(f'src="{CHART_SRC}"', f'src="{chart_url}"')
 
+    def write_report_pdf(self, day: date | None, path: Path) -> Path:
+        """The day's report printed to a PDF file at `path` (the `pdf` extra)."""
+        from mailbot.files import write_atomically
+        from mailbot.report import report_pdf
+
+        rendered = self.report(day)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, report_pdf(rendered, self.settings.language))
+        return path
+
     def write_report(self, day: date | None, out_dir: Path) -> list[Path]:
         return service.write_report(self.settings, self.store, day or self.today(), self.clock(), out_dir)
 

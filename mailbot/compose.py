@@ -328,9 +328,10 @@ def _reminder_words(settings: Settings, metric: str, period: date) -> tuple[str,
 def report_mail(
     settings: Settings, report: RenderedReport, recipients: tuple[str, ...], version: int, now: datetime | None = None
 ) -> OutboundMail:
-    """The report as a mail: text and HTML bodies, the chart inline (cid:), the workbook attached.
+    """The report as a mail: text and HTML bodies, the chart inline (cid:), the workbook attached,
+    and the PDF too when the campaign asks for it (pdf_in_report).
 
-    multipart/mixed [multipart/alternative [text/plain, multipart/related [text/html, image/png]], xlsx]
+    multipart/mixed [multipart/alternative [text/plain, multipart/related [text/html, image/png]], xlsx, pdf?]
     """
     key = f"{REPORT}:{report.day.isoformat()}:{version}"
     moment = now or report_moment(settings, report)
@@ -341,7 +342,12 @@ def report_mail(
     workbook = inner(MIMEApplication(report.xlsx, XLSX_SUBTYPE))
     workbook.add_header("Content-Disposition", "attachment", filename=file_name(report.file_stem or "report", "xlsx"))
     bodies = MIMEMultipart("alternative", _subparts=[inner(text_part(report.text)), inner(html)])
-    content = MIMEMultipart("mixed", _subparts=[inner(bodies), workbook])
+    attached = [workbook]
+    if report.pdf is not None:
+        printed = inner(MIMEApplication(report.pdf, "pdf"))
+        printed.add_header("Content-Disposition", "attachment", filename=file_name(report.file_stem or "report", "pdf"))
+        attached.append(printed)
+    content = MIMEMultipart("mixed", _subparts=[inner(bodies), *attached])
     stable_boundaries(key, (content, bodies, html))
     message = new_message(
         settings, content, key=key, to=tuple(recipients), subject=report.subject, now=moment, auto=AUTO_GENERATED

@@ -453,6 +453,7 @@ class RenderedReport:
     update: bool = False
     file_stem: str = ""  # name of the report's files and attachment, without extension
     as_of: datetime | None = None  # when the report's figures were taken
+    pdf: bytes | None = None  # the same report printed to PDF, when the campaign asks for it (pdf_in_report)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
     .venv/bin/python -m tests.local_servers install
 
-finds Dovecot (Debian package dovecot-imapd), PostgreSQL (postgresql) and Chromium
-(chromium, driven by Playwright for the console's tests), and installs
+finds Dovecot (Debian package dovecot-imapd), PostgreSQL (postgresql), Chromium
+(chromium, driven by Playwright for the console's tests) and what WeasyPrint needs to
+print the report's PDF (Pango and fonts with Vietnamese letters), and installs
 what is missing with apt-get when run as root (CI is a fresh root machine). The test
 command runs it before pytest; the fixtures only look the servers up, and a missing
 one fails its tests with the command that installs it.
@@ -19,7 +20,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGES = {"dovecot": "dovecot-imapd", "postgresql": "postgresql", "chromium": "chromium"}
+PACKAGES = {
+    "dovecot": "dovecot-imapd",
+    "postgresql": "postgresql",
+    "chromium": "chromium",
+    "pango": "libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core",
+}
+FONT_DIRS = (Path("/usr/share/fonts/truetype/liberation"), Path("/usr/share/fonts/truetype/dejavu"))
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright never downloads a browser of its own
 
 
@@ -45,10 +52,19 @@ def postgres_bin() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
+def pango_found() -> bool:
+    """Pango (WeasyPrint's text layout) and the fonts the report's PDF is printed in."""
+    from ctypes.util import find_library
+
+    libraries = all(find_library(name) for name in ("pango-1.0", "pangoft2-1.0"))
+    return libraries and all(folder.is_dir() for folder in FONT_DIRS)
+
+
 FOUND = {
     "dovecot": dovecot_found,
     "postgresql": lambda: postgres_bin() is not None,
     "chromium": CHROMIUM.exists,
+    "pango": pango_found,
 }
 
 
@@ -67,7 +83,7 @@ def install() -> list[str]:
         return []
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True)
-    packages = [PACKAGES[server] for server in missing]
+    packages = [package for server in missing for package in PACKAGES[server].split()]
     subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, env=env, capture_output=True)
     return [f"installing {PACKAGES[server]} did not provide {server}" for server in missing if not FOUND[server]()]
 

@@ -211,16 +211,22 @@ def report(
         Path | None, typer.Option("--out", help="Write the HTML, PNG and XLSX files here.", show_default=False)
     ] = None,
     send: Annotated[bool, typer.Option("--send", help="Send the report to the configured recipients.")] = False,
+    pdf: Annotated[
+        Path | None,
+        typer.Option("--pdf", help="Write the report as a PDF file (A4 landscape) here.", show_default=False),
+    ] = None,
 ) -> None:
     """Build the consolidated report for a day; write it to a folder and/or send it."""
     settings = settings_from(config)
     wanted = parse_day(day, settings)
-    if out_dir is None and not send:
+    if out_dir is None and not send and pdf is None:
         raise i18n.error(UsageError, "errors.nothing_to_do", settings.language)
     with opened(settings) as app_:
         if out_dir is not None:
             for path in app_.write_report(wanted, out_dir):
                 out.print(str(path), markup=False)
+        if pdf is not None:
+            out.print(str(app_.write_report_pdf(wanted, pdf)), markup=False)
         if send:
             sent = app_.send_report(wanted)
             views.print_sent_report(out, sent.mail, sent.delivery, settings)

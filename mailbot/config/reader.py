@@ -111,6 +111,7 @@ class TomlReader:
             "reply_prefixes",
             "reply_domains",
             "strict_authentication",
+            "pdf_in_report",
             *DEADLINE_KEYS,
         }
         data = self._check_keys(data, "campaign", allowed)
@@ -133,6 +134,7 @@ class TomlReader:
             **deadline_rule(self, data),
             topic=self.text(data, "campaign.topic", ""),
             form_in_reminders=self.flag(data, "campaign.form_in_reminders", False),
+            pdf_in_report=self.pdf_wanted(data),
             metrics=counts,
             shares=read_shares(self, metrics, counts),
             reporting_mailbox=mailbox,
@@ -332,6 +334,20 @@ class TomlReader:
             if not EMAIL_RE.match(value):
                 raise self.fail(key, "not_address", value=value)
         return values
+
+    def pdf_wanted(self, data: dict) -> bool:
+        """campaign.pdf_in_report, refused at once when the PDF cannot be made here."""
+        wanted = self.flag(data, "campaign.pdf_in_report", False)
+        if wanted:
+            from mailbot.report.pdf import available  # WeasyPrint is imported only by those who ask for it
+
+            missing = available(self.language)
+            if missing is not None:
+                framed = i18n.text(
+                    "config.setting", self.language, path=self.path, setting="campaign.pdf_in_report", problem=missing
+                )
+                raise ConfigError(framed)
+        return wanted
 
     def flag(self, data: dict, key: str, default: bool) -> bool:
         value = self._leaf(data, key)

@@ -129,6 +129,7 @@ class Campaign:
     strict_authentication: bool = False
     shares: tuple[Share, ...] = ()  # metrics derived from the read ones, in report order
     form_in_reminders: bool = False  # reminders attach the blank report form (`mailbot template`)
+    pdf_in_report: bool = False  # the report mail attaches the report as a PDF (the `pdf` extra)
     topic: str = ""  # how letters name what is reported; default: the first metric's label
     deadline_kind: str = DAILY
     due_before: date | None = None  # ONCE: the report is on time until the end of the day before

@@ -1,8 +1,8 @@
-"""DayLedger -> RenderedReport: the consolidated report as HTML, plain text, XLSX and a chart.
+"""DayLedger -> RenderedReport: the consolidated report as HTML, plain text, XLSX, a chart, a PDF.
 
 view.py formats every string, templates.py (Jinja2) lays them out, xlsx.py
-(XlsxWriter) writes the workbook and chart_data.py names what mailbot/chart.py
-draws. `render_template` is also how compose.py renders the mail bodies.
+(XlsxWriter) writes the workbook, chart_data.py names what mailbot/chart.py
+draws and pdf.py (WeasyPrint) prints the HTML. `render_template` is also how compose.py renders the mail bodies.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ __all__ = [
     "lower_first",
     "render",
     "render_template",
+    "report_pdf",
     "topic_of",
     "workbook_bytes",
     "write_files",
@@ -60,6 +61,7 @@ def render(
     )
     html = render_template("report.html.j2", lang, view=view, subject=subject)
     plain = render_template("report.txt.j2", lang, view=view, subject=subject)
+    chart = chart_png(settings, ledger, trend)
     log.info("report for %s rendered (%s units, update=%s)", ledger.day, len(ledger.units), update)
     return RenderedReport(
         day=ledger.day,
@@ -67,21 +69,46 @@ def render(
         html=html,
         text=plain,
         xlsx=workbook_bytes(settings, ledger, view, submissions),
-        chart_png=chart_png(settings, ledger, trend),
+        chart_png=chart,
         update=update,
         file_stem=text("report.file_stem", lang, day=ledger.day.isoformat()),
         as_of=ledger.as_of,
+        pdf=_pdf(html, chart, lang) if settings.campaign.pdf_in_report else None,
     )
 
 
+def report_pdf(report: RenderedReport, lang: str) -> bytes:
+    """The report as a PDF: the one rendered with it, else printed now from its HTML."""
+    from mailbot.report.pdf import pdf_bytes
+
+    return report.pdf if report.pdf is not None else pdf_bytes(report.html, report.chart_png, lang)
+
+
+def _pdf(html: str, chart: bytes, lang: str) -> bytes | None:
+    """The PDF the report mail attaches. The configuration was refused where WeasyPrint is
+    missing; should it fail still, the report goes without its PDF rather than not at all."""
+    from mailbot.report.pdf import PdfUnavailable, pdf_bytes
+
+    try:
+        return pdf_bytes(html, chart, lang)
+    except PdfUnavailable as exc:
+        log.error("the report's PDF could not be made, the report goes without it: %s", exc)
+        return None
+
+
 def write_files(report: RenderedReport, out_dir: Path) -> list[Path]:
-    """Write the report's HTML (showing the PNG beside it), PNG and XLSX; returns the paths."""
+    """Write the report's HTML (showing the PNG beside it), PNG and XLSX, and its PDF when it
+    has one; returns the paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = report.file_stem or f"report-{report.day.isoformat()}"
     png = out_dir / f"{stem}.png"
     html = report.html.replace(f'src="{CHART_SRC}"', f'src="{png.name}"')
     paths = [out_dir / f"{stem}.html", png, out_dir / f"{stem}.xlsx"]
-    for path, content in zip(paths, (html.encode("utf-8"), report.chart_png, report.xlsx), strict=True):
+    contents = [html.encode("utf-8"), report.chart_png, report.xlsx]
+    if report.pdf is not None:
+        paths.append(out_dir / f"{stem}.pdf")
+        contents.append(report.pdf)
+    for path, content in zip(paths, contents, strict=True):
         write_atomically(path, content)
     return paths

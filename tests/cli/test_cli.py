@@ -117,7 +117,10 @@ def test_an_english_configuration_gives_english_errors(tmp_path):
     )
     result = mailbot("report", "--date", "2020-08-14", "--config", str(english), env=clean_env(tmp_path))
     assert result.returncode == 2
-    assert result.stderr == "mailbot: nothing to do (give --out DIR to write the report, --send to send it, or both)\n"
+    assert result.stderr == (
+        "mailbot: nothing to do (give --out DIR to write the report, --pdf FILE to write it as a PDF, --send to send it,"
+        " or several of these)\n"
+    )
     blocker = tmp_path / "blocker"
     blocker.write_text("x")
     env = clean_env(tmp_path, MAILBOT_DB_URL=f"sqlite:///{blocker}/db/mailbot.db")
@@ -128,7 +131,9 @@ def test_an_english_configuration_gives_english_errors(tmp_path):
 
 def test_report_without_out_or_send_is_a_usage_error(tmp_path):
     result = mailbot("report", "--date", "2020-08-14", env=clean_env(tmp_path))
-    assert result.returncode == 2 and "--out" in result.stderr and "--send" in result.stderr
+    assert (
+        result.returncode == 2 and "--out" in result.stderr and "--send" in result.stderr and "--pdf" in result.stderr
+    )
     assert result.stderr.startswith("mailbot: Chưa chỉ rõ việc cần làm (") and result.stderr.count("\n") == 1
 
 
