@@ -35,8 +35,8 @@ outbox_app = typer.Typer(help="Look at and retry outgoing mail.", no_args_is_hel
 app.add_typer(outbox_app, name="outbox")
 
 # Prose is wrapped to the terminal's width, but never hard-wrapped when the output goes to a file
-# or a pipe, where a broken line would defeat grep and scripts.
-out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+# or a pipe, where a broken line would defeat grep and scripts, unless COLUMNS asks for a width.
+out = Console(highlight=False, soft_wrap=not (sys.stdout.isatty() or os.environ.get("COLUMNS")))
 err = Console(stderr=True, highlight=False)
 
 ConfigOption = Annotated[

@@ -15,6 +15,7 @@ from rich.table import Table
 from mailbot import app as application
 from mailbot.app import format_day, submission_json
 from mailbot.cli import ConfigOption, opened, out, settings_from, views
+from mailbot.cli.tables import Column, columns_left_out, fitted
 from mailbot.config import Settings
 from mailbot.i18n import format_count, format_percent, format_time, section_texts, text, where_read
 from mailbot.models import NEEDS_REVIEW, DayLedger, ReviewDecision, Submission, UnitDay
@@ -178,33 +179,40 @@ def _run_decision(config, decide: Callable, by: str | None = None) -> None:
 
 
 def _submissions_table(subs: list[Submission], settings: Settings) -> Table:
-    table = Table(show_lines=True)
-    for key in (
-        "col_id",
-        "col_received",
-        "col_sender",
-        "col_unit",
-        "col_period",
-        "col_read",
-        "col_counted",
-        "col_status",
-        "col_reasons",
-    ):
-        table.add_column(t(settings, f"review.{key}"))
+    """The submissions; in a narrow terminal the status, the sender, the day and the figure
+    counted are left out, the sender then said under the unit."""
+    columns = [
+        Column("id", t(settings, "review.col_id"), justify="right", no_wrap=True),
+        Column("received", t(settings, "review.col_received"), no_wrap=True),
+        Column("sender", t(settings, "review.col_sender"), drop=3),
+        Column("unit", t(settings, "review.col_unit")),
+        Column("period", t(settings, "review.col_period"), drop=2, no_wrap=True),
+        Column("read", t(settings, "review.col_read"), justify="right"),
+        Column("counted", t(settings, "review.col_counted"), drop=1, justify="right"),
+        Column("status", t(settings, "review.col_status"), drop=4),  # a list of waiting reports says it above
+        Column("reasons", t(settings, "review.col_reasons")),
+    ]
+    rows = []
     for sub in subs:
         unit = settings.unit(sub.unit) if sub.unit else None
-        table.add_row(
-            str(sub.id),
-            format_time(views.local(sub.received_at, settings), settings.language),
-            escape(sub.sender or "–"),
-            escape(unit.name if unit else (sub.unit or "–")),
-            format_day(sub.period, settings.language) if sub.period else "–",
-            views.figures_text(sub.read_figures, settings),
-            views.figures_text(sub.figures, settings),
-            views.state_text(sub.status, settings),
-            escape(_reasons_text(sub, settings)),
+        rows.append(
+            {
+                "id": str(sub.id),
+                "received": format_time(views.local(sub.received_at, settings), settings.language),
+                "sender": escape(sub.sender or "–"),
+                "unit": escape(unit.name if unit else (sub.unit or t(settings, "review.unit_unknown"))),
+                "period": format_day(sub.period, settings.language) if sub.period else "–",
+                "read": views.figures_text(sub.read_figures, settings),
+                "counted": views.figures_text(sub.figures, settings),
+                "status": views.state_text(sub.status, settings),
+                "reasons": escape(_reasons_text(sub, settings)),
+            }
         )
-    return table
+    left_out = columns_left_out(out, columns, rows, show_lines=True)
+    if "sender" in left_out:  # who sent it is still said, under the unit
+        for row, sub in zip(rows, subs, strict=True):
+            row["unit"] += "\n[dim]" + escape(sub.sender or "–") + "[/dim]"
+    return fitted(out, [c for c in columns if c.key not in left_out], rows, show_lines=True)[0]
 
 
 def _reasons_text(sub: Submission, settings: Settings) -> str:
@@ -295,46 +303,62 @@ def _unit_note(row: UnitDay | None, reason: str | None, settings: Settings) -> s
 
 def _unit_table(rows, settings: Settings) -> Table:
     lang = settings.language
-    table = Table()
-    for key in ("col_day", "col_state", "col_figures", "col_change", "col_coverage", "col_received", "col_note"):
-        table.add_column(t(settings, f"history.{key}"))
+    columns = [
+        Column("day", t(settings, "history.col_day"), no_wrap=True),
+        Column("state", t(settings, "history.col_state")),
+        Column("figures", t(settings, "history.col_figures"), justify="right"),
+        Column("change", t(settings, "history.col_change"), drop=1, justify="right"),
+        Column("coverage", t(settings, "history.col_coverage"), drop=2, justify="right"),
+        Column("received", t(settings, "history.col_received"), drop=3, no_wrap=True),
+        Column("note", t(settings, "history.col_note")),
+    ]
+    cells = []
     for day, row, reason in rows:
         if row is None:
-            table.add_row(format_day(day, settings.language), "", "", "", "", "", f"[dim]{reason}[/dim]")
+            cells.append({"day": format_day(day, settings.language), "note": f"[dim]{reason}[/dim]"})
             continue
-        table.add_row(
-            format_day(day, settings.language),
-            views.state_text(row.state, settings),
-            views.figures_text(row.figures, settings),
-            _change_text(row.change, settings),
-            format_percent(row.coverage, lang),
-            format_time(row.received_at, lang),
-            _unit_note(row, reason, settings),
+        cells.append(
+            {
+                "day": format_day(day, settings.language),
+                "state": views.state_text(row.state, settings),
+                "figures": views.figures_text(row.figures, settings),
+                "change": _change_text(row.change, settings),
+                "coverage": format_percent(row.coverage, lang),
+                "received": format_time(row.received_at, lang),
+                "note": _unit_note(row, reason, settings),
+            }
         )
-    return table
+    return fitted(out, columns, cells)[0]
 
 
 def _province_table(days: list[DayLedger], settings: Settings) -> Table:
     lang = settings.language
-    table = Table()
-    for key in ("col_day", "col_figures", "col_change", "col_reported", "col_coverage", "col_note"):
-        table.add_column(t(settings, f"history.{key}"))
+    columns = [
+        Column("day", t(settings, "history.col_day"), no_wrap=True),
+        Column("figures", t(settings, "history.col_figures"), justify="right"),
+        Column("change", t(settings, "history.col_change"), drop=1, justify="right"),
+        Column("reported", t(settings, "history.col_reported"), justify="right"),
+        Column("coverage", t(settings, "history.col_coverage"), drop=2, justify="right"),
+        Column("note", t(settings, "history.col_note")),
+    ]
+    cells = []
     for day in days:
         if not day.reporting_day:
-            table.add_row(
-                format_day(day.day, settings.language), "", "", "", "", f"[dim]{day.no_reporting_reason}[/dim]"
+            cells.append(
+                {"day": format_day(day.day, settings.language), "note": f"[dim]{day.no_reporting_reason}[/dim]"}
             )
             continue
         style = "green" if day.reported == day.expected else "yellow"
-        table.add_row(
-            format_day(day.day, settings.language),
-            views.figures_text(day.totals, settings) if day.reported else "–",
-            _change_text(day.change, settings),
-            f"[{style}]{day.reported}/{day.expected}[/{style}]",
-            format_percent(day.coverage if day.reported else None, lang),
-            "",
+        cells.append(
+            {
+                "day": format_day(day.day, settings.language),
+                "figures": views.figures_text(day.totals, settings) if day.reported else "–",
+                "change": _change_text(day.change, settings),
+                "reported": f"[{style}]{day.reported}/{day.expected}[/{style}]",
+                "coverage": format_percent(day.coverage if day.reported else None, lang),
+            }
         )
-    return table
+    return fitted(out, columns, cells)[0]
 
 
 def _print_unit_csv(rows, settings: Settings) -> None:

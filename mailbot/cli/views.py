@@ -10,14 +10,15 @@ from datetime import datetime
 from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from mailbot.app import DayStatus
+from mailbot.cli.tables import Column, fitted
 from mailbot.config import Settings, redact_url, resolve_config_path
 from mailbot.i18n import format_count, format_day, format_time, section_texts, text, where_read
 from mailbot.models import DayLedger, MailState, QueuedMail, Reading, State, Status, UnitDay
 
 POLL_ROWS_SHOWN = 50  # a backlog of thousands is summed up, not drawn row by row
+TEXT_CELL = 40  # a cell of sentences (problems, sources) wraps at this width, however wide the terminal
 STATUS_ROWS_DRAWN = 200  # a day of more units is written as a plain aligned table, not drawn
 STATE_STYLES: dict[str, str] = {
     State.ON_TIME: "green",
@@ -43,6 +44,23 @@ def state_text(state: str, settings: Settings) -> str:
 
 def local(moment: datetime | None, settings: Settings) -> datetime | None:
     return moment.astimezone(settings.campaign.tz) if moment else None
+
+
+def clock_on(moment: datetime | None, day, settings: Settings) -> str:
+    """ "08:30" for a time on `day` (the table's title says the day), the full time otherwise."""
+    shown = local(moment, settings)
+    if shown is None:
+        return "–"
+    return shown.strftime("%H:%M") if shown.date() == day else format_time(shown, settings.language)
+
+
+def kind_text(kind: str, settings: Settings) -> str:
+    """What an outgoing mail is, in words (never the queue's code)."""
+    return text(f"outbox.kind_{kind}", settings.language)
+
+
+def mail_state_text(state: str, settings: Settings) -> str:
+    return text(f"outbox.state_{state}", settings.language)
 
 
 # --- check-config ------------------------------------------------------------------
@@ -139,50 +157,59 @@ def print_outbox(console: Console, mails: list[QueuedMail], settings: Settings) 
     if not mails:
         console.print(t(settings, "outbox_empty"), markup=False)
         return
-    table = Table()
-    for key in ("col_id", "col_kind", "col_recipients", "col_state", "col_attempts", "col_error"):
-        table.add_column(t(settings, key))
-    for mail in mails:
-        table.add_row(
-            str(mail.id),
-            mail.kind,
-            escape(", ".join(mail.recipients)),
-            mail.state,
-            str(mail.attempts),
-            escape(mail.last_error or ""),
-        )
-    console.print(table)
+    columns = [
+        Column("id", t(settings, "col_id"), justify="right", no_wrap=True),
+        Column("kind", t(settings, "col_kind")),
+        Column("recipients", t(settings, "col_recipients")),
+        Column("state", t(settings, "col_state")),
+        Column("attempts", t(settings, "col_attempts"), drop=1, justify="right"),
+        Column("error", t(settings, "col_error")),
+    ]
+    rows = [
+        {
+            "id": str(mail.id),
+            "kind": kind_text(mail.kind, settings),
+            "recipients": escape(", ".join(mail.recipients)),
+            "state": mail_state_text(mail.state, settings),
+            "attempts": str(mail.attempts),
+            "error": escape(mail.last_error or ""),
+        }
+        for mail in mails
+    ]
+    console.print(fitted(console, columns, rows)[0])
 
 
 # --- parse -------------------------------------------------------------------------------
 
 
 def print_readings(console: Console, readings: list[Reading], settings: Settings) -> None:
-    table = Table(show_lines=True)
-    for key in (
-        "col_file",
-        "col_sender",
-        "col_unit",
-        "col_period",
-        "col_received",
-        "col_figures",
-        "col_status",
-        "col_problems",
-    ):
-        table.add_column(t(settings, key))
+    """What was read from each file; in a narrow terminal the sender and the day are left out."""
+    columns = [
+        Column("file", t(settings, "col_file")),
+        Column("sender", t(settings, "col_sender"), drop=2),
+        Column("unit", t(settings, "col_unit")),
+        Column("period", t(settings, "col_period"), drop=1, no_wrap=True),
+        Column("received", t(settings, "col_received")),
+        Column("figures", t(settings, "col_figures")),
+        Column("status", t(settings, "col_status")),
+        Column("problems", t(settings, "col_problems")),
+    ]
+    rows = []
     for r in readings:
         unit = settings.unit(r.unit) if r.unit else None
-        table.add_row(
-            escape(r.path or ""),
-            escape(r.sender or "–"),
-            escape(unit.name) if unit else "–",
-            format_day(r.period, settings.language) if r.period else "–",
-            _received_cell(r, settings),
-            _figures_cell(r, settings),
-            state_text(r.status, settings),
-            escape("\n".join(f"{p.code}: {p.message}" for p in r.problems)),
+        rows.append(
+            {
+                "file": escape(r.path or ""),
+                "sender": escape(r.sender or "–"),
+                "unit": escape(unit.name) if unit else "–",
+                "period": format_day(r.period, settings.language) if r.period else "–",
+                "received": _received_cell(r, settings),
+                "figures": _figures_cell(r, settings),
+                "status": state_text(r.status, settings),
+                "problems": escape("\n".join(p.message for p in r.problems)),  # the message, never its code
+            }
         )
-    console.print(table)
+    console.print(fitted(console, columns, rows, show_lines=True)[0])
 
 
 def _figures_cell(reading: Reading, settings: Settings) -> str:
@@ -232,7 +259,7 @@ def print_status(console: Console, extras: DayStatus, settings: Settings) -> Non
         if len(day_state.units) > STATUS_ROWS_DRAWN:
             _write_plain_table(console, _status_rows(day_state, settings, markup=False))
         else:
-            console.print(_status_table(day_state, settings))
+            print_status_table(console, day_state, settings)
         _print_totals(console, day_state, settings)
     _print_health(console, extras, settings)
 
@@ -252,14 +279,43 @@ def _print_totals(console: Console, day_state: DayLedger, settings: Settings) ->
         console.print(t(settings, "status_estimate", estimate=estimate, carried=names), markup=False)
 
 
-def _status_table(day_state: DayLedger, settings: Settings) -> Table:
-    table = Table()
-    rows = _status_rows(day_state, settings, markup=True)
-    for heading in rows[0]:
-        table.add_column(heading)
-    for row in rows[1:]:
-        table.add_row(*row)
-    return table
+def print_status_table(console: Console, day_state: DayLedger, settings: Settings) -> None:
+    """Every unit's state; in a narrow terminal the source and the count of mails are left out
+    and the problems are listed below the table, one line per unit."""
+    columns = [
+        Column("no", t(settings, "col_no"), justify="right", no_wrap=True),
+        Column("unit", t(settings, "col_unit"), no_wrap=True),
+        Column("figures", t(settings, "col_figures"), justify="right", max_width=TEXT_CELL // 2),
+        Column("source", t(settings, "col_source"), drop=3, max_width=TEXT_CELL),
+        Column("received", t(settings, "col_received"), no_wrap=True),
+        Column("state", t(settings, "col_state")),
+        Column("submissions", t(settings, "col_submissions"), drop=2, justify="right"),
+        Column("problems", t(settings, "col_problems"), drop=1, max_width=TEXT_CELL),
+    ]
+    rows = [
+        {
+            "no": str(number),
+            "unit": escape(unit.name),
+            "figures": _unit_figures_cell(unit, settings),
+            "source": escape(where_read(unit.source, settings.language)) if unit.source else "–",
+            "received": clock_on(unit.received_at, day_state.day, settings),
+            "state": state_text(unit.state, settings),
+            "submissions": str(unit.submissions),
+            "problems": escape("\n".join(p.message for p in unit.problems)),
+        }
+        for number, unit in enumerate(day_state.units, start=1)
+    ]
+    table, left_out = fitted(console, columns, rows)
+    console.print(table)
+    if "problems" in left_out:
+        troubled = [u for u in day_state.units if u.problems]
+        if troubled:
+            console.print(t(settings, "problems_below"), markup=False)
+        for unit in troubled:
+            for problem in unit.problems:
+                console.print(t(settings, "problem_line", unit=unit.name, message=problem.message), markup=False)
+    if "source" in left_out:
+        console.print(t(settings, "source_left_out"), style="dim", markup=False)
 
 
 def _status_rows(day_state: DayLedger, settings: Settings, markup: bool) -> list[tuple[str, ...]]:
@@ -339,7 +395,7 @@ def _print_health(console: Console, extras: DayStatus, settings: Settings) -> No
                 settings,
                 "held_line",
                 id=mail.id,
-                kind=mail.kind,
+                kind=kind_text(mail.kind, settings),
                 recipients=", ".join(mail.recipients),
                 error=mail.last_error,
             ),
@@ -366,7 +422,7 @@ def print_demo(console: Console, outcome, settings: Settings) -> None:
         ),
         markup=False,
     )
-    console.print(_status_table(outcome.ledger, settings))
+    print_status_table(console, outcome.ledger, settings)
     _print_totals(console, outcome.ledger, settings)
     console.print(t(settings, "demo_inbox", path=outcome.inbox, count=outcome.seeded), markup=False)
     console.print(t(settings, "demo_acks", count=len(outcome.acknowledgements), path=outcome.outbox), markup=False)
