@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import bench_reading, campaign, ingest, latency, ledger_report, results, servers, stages  # noqa: E402
+from bench import bench_reading, campaign, ingest, latency, ledger_report, national, results, servers, stages  # noqa: E402
 from mailbot.config import load_settings  # noqa: E402
 
 LARGE_N = 20_000
@@ -34,6 +34,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--units", type=int, default=700, help="units in the benchmark campaign (default 700)")
     parser.add_argument("--days", type=int, default=90, help="days of history for the ledger and report (default 90)")
     parser.add_argument("--latency-messages", type=int, default=50, help="messages for the latency benchmark")
+    parser.add_argument(
+        "--national-units", type=int, default=national.NATIONAL_UNITS, help="units of the national campaign (0: skip)"
+    )
     parser.add_argument("--profile", action="store_true", help="also profile `poll --once` with pyinstrument")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (stores, logs, profiles)")
     return parser.parse_args(argv)
@@ -109,6 +112,12 @@ def all_benchmarks(run: results.Run, work: Path) -> None:
         "ledger and report",
         lambda: setattr(run, "report", ledger_report.measure(settings, str(work / "history.db"), args.days)),
     )
+    if args.national_units:
+        folder = work / "national"
+        folder.mkdir(exist_ok=True)
+        section(
+            run, "national", lambda: setattr(run, "national", national.measure(folder, args.national_units, args.days))
+        )
     server = servers.start_imap()
     try:
         with servers.SmtpSink() as sink:

@@ -81,7 +81,7 @@ class DayStatus:
 
     ledger: DayLedger
     heartbeat: tuple[str, datetime] | None
-    waiting: list[Submission]
+    waiting: int  # submissions waiting for review, any day
     outbox: dict[str, int]
     held: list[QueuedMail]
     now: datetime
@@ -185,7 +185,7 @@ class App:
         return DayStatus(
             ledger=service.day_ledger(self.settings, self.store, day or self.today(), now),
             heartbeat=self.store.heartbeat(),
-            waiting=self.store.pending_review(),
+            waiting=self.store.pending_review_count(),
             outbox=self.store.outbox_counts(),
             held=self.store.held_mail(),
             now=now,

@@ -109,8 +109,10 @@ def counted_by_period(
 # --- the day -------------------------------------------------------------------------
 
 
-def build_day(settings: Settings, day: date, submissions: Iterable[Submission], as_of: datetime) -> DayLedger:
-    """The ledger of `day` as known at `as_of`; `submissions` include earlier days."""
+def build_day(
+    settings: Settings, day: date, submissions: Iterable[Submission], as_of: datetime, history: History | None = None
+) -> DayLedger:
+    """The ledger of `day` as known at `as_of`; `submissions` include earlier days (`history`: them, indexed)."""
     campaign = settings.campaign
     as_of = _aware(as_of, settings)
     deadline = campaign.deadline_of(day)
@@ -128,7 +130,7 @@ def build_day(settings: Settings, day: date, submissions: Iterable[Submission], 
             goal_percent=goal_of(settings),
             no_reporting_reason=no_reporting_reason(settings, day),
         )
-    history = History.of(submissions, as_of)
+    history = history or History.of(submissions, as_of)
     rows = [with_shares(settings, unit_day(settings, unit, day, history)) for unit in settings.units_on(day)]
     first_metric = campaign.metrics[0].id
     rows, rank_by = ranked(rows, first_metric)
@@ -383,10 +385,15 @@ def _point(settings: Settings, unit: str | None, day: date, history: History) ->
 
 
 def province_trend(
-    settings: Settings, first: date, last: date, submissions: Iterable[Submission], as_of: datetime | None = None
+    settings: Settings,
+    first: date,
+    last: date,
+    submissions: Iterable[Submission],
+    as_of: datetime | None = None,
+    history: History | None = None,
 ) -> list[TrendPoint]:
     """Each day's province estimate: a missing unit's figure is carried, never counted as 0."""
-    history = History.of(submissions, _aware(as_of, settings) if as_of else None)
+    history = history or History.of(submissions, _aware(as_of, settings) if as_of else None)
     points = []
     for day in days_between(first, last):
         if not settings.campaign.is_reporting_day(day):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from mailbot import compose, i18n, ledger, outbox, replies, report, validation, workers
+from mailbot import batches, compose, i18n, ledger, outbox, replies, report, validation, workers
 from mailbot.config import Settings
 from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS, TREND_DAYS, UPDATE_WATCH_DAYS
 from mailbot.errors import DeliveryError, StoreError
@@ -76,9 +76,9 @@ def _ingest_all(settings: Settings, store: Store, source, now: datetime) -> Poll
     result = PollResult(source.identity)
     mark = store.source_mark(source.identity)
     known = lambda keys: store.known_keys(source.identity, keys)  # noqa: E731
+    answers = batches.Answers(store)
     for batch in source.batches(mark, known):
-        for message in batch:
-            reading, stored = ingest_message(settings, store, message, now)
+        for reading, stored in batches.ingest_batch(settings, store, batch, now, answers):
             result.fetched += 1
             result.stored += stored
             result.duplicates += not stored
@@ -100,7 +100,13 @@ def ingest_message(settings: Settings, store: Store, message: InboundMessage, no
     attempt in the same transaction; only when nothing was stored is it ended apart.
     """
     digest = sha256_of(message.raw)
-    attempt = store.begin_attempt(digest)
+    return ingest_marked(settings, store, message, now, digest, store.begin_attempt(digest))
+
+
+def ingest_marked(
+    settings: Settings, store: Store, message: InboundMessage, now: datetime, digest: str, attempt: int
+) -> tuple[Reading, bool]:
+    """ingest_message once the attempt is marked: alone, in its own transaction."""
     outcome = None
     try:
         outcome = _attempt(settings, store, message, now, digest, attempt)
@@ -151,7 +157,12 @@ def _store(
 ) -> tuple[Reading, bool]:
     mark = SourceMark(message.uidvalidity, message.uid) if message.uid is not None else None
     result = store.ingest(message, reading, outgoing, mark)
-    if result.duplicate:
+    log_stored(message, reading, result.duplicate)
+    return reading, not result.duplicate
+
+
+def log_stored(message: InboundMessage, reading: Reading, duplicate: bool) -> None:
+    if duplicate:
         log.info("message %s from %s is already stored", reading.message_id, message.source)
     else:
         log.info(
@@ -162,7 +173,25 @@ def _store(
             reading.period,
             reading.status,
         )
-    return reading, not result.duplicate
+
+
+def store_prepared(
+    settings: Settings,
+    store: Store,
+    message: InboundMessage,
+    reading: Reading,
+    outgoing: list[OutboundMail],
+    now: datetime,
+    digest: str,
+) -> tuple[Reading, bool]:
+    """A message read and answered, stored alone; stored as rejected if that fails (as ingest_message does)."""
+    try:
+        return _store(store, message, reading, outgoing)
+    except StoreError:
+        raise
+    except Exception:
+        log.exception("message %s from %s could not be stored; stored as rejected", message.key, message.source)
+        return _store_failed(settings, store, message, now, "internal", digest)
 
 
 def _store_failed(
@@ -170,20 +199,27 @@ def _store_failed(
 ) -> tuple[Reading, bool]:
     """The message as rejected, with what little can be told about it safely, and an answer if that is safe."""
     reading = failed_reading(settings, message, why)
-    outgoing = []
+    outgoing = failed_answer(settings, reading, store, now, digest, message)
     try:
-        if replies.may_answer(settings, reading, store, now):
-            outgoing = [compose.acknowledgement(settings, reading, replaced=None, now=now, key_basis=digest)]
-    except Exception:  # the answer is what failed: the message is stored all the same
-        log.exception("no acknowledgement for message %s: it could not be composed", message.key)
-        outgoing = []
-    try:
-        return _store(store, message, reading, [m for m in outgoing if m])
+        return _store(store, message, reading, outgoing)
     except Exception:
         if not outgoing:
             raise
         log.exception("message %s could not be stored with its acknowledgement; stored without", message.key)
         return _store(store, message, reading, [])
+
+
+def failed_answer(
+    settings: Settings, reading: Reading, answers: replies.AnswersSent, now: datetime, digest: str, message
+) -> list[OutboundMail]:
+    """The answer to a message that could not be processed, where that is safe; none if it cannot be composed."""
+    try:
+        if replies.may_answer(settings, reading, answers, now):
+            ack = compose.acknowledgement(settings, reading, replaced=None, now=now, key_basis=digest)
+            return [ack] if ack else []
+    except Exception:  # the answer is what failed: the message is stored all the same
+        log.exception("no acknowledgement for message %s: it could not be composed", message.key)
+    return []
 
 
 def failed_reading(settings: Settings, message: InboundMessage, why: str) -> Reading:
@@ -269,19 +305,26 @@ def counted_submission(earlier: list[Submission], period: date | None) -> Submis
 # --- the day -------------------------------------------------------------------------
 
 
-def submissions_for(store: Store, first: date, last: date, as_of: datetime) -> list[Submission]:
-    """The submissions of `first`..`last`, plus each unit's counted one before `first`.
+def submissions_for(
+    store: Store, first: date, last: date, as_of: datetime, units: list[str] | None = None
+) -> list[Submission]:
+    """The submissions of `first`..`last`, plus each unit's counted one before `first` (of `units`, if given).
 
     That is all the ledger needs for those days, including each unit's change
     since its previous counted figure, without reading the whole history.
     """
-    return store.latest_accepted_before(first, received_by=as_of) + store.submissions_between(first, last)
+    before = store.latest_accepted_before(first, received_by=as_of, units=units)
+    return before + store.submissions_between(first, last)
+
+
+def _unit_ids(settings: Settings) -> list[str]:
+    return [unit.id for unit in settings.units]
 
 
 def day_ledger(settings: Settings, store: Store, day: date, as_of: datetime) -> DayLedger:
     """The ledger of `day`'s report: that day's, or for a campaign with one report, that report."""
     period = settings.campaign.period_of(day)
-    return ledger.build_day(settings, period, submissions_for(store, period, period, as_of), as_of)
+    return ledger.build_day(settings, period, submissions_for(store, period, period, as_of, _unit_ids(settings)), as_of)
 
 
 def local_today(settings: Settings, now: datetime) -> date:
@@ -320,9 +363,10 @@ def _last_rejected(store: Store, unit_id: str, day: date, now: datetime) -> Subm
 def build_report(settings: Settings, store: Store, day: date, now: datetime, update: bool = False) -> RenderedReport:
     day = settings.campaign.period_of(day)
     first = day - timedelta(days=TREND_DAYS - 1)
-    submissions = submissions_for(store, first, day, now)
-    day_state = ledger.build_day(settings, day, submissions, now)
-    trend = ledger.province_trend(settings, first, day, submissions, now)
+    submissions = submissions_for(store, first, day, now, _unit_ids(settings))
+    history = ledger.History.of(submissions, now)  # once, for the day and the trend
+    day_state = ledger.build_day(settings, day, submissions, now, history=history)
+    trend = ledger.province_trend(settings, first, day, submissions, now, history=history)
     of_day = [s for s in submissions if s.period == day and s.received_at <= now]
     return report.render(settings, day_state, trend, of_day, update=update)
 

@@ -379,7 +379,7 @@ def _print_health(console: Console, extras: DayStatus, settings: Settings) -> No
         line = text("health.outage", lang, source=extras.outage.source, since=since, error=extras.outage.error)
         console.print(text("health.warning", lang, what=line), style="red", markup=False)
     if extras.waiting:
-        console.print("[magenta]" + t(settings, "waiting_review", count=len(extras.waiting)) + "[/magenta]")
+        console.print("[magenta]" + t(settings, "waiting_review", count=extras.waiting) + "[/magenta]")
     console.print(
         t(
             settings,

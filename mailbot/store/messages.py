@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -19,7 +21,9 @@ from mailbot.store.rows import message_key_values, message_values
 from mailbot.store.schema import message_keys, messages, outbox, submissions
 from mailbot.store.state import end_attempt
 from mailbot.store.submissions import insert_submission
+from mailbot.workers import FAULT_PREFIX, FAULTS_VARIABLE
 
+FAULT_ONCE_VARIABLE = "MAILBOT_FAULT_ONCE"  # tests: the file that says the store's fault happened
 KEYS_PER_QUERY = 500  # mailbox keys looked up in one IN (…)
 
 
@@ -43,21 +47,38 @@ class Messages(StoreBase):
         mark: SourceMark | None,
     ) -> IngestResult:
         """Store the message, its submission, its outgoing mail and the new mark at once; its attempt ends."""
-        digest = sha256_of(message.raw)
+        return self.ingest_many([(message, reading, outgoing)], message.source, mark)[0]
+
+    def ingest_many(
+        self, items: list[tuple[InboundMessage, Reading, list[OutboundMail]]], source: str, mark: SourceMark | None
+    ) -> list[IngestResult]:
+        """Store messages with their submissions and outgoing mail in one transaction, the mark last.
+
+        Each message's attempt ends in the same transaction. A failure anywhere leaves
+        all of it undone: no message, submission, mail or mark of the group is stored.
+        """
         with self.engine.begin() as conn:
-            end_attempt(conn, digest)
-            existing = conn.execute(sa.select(messages.c.id).where(messages.c.sha256 == digest)).scalar()
-            if existing is not None:
-                _remember_key(conn, message, existing)
-                save_mark(conn, message.source, mark)
-                return IngestResult(existing, None, True)
-            values = message_values(message, reading, digest, stored_at=utcnow())
-            row = conn.execute(sa.insert(messages).values(**values).returning(messages.c.id)).scalar_one()
-            _remember_key(conn, message, row)
-            received = reading.received_at or message.received_at or utcnow()
-            submission_id = insert_submission(conn, row, reading, received)
-            queue_mail(conn, outgoing)
-            save_mark(conn, message.source, mark)
+            results = [self._ingest_one(conn, *item) for item in items]
+            _fault_if_asked([message for message, _, _ in items], self.language)
+            for message, _, _ in items:
+                end_attempt(conn, sha256_of(message.raw))
+            save_mark(conn, source, mark)
+        return results
+
+    def _ingest_one(
+        self, conn: Connection, message: InboundMessage, reading: Reading, outgoing: list[OutboundMail]
+    ) -> IngestResult:
+        digest = sha256_of(message.raw)
+        existing = conn.execute(sa.select(messages.c.id).where(messages.c.sha256 == digest)).scalar()
+        if existing is not None:
+            _remember_key(conn, message, existing)
+            return IngestResult(existing, None, True)
+        values = message_values(message, reading, digest, stored_at=utcnow())
+        row = conn.execute(sa.insert(messages).values(**values).returning(messages.c.id)).scalar_one()
+        _remember_key(conn, message, row)
+        received = reading.received_at or message.received_at or utcnow()
+        submission_id = insert_submission(conn, row, reading, received)
+        queue_mail(conn, outgoing)
         return IngestResult(row, submission_id, False)
 
     def known_keys(self, source: str, keys: list[str]) -> set[str]:
@@ -89,3 +110,25 @@ class Messages(StoreBase):
 
 def _remember_key(conn: Connection, message: InboundMessage, row: int) -> None:
     insert_ignoring_duplicates(conn, message_keys, [message_key_values(message, row)])
+
+
+def _fault_if_asked(group: list[InboundMessage], lang: str) -> None:
+    """Tests (MAILBOT_READER_FAULTS=1): a failure inside the ingest transaction, once.
+
+    b"MAILBOT-FAULT:store-die" in a message's first 64 KiB kills the process with the
+    transaction open; b"MAILBOT-FAULT:store-error" fails the store as a full disk does.
+    Either happens only while the file MAILBOT_FAULT_ONCE names does not exist, and
+    makes it, so that the next poll goes through.
+    """
+    once = os.environ.get(FAULT_ONCE_VARIABLE)
+    if os.environ.get(FAULTS_VARIABLE) != "1" or not once or os.path.exists(once):
+        return
+    heads = [message.raw[:65536] for message in group]
+    kind = next((k for k in (b"store-die", b"store-error") for head in heads if FAULT_PREFIX + k in head), None)
+    if kind is None:
+        return
+    with open(once, "x"):
+        pass
+    if kind == b"store-die":
+        os.kill(os.getpid(), signal.SIGKILL)
+    raise i18n.error(StoreError, "errors.store_write_failed", lang, url="(test)", reason="injected disk I/O error")

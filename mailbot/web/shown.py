@@ -69,7 +69,7 @@ def board(status: DayStatus, settings: Settings) -> dict:
         "late": counts[LATE],
         "missing": counts[MISSING],
         "review": counts[NEEDS_REVIEW],
-        "waiting_all": len(status.waiting),
+        "waiting_all": status.waiting,
         "held": len(status.held),
         "heartbeat": when(status.heartbeat[1], settings) if status.heartbeat else "",
         "heartbeat_stale": status.heartbeat_stale,

@@ -29,7 +29,7 @@ def many_units(count: int):
 
 def printed(settings, submissions, day, now) -> str:
     day_state = ledger.build_day(settings, day, submissions, now)
-    status = DayStatus(ledger=day_state, heartbeat=None, waiting=[], outbox={}, held=[], now=now)
+    status = DayStatus(ledger=day_state, heartbeat=None, waiting=0, outbox={}, held=[], now=now)
     out = Console(file=io.StringIO(), width=100)
     views.print_status(out, status, settings)
     return out.file.getvalue()

@@ -1,0 +1,245 @@
+"""A batch of messages stored in one transaction, with the mailbox mark written last.
+
+Each message is marked as being worked on and read as before. The history checks
+of the whole batch come from one query, with the batch's own readings added in
+memory, so a correction later in the same batch replaces the report before it as
+if each had been stored alone; the answers queued during the poll are counted in
+memory too (the reply policy asks the store once per address and poll).
+
+Then everything the batch produced (messages, submissions, acknowledgements, the
+end of each attempt, and the mailbox mark last) is committed at once: a crash or a
+failing store leaves all of it undone, the mark where it was, and the next poll
+stores each report once.
+
+A message found marked by an earlier attempt (the process died while working on
+it or on another message of its batch) is worked on alone, after what was read
+before it is stored: a message that kills the process never takes the others of
+its batch with it. If the batch cannot be stored at once for any reason other than
+the store itself, its messages are stored one by one as before.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from mailbot import compose, replies, workers
+from mailbot.clock import utcnow
+from mailbot.config import Settings
+from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS
+from mailbot.errors import StoreError
+from mailbot.models import InboundMessage, MailKind, OutboundMail, Reading, SourceMark, Submission
+from mailbot.store import Store, sha256_of
+
+log = logging.getLogger(__name__)
+
+MEMORY_ID = 10**15  # ids of the batch's own readings, not stored yet: after every stored one
+
+
+@dataclass
+class Answers:
+    """The reply policy's count of answers per address: asked of the store once per poll, then kept here.
+
+    `pending` are the answers prepared and not committed yet, which the store cannot
+    see; an address asked about for the first time counts them too.
+    """
+
+    store: Store
+    counted: dict[tuple[str, datetime], int] = field(default_factory=dict)
+    pending: Counter[str] = field(default_factory=Counter)
+
+    def replies_since(self, address: str, since: datetime) -> int:
+        key = (address.strip().lower(), since)
+        if key not in self.counted:
+            self.counted[key] = self.store.replies_since(address, since) + self.pending[key[0]]
+        return self.counted[key]
+
+    def queued(self, mails: list[OutboundMail]) -> None:
+        for mail in mails:
+            if mail.kind != MailKind.ACK:
+                continue
+            for to in {r.strip().lower() for r in mail.recipients}:
+                self.pending[to] += 1
+                for key in [k for k in self.counted if k[0] == to]:
+                    self.counted[key] += 1
+
+    def committed(self) -> None:
+        self.pending.clear()
+
+    def forget(self) -> None:
+        """After anything stored outside the batch: ask the store again."""
+        self.counted.clear()
+        self.pending.clear()
+
+
+@dataclass(frozen=True)
+class Read:
+    message: InboundMessage
+    digest: str
+    reading: Reading
+    failed: bool = False  # the reading is the rejected one of a message that could not be processed
+
+
+@dataclass(frozen=True)
+class Prepared:
+    message: InboundMessage
+    digest: str
+    reading: Reading
+    outgoing: list[OutboundMail]
+
+
+class BatchHistory:
+    """The stored submissions of the batch's units over the days its checks look at, plus the batch's own."""
+
+    def __init__(self, store: Store, readings: list[Reading]) -> None:
+        wanted = [(r.unit, r.period) for r in readings if r.unit and r.period]
+        self.by_unit: dict[str, list[Submission]] = defaultdict(list)
+        if wanted:
+            first = min(period for _, period in wanted) - timedelta(days=EARLIER_SUBMISSIONS_DAYS)
+            last = max(period for _, period in wanted)
+            for sub in store.submissions_of_units(sorted({unit for unit, _ in wanted}), first, last):
+                if sub.unit is not None:
+                    self.by_unit[sub.unit].append(sub)
+        self.added = 0
+
+    def of(self, reading: Reading) -> list[Submission]:
+        """What Store.submissions_of_unit would answer for this reading, had the batch been stored."""
+        if not reading.unit or not reading.period:
+            return []
+        first = reading.period - timedelta(days=EARLIER_SUBMISSIONS_DAYS)
+        return [s for s in self.by_unit.get(reading.unit, ()) if s.period and first <= s.period <= reading.period]
+
+    def add(self, reading: Reading, message: InboundMessage) -> None:
+        if not reading.unit or not reading.period:
+            return
+        self.added += 1
+        sub = Submission(
+            id=MEMORY_ID + self.added,
+            message_row=0,
+            unit=reading.unit,
+            period=reading.period,
+            received_at=reading.received_at or message.received_at or utcnow(),
+            sender=reading.sender,
+            figures=dict(reading.figures),
+            status=reading.status,
+            problems=reading.problems,
+            read_figures=dict(reading.figures),
+            subject=reading.subject,
+            message_id=reading.message_id,
+            sources=dict(reading.sources),
+        )
+        subs = self.by_unit[reading.unit]
+        subs.append(sub)
+        subs.sort(key=lambda s: (s.received_at, s.id))
+
+
+def ingest_batch(
+    settings: Settings, store: Store, batch: list[InboundMessage], now: datetime, answers: Answers
+) -> list[tuple[Reading, bool]]:
+    """Store a batch; (reading, stored) per message, in the batch's order."""
+    from mailbot import service
+
+    outcomes: list[tuple[Reading, bool]] = []
+    group: list[Read] = []
+    try:
+        for message in batch:
+            digest = sha256_of(message.raw)
+            attempt = store.begin_attempt(digest)
+            if attempt > 1:  # it was being worked on when the process died: alone, after the others
+                outcomes += store_group(settings, store, group, now, answers)
+                group = []
+                outcomes.append(service.ingest_marked(settings, store, message, now, digest, attempt))
+                answers.forget()
+                continue
+            group.append(_read(settings, message, digest))
+        outcomes += store_group(settings, store, group, now, answers)
+        group = []
+    except BaseException:
+        _end_attempts(store, [item.digest for item in group])
+        raise
+    return outcomes
+
+
+def _read(settings: Settings, message: InboundMessage, digest: str) -> Read:
+    from mailbot import service
+
+    try:
+        workers.die_if_asked(message.raw)  # tests: the process dies while working on the message
+        return Read(message, digest, service.safe_read(settings, message))
+    except (KeyboardInterrupt, SystemExit, StoreError):
+        raise
+    except BaseException:  # any failure with one message is that message's problem (a panic is a BaseException)
+        log.exception("message %s from %s could not be processed; stored as rejected", message.key, message.source)
+        return Read(message, digest, service.failed_reading(settings, message, "internal"), failed=True)
+
+
+def store_group(
+    settings: Settings, store: Store, group: list[Read], now: datetime, answers: Answers
+) -> list[tuple[Reading, bool]]:
+    """Check, answer and store the messages read, in one transaction; one by one if that fails."""
+    from mailbot import service
+
+    if not group:
+        return []
+    history = BatchHistory(store, [item.reading for item in group if not item.failed])
+    prepared = [_prepare(settings, item, history, now, answers) for item in group]
+    try:
+        results = store.ingest_many(
+            [(p.message, p.reading, p.outgoing) for p in prepared], group[0].message.source, _mark_of(group)
+        )
+    except StoreError:  # a full disk or a lost database: the work stops, undone
+        raise
+    except Exception:
+        log.exception("a batch of %s message(s) could not be stored at once; storing them one by one", len(group))
+        answers.forget()
+        return [
+            service.store_prepared(settings, store, p.message, p.reading, p.outgoing, now, p.digest) for p in prepared
+        ]
+    answers.committed()
+    for p, result in zip(prepared, results, strict=True):
+        service.log_stored(p.message, p.reading, result.duplicate)
+    return [(p.reading, not result.duplicate) for p, result in zip(prepared, results, strict=True)]
+
+
+def _prepare(settings: Settings, item: Read, history: BatchHistory, now: datetime, answers: Answers) -> Prepared:
+    from mailbot import service
+
+    reading, failed = item.reading, item.failed
+    outgoing: list[OutboundMail] = []
+    if not failed:
+        try:
+            earlier = history.of(reading)
+            reading = service.with_history_problems(settings, reading, earlier)
+            replaced = service.counted_submission(earlier, reading.period)
+            if replies.may_answer(settings, reading, answers, now):
+                ack = compose.acknowledgement(settings, reading, replaced=replaced, now=now, key_basis=item.digest)
+                outgoing = [ack] if ack else []
+        except (KeyboardInterrupt, SystemExit, StoreError):
+            raise
+        except BaseException:
+            log.exception("message %s could not be processed; stored as rejected", item.message.key)
+            reading, failed = service.failed_reading(settings, item.message, "internal"), True
+    if failed:
+        outgoing = service.failed_answer(settings, reading, answers, now, item.digest, item.message)
+    answers.queued(outgoing)
+    history.add(reading, item.message)
+    return Prepared(item.message, item.digest, reading, outgoing)
+
+
+def _mark_of(group: list[Read]) -> SourceMark | None:
+    """The mark after the group's last message with a UID (messages come in UID order)."""
+    with_uid = [item.message for item in group if item.message.uid is not None]
+    if not with_uid:
+        return None
+    last = with_uid[-1]
+    return SourceMark(last.uidvalidity, last.uid)  # type: ignore[arg-type]
+
+
+def _end_attempts(store: Store, digests: list[str]) -> None:
+    for digest in digests:
+        try:
+            store.end_attempt(digest)
+        except StoreError:  # the store is what failed: the marks stay, and the next poll tries again
+            return
