@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from service_helpers import clean_env
@@ -14,6 +15,8 @@ from mailbot.inbox import deliver_to_maildir
 from mailbot.samples import district_workbook, report_mail
 
 MESSAGES = 40
+BATCH = 5  # messages stored in one transaction: the poll stops at a whole batch
+ROOT = Path(__file__).resolve().parents[2]
 PADDING = "Số liệu kèm theo. " * 4000  # about 70 KB of text per message: forty of them do not fit
 DISK_BYTES = 1024 * 1024
 
@@ -97,7 +100,11 @@ def store_counts(db) -> tuple[int, int, str]:
 def test_a_full_disk_is_one_line_and_the_poll_resumes_after(small_disk, tmp_path):
     seed(tmp_path / "inbox", MESSAGES)
     db = small_disk.path / "mailbot.db"
+    config = tmp_path / "mailbot.toml"
+    shipped = (ROOT / "config" / "mailbot.toml").read_text(encoding="utf-8")
+    config.write_text(shipped.replace("batch_size = 50", f"batch_size = {BATCH}"), encoding="utf-8")
     env = clean_env(
+        MAILBOT_CONFIG=str(config),
         MAILBOT_INBOX_URL=f"maildir://{tmp_path / 'inbox'}",
         MAILBOT_SMTP_URL=f"file://{tmp_path / 'outbox'}",
         MAILBOT_DB_URL=f"sqlite:///{db}",
@@ -107,7 +114,7 @@ def test_a_full_disk_is_one_line_and_the_poll_resumes_after(small_disk, tmp_path
     assert full.stderr.count("\n") == 1 and full.stderr.startswith(f"mailbot: Cơ sở dữ liệu sqlite:///{db} ")
     assert "Traceback" not in full.stderr
     messages, submissions, check = store_counts(db)
-    assert 0 < messages < MESSAGES  # it stopped part way …
+    assert 0 < messages < MESSAGES and messages % BATCH == 0  # it stopped part way, at a whole batch …
     assert messages == submissions and check == "ok"  # … with every stored message whole
 
     small_disk.grow()
