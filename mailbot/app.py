@@ -146,6 +146,18 @@ class App:
     def close(self) -> None:
         self.store.close()
 
+    def for_campaign(self, campaign: str | None) -> App:
+        """The same use cases for campaign `campaign` of the deployment (None: this one), over the same store."""
+        if campaign is None:
+            return self
+        from mailbot.config import chosen_campaign
+
+        return App(chosen_campaign(self.settings, campaign), self.store, self.clock)
+
+    def campaign_apps(self) -> list[App]:
+        """One App per campaign of the deployment, in configuration order (this one alone where there is one)."""
+        return [App(c, self.store, self.clock) for c in self.settings.deployment]
+
     @property
     def accounts(self) -> Accounts:
         """Users, sign-in, sessions, tokens and the audit trail."""
@@ -164,7 +176,7 @@ class App:
         """Ingest what is new, send updated reports and the acknowledgements."""
         now = self.clock()
         result = service.poll_once(self.settings, self.store, now, source=source)
-        service.send_updates(self.settings, self.store, now)
+        service.send_updates_everywhere(self.settings, self.store, now)
         delivery = service.deliver(self.settings, self.store, now)
         return PollOutcome(result, delivery)
 
@@ -195,7 +207,7 @@ class App:
 
     def status_json(self, day: date | None = None) -> dict:
         """What `mailbot status --json` prints and `/api/status` answers (docs/json.md#status)."""
-        return status_json(self.day(day))
+        return status_json(self.day(day), self.settings)
 
     def remind(self, day: date | None = None) -> list[str]:
         now = self.clock()
@@ -507,7 +519,7 @@ def parse_count(value: str, lang: str) -> int:
     raise i18n.error(UsageError, "errors.not_whole_number", lang, value=value)
 
 
-def read_files(settings: Settings, paths: list[Path]) -> Iterator[Reading]:
+def read_files(settings: Settings, paths: list[Path], routed: bool = True) -> Iterator[Reading]:
     """What mailbot would record from each .eml or spreadsheet file, one at a time; stores nothing.
 
     Every path gives its reading, or one problem if it cannot be read: no input
@@ -519,7 +531,7 @@ def read_files(settings: Settings, paths: list[Path]) -> Iterator[Reading]:
     missing = [path for path in paths if not path.is_file()]
     try:
         for path in paths:
-            yield service.read_file(settings, path)
+            yield service.read_file(settings, path, routed=routed)
     finally:
         workers.shutdown()
     if missing:
@@ -553,12 +565,22 @@ def reviewer(by: str | None = None) -> str:
     return review.reviewer(by)
 
 
-def status_json(day_state: DayLedger) -> dict:
+def status_json(day_state: DayLedger, settings: Settings | None = None) -> dict:
+    """docs/json.md#status; where several campaigns share the mailbox, it and each unit name the campaign."""
     data = day_state.to_json()
     if not day_state.reporting_day:
         data["reporting_day"] = False
         data["reason"] = day_state.no_reporting_reason
+    if settings is not None and settings.several:
+        campaign = settings.campaign.id
+        data = {"campaign": campaign, **data, "units": [{"campaign": campaign, **u} for u in data["units"]]}
     return data
+
+
+def reading_json(reading: Reading, settings: Settings) -> dict:
+    """docs/json.md#parse; where several campaigns share the mailbox, with the campaign it reports for (or null)."""
+    data = reading.to_json()
+    return {"campaign": reading.campaign, **data} if settings.several else data
 
 
 def submission_json(sub: Submission) -> dict:

@@ -25,7 +25,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from mailbot import compose, replies, workers
+from mailbot import compose, replies, routing, workers
 from mailbot.clock import utcnow
 from mailbot.config import Settings
 from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS
@@ -80,6 +80,7 @@ class Read:
     digest: str
     reading: Reading
     failed: bool = False  # the reading is the rejected one of a message that could not be processed
+    settings: Settings | None = None  # the campaign it was routed to (routing.py); None: the deployment's first
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,8 @@ def _read(settings: Settings, message: InboundMessage, digest: str) -> Read:
 
     try:
         workers.die_if_asked(message.raw)  # tests: the process dies while working on the message
-        return Read(message, digest, service.safe_read(settings, message))
+        routed = routing.route(settings, message.raw, lambda campaign: service.safe_read(campaign, message))
+        return Read(message, digest, routed.reading, settings=routed.settings)
     except (KeyboardInterrupt, SystemExit, StoreError):
         raise
     except BaseException:  # any failure with one message is that message's problem (a panic is a BaseException)
@@ -207,6 +209,7 @@ def _prepare(settings: Settings, item: Read, history: BatchHistory, now: datetim
     from mailbot import service
 
     reading, failed = item.reading, item.failed
+    settings = item.settings or settings.campaign_of_unit(reading.unit) or settings
     outgoing: list[OutboundMail] = []
     if not failed:
         try:

@@ -333,7 +333,8 @@ def report_mail(
 
     multipart/mixed [multipart/alternative [text/plain, multipart/related [text/html, image/png]], xlsx, pdf?]
     """
-    key = f"{REPORT}:{report.day.isoformat()}:{version}"
+    campaign = f"{settings.campaign.id}:" if settings.several else ""
+    key = f"{REPORT}:{campaign}{report.day.isoformat()}:{version}"
     moment = now or report_moment(settings, report)
     chart = inner(MIMEImage(report.chart_png, "png"))
     chart["Content-ID"] = f"<{CHART_CID}>"

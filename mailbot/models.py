@@ -269,6 +269,7 @@ class Reading:
     reply_to: str | None = None  # where an answer goes; None for robots
     sender_verified: bool = False  # the trusted server authenticated the From domain (DMARC, DKIM or SPF pass)
     sources: Mapping[str, Source] = field(default_factory=dict)  # metric id -> where its figure was read
+    campaign: str | None = None  # the campaign it reports for; None where that could not be told
 
     @property
     def status(self) -> str:

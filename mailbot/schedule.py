@@ -88,23 +88,13 @@ class Watcher:
 
 
 def build_scheduler(settings: Settings, store: Store) -> BackgroundScheduler:
+    """Delivery for the deployment; reminders and the report for each campaign, at its times in its time zone."""
     tz = settings.campaign.tz
     scheduler = BackgroundScheduler(
         timezone=tz, job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
     )
-    reminder, report = settings.schedule.reminder_at, settings.schedule.report_at
-    scheduler.add_job(
-        _guarded(remind_today, settings, store),
-        CronTrigger(hour=reminder.hour, minute=reminder.minute, timezone=tz),
-        id="reminders",
-        name="reminders",
-    )
-    scheduler.add_job(
-        _guarded(report_today, settings, store),
-        CronTrigger(hour=report.hour, minute=report.minute, timezone=tz),
-        id="report",
-        name="daily report",
-    )
+    for campaign in settings.deployment:
+        _campaign_jobs(scheduler, campaign, store)
     scheduler.add_job(
         _guarded(deliver_now, settings, store),
         IntervalTrigger(seconds=DELIVERY_EVERY_SECONDS, timezone=tz),
@@ -112,6 +102,23 @@ def build_scheduler(settings: Settings, store: Store) -> BackgroundScheduler:
         name="delivery",
     )
     return scheduler
+
+
+def _campaign_jobs(scheduler: BackgroundScheduler, settings: Settings, store: Store) -> None:
+    tz, suffix = settings.campaign.tz, f":{settings.campaign.id}" if settings.several else ""
+    reminder, report = settings.schedule.reminder_at, settings.schedule.report_at
+    scheduler.add_job(
+        _guarded(remind_today, settings, store),
+        CronTrigger(hour=reminder.hour, minute=reminder.minute, timezone=tz),
+        id=f"reminders{suffix}",
+        name=f"reminders{suffix}",
+    )
+    scheduler.add_job(
+        _guarded(report_today, settings, store),
+        CronTrigger(hour=report.hour, minute=report.minute, timezone=tz),
+        id=f"report{suffix}",
+        name=f"daily report{suffix}",
+    )
 
 
 def remind_today(settings: Settings, store: Store) -> None:

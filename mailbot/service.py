@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from mailbot import batches, compose, i18n, ledger, outbox, replies, report, validation, workers
+from mailbot import batches, compose, i18n, ledger, outbox, replies, report, routing, validation, workers
 from mailbot.config import Settings
 from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS, TREND_DAYS, UPDATE_WATCH_DAYS
 from mailbot.errors import DeliveryError, StoreError
@@ -33,7 +33,7 @@ from mailbot.models import (
     State,
     Submission,
 )
-from mailbot.reading import mail, read_message
+from mailbot.reading import looks_like_mail, mail, read_message
 from mailbot.store import Store, sha256_of
 
 log = logging.getLogger(__name__)
@@ -142,13 +142,14 @@ def _ingest(
     settings: Settings, store: Store, message: InboundMessage, now: datetime, digest: str
 ) -> tuple[Reading, bool]:
     workers.die_if_asked(message.raw)  # tests: the process dies while working on the message
-    reading = safe_read(settings, message)
+    routed = routing.route(settings, message.raw, lambda campaign: safe_read(campaign, message))
+    own, reading = routed.settings, routed.reading
     earlier = unit_submissions(store, reading)
-    reading = with_history_problems(settings, reading, earlier)
+    reading = with_history_problems(own, reading, earlier)
     replaced = counted_submission(earlier, reading.period)
     ack = None
-    if replies.may_answer(settings, reading, store, now):
-        ack = compose.acknowledgement(settings, reading, replaced=replaced, now=now, key_basis=digest)
+    if replies.may_answer(own, reading, store, now):
+        ack = compose.acknowledgement(own, reading, replaced=replaced, now=now, key_basis=digest)
     return _store(store, message, reading, [ack] if ack else [])
 
 
@@ -199,6 +200,7 @@ def _store_failed(
 ) -> tuple[Reading, bool]:
     """The message as rejected, with what little can be told about it safely, and an answer if that is safe."""
     reading = failed_reading(settings, message, why)
+    settings = settings.campaign_of_unit(reading.unit) or settings
     outgoing = failed_answer(settings, reading, store, now, digest, message)
     try:
         return _store(store, message, reading, outgoing)
@@ -229,7 +231,9 @@ def failed_reading(settings: Settings, message: InboundMessage, why: str) -> Rea
     facts = mail.safe_facts(message.raw, settings.campaign.reporting_mailbox) if why != "interrupted" else None
     detail = i18n.text(f"reading.detail_{why}", lang)
     problem = Problem(UNREADABLE_FILE, i18n.text("problems.unreadable_message", lang, detail=detail))
-    registered = settings.unit_of_sender(facts.sender) if facts else None
+    campaigns = routing.registered_in(settings, facts.sender) if facts else []
+    owner = campaigns[0] if len(campaigns) == 1 else settings if not settings.several else None
+    registered = owner.unit_of_sender(facts.sender) if owner and facts else None
     return Reading(
         path=f"{message.source}#{message.key}",
         message_id=facts.message_id if facts else None,
@@ -242,6 +246,7 @@ def failed_reading(settings: Settings, message: InboundMessage, why: str) -> Rea
         problems=(problem,),
         subject=facts.subject if facts else None,
         reply_to=facts.sender if facts and not facts.robot else None,
+        campaign=owner.campaign.id if owner else None,
     )
 
 
@@ -259,13 +264,20 @@ def safe_read(settings: Settings, message: InboundMessage) -> Reading:
     )
 
 
-def read_file(settings: Settings, path: Path) -> Reading:
-    """What `parse` says of one file: its reading, or one problem if it cannot be read at all."""
+def read_file(settings: Settings, path: Path, routed: bool = True) -> Reading:
+    """What `parse` says of one file: its reading, or one problem if it cannot be read at all.
+
+    `routed`: as the mailbox would route it among the campaigns; else as this campaign's mail.
+    """
     from mailbot.reading import read_path
 
     lang = settings.language
     try:
-        return read_path(path, settings)
+        if not routed or not settings.several:
+            return replace(read_path(path, settings), campaign=settings.campaign.id)
+        data = path.read_bytes()
+        raw = data if looks_like_mail(data) else None
+        return routing.route(settings, raw, lambda campaign: read_path(path, campaign)).reading
     except OSError as exc:
         detail = i18n.text("reading.detail_unopenable", lang, reason=exc.strerror or type(exc).__name__)
     except (KeyboardInterrupt, SystemExit):
@@ -378,16 +390,21 @@ def write_report(settings: Settings, store: Store, day: date, now: datetime, out
 def send_report(settings: Settings, store: Store, day: date, now: datetime) -> OutboundMail | None:
     """Queue the day's consolidated report, or an update if one was already sent."""
     day = settings.campaign.period_of(day)
-    version = int(store.get_state(f"report:{day}:version") or 0) + 1
+    version = int(store.get_state(settings.scoped(f"report:{day}:version")) or 0) + 1
     rendered = build_report(settings, store, day, now, update=version > 1)
     mail = compose.report_mail(settings, rendered, settings.report_recipients, version)
     state = {
-        f"report:{day}:version": str(version),
-        f"report:{day}:fingerprint": ledger_fingerprint(day_ledger(settings, store, day, now)),
+        settings.scoped(f"report:{day}:version"): str(version),
+        settings.scoped(f"report:{day}:fingerprint"): ledger_fingerprint(day_ledger(settings, store, day, now)),
     }
     store.queue([mail], state=state)
     log.info("report for %s queued (version %s) to %s", day, version, ", ".join(mail.recipients))
     return mail
+
+
+def send_updates_everywhere(settings: Settings, store: Store, now: datetime) -> list[date]:
+    """send_updates for every campaign of the deployment (a poll or a decision may change any of them)."""
+    return [day for campaign in settings.deployment for day in send_updates(campaign, store, now)]
 
 
 def send_updates(settings: Settings, store: Store, now: datetime) -> list[date]:
@@ -398,7 +415,7 @@ def send_updates(settings: Settings, store: Store, now: datetime) -> list[date]:
     updated = []
     for offset in range(UPDATE_WATCH_DAYS):
         day = today - timedelta(days=offset)
-        sent = store.get_state(f"report:{day}:fingerprint")
+        sent = store.get_state(settings.scoped(f"report:{day}:fingerprint"))
         if sent is None:
             continue
         if ledger_fingerprint(day_ledger(settings, store, day, now)) != sent:
@@ -426,7 +443,7 @@ def review_notices(settings: Settings, before: Submission, decision) -> list[Out
 
 def after_review(settings: Settings, store: Store, now: datetime) -> None:
     """A decision may change a reported day: send the update, then the notices."""
-    send_updates(settings, store, now)
+    send_updates_everywhere(settings, store, now)
     try:
         deliver(settings, store, now)
     except DeliveryError as exc:  # the notices stay queued; the service sends them later
@@ -447,7 +464,7 @@ def deliver(settings: Settings, store: Store, now: datetime):
 def run_cycle(settings: Settings, store: Store, now: datetime, source=None) -> PollResult:
     """One poll with everything that follows it: updates and delivery."""
     result = poll_once(settings, store, now, source=source)
-    send_updates(settings, store, now)
+    send_updates_everywhere(settings, store, now)
     try:
         deliver(settings, store, now)
     except DeliveryError as exc:  # the mail stays queued; polling goes on

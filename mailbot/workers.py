@@ -196,6 +196,8 @@ class _Pool:
                 self.idle.get_nowait().stop()
             except queue.Empty:
                 return
+            with self.lock:  # a stopped worker's place is free again: the next job starts a fresh one
+                self.started -= 1
 
 
 _pools: dict[int, _Pool] = {}

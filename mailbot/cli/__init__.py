@@ -47,6 +47,14 @@ ConfigOption = Annotated[
         show_default=False,
     ),
 ]
+CampaignOption = Annotated[
+    str | None,
+    typer.Option(
+        "--campaign",
+        help="Where several campaigns share the mailbox: the campaign's id (default: every campaign).",
+        show_default=False,
+    ),
+]
 DateOption = Annotated[
     str | None,
     typer.Option(
@@ -83,18 +91,27 @@ def main() -> None:
 
 
 _chosen_config: list[Path] = []  # `mailbot --config FILE COMMAND`: the file every command then reads
+_chosen_campaign: list[str] = []  # `mailbot --campaign ID COMMAND`: the campaign every command then serves
 
 
 @app.callback()
-def root(config: ConfigOption = None) -> None:
+def root(config: ConfigOption = None, campaign: CampaignOption = None) -> None:
     """Collects the units' report mails, checks them, answers the senders and compiles the report."""
     _chosen_config[:] = [config] if config is not None else []
+    _chosen_campaign[:] = [campaign] if campaign is not None else []
 
 
-def settings_from(config: Path | None) -> Settings:
-    settings = load_settings(config or (_chosen_config[0] if _chosen_config else None))
+def settings_from(config: Path | None, campaign: str | None = None) -> Settings:
+    """The settings of the configuration, of campaign `campaign` (else the root's --campaign, else the first)."""
+    chosen = campaign or (_chosen_campaign[0] if _chosen_campaign else None)
+    settings = load_settings(config or (_chosen_config[0] if _chosen_config else None), campaign=chosen)
     application.configure_logging(settings.campaign.tz)
     return settings
+
+
+def campaign_given(campaign: str | None) -> bool:
+    """True if a command was told which campaign to serve (else it serves every one)."""
+    return campaign is not None or bool(_chosen_campaign)
 
 
 def opened(settings: Settings):
@@ -132,9 +149,10 @@ def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Where the demo writes its inbox, store and outbox.")] = Path(
         "var/demo"
     ),
+    campaign: CampaignOption = None,
 ) -> None:
     """Run one full day on the embedded defaults: seeded inbox, acknowledgements, report."""
-    settings = settings_from(config)
+    settings = settings_from(config, campaign)
     outcome = application.run_demo(settings, directory)
     views.print_demo(out, outcome, settings)
 
@@ -145,9 +163,10 @@ def poll(
     once: Annotated[
         bool, typer.Option("--once", help="Ingest what is new, send the acknowledgements, and exit.")
     ] = False,
+    campaign: CampaignOption = None,
 ) -> None:
     """Ingest everything new in the inbox and send the acknowledgements."""
-    settings = settings_from(config)
+    settings = settings_from(config, campaign)  # the mailbox is shared: every campaign's mail is routed
     if not once:
         raise i18n.error(UsageError, "errors.poll_once_only", settings.language)
     with opened(settings) as app_:
@@ -156,9 +175,9 @@ def poll(
 
 
 @app.command()
-def run(config: ConfigOption = None) -> None:
+def run(config: ConfigOption = None, campaign: CampaignOption = None) -> None:
     """The long-running service: watch the inbox, remind, report, deliver."""
-    settings = settings_from(config)
+    settings = settings_from(config, campaign)  # the service serves every campaign of the mailbox
     logging.getLogger().setLevel(logging.INFO)
     application.run_service(settings, config_given=config is not None or bool(os.environ.get("MAILBOT_CONFIG")))
 
@@ -168,12 +187,14 @@ def parse(
     paths: Annotated[list[Path], typer.Argument(help=".eml or spreadsheet files to read.", show_default=False)],
     config: ConfigOption = None,
     as_json: JsonOption = False,
+    campaign: CampaignOption = None,
 ) -> None:
     """Say what mailbot would record from .eml or spreadsheet files; store and send nothing."""
-    settings = settings_from(config)
-    for reading in application.read_files(settings, paths):  # each line as its file is read
-        if as_json:
-            out.print(json.dumps(reading.to_json(), ensure_ascii=False), markup=False, soft_wrap=True)
+    settings = settings_from(config, campaign)
+    for reading in application.read_files(settings, paths, routed=not campaign_given(campaign)):
+        if as_json:  # each line as its file is read
+            line = application.reading_json(reading, settings)
+            out.print(json.dumps(line, ensure_ascii=False), markup=False, soft_wrap=True)
         else:
             views.print_readings(out, [reading], settings)
         out.file.flush()
@@ -187,20 +208,28 @@ def status(
     check: Annotated[
         bool, typer.Option("--check", help="For monitoring: one line, exit 0 (well), 1 (warning) or 2 (critical).")
     ] = False,
+    campaign: CampaignOption = None,
 ) -> None:
-    """The day's ledger: who reported, on time or late, who is missing."""
-    settings = settings_from(config)
+    """The day's ledger: who reported, on time or late, who is missing (each campaign's, one after another)."""
+    settings = settings_from(config, campaign)
     if check:
         health = application.health_check(settings, application.utcnow())
         out.print(health.line, markup=False, soft_wrap=True)
         raise typer.Exit(health.level)
     wanted = parse_day(day, settings)
     with opened(settings) as app_:
-        state = app_.status(wanted)
-    if as_json:
-        out.print(json.dumps(application.status_json(state.ledger), ensure_ascii=False), markup=False, soft_wrap=True)
-    else:
-        views.print_status(out, state, settings)
+        for each in served(app_, campaign):
+            state = each.status(wanted)
+            if as_json:
+                line = application.status_json(state.ledger, each.settings)
+                out.print(json.dumps(line, ensure_ascii=False), markup=False, soft_wrap=True)
+            else:
+                views.print_status(out, state, each.settings)
+
+
+def served(app_, campaign: str | None) -> list:
+    """The campaign asked for, else every campaign of the deployment in configuration order."""
+    return [app_] if campaign_given(campaign) else app_.campaign_apps()
 
 
 @app.command()
@@ -215,21 +244,30 @@ def report(
         Path | None,
         typer.Option("--pdf", help="Write the report as a PDF file (A4 landscape) here.", show_default=False),
     ] = None,
+    campaign: CampaignOption = None,
 ) -> None:
-    """Build the consolidated report for a day; write it to a folder and/or send it."""
-    settings = settings_from(config)
+    """Build the consolidated report for a day; write it to a folder and/or send it.
+
+    Where several campaigns share the mailbox and none is named, each campaign's report is
+    built, in DIR/<campaign id>/.
+    """
+    settings = settings_from(config, campaign)
     wanted = parse_day(day, settings)
     if out_dir is None and not send and pdf is None:
         raise i18n.error(UsageError, "errors.nothing_to_do", settings.language)
     with opened(settings) as app_:
-        if out_dir is not None:
-            for path in app_.write_report(wanted, out_dir):
-                out.print(str(path), markup=False)
-        if pdf is not None:
-            out.print(str(app_.write_report_pdf(wanted, pdf)), markup=False)
-        if send:
-            sent = app_.send_report(wanted)
-            views.print_sent_report(out, sent.mail, sent.delivery, settings)
+        for each in served(app_, campaign):
+            several = len(each.settings.deployment) > 1 and not campaign_given(campaign)
+            if out_dir is not None:
+                folder = out_dir / each.settings.campaign.id if several else out_dir
+                for path in each.write_report(wanted, folder):
+                    out.print(str(path), markup=False)
+            if pdf is not None:
+                target = pdf.with_stem(f"{pdf.stem}-{each.settings.campaign.id}") if several else pdf
+                out.print(str(each.write_report_pdf(wanted, target)), markup=False)
+            if send:
+                sent = each.send_report(wanted)
+                views.print_sent_report(out, sent.mail, sent.delivery, each.settings)
 
 
 @outbox_app.command("list")

@@ -67,29 +67,36 @@ def mail_state_text(state: str, settings: Settings) -> str:
 
 
 def config_summary(settings: Settings) -> str:
-    c = settings.campaign
+    """What check-config says: each campaign (its file, deadline, units), then the connections."""
     conn = settings.connections
-    return "\n".join(
-        [
-            t(settings, "config_ok", path=settings.config_path),
-            t(
-                settings,
-                "config_campaign",
-                name=c.name,
-                deadline=deadline_text(settings),
-                tz=c.time_zone,
-                units=len(settings.units),
-                language=settings.language,
-            ),
-            t(
-                settings,
-                "config_connections",
-                inbox=redact_url(conn.inbox_url),
-                smtp=redact_url(conn.smtp_url),
-                db=redact_url(conn.db_url),
-            ),
-        ]
+    lines = [line for campaign in settings.deployment for line in _campaign_summary(campaign)]
+    lines.append(
+        t(
+            settings,
+            "config_connections",
+            inbox=redact_url(conn.inbox_url),
+            smtp=redact_url(conn.smtp_url),
+            db=redact_url(conn.db_url),
+        )
     )
+    return "\n".join(lines)
+
+
+def _campaign_summary(settings: Settings) -> list[str]:
+    c = settings.campaign
+    described = t(
+        settings,
+        "config_campaign",
+        name=c.name,
+        deadline=deadline_text(settings),
+        tz=c.time_zone,
+        units=len(settings.units),
+        language=settings.language,
+    )
+    return [
+        t(settings, "config_ok", path=settings.config_path),
+        f"[{c.id}] {described}" if settings.several else described,
+    ]
 
 
 def deadline_text(settings: Settings) -> str:
@@ -143,7 +150,7 @@ def print_delivery(console: Console, delivery, settings: Settings) -> None:
 
 
 def print_sent_report(console: Console, mail, delivery, settings: Settings) -> None:
-    day = mail.key.split(":")[1]
+    day = mail.key.split(":")[-2]  # report[:campaign]:day:version
     console.print(t(settings, "report_queued", day=day, recipients=", ".join(mail.recipients)), markup=False)
     print_delivery(console, delivery, settings)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from mailbot import i18n
+from mailbot.config.deployment import campaign_files, joined
 from mailbot.config.reader import TomlReader
 from mailbot.config.settings import (
     DEFAULT_CONFIG_PATH,
@@ -38,6 +39,7 @@ from mailbot.config.settings import (
     Validation,
     redact_secret,
     redact_url,
+    stated_language,
     url_password,
 )
 from mailbot.errors import ConfigError
@@ -62,6 +64,7 @@ __all__ = [
     "Settings",
     "Unit",
     "Validation",
+    "chosen_campaign",
     "connections_from_env",
     "load_settings",
     "redact_secret",
@@ -73,15 +76,40 @@ __all__ = [
 # --- loading ----------------------------------------------------------------
 
 
-def load_settings(path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None) -> Settings:
-    """Read the TOML file and the environment; raise ConfigError on any mistake.
+def load_settings(
+    path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None, campaign: str | None = None
+) -> Settings:
+    """Read the configuration and the environment; raise ConfigError on any mistake.
 
-    Mistakes are reported in the language the file states, once it has been parsed
-    and if that language is supported; before that, in the default language.
+    The configuration is a campaign file, or several campaigns sharing the mailbox (a
+    folder of campaign files, or a file listing them: see config/deployment.py). The
+    settings returned are those of campaign `campaign` (default: the first), with the
+    others as its siblings. Mistakes are reported in the language the file states, once
+    it has been parsed and if that language is supported; before that, in the default language.
     """
     env = os.environ if env is None else env
     config_path = resolve_config_path(path, env)
-    data = read_toml(config_path)
+    data = None if config_path.is_dir() else read_toml(config_path)
+    files = campaign_files(config_path, data, stated_language(data))
+    if not files.several:
+        settings = _campaign_settings(config_path, data or {}, env)
+    else:
+        settings = joined([_campaign_settings(p, read_toml(p), env) for p in files.paths])
+    return chosen_campaign(settings, campaign)
+
+
+def chosen_campaign(settings: Settings, campaign: str | None) -> Settings:
+    """The settings of campaign `campaign`; an id the configuration lacks is a usage error naming the ones it has."""
+    if campaign is None:
+        return settings
+    chosen = settings.with_campaign(campaign.strip())
+    if chosen is None:
+        known = ", ".join(c.campaign.id for c in settings.campaigns)
+        raise i18n.error(ConfigError, "deployment.unknown_campaign", settings.language, value=campaign, known=known)
+    return chosen
+
+
+def _campaign_settings(config_path: Path, data: dict, env: Mapping[str, str]) -> Settings:
     reader = TomlReader(data, config_path)
     settings = reader.settings(connections_from_env(env, reader.language))
     override = env.get("MAILBOT_REPORT_TO", "").strip()

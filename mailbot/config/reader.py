@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,8 @@ class TomlReader:
         if data is None:
             raise self.fail("campaign", "campaign_missing")
         allowed = {
+            "id",
+            "keywords",
             "name",
             "time_zone",
             "deadline",
@@ -129,6 +132,8 @@ class TomlReader:
         mailbox = self.address(data, "campaign.reporting_mailbox")
         counts = self.metrics(metrics)
         return Campaign(
+            id=self.campaign_id(data),
+            keywords=tuple(k for k in self.text_list(data, "campaign.keywords", []) if k),
             name=self.text(data, "campaign.name", ""),
             time_zone=time_zone,
             **deadline_rule(self, data),
@@ -165,6 +170,16 @@ class TomlReader:
             ),
             strict_authentication=self.flag(data, "campaign.strict_authentication", False),
         )
+
+    def campaign_id(self, data: dict) -> str:
+        """`[campaign] id`, else the file's name made into an id ("departments.toml" -> "departments")."""
+        stated = self.text(data, "campaign.id", "")
+        if stated:
+            if not UNIT_ID_RE.match(stated):
+                raise self.fail("campaign.id", "bad_campaign_id", value=stated)
+            return stated
+        made = "-".join(re.findall(r"[a-z0-9]+", self.path.stem.lower()))
+        return made or "campaign"
 
     def metrics(self, data: Any) -> tuple[Metric, ...]:
         if not data:

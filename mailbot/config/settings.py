@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -134,6 +134,11 @@ class Campaign:
     topic: str = ""  # how letters name what is reported; default: the first metric's label
     deadline_kind: str = DAILY
     due_before: date | None = None  # ONCE: the report is on time until the end of the day before
+    # Where several campaigns share the mailbox: the campaign's id (`[campaign] id`, else the file's
+    # name), and words its mail's subject or attachment names carry, which route a sender's mail
+    # registered in several campaigns (compared without diacritics and case).
+    id: str = ""
+    keywords: tuple[str, ...] = ()
 
     @property
     def goal_on_population(self) -> bool:
@@ -279,6 +284,51 @@ class Settings:
     connections: Connections
     language: str = DEFAULT_LANGUAGE
     config_path: Path | None = None
+    # The other campaigns configured on the same mailbox, in configuration order around this one
+    # (at `position`); empty for a deployment of one campaign. Each of them has no siblings itself.
+    siblings: tuple[Settings, ...] = field(default=(), repr=False, compare=False)
+    position: int = 0
+
+    @property
+    def several(self) -> bool:
+        """True where several campaigns share the mailbox (contract §9: --campaign, "campaign" in JSON)."""
+        return bool(self.siblings)
+
+    @property
+    def campaign_id(self) -> str:
+        return self.campaign.id
+
+    @property
+    def campaigns(self) -> tuple[Settings, ...]:
+        """Every campaign of the deployment in configuration order, this one among them."""
+        alone = replace(self, siblings=(), position=0)
+        return (*self.siblings[: self.position], alone, *self.siblings[self.position :])
+
+    @property
+    def deployment(self) -> tuple[Settings, ...]:
+        """Every campaign of the deployment in configuration order, each with the others as its siblings."""
+        if not self.siblings:
+            return (self,)
+        return tuple(s for s in (self.with_campaign(c.campaign.id) for c in self.campaigns) if s is not None)
+
+    def scoped(self, key: str) -> str:
+        """A key of the store's state or of a mail for this campaign: as it is for a lone campaign, else with its id."""
+        return f"{self.campaign.id}:{key}" if self.several else key
+
+    def with_campaign(self, campaign_id: str) -> Settings | None:
+        """The settings of campaign `campaign_id` of this deployment (its siblings the others), or None."""
+        every = self.campaigns
+        for index, chosen in enumerate(every):
+            if chosen.campaign.id == campaign_id:
+                return replace(chosen, siblings=every[:index] + every[index + 1 :], position=index)
+        return None
+
+    def campaign_of_unit(self, unit_id: str | None) -> Settings | None:
+        """The campaign (of the whole deployment) that unit `unit_id` reports in; unit ids are unique across it."""
+        if not unit_id:
+            return None
+        found = next((c for c in self.campaigns if c.unit(unit_id) is not None), None)
+        return self.with_campaign(found.campaign.id) if found is not None else None
 
     def unit(self, unit_id: str) -> Unit | None:
         return self._units_by_id.get(unit_id)
