@@ -136,15 +136,23 @@ class App:
 
     def __init__(self, settings: Settings, store: Store, clock: Callable[[], datetime] = utcnow) -> None:
         self.settings = settings
-        self.store = store
+        # Where several campaigns share the store, this campaign's view of it (its days, its review queue).
+        self.store = store.scoped(settings.campaign.id) if settings.several else store
         self.clock = clock
 
     @classmethod
     def open(cls, settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
-        return cls(settings, Store.open(settings.connections.db_url, settings.language), clock)
+        store = Store.open(settings.connections.db_url, settings.language)
+        adopt_unassigned(settings, store)
+        return cls(settings, store, clock)
 
     def close(self) -> None:
         self.store.close()
+
+    @property
+    def whole_store(self) -> Store:
+        """The store as the deployment sees it (every campaign's rows)."""
+        return self.store.scoped(None) if self.settings.several else self.store
 
     def for_campaign(self, campaign: str | None) -> App:
         """The same use cases for campaign `campaign` of the deployment (None: this one), over the same store."""
@@ -265,15 +273,34 @@ class App:
         address=None,
         then_accept: bool = False,
     ):
-        """Say which unit sent the submission; with `then_accept`, count it too (both recorded)."""
-        outcome = self._decide(
+        """Say which unit sent the submission; with `then_accept`, count it too (both recorded).
+
+        The unit may be one of another campaign of the deployment: the submission then moves
+        there, read again as that campaign's mail (how a mail held with unknown_campaign is settled).
+        """
+        owner, unit_id = find_unit_anywhere(self.settings, unit)
+        target = self if owner.campaign.id == self.settings.campaign.id else App(owner, self.store, self.clock)
+
+        def reread(sub: Submission) -> Reading:
+            return service.read_stored(owner, target.store, sub)
+
+        outcome = target._decide(
             lambda now, notices: review.assign(
-                self.settings, self.store, submission_id, unit, by, now, reason=reason, force=force, outgoing=notices
+                owner,
+                target.store,
+                submission_id,
+                unit_id,
+                by,
+                now,
+                reason=reason,
+                force=force,
+                outgoing=notices,
+                reread=reread,
             ),
             address,
         )
         if then_accept and outcome.submission.status == NEEDS_REVIEW:
-            accepted = self.accept(submission_id, by, reason=reason, address=address)
+            accepted = target.accept(submission_id, by, reason=reason, address=address)
             return review.ReviewOutcome(accepted.submission, accepted.decision or outcome.decision)
         return outcome
 
@@ -347,7 +374,13 @@ class App:
         metric: str | None = None,
         at: str | None = None,
     ) -> RecordOutcome:
-        """A figure a person received (by telephone): stored with its audit, acknowledged to the unit."""
+        """A figure a person received (by telephone): stored with its audit, acknowledged to the unit.
+
+        The unit may be one of another campaign of the deployment: it is recorded there.
+        """
+        owner, _ = find_unit_anywhere(self.settings, unit)
+        if owner.campaign.id != self.settings.campaign.id:
+            return App(owner, self.store, self.clock).record(unit, figure, by, note, day, metric, at)
         from mailbot import record as recording
         from mailbot.reading.numbers import read_count_text
 
@@ -480,6 +513,13 @@ class App:
         return True
 
 
+def adopt_unassigned(settings: Settings, store: Store) -> None:
+    """A deployment of several campaigns takes over the rows of a store from before campaigns (store/campaigns.py)."""
+    if settings.several:
+        units = {c.campaign.id: [u.id for u in c.units] for c in settings.deployment}
+        store.adopt_unassigned(units, settings.deployment[0].campaign.id)
+
+
 @contextmanager
 def opened(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Iterator[App]:
     app = App.open(settings, clock)
@@ -495,6 +535,16 @@ def find_unit(settings: Settings, wanted: str) -> str:
     for unit in settings.units:
         if key in {fold(name) for name in (unit.id, unit.name, *unit.aliases)}:
             return unit.id
+    raise review.unknown_unit(settings, wanted)
+
+
+def find_unit_anywhere(settings: Settings, wanted: str) -> tuple[Settings, str]:
+    """The campaign (of the whole deployment) and id of a unit given by id, name or alias."""
+    for campaign in settings.deployment:
+        try:
+            return campaign, find_unit(campaign, wanted)
+        except UsageError:
+            continue
     raise review.unknown_unit(settings, wanted)
 
 
@@ -554,6 +604,7 @@ def run_service(settings: Settings, config_given: bool = True) -> None:
     if store is None:
         return
     try:
+        adopt_unassigned(settings, store)
         startup.check_inbox(settings)
         schedule.run_forever(settings, store)
     finally:

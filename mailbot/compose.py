@@ -123,13 +123,14 @@ def inner(part: Message) -> Message:
     return part
 
 
-def outbound(key: str, kind: str, recipients: tuple[str, ...], message: Message) -> OutboundMail:
+def outbound(key: str, kind: str, recipients: tuple[str, ...], message: Message, campaign: str | None) -> OutboundMail:
     return OutboundMail(
         key=key,
         kind=kind,
         recipients=recipients,
         message_id=message["Message-ID"],
         raw=message.as_bytes(policy=SMTP_POLICY),
+        campaign=campaign,
     )
 
 
@@ -217,7 +218,7 @@ def acknowledgement(
         subject=reply_subject(reading.subject, settings),
     )
     thread(message, reading.message_id, reading.references)
-    return outbound(key, ACK, (to,), message)
+    return outbound(key, ACK, (to,), message, reading.campaign)
 
 
 def ack_context(settings: Settings, reading: Reading, replaced: Submission | None) -> dict:
@@ -295,7 +296,7 @@ def reminder(
     )
     content = _with_form(settings, unit, period, key, text_part(body))
     message = new_message(settings, content, key=key, to=to, subject=subject, now=now, auto=AUTO_GENERATED)
-    return outbound(key, REMINDER, to, message)
+    return outbound(key, REMINDER, to, message, settings.campaign.id)
 
 
 def _with_form(settings: Settings, unit: Unit, period: date, key: str, body: Message) -> Message:
@@ -353,7 +354,7 @@ def report_mail(
     message = new_message(
         settings, content, key=key, to=tuple(recipients), subject=report.subject, now=moment, auto=AUTO_GENERATED
     )
-    return outbound(key, REPORT, tuple(recipients), message)
+    return outbound(key, REPORT, tuple(recipients), message, settings.campaign.id)
 
 
 def stable_boundaries(key: str, multiparts: tuple[Message, ...]) -> None:
@@ -429,4 +430,4 @@ def review_notice(
         subject=reply_subject(submission.subject, settings),
     )
     thread(message, submission.message_id, ())
-    return outbound(key, REVIEW, (to,), message)
+    return outbound(key, REVIEW, (to,), message, settings.campaign.id)

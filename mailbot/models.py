@@ -319,6 +319,7 @@ class Submission:
     decided_by: str | None = None
     decision_note: str | None = None
     sources: Mapping[str, Source] = field(default_factory=dict)
+    campaign: str | None = None  # the campaign it reports for; None while that is not known (unknown_campaign)
 
 
 @dataclass(frozen=True)
@@ -332,6 +333,10 @@ class ReviewDecision:
     figures: Mapping[str, int] | None = None
     problems: tuple[Problem, ...] | None = None  # replaces the submission's problems when given
     login: str | None = None  # the operating-system login that recorded it (set by the store)
+    # An assignment to a unit of another campaign moves the submission there, read again as that
+    # campaign's mail: its campaign, and the day and figures (with where they were read) of that reading.
+    campaign: str | None = None
+    reading: Reading | None = None
 
 
 # --- ledger -----------------------------------------------------------------
@@ -470,6 +475,9 @@ class OutboundMail:
     recipients: tuple[str, ...]
     message_id: str
     raw: bytes
+    campaign: str | None = (
+        None  # the campaign it is mail of; None for a deployment's own (an unknown campaign's answer)
+    )
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ def record_figure(
         problems=(),
         subject=subject,
         reply_to=unit.senders[0] if unit.senders else None,
+        campaign=settings.campaign.id,
     )
     earlier = service.unit_submissions(store, reading)
     reading = service.with_history_problems(settings, reading, earlier)

@@ -29,10 +29,12 @@ from mailbot.models import (
     NEEDS_REVIEW,
     REJECTED,
     UNIT_MISMATCH,
+    UNKNOWN_CAMPAIGN,
     UNKNOWN_SENDER,
     UNKNOWN_UNIT,
     Action,
     OutboundMail,
+    Reading,
     ReviewDecision,
     Submission,
 )
@@ -42,7 +44,9 @@ log = logging.getLogger(__name__)
 REVIEW_LOCK = "review"
 ACCEPT, REJECT, ASSIGN, CORRECT = Action.ACCEPT, Action.REJECT, Action.ASSIGN, Action.CORRECT
 # Naming the unit settles these; the history checks are made again for the unit named.
-RESOLVED_BY_ASSIGN = frozenset({UNKNOWN_SENDER, UNKNOWN_UNIT, UNIT_MISMATCH, *validation.HISTORY_CODES})
+RESOLVED_BY_ASSIGN = frozenset(
+    {UNKNOWN_SENDER, UNKNOWN_UNIT, UNIT_MISMATCH, UNKNOWN_CAMPAIGN, *validation.HISTORY_CODES}
+)
 
 # The notices a decision implies: a ready list, or a function of the submission as
 # it was before the decision and of the decision itself.
@@ -139,11 +143,22 @@ def assign(
     reason: str | None = None,
     force: bool = False,
     outgoing: Notices = (),
+    reread: Callable[[Submission], Reading] | None = None,
 ) -> ReviewOutcome:
-    """Say which unit sent the submission (mail from an unknown sender)."""
+    """Say which unit sent the submission (mail from an unknown sender, or of an unknown campaign).
+
+    Where several campaigns share the mailbox and the unit is of another campaign than the
+    submission's (or the submission's is not known), the submission moves to the unit's
+    campaign, read again as its mail by `reread`.
+    """
     unit = settings.unit(unit_id)
     if unit is None:
         raise unknown_unit(settings, unit_id)
+
+    def moved(sub: Submission) -> Reading | None:
+        if reread is None or not settings.several or sub.campaign == settings.campaign.id:
+            return None
+        return reread(sub)
 
     def decide(sub: Submission) -> ReviewDecision | None:
         if sub.unit == unit.id:
@@ -159,9 +174,25 @@ def assign(
                 state=_state_text(sub.status, settings.language),
             )
         # Naming the unit settles who sent it: the sender and unit problems are resolved.
-        kept = tuple(p for p in sub.problems if p.code not in RESOLVED_BY_ASSIGN)
-        problems = kept + tuple(_history_problems(settings, store, replace(sub, problems=kept), unit))
-        return ReviewDecision(sub.id, ASSIGN, by, at, reason=_clean(reason), unit=unit.id, problems=problems)
+        reading = moved(sub)
+        read = reading.problems if reading is not None else sub.problems
+        kept = tuple(p for p in read if p.code not in RESOLVED_BY_ASSIGN)
+        now_read = replace(sub, problems=kept)
+        if reading is not None:
+            now_read = replace(now_read, figures=dict(reading.figures), period=reading.period)
+        problems = kept + tuple(_history_problems(settings, store, now_read, unit))
+        campaign = settings.campaign.id if reading is not None else None
+        return ReviewDecision(
+            sub.id,
+            ASSIGN,
+            by,
+            at,
+            reason=_clean(reason),
+            unit=unit.id,
+            problems=problems,
+            campaign=campaign,
+            reading=reading,
+        )
 
     return _decide(store, submission_id, decide, outgoing)
 
@@ -233,7 +264,7 @@ def _decide(
 
 def unknown_unit(settings: Settings, unit_id: str) -> UsageError:
     """The error for a unit id the configuration does not know, listing the ones it does."""
-    known = ", ".join(u.id for u in settings.units)
+    known = ", ".join(u.id for campaign in settings.deployment for u in campaign.units)
     return i18n.error(UsageError, "errors.unknown_unit", settings.language, unit=unit_id, units=known)
 
 

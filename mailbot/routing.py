@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from mailbot import i18n
 from mailbot.config import Settings
-from mailbot.models import UNKNOWN_CAMPAIGN, Reading
+from mailbot.models import NO_FIGURE, UNKNOWN_CAMPAIGN, Reading
 from mailbot.reading import mail
 from mailbot.reading.text import contains_words, fold
 
@@ -55,7 +55,7 @@ def route(settings: Settings, raw: bytes | None, read: Callable[[Settings], Read
     chosen = _by_file_names(readings) or _by_fit(readings)
     if chosen is not None:
         return _as(*chosen)
-    return _unknown(settings, *readings[0])
+    return _unknown(settings, readings)
 
 
 def registered_in(settings: Settings, sender: str | None) -> list[Settings]:
@@ -90,8 +90,15 @@ def _by_fit(readings: list[tuple[Settings, Reading]]) -> tuple[Settings, Reading
     return best[0] if len(best) == 1 else None
 
 
-def _unknown(settings: Settings, first: Settings, reading: Reading) -> Routed:
+def _unknown(settings: Settings, readings: list[tuple[Settings, Reading]]) -> Routed:
+    """Held for review: the reading that found most figures, without a unit, with unknown_campaign.
+
+    A metric not found (no_figure) says nothing while the campaign is not known, so it
+    does not reject the mail; `review assign` reads it again as the chosen campaign's.
+    """
+    first, reading = max(readings, key=lambda pair: len(pair[1].figures))  # the first of equals
     names = ", ".join(c.campaign.name or c.campaign.id for c in settings.campaigns)
     problem = i18n.problem(UNKNOWN_CAMPAIGN, first.language, campaigns=names)
-    held = replace(reading, unit=None, campaign=None, problems=(*reading.problems, problem))
+    kept = tuple(p for p in reading.problems if p.code != NO_FIGURE)
+    held = replace(reading, unit=None, campaign=None, problems=(*kept, problem))
     return Routed(first, held)

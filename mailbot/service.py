@@ -289,6 +289,13 @@ def read_file(settings: Settings, path: Path, routed: bool = True) -> Reading:
     return Reading(str(path), None, None, None, None, None, None, {}, (problem,))
 
 
+def read_stored(settings: Settings, store: Store, sub: Submission) -> Reading:
+    """A stored submission's mail read again, as campaign `settings`'s mail (an assignment into that campaign)."""
+    received = sub.received_at.astimezone(settings.campaign.tz)
+    reading = read_message(store.raw_message(sub.message_row), settings, received_at=received, path=f"#{sub.id}")
+    return replace(reading, campaign=settings.campaign.id)
+
+
 def unit_submissions(store: Store, reading: Reading) -> list[Submission]:
     """The unit's stored submissions of the days the history checks look at."""
     if not reading.unit or not reading.period:

@@ -133,7 +133,7 @@ def review_assign(
     _run_decision(
         config,
         lambda app_, who: app_.assign(
-            submission_id, app_.unit(unit), who, reason=reason, force=force, address=CLI, then_accept=accept
+            submission_id, unit, who, reason=reason, force=force, address=CLI, then_accept=accept
         ),
         by,
     )

@@ -90,6 +90,7 @@ def submission_values(message_row: int, reading: Reading, received_at: datetime)
         problems=[problem_json(p) for p in reading.problems],
         read_status=reading.status,
         status=reading.status,
+        campaign=reading.campaign,
     )
 
 
@@ -110,6 +111,7 @@ def submission_of(row) -> Submission:
         message_id=row.message_id,
         decided_by=row.decided_by,
         decision_note=row.decision_note,
+        campaign=row.campaign or None,
     )
 
 
@@ -126,6 +128,7 @@ def decision_values(decision: ReviewDecision, login: str | None) -> Values:
         unit=decision.unit,
         figures=dict(decision.figures) if decision.figures is not None else None,
         os_login=login,
+        campaign=decision.campaign,
     )
 
 
@@ -139,6 +142,7 @@ def decision_of(row) -> ReviewDecision:
         unit=row.unit,
         figures=row.figures,
         login=row.os_login,
+        campaign=row.campaign,
     )
 
 
@@ -151,6 +155,7 @@ def decision_changes(decision: ReviewDecision) -> Values:
         changes["status"] = Status.REJECTED
     elif decision.action == Action.ASSIGN:
         changes["unit"] = decision.unit
+        changes.update(moved_values(decision))
     elif decision.action == Action.CORRECT:  # a correction is a decision: the corrected figures count
         changes["figures"] = dict(decision.figures or {})
         changes["status"] = Status.ACCEPTED
@@ -159,6 +164,19 @@ def decision_changes(decision: ReviewDecision) -> Values:
     if decision.problems is not None:
         changes["problems"] = [problem_json(p) for p in decision.problems]
     return changes
+
+
+def moved_values(decision: ReviewDecision) -> Values:
+    """An assignment into another campaign: the submission as that campaign read it."""
+    if decision.campaign is None:
+        return {}
+    moved: Values = {"campaign": decision.campaign}
+    reading = decision.reading
+    if reading is not None:
+        figures = dict(reading.figures)
+        sources = {metric: place.to_json() for metric, place in reading.sources.items()} or None
+        moved.update(period=reading.period, figures=figures, read_figures=figures, sources=sources)
+    return moved
 
 
 # -- the outbox ----------------------------------------------------------------
@@ -175,6 +193,7 @@ def mail_values(mail: OutboundMail, created_at: datetime, due: datetime) -> Valu
         attempts=0,
         next_attempt_at=due,
         created_at=created_at,
+        campaign=mail.campaign,
     )
 
 

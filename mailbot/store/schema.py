@@ -80,6 +80,7 @@ submissions = sa.Table(
     sa.Column("status", sa.String(20), nullable=False, index=True),
     sa.Column("decided_by", sa.Text),
     sa.Column("decision_note", sa.Text),
+    sa.Column("campaign", sa.String(100), index=True),  # schema 5; '' for a row from before campaigns
 )
 decisions = sa.Table(
     "decisions",
@@ -93,6 +94,7 @@ decisions = sa.Table(
     sa.Column("unit", sa.String(100)),
     sa.Column("figures", sa.JSON),
     sa.Column("os_login", sa.Text),  # the operating-system login of the process that recorded it (schema 3)
+    sa.Column("campaign", sa.String(100)),  # the campaign an assignment moved the submission to (schema 5)
 )
 source_marks = sa.Table(
     "source_marks",
@@ -118,6 +120,7 @@ outbox = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("sent_at", UtcDateTime),
     sa.Column("last_error", sa.Text),
+    sa.Column("campaign", sa.String(100)),  # schema 5; '' for mail queued before campaigns
 )
 locks = sa.Table(
     "locks",

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from mailbot import i18n
 from mailbot.errors import StoreError
 from mailbot.models import Reading, Status, Submission
-from mailbot.store.base import StoreBase
+from mailbot.store.campaigns import Campaigns
 from mailbot.store.rows import submission_of, submission_values
 from mailbot.store.schema import submissions
 
@@ -25,9 +25,9 @@ UNITS_PER_QUERY = 500  # units named in one IN (…)
 RECENT_DAYS = 7  # each unit's latest accepted submission is looked for in these days first
 
 
-class Submissions(StoreBase):
+class Submissions(Campaigns):
     def submissions_between(self, first: date, last: date) -> list[Submission]:
-        return self._submissions(submissions.c.period.between(first, last))
+        return self._submissions(submissions.c.period.between(first, last), *self.in_campaign())
 
     def submissions_of_unit(self, unit: str, first: date, last: date) -> list[Submission]:
         return self._submissions(submissions.c.unit == unit, submissions.c.period.between(first, last))
@@ -110,7 +110,11 @@ class Submissions(StoreBase):
             return conn.execute(query).scalar_one()
 
     def pending_review(self) -> list[Submission]:
-        return self._submissions(submissions.c.status == Status.NEEDS_REVIEW)
+        """What waits for a person: this campaign's, and the mail whose campaign is not known (any campaign's to settle)."""
+        waiting = submissions.c.status == Status.NEEDS_REVIEW
+        if self.campaign is None:
+            return self._submissions(waiting)
+        return self._submissions(waiting, sa.or_(*self.in_campaign(), submissions.c.campaign.is_(None)))
 
     def _stored_submission(self, submission_id: int) -> Submission:
         found = self.submission(submission_id)

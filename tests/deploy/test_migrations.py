@@ -40,12 +40,31 @@ def fill_v1(engine):
         )
 
 
-def assert_day_reads_back(store):
+def assert_day_reads_back(store, before_campaigns: bool = True):
     (sub,) = store.submissions_between(date(2020, 8, 14), date(2020, 8, 14))
     assert sub.unit == "nam-sach" and sub.figures == {"installs": 17356} and sub.status == "accepted"
     assert sub.received_at == WHEN.replace(tzinfo=UTC)
     assert store.raw_message(sub.message_row) == RAW
     assert [m.key for m in store.mail("pending")] == ["ack:1"]
+    if before_campaigns:  # filled at a revision before 0005
+        assert_carried_into_campaigns(store)
+
+
+def assert_carried_into_campaigns(store):
+    """The single campaign's rows (campaign '' from revision 0005) go to their campaigns once several share the store."""
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('state:report:2020-08-14:version', '1')"))
+        legacy = conn.execute(sa.text("SELECT campaign FROM submissions")).scalars().all()
+    assert legacy == [""] and store.scoped("districts").submissions_between(date(2020, 8, 14), date(2020, 8, 14)) == []
+    units = {"districts": ["nam-sach", "gia-loc"], "departments": ["so-y-te"]}
+    assert store.adopt_unassigned(units, "districts") == 1 and store.adopt_unassigned(units, "districts") == 0
+    (sub,) = store.scoped("districts").submissions_between(date(2020, 8, 14), date(2020, 8, 14))
+    assert sub.campaign == "districts" and sub.figures == {"installs": 17356}
+    assert store.scoped("departments").submissions_between(date(2020, 8, 14), date(2020, 8, 14)) == []
+    assert store.get_state("districts:report:2020-08-14:version") == "1"
+    assert store.get_state("report:2020-08-14:version") is None
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT campaign FROM outbox")).scalars().all() == ["districts"]
 
 
 @pytest.mark.parametrize("version", sorted(BEFORE_ALEMBIC))
@@ -73,7 +92,7 @@ def test_every_revision_upgrades_to_the_tables_the_code_uses(store_url, revision
     try:
         assert store.schema_version == SCHEMA_VERSION
         assert migrate.differences(store.engine) == []
-        assert_day_reads_back(store)
+        assert_day_reads_back(store, before_campaigns=revision < "0005")
     finally:
         store.close()
 

@@ -233,10 +233,13 @@ def test_a_store_of_schema_3_gains_the_sources_column(sqlite_url):
     path = sqlite_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as conn:
         conn.execute("ALTER TABLE submissions DROP COLUMN sources")
+        conn.execute("DROP INDEX ix_submissions_campaign")  # and without schema 5's campaigns
+        for table in ("submissions", "decisions", "outbox"):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN campaign")
         conn.execute("UPDATE alembic_version SET version_num = '0003'")  # the store as schema 3 left it
     store = Store.open(sqlite_url)
     try:
-        assert store.schema_version == SCHEMA_VERSION == 4
+        assert store.schema_version == SCHEMA_VERSION == 5
         done = store.ingest(message(), replace(reading(), sources={"installs": Source(cell="C6")}), [], None)
         assert store.submission(done.submission_id).sources["installs"].cell == "C6"
     finally:
