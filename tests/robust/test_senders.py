@@ -126,6 +126,9 @@ def test_a_store_of_schema_2_gains_the_login_column(tmp_path):
     with sqlite3.connect(tmp_path / "old.db") as db:
         db.execute("ALTER TABLE decisions DROP COLUMN os_login")
         db.execute("ALTER TABLE submissions DROP COLUMN sources")  # added later, at schema 4
+        db.execute("DROP INDEX ix_submissions_campaign")  # and the campaigns of schema 5
+        for table in ("submissions", "decisions", "outbox"):
+            db.execute(f"ALTER TABLE {table} DROP COLUMN campaign")
         db.execute("UPDATE alembic_version SET version_num = '0002'")  # the store as schema 2 left it
     store = Store.open(url)
     assert store.schema_version == SCHEMA_VERSION == 5
