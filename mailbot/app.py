@@ -20,8 +20,8 @@ from pathlib import Path
 from mailbot import i18n, ledger, logs, message_view, review, service
 from mailbot.accounts import ROLES, AccessError, Accounts, Session, User
 from mailbot.clock import utcnow
-from mailbot.config import Settings
-from mailbot.defaults import HISTORY_DAYS, HISTORY_LOOKBACK_DAYS
+from mailbot.config import Settings, redact_url
+from mailbot.defaults import HISTORY_DAYS, HISTORY_LOOKBACK_DAYS, LEASE_RETRY_SECONDS
 from mailbot.errors import UsageError
 from mailbot.health import Outage, current_outage
 from mailbot.models import (
@@ -606,7 +606,15 @@ def run_service(settings: Settings, config_given: bool = True) -> None:
     try:
         adopt_unassigned(settings, store)
         startup.check_inbox(settings)
-        schedule.run_forever(settings, store)
+        mailbox = redact_url(settings.connections.inbox_url)
+        standing_by = lambda: log.info("the mailbox %s is served by another instance; this one stands by", mailbox)  # noqa: E731
+        stop = schedule.stop_on_signals()
+        with store.lease(f"mailbox:{mailbox}", LEASE_RETRY_SECONDS, stop, on_wait=standing_by) as held:
+            if held is None:
+                log.info("mailbot stopped while standing by")
+                return
+            log.info("this instance serves the mailbox %s", mailbox)
+            schedule.run_forever(settings, store, held, stop)
     finally:
         store.close()
 

@@ -35,4 +35,6 @@ IDLE_MAX_SECONDS = 540  # IDLE is re-issued well before the 10 minutes some serv
 
 REVIEW_LOCK_TIMEOUT_SECONDS = 30  # how long a review decision waits for another one to finish
 SENDING_LEASE = timedelta(minutes=10)  # a claimed mail not confirmed by then is tried again
+LEASE_RETRY_SECONDS = 5.0  # how often an instance standing by tries to take the mailbox over
+LEASE_CHECK_SECONDS = 5.0  # how often the serving instance checks that the mailbox is still its own
 LOCK_LEASE = timedelta(hours=1)  # a lock whose holder vanished without a trace expires

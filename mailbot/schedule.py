@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -21,7 +23,7 @@ from mailbot import health
 from mailbot.app import App
 from mailbot.clock import utcnow
 from mailbot.config import Settings, redact_url
-from mailbot.defaults import DELIVERY_EVERY_SECONDS
+from mailbot.defaults import DELIVERY_EVERY_SECONDS, LEASE_CHECK_SECONDS
 from mailbot.errors import MailbotError
 from mailbot.inbox import Backoff, open_source
 from mailbot.store import Store
@@ -144,8 +146,8 @@ def _guarded(job, settings: Settings, store: Store):
     return run_job
 
 
-def run_forever(settings: Settings, store: Store) -> None:
-    """Run until SIGINT or SIGTERM, then stop the jobs and the watcher in order."""
+def stop_on_signals() -> threading.Event:
+    """An event that SIGINT and SIGTERM set: the orderly stop of `mailbot run`, standing by or serving."""
     stop = threading.Event()
 
     def request_stop(signum, _frame) -> None:
@@ -154,6 +156,18 @@ def run_forever(settings: Settings, store: Store) -> None:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    return stop
+
+
+def run_forever(
+    settings: Settings, store: Store, held: Callable[[], bool] = lambda: True, stop: threading.Event | None = None
+) -> None:
+    """Run until SIGINT or SIGTERM (`stop`), then stop the jobs and the watcher in order.
+
+    `held()` says the mailbox is still this instance's (the lease, app.run_service); once it is
+    not, mailbot exits so that it never serves a mailbox beside another instance.
+    """
+    stop = stop or stop_on_signals()
     scheduler = build_scheduler(settings, store)
     scheduler.start()
     watcher = threading.Thread(target=Watcher(settings, store, stop).run, name="inbox-watcher", daemon=True)
@@ -161,9 +175,19 @@ def run_forever(settings: Settings, store: Store) -> None:
     log.info(
         "mailbot is running; reminders at %s, report at %s", settings.schedule.reminder_at, settings.schedule.report_at
     )
-    while not stop.is_set() and watcher.is_alive():
+    lost = False
+    checked = time.monotonic()
+    while not stop.is_set() and watcher.is_alive() and not lost:
         stop.wait(1.0)
+        if time.monotonic() - checked >= LEASE_CHECK_SECONDS:
+            checked, lost = time.monotonic(), not held()
+    if lost:
+        log.critical("the mailbox is no longer this instance's (its store connection was lost); mailbot exits")
+        stop.set()
     scheduler.shutdown(wait=True)
+    if lost:
+        watcher.join(timeout=settings.inbox.timeout_seconds + 5)
+        raise SystemExit(1)
     if not stop.is_set():  # never keep running with a dead inbox watcher: the supervisor restarts us
         log.critical("the inbox watcher stopped; mailbot exits so that its supervisor starts it again")
         raise SystemExit(1)

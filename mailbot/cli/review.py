@@ -14,7 +14,7 @@ from rich.table import Table
 
 from mailbot import app as application
 from mailbot.app import format_day, submission_json
-from mailbot.cli import ConfigOption, opened, out, settings_from, views
+from mailbot.cli import ConfigOption, opened, out, served, settings_from, views
 from mailbot.cli.tables import Column, columns_left_out, fitted
 from mailbot.config import Settings
 from mailbot.i18n import format_count, format_percent, format_time, section_texts, text, where_read
@@ -56,10 +56,11 @@ def review_main(ctx: typer.Context, config: ConfigOption = None) -> None:
 
 @review_app.command("list")
 def review_list(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """List the submissions waiting for review, with the reasons and the figures read."""
+    """List the submissions waiting for review, with the reasons and the figures read (every campaign's, unless one is named)."""
     settings = settings_from(config)
     with opened(settings) as app_:
-        waiting = app_.waiting()
+        found = {sub.id: sub for each in served(app_, None) for sub in each.waiting()}
+    waiting = sorted(found.values(), key=lambda sub: (sub.received_at, sub.id))
     if as_json:
         for sub in waiting:
             out.print(json.dumps(submission_json(sub), ensure_ascii=False), markup=False, soft_wrap=True)

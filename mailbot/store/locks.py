@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import threading
 import time as clock
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from mailbot.clock import utcnow
 from mailbot.defaults import LOCK_LEASE
@@ -66,8 +68,73 @@ class Locks(StoreBase):
             return True
 
     @contextmanager
+    def lease(
+        self, name: str, retry_seconds: float, stop: threading.Event, on_wait: Callable[[], None] = lambda: None
+    ) -> Iterator[Callable[[], bool] | None]:
+        """Wait until the named lease is this process's, and hold it while the block runs.
+
+        Yields `held()`, true while the lease still is this process's. On PostgreSQL it is
+        an advisory lock on a connection of its own, which the server releases the moment
+        the process dies (a kill -9 included), so another instance takes over at its next
+        try, `retry_seconds` later at most. On SQLite (one machine) it is a row of the
+        locks table naming this process, taken over once that process is gone. Yields None
+        when `stop` is set while waiting.
+        """
+        if self.is_postgres:
+            with self._advisory_lease(name, retry_seconds, stop, on_wait) as held:
+                yield held
+            return
+        holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+        waiting = False
+        while not self._try_lease(name, holder):
+            if not waiting:
+                on_wait()
+                waiting = True
+            if stop.wait(retry_seconds):
+                yield None
+                return
+        try:
+            yield lambda: self._holds(name, holder)
+        finally:
+            with self.engine.begin() as conn:
+                conn.execute(sa.delete(locks).where(locks.c.name == name, locks.c.holder == holder))
+
+    def _holds(self, name: str, holder: str) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                found = conn.execute(sa.select(locks.c.holder).where(locks.c.name == name)).scalar()
+        except sa.exc.SQLAlchemyError:
+            return False
+        return found == holder
+
+    @contextmanager
+    def _advisory_lease(
+        self, name: str, retry_seconds: float, stop: threading.Event, on_wait: Callable[[], None]
+    ) -> Iterator[Callable[[], bool] | None]:
+        key, conn = advisory_key(name), self.engine.connect()
+        try:
+            waiting = False
+            while not conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+                conn.commit()
+                if not waiting:
+                    on_wait()
+                    waiting = True
+                if stop.wait(retry_seconds):
+                    yield None
+                    return
+            conn.commit()
+            yield lambda: _answers(conn)
+        finally:
+            try:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+            except sa.exc.SQLAlchemyError:  # the connection is gone, and the lock with it
+                pass
+            conn.close()
+
+    @contextmanager
     def _advisory_lock(self, name: str, wait: bool, timeout: float) -> Iterator[bool]:
-        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        key = advisory_key(name)
         with self.engine.connect() as conn:
             deadline = clock.monotonic() + timeout
             taken = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
@@ -81,3 +148,17 @@ class Locks(StoreBase):
                 if taken:
                     conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                     conn.commit()
+
+
+def advisory_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def _answers(conn: Connection) -> bool:
+    """True while the lease's connection (and with it the advisory lock) is alive."""
+    try:
+        alive = conn.execute(sa.text("SELECT 1")).scalar() == 1
+        conn.commit()
+        return alive
+    except sa.exc.SQLAlchemyError:
+        return False

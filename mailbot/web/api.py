@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse, Response
 
 from mailbot import app as application
 from mailbot.app import App, ProvinceHistory
-from mailbot.errors import MailbotError, UsageError
+from mailbot.errors import MailbotError
 from mailbot.i18n import text
 
 
@@ -39,9 +39,10 @@ async def status(request: Request) -> Response:
         return _refused(request)
     try:
         day = _day(request)
-    except UsageError as exc:
+        chosen = the_app(request).for_campaign(request.query_params.get("campaign"))  # several campaigns: ?campaign=ID
+    except MailbotError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
-    return JSONResponse(await run_in_threadpool(the_app(request).status_json, day))
+    return JSONResponse(await run_in_threadpool(chosen.status_json, day))
 
 
 async def history(request: Request) -> Response:

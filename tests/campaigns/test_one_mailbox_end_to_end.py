@@ -101,6 +101,7 @@ def test_one_mailbox_receives_both_flows_and_each_campaign_is_right(world):
     assert moved["id"] == held["id"] and moved["unit"] == "so-noi-vu" and moved["period"] == "2020-08-16"
     assert moved["figures"] == {"installed_staff": 39}
     assert not {"unknown_campaign", "unknown_sender"} & {p["code"] for p in moved["problems"]}
+    assert [x["id"] for x in json_lines(run("review", "list", "--json"))] == [held["id"]]  # every campaign's
 
     # reminders: each campaign reminds its own missing units only
     store_env = {**env}
