@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from mailbot.samples import district_workbook, report_mail
+from mailbot.samples import district_report_mail, district_workbook
 
 DOMAIN = "baocao-bench.gov.vn"
 MAILBOX = f"baocao@{DOMAIN}"
@@ -154,17 +154,15 @@ def figure_of(unit: BenchUnit, day: date) -> int:
 
 
 def one_mail(index: int, unit: BenchUnit, day: date, at: datetime) -> bytes:
-    stamp = f"{day.day}/{day.month}/{day.year}"
     workbook = district_workbook(unit.name, figure_of(unit, day), day, METRIC_LABEL, communes=12 + index % 19)
-    raw = report_mail(
+    raw = district_report_mail(
         sender=unit.sender,
-        sender_name=f"Văn phòng UBND {unit.name}",
+        office=f"UBND {unit.name}",
+        unit=unit.name,
+        unit_id=unit.id,
         to=MAILBOX,
-        subject=f"Báo cáo số lượng cài đặt Bluezone ngày {stamp} - {unit.name}",
-        body=f"Kính gửi Sở Thông tin và Truyền thông,\n\nUBND {unit.name} gửi báo cáo số lượng cài đặt Bluezone "
-        f"ngày {stamp} (tệp đính kèm).\n\nTrân trọng.",
+        day=day,
         sent_at=at - timedelta(minutes=1),
-        attachment_name=f"BC_Bluezone_{unit.id}_{day:%d%m%Y}.xlsx",
         attachment=workbook,
         domain=DOMAIN,
         extra_headers={

@@ -68,22 +68,18 @@ def ingest_benchmarks(run: results.Run, server, sink, config: Path, work: Path) 
     ingest.mails_for(pool_size, args.units, pool)
     section(run, "fixed cost", lambda: setattr(run, "fixed", ingest.fixed_cost(server, sink, config, work)))
     section(run, "import cost", lambda: setattr(run, "import_seconds", stages.import_seconds()))
-    for n in growth_sizes:
-        section(
-            run,
-            f"growth N={n}",
-            lambda n=n: run.growth.append(
-                ingest.measure(server, sink, config, ingest.mails_for(n, args.units, pool), work, with_peers=False)
-            ),
-        )
-    for n in sizes:
-        section(
-            run,
-            f"ingest N={n}",
-            lambda n=n: run.ingest.append(
-                ingest.measure(server, sink, config, ingest.mails_for(n, args.units, pool), work)
-            ),
-        )
+
+    def measure_each(label: str, counts: list[int], into: list, **options) -> None:
+        for n in counts:
+            mails = ingest.mails_for(n, args.units, pool)
+            section(
+                run,
+                f"{label} N={n}",
+                lambda m=mails: into.append(ingest.measure(server, sink, config, m, work, **options)),
+            )
+
+    measure_each("growth", growth_sizes, run.growth, with_peers=False)
+    measure_each("ingest", sizes, run.ingest)
     run.growth += [f for f in run.ingest if f.n == args.n]
     settings = load_settings(config, env={})
     stage_mails = ingest.mails_for(min(args.n, 1000), args.units, pool)

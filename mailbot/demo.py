@@ -25,7 +25,7 @@ from mailbot.errors import ConfigError, UsageError
 from mailbot.inbox import deliver_to_maildir
 from mailbot.models import DayLedger, MailKind, Submission
 from mailbot.resources import shipped_demo_day
-from mailbot.samples import district_workbook, report_mail
+from mailbot.samples import district_report_mail, district_workbook
 
 MARKER = ".mailbot-demo"
 COMMUNE_ROWS = 12  # every third unit sends a row per commune and a total row
@@ -214,17 +214,14 @@ def _workbook(settings: Settings, unit: Unit, figure: int, day: date, number: in
 
 
 def arrival(settings: Settings, unit: Unit, day: date, at: datetime, attachment: bytes) -> Arrival:
-    stamp = f"{day.day:02d}{day.month:02d}{day.year}"
-    shown_day = f"{day.day}/{day.month}/{day.year}"
-    raw = report_mail(
+    raw = district_report_mail(
         sender=unit.senders[0],
-        sender_name=f"Văn phòng {unit.name}",
+        office=unit.name,
+        unit=unit.name,
+        unit_id=unit.id,
         to=settings.campaign.reporting_mailbox,
-        subject=f"Báo cáo số lượng cài đặt Bluezone ngày {shown_day} - {unit.name}",
-        body=f"Kính gửi Sở Thông tin và Truyền thông,\n\n{unit.name} gửi báo cáo số lượng cài đặt Bluezone "
-        f"ngày {shown_day} (tệp đính kèm).\n\nTrân trọng.",
+        day=day,
         sent_at=at - timedelta(minutes=1),
-        attachment_name=f"BC_Bluezone_{unit.id}_{stamp}.xlsx",
         attachment=attachment,
         received_at=at,
     )

@@ -38,6 +38,11 @@ def shipped_campaign() -> Path:
     return campaigns_dir() / "mailbot.toml"
 
 
+def shipped_words() -> Path:
+    """The words mail is read by where a campaign names none (total labels, reply prefixes)."""
+    return campaigns_dir() / "words.toml"
+
+
 def shipped_demo_day() -> Path:
     return campaigns_dir() / "demo.toml"
 

@@ -115,6 +115,37 @@ def report_mail(
     return message.as_bytes()
 
 
+def district_report_mail(
+    *,
+    sender: str,
+    office: str,
+    unit: str,
+    unit_id: str,
+    to: str,
+    day: date,
+    sent_at: datetime,
+    attachment: bytes,
+    **more,
+) -> bytes:
+    """A district office's daily report mail: the subject, greeting and file name as offices write them.
+
+    `office` is who signs (the unit's name, or "UBND " and the name); `more` goes to report_mail.
+    """
+    stamp = f"{day.day}/{day.month}/{day.year}"
+    return report_mail(
+        sender=sender,
+        sender_name=f"Văn phòng {office}",
+        to=to,
+        subject=f"Báo cáo số lượng cài đặt Bluezone ngày {stamp} - {unit}",
+        body=f"Kính gửi Sở Thông tin và Truyền thông,\n\n{office} gửi báo cáo số lượng cài đặt Bluezone "
+        f"ngày {stamp} (tệp đính kèm).\n\nTrân trọng.",
+        sent_at=sent_at,
+        attachment_name=f"BC_Bluezone_{unit_id}_{day:%d%m%Y}.xlsx",
+        attachment=attachment,
+        **more,
+    )
+
+
 def department_workbook(unit_name: str, day: date, offices: list[tuple[str, int, int, int]]) -> bytes:
     """An .xlsx report of a department: one row per office (staff, with a smartphone, installed)."""
     book = Workbook()

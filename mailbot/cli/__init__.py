@@ -21,6 +21,7 @@ from mailbot import app as application
 from mailbot import i18n
 from mailbot.cli import help as help_texts
 from mailbot.cli import views
+from mailbot.cli.options import CampaignOption, ConfigOption, DateOption, JsonOption
 from mailbot.config import Settings, load_settings
 from mailbot.errors import MailbotError, UsageError
 
@@ -38,30 +39,6 @@ app.add_typer(outbox_app, name="outbox")
 # or a pipe, where a broken line would defeat grep and scripts, unless COLUMNS asks for a width.
 out = Console(highlight=False, soft_wrap=not (sys.stdout.isatty() or os.environ.get("COLUMNS")))
 err = Console(stderr=True, highlight=False)
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        help="The campaign's TOML file (default: $MAILBOT_CONFIG or config/mailbot.toml).",
-        show_default=False,
-    ),
-]
-CampaignOption = Annotated[
-    str | None,
-    typer.Option(
-        "--campaign",
-        help="Where several campaigns share the mailbox: the campaign's id (default: every campaign).",
-        show_default=False,
-    ),
-]
-DateOption = Annotated[
-    str | None,
-    typer.Option(
-        "--date", help="The report day, dd/mm/yyyy or YYYY-MM-DD (default: today, local time).", show_default=False
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 def main() -> None:

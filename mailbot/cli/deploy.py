@@ -9,7 +9,8 @@ import typer
 
 from mailbot import app as application
 from mailbot import i18n
-from mailbot.cli import ConfigOption, out, settings_from
+from mailbot.cli import out, settings_from
+from mailbot.cli.options import ConfigOption
 from mailbot.config import DEFAULT_LANGUAGE, Settings
 from mailbot.errors import MailbotError
 

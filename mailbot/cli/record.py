@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from mailbot import i18n
 from mailbot.app import opened, parse_date
+from mailbot.cli.options import ConfigOption, DateOption, option
 from mailbot.config import load_settings
 
 
@@ -16,20 +16,11 @@ def record_command(
     unit: Annotated[str, typer.Argument(help="The unit: its id, name or alias.")],
     figure: Annotated[str, typer.Argument(help="The figure received, e.g. 17356 or 17.356.")],
     by: Annotated[str, typer.Option("--by", help="Who received the figure (recorded in the audit).")],
-    note: Annotated[
-        str | None, typer.Option("--note", help='How it came, e.g. "gọi điện lúc 15:40".', show_default=False)
-    ] = None,
-    day: Annotated[
-        str | None, typer.Option("--date", help="The report day (default: today, local time).", show_default=False)
-    ] = None,
-    metric: Annotated[
-        str | None, typer.Option("--metric", help="The metric's id (default: the first).", show_default=False)
-    ] = None,
-    at: Annotated[
-        str | None,
-        typer.Option("--at", help="When it was received, HH:MM on the report day (default: now).", show_default=False),
-    ] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="The campaign's TOML file.")] = None,
+    note: Annotated[str | None, option("--note", 'How it came, e.g. "gọi điện lúc 15:40".')] = None,
+    day: DateOption = None,
+    metric: Annotated[str | None, option("--metric", "The metric's id (default: the first).")] = None,
+    at: Annotated[str | None, option("--at", "When it was received, HH:MM on the report day (default: now).")] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Record a figure a person received (by telephone), acknowledged to the unit's registered address."""
     from mailbot.cli import out

@@ -14,7 +14,8 @@ from rich.table import Table
 
 from mailbot import app as application
 from mailbot.app import format_day, submission_json
-from mailbot.cli import ConfigOption, opened, out, served, settings_from, views
+from mailbot.cli import opened, out, served, settings_from, views
+from mailbot.cli.options import ConfigOption, option
 from mailbot.cli.tables import Column, columns_left_out, fitted
 from mailbot.config import Settings
 from mailbot.i18n import format_count, format_percent, format_time, section_texts, text, where_read
@@ -30,13 +31,8 @@ review_app = typer.Typer(
 IdArgument = Annotated[
     int, typer.Argument(help="The submission's number, as `mailbot review list` shows it.", show_default=False)
 ]
-ByOption = Annotated[
-    str | None,
-    typer.Option("--by", help="Who decides (default: $MAILBOT_USER, else the system user).", show_default=False),
-]
-ReasonOption = Annotated[
-    str | None, typer.Option("--reason", help="Why; recorded with the decision.", show_default=False)
-]
+ByOption = Annotated[str | None, option("--by", "Who decides (default: $MAILBOT_USER, else the system user).")]
+ReasonOption = Annotated[str | None, option("--reason", "Why; recorded with the decision.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Overturn an earlier accept or reject decision.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")]
 
@@ -92,32 +88,29 @@ def review_show(submission_id: IdArgument, config: ConfigOption = None) -> None:
         out.print(_decision_line(decision, settings), markup=False)
 
 
-@review_app.command("accept")
-def review_accept(
-    submission_id: IdArgument,
-    config: ConfigOption = None,
-    by: ByOption = None,
-    reason: ReasonOption = None,
-    force: ForceOption = False,
-) -> None:
-    """Accept a submission: its figures count from now on."""
-    _run_decision(
-        config, lambda app_, who: app_.accept(submission_id, who, reason=reason, force=force, address=CLI), by
-    )
+def _accept_or_reject(action: str, summary: str) -> None:
+    """`review accept` and `review reject`: the same arguments, a different decision."""
+
+    def command(
+        submission_id: IdArgument,
+        config: ConfigOption = None,
+        by: ByOption = None,
+        reason: ReasonOption = None,
+        force: ForceOption = False,
+    ) -> None:
+        _run_decision(
+            config,
+            lambda app_, who: getattr(app_, action)(submission_id, who, reason=reason, force=force, address=CLI),
+            by,
+        )
+
+    command.__doc__ = summary
+    command.__name__ = f"review_{action}"
+    review_app.command(action)(command)
 
 
-@review_app.command("reject")
-def review_reject(
-    submission_id: IdArgument,
-    config: ConfigOption = None,
-    by: ByOption = None,
-    reason: ReasonOption = None,
-    force: ForceOption = False,
-) -> None:
-    """Reject a submission, saying why (--reason is required)."""
-    _run_decision(
-        config, lambda app_, who: app_.reject(submission_id, who, reason=reason, force=force, address=CLI), by
-    )
+_accept_or_reject("accept", "Accept a submission: its figures count from now on.")
+_accept_or_reject("reject", "Reject a submission, saying why (--reason is required).")
 
 
 @review_app.command("assign")
@@ -149,9 +142,7 @@ def review_correct(
     config: ConfigOption = None,
     by: ByOption = None,
     reason: ReasonOption = None,
-    metric: Annotated[
-        str | None, typer.Option("--metric", help="Which metric (default: the first).", show_default=False)
-    ] = None,
+    metric: Annotated[str | None, option("--metric", "Which metric (default: the first).")] = None,
     force: ForceOption = False,
 ) -> None:
     """Correct a figure (--reason is required): it counts from now on, the sender is told, the figure read is kept."""
@@ -253,19 +244,12 @@ def _decision_line(decision: ReviewDecision, settings: Settings) -> str:
 
 def history_command(
     unit: Annotated[
-        str | None,
-        typer.Option("--unit", help="The unit's id, name or alias (default: the province totals).", show_default=False),
+        str | None, option("--unit", "The unit's id, name or alias (default: the province totals).")
     ] = None,
     first: Annotated[
-        str | None,
-        typer.Option(
-            "--from", help="First day, dd/mm/yyyy or YYYY-MM-DD (default: 30 days before --to).", show_default=False
-        ),
+        str | None, option("--from", "First day, dd/mm/yyyy or YYYY-MM-DD (default: 30 days before --to).")
     ] = None,
-    last: Annotated[
-        str | None,
-        typer.Option("--to", help="Last day, dd/mm/yyyy or YYYY-MM-DD (default: today).", show_default=False),
-    ] = None,
+    last: Annotated[str | None, option("--to", "Last day, dd/mm/yyyy or YYYY-MM-DD (default: today).")] = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
     config: ConfigOption = None,
 ) -> None:

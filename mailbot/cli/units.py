@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from mailbot import app as application
+from mailbot.cli.options import ConfigOption, DateOption, option
 from mailbot.config import DEFAULT_CONFIG_PATH
 from mailbot.i18n import text
 
@@ -85,27 +86,12 @@ def _shown(value) -> str:
 
 
 def template_command(
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            help="The campaign's TOML file (default: $MAILBOT_CONFIG or config/mailbot.toml).",
-            show_default=False,
-        ),
-    ] = None,
+    config: ConfigOption = None,
     out_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", help="Where to write the workbook (default: the form's name in this folder).", show_default=False
-        ),
+        Path | None, option("--out", "Where to write the workbook (default: the form's name in this folder).")
     ] = None,
-    unit: Annotated[
-        str | None, typer.Option("--unit", help="Write this unit's name in (id, name or alias).", show_default=False)
-    ] = None,
-    day: Annotated[
-        str | None,
-        typer.Option("--date", help="Write this report day in (dd/mm/yyyy or YYYY-MM-DD).", show_default=False),
-    ] = None,
+    unit: Annotated[str | None, option("--unit", "Write this unit's name in (id, name or alias).")] = None,
+    day: DateOption = None,
 ) -> None:
     """Write the campaign's blank report workbook (the "biểu mẫu") that units fill in and send."""
     from mailbot.cli import out, parse_day, settings_from

@@ -10,7 +10,8 @@ from rich.table import Table
 
 from mailbot import app as application
 from mailbot import i18n
-from mailbot.cli import ConfigOption, opened, out, settings_from, views
+from mailbot.cli import opened, out, settings_from, views
+from mailbot.cli.options import ConfigOption
 from mailbot.config import Settings
 from mailbot.errors import UsageError
 from mailbot.i18n import format_time, section_texts

@@ -15,8 +15,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from mailbot import i18n
+from mailbot.config import settings
 from mailbot.config.deployment import campaign_files, joined
 from mailbot.config.reader import TomlReader
+from mailbot.config.settings import *  # noqa: F403  (the settings' records and defaults, see settings.__all__)
 from mailbot.config.settings import (
     DEFAULT_CONFIG_PATH,
     DEFAULT_DB_URL,
@@ -24,20 +26,8 @@ from mailbot.config.settings import (
     DEFAULT_LANGUAGE,
     DEFAULT_SMTP_URL,
     EMAIL_RE,
-    LANGUAGES,
-    PROJECT_ROOT,
-    WEEKDAYS,
-    Campaign,
     Connections,
-    InboxOptions,
-    Limits,
-    Metric,
-    Schedule,
     Settings,
-    Share,
-    Unit,
-    Validation,
-    redact_secret,
     redact_url,
     stated_language,
     url_password,
@@ -45,32 +35,7 @@ from mailbot.config.settings import (
 from mailbot.errors import ConfigError
 from mailbot.resources import shipped_campaign
 
-__all__ = [
-    "DEFAULT_CONFIG_PATH",
-    "DEFAULT_DB_URL",
-    "DEFAULT_INBOX_URL",
-    "DEFAULT_LANGUAGE",
-    "DEFAULT_SMTP_URL",
-    "LANGUAGES",
-    "PROJECT_ROOT",
-    "WEEKDAYS",
-    "Campaign",
-    "Connections",
-    "InboxOptions",
-    "Limits",
-    "Metric",
-    "Share",
-    "Schedule",
-    "Settings",
-    "Unit",
-    "Validation",
-    "chosen_campaign",
-    "connections_from_env",
-    "load_settings",
-    "redact_secret",
-    "redact_url",
-    "url_password",
-]
+__all__ = [*settings.__all__, "EMAIL_RE", "chosen_campaign", "connections_from_env", "load_settings"]
 
 
 # --- loading ----------------------------------------------------------------

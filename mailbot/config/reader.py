@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from datetime import date, datetime, time
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +31,18 @@ from mailbot.config.settings import (
 )
 from mailbot.config.shares import is_share, read_shares
 from mailbot.errors import ConfigError
+from mailbot.resources import shipped_words
+
+
+@cache
+def _shipped_words() -> dict[str, list[str]]:
+    with open(shipped_words(), "rb") as handle:
+        return tomllib.load(handle)["campaign"]
+
+
+def usual_words(key: str) -> list[str]:
+    """The words of config/words.toml for `campaign.<key>`: what a campaign reads by unless it says otherwise."""
+    return list(_shipped_words()[key])
 
 
 class TomlReader:
@@ -162,9 +176,9 @@ class TomlReader:
             telephone=self.text(data, "campaign.telephone", ""),
             addressee_prefix=self.text(data, "campaign.addressee_prefix", ""),
             area_name=self.text(data, "campaign.area_name", ""),
-            total_labels=tuple(self.text_list(data, "campaign.total_labels", list(Campaign.total_labels))),
+            total_labels=tuple(self.text_list(data, "campaign.total_labels", usual_words("total_labels"))),
             total_aliases=tuple(self.text_list(data, "campaign.total_aliases", [])),
-            reply_prefixes=tuple(self.text_list(data, "campaign.reply_prefixes", list(Campaign.reply_prefixes))),
+            reply_prefixes=tuple(self.text_list(data, "campaign.reply_prefixes", usual_words("reply_prefixes"))),
             reply_domains=tuple(
                 d.strip().lower() for d in self.text_list(data, "campaign.reply_domains", [mailbox.split("@", 1)[1]])
             ),

@@ -14,6 +14,31 @@ from zoneinfo import ZoneInfo
 
 from mailbot import i18n
 
+# What `mailbot.config` offers of these (the package re-exports them).
+__all__ = [
+    "DEFAULT_CONFIG_PATH",
+    "DEFAULT_DB_URL",
+    "DEFAULT_INBOX_URL",
+    "DEFAULT_LANGUAGE",
+    "DEFAULT_SMTP_URL",
+    "LANGUAGES",
+    "PROJECT_ROOT",
+    "WEEKDAYS",
+    "Campaign",
+    "Connections",
+    "InboxOptions",
+    "Limits",
+    "Metric",
+    "Share",
+    "Schedule",
+    "Settings",
+    "Unit",
+    "Validation",
+    "redact_secret",
+    "redact_url",
+    "url_password",
+]
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG_PATH = Path("config/mailbot.toml")
 DEFAULT_INBOX_URL = "maildir://./var/inbox"
@@ -111,18 +136,12 @@ class Campaign:
     coverage_label: str = ""  # what the coverage column measures ("Tỷ lệ cài đặt/dân số (%)"); empty: the catalogue's
     area_name: str = ""  # "tỉnh Hải Dương": how the letter names the whole area
     # Labels of a total row: the usual ones (total_labels) and the campaign's own (total_aliases).
-    total_labels: tuple[str, ...] = (
-        "Tổng cộng",
-        "Tổng số",
-        "Cộng",
-        "Tổng",
-        "Toàn huyện",
-        "Toàn thị xã",
-        "Toàn thành phố",
-    )
+    # Where the campaign's file names none, the usual ones are config/words.toml's.
+    total_labels: tuple[str, ...] = ()
     total_aliases: tuple[str, ...] = ()
-    # Subject prefixes of a reply or a forward ("Re:", "TL:"): such a subject may quote an older day.
-    reply_prefixes: tuple[str, ...] = ("Re", "Fw", "Fwd")
+    # Subject prefixes of a reply or a forward ("Re:", "TL:"): such a subject may quote an older
+    # day. Where the campaign's file names none, config/words.toml's.
+    reply_prefixes: tuple[str, ...] = ()
     # Unregistered senders are answered only when the trusted server authenticated them
     # or their domain is one of these (by default the reporting mailbox's own).
     reply_domains: tuple[str, ...] = ()

@@ -18,7 +18,7 @@ import zipfile
 from mailbot.config import Limits
 from mailbot.models import ENCRYPTED_FILE, FILE_TOO_LARGE, UNREADABLE_FILE
 from mailbot.sheets import formats
-from mailbot.sheets.limits import HINT, SheetError, check_zip, damaged, mib, within_time
+from mailbot.sheets.limits import HINT, SheetError, check_zip, damaged, mib, too_large, within_time
 
 log = logging.getLogger(__name__)
 MAX_MEMBERS = 50
@@ -130,26 +130,12 @@ def _check_count(count: int) -> None:
 
 def _check_total(total: int, limits: Limits) -> None:
     if total > limits.max_uncompressed_bytes:
-        raise SheetError(
-            FILE_TOO_LARGE,
-            "expands",
-            f"it would expand to {mib(total)} when opened",
-            HINT,
-            size=mib(total),
-            limit=mib(limits.max_uncompressed_bytes),
-        )
+        raise too_large("expands", f"it would expand to {mib(total)} when opened", total, limits.max_uncompressed_bytes)
 
 
 def _check_member(member: str, size: int, limits: Limits) -> None:
     if size > limits.max_attachment_bytes:
-        raise SheetError(
-            FILE_TOO_LARGE,
-            "too_large",
-            f"{member} is {mib(size)}",
-            HINT,
-            size=mib(size),
-            limit=mib(limits.max_attachment_bytes),
-        )
+        raise too_large("too_large", f"{member} is {mib(size)}", size, limits.max_attachment_bytes)
 
 
 def too_deep(levels: int) -> SheetError:

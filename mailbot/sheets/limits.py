@@ -60,16 +60,15 @@ def mib(size: int) -> str:
     return f"{max(1, round(size / (1024 * 1024)))} MB"
 
 
+def too_large(reason: str, message: str, size: int, limit: int) -> SheetError:
+    """A file, a part or what an archive expands to, above its limit (`size` and `limit` in bytes)."""
+    return SheetError(FILE_TOO_LARGE, reason, message, HINT, size=mib(size), limit=mib(limit))
+
+
 def check_size(data: bytes, limits: Limits) -> None:
-    if len(data) > limits.max_attachment_bytes:
-        raise SheetError(
-            FILE_TOO_LARGE,
-            "too_large",
-            f"{mib(len(data))}, above the limit of {mib(limits.max_attachment_bytes)}",
-            HINT,
-            size=mib(len(data)),
-            limit=mib(limits.max_attachment_bytes),
-        )
+    size, limit = len(data), limits.max_attachment_bytes
+    if size > limit:
+        raise too_large("too_large", f"{mib(size)}, above the limit of {mib(limit)}", size, limit)
 
 
 def check_zip(data: bytes, archive: zipfile.ZipFile | None, limits: Limits) -> int:
@@ -92,14 +91,10 @@ def check_zip(data: bytes, archive: zipfile.ZipFile | None, limits: Limits) -> i
 
 def _check_announced(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
     total = sum(info.file_size for info in infos)
-    if total > limits.max_uncompressed_bytes:
-        raise SheetError(
-            FILE_TOO_LARGE,
-            "expands",
-            f"it would expand to {mib(total)} when opened, above the limit of {mib(limits.max_uncompressed_bytes)}",
-            HINT,
-            size=mib(total),
-            limit=mib(limits.max_uncompressed_bytes),
+    limit = limits.max_uncompressed_bytes
+    if total > limit:
+        raise too_large(
+            "expands", f"it would expand to {mib(total)} when opened, above the limit of {mib(limit)}", total, limit
         )
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)

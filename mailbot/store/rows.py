@@ -29,6 +29,12 @@ from mailbot.store.records import AuditRow, SessionRow, UserRow
 
 Values = dict[str, Any]
 
+
+def same_named(row, *names: str) -> Values:
+    """The row's columns that a record's fields are named after, as they are."""
+    return {name: getattr(row, name) for name in names}
+
+
 # -- messages ------------------------------------------------------------------
 
 
@@ -96,21 +102,12 @@ def submission_values(message_row: int, reading: Reading, received_at: datetime)
 
 def submission_of(row) -> Submission:
     return Submission(
-        id=row.id,
-        message_row=row.message_row,
-        unit=row.unit,
-        period=row.period,
-        received_at=row.received_at,
-        sender=row.sender,
+        **same_named(row, "id", "message_row", "unit", "period", "received_at", "sender", "status", "subject"),
+        **same_named(row, "message_id", "decided_by", "decision_note"),
         figures=dict(row.figures),
-        status=row.status,
         problems=tuple(problem_of(p) for p in row.problems),
         read_figures=dict(row.read_figures),
         sources={metric: Source.from_json(place) for metric, place in (row.sources or {}).items()},
-        subject=row.subject,
-        message_id=row.message_id,
-        decided_by=row.decided_by,
-        decision_note=row.decision_note,
         campaign=row.campaign or None,
     )
 
@@ -134,13 +131,9 @@ def decision_values(decision: ReviewDecision, login: str | None) -> Values:
 
 def decision_of(row) -> ReviewDecision:
     return ReviewDecision(
-        submission_id=row.submission_id,
-        action=row.action,
+        **same_named(row, "submission_id", "action", "reason", "unit", "figures"),
         by=row.decided_by,
         at=row.decided_at,
-        reason=row.reason,
-        unit=row.unit,
-        figures=row.figures,
         login=row.os_login,
         campaign=row.campaign,
     )
@@ -199,15 +192,11 @@ def mail_values(mail: OutboundMail, created_at: datetime, due: datetime) -> Valu
 
 def queued_of(row, state: str | None = None, attempts: int | None = None) -> QueuedMail:
     return QueuedMail(
-        id=row.id,
-        key=row.key,
-        kind=row.kind,
+        **same_named(row, "id", "key", "kind", "message_id", "last_error"),
         recipients=tuple(row.recipients),
-        message_id=row.message_id,
         raw=bytes(row.raw),
         attempts=row.attempts if attempts is None else attempts,
         state=row.state if state is None else state,
-        last_error=row.last_error,
     )
 
 

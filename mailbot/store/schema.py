@@ -31,16 +31,20 @@ class UtcDateTime(sa.types.TypeDecorator):
 
 metadata = sa.MetaData()
 
+
+def numbered(name: str, *columns: sa.Column) -> sa.Table:
+    """A table whose rows are numbered by an `id` the database gives."""
+    return sa.Table(name, metadata, sa.Column("id", sa.Integer, primary_key=True, autoincrement=True), *columns)
+
+
 meta_table = sa.Table(
     "meta",
     metadata,
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
-messages = sa.Table(
+messages = numbered(
     "messages",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("sha256", sa.String(64), nullable=False, unique=True),
     sa.Column("message_id", sa.Text),
     sa.Column("source", sa.Text, nullable=False),
@@ -60,10 +64,8 @@ message_keys = sa.Table(
     sa.Column("source_key", sa.String(400), primary_key=True),
     sa.Column("message_row", sa.Integer, sa.ForeignKey("messages.id"), nullable=False),
 )
-submissions = sa.Table(
+submissions = numbered(
     "submissions",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("message_row", sa.Integer, sa.ForeignKey("messages.id"), nullable=False, unique=True),
     sa.Column("unit", sa.String(100), index=True),
     sa.Column("period", sa.Date, index=True),
@@ -82,10 +84,8 @@ submissions = sa.Table(
     sa.Column("decision_note", sa.Text),
     sa.Column("campaign", sa.String(100), index=True),  # schema 5; '' for a row from before campaigns
 )
-decisions = sa.Table(
+decisions = numbered(
     "decisions",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False, index=True),
     sa.Column("action", sa.String(20), nullable=False),
     sa.Column("decided_by", sa.Text, nullable=False),
@@ -104,10 +104,8 @@ source_marks = sa.Table(
     sa.Column("last_uid", sa.BigInteger, nullable=False),
     sa.Column("heartbeat_at", UtcDateTime),
 )
-outbox = sa.Table(
+outbox = numbered(
     "outbox",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("key", sa.String(400), nullable=False, unique=True),
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("recipients", sa.JSON, nullable=False),
@@ -131,10 +129,8 @@ locks = sa.Table(
 )
 
 # The console's people, their sign-ins and tokens, and the audit trail (schema 2).
-users = sa.Table(
+users = numbered(
     "users",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(100), nullable=False, unique=True),
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("password_hash", sa.Text, nullable=False),
@@ -158,10 +154,8 @@ api_tokens = sa.Table(
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
-audit = sa.Table(
+audit = numbered(
     "audit",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", UtcDateTime, nullable=False, index=True),
     sa.Column("who", sa.Text, nullable=False),
     sa.Column("address", sa.Text),

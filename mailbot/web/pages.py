@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -85,7 +86,7 @@ async def form_of(request: Request) -> dict[str, str]:
     return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
 
 
-def chosen_day(request: Request):
+def chosen_day(request: Request) -> date | None:
     """The ?d= day (dd/mm/yyyy or YYYY-MM-DD), or None for today; a bad one is a UsageError."""
     typed = (request.query_params.get("d") or "").strip()
     return application.parse_date(typed, lang(request), option=t(request, "day_label")) if typed else None
@@ -338,28 +339,32 @@ async def review_page(request: Request) -> Response:
 # --- the report ----------------------------------------------------------------------------
 
 
-async def report_page(request: Request) -> Response:
+async def signed_in_on_day(request: Request) -> tuple[Visitor, App, date] | Response:
+    """The visitor, the app and the ?d= day (today if none); else the page to answer with."""
     who = await signed_in(request)
     if isinstance(who, Response):
         return who
     app = the_app(request)
     try:
-        day = chosen_day(request) or app.today()
+        return who, app, chosen_day(request) or app.today()
     except UsageError as exc:
         return render(request, who, "error.html.j2", 400, error=str(exc))
+
+
+async def report_page(request: Request) -> Response:
+    found = await signed_in_on_day(request)
+    if isinstance(found, Response):
+        return found
+    who, app, day = found
     query = urlencode({"d": day.isoformat()})
     return render(request, who, "report.html.j2", day=shown.day_text(day), iso=day.isoformat(), query=query)
 
 
 async def report_file(request: Request) -> Response:
-    who = await signed_in(request)
-    if isinstance(who, Response):
-        return who
-    app = the_app(request)
-    try:
-        day = chosen_day(request) or app.today()
-    except UsageError as exc:
-        return render(request, who, "error.html.j2", 400, error=str(exc))
+    found = await signed_in_on_day(request)
+    if isinstance(found, Response):
+        return found
+    _, app, day = found
     rendered = await run_in_threadpool(app.report, day)
     kind = request.path_params["kind"]
     stem = rendered.file_stem or f"report-{day.isoformat()}"

@@ -165,3 +165,23 @@ def test_deadline_second_precision():
     tz = c.tz
     assert datetime(2020, 8, 14, 16, 0, 0, tzinfo=tz) <= c.deadline_of(date(2020, 8, 14))
     assert datetime(2020, 8, 14, 16, 0, 1, tzinfo=tz) > c.deadline_of(date(2020, 8, 14))
+
+
+def test_the_words_mail_is_read_by_come_from_words_toml_where_a_campaign_names_none(tmp_path):
+    """Total labels and reply prefixes are configuration: the campaign's own, else config/words.toml's."""
+    import re
+    import tomllib
+
+    words = tomllib.loads((ROOT / "config" / "words.toml").read_text(encoding="utf-8"))["campaign"]
+    text = re.sub(r"(?m)^(total_labels|reply_prefixes) = .*\n", "", shipped_text())
+    campaign = load_settings(write(tmp_path, text), env={}).campaign
+    assert campaign.reply_prefixes == tuple(words["reply_prefixes"]) == ("Re", "Fw", "Fwd")
+    assert campaign.total_labels == tuple(words["total_labels"]) and "Tổng cộng" in campaign.total_labels
+    own = load_settings(SHIPPED, env={}).campaign
+    assert "Trả lời" in own.reply_prefixes and "Trả lời" not in campaign.reply_prefixes
+    from dataclasses import fields
+
+    from mailbot.config import Campaign
+
+    in_code = {f.name: f.default for f in fields(Campaign)}
+    assert in_code["total_labels"] == in_code["reply_prefixes"] == ()  # no words of policy in the code

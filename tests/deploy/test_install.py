@@ -50,7 +50,7 @@ def test_the_wheel_carries_the_catalogues_the_templates_and_the_campaigns(dist):
     names = set(zipfile.ZipFile(dist[0]).namelist())
     for name in ("vi/errors.toml", "en/errors.toml", "vi/report.html.j2", "vi/ack.txt.j2"):
         assert f"mailbot/_templates/{name}" in names
-    for name in ("mailbot.toml", "demo.toml", "starter.toml"):
+    for name in ("mailbot.toml", "demo.toml", "starter.toml", "words.toml"):
         assert f"mailbot/_campaigns/{name}" in names
 
 
