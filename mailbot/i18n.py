@@ -105,6 +105,15 @@ def format_day(day: date | None, lang: str) -> str:
     return text("format.day", lang, day=day.day, month=day.month, year=day.year)
 
 
+def state_name(state: str, lang: str, in_force: bool = False) -> str:
+    """A status or a unit's state as a person reads it ("Muộn", "Chờ kiểm tra").
+
+    With `in_force`, a review decision in force worded to follow "was already" / "đã"
+    ("được chấp nhận"), as an error about overturning it says it.
+    """
+    return text(f"errors.state_{state}" if in_force else f"states.{state}", lang)
+
+
 def format_time(moment: datetime | None, lang: str) -> str:
     """A local arrival time as staff write it: "15:42 14/8/2020" (Vietnamese), "14/08/2020 15:42" (English)."""
     if moment is None:

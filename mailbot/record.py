@@ -54,7 +54,7 @@ def record_figure(
     if unit is None:
         raise LookupError(unit_id)  # the application layer resolves the unit first
     lang = settings.language
-    subject = i18n.text("channels.record_subject", lang, unit=unit.name, day=f"{day.day}/{day.month}/{day.year}")
+    subject = i18n.text("channels.record_subject", lang, unit=unit.name, day=i18n.format_day(day, lang))
     raw = _describing_mail(settings, unit.id, figures, day, by, note, at, now, subject)
     message_id = _message_id(raw)
     reading = Reading(

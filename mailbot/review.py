@@ -171,7 +171,7 @@ def assign(
                 id=sub.id,
                 unit=sub.unit,
                 target=unit.id,
-                state=_state_text(sub.status, settings.language),
+                state=i18n.state_name(sub.status, settings.language, in_force=True),
             )
         # Naming the unit settles who sent it: the sender and unit problems are resolved.
         reading = moved(sub)
@@ -300,13 +300,8 @@ def _overturn_error(sub: Submission, command: str, lang: str) -> UsageError:
         "errors.already_decided",
         lang,
         id=sub.id,
-        state=_state_text(sub.status, lang),
+        state=i18n.state_name(sub.status, lang, in_force=True),
         by=by,
         note=note,
         command=command,
     )
-
-
-def _state_text(status: str, lang: str) -> str:
-    """The decision in force on a decided submission, worded to follow "was already"."""
-    return i18n.text(f"errors.state_{status}", lang)

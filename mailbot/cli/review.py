@@ -18,7 +18,7 @@ from mailbot.cli import opened, out, served, settings_from, views
 from mailbot.cli.options import ConfigOption, option
 from mailbot.cli.tables import Column, columns_left_out, fitted
 from mailbot.config import Settings
-from mailbot.i18n import format_count, format_percent, format_time, section_texts, text, where_read
+from mailbot.i18n import format_count, format_percent, format_time, section_texts, state_name, where_read
 from mailbot.models import NEEDS_REVIEW, DayLedger, ReviewDecision, Submission, UnitDay
 
 CLI = "cli"  # where a decision typed at the terminal comes from, in the audit trail
@@ -162,11 +162,13 @@ def _run_decision(config, decide: Callable, by: str | None = None) -> None:
     sub = outcome.submission
     if outcome.changed:
         key = f"review.done_{outcome.decision.action}"
-        out.print(t(settings, key, id=sub.id, by=who, status=t(settings, f"states.{sub.status}")), markup=False)
+        out.print(t(settings, key, id=sub.id, by=who, status=state_name(sub.status, settings.language)), markup=False)
         if sub.status == NEEDS_REVIEW:  # what follows: it counts only once someone accepts it
             out.print(t(settings, "review.still_waiting", id=sub.id), markup=False)
     else:
-        out.print(t(settings, "review.unchanged", id=sub.id, status=t(settings, f"states.{sub.status}")), markup=False)
+        out.print(
+            t(settings, "review.unchanged", id=sub.id, status=state_name(sub.status, settings.language)), markup=False
+        )
     out.print(_submissions_table([sub], settings))
 
 
@@ -213,7 +215,7 @@ def _reasons_text(sub: Submission, settings: Settings) -> str:
         return t(
             settings,
             "review.decided",
-            status=text(f"states.{sub.status}", settings.language),
+            status=state_name(sub.status, settings.language),
             by=sub.decided_by,
             reason=sub.decision_note or "–",
         )

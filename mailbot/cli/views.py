@@ -14,7 +14,7 @@ from rich.markup import escape
 from mailbot.app import DayStatus
 from mailbot.cli.tables import Column, fitted
 from mailbot.config import Settings, redact_url, resolve_config_path
-from mailbot.i18n import format_count, format_day, format_time, section_texts, text, where_read
+from mailbot.i18n import format_count, format_day, format_time, section_texts, state_name, text, where_read
 from mailbot.models import DayLedger, MailState, QueuedMail, Reading, State, Status, UnitDay
 
 POLL_ROWS_SHOWN = 50  # a backlog of thousands is summed up, not drawn row by row
@@ -39,7 +39,7 @@ def figures_text(figures, settings: Settings) -> str:
 
 def state_text(state: str, settings: Settings) -> str:
     style = STATE_STYLES.get(state, "")
-    return f"[{style}]{text(f'states.{state}', settings.language)}[/{style}]"
+    return f"[{style}]{state_name(state, settings.language)}[/{style}]"
 
 
 def local(moment: datetime | None, settings: Settings) -> datetime | None:
@@ -107,8 +107,8 @@ def deadline_text(settings: Settings) -> str:
     return text(
         "campaigns.deadline_once",
         settings.language,
-        due_before=f"{c.due_before.day}/{c.due_before.month}/{c.due_before.year}",
-        due_day=f"{c.due_day.day}/{c.due_day.month}/{c.due_day.year}",
+        due_before=format_day(c.due_before, settings.language),
+        due_day=format_day(c.due_day, settings.language),
     )
 
 

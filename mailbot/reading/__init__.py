@@ -31,7 +31,7 @@ from mailbot.models import (
     Reading,
 )
 from mailbot.reading import auth, mail
-from mailbot.reading.content import Content, day_text, is_candidate, read_files
+from mailbot.reading.content import Content, is_candidate, read_files
 from mailbot.reading.period import first_stated, is_reply, stated_date
 from mailbot.reading.unit import unit_named, unit_of_sender, units_named
 from mailbot.sheets.limits import mib
@@ -265,8 +265,10 @@ def _period(
     if own is not None or arrival is None or said == arrival:
         return own or said, ()
     lang = settings.language
-    dates = i18n.text("reading.period_reply", lang, said=day_text(said, lang), arrival=day_text(arrival, lang))
-    return arrival, (i18n.problem(PERIOD_CONFLICT, lang, dates=dates, period=day_text(arrival, lang)),)
+    dates = i18n.text(
+        "reading.period_reply", lang, said=i18n.format_day(said, lang), arrival=i18n.format_day(arrival, lang)
+    )
+    return arrival, (i18n.problem(PERIOD_CONFLICT, lang, dates=dates, period=i18n.format_day(arrival, lang)),)
 
 
 def _domain(facts: mail.MailFacts) -> str | None:

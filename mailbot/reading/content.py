@@ -195,13 +195,9 @@ def _on_day(reading: MetricReading | None, day: date | None, lang: str) -> Metri
     chosen = reading.by_day.get(day) if day else None
     if chosen is not None:
         return chosen
-    days = i18n.text("reading.names_joined", lang).join(day_text(d, lang) for d in sorted(reading.by_day))
-    shown = day_text(day, lang) if day else i18n.text("reading.no_day", lang)
+    days = i18n.text("reading.names_joined", lang).join(i18n.format_day(d, lang) for d in sorted(reading.by_day))
+    shown = i18n.format_day(day, lang) if day else i18n.text("reading.no_day", lang)
     return MetricReading(reading.metric, None, (Finding(DAY_COLUMN_MISSING, "", {"day": shown, "days": days}),))
-
-
-def day_text(day: date, lang: str) -> str:
-    return i18n.text("reading.day", lang, day=day.day, month=day.month, year=day.year)
 
 
 def _agreed_figure(metric: Metric, found: list[tuple[SheetReading, MetricReading]], content: Content, lang: str):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from mailbot import chart
 from mailbot.config import Settings
-from mailbot.i18n import format_count, format_percent, text
+from mailbot.i18n import format_count, format_percent, state_name, text
 from mailbot.models import DayLedger, TrendPoint, UnitDay
 from mailbot.report.view import coverage_label, letter_day, lower_first
 
@@ -117,4 +117,4 @@ def chart_units(ledger: DayLedger, lang: str, coverage: str | None = None) -> tu
 def _why_no_coverage(unit: UnitDay, lang: str, share: bool = False) -> str:
     if unit.population is None and not share:
         return text("report.chart_no_population", lang)
-    return text(f"states.{unit.state}", lang).lower() if unit.coverage is None else ""
+    return state_name(unit.state, lang).lower() if unit.coverage is None else ""

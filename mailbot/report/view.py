@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from mailbot.config import Settings
-from mailbot.i18n import format_count, format_day, format_percent, format_time, text, where_read
+from mailbot.i18n import format_count, format_day, format_percent, format_time, state_name, text, where_read
 from mailbot.models import LATE, MISSING, NEEDS_REVIEW, ON_TIME, REJECTED, DayLedger, LastCounted, UnitDay
 from mailbot.report import shares
 
@@ -301,7 +301,7 @@ def _row(settings: Settings, ledger: DayLedger, number: int, unit: UnitDay) -> d
         rank=str(unit.rank) if unit.rank else "–",
         received=clock_or_time(unit.received_at, ledger.day, lang),
         state=unit.state,
-        state_label=text(f"states.{unit.state}", lang),
+        state_label=state_name(unit.state, lang),
         notes=tuple(notes),
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from mailbot.config import Settings
-from mailbot.i18n import text
+from mailbot.i18n import state_name, text
 from mailbot.models import LATE, MISSING, NEEDS_REVIEW, REJECTED, DayLedger, Submission, UnitDay
 from mailbot.report.view import ReportView, clock_or_time, letter_day, sources_text
 
@@ -216,7 +216,7 @@ def _unit_line(number: int, settings: Settings, ledger: DayLedger, unit: UnitDay
         values.append((unit.figures.get(metric.id), COUNT))
         if not settings.campaign.once:
             values.append((unit.change.get(metric.id), CHANGE))
-    state = text(f"states.{unit.state}", lang)
+    state = state_name(unit.state, lang)
     if unit.correction and unit.corrected_at:
         state += " (" + text("report.corrected", lang, time=clock_or_time(unit.corrected_at, ledger.day, lang)) + ")"
     values += [
@@ -314,7 +314,7 @@ def _submissions_sheet(sheet: Sheet, settings: Settings, submissions: list[Submi
             (sub.period, "dd/mm/yyyy"),
             *((sub.figures.get(m.id), COUNT) for m in metrics),
             (sources_text(sub.sources, settings) or None, None),
-            (text(f"states.{sub.status}", lang), None),
+            (state_name(sub.status, lang), None),
             ("\n".join(p.message for p in sub.problems) or None, None),
             (sub.subject, None),
         ]

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from mailbot import app as application
 from mailbot.app import AccessError, App
 from mailbot.errors import MailbotError, NotFoundError, UsageError
-from mailbot.i18n import text
+from mailbot.i18n import format_day, text
 from mailbot.web import shown
 from mailbot.web.render import page
 from mailbot.web.security import (
@@ -200,7 +200,7 @@ async def unit_page(request: Request) -> Response:
         who,
         "unit.html.j2",
         unit=app.settings.unit(unit_id),
-        day=shown.day_text(day),
+        day=format_day(day, app.lang),
         submissions=[shown.submission_row(s, app.settings) for s in subs],
         history=shown.history(found, app.settings),
     )
@@ -357,7 +357,7 @@ async def report_page(request: Request) -> Response:
         return found
     who, app, day = found
     query = urlencode({"d": day.isoformat()})
-    return render(request, who, "report.html.j2", day=shown.day_text(day), iso=day.isoformat(), query=query)
+    return render(request, who, "report.html.j2", day=format_day(day, app.lang), iso=day.isoformat(), query=query)
 
 
 async def report_file(request: Request) -> Response:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 
 from mailbot.app import DayStatus, ProvinceHistory, UnitHistory
 from mailbot.config import Settings
-from mailbot.i18n import format_count, format_percent, format_time, text
+from mailbot.i18n import format_count, format_day, format_percent, format_time, state_name, text
 from mailbot.models import (
     LATE,
     MISSING,
     NEEDS_REVIEW,
-    DayLedger,
     QueuedMail,
     ReviewDecision,
     Source,
@@ -25,11 +24,6 @@ from mailbot.models import (
 CELL_RE = re.compile(r"^([A-Z]+)(\d+)$")
 
 
-def day_text(day: date) -> str:
-    """14/8/2020, as the letters write it."""
-    return f"{day.day}/{day.month}/{day.year}"
-
-
 def when(moment: datetime | None, settings: Settings) -> str:
     return format_time(moment.astimezone(settings.campaign.tz) if moment else None, settings.language)
 
@@ -39,7 +33,7 @@ def figures(values, settings: Settings) -> str:
 
 
 def state(code: str, settings: Settings) -> str:
-    return text(f"states.{code}", settings.language)
+    return state_name(code, settings.language)
 
 
 def source(found: Source | None) -> str:
@@ -53,7 +47,7 @@ def board(status: DayStatus, settings: Settings) -> dict:
     day = status.ledger
     counts = {state: sum(1 for u in day.units if u.state == state) for state in (LATE, MISSING, NEEDS_REVIEW)}
     return {
-        "day": day_text(day.day),
+        "day": format_day(day.day, settings.language),
         "iso": day.day.isoformat(),
         "reporting_day": day.reporting_day,
         "no_reporting_reason": day.no_reporting_reason or "",
@@ -87,7 +81,10 @@ def unit_row(number: int, row: UnitDay, settings: Settings) -> dict:
         "figures": figures(row.figures, settings),
         "carried": (
             text(
-                "web.carried", settings.language, figures=figures(carried.figures, settings), day=day_text(carried.day)
+                "web.carried",
+                settings.language,
+                figures=figures(carried.figures, settings),
+                day=format_day(carried.day, settings.language),
             )
             if carried
             else ""
@@ -106,7 +103,7 @@ def submission_row(sub: Submission, settings: Settings, sources: Mapping[str, So
         "id": sub.id,
         "unit": unit.name if unit else "–",
         "unit_id": sub.unit or "",
-        "period": day_text(sub.period) if sub.period else "–",
+        "period": format_day(sub.period, settings.language) if sub.period else "–",
         "period_iso": sub.period.isoformat() if sub.period else "",
         "received": when(sub.received_at, settings),
         "sender": sub.sender or "–",
@@ -194,7 +191,7 @@ def history(found: UnitHistory | ProvinceHistory, settings: Settings) -> list[di
             value = next(iter(row.figures.values()), None) if row else None
             rows.append(
                 {
-                    "day": day_text(day),
+                    "day": format_day(day, settings.language),
                     "state": state(row.state, settings) if row else (reason or ""),
                     "state_code": row.state if row else "",
                     "figures": figures(row.figures, settings) if row else "",
@@ -207,7 +204,7 @@ def history(found: UnitHistory | ProvinceHistory, settings: Settings) -> list[di
         value = next(iter(one.totals.values()), None) if one.reported else None
         rows.append(
             {
-                "day": day_text(one.day),
+                "day": format_day(one.day, settings.language),
                 "state": f"{one.reported}/{one.expected}" if one.reporting_day else (one.no_reporting_reason or ""),
                 "state_code": "",
                 "figures": figures(one.totals, settings) if one.reported else "",
@@ -226,7 +223,3 @@ def mail_row(mail: QueuedMail) -> dict:
         "attempts": mail.attempts,
         "error": mail.last_error or "",
     }
-
-
-def ledger_day(day: DayLedger) -> str:
-    return day_text(day.day)

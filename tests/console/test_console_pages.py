@@ -49,7 +49,7 @@ def test_english_by_setting(make_client):
     assert "<h1>Sign in</h1>" in client.get("/signin").text
     assert sign_in(client).status_code == 303
     board = client.get("/?d=14/8/2020").text
-    assert "Reports of 14/8/2020" in board and "To review" in board and 'lang="en"' in board
+    assert "Reports of 14/08/2020" in board and "To review" in board and 'lang="en"' in board
 
 
 def test_sign_in_pauses_after_repeated_failures(make_client):
