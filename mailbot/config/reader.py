@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date, datetime, time
+from datetime import date, time
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailbot import i18n
@@ -32,6 +32,8 @@ from mailbot.config.settings import (
 from mailbot.config.shares import is_share, read_shares
 from mailbot.errors import ConfigError
 from mailbot.resources import shipped_words
+
+Moment = TypeVar("Moment", date, time)
 
 
 @cache
@@ -414,29 +416,25 @@ class TomlReader:
 
     def clock(self, data: dict, key: str, default: str) -> time:
         value = self._leaf(data, key)
-        value = default if value is None else value
-        if isinstance(value, time):
-            return value
-        if isinstance(value, str):
-            try:
-                return time.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        raise self.fail(key, "not_clock", value=value)
+        return self._iso(time, default if value is None else value, key, "not_clock")
 
     def optional_day(self, data: dict, key: str) -> date | None:
         value = self._leaf(data, key)
         return None if value is None else self.day(value, key)
 
     def day(self, value: Any, key: str) -> date:
-        if isinstance(value, date) and not isinstance(value, datetime):
+        return self._iso(date, value, key, "not_date")
+
+    def _iso(self, kind: type[Moment], value: Any, key: str, problem: str) -> Moment:
+        """A TOML time or date as it is (not a datetime), or one written as ISO text ("16:00", "2020-08-14")."""
+        if type(value) is kind:
             return value
         if isinstance(value, str):
             try:
-                return date.fromisoformat(value.strip())
+                return kind.fromisoformat(value.strip())
             except ValueError:
                 pass
-        raise self.fail(key, "not_date", value=value)
+        raise self.fail(key, problem, value=value)
 
     def unique(self, values: list[str], key: str, field_name: str) -> None:
         seen: set[str] = set()

@@ -30,9 +30,9 @@ from mailbot.store.records import AuditRow, SessionRow, UserRow
 Values = dict[str, Any]
 
 
-def same_named(row, *names: str) -> Values:
-    """The row's columns that a record's fields are named after, as they are."""
-    return {name: getattr(row, name) for name in names}
+def attributes(source, *names: str) -> Values:
+    """The named attributes of a row or a record, as they are: where a column and a field share a name."""
+    return {name: getattr(source, name) for name in names}
 
 
 # -- messages ------------------------------------------------------------------
@@ -40,17 +40,11 @@ def same_named(row, *names: str) -> Values:
 
 def message_values(message: InboundMessage, reading: Reading, digest: str, stored_at: datetime) -> Values:
     return dict(
+        **attributes(message, "source", "received_at", "size", "headers_only", "raw"),
+        **attributes(reading, "message_id", "sender", "subject"),
         sha256=digest,
-        message_id=reading.message_id,
-        source=message.source,
         source_key=message.key,
-        received_at=message.received_at,
         stored_at=stored_at,
-        size=message.size,
-        headers_only=message.headers_only,
-        sender=reading.sender,
-        subject=reading.subject,
-        raw=message.raw,
     )
 
 
@@ -82,28 +76,23 @@ def problem_of(stored: dict) -> Problem:
 
 def submission_values(message_row: int, reading: Reading, received_at: datetime) -> Values:
     return dict(
+        **attributes(reading, "unit", "period", "sender", "subject", "message_id", "status"),
         message_row=message_row,
-        unit=reading.unit,
-        period=reading.period,
         received_at=received_at,
-        sender=reading.sender,
-        subject=reading.subject,
-        message_id=reading.message_id,
         read_unit=reading.unit,
         read_figures=dict(reading.figures),
         sources={metric: place.to_json() for metric, place in reading.sources.items()} or None,
         figures=dict(reading.figures),
         problems=[problem_json(p) for p in reading.problems],
         read_status=reading.status,
-        status=reading.status,
         campaign=reading.campaign,
     )
 
 
 def submission_of(row) -> Submission:
     return Submission(
-        **same_named(row, "id", "message_row", "unit", "period", "received_at", "sender", "status", "subject"),
-        **same_named(row, "message_id", "decided_by", "decision_note"),
+        **attributes(row, "id", "message_row", "unit", "period", "received_at", "sender", "status", "subject"),
+        **attributes(row, "message_id", "decided_by", "decision_note"),
         figures=dict(row.figures),
         problems=tuple(problem_of(p) for p in row.problems),
         read_figures=dict(row.read_figures),
@@ -131,7 +120,7 @@ def decision_values(decision: ReviewDecision, login: str | None) -> Values:
 
 def decision_of(row) -> ReviewDecision:
     return ReviewDecision(
-        **same_named(row, "submission_id", "action", "reason", "unit", "figures"),
+        **attributes(row, "submission_id", "action", "reason", "unit", "figures"),
         by=row.decided_by,
         at=row.decided_at,
         login=row.os_login,
@@ -192,7 +181,7 @@ def mail_values(mail: OutboundMail, created_at: datetime, due: datetime) -> Valu
 
 def queued_of(row, state: str | None = None, attempts: int | None = None) -> QueuedMail:
     return QueuedMail(
-        **same_named(row, "id", "key", "kind", "message_id", "last_error"),
+        **attributes(row, "id", "key", "kind", "message_id", "last_error"),
         recipients=tuple(row.recipients),
         raw=bytes(row.raw),
         attempts=row.attempts if attempts is None else attempts,
