@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
 LOG_FORMAT_VARIABLE = "MAILBOT_LOG_FORMAT"
@@ -40,7 +41,7 @@ class LocalFormatter(logging.Formatter):
         return f"{self.formatTime(record)} {record.levelname} {record.name}: {message}"
 
 
-def configure(tz: tzinfo | None, level: int = logging.WARNING, env=None) -> None:
+def configure(tz: tzinfo | None, level: int = logging.WARNING, env: Mapping[str, str] | None = None) -> None:
     """Send mailbot's log to stderr in the format MAILBOT_LOG_FORMAT names (text by default)."""
     env = os.environ if env is None else env
     chosen = (env.get(LOG_FORMAT_VARIABLE) or "text").strip().lower()

@@ -7,6 +7,7 @@ calls these and prints what they return.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -66,7 +67,7 @@ def check_connections(settings: Settings) -> list[ConnectionCheck]:
     ]
 
 
-def _failure(check, settings: Settings) -> MailbotError | None:
+def _failure(check: Callable[[Settings], object], settings: Settings) -> MailbotError | None:
     try:
         check(settings)
     except MailbotError as exc:

@@ -185,7 +185,7 @@ class SmtpTransport:
             raise self._error("smtp_unreachable", reason=f"{type(exc).__name__}: {exc or 'timed out'}") from None
         return self.connection
 
-    def _error(self, key: str, **params) -> DeliveryError:
+    def _error(self, key: str, **params: object) -> DeliveryError:
         shown = {name: self._secret_free(str(value)) for name, value in params.items()}
         return i18n.error(DeliveryError, f"errors.{key}", self.language, server=self.target.url, **shown)
 

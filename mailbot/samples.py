@@ -13,6 +13,7 @@ import tomllib
 from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -125,7 +126,7 @@ def district_report_mail(
     day: date,
     sent_at: datetime,
     attachment: bytes,
-    **more,
+    **more: Any,
 ) -> bytes:
     """A district office's daily report mail: the subject, greeting and file name as offices write them.
 

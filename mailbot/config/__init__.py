@@ -88,7 +88,7 @@ def _campaign_settings(config_path: Path, data: dict, env: Mapping[str, str]) ->
     return settings
 
 
-def resolve_config_path(path, env: Mapping[str, str]) -> Path:
+def resolve_config_path(path: str | os.PathLike | None, env: Mapping[str, str]) -> Path:
     chosen = Path(path) if path else Path(env.get("MAILBOT_CONFIG") or DEFAULT_CONFIG_PATH)
     if not path and not env.get("MAILBOT_CONFIG") and not chosen.exists():
         chosen = shipped_campaign()

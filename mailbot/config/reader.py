@@ -58,7 +58,7 @@ class TomlReader:
         self.path = path
         self.language = stated_language(data)
 
-    def fail(self, key: str, problem: str, **params) -> ConfigError:
+    def fail(self, key: str, problem: str, **params: object) -> ConfigError:
         """What is wrong with `key` (the catalogue entry `config.<problem>`) and how to fix it."""
         error = i18n.error(ConfigError, f"config.{problem}", self.language, setting=key, **params)
         framed = i18n.text("config.setting", self.language, path=self.path, setting=key, problem=error.message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
@@ -82,7 +83,7 @@ class Share:
     denominator: str  # a count metric's id
     goal_percent: float | None = None
 
-    def of(self, figures) -> float | None:
+    def of(self, figures: Mapping[str, int]) -> float | None:
         """The share of a unit's (or the totals') figures; None when a count is missing or the base is 0."""
         top, base = figures.get(self.numerator), figures.get(self.denominator)
         if top is None or not base:

@@ -35,7 +35,7 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
-def source_error(lang: str, key: str, **params) -> SourceError:
+def source_error(lang: str, key: str, **params: object) -> SourceError:
     """A SourceError in the configured language: `inbox.<key>` and its `<key>_hint`."""
     error = SourceError(i18n.text(f"inbox.{key}", lang, **params), i18n.text(f"inbox.{key}_hint", lang))
     error.key = key

@@ -180,7 +180,7 @@ def _daily(folded: str) -> bool:
     return any(contains_words(folded, w) for w in DAILY) and not any(contains_words(folded, w) for w in CUMULATIVE)
 
 
-def _segments(numbered: list[tuple[int, str]], wrapped: bool):
+def _segments(numbered: list[tuple[int, str]], wrapped: bool) -> list[tuple[str, list[tuple[int, int]]]]:
     """Paragraph pieces as (text, line starts): wrapped lines joined back into their sentence."""
     pieces: list[tuple[str, list[tuple[int, int]]]] = []
     previous = ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 WORDED = re.compile(r"(?<!\d)(\d{1,2})\s*thang\s*(\d{1,2})\s*(?:nam|,|/)?\s*(\d{4})(?!\d)")
@@ -70,7 +71,7 @@ def _without_year(day: int, month: int, arrival: date) -> date | None:
     return stated
 
 
-def first_stated(texts, arrival: date | None = None) -> date | None:
+def first_stated(texts: Iterable[str | None], arrival: date | None = None) -> date | None:
     for text in texts:
         if text:
             stated = stated_date(text, arrival)

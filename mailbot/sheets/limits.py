@@ -45,7 +45,7 @@ class SheetError(SpreadsheetError):
     not_spreadsheet, encrypted, no_table; `params` fill the reason's message.
     """
 
-    def __init__(self, code: str, reason: str, message: str, hint: str | None = None, **params) -> None:
+    def __init__(self, code: str, reason: str, message: str, hint: str | None = None, **params: object) -> None:
         super().__init__(code, message, hint)
         self.reason = reason
         self.params = params

@@ -7,8 +7,10 @@ by the caller), session and API tokens are kept as their SHA-256 digests.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from mailbot.store.records import AuditRow, SessionRow, UserRow
 from mailbot.store.rows import audit_of, audit_values, session_of, user_of
@@ -18,7 +20,7 @@ from mailbot.store.schema import api_tokens, audit, sessions, users
 class AccountStore:
     """Users, sessions, tokens and audit over the store's engine."""
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     # -- users ---------------------------------------------------------------------
@@ -44,7 +46,7 @@ class AccountStore:
         with self.engine.connect() as conn:
             return [user_of(r) for r in conn.execute(sa.select(users).order_by(users.c.name))]
 
-    def update_user(self, user_id: int, **values) -> None:
+    def update_user(self, user_id: int, **values: Any) -> None:
         with self.engine.begin() as conn:
             conn.execute(sa.update(users).where(users.c.id == user_id).values(**values))
 
@@ -54,7 +56,9 @@ class AccountStore:
 
     # -- sessions and tokens -------------------------------------------------------
 
-    def add_session(self, digest: str, user_id: int, csrf: str, address: str | None, at, expires_at) -> None:
+    def add_session(
+        self, digest: str, user_id: int, csrf: str, address: str | None, at: datetime, expires_at: datetime
+    ) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 sa.insert(sessions).values(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, ExceptionContext
 
 from mailbot import i18n
 from mailbot.config import redact_url
@@ -66,7 +67,7 @@ def sqlite_engine(url: str, lang: str) -> Engine:
     engine = sa.create_engine(url, connect_args={"timeout": 60})
 
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -76,7 +77,7 @@ def sqlite_engine(url: str, lang: str) -> Engine:
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # writers queue up instead of failing to upgrade
 
     return engine
@@ -86,7 +87,7 @@ def _one_line_failures(engine: Engine, url: str, lang: str) -> Engine:
     """A full disk, a read-only store or a lost connection is a StoreError saying so, from any query."""
 
     @sa.event.listens_for(engine, "handle_error")
-    def _translate(context) -> None:
+    def _translate(context: ExceptionContext) -> None:
         if context.connection is None or getattr(context, "is_pre_ping", False):
             return  # failing to connect is Store.open's to say; a failed pre-ping just reconnects
         reason = str(getattr(context.original_exception, "args", [""])[0] or context.original_exception)

@@ -26,7 +26,7 @@ def queue_mail(conn: Connection, mails: list[OutboundMail]) -> int:
     return insert_ignoring_duplicates(conn, outbox, [mail_values(m, now, DUE_AT_ONCE) for m in mails])
 
 
-def _may_list(wanted: str):
+def _may_list(wanted: str) -> sa.ColumnElement[bool]:
     """A condition true of every outbox row whose recipients may include `wanted` (ASCII, lower case).
 
     The JSON text of the recipients holds an ASCII address as written, and any

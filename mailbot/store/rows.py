@@ -11,6 +11,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from mailbot.models import (
     Action,
     InboundMessage,
@@ -27,10 +29,12 @@ from mailbot.models import (
 )
 from mailbot.store.records import AuditRow, SessionRow, UserRow
 
+Row = sa.Row[Any]  # a row as SQLAlchemy returns it
+
 Values = dict[str, Any]
 
 
-def attributes(source, *names: str) -> Values:
+def attributes(source: object, *names: str) -> Values:
     """The named attributes of a row or a record, as they are: where a column and a field share a name."""
     return {name: getattr(source, name) for name in names}
 
@@ -59,7 +63,7 @@ def mark_values(mark: SourceMark) -> Values:
     return dict(uidvalidity=mark.uidvalidity, last_uid=mark.last_uid)
 
 
-def mark_of(row) -> SourceMark:
+def mark_of(row: Row) -> SourceMark:
     return SourceMark(row.uidvalidity, row.last_uid)
 
 
@@ -89,7 +93,7 @@ def submission_values(message_row: int, reading: Reading, received_at: datetime)
     )
 
 
-def submission_of(row) -> Submission:
+def submission_of(row: Row) -> Submission:
     return Submission(
         **attributes(row, "id", "message_row", "unit", "period", "received_at", "sender", "status", "subject"),
         **attributes(row, "message_id", "decided_by", "decision_note"),
@@ -118,7 +122,7 @@ def decision_values(decision: ReviewDecision, login: str | None) -> Values:
     )
 
 
-def decision_of(row) -> ReviewDecision:
+def decision_of(row: Row) -> ReviewDecision:
     return ReviewDecision(
         **attributes(row, "submission_id", "action", "reason", "unit", "figures"),
         by=row.decided_by,
@@ -179,7 +183,7 @@ def mail_values(mail: OutboundMail, created_at: datetime, due: datetime) -> Valu
     )
 
 
-def queued_of(row, state: str | None = None, attempts: int | None = None) -> QueuedMail:
+def queued_of(row: Row, state: str | None = None, attempts: int | None = None) -> QueuedMail:
     return QueuedMail(
         **attributes(row, "id", "key", "kind", "message_id", "last_error"),
         recipients=tuple(row.recipients),
@@ -192,11 +196,11 @@ def queued_of(row, state: str | None = None, attempts: int | None = None) -> Que
 # -- the console's people ------------------------------------------------------
 
 
-def user_of(row) -> UserRow:
+def user_of(row: Row) -> UserRow:
     return UserRow(row.id, row.name, row.role, row.password_hash, bool(row.disabled), row.created_at)
 
 
-def session_of(row) -> SessionRow:
+def session_of(row: Row) -> SessionRow:
     return SessionRow(user_of(row), row.csrf, row.expires_at)
 
 
@@ -206,5 +210,5 @@ def audit_values(
     return dict(at=at, who=who, address=address, action=action, target=target, detail=json.dumps(detail or {}))
 
 
-def audit_of(row) -> AuditRow:
+def audit_of(row: Row) -> AuditRow:
     return AuditRow(row.id, row.at, row.who, row.address, row.action, row.target, json.loads(row.detail or "{}"))

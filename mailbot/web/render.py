@@ -32,5 +32,5 @@ def environment(lang: str) -> Environment:
     return env
 
 
-def page(lang: str, name: str, status: int = 200, **context) -> HTMLResponse:
+def page(lang: str, name: str, status: int = 200, **context: object) -> HTMLResponse:
     return HTMLResponse(environment(lang).get_template(name).render(**context), status_code=status)
