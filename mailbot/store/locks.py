@@ -85,14 +85,9 @@ class Locks(StoreBase):
                 yield held
             return
         holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
-        waiting = False
-        while not self._try_lease(name, holder):
-            if not waiting:
-                on_wait()
-                waiting = True
-            if stop.wait(retry_seconds):
-                yield None
-                return
+        if not _taken_in_time(lambda: self._try_lease(name, holder), retry_seconds, stop, on_wait):
+            yield None
+            return
         try:
             yield lambda: self._holds(name, holder)
         finally:
@@ -112,17 +107,16 @@ class Locks(StoreBase):
         self, name: str, retry_seconds: float, stop: threading.Event, on_wait: Callable[[], None]
     ) -> Iterator[Callable[[], bool] | None]:
         key, conn = advisory_key(name), self.engine.connect()
-        try:
-            waiting = False
-            while not conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
-                conn.commit()
-                if not waiting:
-                    on_wait()
-                    waiting = True
-                if stop.wait(retry_seconds):
-                    yield None
-                    return
+
+        def try_lock() -> bool:
+            taken = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
             conn.commit()
+            return bool(taken)
+
+        try:
+            if not _taken_in_time(try_lock, retry_seconds, stop, on_wait):
+                yield None
+                return
             yield lambda: _answers(conn)
         finally:
             try:
@@ -162,3 +156,17 @@ def _answers(conn: Connection) -> bool:
         return alive
     except sa.exc.SQLAlchemyError:
         return False
+
+
+def _taken_in_time(
+    take: Callable[[], bool], retry_seconds: float, stop: threading.Event, on_wait: Callable[[], None]
+) -> bool:
+    """Try `take` every `retry_seconds` until it succeeds (True) or `stop` is set (False); `on_wait` once."""
+    waited = False
+    while not take():
+        if not waited:
+            on_wait()
+            waited = True
+        if stop.wait(retry_seconds):
+            return False
+    return True
