@@ -373,14 +373,17 @@ class App:
         day: date | None = None,
         metric: str | None = None,
         at: str | None = None,
+        address: str | None = None,
     ) -> RecordOutcome:
         """A figure a person received (by telephone): stored with its audit, acknowledged to the unit.
 
         The unit may be one of another campaign of the deployment: it is recorded there.
+        `address` is where the person recording it sits (the console's client); the
+        audit trail keeps who, when, from where, the figure, the time given and the note.
         """
         owner, _ = find_unit_anywhere(self.settings, unit)
         if owner.campaign.id != self.settings.campaign.id:
-            return App(owner, self.store, self.clock).record(unit, figure, by, note, day, metric, at)
+            return App(owner, self.store, self.clock).record(unit, figure, by, note, day, metric, at, address)
         from mailbot import record as recording
         from mailbot.reading.numbers import read_count_text
 
@@ -398,17 +401,24 @@ class App:
             raise i18n.error(UsageError, "errors.record_bad_figure", self.lang, value=figure)
         report_day = day or self.today()
         moment = self._record_time(at, report_day, now)
+        unit_id = self.unit(unit)
+        figures = {chosen: number.value}
         recorded = recording.record_figure(
-            self.settings,
-            self.store,
-            self.unit(unit),
-            {chosen: number.value},
-            report_day,
-            by.strip(),
-            note,
-            moment,
-            now,
+            self.settings, self.store, unit_id, figures, report_day, by.strip(), note, moment, now
         )
+        if not recorded.duplicate:
+            self.accounts.record(
+                now,
+                by.strip(),
+                "record",
+                address,
+                target=f"submission:{recorded.submission_id}",
+                unit=unit_id,
+                day=report_day.isoformat(),
+                figures=figures,
+                received_at=moment.isoformat(),
+                note=note,
+            )
         return RecordOutcome(recorded.submission_id, recorded.reading, recorded.duplicate, self.deliver())
 
     def _record_time(self, at: str | None, day: date, now: datetime) -> datetime:

@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from mailbot.app import App
-from mailbot.web import api, pages
+from mailbot.web import api, pages, record_page
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ def create_app(app: App, refresh_seconds: int = REFRESH_SECONDS) -> Starlette:
         Route("/submission/{id:int}/eml", pages.download_eml),
         Route("/submission/{id:int}/attachment/{n:int}", pages.download_attachment),
         Route("/review", pages.review_page),
+        Route("/record", record_page.record_page, methods=["GET"]),
+        Route("/record", record_page.record_figure, methods=["POST"]),
         Route("/report", pages.report_page, methods=["GET"]),
         Route("/report", pages.report_send, methods=["POST"]),
         Route("/report/{kind}", pages.report_file),

@@ -8,8 +8,10 @@ subject and sheet name; Thanh Miện sends nothing.
 from __future__ import annotations
 
 import io
+import re
 import threading
 import time
+import zipfile
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -34,6 +36,34 @@ DOUBTFUL_UNIT = "tu-ky"
 SILENT_UNIT = "thanh-mien"
 STATED_TOTAL, ROWS_SUM = 17_356, 17_300
 PASSWORD = "mật-khẩu-đủ-dài"
+
+
+STEADY_STAMP = (
+    2020,
+    8,
+    14,
+    8,
+    0,
+    0,
+)  # the workbooks' zip entries and properties, so that every run makes the same bytes
+
+
+def steady_workbook(data: bytes) -> bytes:
+    """The workbook with fixed zip timestamps and document properties (openpyxl writes the time of saving)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as steady:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2020-08-14T01:00:00Z", content)
+            steady.writestr(zipfile.ZipInfo(info.filename, STEADY_STAMP), content, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def steady_message_id(raw: bytes, unit_id: str) -> bytes:
+    """The mail with a Message-ID of its own unit and day instead of a random one."""
+    return re.sub(rb"(?m)^Message-ID: .*$", f"Message-ID: <{unit_id}.{DAY.isoformat()}@haiduong.gov.vn>".encode(), raw)
 
 
 def settings_for(db_url: str, tmp: Path):
@@ -89,9 +119,10 @@ def seed_day(settings, store: Store) -> dict[str, int]:
             body=f"Kính gửi Sở TT&TT,\n{unit.name} gửi báo cáo ngày {DAY.day}/{DAY.month}/{DAY.year}.",
             sent_at=received,
             attachment_name=f"BC {unit.id} 14-8.xlsx",
-            attachment=book,
+            attachment=steady_workbook(book),
             received_at=received,
         )
+        raw = steady_message_id(raw, unit.id)
         message = InboundMessage(source="test", key=unit.id, raw=raw, received_at=received, size=len(raw))
         service.ingest_message(settings, store, message, received)
         figures[unit.id] = figure
@@ -121,3 +152,24 @@ class Console:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+
+
+def save_screenshot(page, path: Path) -> bool:
+    """Write the page's full screenshot to `path` only when its pixels differ from what is there.
+
+    The README shows these files; a test run on a clean checkout leaves them, and so
+    `git status`, unchanged. Returns True when the file was written.
+    """
+    from PIL import Image, ImageChops
+
+    shot = page.screenshot(full_page=True)
+    if path.exists():
+        with Image.open(path) as old, Image.open(io.BytesIO(shot)) as new:
+            same = (
+                old.size == new.size and ImageChops.difference(old.convert("RGB"), new.convert("RGB")).getbbox() is None
+            )
+        if same:
+            return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(shot)
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from console_day import (
     STATED_TOTAL,
     Console,
     at,
+    save_screenshot,
     seed_day,
     settings_for,
 )
@@ -26,6 +28,8 @@ from mailbot.i18n import format_count
 from mailbot.store import Store
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+CARRIED = 9_876  # Thanh Miện's figure of 13/8, carried into the estimate of 14/8 while it has none
+PHONED = 12_500  # the figure Thanh Miện telephones on 14/8
 
 
 @pytest.fixture
@@ -44,6 +48,7 @@ def day_app(db_url, tmp_path):
     app = App(settings, store, clock=lambda: at(settings, 16, 30))
     app.accounts.add("lan", "reviewer", PASSWORD, at(settings, 8), by="test")
     app.accounts.add("xem", "viewer", PASSWORD, at(settings, 8), by="test")
+    app.record(SILENT_UNIT, str(CARRIED), "test", day=date(2020, 8, 13), at="15:00")
     app.figures = figures
     yield app
     store.close()
@@ -67,21 +72,22 @@ def unit_row(page, unit_id):
 
 
 @pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
-def test_correcting_a_doubtful_report_changes_the_board(console, day_app, phone):
-    """Sign in, see the board, open the doubtful report, correct it, see the board change."""
+def test_the_whole_flow_changes_the_board_and_the_estimate(console, day_app, phone):
+    """Sign in, see the board, open the doubtful report, correct it, record a phone report:
+    the board and the province's estimate change with each step."""
     lang = day_app.lang
     sign_in(phone, console)
     counted = sum(v for k, v in day_app.figures.items() if k != DOUBTFUL_UNIT)
     assert phone.locator("h1").inner_text() == "Tình hình báo cáo ngày 14/8/2020"
     assert phone.locator(".totals").inner_text() == format_count(counted, lang)
+    assert phone.locator(".estimate").inner_text() == format_count(counted + CARRIED, lang)  # Thanh Miện's 13/8
     assert unit_row(phone, DOUBTFUL_UNIT).locator(".state").inner_text() == "Chờ kiểm tra"
     assert unit_row(phone, SILENT_UNIT).locator(".state").inner_text() == "Chưa báo cáo"
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
     if "sqlite" in day_app.store.url:
-        DOCS.mkdir(exist_ok=True)
-        phone.screenshot(path=str(DOCS / "console-board.png"), full_page=True)
+        save_screenshot(phone, DOCS / "console-board.png")
 
-    unit_row(phone, DOUBTFUL_UNIT).locator("a").click()
+    unit_row(phone, DOUBTFUL_UNIT).locator("a").first.click()
     phone.locator("tr.submission a").first.click()
     assert phone.locator("h1 .state").inner_text() == "Chờ kiểm tra"
     assert "Dòng tổng cộng" in phone.locator(".problem").first.inner_text()
@@ -89,7 +95,7 @@ def test_correcting_a_doubtful_report_changes_the_board(console, day_app, phone)
     assert marked.count() == 1 and marked.inner_text() == str(STATED_TOTAL)
     assert marked.locator("xpath=..").locator("th").inner_text() == "8"
     if "sqlite" in day_app.store.url:
-        phone.screenshot(path=str(DOCS / "console-submission.png"), full_page=True)
+        save_screenshot(phone, DOCS / "console-submission.png")
 
     phone.fill("input[name=value]", format_count(ROWS_SUM, lang))
     phone.locator("form:has(input[name=value]) input[name=reason]").fill("tổng các xã mới đúng")
@@ -102,10 +108,34 @@ def test_correcting_a_doubtful_report_changes_the_board(console, day_app, phone)
     assert unit_row(phone, DOUBTFUL_UNIT).locator(".state").inner_text() == "Đúng hạn"
     assert unit_row(phone, DOUBTFUL_UNIT).locator(".figure").inner_text() == format_count(ROWS_SUM, lang)
     assert phone.locator(".totals").inner_text() == format_count(counted + ROWS_SUM, lang)
+    assert phone.locator(".estimate").inner_text() == format_count(counted + ROWS_SUM + CARRIED, lang)
 
-    trail = [r for r in day_app.accounts.trail() if r.action == "review_correct"]
-    assert [(r.who, r.address, r.target) for r in trail] == [("lan", "127.0.0.1", trail[0].target)]
-    assert trail[0].detail["reason"] == "tổng các xã mới đúng"
+    unit_row(phone, SILENT_UNIT).locator("a.record").click()  # the board offers it for a missing unit
+    assert phone.locator("select[name=unit]").input_value() == SILENT_UNIT
+    assert phone.locator("input[name=d]").input_value() == "14/8/2020"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.fill("input[name=figure]", "12,5")  # not a count: said, nothing recorded
+    phone.fill("input[name=at]", "15:40")
+    phone.click("form.record button[type=submit]")
+    assert 'Số liệu "12,5" không phải là một số nguyên rõ ràng' in phone.locator(".notice.error").inner_text()
+    phone.fill("input[name=figure]", format_count(PHONED, lang))
+    phone.fill("input[name=note]", "gọi điện lúc 15:40")
+    phone.click("form.record button[type=submit]")
+    assert phone.locator(".notice.ok").inner_text().startswith("Đã ghi số liệu nhận qua điện thoại")
+    assert phone.locator("dd.figure").inner_text() == format_count(PHONED, lang)
+
+    phone.click("header nav a[href='/']")
+    assert unit_row(phone, SILENT_UNIT).locator(".state").inner_text() == "Đúng hạn"
+    assert unit_row(phone, SILENT_UNIT).locator(".figure").inner_text() == format_count(PHONED, lang)
+    assert phone.locator(".totals").inner_text() == format_count(counted + ROWS_SUM + PHONED, lang)
+    assert phone.locator(".estimate").inner_text() == format_count(counted + ROWS_SUM + PHONED, lang)
+
+    trail = {r.action: r for r in day_app.accounts.trail() if r.who == "lan"}
+    assert (trail["review_correct"].address, trail["review_correct"].detail["reason"]) == (
+        "127.0.0.1",
+        "tổng các xã mới đúng",
+    )
+    assert (trail["record"].address, trail["record"].detail["note"]) == ("127.0.0.1", "gọi điện lúc 15:40")
 
 
 def test_the_board_takes_a_day_as_staff_write_it_and_says_when_it_is_not_a_day(console, phone):
@@ -113,7 +143,7 @@ def test_the_board_takes_a_day_as_staff_write_it_and_says_when_it_is_not_a_day(c
     phone.fill("input[name=d]", "13/8/2020")
     phone.click("form.daypick button")
     assert phone.locator("h1").inner_text() == "Tình hình báo cáo ngày 13/8/2020"
-    assert phone.locator(".totals").inner_text() == "–"
+    assert phone.locator(".totals").inner_text() == format_count(CARRIED, "vi")  # only Thanh Miện reported that day
     phone.fill("input[name=d]", "31/02/2020")
     phone.click("form.daypick button")
     assert "không phải là ngày hợp lệ" in phone.locator(".notice.error").inner_text()
