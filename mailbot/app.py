@@ -483,6 +483,8 @@ class App:
         now = self.clock()
         wanted = day or self.today()
         mail = service.send_report(self.settings, self.store, wanted, now)
+        if self.report_waiting(wanted) is not None:  # any sending of the day's report ends its wait
+            self.store.set_state(_held_key(wanted), "")
         if by is not None:
             self.accounts.record(now, by, "report_send", address, target=f"report:{wanted.isoformat()}")
         return SentReport(mail, service.deliver(self.settings, self.store, now))
@@ -493,6 +495,34 @@ class App:
         day = self.settings.campaign.report_for(self.today())
         if day is None:
             return None
+        if self.settings.schedule.hold_report:
+            self.hold_report(day)
+            return None
+        return self.send_report(day)
+
+    def hold_report(self, day: date) -> None:
+        """Keep the day's scheduled report back until a reviewer approves it (`schedule.hold_report`)."""
+        if self.report_waiting(day) is not None:
+            return
+        now = self.clock()
+        self.store.set_state(_held_key(day), now.isoformat())
+        self.accounts.record(now, "mailbot", "report_held", None, target=f"report:{day.isoformat()}")
+        log.info("the report for %s waits for a reviewer's approval in the console", day)
+
+    def report_waiting(self, day: date) -> datetime | None:
+        """Since when the day's scheduled report waits for approval, or None."""
+        held = self.store.get_state(_held_key(day))
+        return datetime.fromisoformat(held) if held else None
+
+    def approve_report(self, day: date, by: str, address: str | None = None) -> SentReport:
+        """A reviewer approves the held report of `day`: it is sent now, and the approval audited."""
+        waiting = self.report_waiting(day)
+        if waiting is None:
+            raise i18n.error(UsageError, "errors.report_not_waiting", self.lang, day=format_day(day, self.lang))
+        now = self.clock()
+        self.accounts.record(
+            now, by, "report_approve", address, target=f"report:{day.isoformat()}", held_since=waiting.isoformat()
+        )
         return self.send_report(day)
 
     # -- the outbox -------------------------------------------------------------------
@@ -556,6 +586,10 @@ def find_unit_anywhere(settings: Settings, wanted: str) -> tuple[Settings, str]:
         except UsageError:
             continue
     raise review.unknown_unit(settings, wanted)
+
+
+def _held_key(day: date) -> str:
+    return f"report:{day.isoformat()}:held"
 
 
 def parse_date(value: str, lang: str, option: str = "--date") -> date:

@@ -278,6 +278,7 @@ class TomlReader:
                 data, "schedule.heartbeat_stale_seconds", default.heartbeat_stale_seconds
             ),
             send_updates=self.flag(data, "schedule.send_updates", default.send_updates),
+            hold_report=self.flag(data, "schedule.hold_report", default.hold_report),
         )
 
     def validation(self, data: Any) -> Validation:

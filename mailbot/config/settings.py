@@ -237,6 +237,7 @@ class Schedule:
     idle_renew_seconds: int = 540  # IDLE is re-issued before 10 minutes
     heartbeat_stale_seconds: int = 900
     send_updates: bool = True  # send an updated report when a counted figure changes
+    hold_report: bool = False  # the scheduled report waits for a reviewer's approval in the console
 
 
 @dataclass(frozen=True)

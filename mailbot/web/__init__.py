@@ -64,6 +64,7 @@ def create_app(app: App, refresh_seconds: int = REFRESH_SECONDS) -> Starlette:
         Route("/record", record_page.record_figure, methods=["POST"]),
         Route("/report", pages.report_page, methods=["GET"]),
         Route("/report", pages.report_send, methods=["POST"]),
+        Route("/report/approve", pages.report_approve, methods=["POST"]),
         Route("/report/{kind}", pages.report_file),
         Route("/outbox", pages.outbox_page, methods=["GET"]),
         Route("/outbox", pages.outbox_retry, methods=["POST"]),

@@ -357,7 +357,16 @@ async def report_page(request: Request) -> Response:
         return found
     who, app, day = found
     query = urlencode({"d": day.isoformat()})
-    return render(request, who, "report.html.j2", day=format_day(day, app.lang), iso=day.isoformat(), query=query)
+    waiting = await run_in_threadpool(app.report_waiting, day)
+    return render(
+        request,
+        who,
+        "report.html.j2",
+        day=format_day(day, app.lang),
+        iso=day.isoformat(),
+        query=query,
+        held=shown.when(waiting, app.settings) if waiting else "",
+    )
 
 
 async def report_file(request: Request) -> Response:
@@ -393,6 +402,21 @@ async def report_send(request: Request) -> Response:
     except MailbotError as exc:
         return render(request, who, "error.html.j2", 400, error=str(exc))
     return RedirectResponse(f"/report?{urlencode({'d': day.isoformat(), 'ok': 'report_sent'})}", status_code=303)
+
+
+async def report_approve(request: Request) -> Response:
+    """A reviewer approves the day's held report: it goes out now (schedule.hold_report)."""
+    checked = await changing(request)
+    if isinstance(checked, Response):
+        return checked
+    who, form = checked
+    app = the_app(request)
+    try:
+        day = application.parse_date(form.get("d") or "", app.lang, option=t(request, "day_label"))
+        await run_in_threadpool(app.approve_report, day, who.name, who.address)
+    except MailbotError as exc:
+        return render(request, who, "error.html.j2", 400, error=str(exc))
+    return RedirectResponse(f"/report?{urlencode({'d': day.isoformat(), 'ok': 'report_approved'})}", status_code=303)
 
 
 # --- the outbox and the audit trail --------------------------------------------------------

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from mailbot import app as application
 from mailbot.errors import MailbotError
-from mailbot.web import shown
+from mailbot.i18n import format_day
 from mailbot.web.pages import changing, render, signed_in, t, the_app
 
 FIELDS = ("unit", "figure", "d", "at", "metric", "note")
@@ -28,7 +28,7 @@ async def record_page(request: Request) -> Response:
             typed["unit"] = app.unit(typed["unit"])
         except MailbotError:
             typed["unit"] = ""
-    typed["d"] = typed["d"] or shown.day_text(app.today())
+    typed["d"] = typed["d"] or format_day(app.today(), app.lang)
     return _form(request, who, typed)
 
 
