@@ -146,6 +146,19 @@ class Accounts:
         self.rows.record(now, name, SIGN_IN, address)
         return Session(token, _public(row), csrf, expires)
 
+    def proxy_session(self, name: str, address: str | None, now: datetime) -> Session | None:
+        """A session for the user a trusted reverse proxy names (it has checked who they are), or None
+        when mailbot has no such active user: the role is always mailbot's own."""
+        row = self.rows.user(name.strip())
+        if row is None or row.disabled:
+            log.warning("the proxy names %r, who is not an active user of mailbot; signed out", name)
+            return None
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        expires = now + SESSION_LIFETIME
+        self.rows.add_session(digest(token), row.id, csrf, address, now, expires)
+        self.rows.record(now, row.name, SIGN_IN, address, detail={"via": "proxy"})
+        return Session(token, _public(row), csrf, expires)
+
     def session(self, token: str | None, now: datetime) -> Session | None:
         if not token:
             return None

@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from mailbot import i18n, ledger, logs, message_view, review, service
-from mailbot.accounts import ROLES, AccessError, Accounts, Session, User
+from mailbot.accounts import ROLES, SESSION_LIFETIME, AccessError, Accounts, Session, User
 from mailbot.clock import utcnow
 from mailbot.config import Settings, redact_url
 from mailbot.defaults import HISTORY_DAYS, HISTORY_LOOKBACK_DAYS, LEASE_RETRY_SECONDS
@@ -51,6 +51,7 @@ configure_logging = logs.configure  # the command line sets the log up through t
 
 __all__ = [
     "ROLES",
+    "SESSION_LIFETIME",
     "AccessError",
     "App",
     "ConnectionCheck",
@@ -639,8 +640,14 @@ def run_demo(settings: Settings, directory: Path):
     return demo.run(settings, directory)
 
 
-def run_service(settings: Settings, config_given: bool = True) -> None:
-    """The long-running service until SIGINT or SIGTERM; a setup that cannot work stops it at once (exit 2)."""
+def run_service(settings: Settings, config_given: bool = True, alongside=None) -> None:
+    """The long-running service until SIGINT or SIGTERM; a setup that cannot work stops it at once (exit 2).
+
+    `alongside(settings)`, a context manager, runs beside the service once its setup
+    checks passed (the command line passes the web console's, for `[web] enabled`).
+    """
+    from contextlib import nullcontext
+
     from mailbot import schedule, startup
 
     startup.announce(settings, config_given)
@@ -658,7 +665,8 @@ def run_service(settings: Settings, config_given: bool = True) -> None:
                 log.info("mailbot stopped while standing by")
                 return
             log.info("this instance serves the mailbox %s", mailbox)
-            schedule.run_forever(settings, store, held, stop)
+            with alongside(settings) if alongside else nullcontext():  # the console, where [web] enables it
+                schedule.run_forever(settings, store, held, stop)
     finally:
         store.close()
 

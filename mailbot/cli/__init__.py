@@ -154,9 +154,12 @@ def poll(
 @app.command()
 def run(config: ConfigOption = None, campaign: CampaignOption = None) -> None:
     """The long-running service: watch the inbox, remind, report, deliver."""
+    from mailbot import web as console
+
     settings = settings_from(config, campaign)  # the service serves every campaign of the mailbox
     logging.getLogger().setLevel(logging.INFO)
-    application.run_service(settings, config_given=config is not None or bool(os.environ.get("MAILBOT_CONFIG")))
+    given = config is not None or bool(os.environ.get("MAILBOT_CONFIG"))
+    application.run_service(settings, config_given=given, alongside=console.alongside)  # the console with [web] enabled
 
 
 @app.command()
@@ -272,8 +275,10 @@ def outbox_retry(
 @app.command()
 def web(
     config: ConfigOption = None,
-    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8080,
+    host: Annotated[
+        str | None, typer.Option("--host", help="The address to listen on ([web] host, else 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option("--port", help="The port to listen on ([web] port, else 8080).")] = None,
 ) -> None:
     """Serve the web console for ICT staff until SIGINT or SIGTERM."""
     from mailbot import web as console
@@ -281,7 +286,7 @@ def web(
     settings = settings_from(config)
     logging.getLogger().setLevel(logging.INFO)
     with opened(settings) as app_:
-        console.serve(app_, host, port)
+        console.serve(app_, host or settings.web.host, port or settings.web.port)
 
 
 def _register_review() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from datetime import date, time
@@ -27,6 +28,7 @@ from mailbot.config.settings import (
     Settings,
     Unit,
     Validation,
+    WebOptions,
     stated_language,
 )
 from mailbot.config.shares import is_share, read_shares
@@ -45,6 +47,9 @@ def _shipped_words() -> dict[str, list[str]]:
 def usual_words(key: str) -> list[str]:
     """The words of config/words.toml for `campaign.<key>`: what a campaign reads by unless it says otherwise."""
     return list(_shipped_words()[key])
+
+
+HEADER_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 
 
 class TomlReader:
@@ -76,7 +81,9 @@ class TomlReader:
 
     def settings(self, connections: Connections) -> Settings:
         top = self._check_keys(
-            self.data, "", {"language", "campaign", "metrics", "units", "schedule", "validation", "limits", "inbox"}
+            self.data,
+            "",
+            {"language", "campaign", "metrics", "units", "schedule", "validation", "limits", "inbox", "web"},
         )
         language = top.get("language", DEFAULT_LANGUAGE)
         if language not in LANGUAGES:
@@ -92,6 +99,7 @@ class TomlReader:
             connections=connections,
             language=language,
             config_path=self.path,
+            web=self.web(top.get("web", {})),
         )
 
     # -- campaign -------------------------------------------------------------
@@ -323,6 +331,26 @@ class TomlReader:
             timeout_seconds=float(timeout),
             batch_size=self.positive_int(data, "inbox.batch_size", 50, maximum=1000),
             auth=auth,
+        )
+
+    def web(self, data: Any) -> WebOptions:
+        data = self._check_keys(data, "web", set(WebOptions.__dataclass_fields__))
+        default = WebOptions()
+        proxies = self.text_list(data, "web.trusted_proxies", list(default.trusted_proxies))
+        for value in proxies:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise self.fail("web.trusted_proxies", "not_ip_address", value=value) from None
+        header = self.text(data, "web.user_header", "") or None
+        if header is not None and not HEADER_NAME_RE.match(header):
+            raise self.fail("web.user_header", "not_header_name", value=header)
+        return WebOptions(
+            enabled=self.flag(data, "web.enabled", default.enabled),
+            host=self.text(data, "web.host", default.host) or default.host,
+            port=self.positive_int(data, "web.port", default.port, maximum=65535),
+            user_header=header,
+            trusted_proxies=tuple(proxies),
         )
 
     # -- scalar checks --------------------------------------------------------

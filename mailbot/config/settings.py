@@ -35,6 +35,7 @@ __all__ = [
     "Settings",
     "Unit",
     "Validation",
+    "WebOptions",
     "redact_secret",
     "redact_url",
     "url_password",
@@ -279,6 +280,17 @@ class InboxOptions:
 
 
 @dataclass(frozen=True)
+class WebOptions:
+    """The console: served inside `mailbot run` when `enabled`; a reverse proxy's user header."""
+
+    enabled: bool = False  # serve the console in the `mailbot run` process too
+    host: str = "127.0.0.1"
+    port: int = 8080
+    user_header: str | None = None  # e.g. "X-Remote-User": the proxy says who signed in
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")  # addresses or networks whose headers are believed
+
+
+@dataclass(frozen=True)
 class Connections:
     """Where the outside parts are. Built from the environment; secrets hidden."""
 
@@ -305,6 +317,7 @@ class Settings:
     connections: Connections
     language: str = DEFAULT_LANGUAGE
     config_path: Path | None = None
+    web: WebOptions = WebOptions()
     # The other campaigns configured on the same mailbox, in configuration order around this one
     # (at `position`); empty for a deployment of one campaign. Each of them has no siblings itself.
     siblings: tuple[Settings, ...] = field(default=(), repr=False, compare=False)

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mailbot.app import App, Session
+from mailbot.web.proxy import NEW_SESSION, PROXY_USER
 
 SESSION_COOKIE = "mb_session"
 SIGNIN_COOKIE = "mb_signin"  # the sign-in form's own CSRF token, before there is a session
@@ -35,8 +36,14 @@ def address_of(request: Request) -> str | None:
 
 
 def visitor(app: App, request: Request) -> Visitor:
-    token = request.cookies.get(SESSION_COOKIE)
-    return Visitor(app.accounts.session(token, app.clock()), address_of(request))
+    """The signed-in user: the session cookie's, or the trusted proxy's user (mailbot.web.proxy)."""
+    now = app.clock()
+    session = app.accounts.session(request.cookies.get(SESSION_COOKIE), now)
+    named = request.scope.get("state", {}).get(PROXY_USER)
+    if named and (session is None or session.user.name != named):
+        session = app.accounts.proxy_session(named, address_of(request), now)
+        request.scope["state"][NEW_SESSION] = session
+    return Visitor(session, address_of(request))
 
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:

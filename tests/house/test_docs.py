@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from mailbot.cli import app
-from mailbot.config import Campaign, InboxOptions, Limits, Metric, Schedule, Unit, Validation
+from mailbot.config import Campaign, InboxOptions, Limits, Metric, Schedule, Unit, Validation, WebOptions
 from mailbot.models import ProblemCode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +50,6 @@ def test_every_page_the_code_cites_exists():
 
 def test_every_setting_is_in_the_reference():
     settings = (DOCS / "settings.md").read_text(encoding="utf-8")
-    kinds = (Campaign, Metric, Unit, Schedule, Validation, Limits, InboxOptions)
+    kinds = (Campaign, Metric, Unit, Schedule, Validation, Limits, InboxOptions, WebOptions)
     names = {f.name for kind in kinds for f in dataclasses.fields(kind)} - {"metrics"}  # [[metrics]] is a table
     assert sorted(name for name in names if f"`{name}`" not in settings) == [], "add them to docs/settings.md"
