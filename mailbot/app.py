@@ -248,6 +248,19 @@ class App:
         """The submission's attachment `number` (from 1) as sent, or None."""
         return message_view.attachment(self.raw_message(submission_id), number, self.settings)
 
+    def figure_images(self, submission_id: int) -> list[message_view.FigureImage]:
+        """The pictures (or scans) the submission's figures were read from by text recognition."""
+        sub = review.find(self.store, submission_id)
+        return message_view.figure_images(self.store.raw_message(sub.message_row), sub, self.settings)
+
+    def picture(self, submission_id: int, number: int) -> tuple[bytes, str, str] | None:
+        """Attachment `number` when its own bytes are a picture a browser shows: (bytes, type, name)."""
+        found = self.attachment(submission_id, number)
+        kind = message_view.picture_type(found.data) if found is not None else None
+        if found is None or kind is None:
+            return None
+        return found.data, kind, found.name or f"attachment-{number}"
+
     def accept(self, submission_id: int, by: str, reason: str | None = None, force: bool = False, address=None):
         return self._decide(
             lambda now, notices: review.accept(

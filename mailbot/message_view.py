@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from mailbot.config import Settings
 from mailbot.errors import MailbotError
-from mailbot.models import Source, Table
+from mailbot.models import READ_FROM_IMAGE, Source, Submission, Table
 from mailbot.reading import mail, read_message
 from mailbot.sheets import is_spreadsheet_name, read_tables
 
@@ -34,6 +34,16 @@ class AttachmentView:
     size: int
     tables: tuple[Table, ...]
     problem: str | None  # why its tables cannot be shown
+
+
+@dataclass(frozen=True)
+class FigureImage:
+    """An attachment a figure was read from by text recognition, for a person to compare."""
+
+    number: int  # the attachment's number, from 1
+    name: str
+    media_type: str | None  # the picture's type by its own bytes; None for what a browser does not show (a scanned PDF)
+    sources: Mapping[str, Source]  # the figures read from it and where
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,41 @@ def _sources(raw: bytes, settings: Settings) -> dict[str, Source]:
     except Exception:  # the page still shows the mail when reading it again fails
         log.info("the stored message could not be read again for its sources", exc_info=True)
         return {}
+
+
+# A picture is served to the browser only as one of these types, decided by its first
+# bytes and never by what the sender declared; anything else (SVG, HTML named .png) is not a picture.
+PICTURE_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def picture_type(data: bytes) -> str | None:
+    """The image type of `data` by its magic bytes (PNG, JPEG, GIF, WebP), else None."""
+    for magic, kind in PICTURE_MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def figure_images(raw: bytes, sub: Submission, settings: Settings) -> list[FigureImage]:
+    """The attachments the submission's figures were read from by text recognition (read_from_image)."""
+    named = {p.where for p in sub.problems if p.code == READ_FROM_IMAGE and p.where}
+    if not named:
+        return []
+    found = mail.parse(raw, settings.campaign.reporting_mailbox).attachments
+    images = []
+    for number, attached in enumerate(found, start=1):
+        if attached.name not in named:
+            continue
+        read_here = {metric: s for metric, s in sub.sources.items() if s.file == attached.name}
+        images.append(FigureImage(number, attached.name, picture_type(attached.data), read_here))
+    return images
 
 
 def attachment(raw: bytes, number: int, settings: Settings) -> mail.Attachment | None:

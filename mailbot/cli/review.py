@@ -74,12 +74,16 @@ def review_show(submission_id: IdArgument, config: ConfigOption = None) -> None:
     settings = settings_from(config)
     with opened(settings) as app_:
         detail = app_.submission(submission_id)
+        images = app_.figure_images(submission_id)
     decisions = detail.decisions
     sub = detail.submission
     out.print(_submissions_table([sub], settings))
     for metric, place in sub.sources.items():  # where each figure was read, to check it without the mail
         label = next((m.label for m in settings.campaign.metrics if m.id == metric), metric)
         out.print(t(settings, "review.read_at", metric=label, where=where_read(place, settings.language)), markup=False)
+    page = f"http://{settings.web.host}:{settings.web.port}/submission/{submission_id}"
+    for image in images:  # a figure read from a picture: which file, and where to look at it
+        out.print(t(settings, "review.image_at", file=image.name, number=image.number, url=page), markup=False)
     if sub.decided_by and sub.status != NEEDS_REVIEW:
         out.print(_reasons_text(sub, settings), markup=False)
     if not decisions:

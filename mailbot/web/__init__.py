@@ -24,7 +24,7 @@ from mailbot import i18n
 from mailbot.app import SESSION_LIFETIME, App, opened
 from mailbot.config import Settings
 from mailbot.errors import ConfigError
-from mailbot.web import api, pages, record_page
+from mailbot.web import api, images, pages, record_page
 from mailbot.web.proxy import TrustedProxy
 from mailbot.web.security import SESSION_COOKIE
 
@@ -71,6 +71,7 @@ def create_app(app: App, refresh_seconds: int = REFRESH_SECONDS) -> Starlette:
         Route("/submission/{id:int}", pages.decide, methods=["POST"]),
         Route("/submission/{id:int}/eml", pages.download_eml),
         Route("/submission/{id:int}/attachment/{n:int}", pages.download_attachment),
+        Route("/submission/{id:int}/image/{n:int}", images.submission_image),
         Route("/review", pages.review_page),
         Route("/record", record_page.record_page, methods=["GET"]),
         Route("/record", record_page.record_figure, methods=["POST"]),

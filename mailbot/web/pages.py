@@ -14,6 +14,7 @@ from mailbot import app as application
 from mailbot.app import AccessError, App
 from mailbot.errors import MailbotError, NotFoundError, UsageError
 from mailbot.i18n import format_day, text
+from mailbot.models import READ_FROM_IMAGE
 from mailbot.web import shown
 from mailbot.web.render import page
 from mailbot.web.security import (
@@ -250,6 +251,7 @@ async def submission_page(request: Request, error: str | None = None, status: in
         body=mail.text,
         attachments=attachments,
         units=[(u.id, u.name) for u in app.settings.units],
+        images=[shown.figure_image(i, sub, app.settings) for i in await run_in_threadpool(app.figure_images, number)],
         trail=[_audit_row(r, app) for r in app.accounts.trail(50, target=f"submission:{number}")],
     )
 
@@ -316,12 +318,14 @@ async def download_attachment(request: Request) -> Response:
 
 def _download(data: bytes, name: str, content_type: str) -> Response:
     """A file to save, never to open in the console's own origin."""
-    ascii_name = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\;' else "_" for ch in name)
-    headers = {
-        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
-        "X-Content-Type-Options": "nosniff",
-    }
+    headers = {"Content-Disposition": content_disposition(name), "X-Content-Type-Options": "nosniff"}
     return Response(data, media_type=content_type, headers=headers)
+
+
+def content_disposition(name: str, kind: str = "attachment") -> str:
+    """The header naming a file the sender named: ASCII for old clients, UTF-8 for the others."""
+    ascii_name = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\;' else "_" for ch in name)
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 # --- the review queue ----------------------------------------------------------------------
@@ -333,7 +337,14 @@ async def review_page(request: Request) -> Response:
         return who
     app = the_app(request)
     waiting = await run_in_threadpool(app.waiting)
-    return render(request, who, "review.html.j2", waiting=[shown.submission_row(s, app.settings) for s in waiting])
+    rows = []
+    for sub in waiting:
+        row = shown.submission_row(sub, app.settings)
+        read_from_image = any(p.code == READ_FROM_IMAGE for p in sub.problems)
+        images = await run_in_threadpool(app.figure_images, sub.id) if read_from_image else []
+        row["images"] = [shown.figure_image(i, sub, app.settings) for i in images]
+        rows.append(row)
+    return render(request, who, "review.html.j2", waiting=rows)
 
 
 # --- the report ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from mailbot.app import DayStatus, ProvinceHistory, UnitHistory
 from mailbot.config import Settings
-from mailbot.i18n import format_count, format_day, format_percent, format_time, state_name, text
+from mailbot.i18n import format_count, format_day, format_percent, format_time, state_name, text, where_read
 from mailbot.models import (
     LATE,
     MISSING,
@@ -116,6 +116,29 @@ def submission_row(sub: Submission, settings: Settings, sources: Mapping[str, So
         "decided_by": sub.decided_by or "",
         "note": sub.decision_note or "",
         "sources": [source(s) for s in (sources if sources is not None else sub.sources).values()],
+    }
+
+
+def figure_image(image, sub: Submission, settings: Settings) -> dict:
+    """A picture a figure was read from (mailbot.message_view.FigureImage), beside the figures read."""
+    lang = settings.language
+    labels = {m.id: m.label for m in settings.campaign.metrics}
+    read = [
+        text(
+            "web.image_read",
+            lang,
+            metric=labels.get(metric, metric),
+            figure=format_count(sub.read_figures[metric], lang) if metric in sub.read_figures else "–",
+            where=where_read(place, lang),
+        )
+        for metric, place in image.sources.items()
+    ]
+    base = f"/submission/{sub.id}"
+    return {
+        "name": image.name,
+        "url": f"{base}/image/{image.number}" if image.media_type else "",
+        "download": f"{base}/attachment/{image.number}",
+        "read": read,
     }
 
 
