@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from mailbot.app import App
 from mailbot.config import Connections
+from mailbot.i18n import format_time
 from mailbot.store import Store
 from mailbot.web import create_app
 
@@ -56,7 +57,8 @@ def test_the_scheduled_report_waits_until_a_reviewer_approves_it(held_day, smtp_
 
     viewer, viewer_csrf = signed_in(held_day, "xem")
     page = html.unescape(viewer.get("/report?d=14/8/2020").text)
-    assert "đang chờ duyệt từ 16:30 14/08/2020; chưa gửi cho ai" in page and "/report/approve" not in page
+    since = format_time(at(held_day.settings, 16, 30), "vi")
+    assert f"đang chờ duyệt từ {since}; chưa gửi cho ai" in page and "/report/approve" not in page
     refused = viewer.post("/report/approve", data={"csrf": viewer_csrf, "d": DAY.isoformat()})
     assert refused.status_code == 403 and reports(smtp_server) == []
 
