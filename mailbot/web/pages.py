@@ -437,8 +437,9 @@ async def outbox_page(request: Request) -> Response:
     who = await signed_in(request)
     if isinstance(who, Response):
         return who
-    mails = await run_in_threadpool(the_app(request).outbox)
-    return render(request, who, "outbox.html.j2", mails=[shown.mail_row(m) for m in mails])
+    app = the_app(request)
+    mails = await run_in_threadpool(app.outbox)
+    return render(request, who, "outbox.html.j2", mails=[shown.mail_row(m, app.settings) for m in mails])
 
 
 async def outbox_retry(request: Request) -> Response:

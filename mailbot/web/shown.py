@@ -237,12 +237,13 @@ def history(found: UnitHistory | ProvinceHistory, settings: Settings) -> list[di
     return rows
 
 
-def mail_row(mail: QueuedMail) -> dict:
+def mail_row(mail: QueuedMail, settings: Settings) -> dict:
+    """An outgoing mail as the outbox page lists it: its kind and state in words, never the queue's codes."""
     return {
         "id": mail.id,
-        "kind": mail.kind,
+        "kind": text(f"outbox.kind_{mail.kind}", settings.language),
         "recipients": ", ".join(mail.recipients),
-        "state": mail.state,
+        "state": text(f"outbox.state_{mail.state}", settings.language),
         "attempts": mail.attempts,
         "error": mail.last_error or "",
     }

@@ -97,3 +97,12 @@ def test_the_report_previews_and_downloads(make_client):
     assert preview.status_code == 200 and "/report/png?d=2020-08-14" in preview.text
     assert client.get("/report/png?d=2020-08-14").content[:4] == b"\x89PNG"
     assert client.get("/report/xlsx?d=2020-08-14").content[:2] == b"PK"
+
+
+def test_the_outbox_says_what_each_mail_is_and_where_it_stands_in_words(make_client):
+    client, app = make_client()
+    sign_in(client)
+    page = client.get("/outbox").text
+    assert app.outbox(), "the seeded day queues its acknowledgements"
+    assert "Thư báo đã nhận" in page and ("Chờ gửi" in page or "Đã gửi" in page)
+    assert not re.search(r">(ack|pending|sent|held)<", page)
