@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 from urllib.parse import quote, urlencode
 
@@ -402,21 +403,16 @@ async def report_file(request: Request) -> Response:
 
 
 async def report_send(request: Request) -> Response:
-    checked = await changing(request)
-    if isinstance(checked, Response):
-        return checked
-    who, form = checked
-    app = the_app(request)
-    try:
-        day = application.parse_date(form.get("d") or "", app.lang, option=t(request, "day_label"))
-        await run_in_threadpool(app.send_report, day, who.name, who.address)
-    except MailbotError as exc:
-        return render(request, who, "error.html.j2", 400, error=str(exc))
-    return RedirectResponse(f"/report?{urlencode({'d': day.isoformat(), 'ok': 'report_sent'})}", status_code=303)
+    return await _report_action(request, App.send_report, "report_sent")
 
 
 async def report_approve(request: Request) -> Response:
     """A reviewer approves the day's held report: it goes out now (schedule.hold_report)."""
+    return await _report_action(request, App.approve_report, "report_approved")
+
+
+async def _report_action(request: Request, use_case: Callable[..., object], done: str) -> Response:
+    """A form that sends the day's report through the app's `use_case`, then says `done` on the report page."""
     checked = await changing(request)
     if isinstance(checked, Response):
         return checked
@@ -424,10 +420,10 @@ async def report_approve(request: Request) -> Response:
     app = the_app(request)
     try:
         day = application.parse_date(form.get("d") or "", app.lang, option=t(request, "day_label"))
-        await run_in_threadpool(app.approve_report, day, who.name, who.address)
+        await run_in_threadpool(use_case, app, day, who.name, who.address)
     except MailbotError as exc:
         return render(request, who, "error.html.j2", 400, error=str(exc))
-    return RedirectResponse(f"/report?{urlencode({'d': day.isoformat(), 'ok': 'report_approved'})}", status_code=303)
+    return RedirectResponse(f"/report?{urlencode({'d': day.isoformat(), 'ok': done})}", status_code=303)
 
 
 # --- the outbox and the audit trail --------------------------------------------------------

@@ -359,12 +359,15 @@ LONG_SUBJECT = (
 )
 
 
-def test_a_long_vietnamese_subject_arrives_exactly_and_the_mail_is_well_formed(store, smtp_server):
-    settings = settings_for(smtp_server.url)
-    sender = "vanphong.thanhha@haiduong.gov.vn"
-    reading = Reading(
+THANH_HA_SENDER = "vanphong.thanhha@haiduong.gov.vn"
+
+
+def thanh_ha_reading(settings, message_id: str, subject: str) -> Reading:
+    """Thanh Hà's accepted report of DAY, received at 09:15, under `subject`."""
+    sender = THANH_HA_SENDER
+    return Reading(
         path=None,
-        message_id="<long@haiduong.gov.vn>",
+        message_id=message_id,
         sender=sender,
         received_at=local(settings, DAY, 9, 15),
         period=DAY,
@@ -372,9 +375,14 @@ def test_a_long_vietnamese_subject_arrives_exactly_and_the_mail_is_well_formed(s
         unit="thanh-ha",
         figures={"installs": 18731},
         problems=(),
-        subject=LONG_SUBJECT,
+        subject=subject,
         reply_to=sender,
     )
+
+
+def test_a_long_vietnamese_subject_arrives_exactly_and_the_mail_is_well_formed(store, smtp_server):
+    settings = settings_for(smtp_server.url)
+    reading = thanh_ha_reading(settings, "<long@haiduong.gov.vn>", LONG_SUBJECT)
     mail = compose.acknowledgement(settings, reading, replaced=None, now=local(settings, DAY, 9, 16))
     store.queue([mail])
 
@@ -395,23 +403,10 @@ def test_a_long_vietnamese_subject_arrives_exactly_and_the_mail_is_well_formed(s
 
 def test_text_from_a_sender_cannot_add_headers(store, smtp_server):
     settings = settings_for(smtp_server.url)
-    sender = "vanphong.thanhha@haiduong.gov.vn"
-    reading = Reading(
-        path=None,
-        message_id="<inject@haiduong.gov.vn>",
-        sender=sender,
-        received_at=local(settings, DAY, 9, 15),
-        period=DAY,
-        late=False,
-        unit="thanh-ha",
-        figures={"installs": 18731},
-        problems=(),
-        subject="Báo cáo\r\nBcc: x@example.org",
-        reply_to=sender,
-    )
+    reading = thanh_ha_reading(settings, "<inject@haiduong.gov.vn>", "Báo cáo\r\nBcc: x@example.org")
     store.queue([compose.acknowledgement(settings, reading, replaced=None, now=local(settings, DAY, 9, 16))])
 
     assert outbox.deliver_due(store, settings, utcnow()).sent == 1
     [arrived] = smtp_server.messages
-    assert arrived.message["Bcc"] is None and arrived.rcpt_tos == (sender,)
+    assert arrived.message["Bcc"] is None and arrived.rcpt_tos == (THANH_HA_SENDER,)
     assert arrived.message["Subject"] == "Re: Báo cáo Bcc: x@example[.]org"  # and no link made of it
