@@ -23,7 +23,7 @@ from mailbot.clock import utcnow
 from mailbot.config import Settings, redact_url
 from mailbot.defaults import HISTORY_DAYS, HISTORY_LOOKBACK_DAYS, LEASE_RETRY_SECONDS
 from mailbot.errors import UsageError
-from mailbot.health import Outage, current_outage
+from mailbot.health import Outage, current_outage, held_report_key
 from mailbot.models import (
     NEEDS_REVIEW,
     DayLedger,
@@ -87,6 +87,7 @@ class DayStatus:
     held: list[QueuedMail]
     now: datetime
     outage: Outage | None = None  # the inbox cannot be read right now: since when, the last error
+    report_held_since: datetime | None = None  # the day's scheduled report waits for approval (schedule.hold_report)
 
     stale_after: timedelta = timedelta(minutes=30)
 
@@ -203,14 +204,16 @@ class App:
 
     def status(self, day: date | None = None) -> DayStatus:
         now = self.clock()
+        wanted = day or self.today()
         return DayStatus(
-            ledger=service.day_ledger(self.settings, self.store, day or self.today(), now),
+            ledger=service.day_ledger(self.settings, self.store, wanted, now),
             heartbeat=self.store.heartbeat(),
             waiting=self.store.pending_review_count(),
             outbox=self.store.outbox_counts(),
             held=self.store.held_mail(),
             now=now,
             outage=current_outage(self.store),
+            report_held_since=self.report_waiting(wanted),
             stale_after=timedelta(seconds=self.settings.schedule.heartbeat_stale_seconds),
         )
 
@@ -498,7 +501,7 @@ class App:
         wanted = day or self.today()
         mail = service.send_report(self.settings, self.store, wanted, now)
         if self.report_waiting(wanted) is not None:  # any sending of the day's report ends its wait
-            self.store.set_state(_held_key(wanted), "")
+            self.store.set_state(self._held_key(wanted), "")
         if by is not None:
             self.accounts.record(now, by, "report_send", address, target=f"report:{wanted.isoformat()}")
         return SentReport(mail, service.deliver(self.settings, self.store, now))
@@ -519,14 +522,18 @@ class App:
         if self.report_waiting(day) is not None:
             return
         now = self.clock()
-        self.store.set_state(_held_key(day), now.isoformat())
+        self.store.set_state(self._held_key(day), now.isoformat())
         self.accounts.record(now, "mailbot", "report_held", None, target=f"report:{day.isoformat()}")
         log.info("the report for %s waits for a reviewer's approval in the console", day)
 
     def report_waiting(self, day: date) -> datetime | None:
         """Since when the day's scheduled report waits for approval, or None."""
-        held = self.store.get_state(_held_key(day))
+        held = self.store.get_state(self._held_key(day))
         return datetime.fromisoformat(held) if held else None
+
+    def _held_key(self, day: date) -> str:
+        """The state key of the day's held report, this campaign's own where there are several."""
+        return self.settings.scoped(held_report_key(day))
 
     def approve_report(self, day: date, by: str, address: str | None = None) -> SentReport:
         """A reviewer approves the held report of `day`: it is sent now, and the approval audited."""
@@ -600,10 +607,6 @@ def find_unit_anywhere(settings: Settings, wanted: str) -> tuple[Settings, str]:
         except UsageError:
             continue
     raise review.unknown_unit(settings, wanted)
-
-
-def _held_key(day: date) -> str:
-    return f"report:{day.isoformat()}:held"
 
 
 def parse_date(value: str, lang: str, option: str = "--date") -> date:

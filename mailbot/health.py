@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from mailbot import i18n
@@ -18,6 +18,7 @@ from mailbot.config import Settings
 from mailbot.models import Submission
 
 OUTAGE_KEY = "inbox_outage"
+HELD_REPORT_SUFFIX = ":held"  # state report:<day>:held (prefixed by the campaign where there are several)
 REVIEW_WAIT_WARNING = timedelta(hours=2)
 CRITICAL_STALE_FACTOR = 3
 OK, WARNING, CRITICAL = 0, 1, 2
@@ -29,6 +30,8 @@ class StateKept(Protocol):
     def get_state(self, key: str) -> str | None: ...
 
     def set_state(self, key: str, value: str) -> None: ...
+
+    def states_ending(self, suffix: str) -> dict[str, str]: ...
 
 
 class HealthSigns(StateKept, Protocol):
@@ -78,6 +81,16 @@ def current_outage(store: StateKept) -> Outage | None:
     return Outage(data["source"], datetime.fromisoformat(data["since"]), data["error"])
 
 
+def held_report_key(day: date) -> str:
+    """The state key that says since when the day's scheduled report waits for approval."""
+    return f"report:{day.isoformat()}{HELD_REPORT_SUFFIX}"
+
+
+def held_report_times(store: StateKept) -> list[datetime]:
+    """Since when each scheduled report still held for approval waits, of every campaign."""
+    return [datetime.fromisoformat(value) for value in store.states_ending(HELD_REPORT_SUFFIX).values() if value]
+
+
 def assess(settings: Settings, store: HealthSigns, now: datetime) -> Health:
     """The service's state in one line, worst first."""
     lang = settings.language
@@ -105,6 +118,9 @@ def assess(settings: Settings, store: HealthSigns, now: datetime) -> Health:
     waiting = [s for s in store.pending_review() if now - s.received_at > REVIEW_WAIT_WARNING]
     if waiting:
         warnings.append(i18n.text("health.review_waiting", lang, count=len(waiting)))
+    held_reports = [since for since in held_report_times(store) if now - since > REVIEW_WAIT_WARNING]
+    if held_reports:
+        warnings.append(i18n.text("health.report_held", lang, count=len(held_reports)))
     if warnings:
         return Health(WARNING, i18n.text("health.warning", lang, what="; ".join(warnings)))
     return Health(OK, i18n.text("health.ok", lang, source=source, at=shown))

@@ -387,6 +387,9 @@ def _print_health(console: Console, extras: DayStatus, settings: Settings) -> No
         console.print(text("health.warning", lang, what=line), style="red", markup=False)
     if extras.waiting:
         console.print("[magenta]" + t(settings, "waiting_review", count=extras.waiting) + "[/magenta]")
+    if extras.report_held_since is not None:
+        since = format_time(local(extras.report_held_since, settings), lang)
+        console.print(t(settings, "report_held", at=since), style="magenta", markup=False)
     console.print(
         t(
             settings,

@@ -28,6 +28,13 @@ class State(StoreBase):
         with self.engine.begin() as conn:
             set_state(conn, key, value)
 
+    def states_ending(self, suffix: str) -> dict[str, str]:
+        """Every state whose key ends with `suffix`, by key (of every campaign)."""
+        pattern = f"state:%{suffix}"
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(meta_table.c.key, meta_table.c.value).where(meta_table.c.key.like(pattern)))
+            return {key[len("state:") :]: value for key, value in rows if key.endswith(suffix)}
+
     def begin_attempt(self, digest: str) -> int:
         """Mark the message with this digest as being worked on; which attempt this is (1 = first).
 

@@ -65,6 +65,7 @@ def board(status: DayStatus, settings: Settings) -> dict:
         "review": counts[NEEDS_REVIEW],
         "waiting_all": status.waiting,
         "held": len(status.held),
+        "report_held": when(status.report_held_since, settings) if status.report_held_since else "",
         "heartbeat": when(status.heartbeat[1], settings) if status.heartbeat else "",
         "heartbeat_stale": status.heartbeat_stale,
     }

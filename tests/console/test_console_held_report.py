@@ -59,6 +59,8 @@ def test_the_scheduled_report_waits_until_a_reviewer_approves_it(held_day, smtp_
     page = html.unescape(viewer.get("/report?d=14/8/2020").text)
     since = format_time(at(held_day.settings, 16, 30), "vi")
     assert f"đang chờ duyệt từ {since}; chưa gửi cho ai" in page and "/report/approve" not in page
+    board = html.unescape(viewer.get("/?d=14/8/2020").text)
+    assert f'<a href="/report?d=2020-08-14">Báo cáo tổng hợp chờ duyệt từ {since}</a>' in board
     refused = viewer.post("/report/approve", data={"csrf": viewer_csrf, "d": DAY.isoformat()})
     assert refused.status_code == 403 and reports(smtp_server) == []
 
@@ -72,6 +74,7 @@ def test_the_scheduled_report_waits_until_a_reviewer_approves_it(held_day, smtp_
     assert len(sent) == 1 and "14/8/2020" in str(sent[0].message["Subject"])
     page = html.unescape(reviewer.get(answer.headers["location"]).text)
     assert "Đã duyệt; báo cáo đã được đưa vào hàng gửi." in page and "chờ duyệt từ" not in page
+    assert "chờ duyệt từ" not in html.unescape(reviewer.get("/?d=14/8/2020").text)
     trail = [
         (r.who, r.action, r.address, r.target) for r in held_day.accounts.trail() if r.action.startswith("report_")
     ]

@@ -1,10 +1,11 @@
 """`mailbot status --check`: one line and 0 (well), 1 (warning) or 2 (critical), as contract §7 says."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from service_helpers import clean_env, mailbot
 
+from mailbot.health import held_report_key
 from mailbot.models import InboundMessage, OutboundMail, Problem, Reading
 from mailbot.store import Store
 
@@ -91,3 +92,13 @@ def test_an_inbox_never_read_is_critical(db, tmp_path):
         2,
         "NGHIÊM TRỌNG: hộp thư chưa được đọc lần nào; dịch vụ mailbot run có đang chạy không?",
     )
+
+
+def test_status_shows_the_days_report_held_for_approval(db, tmp_path):
+    store, url = db
+    store.set_state(held_report_key(date(2020, 8, 14)), datetime(2020, 8, 14, 9, 30, tzinfo=UTC).isoformat())
+    done = mailbot("status", "--date", "2020-08-14", env=clean_env(MAILBOT_DB_URL=url), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Báo cáo tổng hợp theo lịch của ngày này chờ duyệt từ 16:30 14/8/2020" in " ".join(done.stdout.split())
+    other = mailbot("status", "--date", "2020-08-13", env=clean_env(MAILBOT_DB_URL=url), cwd=tmp_path)
+    assert "chờ duyệt" not in other.stdout
