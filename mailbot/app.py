@@ -482,15 +482,20 @@ class App:
 
         return rendered.html.replace(f'src="{CHART_SRC}"', f'src="{chart_url}"')
 
-    def write_report_pdf(self, day: date | None, path: Path) -> Path:
-        """The day's report printed to a PDF file at `path` (the `pdf` extra)."""
-        from mailbot.files import write_atomically
+    def print_report(self, rendered: RenderedReport) -> bytes:
+        """The report printed as a PDF (the `pdf` extra; else a MailbotError naming what to install)."""
         from mailbot.report import report_pdf
 
-        rendered = self.report(day)
+        return report_pdf(rendered, self.settings.language)
+
+    def write_report_pdf(self, day: date | None, path: Path) -> Path:
+        """The day's report printed to a PDF file at `path`."""
+        from mailbot.files import write_atomically
+
+        printed = self.print_report(self.report(day))
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, report_pdf(rendered, self.settings.language))
+        write_atomically(path, printed)
         return path
 
     def write_report(self, day: date | None, out_dir: Path) -> list[Path]:

@@ -15,7 +15,7 @@ from mailbot import app as application
 from mailbot.app import AccessError, App
 from mailbot.errors import MailbotError, NotFoundError, UsageError
 from mailbot.i18n import format_day, text
-from mailbot.models import READ_FROM_IMAGE
+from mailbot.models import READ_FROM_IMAGE, RenderedReport
 from mailbot.web import shown
 from mailbot.web.render import page
 from mailbot.web.security import (
@@ -385,10 +385,12 @@ async def report_file(request: Request) -> Response:
     found = await signed_in_on_day(request)
     if isinstance(found, Response):
         return found
-    _, app, day = found
+    who, app, day = found
     rendered = await run_in_threadpool(app.report, day)
     kind = request.path_params["kind"]
     stem = rendered.file_stem or f"report-{day.isoformat()}"
+    if kind == "pdf":
+        return await _report_pdf(request, who, app, rendered, stem)
     if kind == "html":
         html = app.report_preview(rendered, f"/report/png?{urlencode({'d': day.isoformat()})}")
         headers = {"Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"}
@@ -400,6 +402,15 @@ async def report_file(request: Request) -> Response:
             rendered.xlsx, f"{stem}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
     return _download(app.report_preview(rendered, f"{stem}.png").encode(), f"{stem}.html", "text/html")
+
+
+async def _report_pdf(request: Request, who: Visitor, app: App, rendered: RenderedReport, stem: str) -> Response:
+    """The report as a PDF to save; where this installation cannot print, a page saying what to install."""
+    try:
+        printed = await run_in_threadpool(app.print_report, rendered)
+    except MailbotError as exc:
+        return render(request, who, "error.html.j2", 503, error=str(exc))
+    return _download(printed, f"{stem}.pdf", "application/pdf")
 
 
 async def report_send(request: Request) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import replace
 
 import pytest
@@ -97,6 +98,22 @@ def test_the_report_previews_and_downloads(make_client):
     assert preview.status_code == 200 and "/report/png?d=2020-08-14" in preview.text
     assert client.get("/report/png?d=2020-08-14").content[:4] == b"\x89PNG"
     assert client.get("/report/xlsx?d=2020-08-14").content[:2] == b"PK"
+    assert 'href="/report/pdf?d=2020-08-14">Tải bản PDF</a>' in client.get("/report?d=14/8/2020").text
+    printed = client.get("/report/pdf?d=2020-08-14")
+    assert printed.content[:5] == b"%PDF-" and printed.headers["content-type"] == "application/pdf"
+    assert (
+        printed.headers["content-disposition"].startswith("attachment;")
+        and ".pdf" in printed.headers["content-disposition"]
+    )
+
+
+def test_without_weasyprint_the_pdf_download_says_what_to_install(make_client, monkeypatch):
+    client, _ = make_client()
+    sign_in(client)
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # `import weasyprint` fails as when it is not installed
+    answer = client.get("/report/pdf?d=2020-08-14")
+    assert answer.status_code == 503
+    assert "pip install &#39;mailbot[pdf]&#39;" in answer.text or "pip install 'mailbot[pdf]'" in answer.text
 
 
 def test_the_outbox_says_what_each_mail_is_and_where_it_stands_in_words(make_client):
