@@ -6,7 +6,8 @@ limit, the picture given on its standard input. Tesseract's TSV output gives eac
 word with its box: words on one line are its text, and where they stand in columns
 (mailbot.sheets.ocr_table) they are a table, read like a sheet. Whatever is read this way is
 marked `from_image`: a figure read from it always waits for a person to check it
-against the picture. Without Tesseract, pictures are not read (the log says what to
+against the picture. A photo taken on its side, upside down or askew is turned upright
+first (mailbot.sheets.ocr_upright). Without Tesseract, pictures are not read (the log says what to
 install) and the mail is answered as if they were not there. Pillow checks the
 picture's size before Tesseract sees it, so a small file that would open into an
 enormous picture is refused.
@@ -25,7 +26,7 @@ from PIL import Image, UnidentifiedImageError
 
 from mailbot.config import Limits
 from mailbot.models import FILE_TOO_LARGE
-from mailbot.sheets import ocr_table
+from mailbot.sheets import ocr_table, ocr_upright
 from mailbot.sheets.document import Document, Text
 from mailbot.sheets.limits import HINT, SheetError, damaged
 
@@ -60,7 +61,7 @@ def read_image(name: str, data: bytes, limits: Limits) -> Document:
     try:
         done = subprocess.run(
             [program, "stdin", "stdout", "-l", LANGUAGE, "--psm", "6", "tsv"],
-            input=without_rules(data),
+            input=prepared(data, program, limits),
             capture_output=True,
             timeout=limits.read_timeout_seconds,
         )
@@ -85,24 +86,31 @@ def read_image(name: str, data: bytes, limits: Limits) -> Document:
     )
 
 
-def without_rules(data: bytes) -> bytes:
-    """The picture with the table's drawn lines whitened, so that Tesseract sees cells, not bars.
+def prepared(data: bytes, program: str, limits: Limits) -> bytes:
+    """The picture as Tesseract should see it: upright (mailbot.sheets.ocr_upright), without drawn lines.
 
-    A drawn line is a straight run of dark pixels longer than any letter is tall or
-    wide (a twelfth of the picture's height or width). A picture too large to clean
-    within the reader's memory is given as it came.
+    A picture too large to clean within the reader's memory is given as it came.
     """
     with Image.open(io.BytesIO(data)) as picture:
         if picture.width * picture.height > MAX_CLEANED_PIXELS:
             return data
-        pixels = np.asarray(picture.convert("L"))
+        grey = ocr_upright.upright(picture, program, limits.read_timeout_seconds / 3, DARK)
+    out = io.BytesIO()
+    Image.fromarray(without_rules(np.asarray(grey))).save(out, format="PNG")
+    return out.getvalue()
+
+
+def without_rules(pixels: np.ndarray) -> np.ndarray:
+    """The picture with the table's drawn lines whitened, so that Tesseract sees cells, not bars.
+
+    A drawn line is a straight run of dark pixels longer than any letter is tall or
+    wide (a twelfth of the picture's height or width).
+    """
     dark = pixels < DARK
     rules = _runs(dark, max(dark.shape[0] // 12, 20)) | _runs(dark.T, max(dark.shape[1] // 12, 20)).T
     cleaned = pixels.copy()
     cleaned[rules] = 255
-    out = io.BytesIO()
-    Image.fromarray(cleaned).save(out, format="PNG")
-    return out.getvalue()
+    return cleaned
 
 
 def _runs(dark, length: int):

@@ -191,6 +191,22 @@ def png(lines=(), rows=None, size=(8.27, 4.0), dpi=200) -> bytes:
     return out.getvalue()
 
 
+def photo(picture: bytes, turned: float = 0.0, orientation: int | None = None) -> bytes:
+    """`picture` as a phone would store it: a JPEG turned `turned` degrees counter-clockwise,
+    with an EXIF orientation tag (6: the viewer turns it a quarter clockwise) where given."""
+    from PIL import Image
+
+    page = Image.open(io.BytesIO(picture)).convert("RGB")
+    if turned:
+        page = page.rotate(turned, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white")
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[0x0112] = orientation
+    out = io.BytesIO()
+    page.save(out, format="JPEG", quality=90, exif=exif)
+    return out.getvalue()
+
+
 def scanned_pdf(picture: bytes) -> bytes:
     """A PDF holding only a scanned picture of the page, no text."""
     from PIL import Image

@@ -334,6 +334,19 @@ def picture_cases() -> None:
         problems=["read_from_image"],
         ocr=True,
     )
+    for name, stored, file in (  # phone photos of the same page: askew, on their side, upside down
+        ("image_photo_askew", c.photo(communes, turned=4.0), "anh_nghieng.jpg"),
+        ("image_photo_sideways_exif", c.photo(communes, turned=90.0, orientation=6), "anh_xoay.jpg"),
+        ("image_photo_upside_down", c.photo(communes, turned=180.0), "anh_nguoc.jpg"),
+    ):
+        case(
+            name,
+            c.mail(plain="Gửi ảnh chụp bảng báo cáo.\n", attachments=[(file, stored, ("image", "jpeg"))]),
+            FIGURE,
+            cell(file, "Ảnh", "C8"),
+            problems=["read_from_image"],
+            ocr=True,
+        )
     case(  # a scanned page's table is a picture's table too: it always waits for review
         "pdf_scan_table",
         c.mail(
