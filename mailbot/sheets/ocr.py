@@ -52,7 +52,8 @@ def tesseract() -> str | None:
     return program if LANGUAGE in listed.stdout.split() else None
 
 
-def read_image(name: str, data: bytes, limits: Limits) -> Document:
+def read_image(name: str, data: bytes, limits: Limits, sheet: str = SHEET) -> Document:
+    """What Tesseract reads in the picture; its table is named `sheet` where a workbook's sheet would be."""
     program = tesseract()
     if program is None:
         log.warning("picture %s not read: text recognition needs Tesseract with Vietnamese (%s)", name, INSTALL)
@@ -78,7 +79,7 @@ def read_image(name: str, data: bytes, limits: Limits) -> Document:
     words = ocr_table.words_of(done.stdout.decode("utf-8", "replace"))
     rows = ocr_table.lines_of(words)
     lines = tuple(" ".join(word.text for word in row) for row in rows)
-    table = ocr_table.table_of(rows, name, SHEET, limits)
+    table = ocr_table.table_of(rows, name, sheet, limits)
     return Document(
         tables=(table,) if table is not None else (),
         texts=(Text(name, lines, from_image=True),) if any(lines) else (),

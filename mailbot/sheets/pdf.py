@@ -90,5 +90,5 @@ def _scan(name: str, pages, limits: Limits) -> Document:
             continue
         out = io.BytesIO()
         page.to_image(resolution=SCAN_DPI).original.save(out, format="PNG")
-        document += read_image(name, out.getvalue(), limits)
+        document += read_image(name, out.getvalue(), limits, sheet=f"Trang {page.page_number}")
     return document

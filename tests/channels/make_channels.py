@@ -354,7 +354,7 @@ def picture_cases() -> None:
             attachments=[("scan_bang.pdf", c.scanned_pdf(appendix_row), ("application", "pdf"))],
         ),
         FIGURE,
-        cell("scan_bang.pdf", "Ảnh", "C5"),
+        cell("scan_bang.pdf", "Trang 1", "C5"),  # named by its page, as a PDF's tables are
         problems=["read_from_image"],
         ocr=True,
     )
