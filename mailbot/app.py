@@ -24,6 +24,7 @@ from mailbot.config import Settings, redact_url
 from mailbot.defaults import HISTORY_DAYS, HISTORY_LOOKBACK_DAYS, LEASE_RETRY_SECONDS
 from mailbot.errors import UsageError
 from mailbot.health import Outage, current_outage, held_report_key
+from mailbot.message_view import AttachmentView, FigureImage
 from mailbot.models import (
     NEEDS_REVIEW,
     DayLedger,
@@ -43,8 +44,10 @@ from mailbot.operations import (  # the use cases of deploying, part of this lay
     write_starter_campaign,
 )
 from mailbot.outbox import DeliveryResult
+from mailbot.reading.mail import Attachment as Attached
 from mailbot.reading.text import fold
 from mailbot.store import Store
+from mailbot.store.records import AuditRow
 
 log = logging.getLogger(__name__)
 configure_logging = logs.configure  # the command line sets the log up through this layer
@@ -54,7 +57,11 @@ __all__ = [
     "SESSION_LIFETIME",
     "AccessError",
     "App",
+    "Attached",
+    "AttachmentView",
+    "AuditRow",
     "ConnectionCheck",
+    "FigureImage",
     "Session",
     "User",
     "backup_store",
@@ -247,7 +254,7 @@ class App:
         sub = review.find(self.store, submission_id)
         return message_view.view(self.store.raw_message(sub.message_row), self.settings, sub.sources)
 
-    def attachment(self, submission_id: int, number: int):
+    def attachment(self, submission_id: int, number: int) -> Attached | None:
         """The submission's attachment `number` (from 1) as sent, or None."""
         return message_view.attachment(self.raw_message(submission_id), number, self.settings)
 

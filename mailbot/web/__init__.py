@@ -13,20 +13,27 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.routing import Mount, Route
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from mailbot import i18n
 from mailbot.app import SESSION_LIFETIME, App, opened
 from mailbot.config import Settings
 from mailbot.errors import ConfigError
-from mailbot.web import api, images, pages, record_page
+from mailbot.web import api, images, pages, record_page  # noqa: F401  (their handlers declare the routes)
+from mailbot.web.handlers import ROUTES
 from mailbot.web.proxy import TrustedProxy
 from mailbot.web.security import SESSION_COOKIE
+
+if TYPE_CHECKING:
+    import uvicorn
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +51,7 @@ SECURITY_HEADERS = {
 
 
 class SecurityHeaders(BaseHTTPMiddleware):
-    async def dispatch(self, request, call_next):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
@@ -56,34 +63,7 @@ def create_app(app: App, refresh_seconds: int = REFRESH_SECONDS) -> Starlette:
 
     A reverse proxy is believed only from `web.trusted_proxies` (mailbot.web.proxy).
     """
-    routes = [
-        Route("/healthz", api.healthz),
-        Route("/api/status", api.status),
-        Route("/api/history", api.history),
-        Route("/api/review", api.review),
-        Route("/signin", pages.signin_page, methods=["GET"]),
-        Route("/signin", pages.signin, methods=["POST"]),
-        Route("/signout", pages.signout, methods=["POST"]),
-        Route("/", pages.board),
-        Route("/board", pages.board_table),
-        Route("/unit/{unit}", pages.unit_page),
-        Route("/submission/{id:int}", pages.submission_page, methods=["GET"]),
-        Route("/submission/{id:int}", pages.decide, methods=["POST"]),
-        Route("/submission/{id:int}/eml", pages.download_eml),
-        Route("/submission/{id:int}/attachment/{n:int}", pages.download_attachment),
-        Route("/submission/{id:int}/image/{n:int}", images.submission_image),
-        Route("/review", pages.review_page),
-        Route("/record", record_page.record_page, methods=["GET"]),
-        Route("/record", record_page.record_figure, methods=["POST"]),
-        Route("/report", pages.report_page, methods=["GET"]),
-        Route("/report", pages.report_send, methods=["POST"]),
-        Route("/report/approve", pages.report_approve, methods=["POST"]),
-        Route("/report/{kind}", pages.report_file),
-        Route("/outbox", pages.outbox_page, methods=["GET"]),
-        Route("/outbox", pages.outbox_retry, methods=["POST"]),
-        Route("/audit", pages.audit_page),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
-    ]
+    routes = [*ROUTES, Mount("/static", StaticFiles(directory=STATIC), name="static")]
     lifetime = int(SESSION_LIFETIME.total_seconds())
     proxy = Middleware(TrustedProxy, options=app.settings.web, cookie_name=SESSION_COOKIE, cookie_lifetime=lifetime)
     web = Starlette(routes=routes, middleware=[proxy, Middleware(SecurityHeaders)])
@@ -92,7 +72,7 @@ def create_app(app: App, refresh_seconds: int = REFRESH_SECONDS) -> Starlette:
     return web
 
 
-def _config(app: App, host: str, port: int):
+def _config(app: App, host: str, port: int) -> uvicorn.Config:
     import uvicorn
 
     return uvicorn.Config(

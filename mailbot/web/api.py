@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mailbot import app as application
-from mailbot.app import App, ProvinceHistory
+from mailbot.app import ProvinceHistory, User
 from mailbot.errors import MailbotError
 from mailbot.i18n import text
-
-
-def the_app(request: Request) -> App:
-    return request.app.state.mailbot
+from mailbot.web.handlers import get, the_app
 
 
 def _refused(request: Request) -> Response:
@@ -21,18 +20,19 @@ def _refused(request: Request) -> Response:
     return JSONResponse({"error": message}, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="mailbot"'})
 
 
-async def _token_user(request: Request):
+async def _token_user(request: Request) -> User | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return await run_in_threadpool(the_app(request).accounts.token_user, token.strip())
 
 
-def _day(request: Request, name: str = "date"):
+def _day(request: Request, name: str = "date") -> date | None:
     typed = request.query_params.get(name)
     return application.parse_date(typed, the_app(request).lang, option=name) if typed else None
 
 
+@get("/api/status")
 async def status(request: Request) -> Response:
     """`mailbot status --date D --json`, to the byte."""
     if await _token_user(request) is None:
@@ -45,6 +45,7 @@ async def status(request: Request) -> Response:
     return JSONResponse(await run_in_threadpool(chosen.status_json, day))
 
 
+@get("/api/history")
 async def history(request: Request) -> Response:
     """?unit=&from=&to=: the daily series of a unit, or of the area without one."""
     if await _token_user(request) is None:
@@ -65,6 +66,7 @@ async def history(request: Request) -> Response:
     return JSONResponse({"unit": found.unit, "days": rows})
 
 
+@get("/api/review")
 async def review(request: Request) -> Response:
     """The submissions waiting for review, as `mailbot review list --json` gives them."""
     if await _token_user(request) is None:
@@ -73,6 +75,7 @@ async def review(request: Request) -> Response:
     return JSONResponse({"waiting": [application.submission_json(s) for s in waiting]})
 
 
+@get("/healthz")
 async def healthz(request: Request) -> Response:
     if await run_in_threadpool(the_app(request).readable):
         return JSONResponse({"ok": True})

@@ -7,27 +7,24 @@ nothing: an HTML or SVG file named .png is not a picture and is refused.
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mailbot.errors import NotFoundError
-from mailbot.web.pages import content_disposition, render, signed_in, t, the_app
+from mailbot.web.handlers import get, page_for, submission_part, the_app
+from mailbot.web.pages import content_disposition
+from mailbot.web.security import Visitor
 
 PICTURE_POLICY = "default-src 'none'; sandbox"
 
 
-async def submission_image(request: Request) -> Response:
-    who = await signed_in(request)
-    if isinstance(who, Response):
-        return who
-    number, part = int(request.path_params["id"]), int(request.path_params["n"])
-    try:
-        found = await run_in_threadpool(the_app(request).picture, number, part)
-    except NotFoundError as exc:
-        return render(request, who, "error.html.j2", 404, error=str(exc))
-    if found is None:
-        return render(request, who, "error.html.j2", 404, error=t(request, "not_a_picture", n=part))
+@get("/submission/{id:int}/image/{n:int}")
+@page_for()
+async def submission_image(request: Request, who: Visitor) -> Response:
+    return await submission_part(request, who, the_app(request).picture, "not_a_picture", _picture)
+
+
+def _picture(found: tuple[bytes, str, str]) -> Response:
+    """The picture's bytes, typed by themselves, shown inline and running nothing."""
     data, kind, name = found
     headers = {
         "Content-Disposition": content_disposition(name, "inline"),

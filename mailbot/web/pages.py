@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from urllib.parse import quote, urlencode
 
@@ -12,11 +12,26 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from mailbot import app as application
-from mailbot.app import AccessError, App
+from mailbot.app import AccessError, App, Attached, AttachmentView, AuditRow
 from mailbot.errors import MailbotError, NotFoundError, UsageError
-from mailbot.i18n import format_day, text
-from mailbot.models import READ_FROM_IMAGE, RenderedReport
+from mailbot.i18n import format_day
+from mailbot.models import READ_FROM_IMAGE, RenderedReport, Source, Submission
 from mailbot.web import shown
+from mailbot.web.handlers import (
+    chosen_day,
+    error_page,
+    form_action,
+    form_of,
+    get,
+    lang,
+    page_for,
+    page_on_day,
+    post,
+    render,
+    submission_part,
+    t,
+    the_app,
+)
 from mailbot.web.render import page
 from mailbot.web.security import (
     CSRF_FIELD,
@@ -36,67 +51,10 @@ ROWS_SHOWN, COLUMNS_SHOWN = 200, 30
 DECISIONS = ("accept", "reject", "assign", "correct")
 
 
-def the_app(request: Request) -> App:
-    return request.app.state.mailbot
-
-
-def lang(request: Request) -> str:
-    return the_app(request).lang
-
-
-def t(request: Request, key: str, **params) -> str:
-    return text(f"web.{key}", lang(request), **params)
-
-
-def render(request: Request, who: Visitor, name: str, status: int = 200, **context) -> Response:
-    context.setdefault("message", request.query_params.get("ok") and t(request, f"ok_{request.query_params['ok']}"))
-    context.setdefault("error", None)
-    context.setdefault("refresh", request.app.state.refresh_seconds)
-    return page(lang(request), name, status, me=who, csrf=who.session.csrf if who.session else "", **context)
-
-
-async def signed_in(request: Request, role: str = "viewer") -> Visitor | Response:
-    """The visitor, or the response that refuses them: the sign-in page, or 403 for a role too low."""
-    who = await run_in_threadpool(visitor, the_app(request), request)
-    if who.session is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
-    if not who.may(role):
-        return render(
-            request, who, "error.html.j2", 403, error=t(request, "role_needed", role=t(request, f"role_{role}"))
-        )
-    return who
-
-
-async def changing(request: Request) -> tuple[Visitor, dict[str, str]] | Response:
-    """A request that changes something: a reviewer's session and the form's CSRF token."""
-    form = await form_of(request)
-    who = await run_in_threadpool(visitor, the_app(request), request)
-    if who.session is None:
-        return render(request, who, "error.html.j2", 401, error=t(request, "signed_out"))
-    if not csrf_ok(who.session.csrf, form.get(CSRF_FIELD)):
-        return render(request, who, "error.html.j2", 403, error=t(request, "csrf_refused"))
-    if not who.may("reviewer"):
-        return render(
-            request, who, "error.html.j2", 403, error=t(request, "role_needed", role=t(request, "role_reviewer"))
-        )
-    return who, form
-
-
-async def form_of(request: Request) -> dict[str, str]:
-    """The form's text fields (a file field is never expected and is left out)."""
-    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-
-
-def chosen_day(request: Request) -> date | None:
-    """The ?d= day (dd/mm/yyyy or YYYY-MM-DD), or None for today; a bad one is a UsageError."""
-    typed = (request.query_params.get("d") or "").strip()
-    return application.parse_date(typed, lang(request), option=t(request, "day_label")) if typed else None
-
-
 # --- signing in and out --------------------------------------------------------------------
 
 
+@get("/signin")
 async def signin_page(request: Request) -> Response:
     token = new_token()
     response = page(
@@ -106,6 +64,7 @@ async def signin_page(request: Request) -> Response:
     return response
 
 
+@post("/signin")
 async def signin(request: Request) -> Response:
     form = await form_of(request)
     target = _safe_next(request, form.get("next"))
@@ -143,6 +102,7 @@ def _safe_next(request: Request, given: str | None = None) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
+@post("/signout")
 async def signout(request: Request) -> Response:
     form = await form_of(request)
     who = await run_in_threadpool(visitor, the_app(request), request)
@@ -156,18 +116,16 @@ async def signout(request: Request) -> Response:
 # --- the day's board -----------------------------------------------------------------------
 
 
-async def board(request: Request) -> Response:
-    who = await signed_in(request)
-    if isinstance(who, Response):
-        return who
+@get("/")
+@page_for()
+async def board(request: Request, who: Visitor) -> Response:
     return await _board(request, who, "board.html.j2")
 
 
-async def board_table(request: Request) -> Response:
+@get("/board")
+@page_for()
+async def board_table(request: Request, who: Visitor) -> Response:
     """The board's body alone, for htmx's refresh."""
-    who = await signed_in(request)
-    if isinstance(who, Response):
-        return who
     return await _board(request, who, "board_table.html.j2")
 
 
@@ -177,7 +135,7 @@ async def _board(request: Request, who: Visitor, template: str) -> Response:
     try:
         day = chosen_day(request)
     except UsageError as exc:
-        return render(request, who, "error.html.j2", 400, error=str(exc))
+        return error_page(request, who, 400, str(exc))
     status = await run_in_threadpool(app.status, day)
     return render(request, who, template, board=shown.board(status, app.settings), typed=typed)
 
@@ -185,16 +143,15 @@ async def _board(request: Request, who: Visitor, template: str) -> Response:
 # --- a unit --------------------------------------------------------------------------------
 
 
-async def unit_page(request: Request) -> Response:
-    who = await signed_in(request)
-    if isinstance(who, Response):
-        return who
+@get("/unit/{unit}")
+@page_for()
+async def unit_page(request: Request, who: Visitor) -> Response:
     app = the_app(request)
     try:
         unit_id = app.unit(request.path_params["unit"])
         day = chosen_day(request) or app.today()
     except UsageError as exc:
-        return render(request, who, "error.html.j2", 404, error=str(exc))
+        return error_page(request, who, 404, str(exc))
     subs = await run_in_threadpool(app.submissions_of, unit_id, day)
     found = await run_in_threadpool(app.history, unit_id, None, day)
     return render(
@@ -211,34 +168,22 @@ async def unit_page(request: Request) -> Response:
 # --- a submission --------------------------------------------------------------------------
 
 
-async def submission_page(request: Request, error: str | None = None, status: int = 200) -> Response:
-    who = await signed_in(request)
-    if isinstance(who, Response):
-        return who
+@get("/submission/{id:int}")
+@page_for()
+async def submission_page(request: Request, who: Visitor) -> Response:
+    return await _submission(request, who)
+
+
+async def _submission(request: Request, who: Visitor, error: str | None = None, status: int = 200) -> Response:
+    """The submission's page; after a decision that failed, with its `error`."""
     app = the_app(request)
     number = int(request.path_params["id"])
     try:
         detail = await run_in_threadpool(app.submission, number)
         mail = await run_in_threadpool(app.message, number)
     except NotFoundError as exc:
-        return render(request, who, "error.html.j2", 404, error=str(exc))
+        return error_page(request, who, 404, str(exc))
     sub = detail.submission
-    attachments = [
-        {
-            "number": a.number,
-            "name": a.name,
-            "content_type": a.content_type,
-            "size": a.size,
-            "problem": a.problem or "",
-            "sheets": [
-                shown.sheet_grid(
-                    table, shown.marked_cells(mail.sources, a.name, table.sheet), ROWS_SHOWN, COLUMNS_SHOWN
-                )
-                for table in a.tables
-            ],
-        }
-        for a in mail.attachments
-    ]
     return render(
         request,
         who,
@@ -250,18 +195,31 @@ async def submission_page(request: Request, error: str | None = None, status: in
         headers=mail.headers,
         received=mail.received or "",
         body=mail.text,
-        attachments=attachments,
+        attachments=[_attachment(a, mail.sources) for a in mail.attachments],
         units=[(u.id, u.name) for u in app.settings.units],
         images=[shown.figure_image(i, sub, app.settings) for i in await run_in_threadpool(app.figure_images, number)],
         trail=[_audit_row(r, app) for r in app.accounts.trail(50, target=f"submission:{number}")],
     )
 
 
-async def decide(request: Request) -> Response:
-    checked = await changing(request)
-    if isinstance(checked, Response):
-        return checked
-    who, form = checked
+def _attachment(attached: AttachmentView, sources: Mapping[str, Source]) -> dict[str, object]:
+    """An attachment as its page shows it: name, type, size, problem, and its sheets' first cells."""
+    return {
+        "number": attached.number,
+        "name": attached.name,
+        "content_type": attached.content_type,
+        "size": attached.size,
+        "problem": attached.problem or "",
+        "sheets": [
+            shown.sheet_grid(table, shown.marked_cells(sources, attached.name, table.sheet), ROWS_SHOWN, COLUMNS_SHOWN)
+            for table in attached.tables
+        ],
+    }
+
+
+@post("/submission/{id:int}")
+@form_action
+async def decide(request: Request, who: Visitor, form: dict[str, str]) -> Response:
     app = the_app(request)
     number = int(request.path_params["id"])
     action = form.get("action")
@@ -285,36 +243,30 @@ async def decide(request: Request) -> Response:
             raise UsageError(t(request, "unknown_action"))
         outcome = await run_in_threadpool(call)
     except MailbotError as exc:
-        return await submission_page(request, error=str(exc), status=400)
+        return await _submission(request, who, error=str(exc), status=400)
     done = "decided" if outcome.changed else "unchanged"
     back = form.get("back") if form.get("back") in ("/review",) else f"/submission/{number}"
     return RedirectResponse(f"{back}?{urlencode({'ok': done})}", status_code=303)
 
 
-async def download_eml(request: Request) -> Response:
-    who = await signed_in(request)
-    if isinstance(who, Response):
-        return who
+@get("/submission/{id:int}/eml")
+@page_for()
+async def download_eml(request: Request, who: Visitor) -> Response:
     number = int(request.path_params["id"])
     try:
         raw = await run_in_threadpool(the_app(request).raw_message, number)
     except NotFoundError as exc:
-        return render(request, who, "error.html.j2", 404, error=str(exc))
+        return error_page(request, who, 404, str(exc))
     return _download(raw, f"submission-{number}.eml", "message/rfc822")
 
 
-async def download_attachment(request: Request) -> Response:
-    who = await signed_in(request)
-    if isinstance(who, Response):
-        return who
-    number, part = int(request.path_params["id"]), int(request.path_params["n"])
-    try:
-        found = await run_in_threadpool(the_app(request).attachment, number, part)
-    except NotFoundError as exc:
-        return render(request, who, "error.html.j2", 404, error=str(exc))
-    if found is None:
-        return render(request, who, "error.html.j2", 404, error=t(request, "no_attachment", n=part))
-    return _download(found.data, found.name or f"attachment-{part}", "application/octet-stream")
+@get("/submission/{id:int}/attachment/{n:int}")
+@page_for()
+async def download_attachment(request: Request, who: Visitor) -> Response:
+    def saved(found: Attached) -> Response:
+        return _download(found.data, found.name or f"attachment-{request.path_params['n']}", "application/octet-stream")
+
+    return await submission_part(request, who, the_app(request).attachment, "no_attachment", saved)
 
 
 def _download(data: bytes, name: str, content_type: str) -> Response:
@@ -332,43 +284,30 @@ def content_disposition(name: str, kind: str = "attachment") -> str:
 # --- the review queue ----------------------------------------------------------------------
 
 
-async def review_page(request: Request) -> Response:
-    who = await signed_in(request)
-    if isinstance(who, Response):
-        return who
+@get("/review")
+@page_for()
+async def review_page(request: Request, who: Visitor) -> Response:
     app = the_app(request)
-    waiting = await run_in_threadpool(app.waiting)
-    rows = []
-    for sub in waiting:
-        row = shown.submission_row(sub, app.settings)
-        read_from_image = any(p.code == READ_FROM_IMAGE for p in sub.problems)
-        images = await run_in_threadpool(app.figure_images, sub.id) if read_from_image else []
-        row["images"] = [shown.figure_image(i, sub, app.settings) for i in images]
-        rows.append(row)
+    rows = [await _waiting_row(app, sub) for sub in await run_in_threadpool(app.waiting)]
     return render(request, who, "review.html.j2", waiting=rows)
+
+
+async def _waiting_row(app: App, sub: Submission) -> dict[str, object]:
+    """A submission of the review queue, with the pictures its figure was read from, if any."""
+    row = shown.submission_row(sub, app.settings)
+    read_from_image = any(p.code == READ_FROM_IMAGE for p in sub.problems)
+    images = await run_in_threadpool(app.figure_images, sub.id) if read_from_image else []
+    row["images"] = [shown.figure_image(i, sub, app.settings) for i in images]
+    return row
 
 
 # --- the report ----------------------------------------------------------------------------
 
 
-async def signed_in_on_day(request: Request) -> tuple[Visitor, App, date] | Response:
-    """The visitor, the app and the ?d= day (today if none); else the page to answer with."""
-    who = await signed_in(request)
-    if isinstance(who, Response):
-        return who
+@get("/report")
+@page_on_day
+async def report_page(request: Request, who: Visitor, day: date) -> Response:
     app = the_app(request)
-    try:
-        return who, app, chosen_day(request) or app.today()
-    except UsageError as exc:
-        return render(request, who, "error.html.j2", 400, error=str(exc))
-
-
-async def report_page(request: Request) -> Response:
-    found = await signed_in_on_day(request)
-    if isinstance(found, Response):
-        return found
-    who, app, day = found
-    query = urlencode({"d": day.isoformat()})
     waiting = await run_in_threadpool(app.report_waiting, day)
     return render(
         request,
@@ -376,16 +315,15 @@ async def report_page(request: Request) -> Response:
         "report.html.j2",
         day=format_day(day, app.lang),
         iso=day.isoformat(),
-        query=query,
+        query=urlencode({"d": day.isoformat()}),
         held=shown.when(waiting, app.settings) if waiting else "",
     )
 
 
-async def report_file(request: Request) -> Response:
-    found = await signed_in_on_day(request)
-    if isinstance(found, Response):
-        return found
-    who, app, day = found
+@get("/report/{kind}")
+@page_on_day
+async def report_file(request: Request, who: Visitor, day: date) -> Response:
+    app = the_app(request)
     rendered = await run_in_threadpool(app.report, day)
     kind = request.path_params["kind"]
     stem = rendered.file_stem or f"report-{day.isoformat()}"
@@ -409,66 +347,64 @@ async def _report_pdf(request: Request, who: Visitor, app: App, rendered: Render
     try:
         printed = await run_in_threadpool(app.print_report, rendered)
     except MailbotError as exc:
-        return render(request, who, "error.html.j2", 503, error=str(exc))
+        return error_page(request, who, 503, str(exc))
     return _download(printed, f"{stem}.pdf", "application/pdf")
 
 
-async def report_send(request: Request) -> Response:
-    return await _report_action(request, App.send_report, "report_sent")
+@post("/report")
+@form_action
+async def report_send(request: Request, who: Visitor, form: dict[str, str]) -> Response:
+    return await _report_action(request, who, form, App.send_report, "report_sent")
 
 
-async def report_approve(request: Request) -> Response:
+@post("/report/approve")
+@form_action
+async def report_approve(request: Request, who: Visitor, form: dict[str, str]) -> Response:
     """A reviewer approves the day's held report: it goes out now (schedule.hold_report)."""
-    return await _report_action(request, App.approve_report, "report_approved")
+    return await _report_action(request, who, form, App.approve_report, "report_approved")
 
 
-async def _report_action(request: Request, use_case: Callable[..., object], done: str) -> Response:
-    """A form that sends the day's report through the app's `use_case`, then says `done` on the report page."""
-    checked = await changing(request)
-    if isinstance(checked, Response):
-        return checked
-    who, form = checked
+async def _report_action(
+    request: Request, who: Visitor, form: dict[str, str], use_case: Callable[..., object], done: str
+) -> Response:
+    """Send the form's day's report through the app's `use_case`, then say `done` on the report page."""
     app = the_app(request)
     try:
         day = application.parse_date(form.get("d") or "", app.lang, option=t(request, "day_label"))
         await run_in_threadpool(use_case, app, day, who.name, who.address)
     except MailbotError as exc:
-        return render(request, who, "error.html.j2", 400, error=str(exc))
+        return error_page(request, who, 400, str(exc))
     return RedirectResponse(f"/report?{urlencode({'d': day.isoformat(), 'ok': done})}", status_code=303)
 
 
 # --- the outbox and the audit trail --------------------------------------------------------
 
 
-async def outbox_page(request: Request) -> Response:
-    who = await signed_in(request)
-    if isinstance(who, Response):
-        return who
+@get("/outbox")
+@page_for()
+async def outbox_page(request: Request, who: Visitor) -> Response:
     app = the_app(request)
-    mails = await run_in_threadpool(app.outbox)
-    return render(request, who, "outbox.html.j2", mails=[shown.mail_row(m, app.settings) for m in mails])
+    mails = [shown.mail_row(m, app.settings) for m in await run_in_threadpool(app.outbox)]
+    return render(request, who, "outbox.html.j2", mails=mails)
 
 
-async def outbox_retry(request: Request) -> Response:
-    checked = await changing(request)
-    if isinstance(checked, Response):
-        return checked
-    who, form = checked
+@post("/outbox")
+@form_action
+async def outbox_retry(request: Request, who: Visitor, form: dict[str, str]) -> Response:
     ids = [int(form["id"])] if str(form.get("id", "")).isdigit() else None
     await run_in_threadpool(the_app(request).retry, ids, who.name, who.address)
     return RedirectResponse("/outbox?ok=retried", status_code=303)
 
 
-async def audit_page(request: Request) -> Response:
-    who = await signed_in(request)
-    if isinstance(who, Response):
-        return who
+@get("/audit")
+@page_for()
+async def audit_page(request: Request, who: Visitor) -> Response:
     app = the_app(request)
     rows = await run_in_threadpool(app.accounts.trail, 300)
     return render(request, who, "audit.html.j2", rows=[_audit_row(r, app) for r in rows])
 
 
-def _audit_row(row, app: App) -> dict:
+def _audit_row(row: AuditRow, app: App) -> dict[str, str]:
     detail = ", ".join(f"{k}: {v}" for k, v in row.detail.items() if v not in (None, "", []))
     return {
         "at": shown.when(row.at, app.settings),

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mailbot.config import WebOptions
 
@@ -23,14 +26,14 @@ NEW_SESSION = "new_session"
 class TrustedProxy:
     """ASGI middleware: the client's address and the proxy's user, believed only from trusted peers."""
 
-    def __init__(self, app, options: WebOptions, cookie_name: str, cookie_lifetime: int) -> None:
+    def __init__(self, app: ASGIApp, options: WebOptions, cookie_name: str, cookie_lifetime: int) -> None:
         self.app = app
         self.networks = [ipaddress.ip_network(value, strict=False) for value in options.trusted_proxies]
         self.header = options.user_header.lower().encode("latin-1") if options.user_header else None
         self.cookie_name = cookie_name
         self.cookie_lifetime = cookie_lifetime
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         scope = dict(scope)
@@ -57,7 +60,7 @@ class TrustedProxy:
         return address is not None and any(address in network for network in self.networks)
 
     @staticmethod
-    def _forwarded(scope, headers) -> None:
+    def _forwarded(scope: Scope, headers: dict[bytes, bytes]) -> None:
         forwarded = headers.get(b"x-forwarded-for")
         if forwarded:
             client = forwarded.decode("latin-1").split(",")[-1].strip()  # the hop our own proxy added
@@ -67,10 +70,10 @@ class TrustedProxy:
         if proto and proto.decode("latin-1").strip().lower() in ("http", "https"):
             scope["scheme"] = proto.decode("latin-1").strip().lower()
 
-    def _sending(self, send, state: dict, secure: bool):
+    def _sending(self, send: Send, state: dict[str, Any], secure: bool) -> Send:
         """The response, with the cookie of a session opened for the proxy's user."""
 
-        async def sending(message):
+        async def sending(message: Message) -> None:
             session = state.get(NEW_SESSION)
             if message["type"] == "http.response.start" and session is not None:
                 cookie = f"{self.cookie_name}={session.token}; HttpOnly; Max-Age={self.cookie_lifetime}; Path=/"

@@ -11,16 +11,16 @@ from starlette.responses import RedirectResponse, Response
 from mailbot import app as application
 from mailbot.errors import MailbotError
 from mailbot.i18n import format_day
-from mailbot.web.pages import changing, render, signed_in, t, the_app
+from mailbot.web.handlers import form_action, get, page_for, post, render, t, the_app
+from mailbot.web.security import Visitor
 
 FIELDS = ("unit", "figure", "d", "at", "metric", "note")
 
 
-async def record_page(request: Request) -> Response:
+@get("/record")
+@page_for("reviewer")
+async def record_page(request: Request, who: Visitor) -> Response:
     """The form, filled from ?unit= and ?d= (the board links a missing unit here)."""
-    who = await signed_in(request, "reviewer")
-    if isinstance(who, Response):
-        return who
     app = the_app(request)
     typed = {name: request.query_params.get(name, "") for name in FIELDS}
     if typed["unit"]:
@@ -32,11 +32,9 @@ async def record_page(request: Request) -> Response:
     return _form(request, who, typed)
 
 
-async def record_figure(request: Request) -> Response:
-    checked = await changing(request)
-    if isinstance(checked, Response):
-        return checked
-    who, form = checked
+@post("/record")
+@form_action
+async def record_figure(request: Request, who: Visitor, form: dict[str, str]) -> Response:
     app = the_app(request)
     typed = {name: (form.get(name) or "").strip() for name in FIELDS}
     try:
@@ -59,7 +57,9 @@ async def record_figure(request: Request) -> Response:
     return RedirectResponse(f"/submission/{outcome.submission_id}?{urlencode({'ok': 'recorded'})}", status_code=303)
 
 
-def _form(request: Request, who, typed: dict, error: str | None = None, status: int = 200) -> Response:
+def _form(
+    request: Request, who: Visitor, typed: dict[str, str], error: str | None = None, status: int = 200
+) -> Response:
     app = the_app(request)
     return render(
         request,

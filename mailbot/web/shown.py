@@ -6,13 +6,14 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from mailbot.app import DayStatus, ProvinceHistory, UnitHistory
+from mailbot.app import DayStatus, FigureImage, ProvinceHistory, UnitHistory
 from mailbot.config import Settings
 from mailbot.i18n import format_count, format_day, format_percent, format_time, state_name, text, where_read
 from mailbot.models import (
     LATE,
     MISSING,
     NEEDS_REVIEW,
+    CellValue,
     QueuedMail,
     ReviewDecision,
     Source,
@@ -28,7 +29,7 @@ def when(moment: datetime | None, settings: Settings) -> str:
     return format_time(moment.astimezone(settings.campaign.tz) if moment else None, settings.language)
 
 
-def figures(values, settings: Settings) -> str:
+def figures(values: Mapping[str, int], settings: Settings) -> str:
     return ", ".join(format_count(v, settings.language) for v in values.values()) or "–"
 
 
@@ -120,7 +121,7 @@ def submission_row(sub: Submission, settings: Settings, sources: Mapping[str, So
     }
 
 
-def figure_image(image, sub: Submission, settings: Settings) -> dict:
+def figure_image(image: FigureImage, sub: Submission, settings: Settings) -> dict:
     """A picture a figure was read from (mailbot.message_view.FigureImage), beside the figures read."""
     lang = settings.language
     labels = {m.id: m.label for m in settings.campaign.metrics}
@@ -199,7 +200,7 @@ def sheet_grid(table: Table, marked: set[tuple[int, int]], rows: int, columns: i
     }
 
 
-def _cell(value) -> str:
+def _cell(value: CellValue) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
