@@ -13,7 +13,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -46,6 +46,7 @@ from mailbot.operations import (  # the use cases of deploying, part of this lay
 from mailbot.outbox import DeliveryResult
 from mailbot.reading.mail import Attachment as Attached
 from mailbot.reading.text import fold
+from mailbot.review import Decider, ReviewOutcome
 from mailbot.store import Store
 from mailbot.store.records import AuditRow
 
@@ -61,7 +62,9 @@ __all__ = [
     "AttachmentView",
     "AuditRow",
     "ConnectionCheck",
+    "Decider",
     "FigureImage",
+    "ReviewOutcome",
     "Session",
     "User",
     "backup_store",
@@ -271,32 +274,19 @@ class App:
             return None
         return found.data, kind, found.name or f"attachment-{number}"
 
-    def accept(self, submission_id: int, by: str, reason: str | None = None, force: bool = False, address=None):
+    def accept(self, submission_id: int, decider: Decider) -> ReviewOutcome:
         return self._decide(
-            lambda now, notices: review.accept(
-                self.store, submission_id, by, now, reason=reason, force=force, outgoing=notices
-            ),
-            address,
+            lambda now, notices: review.accept(self.store, submission_id, decider, now, outgoing=notices),
+            decider.address,
         )
 
-    def reject(self, submission_id: int, by: str, reason: str | None, force: bool = False, address=None):
+    def reject(self, submission_id: int, decider: Decider) -> ReviewOutcome:
         return self._decide(
-            lambda now, notices: review.reject(
-                self.store, submission_id, by, now, reason=reason, force=force, outgoing=notices
-            ),
-            address,
+            lambda now, notices: review.reject(self.store, submission_id, decider, now, outgoing=notices),
+            decider.address,
         )
 
-    def assign(
-        self,
-        submission_id: int,
-        unit: str,
-        by: str,
-        reason: str | None = None,
-        force: bool = False,
-        address=None,
-        then_accept: bool = False,
-    ):
+    def assign(self, submission_id: int, unit: str, decider: Decider, then_accept: bool = False) -> ReviewOutcome:
         """Say which unit sent the submission; with `then_accept`, count it too (both recorded).
 
         The unit may be one of another campaign of the deployment: the submission then moves
@@ -310,64 +300,44 @@ class App:
 
         outcome = target._decide(
             lambda now, notices: review.assign(
-                owner,
-                target.store,
-                submission_id,
-                unit_id,
-                by,
-                now,
-                reason=reason,
-                force=force,
-                outgoing=notices,
-                reread=reread,
+                owner, target.store, submission_id, unit_id, decider, now, outgoing=notices, reread=reread
             ),
-            address,
+            decider.address,
         )
         if then_accept and outcome.submission.status == NEEDS_REVIEW:
-            accepted = target.accept(submission_id, by, reason=reason, address=address)
+            accepted = target.accept(submission_id, replace(decider, force=False))
             return review.ReviewOutcome(accepted.submission, accepted.decision or outcome.decision)
         return outcome
 
-    def correct(
-        self,
-        submission_id: int,
-        figures: Mapping[str, int],
-        by: str,
-        reason: str | None,
-        address=None,
-        force: bool = False,
-    ):
+    def correct(self, submission_id: int, figures: Mapping[str, int], decider: Decider) -> ReviewOutcome:
         """Correct figures: the corrected figures count from then on and the sender is told them."""
         return self._decide(
             lambda now, notices: review.correct(
-                self.settings, self.store, submission_id, figures, by, now, reason=reason, outgoing=notices, force=force
+                self.settings, self.store, submission_id, figures, decider, now, outgoing=notices
             ),
-            address,
+            decider.address,
         )
 
     def correct_first(
         self,
         submission_id: int,
         value: int,
-        by: str,
-        reason: str | None,
+        decider: Decider,
         metric: str | None = None,
-        address=None,
         then_accept: bool = False,
-        force: bool = False,
-    ):
+    ) -> ReviewOutcome:
         """Correct one figure (`metric`, else the campaign's first); it counts from then on.
 
         `then_accept` is kept for callers that asked for it: a correction already counts.
         """
         chosen = metric or self.settings.campaign.metrics[0].id
-        outcome = self.correct(submission_id, {chosen: value}, by, reason, address=address, force=force)
+        outcome = self.correct(submission_id, {chosen: value}, decider)
         if then_accept and outcome.submission.status == NEEDS_REVIEW:
-            accepted = self.accept(submission_id, by, reason=reason, address=address)
+            accepted = self.accept(submission_id, replace(decider, force=False))
             return review.ReviewOutcome(accepted.submission, outcome.decision or accepted.decision)
         return outcome
 
-    def _decide(self, decide, address: str | None) -> review.ReviewOutcome:
+    def _decide(self, decide, address: str | None) -> ReviewOutcome:
         now = self.clock()
         notices = lambda sub, decision: service.review_notices(self.settings, sub, decision)  # noqa: E731
         outcome = decide(now, notices)

@@ -65,6 +65,19 @@ class ReviewOutcome:
         return self.decision is not None
 
 
+@dataclass(frozen=True)
+class Decider:
+    """Who decides and why; `force` overturns a decision already in force (an accept or a reject).
+
+    `address` is where they sit, for the audit trail (the console's client, "cli", or None).
+    """
+
+    by: str
+    reason: str | None = None
+    force: bool = False
+    address: str | None = None
+
+
 def reviewer(by: str | None = None, env: Mapping[str, str] | None = None) -> str:
     """Who decides: --by, else $MAILBOT_USER, else the operating-system user."""
     env = os.environ if env is None else env
@@ -92,43 +105,33 @@ def find(store, submission_id: int) -> Submission:
 # --- the four decisions --------------------------------------------------------------
 
 
-def accept(
-    store,
-    submission_id: int,
-    by: str,
-    at: datetime,
-    reason: str | None = None,
-    force: bool = False,
-    outgoing: Notices = (),
-) -> ReviewOutcome:
+def accept(store, submission_id: int, decider: Decider, at: datetime, outgoing: Notices = ()) -> ReviewOutcome:
     """Count the submission's figures from now on."""
 
     def decide(sub: Submission) -> ReviewDecision | None:
         if sub.status == ACCEPTED:
             return None
-        if sub.status == REJECTED and not force:
+        if sub.status == REJECTED and not decider.force:
             raise _overturn_error(sub, f"mailbot review accept {sub.id} --force", store.language)
         if sub.unit is None:
             raise i18n.error(UsageError, "errors.no_unit", store.language, id=sub.id)
         if not sub.figures:
             raise i18n.error(UsageError, "errors.no_figure", store.language, id=sub.id)
-        return ReviewDecision(sub.id, ACCEPT, by, at, reason=_clean(reason))
+        return ReviewDecision(sub.id, ACCEPT, decider.by, at, reason=_clean(decider.reason))
 
     return _decide(store, submission_id, decide, outgoing)
 
 
-def reject(
-    store, submission_id: int, by: str, at: datetime, reason: str | None, force: bool = False, outgoing: Notices = ()
-) -> ReviewOutcome:
-    """Never count the submission; `reason` is required (it tells the unit why)."""
-    reason = _required_reason(reason, REJECT, store.language)
+def reject(store, submission_id: int, decider: Decider, at: datetime, outgoing: Notices = ()) -> ReviewOutcome:
+    """Never count the submission; the decider's reason is required (it tells the unit why)."""
+    reason = _required_reason(decider.reason, REJECT, store.language)
 
     def decide(sub: Submission) -> ReviewDecision | None:
         if sub.status == REJECTED:
             return None
-        if sub.status == ACCEPTED and not force:
+        if sub.status == ACCEPTED and not decider.force:
             raise _overturn_error(sub, f'mailbot review reject {sub.id} --reason "..." --force', store.language)
-        return ReviewDecision(sub.id, REJECT, by, at, reason=reason)
+        return ReviewDecision(sub.id, REJECT, decider.by, at, reason=reason)
 
     return _decide(store, submission_id, decide, outgoing)
 
@@ -138,10 +141,8 @@ def assign(
     store,
     submission_id: int,
     unit_id: str,
-    by: str,
+    decider: Decider,
     at: datetime,
-    reason: str | None = None,
-    force: bool = False,
     outgoing: Notices = (),
     reread: Callable[[Submission], Reading] | None = None,
 ) -> ReviewOutcome:
@@ -163,7 +164,7 @@ def assign(
     def decide(sub: Submission) -> ReviewDecision | None:
         if sub.unit == unit.id:
             return None
-        if sub.status != NEEDS_REVIEW and sub.unit is not None and not force:
+        if sub.status != NEEDS_REVIEW and sub.unit is not None and not decider.force:
             raise i18n.error(
                 UsageError,
                 "errors.assigned_elsewhere",
@@ -185,9 +186,9 @@ def assign(
         return ReviewDecision(
             sub.id,
             ASSIGN,
-            by,
+            decider.by,
             at,
-            reason=_clean(reason),
+            reason=_clean(decider.reason),
             unit=unit.id,
             problems=problems,
             campaign=campaign,
@@ -202,31 +203,29 @@ def correct(
     store,
     submission_id: int,
     figures: Mapping[str, int],
-    by: str,
+    decider: Decider,
     at: datetime,
-    reason: str | None,
     outgoing: Notices = (),
-    force: bool = False,
 ) -> ReviewOutcome:
     """Replace figures and count them from now on (docs/rules.md: a correction is a decision).
 
     The figures read from the file are kept beside them. Correcting a rejected
-    submission overturns the rejection, so it needs `force`.
+    submission overturns the rejection, so it needs `force`; the reason is required.
     """
     _check_figures(settings, figures)
-    reason = _required_reason(reason, CORRECT, settings.language)
+    reason = _required_reason(decider.reason, CORRECT, settings.language)
 
     def decide(sub: Submission) -> ReviewDecision | None:
         merged = {**dict(sub.figures), **dict(figures)}
         if merged == dict(sub.figures) and sub.status == ACCEPTED:
             return None
-        if sub.status == REJECTED and not force:
+        if sub.status == REJECTED and not decider.force:
             raise _overturn_error(
                 sub, f'mailbot review correct {sub.id} VALUE --reason "..." --force', settings.language
             )
         if sub.unit is None:
             raise i18n.error(UsageError, "errors.no_unit", settings.language, id=sub.id)
-        return ReviewDecision(sub.id, CORRECT, by, at, reason=reason, figures=merged)
+        return ReviewDecision(sub.id, CORRECT, decider.by, at, reason=reason, figures=merged)
 
     return _decide(store, submission_id, decide, outgoing)
 

@@ -6,6 +6,7 @@ import csv
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mailbot import app as application
-from mailbot.app import format_day, submission_json
+from mailbot.app import App, Decider, ReviewOutcome, format_day, submission_json
 from mailbot.cli import opened, out, served, settings_from, views
 from mailbot.cli.options import ConfigOption, option
 from mailbot.cli.tables import Column, columns_left_out, fitted
@@ -102,11 +103,7 @@ def _accept_or_reject(action: str, summary: str) -> None:
         reason: ReasonOption = None,
         force: ForceOption = False,
     ) -> None:
-        _run_decision(
-            config,
-            lambda app_, who: getattr(app_, action)(submission_id, who, reason=reason, force=force, address=CLI),
-            by,
-        )
+        _run_decision(config, lambda app_, decider: getattr(app_, action)(submission_id, decider), by, reason, force)
 
     command.__doc__ = summary
     command.__name__ = f"review_{action}"
@@ -129,11 +126,7 @@ def review_assign(
 ) -> None:
     """Say which unit sent a submission; it then still waits for `review accept`, unless --accept is given."""
     _run_decision(
-        config,
-        lambda app_, who: app_.assign(
-            submission_id, unit, who, reason=reason, force=force, address=CLI, then_accept=accept
-        ),
-        by,
+        config, lambda app_, decider: app_.assign(submission_id, unit, decider, then_accept=accept), by, reason, force
     )
 
 
@@ -151,20 +144,27 @@ def review_correct(
 ) -> None:
     """Correct a figure (--reason is required): it counts from now on, the sender is told, the figure read is kept."""
 
-    def decide(app_, who):
+    def decide(app_: App, decider: Decider) -> ReviewOutcome:
         count = application.parse_count(value, app_.lang)
-        return app_.correct_first(submission_id, count, who, reason=reason, metric=metric, address=CLI, force=force)
+        return app_.correct_first(submission_id, count, decider, metric=metric)
 
-    _run_decision(config, decide, by)
+    _run_decision(config, decide, by, reason, force)
 
 
-def _run_decision(config, decide: Callable, by: str | None = None) -> None:
+def _run_decision(
+    config: Path | None,
+    decide: Callable[[App, Decider], ReviewOutcome],
+    by: str | None,
+    reason: str | None,
+    force: bool,
+) -> None:
+    """Run the decision as the reviewer --by names (mailbot.app.reviewer), and print what it changed."""
     settings = settings_from(config)
     who = application.reviewer(by)
     with opened(settings) as app_:
-        outcome = decide(app_, who)
+        outcome = decide(app_, Decider(who, reason, force, CLI))
     sub = outcome.submission
-    if outcome.changed:
+    if outcome.decision is not None:
         key = f"review.done_{outcome.decision.action}"
         out.print(t(settings, key, id=sub.id, by=who, status=state_name(sub.status, settings.language)), markup=False)
         if sub.status == NEEDS_REVIEW:  # what follows: it counts only once someone accepts it

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
+from functools import partial
 from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -12,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from mailbot import app as application
-from mailbot.app import AccessError, App, Attached, AttachmentView, AuditRow
+from mailbot.app import AccessError, App, Attached, AttachmentView, AuditRow, Decider, ReviewOutcome
 from mailbot.errors import MailbotError, NotFoundError, UsageError
 from mailbot.i18n import format_day
 from mailbot.models import READ_FROM_IMAGE, RenderedReport, Source, Submission
@@ -223,30 +225,29 @@ async def decide(request: Request, who: Visitor, form: dict[str, str]) -> Respon
     app = the_app(request)
     number = int(request.path_params["id"])
     action = form.get("action")
-    reason = (form.get("reason") or "").strip() or None
-    force = form.get("force") == "1"
+    decider = Decider(who.name, (form.get("reason") or "").strip() or None, form.get("force") == "1", who.address)
     try:
-        if action == "accept":
-            call = lambda: app.accept(number, who.name, reason=reason, force=force, address=who.address)  # noqa: E731
-        elif action == "reject":
-            call = lambda: app.reject(number, who.name, reason=reason, force=force, address=who.address)  # noqa: E731
-        elif action == "assign":
-            unit_id = app.unit(form.get("unit") or "")
-            call = lambda: app.assign(number, unit_id, who.name, reason=reason, force=force, address=who.address)  # noqa: E731
-        elif action == "correct":
-            value = application.parse_count(form.get("value") or "", app.lang)
-            accept = form.get("accept") == "1"
-            call = lambda: app.correct_first(  # noqa: E731
-                number, value, who.name, reason=reason, address=who.address, then_accept=accept
-            )
-        else:
-            raise UsageError(t(request, "unknown_action"))
-        outcome = await run_in_threadpool(call)
+        outcome = await run_in_threadpool(_decision(request, app, number, action, form, decider))
     except MailbotError as exc:
         return await _submission(request, who, error=str(exc), status=400)
     done = "decided" if outcome.changed else "unchanged"
     back = form.get("back") if form.get("back") in ("/review",) else f"/submission/{number}"
     return RedirectResponse(f"{back}?{urlencode({'ok': done})}", status_code=303)
+
+
+def _decision(
+    request: Request, app: App, number: int, action: str | None, form: dict[str, str], decider: Decider
+) -> Callable[[], ReviewOutcome]:
+    """The use case the form's `action` asks for, ready to run; an unknown action is a UsageError."""
+    if action in ("accept", "reject"):
+        return partial(app.accept if action == "accept" else app.reject, number, decider)
+    if action == "assign":
+        return partial(app.assign, number, app.unit(form.get("unit") or ""), decider)
+    if action == "correct":
+        value = application.parse_count(form.get("value") or "", app.lang)
+        accept = form.get("accept") == "1"  # the console never forces a correction
+        return partial(app.correct_first, number, value, replace(decider, force=False), then_accept=accept)
+    raise UsageError(t(request, "unknown_action"))
 
 
 @get("/submission/{id:int}/eml")

@@ -23,7 +23,7 @@ from console_day import (
 )
 from playwright.sync_api import expect
 
-from mailbot.app import App
+from mailbot.app import App, Decider
 from mailbot.i18n import format_count
 from mailbot.store import Store
 
@@ -213,7 +213,7 @@ def test_the_board_refreshes_itself(day_app, phone):
         sign_in(phone, console)
         row = unit_row(phone, DOUBTFUL_UNIT)
         assert row.locator(".state").inner_text() == "Chờ kiểm tra"
-        day_app.accept(day_app.waiting()[0].id, "lan", reason="đã gọi điện xác nhận")
+        day_app.accept(day_app.waiting()[0].id, Decider("lan", "đã gọi điện xác nhận"))
         expect(row.locator(".state")).to_have_text("Đúng hạn")
         assert phone.evaluate("typeof htmx") == "object"
 

@@ -27,6 +27,7 @@ from mailbot.models import (
     Submission,
     status_of,
 )
+from mailbot.review import Decider
 from mailbot.samples import appendix_figures
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,11 +233,11 @@ def load_store(settings: Settings, store) -> dict[str, int]:
         if isinstance(event, Submit):
             labels[event.label] = _ingest(settings, store, event)
         elif event.action == "accept":
-            review.accept(store, labels[event.label], REVIEWER, event.at, reason=event.reason)
+            review.accept(store, labels[event.label], Decider(REVIEWER, event.reason), event.at)
         elif event.action == "reject":
-            review.reject(store, labels[event.label], REVIEWER, event.at, reason=event.reason)
+            review.reject(store, labels[event.label], Decider(REVIEWER, event.reason), event.at)
         elif event.action == "assign":
-            review.assign(settings, store, labels[event.label], event.unit, REVIEWER, event.at, reason=event.reason)
+            review.assign(settings, store, labels[event.label], event.unit, Decider(REVIEWER, event.reason), event.at)
     return labels
 
 

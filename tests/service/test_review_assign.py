@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from mailbot import i18n, review
 from mailbot.config import load_settings
 from mailbot.models import InboundMessage, Reading
+from mailbot.review import Decider
 
 UTC = UTC
 
@@ -31,7 +32,9 @@ def test_assign_adds_the_history_problems_of_the_new_unit(store):
     stored(store, "a", "nam-sach", 20000, date(2020, 8, 13), "vanphong.namsach@haiduong.gov.vn")
     unknown = i18n.problem("unknown_sender", "vi", sender="x@gmail.com")
     waiting = stored(store, "b", None, 15000, date(2020, 8, 14), "x@gmail.com", [unknown])
-    outcome = review.assign(settings, store, waiting, "nam-sach", "can.bo", datetime(2020, 8, 14, 9, tzinfo=UTC))
+    outcome = review.assign(
+        settings, store, waiting, "nam-sach", Decider("can.bo"), datetime(2020, 8, 14, 9, tzinfo=UTC)
+    )
     codes = [p.code for p in outcome.submission.problems]
     assert codes == ["decreasing_figure"]  # the unknown sender is settled; the new unit's history is checked
     assert outcome.submission.unit == "nam-sach" and outcome.submission.status == "needs_review"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from mailbot.app import App
+from mailbot.app import App, Decider
 from mailbot.config import load_settings
 from mailbot.samples import appendix_figures, district_workbook, report_mail
 
@@ -100,7 +100,7 @@ def test_a_second_day_end_to_end(tmp_path, imap_account, smtp_server):
 
         waiting = {s.unit: s for s in app.waiting()}
         clock["now"] = dt.datetime(2020, 8, 14, 15, 45, tzinfo=VN)
-        outcome = app.correct_first(waiting["nam-sach"].id, 17356, "ktv.nguyen", "Đơn vị gõ thiếu chữ số 6")
+        outcome = app.correct_first(waiting["nam-sach"].id, 17356, Decider("ktv.nguyen", "Đơn vị gõ thiếu chữ số 6"))
         assert outcome.submission.status == "accepted"
 
         after = app.status_json(DAY_TWO)
