@@ -14,6 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -36,7 +37,6 @@ TOKEN_PREFIX = "mbt_"
 SIGN_IN, SIGN_IN_FAILED, SIGN_OUT = "sign_in", "sign_in_failed", "sign_out"
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-_NO_USER_HASH = _hasher.hash(secrets.token_urlsafe(16))  # verified against, so a missing name takes as long
 
 
 class AccessError(MailbotError):
@@ -135,7 +135,7 @@ class Accounts:
                 AccessError, "users.throttled", self.lang, minutes=int(SIGN_IN_WINDOW.total_seconds() // 60)
             )
         row = self.rows.user(name)
-        if not _verify(row.password_hash if row else _NO_USER_HASH, password) or row is None or row.disabled:
+        if not _verify(row.password_hash if row else _no_user_hash(), password) or row is None or row.disabled:
             self.rows.record(now, name or "?", SIGN_IN_FAILED, address)
             raise i18n.error(AccessError, "users.wrong_password", self.lang)
         if _hasher.check_needs_rehash(row.password_hash):
@@ -201,6 +201,12 @@ class Accounts:
     def _check_password(self, password: str) -> None:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise i18n.error(UsageError, "users.short_password", self.lang, length=MIN_PASSWORD_LENGTH)
+
+
+@cache
+def _no_user_hash() -> str:
+    """What a missing name's password is verified against, so that it takes as long; made on first sign-in."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def _verify(password_hash: str, password: str) -> bool:

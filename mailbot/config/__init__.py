@@ -7,7 +7,9 @@ URLs in it, and the settings never show them in their repr.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
@@ -95,10 +97,23 @@ def resolve_config_path(path: str | os.PathLike | None, env: Mapping[str, str]) 
     return chosen
 
 
+_parsed: dict[tuple[str, bytes], bytes] = {}  # the last file parsed: its path and content's digest -> its tables
+
+
 def read_toml(path: Path) -> dict:
+    """The file's tables, parsed once per process while its content is the same (the help's language and the
+    settings both read the configuration); a copy each time, so a caller may change what it gets."""
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            content = handle.read()
+        key = (str(path), hashlib.blake2b(content, digest_size=16).digest())
+        if key not in _parsed:
+            tables = tomllib.loads(content.decode("utf-8"))
+            _parsed.clear()
+            _parsed[key] = pickle.dumps(tables)
+        return pickle.loads(_parsed[key])
+    except UnicodeDecodeError as exc:
+        raise i18n.error(ConfigError, "config.not_toml", DEFAULT_LANGUAGE, path=path, reason=exc) from None
     except FileNotFoundError:
         raise i18n.error(ConfigError, "config.not_found", DEFAULT_LANGUAGE, path=path) from None
     except OSError as exc:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from mailbot.config import DEFAULT_LANGUAGE
@@ -27,7 +28,7 @@ def insert_ignoring_duplicates(conn: Connection, table: sa.Table, rows: list[Val
     """Insert the rows that do not clash with a unique key; how many were new."""
     if not rows:
         return 0
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    dialect = importlib.import_module(f"sqlalchemy.dialects.{conn.dialect.name}")  # the engine's own, loaded
     statement = dialect.insert(table).on_conflict_do_nothing()
     return sum(max(conn.execute(statement, row).rowcount, 0) for row in rows)
 

@@ -9,21 +9,24 @@ others wait, then find the store at the head revision.
 
 A store created before Alembic (schema version N in its meta table, no
 alembic_version table) is stamped with revision N and upgraded from there.
+
+Alembic is imported only when a store is not at the head revision: every command
+opens the store, and a store at the head is recognised by one SELECT against the
+head read from the revisions' files (`head_revision`; a test checks that Alembic
+finds the same head).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time as clock
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from mailbot import i18n
@@ -37,11 +40,18 @@ LEGACY_REVISION = "0001"  # the first revision: what create_all made at schema v
 LEGACY_VERSIONS = (1, 2, 3, 4)  # schema versions made before Alembic
 MIGRATION_LOCK_KEY = int.from_bytes(hashlib.sha256(b"mailbot:migrate").digest()[:8], "big", signed=True)
 
+REVISION_LINE = re.compile(r"""^(down_revision|revision)\b[^=\n]*=\s*(?:"([^"]*)"|'([^']*)'|None)""", re.MULTILINE)
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 logging.getLogger("alembic").setLevel(logging.WARNING)  # its per-step INFO lines say nothing to ICT staff
 
 
 @cache
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
@@ -49,10 +59,25 @@ def _config() -> Config:
 
 @cache
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_config()).get_current_head()
-    if head is None:
-        raise LookupError(f"no migrations in {MIGRATIONS_DIR}")
-    return head
+    """The revision no other revision follows, read from the files of migrations/versions/ without Alembic."""
+    revisions: set[str] = set()
+    followed: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for name, double, single in REVISION_LINE.findall(path.read_text(encoding="utf-8")):
+            value = double or single
+            if value:
+                (revisions if name == "revision" else followed).add(value)
+    heads = revisions - followed
+    if len(heads) != 1:
+        raise LookupError(f"the migrations in {MIGRATIONS_DIR} have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
+
+
+def alembic_head() -> str | None:
+    """The head as Alembic finds it (what head_revision must agree with)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_config()).get_current_head()
 
 
 def schema_version(revision: str | None) -> int:
@@ -60,6 +85,14 @@ def schema_version(revision: str | None) -> int:
 
 
 def current_revision(conn: Connection) -> str | None:
+    """The store's revision (None before Alembic), read with one SELECT when the table is there."""
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    rows = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) <= 1:
+        return rows[0] if rows else None
+    from alembic.runtime.migration import MigrationContext  # several heads: Alembic's own answer
+
     return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -112,6 +145,8 @@ def _upgrade(engine: Engine, language: str) -> None:
 
 
 def _run(conn: Connection, what: str, revision: str) -> None:
+    from alembic import command
+
     config = _config()
     config.attributes["connection"] = conn
     try:
@@ -121,6 +156,8 @@ def _run(conn: Connection, what: str, revision: str) -> None:
 
 
 def _unknown(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+
     try:
         ScriptDirectory.from_config(_config()).get_revision(revision)
     except Exception:  # alembic raises its own CommandError/ResolutionError for a revision it does not know
@@ -137,6 +174,8 @@ def _legacy_version(conn: Connection) -> int:
 
 def revisions() -> list[str]:
     """Every revision, oldest first."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(_config())
     return [r.revision for r in reversed(list(script.walk_revisions()))]
 
@@ -150,6 +189,7 @@ def upgrade_to(engine: Engine, revision: str) -> None:
 def differences(engine: Engine) -> list:
     """What differs between the store's tables and the ones the code uses (empty when they match)."""
     from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
 
     from mailbot.store.schema import metadata
 

@@ -185,3 +185,15 @@ def test_the_words_mail_is_read_by_come_from_words_toml_where_a_campaign_names_n
 
     in_code = {f.name: f.default for f in fields(Campaign)}
     assert in_code["total_labels"] == in_code["reply_prefixes"] == ()  # no words of policy in the code
+
+
+def test_a_configuration_read_twice_is_parsed_once_and_read_again_when_it_changes(tmp_path):
+    from mailbot.config import read_toml
+
+    path = tmp_path / "c.toml"
+    path.write_text('language = "vi"\n[campaign]\nname = "A"\n', encoding="utf-8")
+    first = read_toml(path)
+    first["campaign"]["name"] = "changed by a caller"
+    assert read_toml(path) == {"language": "vi", "campaign": {"name": "A"}}  # each caller gets its own copy
+    path.write_text('language = "en"\n[campaign]\nname = "B"\n', encoding="utf-8")
+    assert read_toml(path) == {"language": "en", "campaign": {"name": "B"}}
