@@ -21,6 +21,7 @@ from bench import bench_reading, campaign, ingest, latency, ledger_report, natio
 from mailbot.config import load_settings  # noqa: E402
 
 LARGE_N = 20_000
+MAILS: dict = {}  # the run's report mails, generated once (ingest.mails_for)
 RESULTS_FILE = ROOT / "bench" / "RESULTS.md"
 log = logging.getLogger("bench")
 
@@ -34,6 +35,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--units", type=int, default=700, help="units in the benchmark campaign (default 700)")
     parser.add_argument("--days", type=int, default=90, help="days of history for the ledger and report (default 90)")
     parser.add_argument("--latency-messages", type=int, default=50, help="messages for the latency benchmark")
+    parser.add_argument(
+        "--load-backlog", type=int, default=1000, help="backlog being ingested while latency under load is measured"
+    )
     parser.add_argument(
         "--national-units", type=int, default=national.NATIONAL_UNITS, help="units of the national campaign (0: skip)"
     )
@@ -60,7 +64,7 @@ def reading_figures() -> dict:
 
 
 def ingest_benchmarks(run: results.Run, server, sink, config: Path, work: Path) -> None:
-    args, pool = run.args, {}
+    args, pool = run.args, MAILS
     sizes = sorted({args.n, *([LARGE_N] if args.large else [])})
     growth_sizes = sorted({max(1, args.n // 4), max(1, args.n // 2)} - {args.n})
     pool_size = max(sizes)
@@ -132,6 +136,17 @@ def all_benchmarks(run: results.Run, work: Path) -> None:
                     run, "latency", latency.measure(server, sink, config, work, args.latency_messages, args.units)
                 ),
             )
+            if args.load_backlog:
+                backlog = ingest.mails_for(args.load_backlog, args.units, MAILS)
+                section(
+                    run,
+                    "latency under load",
+                    lambda: setattr(
+                        run,
+                        "latency_load",
+                        latency.under_load(server, sink, config, work, args.latency_messages, args.units, backlog),
+                    ),
+                )
     finally:
         server.stop()
 

@@ -1,6 +1,9 @@
 """A batch of messages stored in one transaction, with the mailbox mark written last.
 
-Each message is marked as being worked on and read as before. The history checks
+The batch's messages are marked as being worked on (one commit), then read several
+at once: one reading thread per reading worker (`[limits] workers`, by default one
+per core), each handing its message's files to a worker process while the others
+parse theirs. What was read is checked, answered and stored in the batch's order. The history checks
 of the whole batch come from one query, with the batch's own readings added in
 memory, so a correction later in the same batch replaces the report before it as
 if each had been stored alone; the answers queued during the poll are counted in
@@ -14,14 +17,18 @@ stores each report once.
 A message found marked by an earlier attempt (the process died while working on
 it or on another message of its batch) is worked on alone, after what was read
 before it is stored: a message that kills the process never takes the others of
-its batch with it. If the batch cannot be stored at once for any reason other than
+its batch with it. The messages read at the same time are marked together, with no
+attempt of their own counted: any of them may have been the cause, and each one's
+attempts are counted once it is worked on alone (service.MAX_ATTEMPTS). If the batch cannot be stored at once for any reason other than
 the store itself, its messages are stored one by one as before.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -42,18 +49,23 @@ MEMORY_ID = 10**15  # ids of the batch's own readings, not stored yet: after eve
 class Answers:
     """The reply policy's count of answers per address: asked of the store once per poll, then kept here.
 
-    `pending` are the answers prepared and not committed yet, which the store cannot
-    see; an address asked about for the first time counts them too.
+    The first question reads the count of every address over the window at once (one
+    query, however many senders the poll meets). `pending` are the answers prepared
+    and not committed yet, which the store cannot see; an address asked about for the
+    first time counts them too.
     """
 
     store: Store
     counted: dict[tuple[str, datetime], int] = field(default_factory=dict)
     pending: Counter[str] = field(default_factory=Counter)
+    window: tuple[datetime, Counter[str]] | None = None  # every address's count since then, as stored
 
     def replies_since(self, address: str, since: datetime) -> int:
         key = (address.strip().lower(), since)
         if key not in self.counted:
-            self.counted[key] = self.store.replies_since(address, since) + self.pending[key[0]]
+            if self.window is None or self.window[0] != since:
+                self.window = (since, self.store.answers_since(since))
+            self.counted[key] = self.window[1][key[0]] + self.pending[key[0]]
         return self.counted[key]
 
     def queued(self, mails: list[OutboundMail]) -> None:
@@ -72,6 +84,7 @@ class Answers:
         """After anything stored outside the batch: ask the store again."""
         self.counted.clear()
         self.pending.clear()
+        self.window = None
 
 
 @dataclass(frozen=True)
@@ -143,24 +156,49 @@ def ingest_batch(
     from mailbot import service
 
     outcomes: list[tuple[Reading, bool]] = []
-    group: list[Read] = []
-    try:
-        for message in batch:
-            digest = sha256_of(message.raw)
-            attempt = store.begin_attempt(digest)
-            if attempt > 1:  # it was being worked on when the process died: alone, after the others
-                outcomes += store_group(settings, store, group, now, answers)
-                group = []
-                outcomes.append(service.ingest_marked(settings, store, message, now, digest, attempt))
-                answers.forget()
-                continue
-            group.append(_read(settings, message, digest))
-        outcomes += store_group(settings, store, group, now, answers)
-        group = []
-    except BaseException:
-        _end_attempts(store, [item.digest for item in group])
-        raise
+    digests = [sha256_of(message.raw) for message in batch]
+    start = 0
+    while start < len(batch):
+        end = _first_run(store, digests, start)
+        if end == start:  # it was being worked on when the process died: alone, after the others
+            message, digest = batch[start], digests[start]
+            outcomes.append(service.ingest_marked(settings, store, message, now, digest, store.begin_attempt(digest)))
+            answers.forget()
+            start += 1
+            continue
+        run = list(zip(batch[start:end], digests[start:end], strict=True))
+        store.begin_together(digests[start:end])
+        try:
+            outcomes += store_group(settings, store, read_all(settings, run), now, answers)
+        except BaseException:
+            _end_attempts(store, digests[start:end])
+            raise
+        start = end
     return outcomes
+
+
+def _first_run(store: Store, digests: list[str], start: int) -> int:
+    """The end of the run of messages from `start` that no earlier attempt marks (each digest once)."""
+    end, seen = start, set()
+    for digest, marked in zip(digests[start:], store.marked(digests[start:]), strict=True):
+        if marked or digest in seen:
+            break
+        seen.add(digest)
+        end += 1
+    return end
+
+
+def readers(settings: Settings) -> int:
+    """How many messages are read at once: one per reading worker."""
+    return max(1, settings.limits.workers or os.cpu_count() or 1)
+
+
+def read_all(settings: Settings, messages: list[tuple[InboundMessage, str]]) -> list[Read]:
+    """Each message read, several at once (one per reading worker), in the order given."""
+    if len(messages) <= 1 or readers(settings) == 1:
+        return [_read(settings, message, digest) for message, digest in messages]
+    with ThreadPoolExecutor(min(readers(settings), len(messages)), thread_name_prefix="reader") as pool:
+        return list(pool.map(lambda item: _read(settings, *item), messages))
 
 
 def _read(settings: Settings, message: InboundMessage, digest: str) -> Read:
@@ -168,6 +206,7 @@ def _read(settings: Settings, message: InboundMessage, digest: str) -> Read:
 
     try:
         workers.die_if_asked(message.raw)  # tests: the process dies while working on the message
+        workers.pause_if_asked(message.raw)  # tests: the ingest waits while the test acts
         routed = routing.route(settings, message.raw, lambda campaign: service.safe_read(campaign, message))
         return Read(message, digest, routed.reading, settings=routed.settings)
     except (KeyboardInterrupt, SystemExit, StoreError):

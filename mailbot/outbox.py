@@ -60,6 +60,8 @@ class MailQueue(Protocol):
 
     def claim_due(self, now: datetime, limit: int = 50) -> list[QueuedMail]: ...
 
+    def claim_keys(self, keys: list[str], now: datetime) -> list[QueuedMail]: ...
+
     def release_sending(self) -> int: ...
 
     def mark_sent(self, mail_id: int, at: datetime) -> None: ...
@@ -329,6 +331,21 @@ def deliver_due(store: MailQueue, settings: Settings, now: datetime, limit: int 
             result.retried,
             result.held,
         )
+    return result
+
+
+def deliver_first(store: MailQueue, settings: Settings, now: datetime, keys: list[str]) -> DeliveryResult:
+    """Send the queued mail of these keys now, before the rest of the queue; for the delivery lock's holder."""
+    moment = max(now, utcnow())
+    result = DeliveryResult()
+    batch = store.claim_keys(keys, moment) if keys else []
+    if not batch:
+        return result
+    transport = open_transport(settings)
+    try:
+        _deliver_batch(store, transport, batch, moment, result)
+    finally:
+        transport.close()
     return result
 
 

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 POLL_LOCK = "poll"
 DELIVERY_LOCK = "deliver"
-MAX_ATTEMPTS = 2  # a message during which the process died is tried once more, then stored unread
+MAX_ATTEMPTS = 2  # a message during which the process died, worked on alone, is tried once more, then stored unread
 
 
 @dataclass
@@ -78,15 +78,48 @@ def _ingest_all(settings: Settings, store: Store, source, now: datetime) -> Poll
     known = lambda keys: store.known_keys(source.identity, keys)  # noqa: E731
     answers = batches.Answers(store)
     for batch in source.batches(mark, known):
-        for reading, stored in batches.ingest_batch(settings, store, batch, now, answers):
-            result.fetched += 1
-            result.stored += stored
-            result.duplicates += not stored
-            if stored:
-                result.readings.append(reading)
+        _count(result, batches.ingest_batch(settings, store, batch, now, answers))
         source.after_commit(batch)
         log.info("ingested a batch of %s message(s) from %s", len(batch), source.identity)
+        for arrived in source.arrivals(known):
+            _ingest_arrivals(settings, store, source, arrived, now, answers, result)
     return result
+
+
+def _count(result: PollResult, outcomes: list[tuple[Reading, bool]]) -> None:
+    for reading, stored in outcomes:
+        result.fetched += 1
+        result.stored += stored
+        result.duplicates += not stored
+        if stored:
+            result.readings.append(reading)
+
+
+def _ingest_arrivals(
+    settings: Settings,
+    store: Store,
+    source,
+    arrived: list[InboundMessage],
+    now: datetime,
+    answers: batches.Answers,
+    result: PollResult,
+) -> None:
+    """Mail that arrived during a long poll: stored before the rest of the backlog, and answered at once.
+
+    The mailbox mark stays with the older mail, which is not all stored yet: these
+    messages are stored without moving it (as if they had no UID), and when a poll
+    comes to their UIDs they are known by their keys, never stored twice.
+    """
+    _count(result, batches.ingest_batch(settings, store, [replace(m, uid=None) for m in arrived], now, answers))
+    source.after_commit(arrived)
+    log.info("stored %s message(s) that arrived during the poll of %s first", len(arrived), source.identity)
+    keys = [compose.ack_key(sha256_of(m.raw)) for m in arrived]
+    try:
+        with store.lock(DELIVERY_LOCK) as taken:
+            if taken:  # else the deliverer holding the lock sends them with the rest
+                outbox.deliver_first(store, settings, now, keys)
+    except DeliveryError as exc:  # they stay queued, sent with the rest
+        log.warning("the answers to mail that just arrived wait: %s", exc)
 
 
 def ingest_message(settings: Settings, store: Store, message: InboundMessage, now: datetime) -> tuple[Reading, bool]:

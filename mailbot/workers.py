@@ -25,8 +25,12 @@ the next; only a crash or a limit costs a new one.
 
 For tests, MAILBOT_READER_FAULTS=1 in the environment of the caller lets an input
 that starts with b"MAILBOT-FAULT:<kind>" cause that fault for real in the worker:
-error, panic, segfault, abort, memory, cpu, hang (see `_inject`); a message with
-b"MAILBOT-FAULT:die" in its first 64 KiB kills the ingesting process itself.
+error, panic, segfault, abort, memory, cpu, hang, meet (see `_inject`; meet waits
+until another reader is reading too, in the folder MAILBOT_FAULT_MEET names, then
+fails as `error` does; alone it hangs); a message with
+b"MAILBOT-FAULT:die" in its first 64 KiB kills the ingesting process itself, and one
+with b"MAILBOT-FAULT:pause" makes it write `paused` in the folder MAILBOT_FAULT_PAUSE
+names and wait there until the test writes `go` (see `pause_if_asked`).
 """
 
 from __future__ import annotations
@@ -55,6 +59,9 @@ log = logging.getLogger(__name__)
 
 FAULTS_VARIABLE = "MAILBOT_READER_FAULTS"
 FAULT_PREFIX = b"MAILBOT-FAULT:"
+MEET_VARIABLE = "MAILBOT_FAULT_MEET"
+PAUSE_VARIABLE = "MAILBOT_FAULT_PAUSE"
+PAUSE_LONGEST = 120.0  # seconds a paused ingest waits for its test at most
 WALL_FACTOR = 3  # a reader waiting on nothing (no CPU used) is stopped after this many times the limit
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
 MEMORY_SIGNALS = (signal.SIGKILL,)  # the kernel's out-of-memory killer
@@ -308,6 +315,17 @@ def die_if_asked(data: bytes) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def pause_if_asked(data: bytes) -> None:
+    """Tests: on b"MAILBOT-FAULT:pause", say so and wait for the test's go (so that it acts during the ingest)."""
+    if os.environ.get(FAULTS_VARIABLE) != "1" or FAULT_PREFIX + b"pause" not in data[:65536]:
+        return
+    place = Path(os.environ[PAUSE_VARIABLE])
+    (place / "paused").touch()
+    deadline = time.monotonic() + PAUSE_LONGEST
+    while not (place / "go").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 class PanicException(BaseException):  # noqa: N818 - named as pyo3 names it
     """Stands in for pyo3's PanicException, which derives from BaseException too."""
 
@@ -335,6 +353,12 @@ def _inject(args: tuple) -> None:
             pass
     if kind == "hang":
         time.sleep(3600)
+    if kind == "meet":
+        place = Path(os.environ[MEET_VARIABLE])
+        (place / str(os.getpid())).touch()
+        while sum(1 for _ in place.iterdir()) < 2:
+            time.sleep(0.02)
+        raise ValueError("injected reader error, met by another reader")
 
 
 if __name__ == "__main__":  # `python -m mailbot.workers MEMORY_BYTES`, started by _Worker

@@ -24,6 +24,10 @@ class Source(Protocol):
         """New messages only: after `mark` (IMAP) and whose keys `known` does not report."""
         ...
 
+    def arrivals(self, known: KnownKeys) -> list[list[InboundMessage]]:
+        """During a poll: the mail that arrived since it began (IMAP), to be handled before the rest; or none."""
+        ...
+
     def after_commit(self, messages: list[InboundMessage]) -> None:
         """Called once the store has committed `messages` (moves them if configured)."""
         ...

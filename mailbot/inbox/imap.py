@@ -50,6 +50,7 @@ class ImapSource:
         self.move_to = settings.inbox.move_to
         self.idle_renew = min(settings.schedule.idle_renew_seconds, IDLE_MAX_SECONDS)
         self.uidvalidity: int | None = None
+        self.top: int | None = None  # the highest UID searched for so far (arrivals are above it)
         self.mailbox = open_mailbox(self.address, settings)
         try:
             self.capabilities = capabilities(self.mailbox)
@@ -97,6 +98,23 @@ class ImapSource:
                 self.uidvalidity,
                 len(uids),
             )
+        yield from self._batches_of(uids, known)
+
+    def arrivals(self, known: KnownKeys) -> list[list[InboundMessage]]:
+        """The mail that arrived since the last search (UIDs above every one seen), oldest first, downloaded."""
+        if self.top is None:
+            return []
+        with self._command("NOOP"):  # the server adds what arrived to this session's view of the folder
+            self.mailbox.client.noop()
+        with self._command("UID SEARCH"):
+            found = self.mailbox.uids(f"UID {self.top + 1}:*", charset=None)
+        uids = sorted(uid for uid in map(int, found) if uid > self.top)
+        if not uids:
+            return []
+        self.top = uids[-1]
+        return list(self._batches_of(uids, known))
+
+    def _batches_of(self, uids: list[int], known: KnownKeys) -> Iterator[list[InboundMessage]]:
         for chunk in chunked(uids, self.settings.inbox.batch_size):
             done = known([self._key(uid) for uid in chunk])
             wanted = [uid for uid in chunk if self._key(uid) not in done]
@@ -115,7 +133,9 @@ class ImapSource:
         with self._command("UID SEARCH"):
             found = self.mailbox.uids(f"UID {after + 1}:*", charset=None)
         # "n:*" always matches the highest UID, even one below n
-        return sorted(uid for uid in map(int, found) if uid > after)
+        uids = sorted(uid for uid in map(int, found) if uid > after)
+        self.top = max([after, *uids])
+        return uids
 
     def _announced(self, uids: list[int]) -> list[Announced]:
         with self._command("UID FETCH"):

@@ -106,6 +106,9 @@ class MaildirSource:
 
     # -- the rest of the interface --------------------------------------------------
 
+    def arrivals(self, known: KnownKeys) -> list[list[InboundMessage]]:
+        return []  # a poll takes every file there is when it begins; later ones wait for the next poll
+
     def after_commit(self, messages: list[InboundMessage]) -> None:
         """A Maildir is never changed: inbox.move_to applies to IMAP only."""
 

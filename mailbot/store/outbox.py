@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,6 +56,15 @@ class Outbox(StoreBase):
         with self.engine.connect() as conn:
             return sum(1 for (recipients,) in conn.execute(query) if wanted in (r.lower() for r in recipients))
 
+    def answers_since(self, since: datetime) -> Counter[str]:
+        """replies_since for every address at once: the answers queued since then, by lower-case address."""
+        query = sa.select(outbox.c.recipients).where(outbox.c.kind.in_(ANSWERS), outbox.c.created_at >= since)
+        counted: Counter[str] = Counter()
+        with self.engine.connect() as conn:
+            for (recipients,) in conn.execute(query):
+                counted.update({r.lower() for r in recipients})
+        return counted
+
     def is_queued(self, key: str) -> bool:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(outbox.c.id).where(outbox.c.key == key)).first() is not None
@@ -65,6 +75,20 @@ class Outbox(StoreBase):
             sa.and_(outbox.c.state == MailState.SENDING, outbox.c.claimed_at <= now - SENDING_LEASE),
         )
         query = sa.select(outbox).where(due).order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True)
+        with self.engine.begin() as conn:
+            rows = conn.execute(query).all()
+            if rows:
+                conn.execute(
+                    sa.update(outbox)
+                    .where(outbox.c.id.in_([r.id for r in rows]))
+                    .values(state=MailState.SENDING, attempts=outbox.c.attempts + 1, claimed_at=now)
+                )
+        return [queued_of(r, state=MailState.SENDING, attempts=r.attempts + 1) for r in rows]
+
+    def claim_keys(self, keys: list[str], now: datetime) -> list[QueuedMail]:
+        """claim_due for the pending mail of these keys alone (mail that is to go before the rest)."""
+        due = sa.and_(outbox.c.key.in_(keys), outbox.c.state == MailState.PENDING, outbox.c.next_attempt_at <= now)
+        query = sa.select(outbox).where(due).order_by(outbox.c.id).with_for_update(skip_locked=True)
         with self.engine.begin() as conn:
             rows = conn.execute(query).all()
             if rows:

@@ -48,6 +48,24 @@ class State(StoreBase):
             set_state(conn, key, str(attempt))
         return attempt
 
+    def marked(self, digests: list[str]) -> list[bool]:
+        """Whether each message is marked as being worked on (by an attempt that never ended), read without a mark."""
+        keys = [f"state:attempt:{digest}" for digest in digests]
+        with self.engine.connect() as conn:
+            found = set(conn.execute(sa.select(meta_table.c.key).where(meta_table.c.key.in_(keys))).scalars())
+        return [key in found for key in keys]
+
+    def begin_together(self, digests: list[str]) -> None:
+        """Mark messages that are read at the same time as being worked on, in one transaction.
+
+        Such a mark counts no attempt of the message's own ("0"): had the process died,
+        any of them may have been the cause, so each is then worked on alone and its
+        attempts are counted from there (begin_attempt).
+        """
+        with self.engine.begin() as conn:
+            for digest in digests:
+                set_state(conn, f"attempt:{digest}", "0")
+
     def end_attempt(self, digest: str) -> None:
         with self.engine.begin() as conn:
             end_attempt(conn, digest)

@@ -37,3 +37,15 @@ def test_answers_to_addresses_beyond_ascii_are_counted_too(store):
     since = datetime.now(UTC) - timedelta(hours=1)
     assert store.replies_since("VĂN.PHÒNG@haiduong.gov.vn", since) == 2
     assert store.replies_since("kim@haiduong.gov.vn", since) == 1
+
+
+def test_every_addresses_count_at_once_is_what_each_address_is_told(store):
+    to = ["VanPhong.NamSach@HaiDuong.gov.vn", "vanphong.namsach@haiduong.gov.vn", "Văn.Phòng@haiduong.gov.vn"]
+    store.queue([answer(i, address) for i, address in enumerate(to)])
+    store.queue([answer(9, "kim@haiduong.gov.vn", kind="reminder")])  # not an answer
+    since = datetime.now(UTC) - timedelta(hours=1)
+    counted = store.answers_since(since)
+    assert counted == {"vanphong.namsach@haiduong.gov.vn": 2, "văn.phòng@haiduong.gov.vn": 1}
+    for address in [*to, "kim@haiduong.gov.vn"]:
+        assert counted[address.lower()] == store.replies_since(address, since)
+    assert store.answers_since(datetime.now(UTC) + timedelta(hours=1)) == {}

@@ -1,0 +1,92 @@
+"""Mail that arrives while a backlog is being ingested is stored and answered before the rest of it.
+
+Real Dovecot and aiosmtpd, `mailbot poll --once` as a process, batches of two. The
+first message of a backlog of five pauses the ingest (b"MAILBOT-FAULT:pause", see
+mailbot.workers); meanwhile a new report is APPENDed. Once the first batch is
+stored, the new report is stored and answered before the three older ones, its
+acknowledgement is the first mail the server receives, and the mailbox mark stays
+with the backlog: nothing is lost or doubled, on this poll or the next ones.
+"""
+
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from hostile import ROOT, environment, good, mailbot, now, submissions  # noqa: E402
+from hostile import test_config as campaign_file  # noqa: E402
+
+UNITS = ("hai-duong", "chi-linh", "kinh-mon", "nam-sach", "kim-thanh")
+NEW, LATER = "thanh-ha", "cam-giang"
+WAIT = 120.0  # seconds at most for the paused ingest to say so (a bound on a hang, not a measure)
+
+
+def sender(unit: str) -> tuple[str, str]:
+    return f"vanphong.{unit.replace('-', '')}@haiduong.gov.vn", unit
+
+
+def backlog() -> list[bytes]:
+    mails = [good(sender(unit), figure=10_000 + n) for n, unit in enumerate(UNITS)]
+    mails[0] = mails[0].replace(b"Subject: ", b"X-Test: MAILBOT-FAULT:pause\nSubject: ", 1)
+    return mails
+
+
+def mark(tmp_path: Path) -> int:
+    with sqlite3.connect(tmp_path / "store" / "mailbot.db") as db:
+        return db.execute("SELECT max(last_uid) FROM source_marks").fetchone()[0]
+
+
+def wait_for(path: Path, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + WAIT
+    while not path.exists():
+        assert process.poll() is None, process.communicate()[1][-3000:]
+        assert time.monotonic() < deadline, f"the ingest never paused ({path})"
+        time.sleep(0.05)
+
+
+def test_a_report_that_arrives_during_a_backlog_is_stored_and_answered_before_the_rest(
+    tmp_path, imap_account, smtp_server
+):
+    for number, raw in enumerate(backlog()):
+        imap_account.append(raw, now() - timedelta(minutes=30 - number))
+    pause = tmp_path / "pause"
+    pause.mkdir()
+    env = environment(tmp_path, imap_account.url(), MAILBOT_SMTP_URL=smtp_server.url, MAILBOT_FAULT_PAUSE=str(pause))
+    campaign_file(tmp_path, **{"batch_size = 50": "batch_size = 2"})  # the file MAILBOT_CONFIG names
+    poll = subprocess.Popen(
+        [sys.executable, "-m", "mailbot", "poll", "--once"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(pause / "paused", poll)
+        imap_account.append(good(sender(NEW), figure=20_000), now())
+        (pause / "go").touch()
+        _, errors = poll.communicate(timeout=600)
+    finally:
+        if poll.poll() is None:
+            poll.kill()
+    assert poll.returncode == 0, errors[-3000:]
+
+    order = [unit for _, unit, _, _ in submissions(tmp_path)]
+    assert order == [*UNITS[:2], NEW, *UNITS[2:]]  # after the batch it arrived during, before the rest
+    assert smtp_server.messages[0].rcpt_tos == (sender(NEW)[0],)  # its answer went first
+    assert mark(tmp_path) == len(UNITS)  # the backlog's last UID: the new mail did not move the mark
+
+    assert mailbot("poll", "--once", env=env).returncode == 0  # its UID comes up: known, not stored again
+    imap_account.append(good(sender(LATER), figure=30_000), now())
+    assert mailbot("poll", "--once", env=env).returncode == 0
+    rows = submissions(tmp_path)
+    assert [unit for _, unit, _, _ in rows] == [*order, LATER]
+    assert {status for _, _, status, _ in rows} == {"accepted"}
+    assert mark(tmp_path) == len(UNITS) + 2
+    delivered = Counter(r for m in smtp_server.messages for r in m.rcpt_tos)
+    assert delivered == Counter(sender(u)[0] for u in [*UNITS, NEW, LATER])  # each answered exactly once
