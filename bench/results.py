@@ -166,6 +166,19 @@ def summary_rows(run: Run) -> list[tuple[str, str, str, str, str, str]]:
                 verdict(spread <= GOAL_GROWTH_SPREAD),
             )
         )
+    sizes = sorted({id(x): x for x in run.growth + run.ingest}.values(), key=lambda x: x.n)
+    if len(sizes) >= 2:
+        rss = [f.mailbot.peak_rss_mb for f in sizes]
+        rows.append(
+            (
+                "peak RSS " + "/".join(f"{f.n}" for f in sizes),
+                " / ".join(f"{r:.0f}" for r in rss) + " MB",
+                "",
+                f"{rss[-1] / rss[0]:.2f}×",
+                f"≤ {GOAL_RSS_MB:g} MB, ≤ {GOAL_GROWTH_SPREAD:g}× (flat)",
+                verdict(max(rss) <= GOAL_RSS_MB and rss[-1] / rss[0] <= GOAL_GROWTH_SPREAD),
+            )
+        )
     return rows
 
 

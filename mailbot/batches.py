@@ -26,7 +26,6 @@ the store itself, its messages are stored one by one as before.
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -190,7 +189,7 @@ def _first_run(store: Store, digests: list[str], start: int) -> int:
 
 def readers(settings: Settings) -> int:
     """How many messages are read at once: one per reading worker."""
-    return max(1, settings.limits.workers or os.cpu_count() or 1)
+    return workers.pool_size(settings.limits)
 
 
 def read_all(settings: Settings, messages: list[tuple[InboundMessage, str]]) -> list[Read]:

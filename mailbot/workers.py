@@ -36,6 +36,7 @@ names and wait there until the test writes `go` (see `pause_if_asked`).
 from __future__ import annotations
 
 import ctypes
+import functools
 import importlib
 import logging
 import math
@@ -207,12 +208,22 @@ class _Pool:
                 self.started -= 1
 
 
+@functools.cache
+def _cores() -> int:
+    return os.cpu_count() or 1
+
+
+def pool_size(limits: Limits) -> int:
+    """How many workers read at once: `[limits] workers`, by default one per core."""
+    return max(1, limits.workers or _cores())
+
+
 _pools: dict[int, _Pool] = {}
 _pools_lock = threading.Lock()
 
 
 def _pool(limits: Limits) -> _Pool:
-    size = limits.workers or os.cpu_count() or 1
+    size = pool_size(limits)
     with _pools_lock:
         if size not in _pools:
             _pools[size] = _Pool(size)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 
 import authres
 
@@ -36,8 +37,14 @@ def verdict(headers: list[str], trusted_id: str | None, from_domain: str | None)
 
 
 def _parse(value: str):
+    return _parsed(" ".join(str(value).split()))
+
+
+@lru_cache(maxsize=1024)
+def _parsed(value: str):
+    """One header value parsed (once: a trusted server writes the same results for a sender's every mail)."""
     try:
-        return authres.AuthenticationResultsHeader.parse_value(" ".join(str(value).split()))
+        return authres.AuthenticationResultsHeader.parse_value(value)
     except Exception:  # authres raises several error types on malformed headers
         log.debug("ignored a malformed Authentication-Results header", exc_info=True)
         return None

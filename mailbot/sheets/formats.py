@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import zipfile
 
 # Formats mailbot reads.
@@ -46,8 +47,25 @@ HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<table|<\?xml[^>]*>\s*<html
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
+_recent = threading.local()  # the file this thread sniffed last, by identity: it is asked about again at once
+
+
 def sniff(data: bytes, archive: zipfile.ZipFile | None = None) -> str:
-    """The format of `data`, one of the constants above. `archive`: `data` already opened as a zip."""
+    """The format of `data`, one of the constants above. `archive`: `data` already opened as a zip.
+
+    The same bytes asked about again (whether a file is a candidate, a picture, a
+    document…) are answered from the last answer, without opening the zip again.
+    """
+    last = getattr(_recent, "sniffed", None)
+    if last is not None and last[0] is data:
+        return last[1]
+    kind = _sniff(data, archive)
+    if isinstance(data, bytes):  # never changes: the answer holds
+        _recent.sniffed = (data, kind)
+    return kind
+
+
+def _sniff(data: bytes, archive: zipfile.ZipFile | None) -> str:
     head = data[:8]
     if head.startswith(OLE_MAGIC):
         return _sniff_ole(data)
