@@ -20,10 +20,10 @@ from pathlib import Path
 from mailbot import i18n, ledger, logs, message_view, review, service
 from mailbot.accounts import ROLES, SESSION_LIFETIME, AccessError, Accounts, Session, User
 from mailbot.clock import utcnow
-from mailbot.config import Settings, redact_url
-from mailbot.defaults import HISTORY_DAYS, HISTORY_LOOKBACK_DAYS, LEASE_RETRY_SECONDS
+from mailbot.config import Settings
+from mailbot.defaults import HISTORY_DAYS, HISTORY_LOOKBACK_DAYS
 from mailbot.errors import UsageError
-from mailbot.health import Outage, current_outage, held_report_key
+from mailbot.health import Outage, current_outage, held_report_key, stalest_heartbeat
 from mailbot.message_view import AttachmentView, FigureImage
 from mailbot.models import (
     NEEDS_REVIEW,
@@ -193,9 +193,13 @@ class App:
     # -- the inbox ------------------------------------------------------------------
 
     def poll(self, source=None) -> PollOutcome:
-        """Ingest what is new, send updated reports and the acknowledgements."""
+        """Ingest what is new (in every mailbox of the deployment, unless `source` is given),
+        send updated reports and the acknowledgements."""
         now = self.clock()
-        result = service.poll_once(self.settings, self.store, now, source=source)
+        if source is None:
+            result = service.poll_mailboxes(self.settings, self.store, now)
+        else:
+            result = service.poll_once(self.settings, self.store, now, source=source)
         service.send_updates_everywhere(self.settings, self.store, now)
         delivery = service.deliver(self.settings, self.store, now)
         return PollOutcome(result, delivery)
@@ -205,7 +209,8 @@ class App:
         return service.run_cycle(self.settings, self.store, self.clock(), source=source)
 
     def heartbeat(self) -> tuple[str, datetime] | None:
-        return self.store.heartbeat()
+        """The latest poll (with several mailboxes, of the mailbox polled longest ago)."""
+        return stalest_heartbeat(self.settings, self.store)
 
     # -- the day --------------------------------------------------------------------
 
@@ -217,12 +222,12 @@ class App:
         wanted = day or self.today()
         return DayStatus(
             ledger=service.day_ledger(self.settings, self.store, wanted, now),
-            heartbeat=self.store.heartbeat(),
+            heartbeat=stalest_heartbeat(self.settings, self.store),
             waiting=self.store.pending_review_count(),
             outbox=self.store.outbox_counts(),
             held=self.store.held_mail(),
             now=now,
-            outage=current_outage(self.store),
+            outage=current_outage(self.store, self.settings),
             report_held_since=self.report_waiting(wanted),
             stale_after=timedelta(seconds=self.settings.schedule.heartbeat_stale_seconds),
         )
@@ -644,9 +649,7 @@ def run_service(settings: Settings, config_given: bool = True, alongside=None) -
     `alongside(settings)`, a context manager, runs beside the service once its setup
     checks passed (the command line passes the web console's, for `[web] enabled`).
     """
-    from contextlib import nullcontext
-
-    from mailbot import schedule, startup
+    from mailbot import schedule, serving, startup
 
     startup.announce(settings, config_given)
     store = startup.open_store(settings, threading.Event())
@@ -654,17 +657,9 @@ def run_service(settings: Settings, config_given: bool = True, alongside=None) -
         return
     try:
         adopt_unassigned(settings, store)
-        startup.check_inbox(settings)
-        mailbox = redact_url(settings.connections.inbox_url)
-        standing_by = lambda: log.info("the mailbox %s is served by another instance; this one stands by", mailbox)  # noqa: E731
-        stop = schedule.stop_on_signals()
-        with store.lease(f"mailbox:{mailbox}", LEASE_RETRY_SECONDS, stop, on_wait=standing_by) as held:
-            if held is None:
-                log.info("mailbot stopped while standing by")
-                return
-            log.info("this instance serves the mailbox %s", mailbox)
-            with alongside(settings) if alongside else nullcontext():  # the console, where [web] enables it
-                schedule.run_forever(settings, store, held, stop)
+        for mailbox in settings.mailboxes:
+            startup.check_inbox(mailbox)
+        serving.serve(settings, store, schedule.stop_on_signals(), alongside)
     finally:
         store.close()
 

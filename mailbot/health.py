@@ -15,6 +15,7 @@ from typing import Protocol
 
 from mailbot import i18n
 from mailbot.config import Settings
+from mailbot.errors import MailbotError
 from mailbot.models import Submission
 
 OUTAGE_KEY = "inbox_outage"
@@ -39,6 +40,8 @@ class HealthSigns(StateKept, Protocol):
 
     def heartbeat(self) -> tuple[str, datetime] | None: ...
 
+    def heartbeat_of(self, source: str) -> datetime | None: ...
+
     def outbox_counts(self) -> dict[str, int]: ...
 
     def pending_review(self) -> list[Submission]: ...
@@ -57,24 +60,35 @@ class Health:
     line: str
 
 
-def record_outage(store: StateKept, source: str, error: str, now: datetime) -> Outage:
-    """Note that the inbox cannot be read; the first failure's time is kept as `since`."""
-    known = current_outage(store)
+def outage_key(mailbox: str | None) -> str:
+    """Where a mailbox's outage is kept: the environment's mailbox as always, another by its id."""
+    return OUTAGE_KEY if mailbox is None else f"{OUTAGE_KEY}:{mailbox}"
+
+
+def record_outage(store: StateKept, source: str, error: str, now: datetime, mailbox: str | None = None) -> Outage:
+    """Note that the inbox (of mailbox `mailbox`) cannot be read; the first failure's time is kept as `since`."""
+    known = _outage(store, mailbox)
     since = known.since if known is not None else now
-    store.set_state(OUTAGE_KEY, json.dumps({"source": source, "since": since.isoformat(), "error": error}))
+    store.set_state(outage_key(mailbox), json.dumps({"source": source, "since": since.isoformat(), "error": error}))
     return Outage(source, since, error)
 
 
-def clear_outage(store: StateKept) -> Outage | None:
-    """The inbox answers again; the outage that ended, if there was one."""
-    known = current_outage(store)
+def clear_outage(store: StateKept, mailbox: str | None = None) -> Outage | None:
+    """The inbox (of mailbox `mailbox`) answers again; the outage that ended, if there was one."""
+    known = _outage(store, mailbox)
     if known is not None:
-        store.set_state(OUTAGE_KEY, "")
+        store.set_state(outage_key(mailbox), "")
     return known
 
 
-def current_outage(store: StateKept) -> Outage | None:
-    value = store.get_state(OUTAGE_KEY)
+def current_outage(store: StateKept, settings: Settings | None = None) -> Outage | None:
+    """The outage of the deployment's mailboxes (the first of them that cannot be read), or None."""
+    mailboxes = [m.inbox.mailbox for m in settings.mailboxes] if settings is not None else [None]
+    return next((o for o in (_outage(store, m) for m in mailboxes) if o is not None), None)
+
+
+def _outage(store: StateKept, mailbox: str | None) -> Outage | None:
+    value = store.get_state(outage_key(mailbox))
     if not value:
         return None
     data = json.loads(value)
@@ -95,8 +109,8 @@ def assess(settings: Settings, store: HealthSigns, now: datetime) -> Health:
     """The service's state in one line, worst first."""
     lang = settings.language
     stale = timedelta(seconds=settings.schedule.heartbeat_stale_seconds)
-    beat = store.heartbeat()
-    outage = current_outage(store)
+    beat = stalest_heartbeat(settings, store)
+    outage = current_outage(store, settings)
     if beat is None:
         return Health(CRITICAL, i18n.text("health.never_read", lang))
     source, at = beat
@@ -124,6 +138,28 @@ def assess(settings: Settings, store: HealthSigns, now: datetime) -> Health:
     if warnings:
         return Health(WARNING, i18n.text("health.warning", lang, what="; ".join(warnings)))
     return Health(OK, i18n.text("health.ok", lang, source=source, at=shown))
+
+
+def stalest_heartbeat(settings: Settings, store: HealthSigns) -> tuple[str, datetime] | None:
+    """The heartbeat that says most about a dead watcher: with one mailbox, its latest poll; with
+    several, the mailbox polled longest ago (None if one was never polled), so that no mailbox's
+    watcher stops unseen behind another's fresh heartbeat."""
+    mailboxes = settings.mailboxes
+    if len(mailboxes) == 1:
+        return store.heartbeat()
+    from mailbot.inbox import source_identity
+
+    beats = []
+    for mailbox in mailboxes:
+        try:
+            source = source_identity(mailbox)
+        except MailbotError:  # an address that cannot be read is never polled: as good as never read
+            return None
+        at = store.heartbeat_of(source)
+        if at is None:
+            return None
+        beats.append((source, at))
+    return min(beats, key=lambda beat: beat[1])
 
 
 def _why(outage: Outage | None, settings: Settings) -> str:

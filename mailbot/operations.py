@@ -58,10 +58,14 @@ class ConnectionCheck:
 
 
 def check_connections(settings: Settings) -> list[ConnectionCheck]:
-    """Log into the inbox, greet the SMTP server and open the store; each one's outcome."""
+    """Log into the inbox (each mailbox of the deployment), greet the SMTP server and open the store; each one's outcome."""
     conn = settings.connections
+    inboxes = [
+        ConnectionCheck("inbox", redact_url(m.connections.inbox_url), _failure(_check_inbox, m))
+        for m in settings.mailboxes
+    ]
     return [
-        ConnectionCheck("inbox", redact_url(conn.inbox_url), _failure(_check_inbox, settings)),
+        *inboxes,
         ConnectionCheck("smtp", redact_url(conn.smtp_url), _failure(_check_smtp, settings)),
         ConnectionCheck("store", redact_url(conn.db_url), _failure(_check_store, settings)),
     ]

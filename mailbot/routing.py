@@ -1,4 +1,4 @@
-"""Which campaign a message reports for, where several campaigns share the mailbox.
+"""Which campaign a message reports for, where several campaigns share the mailbox it arrived in.
 
     route(settings, raw, read) -> Routed
 
@@ -13,12 +13,13 @@
 4. otherwise the message waits for review with `unknown_campaign`, without a unit, and
    `review assign` names the unit, and with it the campaign.
 
-A deployment of one campaign reads every message as its own.
+A mailbox of one campaign reads every message as that campaign's; the campaigns of the other
+mailboxes of the deployment (config/mailboxes.py) are never candidates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from mailbot import i18n
@@ -38,16 +39,26 @@ class Routed:
         return self.reading.campaign is not None
 
 
-def route(settings: Settings, raw: bytes | None, read: Callable[[Settings], Reading]) -> Routed:
-    """The campaign of a message (or of a bare file, `raw` None) and its reading as that campaign's mail."""
-    if not settings.several:
-        return _as(settings, read(settings))
+def route(
+    settings: Settings,
+    raw: bytes | None,
+    read: Callable[[Settings], Reading],
+    among: Sequence[Settings] | None = None,
+) -> Routed:
+    """The campaign of a message (or of a bare file, `raw` None) and its reading as that campaign's mail.
+
+    `among`: the candidate campaigns; by default those of the mailbox of `settings` (a file
+    given to `mailbot parse` came from no mailbox: every campaign of the deployment is one).
+    """
+    campaigns = tuple(among) if among is not None else settings.mailbox_campaigns
+    if len(campaigns) == 1:
+        return _as(campaigns[0], read(campaigns[0]))
     facts = mail.safe_facts(raw, settings.campaign.reporting_mailbox) if raw is not None else None
     sender = facts.sender if facts else None
-    registered = registered_in(settings, sender)
+    registered = [c for c in campaigns if sender and c.unit_of_sender(sender) is not None]
     if len(registered) == 1:
         return _as(registered[0], read(registered[0]))
-    candidates = registered or list(settings.deployment)
+    candidates = registered or list(campaigns)
     named = [c for c in candidates if _names(c, [facts.subject if facts else None])]
     if len(named) == 1:
         return _as(named[0], read(named[0]))
@@ -55,14 +66,14 @@ def route(settings: Settings, raw: bytes | None, read: Callable[[Settings], Read
     chosen = _by_file_names(readings) or _by_fit(readings)
     if chosen is not None:
         return _as(*chosen)
-    return _unknown(settings, readings)
+    return _unknown(campaigns, readings)
 
 
 def registered_in(settings: Settings, sender: str | None) -> list[Settings]:
-    """The campaigns of the deployment in which `sender` is a registered address."""
+    """The campaigns of the mailbox of `settings` in which `sender` is a registered address."""
     if not sender:
         return []
-    return [c for c in settings.deployment if c.unit_of_sender(sender) is not None]
+    return [c for c in settings.mailbox_campaigns if c.unit_of_sender(sender) is not None]
 
 
 def _as(settings: Settings, reading: Reading) -> Routed:
@@ -90,14 +101,14 @@ def _by_fit(readings: list[tuple[Settings, Reading]]) -> tuple[Settings, Reading
     return best[0] if len(best) == 1 else None
 
 
-def _unknown(settings: Settings, readings: list[tuple[Settings, Reading]]) -> Routed:
+def _unknown(campaigns: Sequence[Settings], readings: list[tuple[Settings, Reading]]) -> Routed:
     """Held for review: the reading that found most figures, without a unit, with unknown_campaign.
 
     A metric not found (no_figure) says nothing while the campaign is not known, so it
     does not reject the mail; `review assign` reads it again as the chosen campaign's.
     """
     first, reading = max(readings, key=lambda pair: len(pair[1].figures))  # the first of equals
-    names = ", ".join(c.campaign.name or c.campaign.id for c in settings.campaigns)
+    names = ", ".join(c.campaign.name or c.campaign.id for c in campaigns)
     problem = i18n.problem(UNKNOWN_CAMPAIGN, first.language, campaigns=names)
     kept = tuple(p for p in reading.problems if p.code != NO_FIGURE)
     held = replace(reading, unit=None, campaign=None, problems=(*kept, problem))

@@ -3,7 +3,8 @@
 The watcher polls, then waits on the inbox (IMAP IDLE where offered, a sleep
 otherwise) and polls again; IDLE is only a wake-up signal. Reminders, the daily
 report, report updates and delivery are cron and interval jobs in the campaign's
-time zone. SIGINT and SIGTERM stop everything in order.
+time zone. SIGINT and SIGTERM stop everything in order; mailbot.serving runs a watcher and
+the campaign jobs per mailbox.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Iterable
 from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -23,7 +23,7 @@ from mailbot import health
 from mailbot.app import App
 from mailbot.clock import utcnow
 from mailbot.config import Settings, redact_url
-from mailbot.defaults import DELIVERY_EVERY_SECONDS, LEASE_CHECK_SECONDS
+from mailbot.defaults import DELIVERY_EVERY_SECONDS
 from mailbot.errors import MailbotError
 from mailbot.inbox import Backoff, open_source
 from mailbot.store import Store
@@ -61,12 +61,13 @@ class Watcher:
     def _note_outage(self, error: str) -> None:
         """`mailbot status` shows the outage as it happens; a store that is down too only gets a log line."""
         try:
-            health.record_outage(self.store, redact_url(self.settings.connections.inbox_url), error, utcnow())
+            source = redact_url(self.settings.connections.inbox_url)
+            health.record_outage(self.store, source, error, utcnow(), self.settings.inbox.mailbox)
         except Exception as exc:
             log.warning("the inbox outage could not be recorded in the store: %s", " ".join(str(exc).split())[:300])
 
     def _note_recovery(self) -> None:
-        ended = health.clear_outage(self.store)
+        ended = health.clear_outage(self.store, self.settings.inbox.mailbox)
         if ended is not None:
             log.info("inbox %s can be read again (it could not since %s)", ended.source, ended.since.isoformat())
 
@@ -89,20 +90,24 @@ class Watcher:
             log.warning("the inbox %s has not been polled successfully since %s", beat[0], beat[1])
 
 
-def build_scheduler(settings: Settings, store: Store) -> BackgroundScheduler:
-    """Delivery for the deployment; reminders and the report for each campaign, at its times in its time zone."""
+def build_scheduler(
+    settings: Settings, store: Store, campaigns: Iterable[Settings] | None = None, delivery: bool = True
+) -> BackgroundScheduler:
+    """Reminders and the report for each of `campaigns` (default: the deployment's), at its times in its
+    time zone; with `delivery`, the deployment's delivery too (mailbot.serving runs one per mailbox served)."""
     tz = settings.campaign.tz
     scheduler = BackgroundScheduler(
         timezone=tz, job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 3600}
     )
-    for campaign in settings.deployment:
+    for campaign in settings.deployment if campaigns is None else campaigns:
         _campaign_jobs(scheduler, campaign, store)
-    scheduler.add_job(
-        _guarded(deliver_now, settings, store),
-        IntervalTrigger(seconds=DELIVERY_EVERY_SECONDS, timezone=tz),
-        id="deliver",
-        name="delivery",
-    )
+    if delivery:
+        scheduler.add_job(
+            _guarded(deliver_now, settings, store),
+            IntervalTrigger(seconds=DELIVERY_EVERY_SECONDS, timezone=tz),
+            id="deliver",
+            name="delivery",
+        )
     return scheduler
 
 
@@ -157,39 +162,3 @@ def stop_on_signals() -> threading.Event:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     return stop
-
-
-def run_forever(
-    settings: Settings, store: Store, held: Callable[[], bool] = lambda: True, stop: threading.Event | None = None
-) -> None:
-    """Run until SIGINT or SIGTERM (`stop`), then stop the jobs and the watcher in order.
-
-    `held()` says the mailbox is still this instance's (the lease, app.run_service); once it is
-    not, mailbot exits so that it never serves a mailbox beside another instance.
-    """
-    stop = stop or stop_on_signals()
-    scheduler = build_scheduler(settings, store)
-    scheduler.start()
-    watcher = threading.Thread(target=Watcher(settings, store, stop).run, name="inbox-watcher", daemon=True)
-    watcher.start()
-    log.info(
-        "mailbot is running; reminders at %s, report at %s", settings.schedule.reminder_at, settings.schedule.report_at
-    )
-    lost = False
-    checked = time.monotonic()
-    while not stop.is_set() and watcher.is_alive() and not lost:
-        stop.wait(1.0)
-        if time.monotonic() - checked >= LEASE_CHECK_SECONDS:
-            checked, lost = time.monotonic(), not held()
-    if lost:
-        log.critical("the mailbox is no longer this instance's (its store connection was lost); mailbot exits")
-        stop.set()
-    scheduler.shutdown(wait=True)
-    if lost:
-        watcher.join(timeout=settings.inbox.timeout_seconds + 5)
-        raise SystemExit(1)
-    if not stop.is_set():  # never keep running with a dead inbox watcher: the supervisor restarts us
-        log.critical("the inbox watcher stopped; mailbot exits so that its supervisor starts it again")
-        raise SystemExit(1)
-    watcher.join(timeout=settings.inbox.timeout_seconds + 5)
-    log.info("mailbot stopped")

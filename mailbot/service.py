@@ -56,11 +56,11 @@ class PollResult:
 
 
 def poll_once(settings: Settings, store: Store, now: datetime, source=None) -> PollResult:
-    """Ingest everything new in the inbox; the store lock keeps pollers apart."""
+    """Ingest everything new in the inbox of `settings`; the store lock keeps pollers of that mailbox apart."""
     own_source = source is None
     source = source or open_source(settings)
     try:
-        with store.lock(POLL_LOCK) as taken:
+        with store.lock(f"{POLL_LOCK}:{source.identity}") as taken:
             if not taken:
                 log.warning("another poller holds the inbox lock; nothing done")
                 return PollResult(source.identity)
@@ -265,7 +265,8 @@ def failed_reading(settings: Settings, message: InboundMessage, why: str) -> Rea
     detail = i18n.text(f"reading.detail_{why}", lang)
     problem = Problem(UNREADABLE_FILE, i18n.text("problems.unreadable_message", lang, detail=detail))
     campaigns = routing.registered_in(settings, facts.sender) if facts else []
-    owner = campaigns[0] if len(campaigns) == 1 else settings if not settings.several else None
+    alone = len(settings.mailbox_campaigns) == 1 if settings.several else True
+    owner = campaigns[0] if len(campaigns) == 1 else settings if alone else None
     registered = owner.unit_of_sender(facts.sender) if owner and facts else None
     return Reading(
         path=f"{message.source}#{message.key}",
@@ -310,7 +311,8 @@ def read_file(settings: Settings, path: Path, routed: bool = True) -> Reading:
             return replace(read_path(path, settings), campaign=settings.campaign.id)
         data = path.read_bytes()
         raw = data if looks_like_mail(data) else None
-        return routing.route(settings, raw, lambda campaign: read_path(path, campaign)).reading
+        read = lambda campaign: read_path(path, campaign)  # noqa: E731
+        return routing.route(settings, raw, read, among=settings.deployment).reading
     except OSError as exc:
         detail = i18n.text("reading.detail_unopenable", lang, reason=exc.strerror or type(exc).__name__)
     except (KeyboardInterrupt, SystemExit):
@@ -501,8 +503,22 @@ def deliver(settings: Settings, store: Store, now: datetime):
         return outbox.deliver_as_lock_holder(store, settings, now)
 
 
+def poll_mailboxes(settings: Settings, store: Store, now: datetime) -> PollResult:
+    """poll_once for every mailbox of the deployment (config/mailboxes.py), in configuration order, as one result."""
+    results = [poll_once(mailbox, store, now) for mailbox in settings.mailboxes]
+    if len(results) == 1:
+        return results[0]
+    joined = PollResult(", ".join(r.source for r in results))
+    for result in results:
+        joined.fetched += result.fetched
+        joined.stored += result.stored
+        joined.duplicates += result.duplicates
+        joined.readings += result.readings
+    return joined
+
+
 def run_cycle(settings: Settings, store: Store, now: datetime, source=None) -> PollResult:
-    """One poll with everything that follows it: updates and delivery."""
+    """One poll of the mailbox of `settings` with everything that follows it: updates and delivery."""
     result = poll_once(settings, store, now, source=source)
     send_updates_everywhere(settings, store, now)
     try:

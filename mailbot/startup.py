@@ -29,7 +29,7 @@ def announce(settings: Settings, given: bool) -> None:
         "configuration %s%s; inbox %s, outgoing mail %s, store %s",
         settings.config_path,
         "" if given else " (no --config or MAILBOT_CONFIG given)",
-        redact_url(conn.inbox_url),
+        ", ".join(redact_url(m.connections.inbox_url) for m in settings.mailboxes),
         redact_url(conn.smtp_url),
         redact_url(conn.db_url),
     )

@@ -321,9 +321,14 @@ def _limit_cpu(seconds: int) -> None:
 
 
 def die_if_asked(data: bytes) -> None:
-    """Tests: the calling process itself dies at once on b"MAILBOT-FAULT:die" (with MAILBOT_READER_FAULTS=1)."""
-    if os.environ.get(FAULTS_VARIABLE) == "1" and FAULT_PREFIX + b"die" in data[:65536]:
+    """Tests: the calling process itself dies at once on b"MAILBOT-FAULT:die" (with MAILBOT_READER_FAULTS=1);
+    on b"MAILBOT-FAULT:thread-exit" the calling thread (an inbox watcher) ends as SystemExit ends it."""
+    if os.environ.get(FAULTS_VARIABLE) != "1":
+        return
+    if FAULT_PREFIX + b"die" in data[:65536]:
         os.kill(os.getpid(), signal.SIGKILL)
+    if FAULT_PREFIX + b"thread-exit" in data[:65536]:
+        raise SystemExit(1)
 
 
 def pause_if_asked(data: bytes) -> None:

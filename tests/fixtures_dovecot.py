@@ -385,3 +385,15 @@ def imap_account(dovecot_server):
         yield account
     finally:
         account.close()
+
+
+@pytest.fixture
+def second_imap_account(dovecot_server):
+    """Another fresh user with an empty INBOX on the session's Dovecot (a deployment's second mailbox)."""
+    number = next(_user_numbers)
+    account = ImapAccount(dovecot_server, f"vanban{number}@haiduong.gov.vn", f"vb:p@ss/{number}")
+    dovecot_server.add_user(account.user, account.password)
+    try:
+        yield account
+    finally:
+        account.close()

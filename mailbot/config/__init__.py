@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from mailbot import i18n
-from mailbot.config import settings
+from mailbot.config import mailboxes, settings
 from mailbot.config.deployment import campaign_files, joined
 from mailbot.config.reader import TomlReader
 from mailbot.config.settings import *  # noqa: F403  (the settings' records and defaults, see settings.__all__)
@@ -36,6 +36,8 @@ from mailbot.config.settings import (
 )
 from mailbot.errors import ConfigError
 from mailbot.resources import shipped_campaign
+
+INBOX_SCHEMES = ("imap", "imap+starttls", "imaps", "maildir")
 
 __all__ = [*settings.__all__, "EMAIL_RE", "chosen_campaign", "connections_from_env", "load_settings"]
 
@@ -59,10 +61,25 @@ def load_settings(
     data = None if config_path.is_dir() else read_toml(config_path)
     files = campaign_files(config_path, data, stated_language(data))
     if not files.several:
-        settings = _campaign_settings(config_path, data or {}, env)
+        settings = mailboxes.assigned([_campaign_settings(config_path, data or {}, env)], {}, None)[0]
     else:
-        settings = joined([_campaign_settings(p, read_toml(p), env) for p in files.paths])
+        campaigns = [_campaign_settings(p, read_toml(p), env) for p in files.paths]
+        declared = _declared_mailboxes(config_path, data, env, campaigns[0].language)
+        settings = joined(mailboxes.assigned(campaigns, declared, config_path if data is not None else None))
     return chosen_campaign(settings, campaign)
+
+
+def _declared_mailboxes(path: Path, data: dict | None, env: Mapping[str, str], lang: str) -> dict:
+    """The deployment file's [[mailboxes]] (config/mailboxes.py); a folder declares none."""
+    if data is None:
+        return {}
+
+    def checked(variable: str, url: str) -> str:
+        _check_scheme(variable, url, INBOX_SCHEMES, lang)
+        _check_shape(variable, url, lang)
+        return anchored(url, state_directory(env))
+
+    return mailboxes.declared(path, data, env, lang, checked)
 
 
 def chosen_campaign(settings: Settings, campaign: str | None) -> Settings:
@@ -127,7 +144,7 @@ def connections_from_env(env: Mapping[str, str], lang: str = DEFAULT_LANGUAGE) -
     inbox_url = env.get("MAILBOT_INBOX_URL") or DEFAULT_INBOX_URL
     smtp_url = env.get("MAILBOT_SMTP_URL") or DEFAULT_SMTP_URL
     db_url = env.get("MAILBOT_DB_URL") or DEFAULT_DB_URL
-    _check_scheme("MAILBOT_INBOX_URL", inbox_url, ("imap", "imap+starttls", "imaps", "maildir"), lang)
+    _check_scheme("MAILBOT_INBOX_URL", inbox_url, INBOX_SCHEMES, lang)
     _check_scheme("MAILBOT_SMTP_URL", smtp_url, ("smtp", "smtp+starttls", "smtps", "file"), lang)
     _check_scheme("MAILBOT_DB_URL", db_url, ("sqlite", "postgresql", "postgresql+psycopg", "postgres"), lang)
     for variable, url in (("MAILBOT_INBOX_URL", inbox_url), ("MAILBOT_SMTP_URL", smtp_url), ("MAILBOT_DB_URL", db_url)):

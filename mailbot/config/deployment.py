@@ -12,8 +12,11 @@ Each campaign file is complete on its own (metrics, units, schedule, language). 
 mailbox, the SMTP server and the store are the environment's and shared; the limits and
 inbox options of the mailbox are those of the first campaign. The campaigns must fit
 together: each has its own id, no unit id is used in two of them, and an address
-registered in two campaigns can be routed: one of them has `keywords`, or a metric whose
-column headers the other does not know.
+registered in two campaigns of one mailbox can be routed: one of them has `keywords`, or a
+metric whose column headers the other does not know.
+
+A deployment file may also declare further mailboxes (`[[mailboxes]]`, config/mailboxes.py);
+a campaign naming one in its `[inbox]` table reads from it instead.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from mailbot import i18n
 from mailbot.config.settings import Settings
 from mailbot.errors import ConfigError
 
-DEPLOYMENT_KEYS = {"campaigns", "language"}
+DEPLOYMENT_KEYS = {"campaigns", "language", "mailboxes"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ def check_fit(campaigns: list[Settings]) -> None:
     """One clear error naming the file and the fix for campaigns that cannot share one mailbox."""
     ids: dict[str, Settings] = {}
     units: dict[str, Settings] = {}
-    senders: dict[str, Settings] = {}
+    senders: dict[tuple[str | None, str], Settings] = {}  # by mailbox: a mail's mailbox tells campaigns apart
     for settings in campaigns:
         other = ids.get(settings.campaign.id)
         if other is not None:
@@ -78,10 +81,11 @@ def check_fit(campaigns: list[Settings]) -> None:
                 raise _error("duplicate_unit", settings, other, value=unit.id)
             units[unit.id] = settings
             for sender in unit.senders:
-                other = senders.get(sender)
+                key = (settings.inbox.mailbox, sender)
+                other = senders.get(key)
                 if other is not None and other is not settings and not distinguishable(settings, other):
                     raise _error("sender_undistinguished", settings, other, value=sender)
-                senders.setdefault(sender, settings)
+                senders.setdefault(key, settings)
 
 
 def _error(problem: str, settings: Settings, other: Settings, value: str) -> ConfigError:

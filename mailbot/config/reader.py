@@ -331,7 +331,15 @@ class TomlReader:
             timeout_seconds=float(timeout),
             batch_size=self.positive_int(data, "inbox.batch_size", 50, maximum=1000),
             auth=auth,
+            mailbox=self.mailbox_name(data),
         )
+
+    def mailbox_name(self, data: dict) -> str | None:
+        """`[inbox] mailbox`: the id of a mailbox the deployment file declares (config/mailboxes.py)."""
+        stated = self.text(data, "inbox.mailbox", "")
+        if stated and not UNIT_ID_RE.match(stated):
+            raise self.fail("inbox.mailbox", "bad_mailbox_id", value=stated)
+        return stated or None
 
     def web(self, data: Any) -> WebOptions:
         data = self._check_keys(data, "web", set(WebOptions.__dataclass_fields__))

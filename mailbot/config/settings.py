@@ -277,6 +277,7 @@ class InboxOptions:
     timeout_seconds: float = 30.0
     batch_size: int = 50
     auth: str = "password"  # password | xoauth2
+    mailbox: str | None = None  # a mailbox of the deployment file's [[mailboxes]]; None: $MAILBOT_INBOX_URL's
 
 
 @dataclass(frozen=True)
@@ -344,6 +345,22 @@ class Settings:
         if not self.siblings:
             return (self,)
         return tuple(s for s in (self.with_campaign(c.campaign.id) for c in self.campaigns) if s is not None)
+
+    @property
+    def mailbox_campaigns(self) -> tuple[Settings, ...]:
+        """The campaigns of the deployment whose mail arrives in this campaign's mailbox, in configuration order."""
+        return tuple(c for c in self.deployment if c.inbox.mailbox == self.inbox.mailbox)
+
+    @property
+    def mailboxes(self) -> tuple[Settings, ...]:
+        """One campaign per mailbox of the deployment, the first reading from it: whose settings poll that mailbox."""
+        seen: set[str | None] = set()
+        found = []
+        for campaign in self.deployment:
+            if campaign.inbox.mailbox not in seen:
+                seen.add(campaign.inbox.mailbox)
+                found.append(campaign)
+        return tuple(found)
 
     def scoped(self, key: str) -> str:
         """A key of the store's state or of a mail for this campaign: as it is for a lone campaign, else with its id."""

@@ -21,7 +21,7 @@ from mailbot.inbox.backoff import Backoff
 from mailbot.inbox.base import Source, source_error
 from mailbot.inbox.maildir import MaildirSource, deliver_to_maildir
 
-__all__ = ["Backoff", "Source", "deliver_to_maildir", "maildir_path", "open_source"]
+__all__ = ["Backoff", "Source", "deliver_to_maildir", "maildir_path", "open_source", "source_identity"]
 
 
 def open_source(settings: Settings) -> Source:
@@ -35,6 +35,16 @@ def open_source(settings: Settings) -> Source:
 
         return ImapSource(settings)
     raise source_error(settings.language, "bad_url", url=redact_url(url))
+
+
+def source_identity(settings: Settings) -> str:
+    """The identity the source of settings.connections.inbox_url has (its mark and heartbeat), without connecting."""
+    url = settings.connections.inbox_url
+    if urlsplit(url).scheme.lower() == "maildir":
+        return f"maildir://{maildir_path(url).absolute()}"
+    from mailbot.inbox.imap_connect import address_of
+
+    return address_of(settings).identity
 
 
 def maildir_path(url: str) -> Path:

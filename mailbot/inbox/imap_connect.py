@@ -57,6 +57,14 @@ class ImapAddress:
 
 
 def parse_address(settings: Settings) -> ImapAddress:
+    address = address_of(settings)
+    if not address.password:
+        raise source_error(settings.language, "no_password", server=address.identity)
+    return address
+
+
+def address_of(settings: Settings) -> ImapAddress:
+    """The account and folder of the inbox URL, its password possibly empty; a malformed URL is a SourceError."""
     url, lang = settings.connections.inbox_url, settings.language
     try:
         parts = urlsplit(url)
@@ -75,8 +83,6 @@ def parse_address(settings: Settings) -> ImapAddress:
     )
     if not address.user:
         raise source_error(lang, "no_user", server=address.server)
-    if not address.password:
-        raise source_error(lang, "no_password", server=address.identity)
     return address
 
 

@@ -52,3 +52,9 @@ class Marks(StoreBase):
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return (row.source, row.heartbeat_at) if row else None
+
+    def heartbeat_of(self, source: str) -> datetime | None:
+        """When mailbox `source` (a source's identity) was last polled successfully, or None."""
+        query = sa.select(source_marks.c.heartbeat_at).where(source_marks.c.source == source)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
