@@ -14,11 +14,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from mailbot import app as application
+from mailbot import i18n
 from mailbot.app import App, Decider, ReviewOutcome, format_day, submission_json
-from mailbot.cli import opened, out, served, settings_from, views
-from mailbot.cli.options import ConfigOption, option
+from mailbot.cli import campaign_given, opened, out, served, settings_from, views
+from mailbot.cli.options import CampaignOption, ConfigOption, option
 from mailbot.cli.tables import Column, columns_left_out, fitted
 from mailbot.config import Settings
+from mailbot.errors import UsageError
 from mailbot.i18n import format_count, format_percent, format_time, section_texts, state_name, where_read
 from mailbot.models import NEEDS_REVIEW, DayLedger, ReviewDecision, Submission, UnitDay
 
@@ -60,7 +62,10 @@ def review_list(config: ConfigOption = None, as_json: JsonOption = False) -> Non
     waiting = sorted(found.values(), key=lambda sub: (sub.received_at, sub.id))
     if as_json:
         for sub in waiting:
-            out.print(json.dumps(submission_json(sub), ensure_ascii=False), markup=False, soft_wrap=True)
+            line = submission_json(sub)
+            if settings.several:  # contract §9: each JSON object names its campaign (null: not yet known)
+                line = {"campaign": sub.campaign, **line}
+            out.print(json.dumps(line, ensure_ascii=False), markup=False, soft_wrap=True)
         return
     if not waiting:
         out.print(t(settings, "review.nothing_waiting"), markup=False)
@@ -258,16 +263,37 @@ def history_command(
     last: Annotated[str | None, option("--to", "Last day, dd/mm/yyyy or YYYY-MM-DD (default: today).")] = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
     config: ConfigOption = None,
+    campaign: CampaignOption = None,
 ) -> None:
-    """A unit's (or the province's) daily series: state, figures, change, coverage."""
-    settings = settings_from(config)
+    """A unit's (or the area's) daily series: state, figures, change, coverage.
+
+    Where several campaigns are configured: a unit's series is that of its campaign; the
+    area's is each campaign's in turn, unless --campaign names one (CSV needs it).
+    """
+    settings = settings_from(config, campaign)
     lang = settings.language
+    owner = None
     if unit is not None:
-        unit = application.find_unit(settings, unit)
+        owner, unit = (
+            (settings, application.find_unit(settings, unit))
+            if campaign_given(campaign)
+            else application.find_unit_anywhere(settings, unit)
+        )
     last_day = application.parse_date(last, lang, "--to") if last else None
     first_day = application.parse_date(first, lang, "--from") if first else None
     with opened(settings) as app_:
-        found = app_.history(unit, first_day, last_day)
+        apps = [app_.for_campaign(owner.campaign.id)] if owner is not None else served(app_, campaign)
+        if as_csv and len(apps) > 1:
+            known = ", ".join(c.campaign.id for c in settings.campaigns)
+            raise i18n.error(UsageError, "history.csv_needs_campaign", lang, known=known)
+        for each in apps:
+            _print_history(each.history(unit, first_day, last_day), each.settings, as_csv, heading=len(apps) > 1)
+
+
+def _print_history(found, settings: Settings, as_csv: bool, heading: bool) -> None:
+    if heading:
+        name = settings.campaign.name or settings.campaign.id
+        out.print(t(settings, "history.campaign", name=name, id=settings.campaign.id), markup=False)
     if isinstance(found, application.UnitHistory):
         _print_unit_csv(found.rows, settings) if as_csv else out.print(_unit_table(found.rows, settings))
     else:
