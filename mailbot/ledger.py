@@ -16,6 +16,7 @@ Rules, per unit and report day:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ from mailbot.models import (
     NEEDS_REVIEW,
     ON_TIME,
     REJECTED,
+    Counted,
     DayLedger,
     LastCounted,
     Submission,
@@ -46,13 +48,22 @@ RANK_COVERAGE_DIGITS = 2  # coverages equal as shown (16,73 %) share a rank
 
 @dataclass(frozen=True)
 class History:
-    """Submissions indexed by (unit, period), each list ordered by arrival."""
+    """Submissions indexed by (unit, period), each list ordered by arrival; and what counts for each unit and day.
+
+    What counts may reach further back than the submissions: a view gives the days whose
+    lines it builds as submissions, and the days it only sums or carries (the trend, the
+    figures carried from before) as Counted, which the store reads without the rest of the row.
+    """
 
     by_unit_period: Mapping[tuple[str, date], tuple[Submission, ...]]
-    periods_of_unit: Mapping[str, tuple[date, ...]]  # ascending
+    counted_at: Mapping[tuple[str, date], Counted]
+    counted_days: Mapping[str, tuple[date, ...]]  # ascending: the days something counts for the unit
 
     @classmethod
-    def of(cls, submissions: Iterable[Submission], as_of: datetime | None = None) -> History:
+    def of(
+        cls, submissions: Iterable[Submission], as_of: datetime | None = None, counted: Iterable[Counted] = ()
+    ) -> History:
+        """`counted`: what counts on other days, as known at `as_of`, in arrival order (the last of a day stays)."""
         grouped: dict[tuple[str, date], list[Submission]] = defaultdict(list)
         for sub in submissions:
             if sub.unit is None or sub.period is None:
@@ -61,25 +72,28 @@ class History:
                 continue
             grouped[(sub.unit, sub.period)].append(sub)
         ordered = {key: tuple(sorted(subs, key=arrival_order)) for key, subs in grouped.items()}
-        periods: dict[str, list[date]] = defaultdict(list)
-        for unit_id, period in ordered:
-            periods[unit_id].append(period)
-        return cls(ordered, {u: tuple(sorted(p)) for u, p in periods.items()})
+        latest: dict[tuple[str, date], Counted] = {}
+        for (unit_id, period), subs in ordered.items():
+            found = latest_accepted(subs)
+            if found is not None:
+                latest[(unit_id, period)] = Counted(unit_id, period, found.figures)
+        latest.update(((each.unit, each.period), each) for each in counted)
+        days: dict[str, list[date]] = defaultdict(list)
+        for unit_id, period in latest:
+            days[unit_id].append(period)
+        return cls(ordered, latest, {u: tuple(sorted(p)) for u, p in days.items()})
 
     def of_day(self, unit_id: str, day: date) -> tuple[Submission, ...]:
         return self.by_unit_period.get((unit_id, day), ())
 
-    def counted(self, unit_id: str, day: date) -> Submission | None:
-        return latest_accepted(self.of_day(unit_id, day))
+    def counted(self, unit_id: str, day: date) -> Counted | None:
+        return self.counted_at.get((unit_id, day))
 
-    def previous_counted(self, unit_id: str, day: date) -> Submission | None:
-        """The counted submission of the unit's latest earlier report day."""
-        for period in reversed(self.periods_of_unit.get(unit_id, ())):
-            if period < day:
-                found = self.counted(unit_id, period)
-                if found is not None:
-                    return found
-        return None
+    def previous_counted(self, unit_id: str, day: date) -> Counted | None:
+        """What counts on the unit's latest earlier day with a counted submission."""
+        days = self.counted_days.get(unit_id, ())
+        before = bisect_left(days, day)
+        return self.counted_at[(unit_id, days[before - 1])] if before else None
 
 
 def arrival_order(sub: Submission) -> tuple[datetime, int]:
@@ -97,10 +111,10 @@ def counted_by_period(
     """For one unit: report day -> the accepted submission that counts for it."""
     history = History.of(s for s in submissions if s.unit == unit_id)
     result = {}
-    for period in history.periods_of_unit.get(unit_id, ()):
+    for (_, period), subs in sorted(history.by_unit_period.items()):
         if before is not None and period >= before:
             continue
-        counted = history.counted(unit_id, period)
+        counted = latest_accepted(subs)
         if counted is not None:
             result[period] = counted
     return result
@@ -222,7 +236,7 @@ def unit_day(settings: Settings, unit: Unit, day: date, history: History) -> Uni
 def carried(history: History, unit: Unit, day: date) -> LastCounted | None:
     """The unit's latest counted figures before `day`, carried when nothing counts on `day`."""
     previous = history.previous_counted(unit.id, day)
-    if previous is None or previous.period is None:
+    if previous is None:
         return None
     return LastCounted(day=previous.period, figures=dict(previous.figures))
 
@@ -238,7 +252,7 @@ def _estimate(settings: Settings, rows: list[UnitDay], totals: Mapping[str, int]
     return estimate
 
 
-def _change(settings: Settings, figures: Mapping[str, int], previous: Submission | None) -> dict[str, int | None]:
+def _change(settings: Settings, figures: Mapping[str, int], previous: Counted | None) -> dict[str, int | None]:
     change: dict[str, int | None] = {}
     for metric in settings.campaign.metrics:
         now_value = figures.get(metric.id)

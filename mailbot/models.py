@@ -322,6 +322,19 @@ class Submission:
     campaign: str | None = None  # the campaign it reports for; None while that is not known (unknown_campaign)
 
 
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """What counts for a unit and day (its latest accepted submission's figures), and no more.
+
+    The trend and each unit's carried figures need only this, so the store reads only
+    these columns for them (a Submission decodes its problems, sources and read figures too).
+    """
+
+    unit: str
+    period: date
+    figures: Mapping[str, int]
+
+
 @dataclass(frozen=True)
 class ReviewDecision:
     submission_id: int

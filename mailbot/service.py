@@ -359,16 +359,27 @@ def counted_submission(earlier: list[Submission], period: date | None) -> Submis
 # --- the day -------------------------------------------------------------------------
 
 
-def submissions_for(
-    store: Store, first: date, last: date, as_of: datetime, units: list[str] | None = None
-) -> list[Submission]:
-    """The submissions of `first`..`last`, plus each unit's counted one before `first` (of `units`, if given).
+def day_history(
+    store: Store,
+    day: date,
+    as_of: datetime,
+    units: list[str],
+    counted_from: date | None = None,
+    metrics: list[str] | None = None,
+) -> tuple[list[Submission], ledger.History]:
+    """The day's submissions, and the history its ledger needs: those, and what counted before.
 
-    That is all the ledger needs for those days, including each unit's change
-    since its previous counted figure, without reading the whole history.
+    Before `day` only what counts is read (Store.counted_between from `counted_from`,
+    of `metrics` only, and each unit's latest counted figures before that): all a
+    ledger needs for each unit's change and carried figure, and a trend for its sums,
+    without decoding the earlier rows whole.
     """
-    before = store.latest_accepted_before(first, received_by=as_of, units=units)
-    return before + store.submissions_between(first, last)
+    first = counted_from or day
+    of_day = [s for s in store.submissions_between(day, day) if s.received_at <= as_of]
+    counted = store.latest_accepted_before(first, received_by=as_of, units=units)
+    if first < day:
+        counted += store.counted_between(first, day - timedelta(days=1), received_by=as_of, metrics=metrics)
+    return of_day, ledger.History.of(of_day, as_of, counted)
 
 
 def _unit_ids(settings: Settings) -> list[str]:
@@ -378,7 +389,8 @@ def _unit_ids(settings: Settings) -> list[str]:
 def day_ledger(settings: Settings, store: Store, day: date, as_of: datetime) -> DayLedger:
     """The ledger of `day`'s report: that day's, or for a campaign with one report, that report."""
     period = settings.campaign.period_of(day)
-    return ledger.build_day(settings, period, submissions_for(store, period, period, as_of, _unit_ids(settings)), as_of)
+    of_day, history = day_history(store, period, as_of, _unit_ids(settings))
+    return ledger.build_day(settings, period, of_day, as_of, history=history)
 
 
 def local_today(settings: Settings, now: datetime) -> date:
@@ -417,11 +429,10 @@ def _last_rejected(store: Store, unit_id: str, day: date, now: datetime) -> Subm
 def build_report(settings: Settings, store: Store, day: date, now: datetime, update: bool = False) -> RenderedReport:
     day = settings.campaign.period_of(day)
     first = day - timedelta(days=TREND_DAYS - 1)
-    submissions = submissions_for(store, first, day, now, _unit_ids(settings))
-    history = ledger.History.of(submissions, now)  # once, for the day and the trend
-    day_state = ledger.build_day(settings, day, submissions, now, history=history)
-    trend = ledger.province_trend(settings, first, day, submissions, now, history=history)
-    of_day = [s for s in submissions if s.period == day and s.received_at <= now]
+    metrics = [m.id for m in settings.campaign.metrics]
+    of_day, history = day_history(store, day, now, _unit_ids(settings), first, metrics)  # the day and the trend
+    day_state = ledger.build_day(settings, day, of_day, now, history=history)
+    trend = ledger.province_trend(settings, first, day, of_day, now, history=history)
     return report.render(settings, day_state, trend, of_day, update=update)
 
 

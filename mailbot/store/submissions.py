@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from mailbot import i18n
 from mailbot.errors import StoreError
-from mailbot.models import Reading, Status, Submission
+from mailbot.models import Counted, Reading, Status, Submission
 from mailbot.store.campaigns import Campaigns
 from mailbot.store.rows import submission_of, submission_values
 from mailbot.store.schema import submissions
@@ -40,61 +41,90 @@ class Submissions(Campaigns):
             found += self._submissions(submissions.c.unit.in_(chunk), submissions.c.period.between(first, last))
         return sorted(found, key=lambda s: (s.received_at, s.id)) if len(units) > UNITS_PER_QUERY else found
 
+    def counted_between(
+        self, first: date, last: date, received_by: datetime | None = None, metrics: Sequence[str] | None = None
+    ) -> list[Counted]:
+        """The accepted submissions of `first`..`last` (received by `received_by`), in arrival order, as they count.
+
+        Given `metrics`, only those figures are read, each taken from the row's JSON by
+        the database: a trend sums them without decoding every row's figures, problems,
+        sources and read figures into a Submission.
+        """
+        return self._counted(
+            received_by, submissions.c.period.between(first, last), *self.in_campaign(), metrics=metrics
+        )
+
     def latest_accepted_before(
         self, before: date, received_by: datetime | None = None, units: list[str] | None = None
-    ) -> list[Submission]:
-        """Each unit's latest accepted submission for a day before `before` (of `units`, when given).
+    ) -> list[Counted]:
+        """What last counted for each unit (of `units`, when given) on a day before `before`.
 
-        The unit's last accepted day comes from a GROUP BY (an index search, where a
-        window over every accepted row had to sort them all); the latest of that day's
-        accepted submissions is picked here. Given the units, the last RECENT_DAYS are
-        searched first, and further back only for the units not found there: a
-        national campaign's 90 days are not grouped to find what last week holds.
+        Each unit's last accepted day comes from the index alone (a GROUP BY); then the
+        rows of those days are read, one query a day. Given the units, the last
+        RECENT_DAYS are searched first, and further back only for the units not found
+        there: a national campaign's 90 days are not grouped to find what last week holds.
         """
         if units is None:
-            return self._latest_accepted(before, received_by)
+            return self._latest_on(self._last_accepted_days(before, received_by), received_by)
         wanted = dict.fromkeys(units)
-        recent = self._latest_accepted(before, received_by, since=before - timedelta(days=RECENT_DAYS))
-        recent = [sub for sub in recent if sub.unit in wanted]
-        found = {sub.unit for sub in recent}
-        missing = [unit for unit in wanted if unit not in found]
-        older: list[Submission] = []
+        since = before - timedelta(days=RECENT_DAYS)
+        recent = self._last_accepted_days(before, received_by, submissions.c.period >= since)
+        last_days = {unit: day for unit, day in recent.items() if unit in wanted}
+        missing = [unit for unit in wanted if unit not in last_days]
         for start in range(0, len(missing), UNITS_PER_QUERY):
             chunk = missing[start : start + UNITS_PER_QUERY]
-            older += self._latest_accepted(before - timedelta(days=RECENT_DAYS), received_by, units=chunk)
-        return sorted(recent + older, key=lambda s: (s.received_at, s.id)) if older else recent
+            last_days.update(self._last_accepted_days(since, received_by, submissions.c.unit.in_(chunk)))
+        return self._latest_on(last_days, received_by)
 
-    def _latest_accepted(
-        self,
-        before: date,
-        received_by: datetime | None,
-        since: date | None = None,
-        units: list[str] | None = None,
-    ) -> list[Submission]:
-        conditions = [
-            submissions.c.status == Status.ACCEPTED,
-            submissions.c.period < before,
-            submissions.c.unit.is_not(None),
-        ]
-        if received_by is not None:
-            conditions.append(submissions.c.received_at <= received_by)
-        if since is not None:
-            conditions.append(submissions.c.period >= since)
-        if units is not None:
-            conditions.append(submissions.c.unit.in_(units))
-        last_day = (
-            sa.select(submissions.c.unit, sa.func.max(submissions.c.period).label("period"))
-            .where(*conditions)
-            .group_by(submissions.c.unit)
-            .subquery()
-        )
+    def _last_accepted_days(
+        self, before: date, received_by: datetime | None, *conditions: sa.ColumnElement[bool]
+    ) -> dict[str, date]:
+        """Unit -> its last day with an accepted submission before `before` (from ix_submissions_status_period)."""
+        where = [*conditions, *self._accepted(received_by), submissions.c.period < before]
         query = (
-            sa.select(submissions)
-            .join(last_day, sa.and_(submissions.c.unit == last_day.c.unit, submissions.c.period == last_day.c.period))
-            .where(*conditions)
+            sa.select(submissions.c.unit, sa.func.max(submissions.c.period)).where(*where).group_by(submissions.c.unit)
         )
-        latest = {sub.unit: sub for sub in self._ordered(query)}  # in arrival order: the last one stays
+        with self.engine.connect() as conn:
+            return {unit: day for unit, day in conn.execute(query)}
+
+    def _latest_on(self, last_days: dict[str, date], received_by: datetime | None) -> list[Counted]:
+        """For each unit, the last to arrive of its accepted submissions of the day given."""
+        units_of_day: dict[date, list[str]] = {}
+        for unit, day in last_days.items():
+            units_of_day.setdefault(day, []).append(unit)
+        latest: dict[str, Counted] = {}
+        for day, units in units_of_day.items():
+            if len(units) > UNITS_PER_QUERY:  # most of the day's units: read the day, keep theirs
+                of_units = set(units)
+                found = [s for s in self._counted(received_by, submissions.c.period == day) if s.unit in of_units]
+            else:
+                found = self._counted(received_by, submissions.c.period == day, submissions.c.unit.in_(units))
+            latest.update((s.unit, s) for s in found)  # in arrival order: the last one stays
         return list(latest.values())
+
+    def _accepted(self, received_by: datetime | None) -> list[sa.ColumnElement[bool]]:
+        accepted = [submissions.c.status == Status.ACCEPTED, submissions.c.unit.is_not(None)]
+        if received_by is not None:
+            accepted.append(submissions.c.received_at <= received_by)
+        return accepted
+
+    def _counted(
+        self, received_by: datetime | None, *conditions: sa.ColumnElement[bool], metrics: Sequence[str] | None = None
+    ) -> list[Counted]:
+        """The accepted submissions of these conditions, in arrival order: unit, day and figures (or these metrics')."""
+        where = [*conditions, *self._accepted(received_by), submissions.c.period.is_not(None)]
+        figures = (
+            [submissions.c.figures] if metrics is None else [submissions.c.figures[m].as_integer() for m in metrics]
+        )
+        query = sa.select(submissions.c.unit, submissions.c.period, *figures).where(*where)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(submissions.c.received_at, submissions.c.id))
+            if metrics is None:
+                return [Counted(unit, period, figures) for unit, period, figures in rows]
+            return [
+                Counted(row[0], row[1], {m: v for m, v in zip(metrics, row[2:], strict=True) if v is not None})
+                for row in rows
+            ]
 
     def submission(self, submission_id: int) -> Submission | None:
         found = self._submissions(submissions.c.id == submission_id)

@@ -131,7 +131,7 @@ def test_a_store_of_schema_2_gains_the_login_column(tmp_path):
             db.execute(f"ALTER TABLE {table} DROP COLUMN campaign")
         db.execute("UPDATE alembic_version SET version_num = '0002'")  # the store as schema 2 left it
     store = Store.open(url)
-    assert store.schema_version == SCHEMA_VERSION == 5
+    assert store.schema_version == SCHEMA_VERSION == 6
     store.close()
     with sqlite3.connect(tmp_path / "old.db") as db:
         assert "os_login" in [row[1] for row in db.execute("PRAGMA table_info(decisions)")]

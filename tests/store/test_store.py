@@ -239,7 +239,7 @@ def test_a_store_of_schema_3_gains_the_sources_column(sqlite_url):
         conn.execute("UPDATE alembic_version SET version_num = '0003'")  # the store as schema 3 left it
     store = Store.open(sqlite_url)
     try:
-        assert store.schema_version == SCHEMA_VERSION == 5
+        assert store.schema_version == SCHEMA_VERSION == 6
         done = store.ingest(message(), replace(reading(), sources={"installs": Source(cell="C6")}), [], None)
         assert store.submission(done.submission_id).sources["installs"].cell == "C6"
     finally:
