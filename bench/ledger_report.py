@@ -176,18 +176,19 @@ def measure(settings: Settings, db_path: str, days: int) -> ReportFigures:
 def report_parts(settings: Settings, store: Store, day: date, now: datetime) -> dict[str, float]:
     """What build_report spends its time on, step by step (same calls, timed one by one)."""
     first = day - timedelta(days=defaults.TREND_DAYS - 1)
-    history = service.submissions_for(store, first, day, now)
-    day_state = ledger.build_day(settings, day, history, now)
-    trend = ledger.series(settings, None, first, day, history)
-    of_day = [s for s in history if s.period == day and s.received_at <= now]
+    units = [unit.id for unit in settings.units]
+    metrics = [metric.id for metric in settings.campaign.metrics]
+    of_day, history = service.day_history(store, day, now, units, first, metrics)
+    day_state = ledger.build_day(settings, day, of_day, now, history=history)
+    trend = ledger.province_trend(settings, first, day, of_day, now, history=history)
     view = report.build_view(settings, day_state, False)
     return {
-        f"load {defaults.TREND_DAYS} days of submissions": best_of(
-            lambda: service.submissions_for(store, first, day, now)
+        f"load the day, and what counted in the {defaults.TREND_DAYS} days before": best_of(
+            lambda: service.day_history(store, day, now, units, first, metrics)
         ),
-        "ledger of the day": best_of(lambda: ledger.build_day(settings, day, history, now)),
-        f"trend ({defaults.TREND_DAYS} days of ledgers)": best_of(
-            lambda: ledger.series(settings, None, first, day, history)
+        "ledger of the day": best_of(lambda: ledger.build_day(settings, day, of_day, now, history=history)),
+        f"trend ({defaults.TREND_DAYS} days)": best_of(
+            lambda: ledger.province_trend(settings, first, day, of_day, now, history=history)
         ),
         "HTML and text": best_of(
             lambda: (
