@@ -122,7 +122,7 @@ def board_client(app):
 
     def board() -> None:
         answer = client.get("/")
-        if answer.status_code != 200 or "u0001" not in answer.text:
+        if answer.status_code != 200 or 'data-unit="u' not in answer.text:
             raise RuntimeError(f"the board did not render: {answer.status_code}")
 
     return board

@@ -33,6 +33,7 @@ TITLE_WIDTH = 42  # characters per line of the trend panel's title
 COVERAGE_TITLE_WIDTH = 70  # characters per line of the coverage panel's title (the wider panel)
 MAX_BARS = 40  # units in the coverage panel at most: 40 bars make a PNG about 1,650 px tall
 BAND_PERCENT = 5.0  # width of a band of the distribution, in percentage points
+PNG_COMPRESSION = 1  # zlib level: the same pixels in half the time of the default 6, the file about 2 % larger
 
 
 @dataclass(frozen=True)
@@ -201,5 +202,12 @@ def _plain_frame(axes) -> None:
 
 def _png_bytes(drawn: Figure, title: str) -> bytes:
     buffer = io.BytesIO()
-    drawn.savefig(buffer, format="png", dpi=DPI, facecolor="white", metadata={"Title": title or None})
+    drawn.savefig(
+        buffer,
+        format="png",
+        dpi=DPI,
+        facecolor="white",
+        metadata={"Title": title or None},
+        pil_kwargs={"compress_level": PNG_COMPRESSION},
+    )
     return buffer.getvalue()

@@ -19,9 +19,9 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from mailbot import i18n
 from mailbot.config import WEEKDAYS, Settings, Unit
@@ -145,9 +145,11 @@ def build_day(
             no_reporting_reason=no_reporting_reason(settings, day),
         )
     history = history or History.of(submissions, as_of)
-    rows = [with_shares(settings, unit_day(settings, unit, day, history)) for unit in settings.units_on(day)]
+    fields = [unit_fields(settings, unit, day, history, deadline) for unit in settings.units_on(day)]
     first_metric = campaign.metrics[0].id
-    rows, rank_by = ranked(rows, first_metric)
+    rank_by = ranked(fields, first_metric)
+    shares = bool(campaign.shares)  # each line made once, its rank and shares with it
+    rows = [UnitDay(**f, derived=shares_of(settings, f["figures"])) if shares else UnitDay(**f) for f in fields]
     totals = _totals(settings, rows)
     estimate = _estimate(settings, rows, totals)
     return DayLedger(
@@ -182,16 +184,23 @@ class _UnitFields(TypedDict):
 
 def unit_day(settings: Settings, unit: Unit, day: date, history: History) -> UnitDay:
     """One unit's line: which submission counts, and how the unit stands."""
+    return UnitDay(**unit_fields(settings, unit, day, history))
+
+
+def unit_fields(
+    settings: Settings, unit: Unit, day: date, history: History, deadline: datetime | None = None
+) -> dict[str, Any]:
+    """The fields of the unit's line (a day's ledger adds the rank before making each line once)."""
     subs = history.of_day(unit.id, day)
     base = _UnitFields(unit=unit.id, name=unit.name, submissions=len(subs), population=unit.population)
     standing = [s for s in subs if s.status != REJECTED]
     if not subs:
-        return UnitDay(
+        return dict(
             state=MISSING, figures={}, received_at=None, problems=(), last_counted=carried(history, unit, day), **base
         )
     if not standing:
         last = subs[-1]
-        return UnitDay(
+        return dict(
             state=REJECTED,
             figures={},
             received_at=_local(last.received_at, settings),
@@ -205,7 +214,7 @@ def unit_day(settings: Settings, unit: Unit, day: date, history: History) -> Uni
     pending = [s for s in newer if s.status == NEEDS_REVIEW]
     pending_figures = dict(pending[-1].figures) if pending else {}
     if counted is None:
-        return UnitDay(
+        return dict(
             state=NEEDS_REVIEW,
             figures={},
             received_at=_local(first.received_at, settings),
@@ -214,10 +223,10 @@ def unit_day(settings: Settings, unit: Unit, day: date, history: History) -> Uni
             last_counted=carried(history, unit, day),
             **base,
         )
-    state = ON_TIME if first.received_at <= settings.campaign.deadline_of(day) else LATE
+    state = ON_TIME if first.received_at <= (deadline or settings.campaign.deadline_of(day)) else LATE
     correction = counted.id != first.id
     figures = dict(counted.figures)
-    return UnitDay(
+    return dict(
         state=state,
         figures=figures,
         received_at=_local(first.received_at, settings),
@@ -275,29 +284,31 @@ def _total_change(settings: Settings, rows: list[UnitDay]) -> dict[str, int | No
     return result
 
 
-def ranked(rows: list[UnitDay], metric: str) -> tuple[list[UnitDay], str | None]:
-    """Rank reported units: by coverage when every one has a population, else by figure.
+def ranked(lines: list[dict[str, Any]], metric: str) -> str | None:
+    """Rank the reported units' lines (unit_fields, given their rank here): by coverage when every
+    one has a population, else by figure; which of the two, or None when no unit reported.
 
     Both look at the campaign's first metric. Ties share a rank (1, 2, 2, 4);
     coverages tie when they are equal to the hundredth of a per cent shown.
     Units not counted today get no rank.
     """
-    reported = [r for r in rows if r.state in REPORTED_STATES]
+    reported = [line for line in lines if line["state"] in REPORTED_STATES]
     if not reported:
-        return rows, None
-    by_coverage = all(r.coverage is not None for r in reported)
+        return None
+    by_coverage = all(line["coverage"] is not None for line in reported)
 
-    def score(row: UnitDay) -> float:
-        if by_coverage and row.coverage is not None:  # every reported row has one
-            return round(row.coverage, RANK_COVERAGE_DIGITS)
-        return row.figures.get(metric, 0)
+    def score(line: dict[str, Any]) -> float:
+        if by_coverage and line["coverage"] is not None:  # every reported line has one
+            return round(line["coverage"], RANK_COVERAGE_DIGITS)
+        return line["figures"].get(metric, 0)
 
-    scores = sorted((score(r) for r in reported), reverse=True)
+    scores = [score(line) for line in reported]
     rank_of: dict[float, int] = {}
-    for position, value in enumerate(scores, start=1):
+    for position, value in enumerate(sorted(scores, reverse=True), start=1):
         rank_of.setdefault(value, position)
-    result = [replace(r, rank=rank_of[score(r)]) if r.state in REPORTED_STATES else r for r in rows]
-    return result, RANK_BY_COVERAGE if by_coverage else RANK_BY_FIGURE
+    for line, value in zip(reported, scores, strict=True):
+        line["rank"] = rank_of[value]
+    return RANK_BY_COVERAGE if by_coverage else RANK_BY_FIGURE
 
 
 def coverage_of(settings: Settings, figures: Mapping[str, int], population: int | None) -> float | None:
@@ -306,11 +317,6 @@ def coverage_of(settings: Settings, figures: Mapping[str, int], population: int 
     if share is not None:
         return share.of(figures)
     return percent(figures.get(settings.campaign.metrics[0].id), population)
-
-
-def with_shares(settings: Settings, row: UnitDay) -> UnitDay:
-    """The unit's line with the campaign's shares of its counted figures (None where none counts)."""
-    return replace(row, derived=shares_of(settings, row.figures)) if settings.campaign.shares else row
 
 
 def shares_of(settings: Settings, figures: Mapping[str, int]) -> dict[str, float | None]:

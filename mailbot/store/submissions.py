@@ -12,7 +12,7 @@ from mailbot import i18n
 from mailbot.errors import StoreError
 from mailbot.models import Counted, Reading, Status, Submission
 from mailbot.store.campaigns import Campaigns
-from mailbot.store.rows import submission_of, submission_values
+from mailbot.store.rows import SUBMISSION_COLUMNS, submission_of, submission_values
 from mailbot.store.schema import submissions
 
 
@@ -153,7 +153,7 @@ class Submissions(Campaigns):
         return found
 
     def _submissions(self, *conditions: sa.ColumnElement[bool]) -> list[Submission]:
-        return self._ordered(sa.select(submissions).where(*conditions))
+        return self._ordered(sa.select(*SUBMISSION_COLUMNS).where(*conditions))
 
     def _ordered(self, query: sa.Select) -> list[Submission]:
         query = query.order_by(submissions.c.received_at, submissions.c.id)

@@ -139,7 +139,13 @@ async def _board(request: Request, who: Visitor, template: str) -> Response:
     except UsageError as exc:
         return error_page(request, who, 400, str(exc))
     status = await run_in_threadpool(app.status, day)
-    return render(request, who, template, board=shown.board(status, app.settings), typed=typed)
+    return render(request, who, template, board=shown.board(status, app.settings, _page(request)), typed=typed)
+
+
+def _page(request: Request) -> int:
+    """The ?p= page of a board too long for one (1, the first, when absent or not a number)."""
+    typed = request.query_params.get("p") or ""
+    return int(typed) if typed.isdigit() else 1
 
 
 # --- a unit --------------------------------------------------------------------------------

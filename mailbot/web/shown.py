@@ -13,6 +13,7 @@ from mailbot.models import (
     LATE,
     MISSING,
     NEEDS_REVIEW,
+    REJECTED,
     CellValue,
     QueuedMail,
     ReviewDecision,
@@ -44,17 +45,36 @@ def source(found: Source | None) -> str:
     return " · ".join(p for p in parts if p) or "–"
 
 
-def board(status: DayStatus, settings: Settings) -> dict:
+BOARD_PAGE = 200  # units on one page of the board: a day of more is shown a page at a time
+ATTENTION_FIRST = (NEEDS_REVIEW, MISSING, REJECTED, LATE)  # on a paged board, these first, in this order
+
+
+def board(status: DayStatus, settings: Settings, page: int = 1) -> dict:
+    """The board's strings. Up to BOARD_PAGE units, every one in table order; more, a page of
+    them: those that need a person first (waiting for review, missing, rejected, late), each
+    state in table order and each unit keeping its number, and a link to every page."""
     day = status.ledger
     counts = {state: sum(1 for u in day.units if u.state == state) for state in (LATE, MISSING, NEEDS_REVIEW)}
+    numbered = list(enumerate(day.units, start=1))
+    pages: list[dict] = []
+    if len(numbered) > BOARD_PAGE:
+        numbered.sort(key=lambda pair: _attention(pair[1].state))
+        chunks = [numbered[start : start + BOARD_PAGE] for start in range(0, len(numbered), BOARD_PAGE)]
+        page = min(max(page, 1), len(chunks))
+        pages = [_page_link(n, chunk, n == page, settings) for n, chunk in enumerate(chunks, start=1)]
+        numbered = chunks[page - 1]
     return {
+        "page": page if pages else 1,
+        "pages": pages,
+        "page_size": format_count(BOARD_PAGE, settings.language),
+        "expected_text": format_count(day.expected, settings.language),
         "day": format_day(day.day, settings.language),
         "iso": day.day.isoformat(),
         "reporting_day": day.reporting_day,
         "no_reporting_reason": day.no_reporting_reason or "",
         "deadline": when(day.deadline, settings),
         "as_of": when(day.as_of, settings),
-        "units": [unit_row(n, u, settings) for n, u in enumerate(day.units, start=1)],
+        "units": [unit_row(n, u, settings) for n, u in numbered],
         "reported": day.reported,
         "expected": day.expected,
         "totals": figures(day.totals, settings) if day.reported else "–",
@@ -70,6 +90,16 @@ def board(status: DayStatus, settings: Settings) -> dict:
         "heartbeat": when(status.heartbeat[1], settings) if status.heartbeat else "",
         "heartbeat_stale": status.heartbeat_stale,
     }
+
+
+def _attention(state_code: str) -> int:
+    return ATTENTION_FIRST.index(state_code) if state_code in ATTENTION_FIRST else len(ATTENTION_FIRST)
+
+
+def _page_link(number: int, chunk: list[tuple[int, UnitDay]], current: bool, settings: Settings) -> dict:
+    """A page of the board: its number and the states of the units it shows."""
+    states = dict.fromkeys(u.state for _, u in chunk)
+    return {"number": number, "current": current, "states": ", ".join(state(s, settings) for s in states)}
 
 
 def unit_row(number: int, row: UnitDay, settings: Settings) -> dict:
