@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from functools import wraps
 from typing import TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -55,8 +55,66 @@ def _served_at(path: str, method: str) -> Callable[[Endpoint], Endpoint]:
     return add
 
 
+CAMPAIGN = "campaign"  # the query parameter naming the campaign a page shows, where several are configured
+
+
 def the_app(request: Request) -> App:
-    return request.app.state.mailbot
+    """The console's use cases: where several campaigns are configured, those of the ?campaign= one
+    (the first campaign's without it, or for an id the deployment lacks: `campaign_refused` says so)."""
+    cached = getattr(request.state, "mailbot_app", None)
+    if cached is not None:
+        return cached
+    base: App = request.app.state.mailbot
+    wanted = chosen_campaign(request)
+    chosen = base.for_campaign(wanted) if wanted and wanted in campaign_ids(base) else base
+    request.state.mailbot_app = chosen
+    return chosen
+
+
+def campaign_ids(app: App) -> list[str]:
+    return [c.campaign.id for c in app.settings.campaigns]
+
+
+def chosen_campaign(request: Request) -> str | None:
+    """The campaign the visitor chose (?campaign=), where several are configured; None: none chosen."""
+    base: App = request.app.state.mailbot
+    if not base.settings.several:
+        return None
+    return (request.query_params.get(CAMPAIGN) or "").strip() or None
+
+
+def campaign_refused(request: Request) -> str | None:
+    """What is wrong with the ?campaign= asked for (an id the deployment lacks), or None."""
+    wanted = chosen_campaign(request)
+    base: App = request.app.state.mailbot
+    if wanted is None or wanted in campaign_ids(base):
+        return None
+    return t(request, "unknown_campaign", value=wanted, known=", ".join(campaign_ids(base)))
+
+
+def keeping_campaign(request: Request) -> Callable[[str], str]:
+    """`keep(url)`: the URL with the chosen campaign added, so that links and forms keep it (unchanged without one)."""
+    wanted = chosen_campaign(request) if campaign_refused(request) is None else None
+
+    def keep(url: str) -> str:
+        if wanted is None:
+            return url
+        return f"{url}{'&' if '?' in url else '?'}{urlencode({CAMPAIGN: wanted})}"
+
+    return keep
+
+
+def campaign_switch(request: Request) -> list[dict[str, object]]:
+    """The campaigns a page may switch between (none for a deployment of one): id, name and whether shown
+    now (the chosen one, else the first, whose board and report a page without ?campaign= shows)."""
+    base: App = request.app.state.mailbot
+    if not base.settings.several:
+        return []
+    current = chosen_campaign(request) or base.settings.campaign.id
+    return [
+        {"id": c.campaign.id, "name": c.campaign.name or c.campaign.id, "current": c.campaign.id == current}
+        for c in base.settings.campaigns
+    ]
 
 
 def lang(request: Request) -> str:
@@ -71,6 +129,8 @@ def render(request: Request, who: Visitor, name: str, status: int = 200, **conte
     context.setdefault("message", request.query_params.get("ok") and t(request, f"ok_{request.query_params['ok']}"))
     context.setdefault("error", None)
     context.setdefault("refresh", request.app.state.refresh_seconds)
+    context.setdefault("keep", keeping_campaign(request))
+    context.setdefault("campaigns", campaign_switch(request))
     return page(lang(request), name, status, me=who, csrf=who.session.csrf if who.session else "", **context)
 
 
@@ -114,7 +174,10 @@ def page_for(role: str = "viewer") -> Callable[[Page], Endpoint]:
         @wraps(handler)
         async def endpoint(request: Request) -> Response:
             who = await signed_in(request, role)
-            return who if isinstance(who, Response) else await handler(request, who)
+            if isinstance(who, Response):
+                return who
+            refused = campaign_refused(request)
+            return error_page(request, who, 404, refused) if refused else await handler(request, who)
 
         return endpoint
 
@@ -142,7 +205,10 @@ def form_action(handler: Form) -> Endpoint:
     @wraps(handler)
     async def endpoint(request: Request) -> Response:
         checked = await changing(request)
-        return checked if isinstance(checked, Response) else await handler(request, *checked)
+        if isinstance(checked, Response):
+            return checked
+        refused = campaign_refused(request)
+        return error_page(request, checked[0], 404, refused) if refused else await handler(request, *checked)
 
     return endpoint
 

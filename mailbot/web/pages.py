@@ -20,11 +20,14 @@ from mailbot.i18n import format_day
 from mailbot.models import READ_FROM_IMAGE, RenderedReport, Source, Submission
 from mailbot.web import shown
 from mailbot.web.handlers import (
+    CAMPAIGN,
+    chosen_campaign,
     chosen_day,
     error_page,
     form_action,
     form_of,
     get,
+    keeping_campaign,
     lang,
     page_for,
     page_on_day,
@@ -156,7 +159,8 @@ def _page(request: Request) -> int:
 async def unit_page(request: Request, who: Visitor) -> Response:
     app = the_app(request)
     try:
-        unit_id = app.unit(request.path_params["unit"])
+        owner, unit_id = application.find_unit_anywhere(app.settings, request.path_params["unit"])
+        app = app.for_campaign(owner.campaign.id) if app.settings.several else app  # the unit's own campaign
         day = chosen_day(request) or app.today()
     except UsageError as exc:
         return error_page(request, who, 404, str(exc))
@@ -183,10 +187,10 @@ async def submission_page(request: Request, who: Visitor) -> Response:
 
 
 async def _submission(request: Request, who: Visitor, error: str | None = None, status: int = 200) -> Response:
-    """The submission's page; after a decision that failed, with its `error`."""
-    app = the_app(request)
+    """The submission's page (as its campaign's, where several are configured); after a decision that failed, with its `error`."""
     number = int(request.path_params["id"])
     try:
+        app = await run_in_threadpool(_owner, the_app(request), number)
         detail = await run_in_threadpool(app.submission, number)
         mail = await run_in_threadpool(app.message, number)
     except NotFoundError as exc:
@@ -204,10 +208,35 @@ async def _submission(request: Request, who: Visitor, error: str | None = None, 
         received=mail.received or "",
         body=mail.text,
         attachments=[_attachment(a, mail.sources) for a in mail.attachments],
-        units=[(u.id, u.name) for u in app.settings.units],
+        campaign=_campaign_name(request, app, sub),
+        unit_groups=_unit_groups(app, sub),
         images=[shown.figure_image(i, sub, app.settings) for i in await run_in_threadpool(app.figure_images, number)],
         trail=[_audit_row(r, app) for r in app.accounts.trail(50, target=f"submission:{number}")],
     )
+
+
+def _owner(app: App, number: int) -> App:
+    """The use cases of submission `number`'s campaign (where several are configured and it is known); else `app`'s."""
+    if not app.settings.several:
+        return app
+    campaign = app.submission(number).submission.campaign
+    return app.for_campaign(campaign) if campaign else app
+
+
+def _campaign_name(request: Request, app: App, sub: Submission) -> str:
+    """The campaign a submission reports for, as its page and the review queue name it ('' with one campaign)."""
+    if not app.settings.several:
+        return ""
+    owner = app.settings.with_campaign(sub.campaign) if sub.campaign else None
+    return (owner.campaign.name or owner.campaign.id) if owner else t(request, "campaign_unknown")
+
+
+def _unit_groups(app: App, sub: Submission) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The units review may assign, by campaign: the submission's campaign's, or every campaign's where
+    the campaign is not known (assigning a unit settles it); the label is '' with one campaign."""
+    campaigns = [app.settings] if sub.campaign or not app.settings.several else list(app.settings.deployment)
+    label = app.settings.several and not sub.campaign
+    return [(c.campaign.name or c.campaign.id if label else "", [(u.id, u.name) for u in c.units]) for c in campaigns]
 
 
 def _attachment(attached: AttachmentView, sources: Mapping[str, Source]) -> dict[str, object]:
@@ -228,17 +257,17 @@ def _attachment(attached: AttachmentView, sources: Mapping[str, Source]) -> dict
 @post("/submission/{id:int}")
 @form_action
 async def decide(request: Request, who: Visitor, form: dict[str, str]) -> Response:
-    app = the_app(request)
     number = int(request.path_params["id"])
     action = form.get("action")
     decider = Decider(who.name, (form.get("reason") or "").strip() or None, form.get("force") == "1", who.address)
     try:
+        app = await run_in_threadpool(_owner, the_app(request), number)
         outcome = await run_in_threadpool(_decision(request, app, number, action, form, decider))
     except MailbotError as exc:
         return await _submission(request, who, error=str(exc), status=400)
     done = "decided" if outcome.changed else "unchanged"
     back = form.get("back") if form.get("back") in ("/review",) else f"/submission/{number}"
-    return RedirectResponse(f"{back}?{urlencode({'ok': done})}", status_code=303)
+    return RedirectResponse(keeping_campaign(request)(f"{back}?{urlencode({'ok': done})}"), status_code=303)
 
 
 def _decision(
@@ -248,7 +277,7 @@ def _decision(
     if action in ("accept", "reject"):
         return partial(app.accept if action == "accept" else app.reject, number, decider)
     if action == "assign":
-        return partial(app.assign, number, app.unit(form.get("unit") or ""), decider)
+        return partial(app.assign, number, form.get("unit") or "", decider)  # a unit of any campaign
     if action == "correct":
         value = application.parse_count(form.get("value") or "", app.lang)
         accept = form.get("accept") == "1"  # the console never forces a correction
@@ -294,14 +323,25 @@ def content_disposition(name: str, kind: str = "attachment") -> str:
 @get("/review")
 @page_for()
 async def review_page(request: Request, who: Visitor) -> Response:
+    """What waits for review: where several campaigns are configured, every campaign's unless ?campaign=
+    names one (whose queue also holds the mail whose campaign is not known), each naming its campaign."""
     app = the_app(request)
-    rows = [await _waiting_row(app, sub) for sub in await run_in_threadpool(app.waiting)]
-    return render(request, who, "review.html.j2", waiting=rows)
+    rows = [await _waiting_row(request, app, sub) for sub in await run_in_threadpool(_waiting, request, app)]
+    return render(request, who, "review.html.j2", waiting=rows, campaign_chosen=chosen_campaign(request) is not None)
 
 
-async def _waiting_row(app: App, sub: Submission) -> dict[str, object]:
-    """A submission of the review queue, with the pictures its figure was read from, if any."""
+def _waiting(request: Request, app: App) -> list[Submission]:
+    if not app.settings.several or chosen_campaign(request) is not None:
+        return app.waiting()
+    found = {sub.id: sub for each in app.campaign_apps() for sub in each.waiting()}
+    return sorted(found.values(), key=lambda sub: (sub.received_at, sub.id))
+
+
+async def _waiting_row(request: Request, app: App, sub: Submission) -> dict[str, object]:
+    """A submission of the review queue (as its campaign's), with the pictures its figure was read from, if any."""
+    app = app.for_campaign(sub.campaign) if app.settings.several and sub.campaign else app
     row = shown.submission_row(sub, app.settings)
+    row["campaign"] = _campaign_name(request, app, sub)
     read_from_image = any(p.code == READ_FROM_IMAGE for p in sub.problems)
     images = await run_in_threadpool(app.figure_images, sub.id) if read_from_image else []
     row["images"] = [shown.figure_image(i, sub, app.settings) for i in images]
@@ -322,7 +362,7 @@ async def report_page(request: Request, who: Visitor, day: date) -> Response:
         "report.html.j2",
         day=format_day(day, app.lang),
         iso=day.isoformat(),
-        query=urlencode({"d": day.isoformat()}),
+        query=urlencode({"d": day.isoformat(), **_campaign_query(request)}),
         held=shown.when(waiting, app.settings) if waiting else "",
     )
 
@@ -337,7 +377,9 @@ async def report_file(request: Request, who: Visitor, day: date) -> Response:
     if kind == "pdf":
         return await _report_pdf(request, who, app, rendered, stem)
     if kind == "html":
-        html = app.report_preview(rendered, f"/report/png?{urlencode({'d': day.isoformat()})}")
+        html = app.report_preview(
+            rendered, f"/report/png?{urlencode({'d': day.isoformat(), **_campaign_query(request)})}"
+        )
         headers = {"Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"}
         return Response(html, media_type="text/html; charset=utf-8", headers=headers)
     if kind == "png":
@@ -381,7 +423,14 @@ async def _report_action(
         await run_in_threadpool(use_case, app, day, who.name, who.address)
     except MailbotError as exc:
         return error_page(request, who, 400, str(exc))
-    return RedirectResponse(f"/report?{urlencode({'d': day.isoformat(), 'ok': done})}", status_code=303)
+    query = urlencode({"d": day.isoformat(), "ok": done, **_campaign_query(request)})
+    return RedirectResponse(f"/report?{query}", status_code=303)
+
+
+def _campaign_query(request: Request) -> dict[str, str]:
+    """The ?campaign= of the request, to keep in the report's links ({} without one)."""
+    wanted = chosen_campaign(request)
+    return {CAMPAIGN: wanted} if wanted else {}
 
 
 # --- the outbox and the audit trail --------------------------------------------------------
