@@ -25,7 +25,7 @@ from mailbot.clock import utcnow
 from mailbot.config import Settings, redact_url
 from mailbot.defaults import DELIVERY_EVERY_SECONDS
 from mailbot.errors import MailbotError
-from mailbot.inbox import Backoff, open_source
+from mailbot.inbox import Backoff, open_source, source_identity
 from mailbot.store import Store
 
 log = logging.getLogger(__name__)
@@ -84,10 +84,15 @@ class Watcher:
             source.close()
 
     def _warn_if_stale(self) -> None:
-        beat = self.store.heartbeat()
+        """Say when this watcher's own mailbox was last polled, if that is long ago (another's heartbeat is not its)."""
+        try:
+            source = source_identity(self.settings)
+        except MailbotError:
+            return
+        at = self.store.heartbeat_of(source)
         limit = timedelta(seconds=self.settings.schedule.heartbeat_stale_seconds)
-        if beat and utcnow() - beat[1] > limit:
-            log.warning("the inbox %s has not been polled successfully since %s", beat[0], beat[1])
+        if at and utcnow() - at > limit:
+            log.warning("the inbox %s has not been polled successfully since %s", source, at)
 
 
 def build_scheduler(
