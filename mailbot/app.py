@@ -174,6 +174,13 @@ class App:
 
         return App(chosen_campaign(self.settings, campaign), self.store, self.clock)
 
+    def for_unit_or_campaign(self, unit: str | None, campaign: str | None) -> App:
+        """The campaign a question is about: the one named, else the unit's own, else this one."""
+        if campaign is not None or unit is None or not self.settings.several:
+            return self.for_campaign(campaign)
+        owner, _ = find_unit_anywhere(self.settings, unit)
+        return self.for_campaign(owner.campaign.id)
+
     def campaign_apps(self) -> list[App]:
         """One App per campaign of the deployment, in configuration order (this one alone where there is one)."""
         return [App(c, self.store, self.clock) for c in self.settings.deployment]
@@ -246,6 +253,16 @@ class App:
 
     def waiting(self) -> list[Submission]:
         return review.pending(self.store)
+
+    def waiting_everywhere(self) -> list[Submission]:
+        """What waits for review in every campaign of the deployment (and of none yet), oldest first."""
+        found = {sub.id: sub for each in self.campaign_apps() for sub in each.waiting()}
+        return sorted(found.values(), key=lambda sub: (sub.received_at, sub.id))
+
+    def waiting_json(self, sub: Submission) -> dict:
+        """One line of `mailbot review list --json`; with several campaigns it names the campaign (null: not known)."""
+        line = submission_json(sub)
+        return {"campaign": sub.campaign, **line} if self.settings.several else line
 
     def submission(self, submission_id: int) -> SubmissionDetail:
         sub = review.find(self.store, submission_id)

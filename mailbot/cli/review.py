@@ -15,7 +15,7 @@ from rich.table import Table
 
 from mailbot import app as application
 from mailbot import i18n
-from mailbot.app import App, Decider, ReviewOutcome, format_day, submission_json
+from mailbot.app import App, Decider, ReviewOutcome, format_day
 from mailbot.cli import campaign_given, opened, out, served, settings_from, views
 from mailbot.cli.options import CampaignOption, ConfigOption, option
 from mailbot.cli.tables import Column, columns_left_out, fitted
@@ -58,14 +58,10 @@ def review_list(config: ConfigOption = None, as_json: JsonOption = False) -> Non
     """List the submissions waiting for review, with the reasons and the figures read (every campaign's, unless one is named)."""
     settings = settings_from(config)
     with opened(settings) as app_:
-        found = {sub.id: sub for each in served(app_, None) for sub in each.waiting()}
-    waiting = sorted(found.values(), key=lambda sub: (sub.received_at, sub.id))
+        waiting = app_.waiting_everywhere()
     if as_json:
         for sub in waiting:
-            line = submission_json(sub)
-            if settings.several:  # contract §9: each JSON object names its campaign (null: not yet known)
-                line = {"campaign": sub.campaign, **line}
-            out.print(json.dumps(line, ensure_ascii=False), markup=False, soft_wrap=True)
+            out.print(json.dumps(app_.waiting_json(sub), ensure_ascii=False), markup=False, soft_wrap=True)
         return
     if not waiting:
         out.print(t(settings, "review.nothing_waiting"), markup=False)

@@ -50,20 +50,22 @@ async def history(request: Request) -> Response:
     """?unit=&from=&to=: the daily series of a unit, or of the area without one."""
     if await _token_user(request) is None:
         return _refused(request)
-    app = the_app(request)
     try:
         unit = request.query_params.get("unit")
+        app = the_app(request).for_unit_or_campaign(unit, request.query_params.get("campaign"))
         found = await run_in_threadpool(app.history, unit, _day(request, "from"), _day(request, "to"))
     except MailbotError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
+    named = {"campaign": app.settings.campaign.id} if app.settings.several else {}  # contract §9
     if isinstance(found, ProvinceHistory):
         days = [application.status_json(d) | {"units": None} for d in found.days]
-        return JSONResponse({"unit": None, "days": [{k: v for k, v in d.items() if k != "units"} for d in days]})
+        series = [{k: v for k, v in d.items() if k != "units"} for d in days]
+        return JSONResponse({**named, "unit": None, "days": series})
     rows = [
         {"date": day.isoformat(), **(row.to_json() if row else {"state": None, "note": reason})}
         for day, row, reason in found.rows
     ]
-    return JSONResponse({"unit": found.unit, "days": rows})
+    return JSONResponse({**named, "unit": found.unit, "days": rows})
 
 
 @get("/api/review")
@@ -71,8 +73,9 @@ async def review(request: Request) -> Response:
     """The submissions waiting for review, as `mailbot review list --json` gives them."""
     if await _token_user(request) is None:
         return _refused(request)
-    waiting = await run_in_threadpool(the_app(request).waiting)
-    return JSONResponse({"waiting": [application.submission_json(s) for s in waiting]})
+    app = the_app(request)
+    waiting = await run_in_threadpool(app.waiting_everywhere)
+    return JSONResponse({"waiting": [app.waiting_json(s) for s in waiting]})
 
 
 @get("/healthz")

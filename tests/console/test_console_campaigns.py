@@ -191,3 +191,20 @@ def test_in_a_browser_the_switch_and_the_links_keep_the_campaign(deployment_app,
         phone.wait_for_url(re.compile(r"/review$"))
         assert phone.locator("article.waiting").count() == 2
         assert phone.dialogs == []
+
+
+def test_the_api_names_the_campaign_of_each_waiting_report_and_of_a_history(deployment_app):
+    """/api/review holds every campaign's waiting mail (as `review list --json`), /api/history the unit's own campaign."""
+    http = TestClient(create_app(deployment_app))
+    token = deployment_app.accounts.new_token("lan", NOW, by="test")
+    auth = {"Authorization": f"Bearer {token}"}
+    waiting = http.get("/api/review", headers=auth).json()["waiting"]
+    ids = waiting_ids(deployment_app)
+    assert {(w["campaign"], w["id"]) for w in waiting} == {(c, i) for c, i in ids.items()}
+    department = http.get("/api/history?unit=so-y-te&from=15/8/2020&to=15/8/2020", headers=auth).json()
+    assert department["campaign"] == "departments" and department["unit"] == "so-y-te"
+    district = http.get("/api/history?unit=nam-sach&from=15/8/2020&to=15/8/2020", headers=auth).json()
+    assert district["campaign"] == "districts" and district["days"][0]["state"] == "on_time"
+    area = http.get("/api/history?campaign=departments&from=15/8/2020&to=15/8/2020", headers=auth).json()
+    assert area["campaign"] == "departments" and area["unit"] is None
+    assert http.get("/api/history?campaign=nowhere", headers=auth).status_code == 400
