@@ -1,7 +1,8 @@
 """Schema migrations with Alembic, run by Store.open under a lock.
 
-The only module that imports Alembic. The revisions live in migrations/versions/,
-numbered 0001, 0002, … (the number is the store's schema version). Any number of
+The only module that imports Alembic, besides the revisions: they live in
+migrations/versions/, numbered 0001, 0002, … (the number is the store's schema
+version), frozen, sharing only migrations/helpers.py. Any number of
 processes may open a fresh store at once: on PostgreSQL the migration runs in one
 transaction holding an advisory lock, on SQLite in one BEGIN IMMEDIATE
 transaction (DDL is transactional on both), so the first one migrates and the

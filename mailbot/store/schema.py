@@ -7,6 +7,7 @@ a test checks that the migrated schema matches these tables on SQLite and Postgr
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
@@ -37,49 +38,70 @@ def numbered(name: str, *columns: sa.Column | sa.Index) -> sa.Table:
     return sa.Table(name, metadata, sa.Column("id", sa.Integer, primary_key=True, autoincrement=True), *columns)
 
 
+def held_by_user(name: str, *columns: sa.Column) -> sa.Table:
+    """A table of secrets a console user holds (sessions, API tokens), kept by their hash only."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("token_hash", sa.String(64), primary_key=True),
+        reference("user_id", "users", index=True),
+        *columns,
+    )
+
+
+def required(name: str, *kind: Any, **options: Any) -> sa.Column:
+    """A column every row fills (NOT NULL): its type, and a foreign key if any, as sa.Column takes them."""
+    return sa.Column(name, *kind, nullable=False, **options)
+
+
+def reference(name: str, table: str, **options: Any) -> sa.Column:
+    """A required column naming a row of `table` by its id."""
+    return required(name, sa.Integer, sa.ForeignKey(f"{table}.id"), **options)
+
+
 meta_table = sa.Table(
     "meta",
     metadata,
     sa.Column("key", sa.String(200), primary_key=True),
-    sa.Column("value", sa.Text, nullable=False),
+    required("value", sa.Text),
 )
 messages = numbered(
     "messages",
-    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    required("sha256", sa.String(64), unique=True),
     sa.Column("message_id", sa.Text),
-    sa.Column("source", sa.Text, nullable=False),
-    sa.Column("source_key", sa.Text, nullable=False),
+    required("source", sa.Text),
+    required("source_key", sa.Text),
     sa.Column("received_at", UtcDateTime),
-    sa.Column("stored_at", UtcDateTime, nullable=False),
-    sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("headers_only", sa.Boolean, nullable=False),
+    required("stored_at", UtcDateTime),
+    required("size", sa.BigInteger),
+    required("headers_only", sa.Boolean),
     sa.Column("sender", sa.Text),
     sa.Column("subject", sa.Text),
-    sa.Column("raw", sa.LargeBinary, nullable=False),
+    required("raw", sa.LargeBinary),
 )
 message_keys = sa.Table(
     "message_keys",
     metadata,
     sa.Column("source", sa.Text, primary_key=True),
     sa.Column("source_key", sa.String(400), primary_key=True),
-    sa.Column("message_row", sa.Integer, sa.ForeignKey("messages.id"), nullable=False),
+    reference("message_row", "messages"),
 )
 submissions = numbered(
     "submissions",
-    sa.Column("message_row", sa.Integer, sa.ForeignKey("messages.id"), nullable=False, unique=True),
+    reference("message_row", "messages", unique=True),
     sa.Column("unit", sa.String(100)),
     sa.Column("period", sa.Date, index=True),
-    sa.Column("received_at", UtcDateTime, nullable=False),
+    required("received_at", UtcDateTime),
     sa.Column("sender", sa.Text),
     sa.Column("subject", sa.Text),
     sa.Column("message_id", sa.Text),
     sa.Column("read_unit", sa.String(100)),
-    sa.Column("read_figures", sa.JSON, nullable=False),
+    required("read_figures", sa.JSON),
     sa.Column("sources", sa.JSON),  # metric id -> where its figure was read (schema 4)
-    sa.Column("figures", sa.JSON, nullable=False),
-    sa.Column("problems", sa.JSON, nullable=False),
-    sa.Column("read_status", sa.String(20), nullable=False),
-    sa.Column("status", sa.String(20), nullable=False),
+    required("figures", sa.JSON),
+    required("problems", sa.JSON),
+    required("read_status", sa.String(20)),
+    required("status", sa.String(20)),
     sa.Column("decided_by", sa.Text),
     sa.Column("decision_note", sa.Text),
     sa.Column("campaign", sa.String(100), index=True),  # schema 5; '' for a row from before campaigns
@@ -89,10 +111,10 @@ submissions = numbered(
 )
 decisions = numbered(
     "decisions",
-    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False, index=True),
-    sa.Column("action", sa.String(20), nullable=False),
-    sa.Column("decided_by", sa.Text, nullable=False),
-    sa.Column("decided_at", UtcDateTime, nullable=False),
+    reference("submission_id", "submissions", index=True),
+    required("action", sa.String(20)),
+    required("decided_by", sa.Text),
+    required("decided_at", UtcDateTime),
     sa.Column("reason", sa.Text),
     sa.Column("unit", sa.String(100)),
     sa.Column("figures", sa.JSON),
@@ -104,21 +126,21 @@ source_marks = sa.Table(
     metadata,
     sa.Column("source", sa.String(400), primary_key=True),
     sa.Column("uidvalidity", sa.BigInteger),
-    sa.Column("last_uid", sa.BigInteger, nullable=False),
+    required("last_uid", sa.BigInteger),
     sa.Column("heartbeat_at", UtcDateTime),
 )
 outbox = numbered(
     "outbox",
-    sa.Column("key", sa.String(400), nullable=False, unique=True),
-    sa.Column("kind", sa.String(40), nullable=False),
-    sa.Column("recipients", sa.JSON, nullable=False),
-    sa.Column("message_id", sa.Text, nullable=False),
-    sa.Column("raw", sa.LargeBinary, nullable=False),
-    sa.Column("state", sa.String(20), nullable=False, index=True),
-    sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    required("key", sa.String(400), unique=True),
+    required("kind", sa.String(40)),
+    required("recipients", sa.JSON),
+    required("message_id", sa.Text),
+    required("raw", sa.LargeBinary),
+    required("state", sa.String(20), index=True),
+    required("attempts", sa.Integer, default=0),
+    required("next_attempt_at", UtcDateTime),
     sa.Column("claimed_at", UtcDateTime),
-    sa.Column("created_at", UtcDateTime, nullable=False),
+    required("created_at", UtcDateTime),
     sa.Column("sent_at", UtcDateTime),
     sa.Column("last_error", sa.Text),
     sa.Column("campaign", sa.String(100)),  # schema 5; '' for mail queued before campaigns
@@ -127,42 +149,36 @@ locks = sa.Table(
     "locks",
     metadata,
     sa.Column("name", sa.String(200), primary_key=True),
-    sa.Column("holder", sa.Text, nullable=False),
-    sa.Column("expires_at", UtcDateTime, nullable=False),
+    required("holder", sa.Text),
+    required("expires_at", UtcDateTime),
 )
 
 # The console's people, their sign-ins and tokens, and the audit trail (schema 2).
 users = numbered(
     "users",
-    sa.Column("name", sa.String(100), nullable=False, unique=True),
-    sa.Column("role", sa.String(20), nullable=False),
-    sa.Column("password_hash", sa.Text, nullable=False),
-    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
-    sa.Column("created_at", UtcDateTime, nullable=False),
+    required("name", sa.String(100), unique=True),
+    required("role", sa.String(20)),
+    required("password_hash", sa.Text),
+    required("disabled", sa.Boolean, default=False),
+    required("created_at", UtcDateTime),
 )
-sessions = sa.Table(
+sessions = held_by_user(
     "sessions",
-    metadata,
-    sa.Column("token_hash", sa.String(64), primary_key=True),
-    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
-    sa.Column("csrf", sa.String(64), nullable=False),
+    required("csrf", sa.String(64)),
     sa.Column("address", sa.Text),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("expires_at", UtcDateTime, nullable=False),
+    required("created_at", UtcDateTime),
+    required("expires_at", UtcDateTime),
 )
-api_tokens = sa.Table(
+api_tokens = held_by_user(
     "api_tokens",
-    metadata,
-    sa.Column("token_hash", sa.String(64), primary_key=True),
-    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
-    sa.Column("created_at", UtcDateTime, nullable=False),
+    required("created_at", UtcDateTime),
 )
 audit = numbered(
     "audit",
-    sa.Column("at", UtcDateTime, nullable=False, index=True),
-    sa.Column("who", sa.Text, nullable=False),
+    required("at", UtcDateTime, index=True),
+    required("who", sa.Text),
     sa.Column("address", sa.Text),
-    sa.Column("action", sa.String(40), nullable=False, index=True),
+    required("action", sa.String(40), index=True),
     sa.Column("target", sa.Text),
     sa.Column("detail", sa.Text),
 )

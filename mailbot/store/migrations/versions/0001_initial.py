@@ -2,20 +2,16 @@
 
 Frozen as it was when stores were created by `create_all` (schema version 1); a
 store from that time is recognised by its meta row and stamped with this revision.
-
-Revision ID: 0001
-Revises:
+Times are kept as naive UTC (mailbot.store.schema.sa.DateTime reads and writes them).
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-from mailbot.store.schema import UtcDateTime
+from mailbot.store.migrations.helpers import create_numbered, reference
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -24,15 +20,14 @@ def upgrade() -> None:
         sa.Column("key", sa.String(200), primary_key=True),
         sa.Column("value", sa.Text, nullable=False),
     )
-    op.create_table(
+    create_numbered(
         "messages",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("sha256", sa.String(64), nullable=False, unique=True),
         sa.Column("message_id", sa.Text),
         sa.Column("source", sa.Text, nullable=False),
         sa.Column("source_key", sa.Text, nullable=False),
-        sa.Column("received_at", UtcDateTime),
-        sa.Column("stored_at", UtcDateTime, nullable=False),
+        sa.Column("received_at", sa.DateTime),
+        sa.Column("stored_at", sa.DateTime, nullable=False),
         sa.Column("size", sa.BigInteger, nullable=False),
         sa.Column("headers_only", sa.Boolean, nullable=False),
         sa.Column("sender", sa.Text),
@@ -43,20 +38,19 @@ def upgrade() -> None:
         "message_keys",
         sa.Column("source", sa.Text, primary_key=True),
         sa.Column("source_key", sa.String(400), primary_key=True),
-        sa.Column("message_row", sa.Integer, sa.ForeignKey("messages.id"), nullable=False),
+        reference("message_row", "messages"),
     )
     _submissions_and_decisions()
     _marks_outbox_locks()
 
 
 def _submissions_and_decisions() -> None:
-    op.create_table(
+    create_numbered(
         "submissions",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("message_row", sa.Integer, sa.ForeignKey("messages.id"), nullable=False, unique=True),
+        reference("message_row", "messages", unique=True),
         sa.Column("unit", sa.String(100), index=True),
         sa.Column("period", sa.Date, index=True),
-        sa.Column("received_at", UtcDateTime, nullable=False),
+        sa.Column("received_at", sa.DateTime, nullable=False),
         sa.Column("sender", sa.Text),
         sa.Column("subject", sa.Text),
         sa.Column("message_id", sa.Text),
@@ -69,13 +63,12 @@ def _submissions_and_decisions() -> None:
         sa.Column("decided_by", sa.Text),
         sa.Column("decision_note", sa.Text),
     )
-    op.create_table(
+    create_numbered(
         "decisions",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False, index=True),
+        reference("submission_id", "submissions", index=True),
         sa.Column("action", sa.String(20), nullable=False),
         sa.Column("decided_by", sa.Text, nullable=False),
-        sa.Column("decided_at", UtcDateTime, nullable=False),
+        sa.Column("decided_at", sa.DateTime, nullable=False),
         sa.Column("reason", sa.Text),
         sa.Column("unit", sa.String(100)),
         sa.Column("figures", sa.JSON),
@@ -88,11 +81,10 @@ def _marks_outbox_locks() -> None:
         sa.Column("source", sa.String(400), primary_key=True),
         sa.Column("uidvalidity", sa.BigInteger),
         sa.Column("last_uid", sa.BigInteger, nullable=False),
-        sa.Column("heartbeat_at", UtcDateTime),
+        sa.Column("heartbeat_at", sa.DateTime),
     )
-    op.create_table(
+    create_numbered(
         "outbox",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("key", sa.String(400), nullable=False, unique=True),
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("recipients", sa.JSON, nullable=False),
@@ -100,15 +92,15 @@ def _marks_outbox_locks() -> None:
         sa.Column("raw", sa.LargeBinary, nullable=False),
         sa.Column("state", sa.String(20), nullable=False, index=True),
         sa.Column("attempts", sa.Integer, nullable=False),
-        sa.Column("next_attempt_at", UtcDateTime, nullable=False),
-        sa.Column("claimed_at", UtcDateTime),
-        sa.Column("created_at", UtcDateTime, nullable=False),
-        sa.Column("sent_at", UtcDateTime),
+        sa.Column("next_attempt_at", sa.DateTime, nullable=False),
+        sa.Column("claimed_at", sa.DateTime),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("sent_at", sa.DateTime),
         sa.Column("last_error", sa.Text),
     )
     op.create_table(
         "locks",
         sa.Column("name", sa.String(200), primary_key=True),
         sa.Column("holder", sa.Text, nullable=False),
-        sa.Column("expires_at", UtcDateTime, nullable=False),
+        sa.Column("expires_at", sa.DateTime, nullable=False),
     )

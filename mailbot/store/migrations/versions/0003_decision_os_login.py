@@ -1,20 +1,12 @@
-"""Review decisions record the operating-system login beside the name given (--by, MAILBOT_USER).
-
-Schema version 3 (before Alembic, an ALTER TABLE of schema 2).
-
-Revision ID: 0003
-Revises: 0002
-"""
+"""Schema 3: a review decision keeps the operating-system login beside the name given (--by, MAILBOT_USER)."""
 
 import sqlalchemy as sa
-from alembic import op
+
+from mailbot.store.migrations.helpers import add_columns
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("decisions") as batch:
-        batch.add_column(sa.Column("os_login", sa.Text))
+    add_columns("decisions", sa.Column("os_login", sa.Text))  # before Alembic, an ALTER TABLE of schema 2
