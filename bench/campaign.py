@@ -13,12 +13,12 @@ import os
 import random
 import re
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from mailbot.config import Unit
 from mailbot.samples import district_report_mail, district_workbook
 
 DOMAIN = "baocao-bench.gov.vn"
@@ -62,17 +62,9 @@ LATE_EVERY = 17  # one message in 17 arrives after the 16:00 deadline
 CRLF = re.compile(rb"\r?\n")
 
 
-@dataclass(frozen=True)
-class BenchUnit:
-    number: int
-    id: str
-    name: str
-    sender: str
-    population: int
-
-
 @lru_cache(maxsize=4)
-def bench_units(count: int) -> tuple[BenchUnit, ...]:
+def bench_units(count: int) -> tuple[Unit, ...]:
+    """`count` units with Vietnamese names, one sender each and a population (the same for the same count)."""
     pairs = [f"{a} {b}" for a in SYLLABLES for b in SYLLABLES if a != b]
     random.Random(7).shuffle(pairs)
     if count > len(pairs):  # a national campaign: three-syllable names after the two-syllable ones
@@ -85,9 +77,8 @@ def bench_units(count: int) -> tuple[BenchUnit, ...]:
     for number, place in enumerate(pairs[:count], start=1):
         kind = KINDS[0] if number % 10 else KINDS[number // 10 % 2 + 1]
         population = 60_000 + random.Random(number).randrange(240_000)
-        units.append(
-            BenchUnit(number, f"u{number:04d}", f"{kind} {place}", f"vanphong.u{number:04d}@{DOMAIN}", population)
-        )
+        sender = f"vanphong.u{number:04d}@{DOMAIN}"
+        units.append(Unit(f"u{number:04d}", f"{kind} {place}", (sender,), population=population))
     return tuple(units)
 
 
@@ -120,7 +111,7 @@ def write_config(folder: Path, unit_count: int) -> Path:
             "[[units]]",
             f'id = "{unit.id}"',
             f'name = "{unit.name}"',
-            f'senders = ["{unit.sender}"]',
+            f'senders = ["{unit.senders[0]}"]',
             f"population = {unit.population}",
             "",
         ]
@@ -146,17 +137,17 @@ def arrival(index: int, unit_count: int) -> datetime:
     return datetime.combine(day, time(7, 30), tzinfo=TIME_ZONE) + timedelta(seconds=30 * position)
 
 
-def figure_of(unit: BenchUnit, day: date) -> int:
+def figure_of(unit: Unit, day: date) -> int:
     """A cumulative figure that grows a little every day (and stays below the population)."""
     days = min((day - FIRST_DAY).days, 300)
     rng = random.Random(f"{unit.id}{day}")
     return unit.population // 10 + days * (unit.population // 400) + rng.randrange(50)
 
 
-def one_mail(index: int, unit: BenchUnit, day: date, at: datetime) -> bytes:
+def one_mail(index: int, unit: Unit, day: date, at: datetime) -> bytes:
     workbook = district_workbook(unit.name, figure_of(unit, day), day, METRIC_LABEL, communes=12 + index % 19)
     raw = district_report_mail(
-        sender=unit.sender,
+        sender=unit.senders[0],
         office=f"UBND {unit.name}",
         unit=unit.name,
         unit_id=unit.id,
@@ -167,7 +158,7 @@ def one_mail(index: int, unit: BenchUnit, day: date, at: datetime) -> bytes:
         domain=DOMAIN,
         extra_headers={
             "Authentication-Results": f"{AUTHSERV_ID}; dkim=pass header.d={DOMAIN}; "
-            f"spf=pass smtp.mailfrom={unit.sender}; dmarc=pass header.from={DOMAIN}"
+            f"spf=pass smtp.mailfrom={unit.senders[0]}; dmarc=pass header.from={DOMAIN}"
         },
     )
     return CRLF.sub(b"\r\n", raw)  # as a mail client hands it to IMAP APPEND

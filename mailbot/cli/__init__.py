@@ -103,14 +103,17 @@ def parse_day(value: str | None, settings: Settings) -> date | None:
 
 # --- commands ------------------------------------------------------------------------
 
+ConnectOption = Annotated[
+    bool, typer.Option("--connect", help="Also log into the inbox, greet the SMTP server and open the store.")
+]
+OnceOption = Annotated[bool, typer.Option("--once", help="Ingest what is new, send the acknowledgements, and exit.")]
+CheckOption = Annotated[
+    bool, typer.Option("--check", help="For monitoring: one line, exit 0 (well), 1 (warning) or 2 (critical).")
+]
+
 
 @app.command("check-config")
-def check_config(
-    config: ConfigOption = None,
-    connect: Annotated[
-        bool, typer.Option("--connect", help="Also log into the inbox, greet the SMTP server and open the store.")
-    ] = False,
-) -> None:
+def check_config(config: ConfigOption = None, connect: ConnectOption = False) -> None:
     """Check the configuration and the environment, and say what is wrong."""
     settings = settings_from(config)
     out.print(views.config_summary(settings), markup=False)
@@ -135,13 +138,7 @@ def demo(
 
 
 @app.command()
-def poll(
-    config: ConfigOption = None,
-    once: Annotated[
-        bool, typer.Option("--once", help="Ingest what is new, send the acknowledgements, and exit.")
-    ] = False,
-    campaign: CampaignOption = None,
-) -> None:
+def poll(config: ConfigOption = None, once: OnceOption = False, campaign: CampaignOption = None) -> None:
     """Ingest everything new in the inbox and send the acknowledgements."""
     settings = settings_from(config, campaign)  # the mailbox is shared: every campaign's mail is routed
     if not once:
@@ -185,9 +182,7 @@ def status(
     config: ConfigOption = None,
     day: DateOption = None,
     as_json: JsonOption = False,
-    check: Annotated[
-        bool, typer.Option("--check", help="For monitoring: one line, exit 0 (well), 1 (warning) or 2 (critical).")
-    ] = False,
+    check: CheckOption = False,
     campaign: CampaignOption = None,
 ) -> None:
     """The day's ledger: who reported, on time or late, who is missing (each campaign's, one after another)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import tomllib
+from collections.abc import Callable
 from datetime import date, time
 from functools import cache
 from pathlib import Path
@@ -366,13 +367,18 @@ class TomlReader:
     def _leaf(self, data: dict, key: str) -> Any:
         return data.get(key.rsplit(".", 1)[-1])
 
-    def text(self, data: dict, key: str, default: str) -> str:
+    def _checked(self, data: dict, key: str, default: Any, fits: Callable[[Any], bool], problem: str) -> Any:
+        """The setting at `key` if it `fits`, `default` if it is not given; any other value is the error `problem`."""
         value = self._leaf(data, key)
         if value is None:
             return default
-        if not isinstance(value, str):
-            raise self.fail(key, "not_text", value=value)
-        return value.strip()
+        if not fits(value):
+            raise self.fail(key, problem, value=value)
+        return value
+
+    def text(self, data: dict, key: str, default: str) -> str:
+        value = self._checked(data, key, None, lambda v: isinstance(v, str), "not_text")
+        return default if value is None else value.strip()
 
     def required_text(self, data: dict, key: str) -> str:
         value = self.text(data, key, "")
@@ -418,38 +424,24 @@ class TomlReader:
         return wanted
 
     def flag(self, data: dict, key: str, default: bool) -> bool:
-        value = self._leaf(data, key)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise self.fail(key, "not_bool", value=value)
-        return value
+        return self._checked(data, key, default, lambda v: isinstance(v, bool), "not_bool")
 
     def positive_int(self, data: dict, key: str, default: int, maximum: int | None = None) -> int:
         value = self._leaf(data, key)
         if value is None:
             return default
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        if not _is_count(value):
             raise self.fail(key, "not_positive_int", value=value)
         if maximum is not None and value > maximum:
             raise self.fail(key, "above_maximum", value=value, maximum=maximum)
         return value
 
     def optional_count(self, data: dict, key: str) -> int | None:
-        value = self._leaf(data, key)
-        if value is None:
-            return None
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise self.fail(key, "not_count", value=value)
-        return value
+        return self._checked(data, key, None, _is_count, "not_count")
 
     def optional_percent(self, data: dict, key: str) -> float | None:
-        value = self._leaf(data, key)
-        if value is None:
-            return None
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= 100:
-            raise self.fail(key, "not_percent", value=value)
-        return float(value)
+        value = self._checked(data, key, None, _is_percent, "not_percent")
+        return None if value is None else float(value)
 
     def clock(self, data: dict, key: str, default: str) -> time:
         value = self._leaf(data, key)
@@ -479,3 +471,13 @@ class TomlReader:
             if value in seen:
                 raise self.fail(f"{key}.{field_name}", "duplicate", value=value)
             seen.add(value)
+
+
+def _is_count(value: Any) -> bool:
+    """A whole number above 0 (true and false are not numbers)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _is_percent(value: Any) -> bool:
+    """A number above 0 and at most 100."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 100

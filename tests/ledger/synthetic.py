@@ -68,9 +68,15 @@ def campaign_settings() -> Settings:
 
 
 @dataclass(frozen=True)
-class Submit:
+class Event:
+    """Something that happens in the synthetic month: `label` names its submission, `at` is when."""
+
     label: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class Submit(Event):
     unit: str | None
     n: int
     figures: dict
@@ -79,9 +85,7 @@ class Submit:
 
 
 @dataclass(frozen=True)
-class Decide:
-    label: str
-    at: datetime
+class Decide(Event):
     action: str
     reason: str | None = None
     unit: str | None = None

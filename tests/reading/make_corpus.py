@@ -35,17 +35,10 @@ def case(name: str, data: bytes, **expected) -> None:
 
 
 def bare(unit, figures, problems=(), status=None, period="2020-08-14"):
+    """The answer for a file read alone: no mail around it, so no sender, time or lateness."""
     status = status or ("accepted" if not problems else None)
-    return dict(
-        message_id=None,
-        sender=None,
-        received_at=None,
-        period=period,
-        late=None,
-        unit=unit,
-        figures=figures,
-        problems=list(problems),
-        status=status,
+    return expected_answer(
+        unit, figures, problems, status, period, message_id=None, sender=None, received_at=None, late=None
     )
 
 
@@ -60,6 +53,23 @@ def mailed(
     period="2020-08-14",
     late=False,
 ):
+    """The answer for a report mail: on time from the unit's office unless said otherwise."""
+    status = status or "accepted"
+    return expected_answer(
+        unit,
+        figures,
+        problems,
+        status,
+        period,
+        message_id=message_id,
+        sender=sender,
+        received_at=received_at,
+        late=late,
+    )
+
+
+def expected_answer(unit, figures, problems, status, period, message_id, sender, received_at, late):
+    """The JSON of `read_path(...).to_json()`, its keys in that order."""
     return dict(
         message_id=message_id,
         sender=sender,
@@ -69,7 +79,7 @@ def mailed(
         unit=unit,
         figures=figures,
         problems=list(problems),
-        status=status or "accepted",
+        status=status,
     )
 
 
