@@ -543,7 +543,7 @@ class App:
         """A reviewer approves the held report of `day`: it is sent now, and the approval audited."""
         waiting = self.report_waiting(day)
         if waiting is None:
-            raise i18n.error(UsageError, "errors.report_not_waiting", self.lang, day=format_day(day, self.lang))
+            raise i18n.error(UsageError, "errors.report_not_waiting", self.lang, day=i18n.format_day(day, self.lang))
         now = self.clock()
         self.accounts.record(
             now, by, "report_approve", address, target=f"report:{day.isoformat()}", held_since=waiting.isoformat()
@@ -718,9 +718,6 @@ def submission_json(sub: Submission) -> dict:
         "problems": [p.to_json() for p in sub.problems],
         "decided_by": sub.decided_by,
     }
-
-
-format_day = ledger.format_day
 
 
 # --- campaign files: units from a spreadsheet, the blank report form -------------------

@@ -345,11 +345,11 @@ def no_reporting_reason(settings: Settings, day: date) -> str | None:
     """Why `day` has no reporting, in the configured language; None if it has."""
     campaign = settings.campaign
     lang = settings.language
-    shown = format_day(day, lang)
+    shown = i18n.format_day(day, lang)
     if campaign.start and day < campaign.start:
-        return i18n.text("ledger.before_start", lang, day=shown, start=format_day(campaign.start, lang))
+        return i18n.text("ledger.before_start", lang, day=shown, start=i18n.format_day(campaign.start, lang))
     if campaign.end and day > campaign.end:
-        return i18n.text("ledger.after_end", lang, day=shown, end=format_day(campaign.end, lang))
+        return i18n.text("ledger.after_end", lang, day=shown, end=i18n.format_day(campaign.end, lang))
     if day in campaign.holidays:
         return i18n.text("ledger.holiday", lang, day=shown)
     weekday = WEEKDAYS[day.weekday()]
@@ -357,11 +357,6 @@ def no_reporting_reason(settings: Settings, day: date) -> str | None:
         name = i18n.text(f"ledger.weekday_{weekday}", lang)
         return i18n.text("ledger.not_reporting_weekday", lang, day=shown, weekday=name)
     return None
-
-
-def format_day(day: date, lang: str) -> str:
-    """A day as the letter writes it in `lang` (14/8/2020)."""
-    return i18n.format_day(day, lang)
 
 
 # --- series -------------------------------------------------------------------------
@@ -458,7 +453,7 @@ def unit_history(
     for day in days_between(first, last):
         reason = no_reporting_reason(settings, day)
         if reason is None and not known.active_on(day):
-            reason = i18n.text("ledger.unit_inactive", settings.language, day=format_day(day, settings.language))
+            reason = i18n.text("ledger.unit_inactive", settings.language, day=i18n.format_day(day, settings.language))
         rows.append((day, None if reason else unit_day(settings, known, day, history), reason))
     return rows
 

@@ -20,7 +20,8 @@ from itertools import pairwise
 
 from mailbot import i18n
 from mailbot.config import Metric, Settings, Unit
-from mailbot.ledger import counted_by_period, format_day
+from mailbot.i18n import format_day
+from mailbot.ledger import counted_by_period
 from mailbot.models import ABOVE_POPULATION, DECREASING_FIGURE, OUTLIER_JUMP, Problem, Submission
 
 HISTORY_CODES = (DECREASING_FIGURE, ABOVE_POPULATION, OUTLIER_JUMP)  # the problems these checks find

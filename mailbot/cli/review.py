@@ -15,13 +15,13 @@ from rich.table import Table
 
 from mailbot import app as application
 from mailbot import i18n
-from mailbot.app import App, Decider, ReviewOutcome, format_day
+from mailbot.app import App, Decider, ReviewOutcome
 from mailbot.cli import campaign_given, opened, out, served, settings_from, views
 from mailbot.cli.options import CampaignOption, ConfigOption, option
 from mailbot.cli.tables import Column, columns_left_out, fitted
 from mailbot.config import Settings
 from mailbot.errors import UsageError
-from mailbot.i18n import format_count, format_percent, format_time, section_texts, state_name, where_read
+from mailbot.i18n import format_count, format_day, format_percent, format_time, section_texts, state_name, where_read
 from mailbot.models import NEEDS_REVIEW, DayLedger, ReviewDecision, Submission, UnitDay
 
 CLI = "cli"  # where a decision typed at the terminal comes from, in the audit trail

@@ -14,8 +14,9 @@ from pathlib import Path
 from mailbot import i18n
 from mailbot.config import load_settings
 from mailbot.errors import ConfigError, MailbotError
+from mailbot.files import write_atomically
 from mailbot.units.table import UnitRow, read_unit_rows, slug
-from mailbot.units.toml_file import Change, Plan, plan_import, write_atomically
+from mailbot.units.toml_file import Change, Plan, plan_import
 
 __all__ = ["Change", "Plan", "UnitRow", "plan_units_import", "read_unit_rows", "slug", "write_plan"]
 
@@ -46,4 +47,4 @@ def _check(plan: Plan, lang: str) -> None:
 
 
 def write_plan(plan: Plan) -> None:
-    write_atomically(plan.path, plan.text)
+    write_atomically(plan.path, plan.text, keep_mode=True)

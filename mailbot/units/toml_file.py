@@ -7,8 +7,6 @@ is removed; a column the table does not have keeps the file's value.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,19 +120,3 @@ def _plain(value):
     if isinstance(value, list):
         return tuple(str(v) for v in value) or None
     return value
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` by `text` at once: a crash leaves the old file or the new, never half of one."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import io
 import struct
-import sys
 import zipfile
 from email.message import EmailMessage
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reading"))
-
-import build_files as b  # noqa: E402
+from reading import build_files as b
 
 NAM_SACH = "vanphong.namsach@haiduong.gov.vn"
 SUBJECT = "Báo cáo Bluezone ngày 14/8/2020"

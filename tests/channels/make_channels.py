@@ -1,6 +1,6 @@
 """(Re)build the stored-answer cases of every channel: tests/channels/corpus/<case>.eml and .json.
 
-    .venv/bin/python tests/channels/make_channels.py
+    PYTHONPATH=tests .venv/bin/python tests/channels/make_channels.py
 
 Each answer is written by hand: what a careful person reading the mail would
 record. The JSON holds figures, sources (where the figure was read), status and
@@ -10,12 +10,9 @@ the problem codes in order; the messages are checked by test_channels.py.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import build_channels as c  # noqa: E402
+from channels import build_channels as c
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 XLSX = c.b.XLSX_TYPE

@@ -4,18 +4,14 @@ without expanding what it announces. Built here (megabytes each), not stored."""
 from __future__ import annotations
 
 import resource
-import sys
-from pathlib import Path
 
 import pytest
+from channels.build_channels import docx_bomb, mail, pdf_many_objects, zipped
+from reading.build_files import zip_bomb
 
 from mailbot.config import PROJECT_ROOT, load_settings
 from mailbot.reading import read_path
 from mailbot.sheets.document import read_document
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_channels import docx_bomb, mail, pdf_many_objects, zipped  # noqa: E402
-from build_files import zip_bomb  # noqa: E402
 
 SHIPPED = load_settings(PROJECT_ROOT / "config" / "mailbot.toml", env={})
 GROWTH_LIMIT_MB = 300  # what reading one hostile file may add to the process's peak memory

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import io
 
-import build_channels as c
 import numpy as np
 import pytest
+from channels import build_channels as c
 from PIL import Image
 
 from mailbot.sheets import ocr, ocr_upright

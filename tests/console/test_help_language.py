@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 
+from mailbot.cli import app
 from mailbot.i18n import catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +29,8 @@ COMMANDS = [
     ["user"],
     ["user", "add"],
     ["user", "token"],
+    ["record"],
+    ["template"],
 ]
 
 
@@ -73,3 +77,29 @@ def test_options_shared_by_commands_are_worded_once(tmp_path):
 def test_an_unreadable_configuration_leaves_help_in_the_default_language(tmp_path):
     shown = mailbot_help(["status"], tmp_path, "--config", str(tmp_path / "missing.toml"))
     assert catalogue("vi")["help"]["status"] in shown
+
+
+def help_keys(command, path: str = ""):
+    """(the command's key, its parameters' keys) for `command` and every subcommand, as mailbot.cli.help looks them up."""
+    names = [p.opts[0] if p.opts and p.opts[0].startswith("-") else p.name for p in command.params]
+    yield path or "mailbot", [f"{path} {name}".strip() for name in names if name not in TYPER_OWN]
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from help_keys(sub, f"{path} {name}".strip())
+
+
+TYPER_OWN = ("--help", "--install-completion", "--show-completion")
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_command_and_option_has_words_in_each_language(lang):
+    texts = catalogue(lang)["help"]
+    missing = []
+    for command, params in help_keys(typer.main.get_command(app)):
+        missing += [command] if command not in texts else []
+        missing += [key for key in params if key not in texts and f"* {key.rsplit(' ', 1)[-1]}" not in texts]
+    assert missing == []
+
+
+def test_the_figure_received_by_telephone_names_who_received_it(tmp_path):
+    shown = mailbot_help(["record"], tmp_path)
+    assert catalogue("vi")["help"]["record --by"] in shown and catalogue("vi")["help"]["* --by"] not in shown

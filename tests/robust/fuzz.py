@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hostile import CRAFTED, bad_from, fault, good, nested
+from robust.hostile import CRAFTED, bad_from, fault, good, nested
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "reading" / "corpus"

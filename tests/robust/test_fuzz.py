@@ -8,12 +8,9 @@ stays under 256 MiB. The counts and the peaks are printed (pytest -s) for the re
 import json
 import sys
 from datetime import timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fuzz import crafted, largest_mail, largest_workbook, measured, mutated  # noqa: E402
-from hostile import environment, now, submissions  # noqa: E402
+from robust.fuzz import crafted, largest_mail, largest_workbook, measured, mutated
+from robust.hostile import environment, now, submissions
 
 from mailbot.reading import looks_like_mail  # noqa: E402
 

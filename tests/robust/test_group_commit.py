@@ -11,17 +11,13 @@ and the next poll stores and answers every report exactly once.
 
 import signal
 import sqlite3
-import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from hostile import environment, good, mailbot, now, submissions  # noqa: E402
-from hostile import test_config as campaign_file  # noqa: E402
+from robust.hostile import environment, good, mailbot, now, submissions
+from robust.hostile import test_config as campaign_file
 
 BATCH = 3
 UNITS = ("hai-duong", "chi-linh", "kinh-mon", "nam-sach", "kim-thanh", "thanh-ha", "cam-giang")

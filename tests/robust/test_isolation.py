@@ -2,15 +2,10 @@
 
 import dataclasses
 import io
-import sys
-from pathlib import Path
 
 import openpyxl
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from hostile import CRAFTED, FAULTS, fault  # noqa: E402
+from robust.hostile import CRAFTED, FAULTS, fault
 
 from mailbot.config import PROJECT_ROOT, load_settings  # noqa: E402
 from mailbot.errors import SpreadsheetError  # noqa: E402

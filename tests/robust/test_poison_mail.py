@@ -14,9 +14,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from hostile import (  # noqa: E402
+from robust.hostile import (
     CRASHING_FILES,
     FAULTS,
     GIA_LOC,

@@ -6,13 +6,9 @@ The replies are tested on real servers: the mail arrives on Dovecot, `mailbot po
 
 import os
 import stat
-import sys
 from datetime import timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from hostile import MAILBOX, METRIC, environment, mailbot, now, submissions  # noqa: E402
+from robust.hostile import MAILBOX, METRIC, environment, mailbot, now, submissions
 
 from mailbot.samples import district_workbook, report_mail  # noqa: E402
 

@@ -1,12 +1,8 @@
 """campaign.strict_authentication: a registered sender the trusted server did not authenticate waits for review."""
 
 import dataclasses
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from hostile import METRIC, NAM_SACH, now  # noqa: E402
+from robust.hostile import METRIC, NAM_SACH, now
 
 from mailbot.config import PROJECT_ROOT, load_settings  # noqa: E402
 from mailbot.reading import read_message  # noqa: E402
