@@ -11,15 +11,12 @@ the mailbox, each unit answered once, and the mailbox mark is the last UID.
 
 import json
 import sqlite3
-import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from hostile import environment, good, mail, mailbot, now  # noqa: E402
-from hostile import test_config as campaign_file  # noqa: E402
+from robust.hostile import environment, good, mail, mailbot, now
+from robust.hostile import test_config as campaign_file
 
 UNITS = ("hai-duong", "chi-linh", "kinh-mon", "nam-sach", "kim-thanh", "thanh-ha")
 FAULTS = {1: b"meet", 3: b"meet", 4: b"hang"}  # by position in the mailbox

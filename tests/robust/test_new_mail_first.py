@@ -16,10 +16,8 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from hostile import ROOT, environment, good, mailbot, now, submissions  # noqa: E402
-from hostile import test_config as campaign_file  # noqa: E402
+from robust.hostile import ROOT, environment, good, mailbot, now, submissions
+from robust.hostile import test_config as campaign_file
 
 UNITS = ("hai-duong", "chi-linh", "kinh-mon", "nam-sach", "kim-thanh")
 NEW, LATER = "thanh-ha", "cam-giang"
