@@ -256,8 +256,7 @@ class App:
 
     def waiting_everywhere(self) -> list[Submission]:
         """What waits for review in every campaign of the deployment (and of none yet), oldest first."""
-        found = {sub.id: sub for each in self.campaign_apps() for sub in each.waiting()}
-        return sorted(found.values(), key=lambda sub: (sub.received_at, sub.id))
+        return waiting_in(self.campaign_apps())
 
     def waiting_json(self, sub: Submission) -> dict:
         """One line of `mailbot review list --json`; with several campaigns it names the campaign (null: not known)."""
@@ -601,6 +600,12 @@ def find_unit(settings: Settings, wanted: str) -> str:
         if key in {fold(name) for name in (unit.id, unit.name, *unit.aliases)}:
             return unit.id
     raise review.unknown_unit(settings, wanted)
+
+
+def waiting_in(apps: list[App]) -> list[Submission]:
+    """What waits for review in the campaigns of `apps` (and of none yet), each once, oldest first."""
+    found = {sub.id: sub for each in apps for sub in each.waiting()}
+    return sorted(found.values(), key=lambda sub: (sub.received_at, sub.id))
 
 
 def find_unit_anywhere(settings: Settings, wanted: str) -> tuple[Settings, str]:

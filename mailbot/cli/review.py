@@ -58,7 +58,7 @@ def review_list(config: ConfigOption = None, as_json: JsonOption = False) -> Non
     """List the submissions waiting for review, with the reasons and the figures read (every campaign's, unless one is named)."""
     settings = settings_from(config)
     with opened(settings) as app_:
-        waiting = app_.waiting_everywhere()
+        waiting = application.waiting_in(served(app_, None))
     if as_json:
         for sub in waiting:
             out.print(json.dumps(app_.waiting_json(sub), ensure_ascii=False), markup=False, soft_wrap=True)
