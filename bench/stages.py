@@ -42,7 +42,7 @@ def per_message(settings: Settings, db_url: str, mails: list[tuple[bytes, dateti
     try:
         for number, (raw, at) in enumerate(mails, start=1):
             message = InboundMessage("bench", f"1:{number}", raw, at, len(raw), uid=number, uidvalidity=1)
-            result.readings.append(_ingest(settings, store, message, now, spent))
+            result.add(_ingest(settings, store, message, now, spent))
         started = time.perf_counter()
         delivered = _deliver_all(settings, store, now)
         spent["deliver acknowledgements (SMTP)"] += time.perf_counter() - started

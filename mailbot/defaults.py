@@ -19,6 +19,7 @@ HISTORY_LOOKBACK_DAYS = 60
 HISTORY_DAYS = 30  # days a history shows when no first day is given
 TREND_DAYS = 14  # days shown in the report's trend chart
 UPDATE_WATCH_DAYS = 7  # reported days watched for changed figures after their report went out
+READINGS_KEPT = 50  # a poll's readings shown row by row after it; a larger backlog is counted by status
 
 # --- retries and waits -----------------------------------------------------------------
 

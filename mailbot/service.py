@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from mailbot import batches, compose, i18n, ledger, outbox, replies, report, routing, validation, workers
 from mailbot.config import Settings
-from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS, TREND_DAYS, UPDATE_WATCH_DAYS
+from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS, READINGS_KEPT, TREND_DAYS, UPDATE_WATCH_DAYS
 from mailbot.errors import DeliveryError, StoreError
 from mailbot.inbox import open_source
 from mailbot.models import (
@@ -45,11 +46,27 @@ MAX_ATTEMPTS = 2  # a message during which the process died, worked on alone, is
 
 @dataclass
 class PollResult:
+    """What a poll did. Of the readings stored, only the first READINGS_KEPT are kept (for the table
+    printed after the poll); the others are counted by status, so a backlog of any size costs no memory."""
+
     source: str
     fetched: int = 0
     stored: int = 0
     duplicates: int = 0
     readings: list[Reading] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)  # of every reading stored
+
+    def add(self, reading: Reading) -> None:
+        self.statuses[reading.status] += 1
+        if len(self.readings) < READINGS_KEPT:
+            self.readings.append(reading)
+
+    def join(self, other: PollResult) -> None:
+        self.fetched += other.fetched
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.statuses += other.statuses
+        self.readings += other.readings[: max(0, READINGS_KEPT - len(self.readings))]
 
 
 # --- ingestion ---------------------------------------------------------------------
@@ -92,7 +109,7 @@ def _count(result: PollResult, outcomes: list[tuple[Reading, bool]]) -> None:
         result.stored += stored
         result.duplicates += not stored
         if stored:
-            result.readings.append(reading)
+            result.add(reading)
 
 
 def _ingest_arrivals(
@@ -521,10 +538,7 @@ def poll_mailboxes(settings: Settings, store: Store, now: datetime) -> PollResul
         return results[0]
     joined = PollResult(", ".join(r.source for r in results))
     for result in results:
-        joined.fetched += result.fetched
-        joined.stored += result.stored
-        joined.duplicates += result.duplicates
-        joined.readings += result.readings
+        joined.join(result)
     return joined
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections import Counter
 from datetime import datetime
 
 from rich.cells import cell_len
@@ -17,7 +16,6 @@ from mailbot.config import Settings, redact_url, resolve_config_path
 from mailbot.i18n import format_count, format_day, format_time, section_texts, state_name, text, where_read
 from mailbot.models import DayLedger, MailState, QueuedMail, Reading, State, Status, UnitDay
 
-POLL_ROWS_SHOWN = 50  # a backlog of thousands is summed up, not drawn row by row
 TEXT_CELL = 40  # a cell of sentences (problems, sources) wraps at this width, however wide the terminal
 STATUS_ROWS_DRAWN = 200  # a day of more units is written as a plain aligned table, not drawn
 STATE_STYLES: dict[str, str] = {
@@ -128,15 +126,13 @@ def print_poll(console: Console, result, delivery, settings: Settings) -> None:
         markup=False,
     )
     if result.readings:
-        print_readings(console, result.readings[:POLL_ROWS_SHOWN], settings)
-    if len(result.readings) > POLL_ROWS_SHOWN:
-        counts = Counter(r.status for r in result.readings)
+        print_readings(console, result.readings, settings)
+    total = sum(result.statuses.values())
+    if total > len(result.readings):
         summary = ", ".join(
-            f"{text(f'states.{status}', settings.language)}: {n}" for status, n in sorted(counts.items())
+            f"{text(f'states.{status}', settings.language)}: {n}" for status, n in sorted(result.statuses.items())
         )
-        console.print(
-            t(settings, "poll_more", shown=POLL_ROWS_SHOWN, total=len(result.readings), summary=summary), markup=False
-        )
+        console.print(t(settings, "poll_more", shown=len(result.readings), total=total, summary=summary), markup=False)
     print_delivery(console, delivery, settings)
 
 
