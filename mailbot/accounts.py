@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from mailbot import i18n
 from mailbot.errors import MailbotError, NotFoundError, UsageError
+from mailbot.store import Store
 from mailbot.store.accounts import AccountStore
 from mailbot.store.records import AuditRow, UserRow
 
@@ -75,7 +76,7 @@ def _public(row: UserRow) -> User:
 class Accounts:
     """The use cases about people; `lang` is the language their errors are said in."""
 
-    def __init__(self, store, lang: str) -> None:
+    def __init__(self, store: Store, lang: str) -> None:
         self.rows = AccountStore(store.engine)
         self.lang = lang
 
@@ -179,7 +180,15 @@ class Accounts:
 
     # -- the audit trail --------------------------------------------------------------
 
-    def record(self, at: datetime, who: str, action: str, address: str | None = None, target=None, **detail) -> None:
+    def record(
+        self,
+        at: datetime,
+        who: str,
+        action: str,
+        address: str | None = None,
+        target: str | None = None,
+        **detail: object,
+    ) -> None:
         self.rows.record(at, who, action, address, target=target, detail=detail)
 
     def trail(self, limit: int = 200, target: str | None = None) -> list[AuditRow]:

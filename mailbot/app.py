@@ -12,10 +12,11 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailbot import i18n, ledger, logs, message_view, review, service
 from mailbot.accounts import ROLES, SESSION_LIFETIME, AccessError, Accounts, Session, User
@@ -24,11 +25,13 @@ from mailbot.config import Settings
 from mailbot.defaults import HISTORY_DAYS, HISTORY_LOOKBACK_DAYS
 from mailbot.errors import UsageError
 from mailbot.health import Outage, current_outage, held_report_key, stalest_heartbeat
+from mailbot.inbox.base import Source
 from mailbot.message_view import AttachmentView, FigureImage
 from mailbot.models import (
     NEEDS_REVIEW,
     DayLedger,
     MailState,
+    OutboundMail,
     QueuedMail,
     Reading,
     RenderedReport,
@@ -47,8 +50,13 @@ from mailbot.outbox import DeliveryResult
 from mailbot.reading.mail import Attachment as Attached
 from mailbot.reading.text import fold
 from mailbot.review import Decider, ReviewOutcome
+from mailbot.service import PollResult
 from mailbot.store import Store
 from mailbot.store.records import AuditRow
+
+if TYPE_CHECKING:  # imported where used: the commands that do not need them start faster
+    from mailbot.demo import DemoOutcome
+    from mailbot.units.toml_file import Plan as UnitsPlan
 
 log = logging.getLogger(__name__)
 configure_logging = logs.configure  # the command line sets the log up through this layer
@@ -62,10 +70,14 @@ __all__ = [
     "AttachmentView",
     "AuditRow",
     "ConnectionCheck",
+    "DemoOutcome",
+    "DeliveryResult",
     "Decider",
     "FigureImage",
+    "PollResult",
     "ReviewOutcome",
     "Session",
+    "UnitsPlan",
     "User",
     "backup_store",
     "check_connections",
@@ -82,7 +94,7 @@ DMY_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 @dataclass(frozen=True)
 class PollOutcome:
-    result: service.PollResult
+    result: PollResult
     delivery: DeliveryResult | None
 
 
@@ -125,7 +137,7 @@ class ProvinceHistory:
 
 @dataclass(frozen=True)
 class SentReport:
-    mail: object
+    mail: OutboundMail
     delivery: DeliveryResult | None
 
 
@@ -199,7 +211,7 @@ class App:
 
     # -- the inbox ------------------------------------------------------------------
 
-    def poll(self, source=None) -> PollOutcome:
+    def poll(self, source: Source | None = None) -> PollOutcome:
         """Ingest what is new (in every mailbox of the deployment, unless `source` is given),
         send updated reports and the acknowledgements."""
         now = self.clock()
@@ -211,7 +223,7 @@ class App:
         delivery = service.deliver(self.settings, self.store, now)
         return PollOutcome(result, delivery)
 
-    def cycle(self, source=None) -> service.PollResult:
+    def cycle(self, source: Source | None = None) -> PollResult:
         """One poll with everything after it; delivery failures wait in the outbox."""
         return service.run_cycle(self.settings, self.store, self.clock(), source=source)
 
@@ -358,12 +370,14 @@ class App:
             return review.ReviewOutcome(accepted.submission, outcome.decision or accepted.decision)
         return outcome
 
-    def _decide(self, decide, address: str | None) -> ReviewOutcome:
+    def _decide(
+        self, decide: Callable[[datetime, review.Notices], ReviewOutcome], address: str | None
+    ) -> ReviewOutcome:
         now = self.clock()
         notices = lambda sub, decision: service.review_notices(self.settings, sub, decision)  # noqa: E731
         outcome = decide(now, notices)
-        if outcome.changed:
-            d = outcome.decision
+        d = outcome.decision
+        if d is not None:  # it changed something
             self.accounts.record(
                 now,
                 d.by,
@@ -658,14 +672,18 @@ def read_files(settings: Settings, paths: list[Path], routed: bool = True) -> It
         raise i18n.error(UsageError, "errors.not_a_file", settings.language, path=missing[0])
 
 
-def run_demo(settings: Settings, directory: Path):
+def run_demo(settings: Settings, directory: Path) -> DemoOutcome:
     """The demo day in a fresh folder (mailbot.demo)."""
     from mailbot import demo
 
     return demo.run(settings, directory)
 
 
-def run_service(settings: Settings, config_given: bool = True, alongside=None) -> None:
+def run_service(
+    settings: Settings,
+    config_given: bool = True,
+    alongside: Callable[[Settings], AbstractContextManager[None]] | None = None,
+) -> None:
     """The long-running service until SIGINT or SIGTERM; a setup that cannot work stops it at once (exit 2).
 
     `alongside(settings)`, a context manager, runs beside the service once its setup
@@ -740,14 +758,14 @@ def units_language(campaign: Path) -> str:
         return DEFAULT_LANGUAGE
 
 
-def plan_units_import(table: Path, campaign: Path, lang: str):
+def plan_units_import(table: Path, campaign: Path, lang: str) -> UnitsPlan:
     """What `mailbot units import` would change in the campaign file; writes nothing."""
     from mailbot import units
 
     return units.plan_units_import(table, campaign, lang)
 
 
-def write_units_plan(plan) -> None:
+def write_units_plan(plan: UnitsPlan) -> None:
     from mailbot import units
 
     units.write_plan(plan)

@@ -22,6 +22,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 BAR_COLOR = "#2f6eb5"
@@ -84,7 +85,7 @@ def figure(data: ChartData) -> Figure:
     return drawn
 
 
-def _coverage_panel(axes, data: ChartData) -> None:
+def _coverage_panel(axes: Axes, data: ChartData) -> None:
     from matplotlib.ticker import FuncFormatter
 
     names = [name for name, _, _ in data.units]
@@ -116,7 +117,7 @@ def _coverage_panel(axes, data: ChartData) -> None:
         axes.text(0.5, 0.5, data.no_data_label, ha="center", va="center", transform=axes.transAxes, color=MUTED)
 
 
-def _trend_panel(axes, data: ChartData) -> None:
+def _trend_panel(axes: Axes, data: ChartData) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     known = [(day, value, carried) for day, value, carried in data.trend if value is not None]
@@ -170,7 +171,7 @@ def _trend_panel(axes, data: ChartData) -> None:
     axes.set_ylim(0, high + max(high * 0.12, 1))  # from 0: the rise is not drawn bigger than it is
 
 
-def _distribution_panel(axes, data: ChartData) -> None:
+def _distribution_panel(axes: Axes, data: ChartData) -> None:
     """How many units fall in each band of coverage, every counted unit included."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -193,7 +194,7 @@ def _distribution_panel(axes, data: ChartData) -> None:
     _plain_frame(axes)
 
 
-def _plain_frame(axes) -> None:
+def _plain_frame(axes: Axes) -> None:
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     axes.grid(axis="x", color="#e5e5e5", linewidth=0.8)

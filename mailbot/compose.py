@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from email.header import Header
@@ -42,6 +43,7 @@ from mailbot.models import (
     Reading,
     RenderedReport,
     ReviewDecision,
+    Source,
     State,
     Submission,
 )
@@ -166,7 +168,9 @@ def thread(message: Message, message_id: str | None, references: tuple[str, ...]
     message["References"] = one_line(" ".join(chain))
 
 
-def figure_lines(settings: Settings, figures, sources=None) -> list[str]:
+def figure_lines(
+    settings: Settings, figures: Mapping[str, int], sources: Mapping[str, Source] | None = None
+) -> list[str]:
     """ "Số lượng cài đặt Bluezone: 17.356 (đọc tại ô C24, trang tính "Báo cáo", tệp BC.xlsx)"."""
     lang = settings.language
     labels = {m.id: m.label for m in settings.campaign.metrics}

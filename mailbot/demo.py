@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 import tomllib
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -200,7 +200,7 @@ def demo_day_mails(settings: Settings, scenario: Scenario) -> list[Arrival]:
     return sorted(mails, key=lambda m: m.at)
 
 
-def _arrival_time(scenario: Scenario, unit: Unit, number: int, tz) -> datetime:
+def _arrival_time(scenario: Scenario, unit: Unit, number: int, tz: tzinfo) -> datetime:
     if unit.id == scenario.late_unit:
         return datetime.combine(scenario.day, scenario.late_at, tzinfo=tz)
     if unit.id == scenario.broken_unit:
@@ -231,7 +231,16 @@ def arrival(settings: Settings, unit: Unit, day: date, at: datetime, attachment:
 # --- summary -----------------------------------------------------------------------------
 
 
-def summarize(settings, scenario, now, ledger, places, arrivals, held, report_files) -> DemoOutcome:
+def summarize(
+    settings: Settings,
+    scenario: Scenario,
+    now: datetime,
+    ledger: DayLedger,
+    places: tuple[Path, Path, Path],
+    arrivals: list[Arrival],
+    held: list[Submission],
+    report_files: list[Path],
+) -> DemoOutcome:
     inbox, outbox, db = places
     units = {a.message_id: a.unit for a in arrivals}
     broken = [a.message_id for a in arrivals if a.unit.id == scenario.broken_unit and a.at.date() == scenario.day]

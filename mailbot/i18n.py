@@ -40,7 +40,7 @@ def catalogue(lang: str) -> dict:
     return merged
 
 
-def text(key: str, lang: str, **params) -> str:
+def text(key: str, lang: str, **params: object) -> str:
     """The catalogue entry `section.name`, formatted with params."""
     section, _, name = key.partition(".")
     try:
@@ -58,13 +58,13 @@ class HasLanguage(Protocol):
 def section_texts(section: str = "") -> Callable[..., str]:
     """`t(settings, "key", **params)`: the entry `section.key` (or `key`) in the settings' language."""
 
-    def t(settings: HasLanguage, key: str, **params) -> str:
+    def t(settings: HasLanguage, key: str, **params: object) -> str:
         return text(f"{section}.{key}" if section else key, settings.language, **params)
 
     return t
 
 
-def error(kind: type[E], key: str, lang: str, **params) -> E:
+def error(kind: type[E], key: str, lang: str, **params: object) -> E:
     """A `kind` error saying the catalogue entry `key` in `lang`, with `<key>_hint` as its hint.
 
     Both are formatted with the same params and kept on one line, as the command prints them.
@@ -78,7 +78,7 @@ def _one_line(words: str) -> str:
     return " ".join(words.splitlines())
 
 
-def problem(code: str, lang: str, where: str | None = None, **params) -> Problem:
+def problem(code: str, lang: str, where: str | None = None, **params: object) -> Problem:
     """A Problem whose message says, in `lang`, what is wrong and how to fix it."""
     params.setdefault("where", where or "")
     return Problem(code=code, message=text(f"problems.{code}", lang, **params), where=where)

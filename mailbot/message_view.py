@@ -11,6 +11,7 @@ import email.policy
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.message import EmailMessage, Message
 
 from mailbot.config import Settings
 from mailbot.errors import MailbotError
@@ -118,14 +119,14 @@ def attachment(raw: bytes, number: int, settings: Settings) -> mail.Attachment |
     return found[number - 1] if 0 < number <= len(found) else None
 
 
-def _header(message, name: str) -> str:
+def _header(message: Message, name: str) -> str:
     try:
         return " ".join(str(message.get(name)).split())
     except Exception:  # a header that cannot be decoded is shown as it came
         return " ".join(str(message.get(name, failobj="")).split())
 
 
-def _text(message) -> str:
+def _text(message: EmailMessage) -> str:
     try:
         body = message.get_body(preferencelist=("plain", "html"))
         return body.get_content() if body is not None else ""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -81,7 +82,17 @@ def record_figure(
     return Recorded(result.submission_id, reading, result.duplicate)
 
 
-def _describing_mail(settings, unit_id, figures, day, by, note, at, now, subject) -> bytes:
+def _describing_mail(
+    settings: Settings,
+    unit_id: str,
+    figures: Mapping[str, int],
+    day: date,
+    by: str,
+    note: str | None,
+    at: datetime,
+    now: datetime,
+    subject: str,
+) -> bytes:
     """The raw bytes kept for the recorded figure: who took it, when, from whom, and the note."""
     message = EmailMessage()
     message["From"] = settings.campaign.reporting_mailbox

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from mailbot.config import Settings
-from mailbot.models import SENDER_NOT_AUTHENTICATED, Reading
+from mailbot.models import SENDER_NOT_AUTHENTICATED, Problem, Reading
 from mailbot.reading.mail import is_plain_address, is_robot_local_part
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def may_answer(settings: Settings, reading: Reading, store: AnswersSent, now: da
     return True
 
 
-def notice_refusal(settings: Settings, to: str | None, problems) -> str | None:
+def notice_refusal(settings: Settings, to: str | None, problems: Iterable[Problem]) -> str | None:
     """Why an address is never written to (a person's decision may still be told to anyone else)."""
     if not to or not is_plain_address(to):
         return "no address that can be answered"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from mailbot import i18n, validation
-from mailbot.config import Settings
+from mailbot.config import Settings, Unit
 from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS, REVIEW_LOCK_TIMEOUT_SECONDS
 from mailbot.errors import MailbotError, NotFoundError, UsageError
 from mailbot.models import (
@@ -34,10 +34,12 @@ from mailbot.models import (
     UNKNOWN_UNIT,
     Action,
     OutboundMail,
+    Problem,
     Reading,
     ReviewDecision,
     Submission,
 )
+from mailbot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +92,12 @@ def reviewer(by: str | None = None, env: Mapping[str, str] | None = None) -> str
         return f"uid:{os.getuid()}"
 
 
-def pending(store) -> list[Submission]:
+def pending(store: Store) -> list[Submission]:
     """Submissions waiting for a person, oldest first."""
     return store.pending_review()
 
 
-def find(store, submission_id: int) -> Submission:
+def find(store: Store, submission_id: int) -> Submission:
     found = store.submission(submission_id)
     if found is None:
         raise i18n.error(NotFoundError, "errors.submission_not_found", store.language, id=submission_id)
@@ -105,7 +107,7 @@ def find(store, submission_id: int) -> Submission:
 # --- the four decisions --------------------------------------------------------------
 
 
-def accept(store, submission_id: int, decider: Decider, at: datetime, outgoing: Notices = ()) -> ReviewOutcome:
+def accept(store: Store, submission_id: int, decider: Decider, at: datetime, outgoing: Notices = ()) -> ReviewOutcome:
     """Count the submission's figures from now on."""
 
     def decide(sub: Submission) -> ReviewDecision | None:
@@ -122,7 +124,7 @@ def accept(store, submission_id: int, decider: Decider, at: datetime, outgoing: 
     return _decide(store, submission_id, decide, outgoing)
 
 
-def reject(store, submission_id: int, decider: Decider, at: datetime, outgoing: Notices = ()) -> ReviewOutcome:
+def reject(store: Store, submission_id: int, decider: Decider, at: datetime, outgoing: Notices = ()) -> ReviewOutcome:
     """Never count the submission; the decider's reason is required (it tells the unit why)."""
     reason = _required_reason(decider.reason, REJECT, store.language)
 
@@ -138,7 +140,7 @@ def reject(store, submission_id: int, decider: Decider, at: datetime, outgoing: 
 
 def assign(
     settings: Settings,
-    store,
+    store: Store,
     submission_id: int,
     unit_id: str,
     decider: Decider,
@@ -200,7 +202,7 @@ def assign(
 
 def correct(
     settings: Settings,
-    store,
+    store: Store,
     submission_id: int,
     figures: Mapping[str, int],
     decider: Decider,
@@ -230,7 +232,7 @@ def correct(
     return _decide(store, submission_id, decide, outgoing)
 
 
-def _history_problems(settings: Settings, store, sub: Submission, unit) -> list:
+def _history_problems(settings: Settings, store: Store, sub: Submission, unit: Unit) -> list[Problem]:
     """The history checks of the unit the submission now belongs to."""
     if sub.period is None or not sub.figures:
         return []
@@ -244,7 +246,7 @@ def _history_problems(settings: Settings, store, sub: Submission, unit) -> list:
 
 
 def _decide(
-    store, submission_id: int, decide: Callable[[Submission], ReviewDecision | None], outgoing: Notices
+    store: Store, submission_id: int, decide: Callable[[Submission], ReviewDecision | None], outgoing: Notices
 ) -> ReviewOutcome:
     """Under the review lock: read the submission, decide, record (or not, if nothing changes)."""
     with store.lock(REVIEW_LOCK, timeout=REVIEW_LOCK_TIMEOUT_SECONDS) as taken:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
+from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -145,7 +146,7 @@ def deliver_now(settings: Settings, store: Store) -> None:
     App(settings, store).deliver()
 
 
-def _guarded(job, settings: Settings, store: Store):
+def _guarded(job: Callable[[Settings, Store], object], settings: Settings, store: Store) -> Callable[[], None]:
     def run_job() -> None:
         try:
             job(settings, store)
@@ -160,7 +161,7 @@ def stop_on_signals() -> threading.Event:
     """An event that SIGINT and SIGTERM set: the orderly stop of `mailbot run`, standing by or serving."""
     stop = threading.Event()
 
-    def request_stop(signum, _frame) -> None:
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %s received; stopping", signum)
         stop.set()
 

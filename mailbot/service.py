@@ -19,7 +19,7 @@ from mailbot import batches, compose, i18n, ledger, outbox, replies, report, rou
 from mailbot.config import Settings
 from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS, READINGS_KEPT, TREND_DAYS, UPDATE_WATCH_DAYS
 from mailbot.errors import DeliveryError, StoreError
-from mailbot.inbox import open_source
+from mailbot.inbox import Source, open_source
 from mailbot.models import (
     ACCEPTED,
     REJECTED,
@@ -30,6 +30,7 @@ from mailbot.models import (
     Problem,
     Reading,
     RenderedReport,
+    ReviewDecision,
     SourceMark,
     State,
     Submission,
@@ -72,7 +73,7 @@ class PollResult:
 # --- ingestion ---------------------------------------------------------------------
 
 
-def poll_once(settings: Settings, store: Store, now: datetime, source=None) -> PollResult:
+def poll_once(settings: Settings, store: Store, now: datetime, source: Source | None = None) -> PollResult:
     """Ingest everything new in the inbox of `settings`; the store lock keeps pollers of that mailbox apart."""
     own_source = source is None
     source = source or open_source(settings)
@@ -89,7 +90,7 @@ def poll_once(settings: Settings, store: Store, now: datetime, source=None) -> P
             source.close()
 
 
-def _ingest_all(settings: Settings, store: Store, source, now: datetime) -> PollResult:
+def _ingest_all(settings: Settings, store: Store, source: Source, now: datetime) -> PollResult:
     result = PollResult(source.identity)
     mark = store.source_mark(source.identity)
     known = lambda keys: store.known_keys(source.identity, keys)  # noqa: E731
@@ -115,7 +116,7 @@ def _count(result: PollResult, outcomes: list[tuple[Reading, bool]]) -> None:
 def _ingest_arrivals(
     settings: Settings,
     store: Store,
-    source,
+    source: Source,
     arrived: list[InboundMessage],
     now: datetime,
     answers: batches.Answers,
@@ -262,7 +263,12 @@ def _store_failed(
 
 
 def failed_answer(
-    settings: Settings, reading: Reading, answers: replies.AnswersSent, now: datetime, digest: str, message
+    settings: Settings,
+    reading: Reading,
+    answers: replies.AnswersSent,
+    now: datetime,
+    digest: str,
+    message: InboundMessage,
 ) -> list[OutboundMail]:
     """The answer to a message that could not be processed, where that is safe; none if it cannot be composed."""
     try:
@@ -457,7 +463,7 @@ def write_report(settings: Settings, store: Store, day: date, now: datetime, out
     return report.write_files(build_report(settings, store, day, now), out_dir)
 
 
-def send_report(settings: Settings, store: Store, day: date, now: datetime) -> OutboundMail | None:
+def send_report(settings: Settings, store: Store, day: date, now: datetime) -> OutboundMail:
     """Queue the day's consolidated report, or an update if one was already sent."""
     day = settings.campaign.period_of(day)
     version = int(store.get_state(settings.scoped(f"report:{day}:version")) or 0) + 1
@@ -503,7 +509,7 @@ def ledger_fingerprint(day_state: DayLedger) -> str:
 # --- review --------------------------------------------------------------------------
 
 
-def review_notices(settings: Settings, before: Submission, decision) -> list[OutboundMail]:
+def review_notices(settings: Settings, before: Submission, decision: ReviewDecision) -> list[OutboundMail]:
     """The mail a review decision implies for the sender."""
     if replies.notice_refusal(settings, before.sender, before.problems):
         return []
@@ -523,7 +529,7 @@ def after_review(settings: Settings, store: Store, now: datetime) -> None:
 # --- delivery ------------------------------------------------------------------------
 
 
-def deliver(settings: Settings, store: Store, now: datetime):
+def deliver(settings: Settings, store: Store, now: datetime) -> outbox.DeliveryResult | None:
     """Hand queued mail to the transport; one deliverer at a time."""
     with store.lock(DELIVERY_LOCK) as taken:
         if not taken:
@@ -542,7 +548,7 @@ def poll_mailboxes(settings: Settings, store: Store, now: datetime) -> PollResul
     return joined
 
 
-def run_cycle(settings: Settings, store: Store, now: datetime, source=None) -> PollResult:
+def run_cycle(settings: Settings, store: Store, now: datetime, source: Source | None = None) -> PollResult:
     """One poll of the mailbox of `settings` with everything that follows it: updates and delivery."""
     result = poll_once(settings, store, now, source=source)
     send_updates_everywhere(settings, store, now)

@@ -51,6 +51,7 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any  # what a reader returns comes back unpickled from its worker
 
 from mailbot.config import Limits
 from mailbot.errors import SpreadsheetError
@@ -88,7 +89,7 @@ class _Refusal:
     params: dict
 
 
-def run(reader: str, *args, limits: Limits):
+def run(reader: str, *args: object, limits: Limits) -> Any:
     """`reader(*args)` in a worker; a failure of any kind is a SheetError with a problem code."""
     job = _Job(reader, args, max(1, math.ceil(limits.read_timeout_seconds)), os.environ.get(FAULTS_VARIABLE) == "1")
     return _pool(limits).run(job, limits)
@@ -145,7 +146,7 @@ class _Pool:
         self.started = 0
         self.lock = threading.Lock()
 
-    def run(self, job: _Job, limits: Limits):
+    def run(self, job: _Job, limits: Limits) -> Any:
         worker = self._take(limits.worker_memory_mb * 1024 * 1024)
         healthy = False
         try:
@@ -248,7 +249,7 @@ def _death(exit_code: int | None) -> tuple[str, object]:
     return "crashed", name or f"exit {exit_code}"
 
 
-def _failure(kind: str, value, limits: Limits) -> SpreadsheetError:
+def _failure(kind: str, value: Any, limits: Limits) -> SpreadsheetError:
     from mailbot.sheets.limits import HINT, SheetError
 
     if kind == "refused":

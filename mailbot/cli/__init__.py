@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +20,7 @@ from rich.console import Console
 
 from mailbot import app as application
 from mailbot import i18n
+from mailbot.app import App
 from mailbot.cli import help as help_texts
 from mailbot.cli import views
 from mailbot.cli.options import CampaignOption, ConfigOption, DateOption, JsonOption
@@ -91,7 +93,7 @@ def campaign_given(campaign: str | None) -> bool:
     return campaign is not None or bool(_chosen_campaign)
 
 
-def opened(settings: Settings):
+def opened(settings: Settings) -> AbstractContextManager[App]:
     """The application layer over the configured store, closed when the block ends."""
     return application.opened(settings)
 
@@ -202,7 +204,7 @@ def status(
                 views.print_status(out, state, each.settings)
 
 
-def served(app_, campaign: str | None) -> list:
+def served(app_: App, campaign: str | None) -> list[App]:
     """The campaign asked for, else every campaign of the deployment in configuration order."""
     return [app_] if campaign_given(campaign) else app_.campaign_apps()
 

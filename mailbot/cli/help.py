@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
 from mailbot.config import DEFAULT_LANGUAGE, LANGUAGES, read_toml, resolve_config_path
 from mailbot.errors import MailbotError
 from mailbot.i18n import catalogue
 
+Command = Any  # typer.main.get_command's: a click Command of typer's own private copy of click
 ANY = "*"  # an entry for an option or argument of any command
 
 
@@ -34,12 +36,12 @@ def help_language(argv: Sequence[str]) -> str:
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def localize(command, lang: str) -> None:
+def localize(command: Command, lang: str) -> None:
     """Replace the help of `command`, its parameters and its subcommands with the catalogue's."""
     _localize(command, "", catalogue(lang).get("help", {}))
 
 
-def _localize(command, path: str, texts: dict) -> None:
+def _localize(command: Command, path: str, texts: dict[str, str]) -> None:
     own = texts.get(path or "mailbot")
     if own:
         command.help = own

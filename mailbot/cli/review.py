@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,7 @@ from mailbot.errors import UsageError
 from mailbot.i18n import format_count, format_day, format_percent, format_time, section_texts, state_name, where_read
 from mailbot.models import NEEDS_REVIEW, DayLedger, ReviewDecision, Submission, UnitDay
 
+HistoryRow = tuple[date, UnitDay | None, str | None]  # a day of a unit's history: its row, or why there is none
 CLI = "cli"  # where a decision typed at the terminal comes from, in the audit trail
 
 review_app = typer.Typer(
@@ -286,7 +288,9 @@ def history_command(
             _print_history(each.history(unit, first_day, last_day), each.settings, as_csv, heading=len(apps) > 1)
 
 
-def _print_history(found, settings: Settings, as_csv: bool, heading: bool) -> None:
+def _print_history(
+    found: application.UnitHistory | application.ProvinceHistory, settings: Settings, as_csv: bool, heading: bool
+) -> None:
     if heading:
         name = settings.campaign.name or settings.campaign.id
         out.print(t(settings, "history.campaign", name=name, id=settings.campaign.id), markup=False)
@@ -297,7 +301,7 @@ def _print_history(found, settings: Settings, as_csv: bool, heading: bool) -> No
         _print_province_csv(days, settings) if as_csv else out.print(_province_table(days, settings))
 
 
-def _change_text(change, settings: Settings) -> str:
+def _change_text(change: Mapping[str, int | None], settings: Settings) -> str:
     values = [v for v in change.values()]
     if not values or all(v is None for v in values):
         return "–"
@@ -314,7 +318,7 @@ def _unit_note(row: UnitDay | None, reason: str | None, settings: Settings) -> s
     return ""
 
 
-def _unit_table(rows, settings: Settings) -> Table:
+def _unit_table(rows: list[HistoryRow], settings: Settings) -> Table:
     lang = settings.language
     columns = [
         Column("day", t(settings, "history.col_day"), no_wrap=True),
@@ -374,7 +378,7 @@ def _province_table(days: list[DayLedger], settings: Settings) -> Table:
     return fitted(out, columns, cells)[0]
 
 
-def _print_unit_csv(rows, settings: Settings) -> None:
+def _print_unit_csv(rows: list[HistoryRow], settings: Settings) -> None:
     metrics = [m.id for m in settings.campaign.metrics]
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(
@@ -435,7 +439,7 @@ def _print_province_csv(days: list[DayLedger], settings: Settings) -> None:
         )
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     return f"{value:.2f}" if isinstance(value, float) else str(value)

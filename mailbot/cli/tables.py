@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rich.console import Console
 from rich.measure import Measurement
@@ -30,7 +31,7 @@ class Column:
 
 
 def fitted(
-    console: Console, columns: Sequence[Column], rows: Sequence[dict[str, str]], **options
+    console: Console, columns: Sequence[Column], rows: Sequence[dict[str, str]], **options: Any
 ) -> tuple[Table, set[str]]:
     """The table of `rows` (cells by column key) that fits the console, and the keys left out."""
     left_out = columns_left_out(console, columns, rows, **options)
@@ -38,7 +39,7 @@ def fitted(
 
 
 def columns_left_out(
-    console: Console, columns: Sequence[Column], rows: Sequence[dict[str, str]], **options
+    console: Console, columns: Sequence[Column], rows: Sequence[dict[str, str]], **options: Any
 ) -> set[str]:
     """The keys of the optional columns to leave out for the table to fit the console."""
     optional = sorted((c for c in columns if c.drop), key=lambda c: -c.drop)
@@ -56,7 +57,7 @@ def natural_width(console: Console, table: Table) -> int:
     return Measurement.get(console, unbounded, table).maximum
 
 
-def _table(columns: Sequence[Column], rows: Sequence[dict[str, str]], **options) -> Table:
+def _table(columns: Sequence[Column], rows: Sequence[dict[str, str]], **options: Any) -> Table:
     table = Table(**options)
     for column in columns:
         # "fold": a word longer than its cell (an address, a file name) breaks over lines, never cut off

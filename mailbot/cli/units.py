@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,9 @@ from mailbot import app as application
 from mailbot.cli.options import ConfigOption, DateOption, option
 from mailbot.config import DEFAULT_CONFIG_PATH
 from mailbot.i18n import text
+
+if TYPE_CHECKING:
+    from mailbot.app import UnitsPlan
 
 units_app = typer.Typer(help="The campaign's reporting units.", no_args_is_help=True)
 SHOWN_IDS = 12  # a long list of added units is cut after this many ids
@@ -55,7 +58,7 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def change_lines(plan, lang: str) -> list[str]:
+def change_lines(plan: UnitsPlan, lang: str) -> list[str]:
     if plan.empty:
         return [text("units.unchanged", lang, file=plan.path)]
     lines = []
@@ -77,7 +80,7 @@ def _ids(ids: list[str]) -> str:
     return shown + (f", … (+{len(ids) - SHOWN_IDS})" if len(ids) > SHOWN_IDS else "")
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     if value is None:
         return "–"
     if isinstance(value, tuple):

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import os
 import shlex
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 
-from mailbot.app import DayStatus
+from mailbot.app import DayStatus, DeliveryResult, PollResult
 from mailbot.cli.tables import Column, fitted
 from mailbot.config import Settings, redact_url, resolve_config_path
 from mailbot.i18n import format_count, format_day, format_time, section_texts, state_name, text, where_read
-from mailbot.models import DayLedger, MailState, QueuedMail, Reading, State, Status, UnitDay
+from mailbot.models import DayLedger, MailState, OutboundMail, QueuedMail, Reading, State, Status, UnitDay
+
+if TYPE_CHECKING:
+    from mailbot.app import DemoOutcome
 
 TEXT_CELL = 40  # a cell of sentences (problems, sources) wraps at this width, however wide the terminal
 STATUS_ROWS_DRAWN = 200  # a day of more units is written as a plain aligned table, not drawn
@@ -31,7 +36,7 @@ STATE_STYLES: dict[str, str] = {
 t = section_texts("cli")
 
 
-def figures_text(figures, settings: Settings) -> str:
+def figures_text(figures: Mapping[str, int], settings: Settings) -> str:
     return ", ".join(format_count(v, settings.language) for v in figures.values()) or "–"
 
 
@@ -44,7 +49,7 @@ def local(moment: datetime | None, settings: Settings) -> datetime | None:
     return moment.astimezone(settings.campaign.tz) if moment else None
 
 
-def clock_on(moment: datetime | None, day, settings: Settings) -> str:
+def clock_on(moment: datetime | None, day: date, settings: Settings) -> str:
     """ "08:30" for a time on `day` (the table's title says the day), the full time otherwise."""
     shown = local(moment, settings)
     if shown is None:
@@ -113,7 +118,7 @@ def deadline_text(settings: Settings) -> str:
 # --- poll and delivery -----------------------------------------------------------------
 
 
-def print_poll(console: Console, result, delivery, settings: Settings) -> None:
+def print_poll(console: Console, result: PollResult, delivery: DeliveryResult | None, settings: Settings) -> None:
     console.print(
         t(
             settings,
@@ -136,7 +141,7 @@ def print_poll(console: Console, result, delivery, settings: Settings) -> None:
     print_delivery(console, delivery, settings)
 
 
-def print_delivery(console: Console, delivery, settings: Settings) -> None:
+def print_delivery(console: Console, delivery: DeliveryResult | None, settings: Settings) -> None:
     if delivery is None:
         console.print(t(settings, "delivery_skipped"), markup=False)
         return
@@ -145,13 +150,15 @@ def print_delivery(console: Console, delivery, settings: Settings) -> None:
     )
 
 
-def print_sent_report(console: Console, mail, delivery, settings: Settings) -> None:
+def print_sent_report(
+    console: Console, mail: OutboundMail, delivery: DeliveryResult | None, settings: Settings
+) -> None:
     day = mail.key.split(":")[-2]  # report[:campaign]:day:version
     console.print(t(settings, "report_queued", day=day, recipients=", ".join(mail.recipients)), markup=False)
     print_delivery(console, delivery, settings)
 
 
-def print_retry(console: Console, released: int, delivery, settings: Settings) -> None:
+def print_retry(console: Console, released: int, delivery: DeliveryResult | None, settings: Settings) -> None:
     console.print(t(settings, "released", count=released), markup=False)
     print_delivery(console, delivery, settings)
 
@@ -414,7 +421,7 @@ def _print_health(console: Console, extras: DayStatus, settings: Settings) -> No
 # --- demo --------------------------------------------------------------------------------
 
 
-def print_demo(console: Console, outcome, settings: Settings) -> None:
+def print_demo(console: Console, outcome: DemoOutcome, settings: Settings) -> None:
     lang = settings.language
     schedule = settings.schedule
     console.print(
@@ -455,7 +462,7 @@ def print_demo(console: Console, outcome, settings: Settings) -> None:
     _print_demo_commands(console, outcome, settings)
 
 
-def _print_demo_commands(console: Console, outcome, settings: Settings) -> None:
+def _print_demo_commands(console: Console, outcome: DemoOutcome, settings: Settings) -> None:
     """The other commands read the configured store: say the one variable that points them at the demo's."""
     variable = f"MAILBOT_DB_URL={shlex.quote(f'sqlite:///{outcome.store}')}"
     chosen, default = settings.config_path, resolve_config_path(None, os.environ)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mailbot import i18n
-from mailbot.config.settings import Settings
+from mailbot.config.settings import Metric, Settings
 from mailbot.errors import ConfigError
 
 DEPLOYMENT_KEYS = {"campaigns", "language", "mailboxes"}
@@ -117,7 +117,7 @@ def _own_metric(one: Settings, other: Settings) -> bool:
     return any(not (_words(metric) & known) for metric in one.campaign.metrics)
 
 
-def _words(metric) -> set[str]:
+def _words(metric: Metric) -> set[str]:
     return {folded(w) for w in (metric.label, *metric.aliases) if w.strip()}
 
 

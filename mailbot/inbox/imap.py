@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 
 from imap_tools.errors import UnexpectedCommandStatusError
 
@@ -62,7 +63,7 @@ class ImapSource:
 
     # -- the folder ------------------------------------------------------------------
 
-    def _command(self, command: str, folder: str | None = None):
+    def _command(self, command: str, folder: str | None = None) -> AbstractContextManager[None]:
         return translated(self.address, self.lang, command, folder)
 
     def _select(self) -> None:
@@ -286,5 +287,5 @@ def _ok(result: tuple, command: str) -> None:
         raise UnexpectedCommandStatusError(result, "OK")
 
 
-def _text(data) -> str:
+def _text(data: Iterable[object] | None) -> str:
     return " ".join(d.decode("utf-8", "replace") if isinstance(d, bytes) else str(d) for d in data or [] if d)

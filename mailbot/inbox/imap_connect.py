@@ -120,7 +120,7 @@ def open_mailbox(address: ImapAddress, settings: Settings) -> BaseMailBox:
     return mailbox
 
 
-def _login(mailbox, address: ImapAddress, auth: str) -> None:
+def _login(mailbox: BaseMailBox, address: ImapAddress, auth: str) -> None:
     if auth == "xoauth2":
         _login_xoauth2(mailbox, address)
     elif (address.user + address.password).isascii():
@@ -129,7 +129,7 @@ def _login(mailbox, address: ImapAddress, auth: str) -> None:
         mailbox.login_utf8(address.user, address.password, initial_folder=None)
 
 
-def _login_xoauth2(mailbox, address: ImapAddress) -> None:
+def _login_xoauth2(mailbox: BaseMailBox, address: ImapAddress) -> None:
     """SASL XOAUTH2 with the access token in address.password.
 
     imap-tools' own MailBox.xoauth2 answers the server's error challenge (a JSON
@@ -145,10 +145,10 @@ def _login_xoauth2(mailbox, address: ImapAddress) -> None:
     except imaplib.IMAP4.error as exc:  # imaplib raises on NO and BAD itself
         raise MailboxLoginError(("NO", [str(exc).encode()]), "OK") from None
     check_command_status(result, MailboxLoginError)
-    mailbox.login_result = result
+    mailbox.login_result = result  # type: ignore[assignment]  # imap-tools declares it None until its own login
 
 
-def capabilities(mailbox) -> frozenset[str]:
+def capabilities(mailbox: BaseMailBox) -> frozenset[str]:
     """The capabilities after login (servers announce more than before it, e.g. MOVE)."""
     typ, data = mailbox.client.capability()
     names = frozenset(word.upper() for line in data if isinstance(line, bytes) for word in line.decode().split())
@@ -156,14 +156,14 @@ def capabilities(mailbox) -> frozenset[str]:
     return names
 
 
-def _drop(mailbox) -> None:
+def _drop(mailbox: BaseMailBox) -> None:
     try:
         mailbox.client.shutdown()
     except Exception:
         pass
 
 
-def close_mailbox(mailbox) -> None:
+def close_mailbox(mailbox: BaseMailBox) -> None:
     try:
         mailbox.logout()
     except Exception:  # the server may be gone already; nothing is left to do
@@ -222,7 +222,7 @@ def _reason(exc: BaseException, address: ImapAddress) -> str:
     return text[:300]
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     if isinstance(value, tuple):

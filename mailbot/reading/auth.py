@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any  # authres has no types
 
 import authres
 
@@ -36,12 +37,12 @@ def verdict(headers: list[str], trusted_id: str | None, from_domain: str | None)
     return NO_VERDICT
 
 
-def _parse(value: str):
+def _parse(value: str) -> Any:
     return _parsed(" ".join(str(value).split()))
 
 
 @lru_cache(maxsize=1024)
-def _parsed(value: str):
+def _parsed(value: str) -> Any:
     """One header value parsed (once: a trusted server writes the same results for a sender's every mail)."""
     try:
         return authres.AuthenticationResultsHeader.parse_value(value)
@@ -50,7 +51,7 @@ def _parsed(value: str):
         return None
 
 
-def _prop(result, ptype: str, name: str) -> str:
+def _prop(result: Any, ptype: str, name: str) -> str:
     for prop in getattr(result, "properties", ()) or ():
         if prop.type == ptype and prop.name == name:
             return str(prop.value or "").lower()
@@ -64,7 +65,7 @@ def _aligned(domain: str, from_domain: str) -> bool:
     )
 
 
-def _judge(results, from_domain: str) -> AuthVerdict:
+def _judge(results: list[Any], from_domain: str) -> AuthVerdict:
     dmarc = [r for r in results if r.method == "dmarc" and _aligned(_prop(r, "header", "from"), from_domain)]
     if any(r.result == "fail" for r in dmarc):
         return AuthVerdict(True, "dmarc")

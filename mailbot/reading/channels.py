@@ -13,15 +13,21 @@ a text's doubts (two counts, a count far from the metric's name) are
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from mailbot import i18n
-from mailbot.config import Settings
+from mailbot.config import Metric, Settings
 from mailbot.errors import SpreadsheetError
 from mailbot.models import AMBIGUOUS_NUMBER, CONFLICTING_FIGURES, READ_FROM_IMAGE, Problem, Source, Table
 from mailbot.reading.body_text import TextReading, own_lines, read_text
 from mailbot.reading.mail import Body
 from mailbot.sheets.document import Text
 from mailbot.sheets.html_body import read_html_body
+
+if TYPE_CHECKING:  # content.py reads through this module
+    from mailbot.reading.content import Content
+    from mailbot.reading.table import SheetReading
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +54,7 @@ def body_parts(body: Body | None, settings: Settings) -> tuple[list[Table], list
     return tables, [Text(None, tuple(html_lines))] if html_lines else []
 
 
-def add_text_figures(content, texts: list[Text], stated: set[str], settings: Settings) -> None:
+def add_text_figures(content: Content, texts: list[Text], stated: set[str], settings: Settings) -> None:
     """Fill in `content` (figures, sources, problems) from what the texts state in words.
 
     `stated`: the metrics that tables already give (a figure or a doubt); for them a
@@ -94,7 +100,7 @@ def _doubts(reading: TextReading, text: Text, lang: str) -> list[Problem]:
     return problems
 
 
-def _check_against_table(content, metric, reading: TextReading, text: Text, lang: str) -> None:
+def _check_against_table(content: Content, metric: Metric, reading: TextReading, text: Text, lang: str) -> None:
     """A text stating another figure than the table: neither is taken until a person decides."""
     table_figure = content.figures[metric.id]
     if reading.figure is None or reading.figure == table_figure:
@@ -113,7 +119,7 @@ def _check_against_table(content, metric, reading: TextReading, text: Text, lang
     content.sources.pop(metric.id, None)
 
 
-def from_pictures(content, picture_sheets, lang: str):
+def from_pictures(content: Content, picture_sheets: Sequence[SheetReading], lang: str) -> Content:
     """`content` with read_from_image for each figure a picture's table gave."""
     used = {id(sheet.table) for sheet in picture_sheets if sheet.metrics}
     if used and content.figures and any(id(s.table) in used for s in picture_sheets):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,6 +23,7 @@ from mailbot.models import (
     UNREADABLE_FILE,
     Problem,
     Source,
+    Table,
 )
 from mailbot.reading import channels
 from mailbot.reading.documents import read_documents
@@ -133,7 +134,7 @@ def _states_figure(content: Content) -> bool:
 
 
 def _read_all(
-    files, settings: Settings, file_problems: list[Problem], arrival: date | None
+    files: Iterable[tuple[str, bytes]], settings: Settings, file_problems: list[Problem], arrival: date | None
 ) -> tuple[list[SheetReading], list[Text]]:
     sheets: list[SheetReading] = []
     texts: list[Text] = []
@@ -150,7 +151,7 @@ def _read_all(
     return sheets, texts
 
 
-def _sheets(tables, settings: Settings, arrival: date | None) -> list[SheetReading]:
+def _sheets(tables: Iterable[Table], settings: Settings, arrival: date | None) -> list[SheetReading]:
     metrics, totals = settings.campaign.metrics, settings.campaign.all_total_labels
     return [read_sheet(table, metrics, totals, arrival) for table in tables]
 
@@ -200,7 +201,9 @@ def _on_day(reading: MetricReading | None, day: date | None, lang: str) -> Metri
     return MetricReading(reading.metric, None, (Finding(DAY_COLUMN_MISSING, "", {"day": shown, "days": days}),))
 
 
-def _agreed_figure(metric: Metric, found: list[tuple[SheetReading, MetricReading]], content: Content, lang: str):
+def _agreed_figure(
+    metric: Metric, found: list[tuple[SheetReading, MetricReading]], content: Content, lang: str
+) -> None:
     """One figure where every sheet giving one agrees; a conflict, naming each place, where they differ."""
     figured = [(sheet, reading, reading.figure) for sheet, reading in found if reading.figure is not None]
     if not figured:

@@ -25,6 +25,8 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import lru_cache
 
+from mailbot.config import Limits
+
 log = logging.getLogger(__name__)
 
 MAX_DEPTH = 5
@@ -129,7 +131,7 @@ class Excess:
     params: dict
 
 
-def excess(raw: bytes, limits) -> Excess | None:
+def excess(raw: bytes, limits: Limits) -> Excess | None:
     """The first `[limits]` the raw message is over, found before anything is parsed; None if within."""
     head_end = _header_end(raw, limits.max_header_bytes)
     if head_end is None:

@@ -31,7 +31,7 @@ BLANK = Number(blank=True)
 AMBIGUOUS = Number(ambiguous=True)
 
 
-def read_count(cell) -> Number:
+def read_count(cell: object) -> Number:
     """The count a cell states, or why it states none."""
     if cell is None:
         return BLANK
@@ -60,7 +60,7 @@ def read_count_text(text: str) -> Number:
     return AMBIGUOUS
 
 
-def is_numeric_like(cell) -> bool:
+def is_numeric_like(cell: object) -> bool:
     """True for a cell that holds a number or text that is only a number."""
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
         return True

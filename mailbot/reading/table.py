@@ -10,7 +10,7 @@ total row it is the sum of the rows.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from difflib import SequenceMatcher
@@ -18,8 +18,8 @@ from functools import lru_cache
 from itertools import pairwise
 
 from mailbot.config import Metric
-from mailbot.models import AMBIGUOUS_NUMBER, TOTAL_MISMATCH, Table
-from mailbot.reading.numbers import is_numeric_like, read_count
+from mailbot.models import AMBIGUOUS_NUMBER, TOTAL_MISMATCH, CellValue, Table
+from mailbot.reading.numbers import Number, is_numeric_like, read_count
 from mailbot.reading.period import stated_date
 from mailbot.reading.text import clean, contains_words, fold
 
@@ -112,10 +112,10 @@ def _total_labels(labels: tuple[str, ...]) -> _Totals:
     return _Totals(fold(t) for t in labels)
 
 
-class _Totals(frozenset):
+class _Totals(frozenset[str]):
     """Folded total labels; `label.startswith(totals)` matches "tong cong toan huyen"."""
 
-    def __init__(self, labels) -> None:
+    def __init__(self, labels: Iterable[str]) -> None:
         super().__init__()
         self.prefixes = tuple(f"{t} " for t in self if " " in t)
 
@@ -148,6 +148,7 @@ def _header_text(grid: _Grid, r: int, c: int) -> str:
 
 
 _Header = tuple[int, int | None, "int | Finding", list["_Candidate"]]
+_Total = tuple[int, Number, CellValue]  # the total row: its number, what it states, the cell's value
 
 
 @dataclass(frozen=True)
@@ -309,7 +310,7 @@ def _is_total_row(grid: _Grid, r: int, column: int, totals: _Totals) -> bool:
     return False
 
 
-def _read_column(grid: _Grid, metric_id: str, header, totals: _Totals) -> MetricReading:
+def _read_column(grid: _Grid, metric_id: str, header: tuple[int, int | None, int], totals: _Totals) -> MetricReading:
     header_row, sub_row, column = header
     start = (sub_row if sub_row is not None else header_row) + 1
     if start < len(grid.values) and _is_numbering_row(grid, start):
@@ -333,7 +334,7 @@ def _read_column(grid: _Grid, metric_id: str, header, totals: _Totals) -> Metric
     return replace(reading, cell=_figure_cell(reading, rows, total, column), row_labels=labels)
 
 
-def _figure_cell(reading: MetricReading, rows: list[int], total, column: int) -> str | None:
+def _figure_cell(reading: MetricReading, rows: list[int], total: _Total | None, column: int) -> str | None:
     if reading.figure is None:
         return None
     if total is not None and not total[1].blank:
@@ -343,13 +344,15 @@ def _figure_cell(reading: MetricReading, rows: list[int], total, column: int) ->
     return f"{cell_name(rows[0], column)}:{cell_name(rows[-1], column)}"
 
 
-def _ambiguous(r: int, c: int, value) -> Finding:
+def _ambiguous(r: int, c: int, value: CellValue) -> Finding:
     shown = value if isinstance(value, str) else (repr(value) if isinstance(value, float) else str(value))
     code = FORMULA_WITHOUT_VALUE if isinstance(value, str) and value.startswith("=") else AMBIGUOUS_NUMBER
     return Finding(code, cell_name(r, c), {"value": str(shown).strip()})
 
 
-def _figure(metric_id: str, parts: list[int], findings: list[Finding], total, column: int) -> MetricReading:
+def _figure(
+    metric_id: str, parts: list[int], findings: list[Finding], total: _Total | None, column: int
+) -> MetricReading:
     if total is None or total[1].blank:
         if not parts and not findings:
             return MetricReading(metric_id, None, ())

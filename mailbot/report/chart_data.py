@@ -5,6 +5,9 @@ mailbot/chart.py draws it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
+
 from mailbot import chart
 from mailbot.config import Settings
 from mailbot.i18n import format_count, format_percent, state_name, text
@@ -80,7 +83,7 @@ def _whole_picture(settings: Settings, ledger: DayLedger) -> dict:
     )
 
 
-def _trend_values(trend: list, metric: str):
+def _trend_values(trend: list, metric: str) -> Iterator[tuple[date, int | None, bool]]:
     for point in trend:
         if isinstance(point, TrendPoint):
             yield point.day, (point.figures or {}).get(metric), bool(point.carried)

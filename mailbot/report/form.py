@@ -9,11 +9,18 @@ headers are the metrics' labels, and the total row is what mailbot checks the ro
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from mailbot.config import Settings, Unit
 from mailbot.i18n import text
 from mailbot.report.view import letter_day, topic_of
+
+if TYPE_CHECKING:  # xlsxwriter is imported where a workbook is written
+    from xlsxwriter.format import Format
+    from xlsxwriter.workbook import Workbook
+    from xlsxwriter.worksheet import Worksheet
 
 FIXED_CREATED = datetime(2020, 1, 1)
 BLANK_ROWS = 10
@@ -71,7 +78,13 @@ def _columns(settings: Settings) -> list[tuple[str, int]]:
     return columns
 
 
-def _figure_cells(sheet, settings: Settings, row: int, styles: dict, total_formula) -> None:
+def _figure_cells(
+    sheet: Worksheet,
+    settings: Settings,
+    row: int,
+    styles: dict[str, Format],
+    total_formula: Callable[[int], str | None],
+) -> None:
     """The metric cells of a row (blank, or the total's SUM), then each share as a formula."""
     metrics = settings.campaign.metrics
     style = styles["total_count"] if total_formula(0) else styles["count"]
@@ -116,7 +129,7 @@ def _cell(row: int, column: int) -> str:
     return f"{letters}{row + 1}"
 
 
-def _styles(book) -> dict:
+def _styles(book: Workbook) -> dict[str, Format]:
     border = {"border": 1, "border_color": "#999999"}
     return {
         "bold": book.add_format({"bold": True}),

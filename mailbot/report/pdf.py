@@ -12,6 +12,8 @@ fetched: a report never makes the renderer reach the network or the disk.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from types import ModuleType
 
 from mailbot import i18n
 from mailbot.errors import MailbotError
@@ -27,7 +29,7 @@ class PdfUnavailable(MailbotError):
     """WeasyPrint or the system libraries it needs are not installed."""
 
 
-def _weasyprint(lang: str):
+def _weasyprint(lang: str) -> ModuleType:
     """The weasyprint module, or PdfUnavailable saying what to install."""
     try:
         import weasyprint
@@ -56,7 +58,7 @@ def pdf_bytes(html: str, chart_png: bytes, lang: str) -> bytes:
     class ChartOnly(URLFetcher):
         """Serves the chart; refuses every other address (a file, the network)."""
 
-        def fetch(self, url, headers=None):
+        def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
             if url == CHART_SRC:
                 return URLFetcherResponse(url, chart_png, {"Content-Type": "image/png"})
             raise ValueError(f"the report's PDF fetches nothing but its chart, not {url[:80]!r}")

@@ -87,7 +87,7 @@ def at_goal(value: float | None, goal: float) -> bool:
     return value is not None and round(value, 2) >= goal
 
 
-def once_words(settings: Settings, key: str, **params) -> str | None:
+def once_words(settings: Settings, key: str, **params: object) -> str | None:
     """For a campaign with one report, `campaigns.<key>_once` naming its due date; else None."""
     campaign = settings.campaign
     if not campaign.once or campaign.due_before is None:

@@ -26,6 +26,6 @@ def _environment(lang: str) -> Environment:
     )
 
 
-def render_template(name: str, lang: str, **context) -> str:
+def render_template(name: str, lang: str, **context: object) -> str:
     """templates/<lang>/<name> rendered with finished strings."""
     return _environment(lang).get_template(name).render(**context)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from mailbot.config import Settings
 from mailbot.i18n import format_count, format_day, format_percent, format_time, state_name, text, where_read
-from mailbot.models import LATE, MISSING, NEEDS_REVIEW, ON_TIME, REJECTED, DayLedger, LastCounted, UnitDay
+from mailbot.models import LATE, MISSING, NEEDS_REVIEW, ON_TIME, REJECTED, DayLedger, LastCounted, Source, UnitDay
 from mailbot.report import shares
 
 CHART_CID = "report-chart@mailbot"  # the HTML refers to the chart as cid:CHART_CID
@@ -50,13 +51,13 @@ def clock_or_time(moment: datetime | None, day: date, lang: str) -> str:
     return moment.strftime("%H:%M") if moment.date() == day else format_time(moment, lang)
 
 
-def figures_text(settings: Settings, figures, lang: str) -> str:
+def figures_text(settings: Settings, figures: Mapping[str, int], lang: str) -> str:
     labels = {m.id: m.label for m in settings.campaign.metrics}
     parts = [f"{labels.get(k, k)}: {format_count(v, lang)}" for k, v in figures.items()]
     return "; ".join(parts)
 
 
-def sources_text(sources, settings: Settings) -> str:
+def sources_text(sources: Mapping[str, Source], settings: Settings) -> str:
     """Each metric's source; the metric named when the campaign has several."""
     lang = settings.language
     labels = {m.id: m.label for m in settings.campaign.metrics}

@@ -13,11 +13,17 @@ import io
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from mailbot.config import Settings
 from mailbot.i18n import state_name, text
 from mailbot.models import LATE, MISSING, NEEDS_REVIEW, REJECTED, DayLedger, Submission, UnitDay
 from mailbot.report.view import ReportView, clock_or_time, letter_day, sources_text
+
+if TYPE_CHECKING:  # xlsxwriter is imported where a workbook is written
+    from xlsxwriter.format import Format
+    from xlsxwriter.workbook import Workbook
+    from xlsxwriter.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a cell text starting so could be taken for a formula
 STATE_FILLS: dict[str, str] = {LATE: "FFF1D6", MISSING: "F8D7DA", REJECTED: "F8D7DA", NEEDS_REVIEW: "FFF9C4"}
@@ -70,7 +76,7 @@ class Sheet:
     XlsxWriter keeps every format object it is given.
     """
 
-    def __init__(self, book, worksheet) -> None:
+    def __init__(self, book: Workbook, worksheet: Worksheet) -> None:
         self.book = book
         self.worksheet = worksheet
         self._formats: dict[tuple, object] = {}
@@ -95,7 +101,7 @@ class Sheet:
         else:
             write.write_number(row, column, value, style)
 
-    def format(self, style: tuple, number_format: str | None, quoted: bool):
+    def format(self, style: tuple, number_format: str | None, quoted: bool) -> Format:
         key = (style, number_format, quoted)
         if key not in self._formats:
             properties = dict(style)
@@ -164,7 +170,7 @@ def _summary_sheet(sheet: Sheet, settings: Settings, ledger: DayLedger, view: Re
     _print_setup(worksheet, settings, last_row, last_column)
 
 
-def _print_setup(worksheet, settings: Settings, last_row: int, last_column: int) -> None:
+def _print_setup(worksheet: Worksheet, settings: Settings, last_row: int, last_column: int) -> None:
     """A4 landscape, one page wide, the table's header on every page, the page number below."""
     worksheet.set_paper(A4)
     worksheet.set_landscape()

@@ -10,6 +10,8 @@ bytes; the name is only shown to people.
 
 from __future__ import annotations
 
+import zipfile
+
 from mailbot.config import Limits
 from mailbot.models import UNREADABLE_FILE, Table
 from mailbot.sheets import formats
@@ -67,7 +69,7 @@ def read_tables_here(name: str, data: bytes, limits: Limits) -> list[Table]:
     return within_time(lambda: _read(name, data, kind, limits, archive), limits.read_timeout_seconds, expanded)
 
 
-def _read(name: str, data: bytes, kind: str, limits: Limits, archive) -> list[Table]:
+def _read(name: str, data: bytes, kind: str, limits: Limits, archive: zipfile.ZipFile | None) -> list[Table]:
     if kind in WORKBOOK_FORMATS:
         return read_workbook(name, data, kind, limits, archive)
     if kind == formats.HTML:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
+from typing import Any  # tnefparse has no types
 
 from mailbot.config import Limits
 from mailbot.models import ENCRYPTED_FILE, FILE_TOO_LARGE, UNREADABLE_FILE
@@ -103,7 +104,7 @@ def _tnef(data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
     return found
 
 
-def _tnef_name(attachment) -> str:
+def _tnef_name(attachment: Any) -> str:
     for read in (attachment.long_filename, lambda: attachment.name):
         try:
             value = read()

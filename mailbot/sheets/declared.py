@@ -16,6 +16,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 
 from mailbot.config import Limits
 from mailbot.sheets.formats import XLS, XLSX
@@ -64,7 +65,7 @@ def _xlsx_extent(data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -
     return rows, columns
 
 
-def _pieces(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
+def _pieces(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
     """The member's bytes in pieces of CHUNK, never all at once."""
     try:
         with archive.open(info) as member:

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from mailbot.config import Limits
 from mailbot.models import UNREADABLE_FILE, Table
@@ -35,7 +36,7 @@ def read_doc(name: str, data: bytes, limits: Limits) -> Document:
     )
 
 
-def _run(command: list[str], limits: Limits, **options) -> subprocess.CompletedProcess:
+def _run(command: list[str], limits: Limits, **options: Any) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(command, capture_output=True, timeout=limits.read_timeout_seconds, **options)
     except subprocess.TimeoutExpired:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
+from typing import Any
 
 import docx
 from docx.oxml.ns import qn
@@ -22,6 +23,7 @@ from mailbot.sheets import formats
 from mailbot.sheets.document import Document, Text
 from mailbot.sheets.limits import check_shape, check_zip, damaged, within_time
 
+Element = Any  # an element of the document's XML (lxml, which has no types)
 log = logging.getLogger(__name__)
 W_TBL, W_TR, W_TC, W_P, W_T = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p"), qn("w:t")
 MAX_SPAN = 200
@@ -51,7 +53,7 @@ def _read(name: str, data: bytes, limits: Limits) -> Document:
     return Document(tables=tuple(tables), texts=(text,) if any(lines) else ())
 
 
-def _collect_tables(table, name: str, limits: Limits, tables: list[Table]) -> None:
+def _collect_tables(table: Element, name: str, limits: Limits, tables: list[Table]) -> None:
     """`table` and every table nested in its cells, inner ones first."""
     rows: list[list[str | None]] = []
     merged: list[tuple[int, int, int, int]] = []
@@ -86,17 +88,17 @@ def _collect_tables(table, name: str, limits: Limits, tables: list[Table]) -> No
         tables.append(Table(file_name=name, sheet=sheet, cells=grid, merged=tuple(merged)))
 
 
-def _paragraph_text(paragraph) -> str:
+def _paragraph_text(paragraph: Element) -> str:
     return " ".join("".join(t.text or "" for t in paragraph.iter(W_T)).split())
 
 
-def _grid_span(cell) -> int:
+def _grid_span(cell: Element) -> int:
     found = cell.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
     value = found.get(qn("w:val")) if found is not None else None
     return max(1, min(int(value), MAX_SPAN)) if value and value.isdigit() else 1
 
 
-def _vmerge(cell) -> str | None:
+def _vmerge(cell: Element) -> str | None:
     found = cell.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
     if found is None:
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
+from typing import Any  # the workbook library's sheet
 
 from mailbot.sheets.formats import XLS, XLSX
 
@@ -55,7 +56,7 @@ def _xlsx_fonts(data: bytes, archive: zipfile.ZipFile) -> dict[str, FontGrid]:
         book.close()
 
 
-def _sheet_fonts(sheet) -> FontGrid:
+def _sheet_fonts(sheet: Any) -> FontGrid:
     grid: FontGrid = {}
     for r, row in enumerate(sheet.iter_rows(min_row=1, min_col=1)):
         for c, cell in enumerate(row):

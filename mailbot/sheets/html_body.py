@@ -67,7 +67,7 @@ class _TableBuild:
         self._skip_taken()
 
 
-def _span(value) -> int:
+def _span(value: str | None) -> int:
     return max(1, min(int(value), MAX_SPAN)) if value and str(value).strip().isdigit() else 1
 
 
@@ -81,11 +81,11 @@ class _BodyParser(HTMLParser):
         self._quote_tag: str | None = None  # the element that opened the quoted mail being skipped
         self._quote_depth = 0  # elements of that name open inside it
 
-    def handle_starttag(self, tag, attrs):
-        attrs = {k: v or "" for k, v in attrs}
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = {k: v or "" for k, v in attrs}
         if tag in SKIPPED:
             self._skip += 1
-        if self._quote_tag is None and _is_quote(tag, attrs):
+        if self._quote_tag is None and _is_quote(tag, named):
             self._quote_tag = tag
         if self._quote_tag is not None:
             self._quote_depth += tag == self._quote_tag
@@ -95,13 +95,13 @@ class _BodyParser(HTMLParser):
         elif tag == "tr" and self._open:
             self._open[-1].start_row()
         elif tag in ("td", "th") and self._open:
-            self._open[-1].start_cell(attrs)
+            self._open[-1].start_cell(named)
         elif tag in BLOCKS:
             self._break()
             if tag == "br" and self._open and self._open[-1].cell is not None:
                 self._open[-1].cell.append(" ")
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in SKIPPED:
             self._skip = max(0, self._skip - 1)
         if self._quote_tag is not None:
@@ -119,7 +119,7 @@ class _BodyParser(HTMLParser):
         elif tag in BLOCKS:
             self._break()
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self._skip or self._quote_tag is not None:
             return
         if self._open and self._open[-1].cell is not None:

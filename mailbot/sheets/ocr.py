@@ -114,7 +114,7 @@ def without_rules(pixels: np.ndarray) -> np.ndarray:
     return cleaned
 
 
-def _runs(dark, length: int):
+def _runs(dark: np.ndarray, length: int) -> np.ndarray:
     """Where `dark` is part of a vertical run of at least `length` dark pixels."""
     rows = dark.shape[0]
     if rows <= length:

@@ -16,6 +16,7 @@ import logging
 import pdfplumber
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
+from pdfplumber.page import Page
 
 from mailbot.config import Limits
 from mailbot.models import UNREADABLE_FILE, Table
@@ -48,7 +49,7 @@ def _read(name: str, data: bytes, limits: Limits) -> Document:
         raise
 
 
-def _with_text(name: str, pages, limits: Limits) -> Document:
+def _with_text(name: str, pages: list[Page], limits: Limits) -> Document:
     tables: list[Table] = []
     lines: list[str] = []
     heading: tuple[str, ...] = ()
@@ -70,13 +71,13 @@ def _with_text(name: str, pages, limits: Limits) -> Document:
     return Document(tables=tuple(tables), texts=(Text(name, tuple(lines), heading=heading),) if lines else ())
 
 
-def _cell(value) -> str | None:
+def _cell(value: object) -> str | None:
     if value is None:
         return None
     return " ".join(str(value).split()) or None
 
 
-def _scan(name: str, pages, limits: Limits) -> Document:
+def _scan(name: str, pages: list[Page], limits: Limits) -> Document:
     from mailbot.sheets.ocr import read_image, tesseract
 
     if not any(page.images for page in pages):

@@ -109,7 +109,7 @@ class _TableParser(HTMLParser):
         self._cell: list[str] | None = None
         self._span = 1
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
             self._depth += 1
             if self._depth == 1:
@@ -125,7 +125,7 @@ class _TableParser(HTMLParser):
         elif tag == "br" and self._cell is not None:
             self._cell.append(" ")
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag == "table":
             self._end_row()
             self._depth = max(0, self._depth - 1)
@@ -134,11 +134,11 @@ class _TableParser(HTMLParser):
         elif self._depth == 1 and tag == "tr":
             self._end_row()
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self._cell is not None and self._depth == 1:
             self._cell.append(data)
 
-    def _end_cell(self):
+    def _end_cell(self) -> None:
         if self._cell is None or self._row is None:
             return
         text = " ".join("".join(self._cell).split())
@@ -146,7 +146,7 @@ class _TableParser(HTMLParser):
         self._row.extend([None] * (self._span - 1))
         self._cell = None
 
-    def _end_row(self):
+    def _end_row(self) -> None:
         self._end_cell()
         if self._row is not None and self.tables:
             self.tables[-1].append(self._row)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import zipfile
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
@@ -20,6 +21,7 @@ from mailbot.errors import SpreadsheetError
 from mailbot.models import ENCRYPTED_FILE, CellValue, Table
 from mailbot.sheets import fonts
 from mailbot.sheets.declared import check_declared
+from mailbot.sheets.fonts import FontGrid
 from mailbot.sheets.formats import XLS, XLSX
 from mailbot.sheets.formulas import Formulas, uncached_formulas
 from mailbot.sheets.limits import SheetError, check_shape, damaged
@@ -29,7 +31,9 @@ log = logging.getLogger(__name__)
 CALAMINE_ERRORS = (python_calamine.CalamineError, ValueError, TypeError, OSError, RuntimeError, IndexError)
 
 
-def read_workbook(name: str, data: bytes, kind: str, limits: Limits, archive=None) -> list[Table]:
+def read_workbook(
+    name: str, data: bytes, kind: str, limits: Limits, archive: zipfile.ZipFile | None = None
+) -> list[Table]:
     if kind == XLS and is_encrypted(data):
         raise encrypted()
     check_declared(data, kind, archive, limits)
@@ -57,12 +61,14 @@ def read_workbook(name: str, data: bytes, kind: str, limits: Limits, archive=Non
     return tables
 
 
-def visible_sheets(book) -> list[str]:
+def visible_sheets(book: python_calamine.CalamineWorkbook) -> list[str]:
     """The names of the sheets a person sees: hidden and very hidden ones are never read."""
     return [m.name for m in book.sheets_metadata if m.visible == python_calamine.SheetVisibleEnum.Visible]
 
 
-def _read_sheet(book, file_name: str, sheet_name: str, font_grid, limits: Limits) -> Table:
+def _read_sheet(
+    book: python_calamine.CalamineWorkbook, file_name: str, sheet_name: str, font_grid: FontGrid | None, limits: Limits
+) -> Table:
     sheet = book.get_sheet_by_name(sheet_name)
     end = sheet.end
     rows, columns = (end[0] + 1, end[1] + 1) if end else (0, 0)
@@ -89,7 +95,7 @@ def _with_formulas(table: Table, formulas: Formulas | None) -> Table:
     return replace(table, cells=tuple(tuple(row) for row in rows))
 
 
-def _plain(value) -> CellValue:
+def _plain(value: object) -> CellValue:
     """A calamine value as text, number, bool or None. Dates become d/m/yyyy text."""
     if value is None or value == "":
         return None

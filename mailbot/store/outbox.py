@@ -74,23 +74,20 @@ class Outbox(StoreBase):
             sa.and_(outbox.c.state == MailState.PENDING, outbox.c.next_attempt_at <= now),
             sa.and_(outbox.c.state == MailState.SENDING, outbox.c.claimed_at <= now - SENDING_LEASE),
         )
-        query = sa.select(outbox).where(due).order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True)
-        with self.engine.begin() as conn:
-            rows = conn.execute(query).all()
-            if rows:
-                conn.execute(
-                    sa.update(outbox)
-                    .where(outbox.c.id.in_([r.id for r in rows]))
-                    .values(state=MailState.SENDING, attempts=outbox.c.attempts + 1, claimed_at=now)
-                )
-        return [queued_of(r, state=MailState.SENDING, attempts=r.attempts + 1) for r in rows]
+        return self._claim(sa.select(outbox).where(due).order_by(outbox.c.id).limit(limit), now)
 
     def claim_keys(self, keys: list[str], now: datetime) -> list[QueuedMail]:
         """claim_due for the pending mail of these keys alone (mail that is to go before the rest)."""
         due = sa.and_(outbox.c.key.in_(keys), outbox.c.state == MailState.PENDING, outbox.c.next_attempt_at <= now)
-        query = sa.select(outbox).where(due).order_by(outbox.c.id).with_for_update(skip_locked=True)
+        return self._claim(sa.select(outbox).where(due).order_by(outbox.c.id), now)
+
+    def _claim(self, query: sa.Select, now: datetime) -> list[QueuedMail]:
+        """The mail `query` selects, marked `sending` (one more attempt) in the same transaction.
+
+        Rows another deliverer holds locked are skipped (FOR UPDATE SKIP LOCKED where the database has it).
+        """
         with self.engine.begin() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(query.with_for_update(skip_locked=True)).all()
             if rows:
                 conn.execute(
                     sa.update(outbox)

@@ -9,6 +9,7 @@ campaign file has them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,7 @@ from mailbot import i18n
 from mailbot.config import Limits
 from mailbot.config.settings import EMAIL_RE, UNIT_ID_RE
 from mailbot.errors import MailbotError, SpreadsheetError
-from mailbot.models import Table
+from mailbot.models import CellValue, Table
 from mailbot.reading.numbers import read_count
 from mailbot.reading.text import fold
 from mailbot.sheets import SheetError, read_tables
@@ -121,7 +122,7 @@ def _rows(path: Path, table: Table, header_row: int, columns: dict[str, int], la
     return rows
 
 
-def _cell(cells, columns: dict[str, int], column: str):
+def _cell(cells: Sequence[CellValue], columns: dict[str, int], column: str) -> CellValue:
     index = columns.get(column)
     if index is None or index >= len(cells):
         return None
@@ -131,7 +132,7 @@ def _cell(cells, columns: dict[str, int], column: str):
     return value
 
 
-def _row(path: Path, row: int, cells, columns: dict[str, int], lang: str) -> UnitRow:
+def _row(path: Path, row: int, cells: Sequence[CellValue], columns: dict[str, int], lang: str) -> UnitRow:
     name = _text(_cell(cells, columns, "name"))
     name = " ".join(name.split()) if name else None
     unit_id = _text(_cell(cells, columns, "id"))
@@ -158,7 +159,7 @@ def _row(path: Path, row: int, cells, columns: dict[str, int], lang: str) -> Uni
     return unit
 
 
-def _text(value) -> str | None:
+def _text(value: CellValue) -> str | None:
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -172,7 +173,7 @@ def slug(name: str) -> str:
     return fold(name).replace(" ", "-")
 
 
-def _senders(path: Path, row: int, value, lang: str) -> tuple[str, ...]:
+def _senders(path: Path, row: int, value: CellValue, lang: str) -> tuple[str, ...]:
     addresses = [a.lower() for a in SENDER_SPLIT.split(_text(value) or "") if a]
     if not addresses:
         raise _fail("no_sender", lang, path, row=row)
@@ -182,7 +183,7 @@ def _senders(path: Path, row: int, value, lang: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(addresses))
 
 
-def _population(path: Path, row: int, value, lang: str) -> int | None:
+def _population(path: Path, row: int, value: CellValue, lang: str) -> int | None:
     if value is None:
         return None
     number = read_count(value)
@@ -193,7 +194,7 @@ def _population(path: Path, row: int, value, lang: str) -> int | None:
     return number.value
 
 
-def _day(path: Path, row: int, column: str, value, lang: str) -> date | None:
+def _day(path: Path, row: int, column: str, value: CellValue, lang: str) -> date | None:
     if value is None:
         return None
     text = str(value).strip()
@@ -231,5 +232,5 @@ def _all_names() -> str:
     return "; ".join(f"{column}: {_names(column)}" for column in COLUMNS)
 
 
-def _fail(key: str, lang: str, path: Path, **params) -> MailbotError:
+def _fail(key: str, lang: str, path: Path, **params: object) -> MailbotError:
     return i18n.error(MailbotError, f"units.{key}", lang, file=path.name, **params)

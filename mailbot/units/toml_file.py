@@ -107,14 +107,14 @@ def _update(table: Table, row: UnitRow) -> list[tuple[str, object, object]]:
     return changes
 
 
-def _value(row: UnitRow, name: str):
+def _value(row: UnitRow, name: str) -> object:
     value = getattr(row, name)
     if isinstance(value, tuple):
         return value or None
     return value
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     """A tomlkit item as the plain value a row is compared with (lists as tuples)."""
     value = value.unwrap() if hasattr(value, "unwrap") else value
     if isinstance(value, list):
