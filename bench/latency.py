@@ -21,7 +21,8 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,36 +74,44 @@ def measure(server, sink: servers.SmtpSink, config: Path, work: Path, count: int
     account = servers.new_account(server)
     env = ingest.mailbot_env(config, account, sink.url, f"sqlite:///{work / 'latency.db'}")
     mails = today_mails(count + 1, unit_count)
-    log_file = open(work / "run.log", "wb")
-    service = subprocess.Popen(
-        [sys.executable, "-m", "mailbot", "run"],
-        env=env,
-        cwd=ingest.ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=log_file,
-        stderr=log_file,
-    )
-    client = servers.login(account)
-    try:
-        if _one(client, sink, mails[0], START_TIMEOUT) is None:
-            raise RuntimeError(f"mailbot run never answered the first message; see {work / 'run.log'}")
-        samples, lost = [], 0
-        for raw in mails[1:]:
-            time.sleep(PAUSE)
-            taken = _one(client, sink, raw, REPLY_TIMEOUT)
-            lost += taken is None
-            if taken is not None:
-                samples.append(taken)
-        return LatencyFigures(samples, lost)
-    finally:
-        client.logout()
-        service.send_signal(signal.SIGTERM)
+    with _running(env, work / "run.log"):
+        client = servers.login(account)
         try:
-            service.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            service.kill()
-            service.wait()
-        log_file.close()
+            if _one(client, sink, mails[0], START_TIMEOUT) is None:
+                raise RuntimeError(f"mailbot run never answered the first message; see {work / 'run.log'}")
+            samples, lost = [], 0
+            for raw in mails[1:]:
+                time.sleep(PAUSE)
+                taken = _one(client, sink, raw, REPLY_TIMEOUT)
+                lost += taken is None
+                if taken is not None:
+                    samples.append(taken)
+            return LatencyFigures(samples, lost)
+        finally:
+            client.logout()
+
+
+@contextmanager
+def _running(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
+    """`mailbot run` in its own process, its output in `log_path`; stopped by SIGTERM (then killed) at the end."""
+    with open(log_path, "wb") as log_file:
+        service = subprocess.Popen(
+            [sys.executable, "-m", "mailbot", "run"],
+            env=env,
+            cwd=ingest.ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=log_file,
+        )
+        try:
+            yield service
+        finally:
+            service.send_signal(signal.SIGTERM)
+            try:
+                service.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                service.kill()
+                service.wait()
 
 
 def _one(client, sink: servers.SmtpSink, raw: bytes, timeout: float) -> float | None:
@@ -150,16 +159,8 @@ def under_load(
     env = ingest.mailbot_env(config, account, sink.url, f"sqlite:///{store_file}")
     mails = today_mails(count, unit_count, offset=LOAD_UNIT_OFFSET)
     sink.handler.clear()
-    with open(work / "run-load.log", "wb") as log_file:
-        started = time.monotonic()
-        service = subprocess.Popen(
-            [sys.executable, "-m", "mailbot", "run"],
-            env=env,
-            cwd=ingest.ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=log_file,
-        )
+    started = time.monotonic()
+    with _running(env, work / "run-load.log"):
         watch = _BacklogWatch(store_file, len(backlog))
         watch.start()
         client = servers.login(account)
@@ -184,12 +185,6 @@ def under_load(
         finally:
             watch.stop.set()
             client.logout()
-            service.send_signal(signal.SIGTERM)
-            try:
-                service.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                service.kill()
-                service.wait()
 
 
 class _BacklogWatch(threading.Thread):

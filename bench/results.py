@@ -388,40 +388,13 @@ def _latency_section(run: Run) -> list[str]:
     lat = run.latency
     if lat is None:
         return []
-    rows = [
-        (
-            "`mailbot run`: APPEND → acknowledgement at the sink",
-            len(lat.samples),
-            f"{lat.p50:.3f}",
-            f"{lat.p95:.3f}",
-            f"{lat.worst:.3f}",
-            lat.lost,
-        )
-    ]
-    load = run.latency_load
+    load, floor = run.latency_load, run.latency_floor
+    measured = [("`mailbot run`: APPEND → acknowledgement at the sink", lat)]
     if load is not None:
-        rows.append(
-            (
-                f"`mailbot run` under load: {load.backlog:,} older mails waiting at its start",
-                len(load.samples),
-                f"{load.p50:.3f}",
-                f"{load.p95:.3f}",
-                f"{load.worst:.3f}",
-                load.lost,
-            )
-        )
-    floor = run.latency_floor
+        measured.append((f"`mailbot run` under load: {load.backlog:,} older mails waiting at its start", load))
     if floor is not None:
-        rows.append(
-            (
-                "baseline: bare IDLE client, APPEND → `* n EXISTS`",
-                len(floor.samples),
-                f"{floor.p50:.3f}",
-                f"{floor.p95:.3f}",
-                f"{floor.worst:.3f}",
-                floor.lost,
-            )
-        )
+        measured.append(("baseline: bare IDLE client, APPEND → `* n EXISTS`", floor))
+    rows = [(name, len(f.samples), f"{f.p50:.3f}", f"{f.p95:.3f}", f"{f.worst:.3f}", f.lost) for name, f in measured]
     return [
         "## 2. Latency",
         "",

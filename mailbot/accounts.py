@@ -23,7 +23,7 @@ from mailbot import i18n
 from mailbot.errors import MailbotError, NotFoundError, UsageError
 from mailbot.store import Store
 from mailbot.store.accounts import AccountStore
-from mailbot.store.records import AuditRow, UserRow
+from mailbot.store.records import AuditEntry, AuditRow, UserRow
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class Accounts:
         row = self.rows.add_user(name, role, _hasher.hash(password), at)
         if row is None:
             raise i18n.error(UsageError, "users.name_taken", self.lang, name=name)
-        self.rows.record(at, by, "user_add", address, target=f"user:{name}", detail={"role": role})
+        self.rows.record(AuditEntry(at, by, "user_add", address, target=f"user:{name}", detail={"role": role}))
         return _public(row)
 
     def users(self) -> list[User]:
@@ -101,7 +101,7 @@ class Accounts:
         row = self._row(name)
         self.rows.update_user(row.id, disabled=True)
         self.rows.end_sessions(row.id)
-        self.rows.record(at, by, "user_disable", address, target=f"user:{name}")
+        self.rows.record(AuditEntry(at, by, "user_disable", address, target=f"user:{name}"))
         return _public(self._row(name))
 
     def set_password(self, name: str, password: str, at: datetime, by: str, address: str | None = None) -> User:
@@ -109,7 +109,7 @@ class Accounts:
         self._check_password(password)
         self.rows.update_user(row.id, password_hash=_hasher.hash(password))
         self.rows.end_sessions(row.id)
-        self.rows.record(at, by, "user_passwd", address, target=f"user:{name}")
+        self.rows.record(AuditEntry(at, by, "user_passwd", address, target=f"user:{name}"))
         return _public(row)
 
     def new_token(self, name: str, at: datetime, by: str, address: str | None = None) -> str:
@@ -118,7 +118,7 @@ class Accounts:
             raise i18n.error(UsageError, "users.disabled", self.lang, name=name)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         self.rows.add_token(digest(token), row.id, at)
-        self.rows.record(at, by, "user_token", address, target=f"user:{name}")
+        self.rows.record(AuditEntry(at, by, "user_token", address, target=f"user:{name}"))
         return token
 
     # -- signing in -------------------------------------------------------------------
@@ -131,20 +131,20 @@ class Accounts:
             self.rows.count(SIGN_IN_FAILED, since, who=name) >= SIGN_IN_ATTEMPTS
             or self.rows.count(SIGN_IN_FAILED, since, address=address) >= SIGN_IN_ATTEMPTS
         ):
-            self.rows.record(now, name, SIGN_IN_FAILED, address, detail={"why": "throttled"})
+            self.rows.record(AuditEntry(now, name, SIGN_IN_FAILED, address, detail={"why": "throttled"}))
             raise i18n.error(
                 AccessError, "users.throttled", self.lang, minutes=int(SIGN_IN_WINDOW.total_seconds() // 60)
             )
         row = self.rows.user(name)
         if not _verify(row.password_hash if row else _no_user_hash(), password) or row is None or row.disabled:
-            self.rows.record(now, name or "?", SIGN_IN_FAILED, address)
+            self.rows.record(AuditEntry(now, name or "?", SIGN_IN_FAILED, address))
             raise i18n.error(AccessError, "users.wrong_password", self.lang)
         if _hasher.check_needs_rehash(row.password_hash):
             self.rows.update_user(row.id, password_hash=_hasher.hash(password))
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires = now + SESSION_LIFETIME
         self.rows.add_session(digest(token), row.id, csrf, address, now, expires)
-        self.rows.record(now, name, SIGN_IN, address)
+        self.rows.record(AuditEntry(now, name, SIGN_IN, address))
         return Session(token, _public(row), csrf, expires)
 
     def proxy_session(self, name: str, address: str | None, now: datetime) -> Session | None:
@@ -157,7 +157,7 @@ class Accounts:
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires = now + SESSION_LIFETIME
         self.rows.add_session(digest(token), row.id, csrf, address, now, expires)
-        self.rows.record(now, row.name, SIGN_IN, address, detail={"via": "proxy"})
+        self.rows.record(AuditEntry(now, row.name, SIGN_IN, address, detail={"via": "proxy"}))
         return Session(token, _public(row), csrf, expires)
 
     def session(self, token: str | None, now: datetime) -> Session | None:
@@ -170,7 +170,7 @@ class Accounts:
 
     def sign_out(self, session: Session, address: str | None, now: datetime) -> None:
         self.rows.drop_session(digest(session.token))
-        self.rows.record(now, session.user.name, SIGN_OUT, address)
+        self.rows.record(AuditEntry(now, session.user.name, SIGN_OUT, address))
 
     def token_user(self, token: str | None) -> User | None:
         if not token:
@@ -180,16 +180,8 @@ class Accounts:
 
     # -- the audit trail --------------------------------------------------------------
 
-    def record(
-        self,
-        at: datetime,
-        who: str,
-        action: str,
-        address: str | None = None,
-        target: str | None = None,
-        **detail: object,
-    ) -> None:
-        self.rows.record(at, who, action, address, target=target, detail=detail)
+    def record(self, entry: AuditEntry) -> None:
+        self.rows.record(entry)
 
     def trail(self, limit: int = 200, target: str | None = None) -> list[AuditRow]:
         return self.rows.trail(limit, target)

@@ -52,7 +52,7 @@ from mailbot.reading.text import fold
 from mailbot.review import Decider, ReviewOutcome
 from mailbot.service import PollResult
 from mailbot.store import Store
-from mailbot.store.records import AuditRow
+from mailbot.store.records import AuditEntry, AuditRow
 
 if TYPE_CHECKING:  # imported where used: the commands that do not need them start faster
     from mailbot.demo import DemoOutcome
@@ -94,6 +94,8 @@ DMY_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 @dataclass(frozen=True)
 class PollOutcome:
+    """What `poll` ingested, and what the delivery after it sent (None: another process delivers)."""
+
     result: PollResult
     delivery: DeliveryResult | None
 
@@ -137,6 +139,8 @@ class ProvinceHistory:
 
 @dataclass(frozen=True)
 class SentReport:
+    """The report mail queued, and what the delivery after it sent."""
+
     mail: OutboundMail
     delivery: DeliveryResult | None
 
@@ -378,16 +382,10 @@ class App:
         outcome = decide(now, notices)
         d = outcome.decision
         if d is not None:  # it changed something
-            self.accounts.record(
-                now,
-                d.by,
-                f"review_{d.action}",
-                address,
-                target=f"submission:{d.submission_id}",
-                reason=d.reason,
-                unit=d.unit,
-                figures=dict(d.figures) if d.figures else None,
-            )
+            figures = dict(d.figures) if d.figures else None
+            detail = {"reason": d.reason, "unit": d.unit, "figures": figures}
+            target = f"submission:{d.submission_id}"
+            self.accounts.record(AuditEntry(now, d.by, f"review_{d.action}", address, target, detail))
             service.after_review(self.settings, self.store, now)
         return outcome
 
@@ -436,18 +434,15 @@ class App:
             self.settings, self.store, unit_id, figures, report_day, by.strip(), note, moment, now
         )
         if not recorded.duplicate:
-            self.accounts.record(
-                now,
-                by.strip(),
-                "record",
-                address,
-                target=f"submission:{recorded.submission_id}",
-                unit=unit_id,
-                day=report_day.isoformat(),
-                figures=figures,
-                received_at=moment.isoformat(),
-                note=note,
-            )
+            detail = {
+                "unit": unit_id,
+                "day": report_day.isoformat(),
+                "figures": figures,
+                "received_at": moment.isoformat(),
+                "note": note,
+            }
+            target = f"submission:{recorded.submission_id}"
+            self.accounts.record(AuditEntry(now, by.strip(), "record", address, target, detail))
         return RecordOutcome(recorded.submission_id, recorded.reading, recorded.duplicate, self.deliver())
 
     def _record_time(self, at: str | None, day: date, now: datetime) -> datetime:
@@ -520,7 +515,7 @@ class App:
         if self.report_waiting(wanted) is not None:  # any sending of the day's report ends its wait
             self.store.set_state(self._held_key(wanted), "")
         if by is not None:
-            self.accounts.record(now, by, "report_send", address, target=f"report:{wanted.isoformat()}")
+            self.accounts.record(AuditEntry(now, by, "report_send", address, target=f"report:{wanted.isoformat()}"))
         return SentReport(mail, service.deliver(self.settings, self.store, now))
 
     def report_due(self) -> SentReport | None:
@@ -540,7 +535,7 @@ class App:
             return
         now = self.clock()
         self.store.set_state(self._held_key(day), now.isoformat())
-        self.accounts.record(now, "mailbot", "report_held", None, target=f"report:{day.isoformat()}")
+        self.accounts.record(AuditEntry(now, "mailbot", "report_held", target=f"report:{day.isoformat()}"))
         log.info("the report for %s waits for a reviewer's approval in the console", day)
 
     def report_waiting(self, day: date) -> datetime | None:
@@ -558,9 +553,8 @@ class App:
         if waiting is None:
             raise i18n.error(UsageError, "errors.report_not_waiting", self.lang, day=i18n.format_day(day, self.lang))
         now = self.clock()
-        self.accounts.record(
-            now, by, "report_approve", address, target=f"report:{day.isoformat()}", held_since=waiting.isoformat()
-        )
+        detail = {"held_since": waiting.isoformat()}
+        self.accounts.record(AuditEntry(now, by, "report_approve", address, f"report:{day.isoformat()}", detail))
         return self.send_report(day)
 
     # -- the outbox -------------------------------------------------------------------
@@ -575,7 +569,8 @@ class App:
     def retry(self, mail_ids: list[int] | None = None, by: str | None = None, address: str | None = None) -> Retried:
         released = self.store.release_held(mail_ids or None)
         if by is not None:
-            self.accounts.record(self.clock(), by, "outbox_retry", address, ids=mail_ids, released=released)
+            detail = {"ids": mail_ids, "released": released}
+            self.accounts.record(AuditEntry(self.clock(), by, "outbox_retry", address, detail=detail))
         return Retried(released, service.deliver(self.settings, self.store, self.clock()))
 
     def deliver(self) -> DeliveryResult | None:

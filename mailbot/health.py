@@ -49,6 +49,8 @@ class HealthSigns(StateKept, Protocol):
 
 @dataclass(frozen=True)
 class Outage:
+    """The inbox cannot be read: which, since when, and the last error."""
+
     source: str
     since: datetime
     error: str

@@ -110,6 +110,8 @@ class Unit:
 
 @dataclass(frozen=True)
 class Campaign:
+    """What the campaign asks of its units: what is reported, by when, to whom, and on which days."""
+
     name: str
     time_zone: str
     deadline: time

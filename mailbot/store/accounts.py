@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from mailbot.store.records import AuditRow, SessionRow, UserRow
+from mailbot.store.records import AuditEntry, AuditRow, SessionRow, UserRow
 from mailbot.store.rows import audit_of, audit_values, session_of, user_of
 from mailbot.store.schema import api_tokens, audit, sessions, users
 
@@ -92,16 +92,8 @@ class AccountStore:
 
     # -- the audit trail -----------------------------------------------------------
 
-    def record(
-        self,
-        at: datetime,
-        who: str,
-        action: str,
-        address: str | None = None,
-        target: str | None = None,
-        detail: dict | None = None,
-    ) -> None:
-        values = audit_values(at, who, action, address, target, detail)
+    def record(self, entry: AuditEntry) -> None:
+        values = audit_values(entry)
         with self.engine.begin() as conn:
             conn.execute(sa.insert(audit).values(**values))
 

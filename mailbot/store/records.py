@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -18,17 +19,27 @@ class UserRow:
 
 @dataclass(frozen=True)
 class SessionRow:
+    """A signed-in session: whose, its CSRF token, and when it ends."""
+
     user: UserRow
     csrf: str
     expires_at: datetime
 
 
 @dataclass(frozen=True)
-class AuditRow:
-    id: int
+class AuditEntry:
+    """One line of the audit trail: who did what (`action`), when, from where, to what, with what detail."""
+
     at: datetime
     who: str
-    address: str | None
     action: str
-    target: str | None
-    detail: dict
+    address: str | None = None  # where they sat: the console's client, "cli", or None for mailbot itself
+    target: str | None = None  # what it was done to: "user:lan", "report:2020-08-14", "submission:7"
+    detail: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditRow(AuditEntry):
+    """An audit line as stored, with its number."""
+
+    id: int

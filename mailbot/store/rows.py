@@ -27,7 +27,7 @@ from mailbot.models import (
     Status,
     Submission,
 )
-from mailbot.store.records import AuditRow, SessionRow, UserRow
+from mailbot.store.records import AuditEntry, AuditRow, SessionRow, UserRow
 from mailbot.store.schema import submissions
 
 Row = sa.Row[Any]  # a row as SQLAlchemy returns it
@@ -241,11 +241,13 @@ def session_of(row: Row) -> SessionRow:
     return SessionRow(user_of(row), row.csrf, row.expires_at)
 
 
-def audit_values(
-    at: datetime, who: str, action: str, address: str | None, target: str | None, detail: dict | None
-) -> Values:
-    return dict(at=at, who=who, address=address, action=action, target=target, detail=json.dumps(detail or {}))
+def audit_values(entry: AuditEntry) -> Values:
+    values = {name: getattr(entry, name) for name in ("at", "who", "address", "action", "target")}
+    return values | {"detail": json.dumps(dict(entry.detail))}
 
 
 def audit_of(row: Row) -> AuditRow:
-    return AuditRow(row.id, row.at, row.who, row.address, row.action, row.target, json.loads(row.detail or "{}"))
+    detail = json.loads(row.detail or "{}")
+    return AuditRow(
+        id=row.id, at=row.at, who=row.who, address=row.address, action=row.action, target=row.target, detail=detail
+    )
