@@ -33,6 +33,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -375,25 +377,27 @@ def _quoted(folder: str) -> str:
     return '"' + utf7_encode(folder).decode() + '"'
 
 
-@pytest.fixture
-def imap_account(dovecot_server):
-    """A fresh user with an empty INBOX on the session's Dovecot."""
+@contextmanager
+def _fresh_account(server, name: str, password: str) -> Iterator[ImapAccount]:
+    """A new user `name<N>@haiduong.gov.vn` (password `password` + N) with an empty INBOX."""
     number = next(_user_numbers)
-    account = ImapAccount(dovecot_server, f"baocao{number}@haiduong.gov.vn", f"p@ss:w/rd%{number}")
-    dovecot_server.add_user(account.user, account.password)
+    account = ImapAccount(server, f"{name}{number}@haiduong.gov.vn", f"{password}{number}")
+    server.add_user(account.user, account.password)
     try:
         yield account
     finally:
         account.close()
+
+
+@pytest.fixture
+def imap_account(dovecot_server):
+    """A fresh user with an empty INBOX on the session's Dovecot."""
+    with _fresh_account(dovecot_server, "baocao", "p@ss:w/rd%") as account:
+        yield account
 
 
 @pytest.fixture
 def second_imap_account(dovecot_server):
     """Another fresh user with an empty INBOX on the session's Dovecot (a deployment's second mailbox)."""
-    number = next(_user_numbers)
-    account = ImapAccount(dovecot_server, f"vanban{number}@haiduong.gov.vn", f"vb:p@ss/{number}")
-    dovecot_server.add_user(account.user, account.password)
-    try:
+    with _fresh_account(dovecot_server, "vanban", "vb:p@ss/") as account:
         yield account
-    finally:
-        account.close()

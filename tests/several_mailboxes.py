@@ -2,7 +2,8 @@
 
 `two_mailboxes(folder)` writes a deployment of the letter's two flows where the departments'
 campaign reads from a mailbox of its own (`vanban`: $MAILBOT_INBOX_URL_VANBAN), the
-districts' from $MAILBOT_INBOX_URL; `district_mail` and `department_mail` are their reports.
+districts' from $MAILBOT_INBOX_URL; `district_mail` and `department_mail` are their reports,
+`unknown_campaign_mail` a report that neither campaign can claim.
 """
 
 from __future__ import annotations
@@ -68,4 +69,19 @@ def department_mail(unit, arrived: dt.datetime, marker: str = "", sender: str | 
         received_at=arrived,
         attachment_name=f"BC Bluezone {unit.id}.xlsx",
         attachment=department_workbook(unit.name, day, [("Văn phòng", 22, 20, 18)]),
+    )
+
+
+def unknown_campaign_mail(arrived: dt.datetime) -> bytes:
+    """An unregistered office's table of one count that both campaigns know, fitting neither whole."""
+    return report_mail(
+        sender="canbo.noivu@haiduong.gov.vn",
+        sender_name="Cán bộ",
+        to="baocao.stttt@haiduong.gov.vn",
+        subject="Báo cáo",
+        body="Kính gửi Sở Thông tin và Truyền thông.",
+        sent_at=arrived,
+        received_at=arrived,
+        attachment_name="bao-cao.xlsx",
+        attachment=district_workbook("Sở Nội vụ", 39, arrived.date(), "Số người đã cài đặt"),
     )

@@ -11,27 +11,11 @@ import sys
 
 import pytest
 from several import DEPLOYMENT, DISTRICTS, department_mail, deployment, district_mail, on
+from several_mailboxes import unknown_campaign_mail
 
 from mailbot.inbox import deliver_to_maildir
-from mailbot.samples import district_workbook, report_mail
 
 ROOT = DEPLOYMENT.parents[1]
-
-
-def unknown_campaign_mail() -> bytes:
-    """An unregistered office's table of one count that both campaigns know, fitting neither whole."""
-    arrived = on(15, 9)
-    return report_mail(
-        sender="canbo.noivu@haiduong.gov.vn",
-        sender_name="Cán bộ",
-        to="baocao.stttt@haiduong.gov.vn",
-        subject="Báo cáo",
-        body="Kính gửi Sở Thông tin và Truyền thông.",
-        sent_at=arrived,
-        received_at=arrived,
-        attachment_name="bao-cao.xlsx",
-        attachment=district_workbook("Sở Nội vụ", 39, arrived.date(), "Số người đã cài đặt"),
-    )
 
 
 @pytest.fixture
@@ -46,7 +30,7 @@ def world(tmp_path):
     for raw, at in (
         (district_mail(districts, "nam-sach", 17356, on(14, 15, 42)), on(14, 15, 42)),
         (department_mail(departments, "so-y-te", on(15, 10, 1)), on(15, 10, 1)),
-        (unknown_campaign_mail(), on(15, 9)),
+        (unknown_campaign_mail(on(15, 9)), on(15, 9)),
         # a registered department's report with an unregistered address: it waits for review in its campaign
         (
             department_mail(departments, "tinh-doan", on(15, 11)).replace(b"vanphong.tinh-doan", b"canbo.tinhdoan"),

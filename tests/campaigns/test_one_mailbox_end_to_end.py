@@ -15,10 +15,10 @@ import sys
 
 import pytest
 from several import DEPLOYMENT, department_mail, deployment, district_mail, on
+from several_mailboxes import unknown_campaign_mail
 
 from mailbot.app import App
 from mailbot.config import load_settings
-from mailbot.samples import district_workbook, report_mail
 
 ROOT = DEPLOYMENT.parents[1]
 
@@ -42,22 +42,6 @@ def world(tmp_path, imap_account):
     return run, imap_account, tmp_path, env
 
 
-def unknown_campaign_mail() -> bytes:
-    """An unregistered office's table of one count that both campaigns know, fitting neither whole."""
-    arrived = on(15, 9)
-    return report_mail(
-        sender="canbo.noivu@haiduong.gov.vn",
-        sender_name="Cán bộ",
-        to="baocao.stttt@haiduong.gov.vn",
-        subject="Báo cáo",
-        body="Kính gửi Sở Thông tin và Truyền thông.",
-        sent_at=arrived,
-        received_at=arrived,
-        attachment_name="bao-cao.xlsx",
-        attachment=district_workbook("Sở Nội vụ", 39, arrived.date(), "Số người đã cài đặt"),
-    )
-
-
 def json_lines(result) -> list[dict]:
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
@@ -70,7 +54,7 @@ def test_one_mailbox_receives_both_flows_and_each_campaign_is_right(world):
         (district_mail(districts, "gia-loc", 9120, on(14, 16, 20)), on(14, 16, 20)),
         (department_mail(departments, "so-y-te", on(15, 10, 1)), on(15, 10, 1)),
         (department_mail(departments, "tinh-doan", on(17, 7, 30)), on(17, 7, 30)),
-        (unknown_campaign_mail(), on(15, 9)),
+        (unknown_campaign_mail(on(15, 9)), on(15, 9)),
     ):
         account.append(raw, at)
     run("poll", "--once")

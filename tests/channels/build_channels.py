@@ -187,6 +187,21 @@ def png(lines=(), rows=None, size=(8.27, 4.0), dpi=200) -> bytes:
     return out.getvalue()
 
 
+def communes_page() -> bytes:
+    """A picture of a district's printed table: three communes and the total row (17.356 in C8)."""
+    return png(
+        ["UBND HUYỆN NAM SÁCH", "BÁO CÁO SỐ LƯỢNG CÀI ĐẶT BLUEZONE", "(Tính đến ngày 14/8/2020)"],
+        rows=[
+            ["STT", "Xã, thị trấn", "Số lượng cài đặt Bluezone"],
+            ["1", "Xã An Lâm", "5.120"],
+            ["2", "Xã Nam Hưng", "6.004"],
+            ["3", "Thị trấn Nam Sách", "6.232"],
+            ["", "Tổng cộng", "17.356"],
+        ],
+        size=(8.27, 5.0),
+    )
+
+
 def photo(picture: bytes, turned: float = 0.0, orientation: int | None = None) -> bytes:
     """`picture` as a phone would store it: a JPEG turned `turned` degrees counter-clockwise,
     with an EXIF orientation tag (6: the viewer turns it a quarter clockwise) where given."""

@@ -312,17 +312,7 @@ def picture_cases() -> None:
         problems=["read_from_image"],
         ocr=True,
     )
-    communes = c.png(
-        ["UBND HUYỆN NAM SÁCH", "BÁO CÁO SỐ LƯỢNG CÀI ĐẶT BLUEZONE", "(Tính đến ngày 14/8/2020)"],
-        rows=[
-            ["STT", "Xã, thị trấn", "Số lượng cài đặt Bluezone"],
-            ["1", "Xã An Lâm", "5.120"],
-            ["2", "Xã Nam Hưng", "6.004"],
-            ["3", "Thị trấn Nam Sách", "6.232"],
-            ["", "Tổng cộng", "17.356"],
-        ],
-        size=(8.27, 5.0),
-    )
+    communes = c.communes_page()
     case(
         "image_table_communes_total",
         c.mail(plain="Gửi ảnh bảng báo cáo.\n", attachments=[("bang_xa.png", communes, ("image", "png"))]),

@@ -15,17 +15,7 @@ from PIL import Image
 
 from mailbot.sheets import ocr, ocr_upright
 
-PAGE = c.png(
-    ["UBND HUYỆN NAM SÁCH", "BÁO CÁO SỐ LƯỢNG CÀI ĐẶT BLUEZONE", "(Tính đến ngày 14/8/2020)"],
-    rows=[
-        ["STT", "Xã, thị trấn", "Số lượng cài đặt Bluezone"],
-        ["1", "Xã An Lâm", "5.120"],
-        ["2", "Xã Nam Hưng", "6.004"],
-        ["3", "Thị trấn Nam Sách", "6.232"],
-        ["", "Tổng cộng", "17.356"],
-    ],
-    size=(8.27, 5.0),
-)
+PAGE = c.communes_page()  # the page of the channel corpus's image_table_communes_total
 NO_PROGRAM = "/nonexistent/tesseract"  # no orientation detection: the EXIF tag and the skew alone
 
 

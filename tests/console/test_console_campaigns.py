@@ -13,32 +13,17 @@ from datetime import datetime
 
 import pytest
 from console_day import PASSWORD, Console
-from several_mailboxes import ROOT, VN, department_mail, district_mail
+from several_mailboxes import ROOT, VN, department_mail, district_mail, unknown_campaign_mail
 from starlette.testclient import TestClient
 
 from mailbot import service
 from mailbot.app import App
 from mailbot.config import load_settings
 from mailbot.models import InboundMessage
-from mailbot.samples import district_workbook, report_mail
 from mailbot.store import Store
 from mailbot.web import create_app
 
 NOW = datetime(2020, 8, 15, 16, 30, tzinfo=VN)
-
-
-def unknown_campaign_mail(arrived: datetime) -> bytes:
-    return report_mail(
-        sender="canbo.noivu@haiduong.gov.vn",
-        sender_name="Cán bộ",
-        to="baocao.stttt@haiduong.gov.vn",
-        subject="Báo cáo",
-        body="Kính gửi Sở Thông tin và Truyền thông.",
-        sent_at=arrived,
-        received_at=arrived,
-        attachment_name="bao-cao.xlsx",
-        attachment=district_workbook("Sở Nội vụ", 39, arrived.date(), "Số người đã cài đặt"),
-    )
 
 
 def env_for(tmp_path, db_url: str) -> dict[str, str]:
