@@ -72,12 +72,13 @@ def mail_state_text(state: str, settings: Settings) -> str:
 def config_summary(settings: Settings) -> str:
     """What check-config says: each campaign (its file, deadline, units), then the connections."""
     conn = settings.connections
-    lines = [line for campaign in settings.deployment for line in _campaign_summary(campaign)]
+    several_inboxes = len(settings.mailboxes) > 1
+    lines = [line for campaign in settings.deployment for line in _campaign_summary(campaign, several_inboxes)]
     lines.append(
         t(
             settings,
             "config_connections",
-            inbox=redact_url(conn.inbox_url),
+            inbox=", ".join(_inbox_text(m, several_inboxes) for m in settings.mailboxes),
             smtp=redact_url(conn.smtp_url),
             db=redact_url(conn.db_url),
         )
@@ -85,7 +86,17 @@ def config_summary(settings: Settings) -> str:
     return "\n".join(lines)
 
 
-def _campaign_summary(settings: Settings) -> list[str]:
+def _inbox_text(settings: Settings, named: bool) -> str:
+    """A mailbox's address without its password; with its id where the deployment reads several."""
+    address = redact_url(settings.connections.inbox_url)
+    return f"{_mailbox_name(settings)} = {address}" if named else address
+
+
+def _mailbox_name(settings: Settings) -> str:
+    return settings.inbox.mailbox or t(settings, "config_default_mailbox")
+
+
+def _campaign_summary(settings: Settings, several_inboxes: bool = False) -> list[str]:
     c = settings.campaign
     described = t(
         settings,
@@ -96,6 +107,8 @@ def _campaign_summary(settings: Settings) -> list[str]:
         units=len(settings.units),
         language=settings.language,
     )
+    if several_inboxes:
+        described = t(settings, "config_campaign_inbox", campaign=described, inbox=_mailbox_name(settings))
     return [
         t(settings, "config_ok", path=settings.config_path),
         f"[{c.id}] {described}" if settings.several else described,

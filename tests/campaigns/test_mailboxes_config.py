@@ -9,6 +9,7 @@ from several import deployment, district_mail, on
 from several_mailboxes import SECOND, departments_in, two_mailboxes
 
 from mailbot import health, routing, service
+from mailbot.cli import views
 from mailbot.config import load_settings
 from mailbot.errors import ConfigError
 from mailbot.inbox import source_identity
@@ -35,6 +36,20 @@ def test_each_campaign_reads_from_its_mailbox_with_its_own_password(tmp_path):
     assert [c.campaign.id for c in departments.mailbox_campaigns] == ["departments"]
     assert source_identity(departments) == "imaps://vanban%40haiduong.gov.vn@127.0.0.1:1993/INBOX"
     assert "bí mật" not in repr(departments)
+
+
+def test_check_config_names_the_mailbox_each_campaign_reads_without_its_password(tmp_path):
+    env = {**ENV, "MAILBOT_INBOX_URL_VANBAN": SECOND_URL, "MAILBOT_INBOX_PASSWORD_VANBAN": "bí mật"}
+    said = views.config_summary(load_settings(two_mailboxes(tmp_path), env=env)).splitlines()
+    districts = next(line for line in said if line.startswith("[districts]"))
+    departments = next(line for line in said if line.startswith("[departments]"))
+    assert districts.endswith("đọc từ hộp thư mặc định ($MAILBOT_INBOX_URL)")
+    assert departments.endswith(f"đọc từ hộp thư {SECOND}")
+    assert f"{SECOND} = imaps://vanban%40haiduong.gov.vn@127.0.0.1:1993/INBOX" in said[-1]
+    assert "mặc định ($MAILBOT_INBOX_URL) = imap://baocao%40haiduong.gov.vn@127.0.0.1:1143/INBOX" in said[-1]
+    assert "bí mật" not in "\n".join(said)
+    one_mailbox = views.config_summary(deployment(env=ENV))
+    assert "đọc từ hộp thư" not in one_mailbox and "Hộp thư: imap://baocao" in one_mailbox
 
 
 def test_a_mailbox_url_in_the_file_and_its_password_from_a_secrets_file(tmp_path):
