@@ -20,6 +20,7 @@ HISTORY_DAYS = 30  # days a history shows when no first day is given
 TREND_DAYS = 14  # days shown in the report's trend chart
 UPDATE_WATCH_DAYS = 7  # reported days watched for changed figures after their report went out
 READINGS_KEPT = 50  # a poll's readings shown row by row after it; a larger backlog is counted by status
+CHARTS_KEPT = 8  # drawn report charts a process keeps, so the same figures are not drawn twice
 
 # --- retries and waits -----------------------------------------------------------------
 

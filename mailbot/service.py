@@ -20,6 +20,7 @@ from mailbot.config import Settings
 from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS, READINGS_KEPT, TREND_DAYS, UPDATE_WATCH_DAYS
 from mailbot.errors import DeliveryError, StoreError
 from mailbot.inbox import Source, open_source
+from mailbot.memory import collector_paused
 from mailbot.models import (
     ACCEPTED,
     REJECTED,
@@ -450,13 +451,15 @@ def _last_rejected(store: Store, unit_id: str, day: date, now: datetime) -> Subm
 
 
 def build_report(settings: Settings, store: Store, day: date, now: datetime, update: bool = False) -> RenderedReport:
+    """The day's report; built with the cycle collector paused (mailbot/memory.py says why)."""
     day = settings.campaign.period_of(day)
     first = day - timedelta(days=TREND_DAYS - 1)
     metrics = [m.id for m in settings.campaign.metrics]
-    of_day, history = day_history(store, day, now, _unit_ids(settings), first, metrics)  # the day and the trend
-    day_state = ledger.build_day(settings, day, of_day, now, history=history)
-    trend = ledger.province_trend(settings, first, day, of_day, now, history=history)
-    return report.render(settings, day_state, trend, of_day, update=update)
+    with collector_paused():
+        of_day, history = day_history(store, day, now, _unit_ids(settings), first, metrics)  # the day and the trend
+        day_state = ledger.build_day(settings, day, of_day, now, history=history)
+        trend = ledger.province_trend(settings, first, day, of_day, now, history=history)
+        return report.render(settings, day_state, trend, of_day, update=update)
 
 
 def write_report(settings: Settings, store: Store, day: date, now: datetime, out_dir: Path) -> list[Path]:

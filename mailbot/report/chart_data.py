@@ -1,15 +1,24 @@
 """The chart's content: which units it shows, and every label, in the configured language.
 
-mailbot/chart.py draws it.
+mailbot/chart.py draws it. A drawn chart is kept (the last CHARTS_KEPT of the process),
+keyed by everything it shows: the same figures and words give the same picture without
+drawing it again (the console's report page asks for the report and for its picture;
+the report mail, its updates and the files of one day share one picture while nothing
+changed), and any change, one figure or one word, draws it anew.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import date
 
 from mailbot import chart
 from mailbot.config import Settings
+from mailbot.defaults import CHARTS_KEPT
 from mailbot.i18n import format_count, format_percent, state_name, text
 from mailbot.models import DayLedger, TrendPoint, UnitDay
 from mailbot.report.view import coverage_label, letter_day, lower_first
@@ -17,9 +26,31 @@ from mailbot.report.view import coverage_label, letter_day, lower_first
 # --- the chart -------------------------------------------------------------------------------
 
 
+_drawn: OrderedDict[str, bytes] = OrderedDict()  # chart key -> PNG, the latest used last
+_drawn_lock = threading.Lock()
+
+
 def chart_png(settings: Settings, ledger: DayLedger, trend: list) -> bytes:
     """`trend`: ledger.TrendPoint per day (or (day, figures) pairs, nothing carried)."""
-    return chart.render_png(chart_content(settings, ledger, trend))
+    data = chart_content(settings, ledger, trend)
+    key = chart_key(data, settings.language)
+    with _drawn_lock:
+        if key in _drawn:
+            _drawn.move_to_end(key)
+            return _drawn[key]
+    png = chart.render_png(data)
+    with _drawn_lock:
+        _drawn[key] = png
+        while len(_drawn) > CHARTS_KEPT:
+            _drawn.popitem(last=False)
+    return png
+
+
+def chart_key(data: chart.ChartData, lang: str) -> str:
+    """A digest of everything the chart shows: its values and labels (the formatting functions
+    are the language's, so the language stands for them)."""
+    shown = [(f.name, getattr(data, f.name)) for f in dataclasses.fields(data) if not f.name.startswith("format_")]
+    return hashlib.sha256(repr((lang, shown)).encode()).hexdigest()
 
 
 def chart_content(settings: Settings, ledger: DayLedger, trend: list) -> chart.ChartData:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from mailbot.config import Settings
 from mailbot.i18n import state_name, text
-from mailbot.models import LATE, MISSING, NEEDS_REVIEW, REJECTED, DayLedger, Submission, UnitDay
+from mailbot.models import LATE, MISSING, NEEDS_REVIEW, ON_TIME, REJECTED, DayLedger, Submission, UnitDay
 from mailbot.report.view import ReportView, clock_or_time, letter_day, sources_text
 
 if TYPE_CHECKING:  # xlsxwriter is imported where a workbook is written
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # xlsxwriter is imported where a workbook is written
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a cell text starting so could be taken for a formula
 STATE_FILLS: dict[str, str] = {LATE: "FFF1D6", MISSING: "F8D7DA", REJECTED: "F8D7DA", NEEDS_REVIEW: "FFF9C4"}
+STATES = (ON_TIME, LATE, MISSING, REJECTED, NEEDS_REVIEW)
 HEADER_FILL = "DCE6F1"
 BORDER = {"border": 1, "border_color": "#999999"}
 COUNT, CHANGE, PERCENT, WHOLE = "#,##0", "+#,##0;-#,##0;0", "0.00%", "0"
@@ -69,37 +71,64 @@ class Value:
     style: tuple = ()
 
 
+@dataclass(frozen=True)
+class CellStyle:
+    """The formats of one kind of cell: as written, and quote-prefixed for text that could be taken
+    for a formula; and whether a blank cell of that kind shows anything (a border or a fill)."""
+
+    plain: Format | None
+    quoted: Format | None
+    shows_blank: bool
+
+
 class Sheet:
-    """Writes rows of Values into one worksheet, each value with the call of its type.
+    """Writes rows into one worksheet, each value with the call of its type.
 
     Formats are made once per combination of style, number format and quote prefix:
-    XlsxWriter keeps every format object it is given.
+    XlsxWriter keeps every format object it is given. The table's many rows go through
+    `line`, with the CellStyles of their columns made once; a blank cell that would show
+    nothing (no border, no fill) is not written at all.
     """
 
     def __init__(self, book: Workbook, worksheet: Worksheet) -> None:
         self.book = book
         self.worksheet = worksheet
         self._formats: dict[tuple, object] = {}
+        self._styles: dict[tuple, CellStyle] = {}
 
     def row(self, row: int, values: list[Value]) -> None:
         for column, cell in enumerate(values):
             self.put(row, column, cell)
 
     def put(self, row: int, column: int, cell: Value) -> None:
-        value = cell.value
-        quoted = isinstance(value, str) and value.startswith(FORMULA_STARTS)
-        style = self.format(cell.style, cell.number_format, quoted)
+        self.line(row, [cell.value], [self.style(cell.style, cell.number_format)], start=column)
+
+    def line(self, row: int, values: Sequence[object], styles: Sequence[CellStyle], start: int = 0) -> None:
+        """One row of values from column `start`, value i in styles[i]."""
         write = self.worksheet
-        if value is None or value == "":
-            write.write_blank(row, column, None, style)
-        elif isinstance(value, str):
-            write.write_string(row, column, value, style)
-        elif isinstance(value, bool):
-            write.write_string(row, column, str(value), style)
-        elif isinstance(value, (datetime, date)):
-            write.write_datetime(row, column, _naive(value), style)
-        else:
-            write.write_number(row, column, value, style)
+        for column, value, style in zip(range(start, start + len(values)), values, styles, strict=True):
+            if value is None or value == "":
+                if style.shows_blank:
+                    write.write_blank(row, column, None, style.plain)
+            elif isinstance(value, str):
+                write.write_string(
+                    row, column, value, style.quoted if value.startswith(FORMULA_STARTS) else style.plain
+                )
+            elif isinstance(value, bool):
+                write.write_string(row, column, str(value), style.plain)
+            elif isinstance(value, (datetime, date)):
+                write.write_datetime(row, column, _naive(value), style.plain)
+            else:
+                write.write_number(row, column, value, style.plain)
+
+    def style(self, style: tuple, number_format: str | None) -> CellStyle:
+        key = (style, number_format)
+        if key not in self._styles:
+            shown = any(name in ("border", "bg_color") for name, _ in style)
+            self._styles[key] = CellStyle(
+                self.format(style, number_format, False), self.format(style, number_format, True), shown
+            )
+        return self._styles[key]
 
     def format(self, style: tuple, number_format: str | None, quoted: bool) -> Format:
         key = (style, number_format, quoted)
@@ -159,8 +188,9 @@ def _summary_sheet(sheet: Sheet, settings: Settings, ledger: DayLedger, view: Re
     worksheet.set_row(2, 2 * POINTS_PER_LINE)  # the time, and a gap above the table
     sheet.row(HEADER_ROW, [Value(heading, style=_style(HEADING)) for heading in view.columns])
     row = HEADER_ROW
+    styles = _unit_styles(sheet, settings)
     for row, unit in enumerate(ledger.units, start=HEADER_ROW + 1):
-        sheet.row(row, _unit_line(row - HEADER_ROW, settings, ledger, unit))
+        sheet.line(row, _unit_values(row - HEADER_ROW, settings, ledger, unit), styles[unit.state])
     row += 1
     sheet.row(row, _total_line(settings, ledger, view))
     if view.estimate is not None:
@@ -215,26 +245,35 @@ def _notes(sheet: Sheet, row: int, last_column: int, line_width: int, view: Repo
     return row - 1
 
 
-def _unit_line(number: int, settings: Settings, ledger: DayLedger, unit: UnitDay) -> list[Value]:
+def _unit_formats(settings: Settings) -> list[str | None]:
+    """The number format of each column of a unit's line (as _unit_values orders them)."""
+    formats: list[str | None] = [WHOLE, None]
+    for _ in settings.campaign.metrics:
+        formats += [COUNT] if settings.campaign.once else [COUNT, CHANGE]
+    return [*formats, *([COUNT] if settings.campaign.share is None else []), PERCENT, WHOLE, "hh:mm dd/mm/yyyy", None]
+
+
+def _unit_values(number: int, settings: Settings, ledger: DayLedger, unit: UnitDay) -> list[object]:
     lang = settings.language
-    values: list[tuple] = [(number, WHOLE), (unit.name, None)]
+    values: list[object] = [number, unit.name]
     for metric in settings.campaign.metrics:
-        values.append((unit.figures.get(metric.id), COUNT))
+        values.append(unit.figures.get(metric.id))
         if not settings.campaign.once:
-            values.append((unit.change.get(metric.id), CHANGE))
+            values.append(unit.change.get(metric.id))
     state = state_name(unit.state, lang)
     if unit.correction and unit.corrected_at:
         state += " (" + text("report.corrected", lang, time=clock_or_time(unit.corrected_at, ledger.day, lang)) + ")"
-    values += [
-        *([(unit.population, COUNT)] if settings.campaign.share is None else []),
-        (unit.coverage / 100 if unit.coverage is not None else None, PERCENT),
-        (unit.rank, WHOLE),
-        (unit.received_at, "hh:mm dd/mm/yyyy"),
-        (state, None),
-    ]
-    fill = {"bg_color": f"#{STATE_FILLS[unit.state]}"} if unit.state in STATE_FILLS else {}
-    style = _style(BORDER, fill)
-    return [Value(value, number_format, style) for value, number_format in values]
+    if settings.campaign.share is None:
+        values.append(unit.population)
+    values += [unit.coverage / 100 if unit.coverage is not None else None, unit.rank, unit.received_at, state]
+    return values
+
+
+def _unit_styles(sheet: Sheet, settings: Settings) -> dict[str, list[CellStyle]]:
+    """The CellStyles of a unit's line for each state: bordered, filled by the state."""
+    formats = _unit_formats(settings)
+    fills = {state: {"bg_color": f"#{STATE_FILLS[state]}"} if state in STATE_FILLS else {} for state in STATES}
+    return {state: [sheet.style(_style(BORDER, fill), f) for f in formats] for state, fill in fills.items()}
 
 
 def _total_line(settings: Settings, ledger: DayLedger, view: ReportView) -> list[Value]:
@@ -308,27 +347,34 @@ def _submissions_sheet(sheet: Sheet, settings: Settings, submissions: list[Submi
     sheet.worksheet.freeze_panes(1, 0)
     sheet.row(0, [Value(heading, style=_style(TOTAL)) for heading in headings])
     tz = settings.campaign.tz
+    formats = [
+        WHOLE,
+        "hh:mm:ss dd/mm/yyyy",
+        None,
+        None,
+        "dd/mm/yyyy",
+        *([COUNT] * len(metrics)),
+        None,
+        None,
+        None,
+        None,
+    ]
+    wrapped_from = len(formats) - 2  # the problems and the subject wrap
     top, top_wrapped = _style(TOP), _style(TOP_WRAPPED)
+    styles = [sheet.style(top_wrapped if c >= wrapped_from else top, f) for c, f in enumerate(formats)]
     ordered = sorted(submissions, key=lambda s: (s.received_at, s.id))
     for row, sub in enumerate(ordered, start=1):
         unit = settings.unit(sub.unit) if sub.unit else None
         values = [
-            (sub.id, WHOLE),
-            (sub.received_at.astimezone(tz), "hh:mm:ss dd/mm/yyyy"),
-            (sub.sender, None),
-            (unit.name if unit else sub.unit, None),
-            (sub.period, "dd/mm/yyyy"),
-            *((sub.figures.get(m.id), COUNT) for m in metrics),
-            (sources_text(sub.sources, settings) or None, None),
-            (state_name(sub.status, lang), None),
-            ("\n".join(p.message for p in sub.problems) or None, None),
-            (sub.subject, None),
+            sub.id,
+            sub.received_at.astimezone(tz),
+            sub.sender,
+            unit.name if unit else sub.unit,
+            sub.period,
+            *(sub.figures.get(m.id) for m in metrics),
+            sources_text(sub.sources, settings) if sub.sources else None,
+            state_name(sub.status, lang),
+            "\n".join(p.message for p in sub.problems) or None,
+            sub.subject,
         ]
-        wrapped_from = len(values) - 2  # the problems and the subject wrap
-        sheet.row(
-            row,
-            [
-                Value(value, number_format, top_wrapped if column >= wrapped_from else top)
-                for column, (value, number_format) in enumerate(values)
-            ],
-        )
+        sheet.line(row, values, styles)

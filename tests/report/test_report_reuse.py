@@ -1,0 +1,125 @@
+"""A report built again from the same store: the chart of unchanged figures is not drawn twice,
+one changed figure draws it anew; and the cycle collector waits until the report is built."""
+
+from __future__ import annotations
+
+import gc
+import sys
+from dataclasses import replace
+
+import pytest
+from talking_days import APPENDIX, DAY, local, shipped_settings
+
+from mailbot import service
+from mailbot.memory import collector_paused
+from mailbot.models import InboundMessage, Reading
+from mailbot.store import Store
+
+
+def ingest(store: Store, settings, unit_id: str, figure: int, at) -> None:
+    unit = settings.unit(unit_id)
+    key = f"{unit_id}-{at.isoformat()}"
+    raw = f"Message-ID: <{key}@reuse.test>\r\nFrom: {unit.senders[0]}\r\n\r\nreport\r\n".encode()
+    message = InboundMessage(source="maildir:///reuse", key=key, raw=raw, received_at=at, size=len(raw))
+    reading = Reading(
+        path=None,
+        message_id=f"<{key}@reuse.test>",
+        sender=unit.senders[0],
+        received_at=at,
+        period=DAY,
+        late=at > settings.campaign.deadline_of(DAY),
+        unit=unit_id,
+        figures={"installs": figure},
+        problems=(),
+    )
+    store.ingest(message, reading, [], None)
+
+
+@pytest.fixture
+def day_store(tmp_path):
+    """The shipped campaign's day in a real SQLite store: every unit but the last reported."""
+    settings = shipped_settings()
+    store = Store.open(f"sqlite:///{tmp_path / 'mailbot.db'}")
+    for number, (unit_id, figure) in enumerate(list(APPENDIX.items())[:-1]):
+        ingest(store, settings, unit_id, figure, local(settings, DAY, 8, number))
+    yield settings, store
+    store.close()
+
+
+def build(settings, store, hour: int = 16, minute: int = 30):
+    return service.build_report(settings, store, DAY, local(settings, DAY, hour, minute))
+
+
+def test_the_same_figures_reuse_the_drawn_chart(day_store):
+    settings, store = day_store
+    first, again = build(settings, store), build(settings, store)
+    assert again.chart_png is first.chart_png  # the same picture, not drawn a second time
+    assert again.xlsx == first.xlsx and again.html == first.html
+
+
+def test_one_changed_figure_draws_the_chart_anew(day_store):
+    settings, store = day_store
+    before = build(settings, store, 16, 30)
+    unit_id = next(iter(APPENDIX))
+    ingest(store, settings, unit_id, APPENDIX[unit_id] + 5000, local(settings, DAY, 16, 40))  # a correction
+    after = build(settings, store, 16, 50)
+    assert after.chart_png != before.chart_png
+    assert build(settings, store, 16, 30).chart_png is before.chart_png  # as it was at 16:30, before the correction
+
+
+def test_another_language_draws_its_own_chart(day_store):
+    settings, store = day_store
+    vietnamese = build(settings, store)
+    english = build(replace(settings, language="en"), store)
+    assert english.chart_png != vietnamese.chart_png
+
+
+STEPS = {"day_history", "build_day", "province_trend", "render"}  # the report's steps (service.build_report)
+
+
+def test_no_cycle_collection_runs_while_a_report_is_built(day_store):
+    settings, store = day_store
+    build(settings, store)  # imports, templates and fonts loaded
+    during = []
+
+    def seen(phase: str, info: dict) -> None:
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_name in STEPS and "mailbot" in frame.f_code.co_filename:
+                during.append((phase, info["generation"], frame.f_code.co_name))
+            frame = frame.f_back
+
+    gc.callbacks.append(seen)
+    try:
+        build(settings, store, 16, 45)  # another moment: its chart is drawn, not reused
+    finally:
+        gc.callbacks.remove(seen)
+    assert during == [] and gc.isenabled()  # the collector runs again once the report is built
+
+
+def test_the_collector_runs_again_after_the_last_pause_even_after_an_error():
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer pause still holds
+        raise RuntimeError("the report failed")
+    assert gc.isenabled()
+
+
+def test_a_pause_leaves_a_collector_that_was_off_off():
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_report_of_a_moment_counts_only_what_had_arrived(day_store):
+    """Reuse never serves a later picture for an earlier moment (the key is what the chart shows)."""
+    settings, store = day_store
+    early = build(settings, store, 8, 5)
+    late = build(settings, store, 16, 30)
+    assert early.chart_png != late.chart_png and early.as_of < late.as_of
