@@ -165,7 +165,9 @@ def measure(settings: Settings, db_path: str, days: int) -> ReportFigures:
             baseline_seconds=baseline,
             ledger_seconds=best_of(lambda: service.day_ledger(settings, store, day, now)),
             report_cold_seconds=cold,
-            report_seconds=best_of(lambda: service.build_report(settings, store, day, now)),
+            report_seconds=best_of(
+                lambda: (report.forget_drawn_charts(), service.build_report(settings, store, day, now))
+            ),
         )
         figures.parts = report_parts(settings, store, day, now)
         return figures
@@ -197,5 +199,5 @@ def report_parts(settings: Settings, store: Store, day: date, now: datetime) -> 
             )
         ),
         "XLSX": best_of(lambda: report.workbook_bytes(settings, day_state, view, of_day)),
-        "chart PNG": best_of(lambda: report.chart_png(settings, day_state, trend)),
+        "chart PNG": best_of(lambda: (report.forget_drawn_charts(), report.chart_png(settings, day_state, trend))),
     }

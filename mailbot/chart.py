@@ -68,12 +68,14 @@ def figure(data: ChartData) -> Figure:
     distribution when there is one."""
     if len(data.units) > MAX_BARS:
         raise ValueError(f"the coverage panel shows at most {MAX_BARS} units, not {len(data.units)}")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     height = max(3.6, 0.34 * len(data.units) + 1.4) + (0.4 if data.title else 0.0)
     if data.distribution:
         height = max(height, 7.5)
     drawn = Figure(figsize=(11.0, height), dpi=DPI)
+    FigureCanvasAgg(drawn)  # laid out and saved on one canvas: the text measured for the layout is not measured again
     grid = drawn.add_gridspec(2 if data.distribution else 1, 2, width_ratios=[3, 2])
     _coverage_panel(drawn.add_subplot(grid[:, 0]), data)
     _trend_panel(drawn.add_subplot(grid[0, 1]), data)
@@ -82,6 +84,7 @@ def figure(data: ChartData) -> Figure:
     if data.title:
         drawn.suptitle(textwrap.fill(data.title, 110), fontsize=12, fontweight="bold")
     drawn.tight_layout(w_pad=3.0, h_pad=2.0)
+    drawn.set_layout_engine(None)  # laid out once: saving does not lay it out again
     return drawn
 
 
@@ -111,7 +114,7 @@ def _coverage_panel(axes: Axes, data: ChartData) -> None:
     if data.goal_percent is not None:
         axes.axvline(data.goal_percent, color=GOAL_COLOR, linestyle="--", linewidth=1.4, label=data.goal_label)
         axes.legend(loc="lower right", fontsize=8, frameon=False)
-    axes.set_title(textwrap.fill(data.coverage_title, COVERAGE_TITLE_WIDTH), fontsize=10, loc="left")
+    axes.set_title(textwrap.fill(data.coverage_title, COVERAGE_TITLE_WIDTH), fontsize=10, loc="left", y=1.0)
     _plain_frame(axes)
     if not data.units:
         axes.text(0.5, 0.5, data.no_data_label, ha="center", va="center", transform=axes.transAxes, color=MUTED)
@@ -121,7 +124,7 @@ def _trend_panel(axes: Axes, data: ChartData) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     known = [(day, value, carried) for day, value, carried in data.trend if value is not None]
-    axes.set_title(textwrap.fill(data.trend_title, TITLE_WIDTH), fontsize=10, loc="left")
+    axes.set_title(textwrap.fill(data.trend_title, TITLE_WIDTH), fontsize=10, loc="left", y=1.0)
     _plain_frame(axes)
     axes.grid(axis="y", color="#e5e5e5", linewidth=0.8)
     if not known:
@@ -190,7 +193,7 @@ def _distribution_panel(axes: Axes, data: ChartData) -> None:
     if data.goal_percent is not None:
         axes.axvline(data.goal_percent, color=GOAL_COLOR, linestyle="--", linewidth=1.4, label=data.goal_label)
         axes.legend(loc="upper right", fontsize=8, frameon=False)
-    axes.set_title(textwrap.fill(data.distribution_title, TITLE_WIDTH), fontsize=10, loc="left")
+    axes.set_title(textwrap.fill(data.distribution_title, TITLE_WIDTH), fontsize=10, loc="left", y=1.0)
     _plain_frame(axes)
 
 

@@ -14,7 +14,7 @@ from mailbot.config import Settings
 from mailbot.files import write_atomically
 from mailbot.i18n import text
 from mailbot.models import DayLedger, RenderedReport, Submission
-from mailbot.report.chart_data import chart_content, chart_png, chart_units
+from mailbot.report.chart_data import chart_content, chart_png, chart_units, forget_drawn_charts
 from mailbot.report.shares import once_words
 from mailbot.report.templates import render_template
 from mailbot.report.view import CHART_CID, CHART_SRC, ReportView, build_view, letter_day, lower_first, topic_of
@@ -30,6 +30,7 @@ __all__ = [
     "chart_content",
     "chart_png",
     "chart_units",
+    "forget_drawn_charts",
     "letter_day",
     "lower_first",
     "render",

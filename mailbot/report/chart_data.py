@@ -46,6 +46,12 @@ def chart_png(settings: Settings, ledger: DayLedger, trend: list) -> bytes:
     return png
 
 
+def forget_drawn_charts() -> None:
+    """Drop every kept chart: the next report draws its chart (benchmarks measure that)."""
+    with _drawn_lock:
+        _drawn.clear()
+
+
 def chart_key(data: chart.ChartData, lang: str) -> str:
     """A digest of everything the chart shows: its values and labels (the formatting functions
     are the language's, so the language stands for them)."""

@@ -80,3 +80,14 @@ def test_a_small_day_has_no_distribution(settings):
     ledger = demo_ledger(settings)
     content = report.chart_content(settings, ledger, demo_trend(settings, ledger))
     assert content.distribution == () and len(chart.figure(content).axes) == 2
+
+
+def test_a_national_chart_is_laid_out_once_and_drawn_once_when_saved(settings):
+    """The layout measures every label; saving the laid-out figure draws it once, without laying it out again."""
+    ledger = national_day(settings)
+    content = report.chart_content(settings, ledger, demo_trend(settings, ledger))
+    drawn = chart.figure(content)
+    draws = []
+    drawn.canvas.mpl_connect("draw_event", draws.append)
+    png = chart._png_bytes(drawn, content.title)
+    assert len(draws) == 1 and png == chart.render_png(content)
