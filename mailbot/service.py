@@ -452,14 +452,18 @@ def _last_rejected(store: Store, unit_id: str, day: date, now: datetime) -> Subm
 
 def build_report(settings: Settings, store: Store, day: date, now: datetime, update: bool = False) -> RenderedReport:
     """The day's report; built with the cycle collector paused (mailbot/memory.py says why)."""
-    day = settings.campaign.period_of(day)
+    with collector_paused():
+        return _built_report(settings, store, settings.campaign.period_of(day), now, update)
+
+
+def _built_report(settings: Settings, store: Store, day: date, now: datetime, update: bool) -> RenderedReport:
+    """build_report's work; what it read is freed when it returns, before the collector runs again."""
     first = day - timedelta(days=TREND_DAYS - 1)
     metrics = [m.id for m in settings.campaign.metrics]
-    with collector_paused():
-        of_day, history = day_history(store, day, now, _unit_ids(settings), first, metrics)  # the day and the trend
-        day_state = ledger.build_day(settings, day, of_day, now, history=history)
-        trend = ledger.province_trend(settings, first, day, of_day, now, history=history)
-        return report.render(settings, day_state, trend, of_day, update=update)
+    of_day, history = day_history(store, day, now, _unit_ids(settings), first, metrics)  # the day and the trend
+    day_state = ledger.build_day(settings, day, of_day, now, history=history)
+    trend = ledger.province_trend(settings, first, day, of_day, now, history=history)
+    return report.render(settings, day_state, trend, of_day, update=update)
 
 
 def write_report(settings: Settings, store: Store, day: date, now: datetime, out_dir: Path) -> list[Path]:

@@ -74,7 +74,7 @@ def test_another_language_draws_its_own_chart(day_store):
     assert english.chart_png != vietnamese.chart_png
 
 
-STEPS = {"day_history", "build_day", "province_trend", "render"}  # the report's steps (service.build_report)
+STEPS = {"day_history", "build_day", "province_trend", "render"}  # the report's steps (service._built_report)
 
 
 def test_no_cycle_collection_runs_while_a_report_is_built(day_store):
