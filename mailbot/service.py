@@ -411,8 +411,14 @@ def _unit_ids(settings: Settings) -> list[str]:
 
 
 def day_ledger(settings: Settings, store: Store, day: date, as_of: datetime) -> DayLedger:
-    """The ledger of `day`'s report: that day's, or for a campaign with one report, that report."""
-    period = settings.campaign.period_of(day)
+    """The ledger of `day`'s report: that day's, or for a campaign with one report, that report.
+
+    Built with the cycle collector paused, as a report is (mailbot/memory.py says why)."""
+    with collector_paused():
+        return _built_ledger(settings, store, settings.campaign.period_of(day), as_of)
+
+
+def _built_ledger(settings: Settings, store: Store, period: date, as_of: datetime) -> DayLedger:
     of_day, history = day_history(store, period, as_of, _unit_ids(settings))
     return ledger.build_day(settings, period, of_day, as_of, history=history)
 
