@@ -103,6 +103,7 @@ class _Worker:
 
     def __init__(self, memory_bytes: int) -> None:
         self.memory_bytes = memory_bytes
+        self.served = 0  # jobs answered
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mailbot.workers", str(memory_bytes)],
@@ -119,7 +120,8 @@ class _Worker:
         stdout.close()
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        """Not known to have ended: no system call (a worker that died while idle is found at the next send)."""
+        return self.process.returncode is None
 
     def stop(self) -> int | None:
         """Kill the process and wait for it; its exit code (negative: the signal)."""
@@ -147,13 +149,16 @@ class _Pool:
         self.lock = threading.Lock()
 
     def run(self, job: _Job, limits: Limits) -> Any:
-        worker = self._take(limits.worker_memory_mb * 1024 * 1024)
-        healthy = False
-        try:
-            outcome = self._exchange(worker, job, limits)
-            healthy = outcome[0] != "memory" and worker.alive()  # after running out of memory it ends itself
-        finally:
-            self._give_back(worker, healthy)
+        for _ in range(self.size + 1):  # each worker that died while idle is replaced; a fresh one does not retry
+            worker = self._take(limits.worker_memory_mb * 1024 * 1024)
+            healthy = False
+            try:
+                outcome = self._exchange(worker, job, limits)
+                healthy = outcome[0] not in ("memory", "gone") and worker.alive()  # out of memory, it ends itself
+            finally:
+                self._give_back(worker, healthy)
+            if outcome[0] != "gone":
+                break
         kind, value = outcome
         if kind == "ok":
             return value
@@ -162,11 +167,19 @@ class _Pool:
     def _exchange(self, worker: _Worker, job: _Job, limits: Limits) -> tuple[str, object]:
         try:
             worker.sender.send(job)
+        except BrokenPipeError:
+            if worker.served:  # it died while idle, before this job: not the job's fault
+                worker.stop()
+                return "gone", None
+            return _death(worker.finish())
+        try:
             if not worker.receiver.poll(limits.read_timeout_seconds * WALL_FACTOR):
                 log.warning("a reader took longer than %ss; its worker is stopped", limits.read_timeout_seconds)
                 worker.stop()
                 return "slow", None
-            return worker.receiver.recv()
+            outcome: tuple[str, object] = worker.receiver.recv()
+            worker.served += 1
+            return outcome
         except (EOFError, OSError):
             code = worker.finish()
             return _death(code)

@@ -26,8 +26,10 @@ from email.utils import getaddresses, parsedate_to_datetime
 from functools import lru_cache
 
 from mailbot.config import Limits
+from mailbot.reading import boundaries
 
 log = logging.getLogger(__name__)
+boundaries.install()  # no pattern compiled per message's boundary
 
 MAX_DEPTH = 5
 FEED_BYTES = 64 * 1024  # the parser is fed this much at a time
