@@ -2,8 +2,10 @@
 
 The batch's messages are marked as being worked on (one commit), then read several
 at once: one reading thread per reading worker (`[limits] workers`, by default one
-per core), each handing its message's files to a worker process while the others
-parse theirs. What was read is checked, answered and stored in the batch's order. The history checks
+per core), each handing its whole message to a worker process (mailbot.reading.whole:
+taking it apart, routing, body, files) and waiting for the reading; a message whose
+worker crashed or hit a limit is read again here, each file in a worker of its own,
+so that the file at fault is named. What was read is checked, answered and stored in the batch's order. The history checks
 of the whole batch come from one query, with the batch's own readings added in
 memory, so a correction later in the same batch replaces the report before it as
 if each had been stored alone; the answers queued during the poll are counted in
@@ -35,8 +37,9 @@ from mailbot import compose, replies, routing, workers
 from mailbot.clock import utcnow
 from mailbot.config import Settings
 from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS
-from mailbot.errors import StoreError
+from mailbot.errors import SpreadsheetError, StoreError
 from mailbot.models import InboundMessage, MailKind, OutboundMail, Reading, SourceMark, Submission
+from mailbot.reading import whole
 from mailbot.store import Store, sha256_of
 
 log = logging.getLogger(__name__)
@@ -206,13 +209,34 @@ def _read(settings: Settings, message: InboundMessage, digest: str) -> Read:
     try:
         workers.die_if_asked(message.raw)  # tests: the process dies while working on the message
         workers.pause_if_asked(message.raw)  # tests: the ingest waits while the test acts
-        routed = routing.route(settings, message.raw, lambda campaign: service.safe_read(campaign, message))
-        return Read(message, digest, routed.reading, settings=routed.settings)
+        routed, failed = _routed(settings, message)
+        return Read(message, digest, routed.reading, failed=failed, settings=None if failed else routed.settings)
     except (KeyboardInterrupt, SystemExit, StoreError):
         raise
     except BaseException:  # any failure with one message is that message's problem (a panic is a BaseException)
         log.exception("message %s from %s could not be processed; stored as rejected", message.key, message.source)
         return Read(message, digest, service.failed_reading(settings, message, "internal"), failed=True)
+
+
+def read_routed(settings: Settings, message: InboundMessage) -> routing.Routed:
+    """The message routed to its campaign and read: in a reading worker, file by file if that worker failed.
+
+    The reading of a message that cannot even be taken apart safely is the rejected one (`failed_reading`).
+    """
+    return _routed(settings, message)[0]
+
+
+def _routed(settings: Settings, message: InboundMessage) -> tuple[routing.Routed, bool]:
+    from mailbot import service
+
+    try:
+        return whole.read_whole(settings, message), False
+    except SpreadsheetError as exc:  # a crash or a limit: which file caused it, if one did, is told file by file
+        log.warning("reading message %s stopped its worker (%s); it is read again file by file", message.key, exc)
+    if not whole.parses_safely(settings, message):
+        log.error("message %s from %s cannot be taken apart safely; stored unread", message.key, message.source)
+        return routing.Routed(settings, service.failed_reading(settings, message, "unparsable")), True
+    return routing.route(settings, message.raw, lambda campaign: whole.read_arrived(campaign, message)), False
 
 
 def store_group(

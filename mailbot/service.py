@@ -36,7 +36,7 @@ from mailbot.models import (
     State,
     Submission,
 )
-from mailbot.reading import looks_like_mail, mail, read_message
+from mailbot.reading import looks_like_mail, mail, read_message, whole
 from mailbot.store import Store, sha256_of
 
 log = logging.getLogger(__name__)
@@ -194,7 +194,7 @@ def _ingest(
     settings: Settings, store: Store, message: InboundMessage, now: datetime, digest: str
 ) -> tuple[Reading, bool]:
     workers.die_if_asked(message.raw)  # tests: the process dies while working on the message
-    routed = routing.route(settings, message.raw, lambda campaign: safe_read(campaign, message))
+    routed = batches.read_routed(settings, message)
     own, reading = routed.settings, routed.reading
     earlier = unit_submissions(store, reading)
     reading = with_history_problems(own, reading, earlier)
@@ -285,7 +285,8 @@ def failed_reading(settings: Settings, message: InboundMessage, why: str) -> Rea
     """A rejected reading for a message that could not be processed; only clean header facts are kept."""
     lang = settings.language
     received = message.received_at.astimezone(settings.campaign.tz) if message.received_at else None
-    facts = mail.safe_facts(message.raw, settings.campaign.reporting_mailbox) if why != "interrupted" else None
+    unsafe = why in ("interrupted", "unparsable")  # taking it apart here could stop the process
+    facts = None if unsafe else mail.safe_facts(message.raw, settings.campaign.reporting_mailbox)
     detail = i18n.text(f"reading.detail_{why}", lang)
     problem = Problem(UNREADABLE_FILE, i18n.text("problems.unreadable_message", lang, detail=detail))
     campaigns = routing.registered_in(settings, facts.sender) if facts else []
@@ -309,17 +310,8 @@ def failed_reading(settings: Settings, message: InboundMessage, why: str) -> Rea
 
 
 def safe_read(settings: Settings, message: InboundMessage) -> Reading:
-    """The reading of a message; a reader bug is logged and never loses the message."""
-    received = message.received_at.astimezone(settings.campaign.tz) if message.received_at else None
-    path = f"{message.source}#{message.key}"
-    return read_message(
-        message.raw,
-        settings,
-        received_at=received,
-        path=path,
-        headers_only=message.headers_only,
-        size=message.size,
-    )
+    """The reading of a message as this campaign's mail, in this process (batches.read_routed reads in a worker)."""
+    return whole.read_arrived(settings, message)
 
 
 def read_file(settings: Settings, path: Path, routed: bool = True) -> Reading:

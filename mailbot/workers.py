@@ -1,11 +1,14 @@
 """Untrusted bytes are read in worker processes, under memory and CPU-time limits.
 
-    run(reader, *args, limits=limits) -> what the reader returns
+    run(reader, *args, limits=limits, context=None) -> what the reader returns
 
 `reader` names a function as "package.module:function"; it is imported and
 called in a worker process with `args` (plain, picklable values: bytes, names,
-settings records) and must return plain records (tables, readings). Whatever
-happens in there stays there:
+settings records) and must return plain records (tables, readings). A `context`
+(the deployment's settings) is handed to each worker once and kept there: the
+reader gets it as its first argument, and only `args` cross per call. Called in
+a worker (a reader that reads the files of a message it reads), `run` calls the
+reader there, under that worker's limits. Whatever happens in there stays there:
 
 - the reader refuses the input (a SpreadsheetError with a problem code): that
   refusal is raised again here, unchanged;
@@ -24,7 +27,8 @@ a fresh interpreter (`python -m mailbot.workers`) that lives on from one read to
 the next; only a crash or a limit costs a new one.
 
 For tests, MAILBOT_READER_FAULTS=1 in the environment of the caller lets an input
-that starts with b"MAILBOT-FAULT:<kind>" cause that fault for real in the worker:
+that starts with b"MAILBOT-FAULT:<kind>" cause that fault for real in the worker
+(a message that starts so, where it is taken apart: `fault_if_asked`):
 error, panic, segfault, abort, memory, cpu, hang, meet (see `_inject`; meet waits
 until another reader is reading too, in the folder MAILBOT_FAULT_MEET names, then
 fails as `error` does; alone it hangs); a message with
@@ -38,9 +42,11 @@ from __future__ import annotations
 import ctypes
 import functools
 import importlib
+import itertools
 import logging
 import math
 import os
+import pickle
 import queue
 import resource
 import signal
@@ -68,6 +74,8 @@ WALL_FACTOR = 3  # a reader waiting on nothing (no CPU used) is stopped after th
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
 MEMORY_SIGNALS = (signal.SIGKILL,)  # the kernel's out-of-memory killer
 TIME_SIGNALS = (signal.SIGXCPU,)
+MAX_CONTEXTS = 4  # contexts a worker keeps (one per settings in use; tests make a few)
+_serving = False  # True in a worker process
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,19 @@ class _Job:
     args: tuple
     cpu_seconds: int
     faults: bool
+    context: int | None = None  # the key of the context handed to the worker before (_Context)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a worker keeps for the jobs that name its key."""
+
+    key: int
+    value: object
+
+
+class _OutOfMemory(BaseException):  # noqa: N818 - not an error of the reader: its worker's end
+    """A reader called in a worker ran out of memory: the worker's whole job ends so, whoever catches Exception."""
 
 
 @dataclass(frozen=True)
@@ -89,10 +110,44 @@ class _Refusal:
     params: dict
 
 
-def run(reader: str, *args: object, limits: Limits) -> Any:
-    """`reader(*args)` in a worker; a failure of any kind is a SheetError with a problem code."""
-    job = _Job(reader, args, max(1, math.ceil(limits.read_timeout_seconds)), os.environ.get(FAULTS_VARIABLE) == "1")
-    return _pool(limits).run(job, limits)
+def run(reader: str, *args: object, limits: Limits, context: object = None) -> Any:
+    """`reader(*args)` (`reader(context, *args)` with a context) in a worker; a failure of any kind is a SheetError
+    with a problem code."""
+    cpu_seconds, faults = max(1, math.ceil(limits.read_timeout_seconds)), os.environ.get(FAULTS_VARIABLE) == "1"
+    if _serving:
+        return _run_here(_Job(reader, args, cpu_seconds, faults), context, limits)
+    handed = _handed(context) if context is not None else None
+    job = _Job(reader, args, cpu_seconds, faults, handed[0] if handed else None)
+    return _pool(limits).run(job, limits, handed[1] if handed else None)
+
+
+_contexts: dict[int, tuple[object, int, bytes]] = {}  # id -> the context (held, so the id is not reused), key, pickle
+_contexts_lock = threading.Lock()
+_keys = itertools.count(1)
+
+
+def _handed(context: object) -> tuple[int, bytes]:
+    """The key of a context and its pickled _Context, made once per context (by identity)."""
+    with _contexts_lock:
+        known = _contexts.get(id(context))
+        if known is None:
+            key = next(_keys)
+            known = (context, key, pickle.dumps(_Context(key, context), pickle.HIGHEST_PROTOCOL))
+            while len(_contexts) >= MAX_CONTEXTS:
+                _contexts.pop(next(iter(_contexts)))
+            _contexts[id(context)] = known
+        return known[1], known[2]
+
+
+def _run_here(job: _Job, context: object, limits: Limits) -> Any:
+    """A reader called inside a worker: in this process, with the outcomes a worker of its own would give."""
+    _limit_cpu(job.cpu_seconds)
+    kind, value = _call(job, context)
+    if kind == "ok":
+        return value
+    if kind == "memory":
+        raise _OutOfMemory
+    raise _failure(kind, value, limits)
 
 
 # --- the parent's side ---------------------------------------------------------------------
@@ -104,9 +159,10 @@ class _Worker:
     def __init__(self, memory_bytes: int) -> None:
         self.memory_bytes = memory_bytes
         self.served = 0  # jobs answered
+        self.contexts: list[int] = []  # the keys of the contexts it holds, oldest first
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mailbot.workers", str(memory_bytes)],
+            [sys.executable, "-m", "mailbot.workers", str(memory_bytes), str(logging.getLogger().getEffectiveLevel())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -148,12 +204,12 @@ class _Pool:
         self.started = 0
         self.lock = threading.Lock()
 
-    def run(self, job: _Job, limits: Limits) -> Any:
+    def run(self, job: _Job, limits: Limits, context: bytes | None = None) -> Any:
         for _ in range(self.size + 1):  # each worker that died while idle is replaced; a fresh one does not retry
             worker = self._take(limits.worker_memory_mb * 1024 * 1024)
             healthy = False
             try:
-                outcome = self._exchange(worker, job, limits)
+                outcome = self._exchange(worker, job, limits, context)
                 healthy = outcome[0] not in ("memory", "gone") and worker.alive()  # out of memory, it ends itself
             finally:
                 self._give_back(worker, healthy)
@@ -164,8 +220,11 @@ class _Pool:
             return value
         raise _failure(kind, value, limits)
 
-    def _exchange(self, worker: _Worker, job: _Job, limits: Limits) -> tuple[str, object]:
+    def _exchange(self, worker: _Worker, job: _Job, limits: Limits, context: bytes | None) -> tuple[str, object]:
         try:
+            if context is not None and job.context not in worker.contexts:
+                worker.sender.send_bytes(context)
+                worker.contexts = [*worker.contexts, job.context][-MAX_CONTEXTS:]  # as the worker keeps them
             worker.sender.send(job)
         except BrokenPipeError:
             if worker.served:  # it died while idle, before this job: not the job's fault
@@ -281,8 +340,14 @@ def _failure(kind: str, value: Any, limits: Limits) -> SpreadsheetError:
 # --- the worker's side ---------------------------------------------------------------------
 
 
-def _serve(memory_bytes: int) -> None:
+def _serve(memory_bytes: int, log_level: int = logging.WARNING) -> None:
     """A worker's life: set the memory limit once, then read jobs until the parent goes."""
+    global _serving
+    _serving = True
+    from mailbot import logs
+
+    logs.configure(None, log_level)  # what the readers log joins the parent's log (stderr is the parent's)
+    contexts: dict[int, object] = {}
     receiver = Connection(os.dup(0), writable=False)
     sender = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)  # a stray print of a reader must not mix with the answers
@@ -292,11 +357,13 @@ def _serve(memory_bytes: int) -> None:
     soft = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
     while True:
-        try:
-            job = receiver.recv()
-        except (EOFError, OSError):
+        job = _next_job(receiver, contexts)
+        if job is None:
             return
-        outcome = _work(job)
+        if job.context is not None and job.context not in contexts:
+            outcome: tuple[str, object] = ("crashed", "its context was not handed over")
+        else:
+            outcome = _work(job, contexts.get(job.context) if job.context is not None else None)
         try:
             sender.send(outcome)
         except MemoryError:
@@ -305,14 +372,33 @@ def _serve(memory_bytes: int) -> None:
             return  # a process that ran out of memory may be damaged: a fresh one takes over
 
 
-def _work(job: _Job) -> tuple[str, object]:
+def _next_job(receiver: Connection, contexts: dict[int, object]) -> _Job | None:
+    """The next job from the parent, keeping the contexts handed over before it; None when the parent is gone."""
+    while True:
+        try:
+            received = receiver.recv()
+        except (EOFError, OSError):
+            return None
+        if not isinstance(received, _Context):
+            return received  # type: ignore[no-any-return]
+        contexts[received.key] = received.value
+        while len(contexts) > MAX_CONTEXTS:
+            contexts.pop(next(iter(contexts)))
+
+
+def _work(job: _Job, context: object) -> tuple[str, object]:
     _limit_cpu(job.cpu_seconds)
+    return _call(job, context)
+
+
+def _call(job: _Job, context: object) -> tuple[str, object]:
     try:
         if job.faults:
             _inject(job.args)
         module, _, name = job.reader.partition(":")
-        return "ok", getattr(importlib.import_module(module), name)(*job.args)
-    except MemoryError:
+        reader = getattr(importlib.import_module(module), name)
+        return "ok", reader(*job.args) if context is None else reader(context, *job.args)
+    except (MemoryError, _OutOfMemory):
         return "memory", None
     except SpreadsheetError as exc:
         return "refused", _Refusal(
@@ -343,6 +429,13 @@ def die_if_asked(data: bytes) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
     if FAULT_PREFIX + b"thread-exit" in data[:65536]:
         raise SystemExit(1)
+
+
+def fault_if_asked(data: bytes) -> None:
+    """Tests: a message that starts with b"MAILBOT-FAULT:<kind>" (a header line) causes that fault where it is taken
+    apart (with MAILBOT_READER_FAULTS=1), in whichever process does it."""
+    if data.startswith(FAULT_PREFIX) and os.environ.get(FAULTS_VARIABLE) == "1":
+        _inject((data,))
 
 
 def pause_if_asked(data: bytes) -> None:
@@ -391,7 +484,7 @@ def _inject(args: tuple) -> None:
         raise ValueError("injected reader error, met by another reader")
 
 
-if __name__ == "__main__":  # `python -m mailbot.workers MEMORY_BYTES`, started by _Worker
+if __name__ == "__main__":  # `python -m mailbot.workers MEMORY_BYTES LOG_LEVEL`, started by _Worker
     from mailbot.workers import _serve as serve  # records pickled by their module's name, not __main__
 
-    serve(int(sys.argv[1]))
+    serve(*(int(arg) for arg in sys.argv[1:3]))

@@ -18,6 +18,7 @@ from robust.hostile import (
     CRASHING_FILES,
     FAULTS,
     GIA_LOC,
+    NAM_SACH,
     ROOT,
     bad_from,
     crashing,
@@ -114,3 +115,20 @@ def test_a_message_during_which_the_process_died_is_tried_alone_once_more_then_s
     assert counted[:3] == (GIA_LOC[0], "gia-loc", "accepted")
     assert raw_messages(tmp_path) == 2
     assert mailbot("poll", "--once", env=env).returncode == 0 and len(submissions(tmp_path)) == 2
+
+
+def test_a_message_that_breaks_its_parser_is_stored_unread_and_the_others_are_read(tmp_path):
+    """The whole reading of a message happens in a worker: taking the message apart (mailbot.reading.mail.parse) too."""
+    breakers = [b"MAILBOT-FAULT:" + kind + b"\r\n" + good(NAM_SACH) for kind in (b"segfault", b"memory", b"cpu")]
+    fill(tmp_path / "inbox", [*breakers, good()])
+    env = environment(tmp_path, f"maildir://{tmp_path / 'inbox'}")
+
+    result = mailbot("poll", "--once", env=env)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    *unread, counted = submissions(tmp_path)
+    assert [(sender, status, codes) for sender, _, status, codes in unread] == [
+        (None, "rejected", ("unreadable_file",))
+    ] * len(breakers)
+    assert counted[:3] == (GIA_LOC[0], "gia-loc", "accepted")
+    assert raw_messages(tmp_path) == len(breakers) + 1

@@ -31,3 +31,28 @@ def test_a_worker_killed_while_idle_is_replaced_and_the_next_file_is_read(limits
     assert tables and tables[0].cells
     [fresh] = list(workers._pool(limits).idle.queue)
     assert fresh is not worker and fresh.alive()
+
+
+_seen: list[object] = []  # in a worker: the contexts its reader was given, each object once
+
+
+def contexts_seen(context: object, number: int) -> tuple[int, int, int]:
+    """A reader for the test below, run in a worker: how many context objects it has met, its process, the number."""
+    if not any(seen is context for seen in _seen):
+        _seen.append(context)
+    return len(_seen), os.getpid(), number
+
+
+def test_a_context_is_handed_to_a_worker_once_and_every_read_gets_it(limits, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT / "tests"))  # the workers find this module
+    workers.shutdown()
+    settings = load_settings(PROJECT_ROOT / "config" / "mailbot.toml", env={})
+
+    answers = [
+        workers.run("robust.test_worker_pool:contexts_seen", n, limits=limits, context=settings) for n in range(5)
+    ]
+
+    assert [number for _, _, number in answers] == list(range(5))
+    assert {(seen, pid) for seen, pid, _ in answers} == {(1, answers[0][1])}  # one worker, one context object
+    assert answers[0][1] != os.getpid()
+    workers.shutdown()
