@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -158,10 +159,12 @@ def ingest_batch(
     from mailbot import service
 
     outcomes: list[tuple[Reading, bool]] = []
-    digests = [sha256_of(message.raw) for message in batch]
+    ahead = batch if isinstance(batch, Begun) else None
+    digests = ahead.digests if ahead else [sha256_of(message.raw) for message in batch]
     start = 0
     while start < len(batch):
-        end = _first_run(store, digests, start)
+        begun = ahead is not None and start == 0 and ahead.end > 0  # marked and being read already
+        end = ahead.end if ahead is not None and begun else _first_run(store, digests, start)
         if end == start:  # it was being worked on when the process died: alone, after the others
             message, digest = batch[start], digests[start]
             outcomes.append(service.ingest_marked(settings, store, message, now, digest, store.begin_attempt(digest)))
@@ -169,14 +172,82 @@ def ingest_batch(
             start += 1
             continue
         run = list(zip(batch[start:end], digests[start:end], strict=True))
-        store.begin_together(digests[start:end])
+        if not begun:
+            store.begin_together(digests[start:end])
         try:
-            outcomes += store_group(settings, store, read_all(settings, run), now, answers)
+            group = ahead.read() if ahead is not None and begun else read_all(settings, run)
+            outcomes += store_group(settings, store, group, now, answers)
         except BaseException:
             _end_attempts(store, digests[start:end])
             raise
         start = end
     return outcomes
+
+
+class Begun(list[InboundMessage]):
+    """A batch whose first run of unmarked messages (up to `end`) is marked and being read already (read_ahead)."""
+
+    def __init__(self, messages: list[InboundMessage], digests: list[str], end: int, reads: list[Future[Read]]):
+        super().__init__(messages)
+        self.digests = digests
+        self.end = end
+        self.reads = reads
+
+    @property
+    def whole(self) -> bool:
+        """The whole batch is one run: no message of it is worked on alone."""
+        return self.end == len(self)
+
+    def read(self) -> list[Read]:
+        return [future.result() for future in self.reads]
+
+
+def read_ahead(settings: Settings, store: Store, batches: Iterable[list[InboundMessage]]) -> Iterator[Begun]:
+    """The source's batches, the next one marked and read in the reading workers while the one before is stored.
+
+    Each batch is fetched, its first run marked (as ingest_batch marks it) and its reading
+    begun before the batch before it is handed on; after a batch with a message worked on
+    alone, the next one is begun only once that batch is done. A batch begun and never
+    handed on (the caller stopped) has its marks ended: none of it was stored. Where the
+    next batch cannot be fetched, the batch before it is handed on first, then the error.
+    """
+    pool = ThreadPoolExecutor(readers(settings), thread_name_prefix="reader")
+    source = iter(batches)
+    pending: Begun | None = None
+    try:
+        pending = _begin(settings, store, pool, next(source, None))
+        while pending is not None:
+            current, pending, failure = pending, None, None
+            if current.whole:
+                try:
+                    pending = _begin(settings, store, pool, next(source, None))
+                except Exception as exc:  # fetching or marking the next batch failed: this one is stored first
+                    failure = exc
+            yield current
+            if failure is not None:
+                raise failure
+            if pending is None:
+                pending = _begin(settings, store, pool, next(source, None))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if pending is not None:
+            _end_attempts(store, pending.digests[: pending.end])
+
+
+def _begin(
+    settings: Settings, store: Store, pool: ThreadPoolExecutor, batch: list[InboundMessage] | None
+) -> Begun | None:
+    if batch is None:
+        return None
+    digests = [sha256_of(message.raw) for message in batch]
+    end = _first_run(store, digests, 0)
+    if end:
+        store.begin_together(digests[:end])
+    reads = [
+        pool.submit(_read, settings, message, digest)
+        for message, digest in zip(batch[:end], digests[:end], strict=True)
+    ]
+    return Begun(batch, digests, end, reads)
 
 
 def _first_run(store: Store, digests: list[str], start: int) -> int:

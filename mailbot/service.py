@@ -96,7 +96,7 @@ def _ingest_all(settings: Settings, store: Store, source: Source, now: datetime)
     mark = store.source_mark(source.identity)
     known = lambda keys: store.known_keys(source.identity, keys)  # noqa: E731
     answers = batches.Answers(store)
-    for batch in source.batches(mark, known):
+    for batch in batches.read_ahead(settings, store, source.batches(mark, known)):
         _count(result, batches.ingest_batch(settings, store, batch, now, answers))
         source.after_commit(batch)
         log.info("ingested a batch of %s message(s) from %s", len(batch), source.identity)

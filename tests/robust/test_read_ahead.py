@@ -1,0 +1,70 @@
+"""The next batch is marked and read in the reading workers while the one before it is read and stored.
+
+`mailbot poll --once` as a process on a Maildir, batches of two. The first message
+pauses the reading of the first batch (b"MAILBOT-FAULT:pause", see mailbot.workers);
+meanwhile the second batch is already fetched and marked as being worked on (marked
+together, as a batch is before it is read). Then every report is stored once, in the
+mailbox's order, every mark ended, each unit answered once.
+"""
+
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+from robust.hostile import ROOT, environment, good, now, submissions
+from robust.hostile import test_config as campaign_file
+from robust.test_new_mail_first import WAIT, sender, wait_for
+
+from mailbot.inbox import deliver_to_maildir
+
+UNITS = ("hai-duong", "chi-linh", "kinh-mon", "nam-sach")
+
+
+def marks(tmp_path: Path) -> int:
+    """How many messages are marked as being worked on (0 before the store exists)."""
+    try:
+        with sqlite3.connect(tmp_path / "store" / "mailbot.db") as db:
+            return db.execute("SELECT count(*) FROM meta WHERE key LIKE 'state:attempt:%'").fetchone()[0]
+    except sqlite3.OperationalError:  # no store or no table yet
+        return 0
+
+
+def test_the_next_batch_is_marked_and_read_while_the_one_before_is_read(tmp_path):
+    mails = [good(sender(unit), figure=10_000 + n) for n, unit in enumerate(UNITS)]
+    mails[0] = mails[0].replace(b"Subject: ", b"X-Test: MAILBOT-FAULT:pause\nSubject: ", 1)
+    for number, raw in enumerate(mails):
+        deliver_to_maildir(tmp_path / "inbox", raw, now() - timedelta(minutes=30 - number))
+    pause = tmp_path / "pause"
+    pause.mkdir()
+    env = environment(tmp_path, f"maildir://{tmp_path / 'inbox'}", MAILBOT_FAULT_PAUSE=str(pause))
+    campaign_file(tmp_path, **{"batch_size = 50": "batch_size = 2", "# workers = 2 ": "workers = 2   "})
+    poll = subprocess.Popen(
+        [sys.executable, "-m", "mailbot", "poll", "--once"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(pause / "paused", poll)
+        deadline = time.monotonic() + WAIT  # a bound on a wait that never ends without the feature
+        while marks(tmp_path) < len(UNITS) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        marked = marks(tmp_path)
+        (pause / "go").touch()
+        _, errors = poll.communicate(timeout=600)
+    finally:
+        if poll.poll() is None:
+            poll.kill()
+    assert poll.returncode == 0, errors[-3000:]
+    assert marked == len(UNITS)  # both batches, while the first one's reading waited
+
+    assert [(unit, status) for _, unit, status, _ in submissions(tmp_path)] == [(u, "accepted") for u in UNITS]
+    assert marks(tmp_path) == 0
+    acks = [mail.read_bytes() for mail in (tmp_path / "outbox").glob("*.eml")]
+    assert Counter(u for u in UNITS for ack in acks if sender(u)[0].encode() in ack) == Counter(UNITS)
