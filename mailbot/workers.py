@@ -74,6 +74,7 @@ WALL_FACTOR = 3  # a reader waiting on nothing (no CPU used) is stopped after th
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
 MEMORY_SIGNALS = (signal.SIGKILL,)  # the kernel's out-of-memory killer
 TIME_SIGNALS = (signal.SIGXCPU,)
+STARTUP_SECONDS = 120.0  # a worker's start (interpreter, imports) is awaited at most this long
 MAX_CONTEXTS = 4  # contexts a worker keeps (one per settings in use; tests make a few)
 _serving = False  # True in a worker process
 
@@ -156,13 +157,20 @@ def _run_here(job: _Job, context: object, limits: Limits) -> Any:
 class _Worker:
     """One worker: a fresh interpreter running this module, spoken to over its stdin and stdout."""
 
-    def __init__(self, memory_bytes: int) -> None:
+    def __init__(self, memory_bytes: int, preload: str) -> None:
         self.memory_bytes = memory_bytes
         self.served = 0  # jobs answered
         self.contexts: list[int] = []  # the keys of the contexts it holds, oldest first
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mailbot.workers", str(memory_bytes), str(logging.getLogger().getEffectiveLevel())],
+            [
+                sys.executable,
+                "-m",
+                "mailbot.workers",
+                str(memory_bytes),
+                str(logging.getLogger().getEffectiveLevel()),
+                preload,
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -174,6 +182,18 @@ class _Worker:
         self.receiver = Connection(os.dup(stdout.fileno()), writable=False)
         stdin.close()
         stdout.close()
+        self._wait_until_ready()
+
+    def _wait_until_ready(self) -> None:
+        """The interpreter's start and the reader's imports are not counted in the first read's wall-clock limit.
+
+        A worker that dies or stalls while starting is found by that read, as before.
+        """
+        try:
+            if self.receiver.poll(STARTUP_SECONDS):
+                self.receiver.recv()
+        except (EOFError, OSError):
+            pass
 
     def alive(self) -> bool:
         """Not known to have ended: no system call (a worker that died while idle is found at the next send)."""
@@ -206,7 +226,7 @@ class _Pool:
 
     def run(self, job: _Job, limits: Limits, context: bytes | None = None) -> Any:
         for _ in range(self.size + 1):  # each worker that died while idle is replaced; a fresh one does not retry
-            worker = self._take(limits.worker_memory_mb * 1024 * 1024)
+            worker = self._take(limits.worker_memory_mb * 1024 * 1024, job.reader.partition(":")[0])
             healthy = False
             try:
                 outcome = self._exchange(worker, job, limits, context)
@@ -243,7 +263,7 @@ class _Pool:
             code = worker.finish()
             return _death(code)
 
-    def _take(self, memory_bytes: int) -> _Worker:
+    def _take(self, memory_bytes: int, preload: str) -> _Worker:
         while True:
             try:
                 worker = self.idle.get_nowait()
@@ -252,7 +272,7 @@ class _Pool:
                     if self.started < self.size:
                         self.started += 1
                         try:
-                            return _Worker(memory_bytes)
+                            return _Worker(memory_bytes, preload)
                         except BaseException:
                             self.started -= 1
                             raise
@@ -340,8 +360,9 @@ def _failure(kind: str, value: Any, limits: Limits) -> SpreadsheetError:
 # --- the worker's side ---------------------------------------------------------------------
 
 
-def _serve(memory_bytes: int, log_level: int = logging.WARNING) -> None:
-    """A worker's life: set the memory limit once, then read jobs until the parent goes."""
+def _serve(memory_bytes: int, log_level: int = logging.WARNING, preload: str | None = None) -> None:
+    """A worker's life: set the memory limit once, import the first reader's module and say so, then read jobs
+    until the parent goes."""
     global _serving
     _serving = True
     from mailbot import logs
@@ -356,6 +377,8 @@ def _serve(memory_bytes: int, log_level: int = logging.WARNING) -> None:
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     soft = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    _preload(preload)
+    sender.send("ready")
     while True:
         job = _next_job(receiver, contexts)
         if job is None:
@@ -370,6 +393,15 @@ def _serve(memory_bytes: int, log_level: int = logging.WARNING) -> None:
             sender.send(("memory", None))
         if outcome[0] == "memory":
             return  # a process that ran out of memory may be damaged: a fresh one takes over
+
+
+def _preload(module: str | None) -> None:
+    """Import the module of the reader the worker was started for; a failure is the first job's to report."""
+    if module:
+        try:
+            importlib.import_module(module)
+        except BaseException:  # noqa: BLE001 - reported by the job that needs it
+            log.debug("preloading %s failed", module, exc_info=True)
 
 
 def _next_job(receiver: Connection, contexts: dict[int, object]) -> _Job | None:
@@ -484,7 +516,7 @@ def _inject(args: tuple) -> None:
         raise ValueError("injected reader error, met by another reader")
 
 
-if __name__ == "__main__":  # `python -m mailbot.workers MEMORY_BYTES LOG_LEVEL`, started by _Worker
+if __name__ == "__main__":  # `python -m mailbot.workers MEMORY_BYTES LOG_LEVEL MODULE`, started by _Worker
     from mailbot.workers import _serve as serve  # records pickled by their module's name, not __main__
 
-    serve(*(int(arg) for arg in sys.argv[1:3]))
+    serve(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else None)
