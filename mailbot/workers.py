@@ -242,7 +242,7 @@ class _Pool:
 
     def _exchange(self, worker: _Worker, job: _Job, limits: Limits, context: bytes | None) -> tuple[str, object]:
         try:
-            if context is not None and job.context not in worker.contexts:
+            if context is not None and job.context is not None and job.context not in worker.contexts:
                 worker.sender.send_bytes(context)
                 worker.contexts = [*worker.contexts, job.context][-MAX_CONTEXTS:]  # as the worker keeps them
             worker.sender.send(job)
@@ -412,7 +412,7 @@ def _next_job(receiver: Connection, contexts: dict[int, object]) -> _Job | None:
         except (EOFError, OSError):
             return None
         if not isinstance(received, _Context):
-            return received  # type: ignore[no-any-return]
+            return received
         contexts[received.key] = received.value
         while len(contexts) > MAX_CONTEXTS:
             contexts.pop(next(iter(contexts)))

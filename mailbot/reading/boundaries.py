@@ -64,5 +64,5 @@ class _FeedParserRe(ModuleType):
 
 def install() -> None:
     """Once per process (mailbot.reading.mail does it on import)."""
-    if not isinstance(email.feedparser.re, _FeedParserRe):
-        email.feedparser.re = _FeedParserRe("re")  # type: ignore[attr-defined]
+    if not isinstance(getattr(email.feedparser, "re", None), _FeedParserRe):
+        setattr(email.feedparser, "re", _FeedParserRe("re"))  # noqa: B010 - the module's own global, not exported
