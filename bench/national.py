@@ -10,6 +10,9 @@ one warm-up call):
 - the ledger alone (service.day_ledger);
 - the whole report (service.build_report: HTML, text, XLSX, chart PNG), its chart drawn
   each time; and built again for the same figures, when the drawn chart is kept;
+- the report sent (service.send_report: built, its mail composed and queued, the
+  fingerprint of its figures stored; the chart kept), and the watch for updates each
+  cycle runs afterwards (service.send_updates, nothing changed);
 - the console's board: GET / through the Starlette app (test client, signed in).
 Baseline: a plain SELECT of the day's rows (sqlite3).
 """
@@ -85,6 +88,8 @@ def measure(
         "ledger (service.day_ledger)": lambda: service.day_ledger(settings, store, day, now),
         "report (HTML + XLSX + chart)": lambda: first_report(settings, store, day, now),
         "report again, same figures (chart kept)": lambda: service.build_report(settings, store, day, now),
+        "send report (service.send_report)": lambda: service.send_report(settings, store, day, now),
+        "watch for updates, none (send_updates)": lambda: no_update(settings, store, now),
         "console board (GET /)": board_client(app),
     }
     try:
@@ -106,6 +111,14 @@ def first_report(settings, store, day, now):
 
     report.forget_drawn_charts()
     return service.build_report(settings, store, day, now)
+
+
+def no_update(settings, store, now) -> None:
+    """The watch each cycle runs after the report was sent: nothing changed, nothing sent."""
+    from mailbot import service
+
+    if service.send_updates(settings, store, now):
+        raise RuntimeError("an update was sent for unchanged figures")
 
 
 def status_text(app) -> str:

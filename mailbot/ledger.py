@@ -173,6 +173,19 @@ def build_day(
     )
 
 
+def day_states(
+    settings: Settings, day: date, submissions: Iterable[Submission], as_of: datetime
+) -> list[tuple[str, str, Mapping[str, int]]]:
+    """(unit, state, counted figures) of each line of build_day's ledger, from the day's submissions alone
+    (a line's state and figures depend on nothing before the day)."""
+    if not settings.campaign.is_reporting_day(day):
+        return []
+    history = History.of(submissions, _aware(as_of, settings))
+    deadline = settings.campaign.deadline_of(day)
+    lines = [unit_fields(settings, unit, day, history, deadline) for unit in settings.units_on(day)]
+    return [(line["unit"], line["state"], line["figures"]) for line in lines]
+
+
 class _UnitFields(TypedDict):
     """The fields of a UnitDay that every state shares."""
 

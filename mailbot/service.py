@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -451,17 +452,20 @@ def _last_rejected(store: Store, unit_id: str, day: date, now: datetime) -> Subm
 def build_report(settings: Settings, store: Store, day: date, now: datetime, update: bool = False) -> RenderedReport:
     """The day's report; built with the cycle collector paused (mailbot/memory.py says why)."""
     with collector_paused():
-        return _built_report(settings, store, settings.campaign.period_of(day), now, update)
+        return _built_report(settings, store, settings.campaign.period_of(day), now, update)[0]
 
 
-def _built_report(settings: Settings, store: Store, day: date, now: datetime, update: bool) -> RenderedReport:
-    """build_report's work; what it read is freed when it returns, before the collector runs again."""
+def _built_report(
+    settings: Settings, store: Store, day: date, now: datetime, update: bool
+) -> tuple[RenderedReport, DayLedger]:
+    """build_report's work, and the ledger it was built from; what it read is freed when it returns,
+    before the collector runs again."""
     first = day - timedelta(days=TREND_DAYS - 1)
     metrics = [m.id for m in settings.campaign.metrics]
     of_day, history = day_history(store, day, now, _unit_ids(settings), first, metrics)  # the day and the trend
     day_state = ledger.build_day(settings, day, of_day, now, history=history)
     trend = ledger.province_trend(settings, first, day, of_day, now, history=history)
-    return report.render(settings, day_state, trend, of_day, update=update)
+    return report.render(settings, day_state, trend, of_day, update=update), day_state
 
 
 def write_report(settings: Settings, store: Store, day: date, now: datetime, out_dir: Path) -> list[Path]:
@@ -472,11 +476,12 @@ def send_report(settings: Settings, store: Store, day: date, now: datetime) -> O
     """Queue the day's consolidated report, or an update if one was already sent."""
     day = settings.campaign.period_of(day)
     version = int(store.get_state(settings.scoped(f"report:{day}:version")) or 0) + 1
-    rendered = build_report(settings, store, day, now, update=version > 1)
+    with collector_paused():  # as build_report; the fingerprint is of the ledger the report was built from
+        rendered, day_state = _built_report(settings, store, day, now, update=version > 1)
     mail = compose.report_mail(settings, rendered, settings.report_recipients, version)
     state = {
         settings.scoped(f"report:{day}:version"): str(version),
-        settings.scoped(f"report:{day}:fingerprint"): ledger_fingerprint(day_ledger(settings, store, day, now)),
+        settings.scoped(f"report:{day}:fingerprint"): ledger_fingerprint(day_state),
     }
     store.queue([mail], state=state)
     log.info("report for %s queued (version %s) to %s", day, version, ", ".join(mail.recipients))
@@ -499,7 +504,7 @@ def send_updates(settings: Settings, store: Store, now: datetime) -> list[date]:
         sent = store.get_state(settings.scoped(f"report:{day}:fingerprint"))
         if sent is None:
             continue
-        if ledger_fingerprint(day_ledger(settings, store, day, now)) != sent:
+        if day_fingerprint(settings, store, day, now) != sent:
             send_report(settings, store, day, now)
             updated.append(day)
     return updated
@@ -507,8 +512,22 @@ def send_updates(settings: Settings, store: Store, now: datetime) -> list[date]:
 
 def ledger_fingerprint(day_state: DayLedger) -> str:
     """A digest of what the report states: each unit's state and counted figures."""
-    lines = [(u.unit, u.state, sorted(u.figures.items())) for u in day_state.units]
-    return hashlib.sha256(json.dumps(lines, sort_keys=True).encode()).hexdigest()
+    return _digest([(u.unit, u.state, u.figures) for u in day_state.units])
+
+
+def day_fingerprint(settings: Settings, store: Store, day: date, as_of: datetime) -> str:
+    """ledger_fingerprint of `day`'s ledger, from the day's submissions alone.
+
+    What it digests depends on nothing before the day, so send_updates compares without
+    reading earlier days or building the ledger: the report it sends builds it, once."""
+    period = settings.campaign.period_of(day)
+    of_day = [s for s in store.submissions_between(period, period) if s.received_at <= as_of]
+    return _digest(ledger.day_states(settings, period, of_day, as_of))
+
+
+def _digest(lines: list[tuple[str, str, Mapping[str, int]]]) -> str:
+    shown = [(unit, state, sorted(figures.items())) for unit, state, figures in lines]
+    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
 
 
 # --- review --------------------------------------------------------------------------
