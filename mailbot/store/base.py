@@ -30,7 +30,11 @@ def insert_ignoring_duplicates(conn: Connection, table: sa.Table, rows: list[Val
         return 0
     dialect = importlib.import_module(f"sqlalchemy.dialects.{conn.dialect.name}")  # the engine's own, loaded
     statement = dialect.insert(table).on_conflict_do_nothing()
-    return sum(max(conn.execute(statement, row).rowcount, 0) for row in rows)
+    if len(rows) == 1:
+        return max(conn.execute(statement, rows[0]).rowcount, 0)
+    # All of them by one statement; counted by what it returns (a row count of many is not reliable everywhere).
+    first_key = next(iter(table.primary_key.columns))
+    return len(conn.execute(statement.returning(first_key), rows).all())
 
 
 def first_line(exc: Exception) -> str:

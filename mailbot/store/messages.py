@@ -6,6 +6,7 @@ import hashlib
 import os
 import signal
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -17,10 +18,9 @@ from mailbot.models import InboundMessage, OutboundMail, Reading, SourceMark
 from mailbot.store.base import StoreBase, insert_ignoring_duplicates
 from mailbot.store.marks import save_mark
 from mailbot.store.outbox import queue_mail
-from mailbot.store.rows import message_key_values, message_values
+from mailbot.store.rows import message_key_values, message_values, submission_values
 from mailbot.store.schema import message_keys, messages, outbox, submissions
-from mailbot.store.state import end_attempt
-from mailbot.store.submissions import insert_submission
+from mailbot.store.state import end_attempts
 from mailbot.workers import FAULT_PREFIX, FAULTS_VARIABLE
 
 FAULT_ONCE_VARIABLE = "MAILBOT_FAULT_ONCE"  # tests: the file that says the store's fault happened
@@ -56,30 +56,16 @@ class Messages(StoreBase):
 
         Each message's attempt ends in the same transaction. A failure anywhere leaves
         all of it undone: no message, submission, mail or mark of the group is stored.
+        Each kind of row is written by one statement for the whole group (executemany),
+        built once: the rows and their order are those of storing each message in turn.
         """
+        digests = [sha256_of(message.raw) for message, _, _ in items]
         with self.engine.begin() as conn:
-            results = [self._ingest_one(conn, *item) for item in items]
+            results = _ingest_group(conn, items, digests)
             _fault_if_asked([message for message, _, _ in items], self.language)
-            for message, _, _ in items:
-                end_attempt(conn, sha256_of(message.raw))
+            end_attempts(conn, digests)
             save_mark(conn, source, mark)
         return results
-
-    def _ingest_one(
-        self, conn: Connection, message: InboundMessage, reading: Reading, outgoing: list[OutboundMail]
-    ) -> IngestResult:
-        digest = sha256_of(message.raw)
-        existing = conn.execute(sa.select(messages.c.id).where(messages.c.sha256 == digest)).scalar()
-        if existing is not None:
-            _remember_key(conn, message, existing)
-            return IngestResult(existing, None, True)
-        values = message_values(message, reading, digest, stored_at=utcnow())
-        row = conn.execute(sa.insert(messages).values(**values).returning(messages.c.id)).scalar_one()
-        _remember_key(conn, message, row)
-        received = reading.received_at or message.received_at or utcnow()
-        submission_id = insert_submission(conn, row, reading, received)
-        queue_mail(conn, outgoing)
-        return IngestResult(row, submission_id, False)
 
     def known_keys(self, source: str, keys: list[str]) -> set[str]:
         found: set[str] = set()
@@ -108,8 +94,70 @@ class Messages(StoreBase):
             }
 
 
-def _remember_key(conn: Connection, message: InboundMessage, row: int) -> None:
-    insert_ignoring_duplicates(conn, message_keys, [message_key_values(message, row)])
+def _ingest_group(
+    conn: Connection, items: list[tuple[InboundMessage, Reading, list[OutboundMail]]], digests: list[str]
+) -> list[IngestResult]:
+    """Within the caller's transaction: each message stored once, with its key, submission and outgoing mail.
+
+    Rows are inserted without RETURNING (which SQLite would send one row at a time to
+    keep their order): the ids are then read back by the unique columns.
+    """
+    new = _new_ones(digests, set(_stored_rows(conn, digests)))
+    values = [message_values(items[i][0], items[i][1], digests[i], stored_at=utcnow()) for i in new]
+    _insert_all(conn, messages, values)
+    rows = _stored_rows(conn, digests)
+    keys = [message_key_values(message, rows[digest]) for (message, _, _), digest in zip(items, digests, strict=True)]
+    insert_ignoring_duplicates(conn, message_keys, keys)
+    new_rows = [rows[digests[i]] for i in new]
+    subs = [
+        submission_values(row, items[i][1], _received(items[i][0], items[i][1]))
+        for i, row in zip(new, new_rows, strict=True)
+    ]
+    _insert_all(conn, submissions, subs)
+    submission_of_row = _submission_ids(conn, new_rows)
+    queue_mail(conn, [mail for i in new for mail in items[i][2]])
+    is_new = dict.fromkeys(new, True)
+    return [
+        IngestResult(rows[digest], submission_of_row[rows[digest]] if index in is_new else None, index not in is_new)
+        for index, digest in enumerate(digests)
+    ]
+
+
+def _stored_rows(conn: Connection, digests: list[str]) -> dict[str, int]:
+    """The row of each of these messages already stored, by digest."""
+    found: dict[str, int] = {}
+    unique = list(dict.fromkeys(digests))
+    for start in range(0, len(unique), KEYS_PER_QUERY):
+        chunk = unique[start : start + KEYS_PER_QUERY]
+        query = sa.select(messages.c.sha256, messages.c.id).where(messages.c.sha256.in_(chunk))
+        found.update((digest, row) for digest, row in conn.execute(query))
+    return found
+
+
+def _new_ones(digests: list[str], stored: set[str]) -> list[int]:
+    """The index of each message not stored yet, the first of a repeated one only (the others are its duplicates)."""
+    first = {digest: index for index, digest in reversed(list(enumerate(digests))) if digest not in stored}
+    return sorted(first.values())
+
+
+def _insert_all(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
+    """Insert the rows with one statement, in their order."""
+    if rows:
+        conn.execute(sa.insert(table), rows)
+
+
+def _submission_ids(conn: Connection, message_rows: list[int]) -> dict[int, int]:
+    """The submission of each of these stored messages, by message row."""
+    found: dict[int, int] = {}
+    for start in range(0, len(message_rows), KEYS_PER_QUERY):
+        chunk = message_rows[start : start + KEYS_PER_QUERY]
+        query = sa.select(submissions.c.message_row, submissions.c.id).where(submissions.c.message_row.in_(chunk))
+        found.update((row, sub) for row, sub in conn.execute(query))
+    return found
+
+
+def _received(message: InboundMessage, reading: Reading) -> datetime:
+    return reading.received_at or message.received_at or utcnow()
 
 
 def _fault_if_asked(group: list[InboundMessage], lang: str) -> None:

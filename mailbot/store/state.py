@@ -14,9 +14,23 @@ def set_state(conn: Connection, key: str, value: str) -> None:
     set_meta(conn, f"state:{key}", value)
 
 
+KEYS_PER_STATEMENT = 500  # attempt marks named in one IN (…)
+
+
 def end_attempt(conn: Connection, digest: str) -> None:
     """Within the caller's transaction: the message with this digest is no longer being worked on."""
-    conn.execute(sa.delete(meta_table).where(meta_table.c.key == f"state:attempt:{digest}"))
+    end_attempts(conn, [digest])
+
+
+def end_attempts(conn: Connection, digests: list[str]) -> None:
+    """Within the caller's transaction: none of these messages is being worked on any longer."""
+    keys = [_attempt_key(digest) for digest in digests]
+    for start in range(0, len(keys), KEYS_PER_STATEMENT):
+        conn.execute(sa.delete(meta_table).where(meta_table.c.key.in_(keys[start : start + KEYS_PER_STATEMENT])))
+
+
+def _attempt_key(digest: str) -> str:
+    return f"state:attempt:{digest}"
 
 
 class State(StoreBase):
@@ -50,7 +64,7 @@ class State(StoreBase):
 
     def marked(self, digests: list[str]) -> list[bool]:
         """Whether each message is marked as being worked on (by an attempt that never ended), read without a mark."""
-        keys = [f"state:attempt:{digest}" for digest in digests]
+        keys = [_attempt_key(digest) for digest in digests]
         with self.engine.connect() as conn:
             found = set(conn.execute(sa.select(meta_table.c.key).where(meta_table.c.key.in_(keys))).scalars())
         return [key in found for key in keys]
@@ -63,8 +77,11 @@ class State(StoreBase):
         attempts are counted from there (begin_attempt).
         """
         with self.engine.begin() as conn:
-            for digest in digests:
-                set_state(conn, f"attempt:{digest}", "0")
+            end_attempts(conn, digests)  # then each mark written anew, by one statement
+            if digests:
+                conn.execute(
+                    sa.insert(meta_table), [{"key": _attempt_key(d), "value": "0"} for d in dict.fromkeys(digests)]
+                )
 
     def end_attempt(self, digest: str) -> None:
         with self.engine.begin() as conn:

@@ -6,21 +6,13 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from mailbot import i18n
 from mailbot.errors import StoreError
-from mailbot.models import Counted, Reading, Status, Submission
+from mailbot.models import Counted, Status, Submission
 from mailbot.store.campaigns import Campaigns
-from mailbot.store.rows import SUBMISSION_COLUMNS, submission_of, submission_values
+from mailbot.store.rows import SUBMISSION_COLUMNS, submission_of
 from mailbot.store.schema import submissions
-
-
-def insert_submission(conn: Connection, message_row: int, reading: Reading, received_at: datetime) -> int:
-    """Within the caller's transaction: the submission read from a stored message; its id."""
-    values = submission_values(message_row, reading, received_at)
-    return conn.execute(sa.insert(submissions).values(**values).returning(submissions.c.id)).scalar_one()
-
 
 UNITS_PER_QUERY = 500  # units named in one IN (…)
 RECENT_DAYS = 7  # each unit's latest accepted submission is looked for in these days first
