@@ -61,18 +61,43 @@ XLSX_SUBTYPE = "vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # applic
 
 
 class _Compat32(Compat32):
-    """compat32, which folds each text header line once: a mail's headers are mostly the same from one mail to
-    the next (From, To, the MIME headers), and folding them was most of each mail's cost. Same bytes."""
+    """compat32, which folds each header line once: a mail's headers are mostly the same from one mail to the next
+    (From, To, the MIME headers, the day's subject), and folding them was most of each mail's cost. Same bytes.
+
+    A line that needs no folding (ASCII without spaces that fits: a Message-ID, an address) is written as it is,
+    which is what compat32 makes of it, without filling the cache with values seen once."""
 
     def fold_binary(self, name: str, value: str | Header) -> bytes:  # compat32 is handed Header objects too
         if isinstance(value, str):
+            if _as_it_is(self, name, value):
+                return f"{name}: {value}{self.linesep}".encode("ascii")
             return _folded(self, name, value)
-        return super().fold_binary(name, value)  # type: ignore[arg-type]  # a Header: folded each time
+        if isinstance(value, TextHeader):
+            return _folded_text(self, name, value.text)
+        return super().fold_binary(name, value)  # type: ignore[arg-type]  # another Header: folded each time
+
+
+class TextHeader(Header):
+    """Header text as RFC 2047 encoded words (UTF-8) that folds the same each time: what header_text makes."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text, "utf-8", header_name=name)
+        self.text = text
+
+
+def _as_it_is(policy: Compat32, name: str, value: str) -> bool:
+    limit = policy.max_line_length or 0
+    return value.isascii() and value.isprintable() and " " not in value and len(name) + 2 + len(value) <= limit
 
 
 @lru_cache(maxsize=4096)
 def _folded(policy: Compat32, name: str, value: str) -> bytes:
     return Compat32.fold_binary(policy, name, value)
+
+
+@lru_cache(maxsize=1024)
+def _folded_text(policy: Compat32, name: str, text: str) -> bytes:
+    return Compat32.fold_binary(policy, name, Header(text, "utf-8", header_name=name))  # type: ignore[arg-type]
 
 
 # CRLF line ends; headers folded at 76 columns, so that no RFC 2047 encoded word exceeds 75 characters
@@ -126,7 +151,7 @@ def new_message(
 def header_text(value: str, name: str) -> str | Header:
     """Header text on one line, as it is when ASCII, else as RFC 2047 encoded words (UTF-8)."""
     value = one_line(value)
-    return value if value.isascii() else Header(value, "utf-8", header_name=name)
+    return value if value.isascii() else TextHeader(value, name)
 
 
 def one_line(value: str) -> str:

@@ -1,0 +1,111 @@
+"""Each mail is the bytes the standard compat32 serializer makes of it, though its headers are folded once.
+
+compose folds a header line once (the day's subject, From, To), writes a line that
+needs no folding as it is, and folds the rest as compat32 does: a test compares each
+way with the standard library's own on the same mails and the same header values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from email.header import Header
+from email.policy import Compat32
+
+import pytest
+from talking_days import DAY, local, shipped_settings
+
+from mailbot import compose
+from mailbot.models import OUTLIER_JUMP, Problem, Reading, Source
+
+STANDARD = Compat32(linesep="\r\n", max_line_length=76)
+SENDER = "vanphong.namsach@haiduong.gov.vn"
+
+VALUES = [
+    "",
+    "x",
+    "<1f2e3d4c5b6a79880a1b2c3d.ack@haiduong.gov.vn>",
+    "<" + "a" * 70 + "@haiduong.gov.vn>",  # longer than a line, without a space to fold at
+    "a" * 60,
+    "a" * 61,
+    "b" * 62,
+    "=?utf-8?b?VsSDbiBwaMOybmc=?=",
+    "one two  three\tfour",
+    " leading space",
+    "<r0@haiduong.gov.vn> <r1@haiduong.gov.vn> <r2@haiduong.gov.vn> <r3@haiduong.gov.vn>",
+    "Re: Báo cáo Bluezone ngày 14/8/2020",
+    "Mon, 14 Aug 2020 15:43:00 +0700",
+    "vanphong.namsach@haiduong.gov.vn",
+    'text/plain; charset="utf-8"',
+    "tab\there",
+    "Văn.Phòng@haiduong.gov.vn",
+]
+
+
+@pytest.mark.parametrize("name", ["To", "Message-ID", "References", "X-Auto-Response-Suppress"])
+def test_each_header_value_is_folded_as_compat32_folds_it(name):
+    for value in VALUES + [v * 3 for v in VALUES]:
+        for _ in range(2):  # the second time from the cache
+            assert compose.SMTP_POLICY.fold_binary(name, value) == STANDARD.fold_binary(name, value), value
+            made = compose.header_text(value, name)
+            standard = made if isinstance(made, str) else Header(made.text, "utf-8", header_name=name)
+            assert compose.SMTP_POLICY.fold_binary(name, made) == STANDARD.fold_binary(name, standard), value
+
+
+def readings(settings) -> list[Reading]:
+    base = Reading(
+        path=None,
+        message_id="<r1@haiduong.gov.vn>",
+        sender=SENDER,
+        received_at=local(settings, DAY, 15, 42),
+        period=DAY,
+        late=False,
+        unit="nam-sach",
+        figures={"installs": 17356},
+        problems=(),
+        subject="Báo cáo Bluezone ngày 14/8/2020",
+        references=("<r0@haiduong.gov.vn>",),
+        reply_to=SENDER,
+        sources={"installs": Source("BC.xlsx", "Báo cáo", "C24")},
+    )
+    long_subject = "Báo cáo số liệu cài đặt Bluezone của các xã, phường, thị trấn trên địa bàn huyện " * 3
+    return [
+        base,
+        replace(base, subject="Bao cao ngay 14/8/2020", references=()),
+        replace(base, subject=long_subject, late=True, message_id="<" + "m" * 80 + "@haiduong.gov.vn>"),
+        replace(base, subject=None, references=tuple(f"<r{n}@haiduong.gov.vn>" for n in range(30))),
+        replace(base, problems=(Problem(OUTLIER_JUMP, "Số liệu tăng gấp 10 lần so với hôm trước"),)),
+        replace(base, unit=None, figures={}, subject="  Re:  Fwd: báo cáo\r\nBcc: x@y.vn "),
+    ]
+
+
+def test_every_acknowledgement_is_the_bytes_the_standard_serializer_makes(monkeypatch):
+    settings = shipped_settings()
+    now = local(settings, DAY, 15, 43)
+
+    def composed() -> list[bytes]:
+        mails = [
+            compose.acknowledgement(settings, r, replaced=None, now=now, key_basis=f"{n:064x}")
+            for n, r in enumerate(readings(settings))
+        ]
+        return [mail.raw for mail in mails if mail is not None]
+
+    ours = composed() + composed()  # the second time, every header from the cache
+    monkeypatch.setattr(compose, "SMTP_POLICY", STANDARD)
+    monkeypatch.setattr(compose, "header_text", standard_header_text)
+    standard = composed()
+    assert len(standard) == 6 and ours == standard + standard
+
+
+def standard_header_text(value: str, name: str) -> str | Header:
+    value = compose.one_line(value)
+    return value if value.isascii() else Header(value, "utf-8", header_name=name)
+
+
+def test_the_days_subject_is_folded_once_for_every_acknowledgement():
+    settings = shipped_settings()
+    now = local(settings, DAY, 15, 43)
+    compose._folded_text.cache_clear()
+    for number, reading in enumerate(readings(settings)[:1] * 5):
+        compose.acknowledgement(settings, reading, replaced=None, now=now, key_basis=f"{number:064x}")
+    info = compose._folded_text.cache_info()
+    assert (info.misses, info.hits) == (1, 4)
