@@ -7,6 +7,7 @@ import os
 import signal
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -99,13 +100,13 @@ def _ingest_group(
 ) -> list[IngestResult]:
     """Within the caller's transaction: each message stored once, with its key, submission and outgoing mail.
 
-    Rows are inserted without RETURNING (which SQLite would send one row at a time to
-    keep their order): the ids are then read back by the unique columns.
+    Each kind of row is inserted by one INSERT … VALUES of the whole group, which returns
+    the rows' ids with their unique columns (their order is the database's).
     """
-    new = _new_ones(digests, set(_stored_rows(conn, digests)))
-    values = [message_values(items[i][0], items[i][1], digests[i], stored_at=utcnow()) for i in new]
-    _insert_all(conn, messages, values)
     rows = _stored_rows(conn, digests)
+    new = _new_ones(digests, set(rows))
+    values = [message_values(items[i][0], items[i][1], digests[i], stored_at=utcnow()) for i in new]
+    rows.update(_insert_all(conn, messages, values, messages.c.sha256))
     keys = [message_key_values(message, rows[digest]) for (message, _, _), digest in zip(items, digests, strict=True)]
     insert_ignoring_duplicates(conn, message_keys, keys)
     new_rows = [rows[digests[i]] for i in new]
@@ -113,8 +114,7 @@ def _ingest_group(
         submission_values(row, items[i][1], _received(items[i][0], items[i][1]))
         for i, row in zip(new, new_rows, strict=True)
     ]
-    _insert_all(conn, submissions, subs)
-    submission_of_row = _submission_ids(conn, new_rows)
+    submission_of_row = _insert_all(conn, submissions, subs, submissions.c.message_row)
     queue_mail(conn, [mail for i in new for mail in items[i][2]])
     is_new = dict.fromkeys(new, True)
     return [
@@ -140,20 +140,15 @@ def _new_ones(digests: list[str], stored: set[str]) -> list[int]:
     return sorted(first.values())
 
 
-def _insert_all(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
-    """Insert the rows with one statement, in their order."""
-    if rows:
-        conn.execute(sa.insert(table), rows)
+def _insert_all(conn: Connection, table: sa.Table, rows: list[dict], unique: sa.Column) -> dict[Any, int]:
+    """Insert the rows by one statement; the id of each, by its value of the `unique` column.
 
-
-def _submission_ids(conn: Connection, message_rows: list[int]) -> dict[int, int]:
-    """The submission of each of these stored messages, by message row."""
-    found: dict[int, int] = {}
-    for start in range(0, len(message_rows), KEYS_PER_QUERY):
-        chunk = message_rows[start : start + KEYS_PER_QUERY]
-        query = sa.select(submissions.c.message_row, submissions.c.id).where(submissions.c.message_row.in_(chunk))
-        found.update((row, sub) for row, sub in conn.execute(query))
-    return found
+    With RETURNING, SQLAlchemy sends the rows as one INSERT … VALUES (…), (…) (a
+    PostgreSQL connection lost meanwhile is then told as the server tells it).
+    """
+    if not rows:
+        return {}
+    return {key: row for key, row in conn.execute(sa.insert(table).returning(unique, table.c.id), rows)}
 
 
 def _received(message: InboundMessage, reading: Reading) -> datetime:

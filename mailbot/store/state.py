@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mailbot.store.base import StoreBase
+from mailbot.store.base import StoreBase, insert_ignoring_duplicates
 from mailbot.store.schema import meta_table, set_meta
 
 
@@ -78,10 +78,9 @@ class State(StoreBase):
         """
         with self.engine.begin() as conn:
             end_attempts(conn, digests)  # then each mark written anew, by one statement
-            if digests:
-                conn.execute(
-                    sa.insert(meta_table), [{"key": _attempt_key(d), "value": "0"} for d in dict.fromkeys(digests)]
-                )
+            insert_ignoring_duplicates(
+                conn, meta_table, [{"key": _attempt_key(d), "value": "0"} for d in dict.fromkeys(digests)]
+            )
 
     def end_attempt(self, digest: str) -> None:
         with self.engine.begin() as conn:
