@@ -59,17 +59,18 @@ class Answers:
     """
 
     store: Store
-    counted: dict[tuple[str, datetime], int] = field(default_factory=dict)
+    counted: dict[str, dict[datetime, int]] = field(default_factory=dict)  # address -> since -> count
     pending: Counter[str] = field(default_factory=Counter)
     window: tuple[datetime, Counter[str]] | None = None  # every address's count since then, as stored
 
     def replies_since(self, address: str, since: datetime) -> int:
-        key = (address.strip().lower(), since)
-        if key not in self.counted:
+        wanted = address.strip().lower()
+        of_address = self.counted.setdefault(wanted, {})
+        if since not in of_address:
             if self.window is None or self.window[0] != since:
                 self.window = (since, self.store.answers_since(since))
-            self.counted[key] = self.window[1][key[0]] + self.pending[key[0]]
-        return self.counted[key]
+            of_address[since] = self.window[1][wanted] + self.pending[wanted]
+        return of_address[since]
 
     def queued(self, mails: list[OutboundMail]) -> None:
         for mail in mails:
@@ -77,8 +78,8 @@ class Answers:
                 continue
             for to in {r.strip().lower() for r in mail.recipients}:
                 self.pending[to] += 1
-                for key in [k for k in self.counted if k[0] == to]:
-                    self.counted[key] += 1
+                for since in self.counted.get(to, {}):
+                    self.counted[to][since] += 1
 
     def committed(self) -> None:
         self.pending.clear()

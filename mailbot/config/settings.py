@@ -335,9 +335,10 @@ class Settings:
     def campaign_id(self) -> str:
         return self.campaign.id
 
-    @property
+    @cached_property
     def campaigns(self) -> tuple[Settings, ...]:
-        """Every campaign of the deployment in configuration order, this one among them."""
+        """Every campaign of the deployment in configuration order, this one among them (made once: each keeps
+        what it looks up, such as its units by id, for every message of a poll)."""
         alone = replace(self, siblings=(), position=0)
         return (*self.siblings[: self.position], alone, *self.siblings[self.position :])
 
@@ -370,11 +371,17 @@ class Settings:
 
     def with_campaign(self, campaign_id: str) -> Settings | None:
         """The settings of campaign `campaign_id` of this deployment (its siblings the others), or None."""
+        return self._with_campaigns.get(campaign_id)
+
+    @cached_property
+    def _with_campaigns(self) -> dict[str, Settings]:
+        """with_campaign of each campaign id, made once (the first campaign of a repeated id)."""
         every = self.campaigns
+        found: dict[str, Settings] = {}
         for index, chosen in enumerate(every):
-            if chosen.campaign.id == campaign_id:
-                return replace(chosen, siblings=every[:index] + every[index + 1 :], position=index)
-        return None
+            if chosen.campaign.id not in found:
+                found[chosen.campaign.id] = replace(chosen, siblings=every[:index] + every[index + 1 :], position=index)
+        return found
 
     def campaign_of_unit(self, unit_id: str | None) -> Settings | None:
         """The campaign (of the whole deployment) that unit `unit_id` reports in; unit ids are unique across it."""
@@ -405,8 +412,16 @@ class Settings:
         """Case-insensitive match on the address alone (docs/settings.md, [[units]] senders)."""
         if not address:
             return None
-        wanted = address.strip().lower()
-        return next((u for u in self.units if wanted in u.senders), None)
+        return self._units_by_sender.get(address.strip().lower())
+
+    @cached_property
+    def _units_by_sender(self) -> dict[str, Unit]:
+        """Each unit by each of its senders' addresses (looked up for every message a poll reads)."""
+        by_sender: dict[str, Unit] = {}
+        for unit in self.units:
+            for sender in unit.senders:
+                by_sender.setdefault(sender, unit)  # the first unit of an address, as a search from the start finds
+        return by_sender
 
     def units_on(self, day: date) -> tuple[Unit, ...]:
         return tuple(u for u in self.units if u.active_on(day))

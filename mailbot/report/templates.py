@@ -23,6 +23,7 @@ def _environment(lang: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # each template read once per process: not a look at its file for every mail
     )
 
 
