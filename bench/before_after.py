@@ -6,7 +6,7 @@ BEFORE_TREE is a checkout of mailbot without the change (for example a `git
 worktree add` of the commit before it); this tree is the after. Each round loads
 the same N messages into two fresh Dovecot accounts and polls one with each tree,
 in alternating order, so that a noisy machine weighs on both alike. Prints the
-CPU time of every poll (its reading workers included) and the median ratio after / before.
+wall and CPU time of every poll (its reading workers included) and the median ratios after / before.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT))
 from bench import campaign, ingest, servers  # noqa: E402
 
 
-def poll(tree: Path, server, sink, config: Path, mails: list, work: Path, label: str) -> float:
-    """The CPU seconds (user + system, reading workers included) of one poll: on a shared machine, steadier than
-    wall time."""
+def poll(tree: Path, server, sink, config: Path, mails: list, work: Path, label: str) -> tuple[float, float]:
+    """The wall and CPU seconds (user + system, reading workers included) of one poll; on a shared machine the CPU
+    time is the steadier of the two."""
     account = servers.new_account(server)
     servers.load_messages(account, mails)
     sink.handler.clear()
@@ -38,7 +38,7 @@ def poll(tree: Path, server, sink, config: Path, mails: list, work: Path, label:
     time.sleep(0.2)
     if sink.handler.count() != len(mails):
         raise RuntimeError(f"{label}: {sink.handler.count()} acknowledgements of {len(mails)}")
-    return run.cpu_seconds
+    return run.seconds, run.cpu_seconds
 
 
 def main() -> int:
@@ -52,17 +52,25 @@ def main() -> int:
     mails = campaign.generate(args.n, 700)
     trees = {"before": args.before.resolve(), "after": ROOT}
     seconds: dict[str, list[float]] = {"before": [], "after": []}
+    walls: dict[str, list[float]] = {"before": [], "after": []}
     server = servers.start_imap()
     try:
         with servers.SmtpSink() as sink:
             for number in range(args.rounds):
                 order = ["before", "after"] if number % 2 == 0 else ["after", "before"]
                 for label in order:
-                    took = poll(trees[label], server, sink, config, mails, work, f"{label}-{number}")
+                    wall, took = poll(trees[label], server, sink, config, mails, work, f"{label}-{number}")
                     seconds[label].append(took)
-                    print(f"round {number + 1} {label}: {took:.2f} CPU s for {args.n} messages", flush=True)
+                    walls[label].append(wall)
+                    print(
+                        f"round {number + 1} {label}: {wall:.2f} s, {took:.2f} CPU s for {args.n} messages", flush=True
+                    )
     finally:
         server.stop()
+    wall_before, wall_after = statistics.median(walls["before"]), statistics.median(walls["after"])
+    print(
+        f"median wall before {wall_before:.2f} s, after {wall_after:.2f} s, after / before {wall_after / wall_before:.2f}"
+    )
     before, after = statistics.median(seconds["before"]), statistics.median(seconds["after"])
     print(f"median CPU before {before:.2f} s, after {after:.2f} s, after / before {after / before:.2f}")
     return 0

@@ -26,6 +26,7 @@ from mailbot.defaults import HISTORY_DAYS, HISTORY_LOOKBACK_DAYS
 from mailbot.errors import UsageError
 from mailbot.health import Outage, current_outage, held_report_key, stalest_heartbeat
 from mailbot.inbox.base import Source
+from mailbot.lane import DeliveryLane
 from mailbot.message_view import AttachmentView, FigureImage
 from mailbot.models import (
     NEEDS_REVIEW,
@@ -219,13 +220,13 @@ class App:
         """Ingest what is new (in every mailbox of the deployment, unless `source` is given),
         send updated reports and the acknowledgements."""
         now = self.clock()
-        if source is None:
-            result = service.poll_mailboxes(self.settings, self.store, now)
-        else:
-            result = service.poll_once(self.settings, self.store, now, source=source)
-        service.send_updates_everywhere(self.settings, self.store, now)
-        delivery = service.deliver(self.settings, self.store, now)
-        return PollOutcome(result, delivery)
+        with DeliveryLane(self.settings, self.store, now) as lane:  # sends while the poll stores
+            if source is None:
+                result = service.poll_mailboxes(self.settings, self.store, now, lane)
+            else:
+                result = service.poll_once(self.settings, self.store, now, source=source, lane=lane)
+            service.send_updates_everywhere(self.settings, self.store, now)
+        return PollOutcome(result, lane.result)
 
     def cycle(self, source: Source | None = None) -> PollResult:
         """One poll with everything after it; delivery failures wait in the outbox."""

@@ -293,7 +293,13 @@ def file_url_path(url: str) -> Path:
 
 
 def deliver_as_lock_holder(store: MailQueue, settings: Settings, now: datetime) -> DeliveryResult:
-    """Deliver for the holder of the delivery lock: first take back what a stopped deliverer left `sending`.
+    """Deliver for the holder of the delivery lock: first take back what a stopped deliverer left `sending`."""
+    release_left_sending(store)
+    return deliver_due(store, settings, now)
+
+
+def release_left_sending(store: MailQueue) -> int:
+    """For the holder of the delivery lock: what a stopped deliverer left `sending` is due at once.
 
     Without this, such mail waited for its claim's lease (ten minutes). A mail that was
     handed to the server just before the crash goes out once more: the one duplicate
@@ -302,7 +308,7 @@ def deliver_as_lock_holder(store: MailQueue, settings: Settings, now: datetime) 
     released = store.release_sending()
     if released:
         log.warning("%s mails left half-sent by a process that stopped are sent again", released)
-    return deliver_due(store, settings, now)
+    return released
 
 
 def deliver_due(store: MailQueue, settings: Settings, now: datetime, limit: int | None = None) -> DeliveryResult:
@@ -320,9 +326,14 @@ def deliver_due(store: MailQueue, settings: Settings, now: datetime, limit: int 
             batch = store.claim_due(moment, room)
             if not batch:
                 break
-            _deliver_batch(store, transport, batch, moment, result)
+            deliver_batch(store, transport, batch, moment, result)
     finally:
         transport.close()
+    log_result(transport, result)
+    return result
+
+
+def log_result(transport: Transport, result: DeliveryResult) -> None:
     if result.handled:
         log.info(
             "delivery via %s: %s sent, %s to retry, %s held",
@@ -331,7 +342,6 @@ def deliver_due(store: MailQueue, settings: Settings, now: datetime, limit: int 
             result.retried,
             result.held,
         )
-    return result
 
 
 def deliver_first(store: MailQueue, settings: Settings, now: datetime, keys: list[str]) -> DeliveryResult:
@@ -343,15 +353,17 @@ def deliver_first(store: MailQueue, settings: Settings, now: datetime, keys: lis
         return result
     transport = open_transport(settings)
     try:
-        _deliver_batch(store, transport, batch, moment, result)
+        deliver_batch(store, transport, batch, moment, result)
     finally:
         transport.close()
     return result
 
 
-def _deliver_batch(
+def deliver_batch(
     store: MailQueue, transport: Transport, batch: list[QueuedMail], moment: datetime, result: DeliveryResult
 ) -> None:
+    """Send claimed mail, recording each one's outcome; a server out of reach raises DeliveryError
+    once every mail of the batch not sent has its retry."""
     for index, mail in enumerate(batch):
         try:
             transport.send(mail)

@@ -21,6 +21,7 @@ from mailbot.config import Settings
 from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS, READINGS_KEPT, TREND_DAYS, UPDATE_WATCH_DAYS
 from mailbot.errors import DeliveryError, StoreError
 from mailbot.inbox import Source, open_source
+from mailbot.lane import DELIVERY_LOCK, DeliveryLane
 from mailbot.memory import collector_paused
 from mailbot.models import (
     ACCEPTED,
@@ -43,7 +44,6 @@ from mailbot.store import Store, sha256_of
 log = logging.getLogger(__name__)
 
 POLL_LOCK = "poll"
-DELIVERY_LOCK = "deliver"
 MAX_ATTEMPTS = 2  # a message during which the process died, worked on alone, is tried once more, then stored unread
 
 
@@ -75,8 +75,13 @@ class PollResult:
 # --- ingestion ---------------------------------------------------------------------
 
 
-def poll_once(settings: Settings, store: Store, now: datetime, source: Source | None = None) -> PollResult:
-    """Ingest everything new in the inbox of `settings`; the store lock keeps pollers of that mailbox apart."""
+def poll_once(
+    settings: Settings, store: Store, now: datetime, source: Source | None = None, lane: DeliveryLane | None = None
+) -> PollResult:
+    """Ingest everything new in the inbox of `settings`; the store lock keeps pollers of that mailbox apart.
+
+    With a delivery `lane`, the answers of each batch are sent while the next ones are read.
+    """
     own_source = source is None
     source = source or open_source(settings)
     try:
@@ -84,7 +89,7 @@ def poll_once(settings: Settings, store: Store, now: datetime, source: Source | 
             if not taken:
                 log.warning("another poller holds the inbox lock; nothing done")
                 return PollResult(source.identity)
-            result = _ingest_all(settings, store, source, now)
+            result = _ingest_all(settings, store, source, now, lane)
             store.record_heartbeat(source.identity, now)
             return result
     finally:
@@ -92,17 +97,21 @@ def poll_once(settings: Settings, store: Store, now: datetime, source: Source | 
             source.close()
 
 
-def _ingest_all(settings: Settings, store: Store, source: Source, now: datetime) -> PollResult:
+def _ingest_all(
+    settings: Settings, store: Store, source: Source, now: datetime, lane: DeliveryLane | None
+) -> PollResult:
     result = PollResult(source.identity)
     mark = store.source_mark(source.identity)
     known = lambda keys: store.known_keys(source.identity, keys)  # noqa: E731
     answers = batches.Answers(store)
     for batch in batches.read_ahead(settings, store, source.batches(mark, known)):
         _count(result, batches.ingest_batch(settings, store, batch, now, answers))
+        if lane is not None:
+            lane.wake()
         source.after_commit(batch)
         log.info("ingested a batch of %s message(s) from %s", len(batch), source.identity)
         for arrived in source.arrivals(known):
-            _ingest_arrivals(settings, store, source, arrived, now, answers, result)
+            _ingest_arrivals(settings, store, source, arrived, now, answers, result, lane)
     return result
 
 
@@ -123,8 +132,10 @@ def _ingest_arrivals(
     now: datetime,
     answers: batches.Answers,
     result: PollResult,
+    lane: DeliveryLane | None,
 ) -> None:
-    """Mail that arrived during a long poll: stored before the rest of the backlog, and answered at once.
+    """Mail that arrived during a long poll: stored before the rest of the backlog, and answered at once
+    (by the poll's delivery lane before the rest of the queue, else here if no one else delivers).
 
     The mailbox mark stays with the older mail, which is not all stored yet: these
     messages are stored without moving it (as if they had no UID), and when a poll
@@ -134,6 +145,9 @@ def _ingest_arrivals(
     source.after_commit(arrived)
     log.info("stored %s message(s) that arrived during the poll of %s first", len(arrived), source.identity)
     keys = [compose.ack_key(sha256_of(m.raw)) for m in arrived]
+    if lane is not None:
+        lane.first(keys)
+        return
     try:
         with store.lock(DELIVERY_LOCK) as taken:
             if taken:  # else the deliverer holding the lock sends them with the rest
@@ -561,9 +575,9 @@ def deliver(settings: Settings, store: Store, now: datetime) -> outbox.DeliveryR
         return outbox.deliver_as_lock_holder(store, settings, now)
 
 
-def poll_mailboxes(settings: Settings, store: Store, now: datetime) -> PollResult:
+def poll_mailboxes(settings: Settings, store: Store, now: datetime, lane: DeliveryLane | None = None) -> PollResult:
     """poll_once for every mailbox of the deployment (config/mailboxes.py), in configuration order, as one result."""
-    results = [poll_once(mailbox, store, now) for mailbox in settings.mailboxes]
+    results = [poll_once(mailbox, store, now, lane=lane) for mailbox in settings.mailboxes]
     if len(results) == 1:
         return results[0]
     joined = PollResult(", ".join(r.source for r in results))
@@ -573,11 +587,12 @@ def poll_mailboxes(settings: Settings, store: Store, now: datetime) -> PollResul
 
 
 def run_cycle(settings: Settings, store: Store, now: datetime, source: Source | None = None) -> PollResult:
-    """One poll of the mailbox of `settings` with everything that follows it: updates and delivery."""
-    result = poll_once(settings, store, now, source=source)
-    send_updates_everywhere(settings, store, now)
+    """One poll of the mailbox of `settings` with everything that follows it: updates and delivery,
+    the delivery beside the poll (mailbot.lane)."""
     try:
-        deliver(settings, store, now)
+        with DeliveryLane(settings, store, now) as lane:
+            result = poll_once(settings, store, now, source=source, lane=lane)
+            send_updates_everywhere(settings, store, now)
     except DeliveryError as exc:  # the mail stays queued; polling goes on
         log.error("outgoing mail waits: %s", exc)
     return result
