@@ -73,7 +73,9 @@ def test_a_second_instance_takes_over_after_a_kill_9_mid_batch(tmp_path, imap_ac
             )
         wait_until(lambda: first.poll() is not None, 120, "the first instance killed mid-batch", first_log)
         assert first.returncode == -signal.SIGKILL
-        assert counts(postgres_url)[1] <= POISONED  # killed mid-batch: at most the whole batches before it stored
+        # killed mid-batch: at most the whole batches before it stored. Counted in its own log (a line per message
+        # committed), not in the store: the one standing by may take over and store more before the test looks.
+        assert first_log.read_text().count("mailbot.service: stored <") <= POISONED
         wait_until(lambda: "serves the mailbox" in second_log.read_text(), 60, "the take-over", second_log)
         wait_until(lambda: len(list(outbox.glob("*-ack-*.eml"))) >= len(units), 180, "every answer", second_log)
         assert counts(postgres_url) == (len(units), len(units), len(units))
