@@ -25,7 +25,7 @@ from types import TracebackType
 from mailbot import outbox
 from mailbot.clock import utcnow
 from mailbot.config import Settings
-from mailbot.errors import DeliveryError
+from mailbot.errors import MailbotError
 from mailbot.outbox import BATCH_SIZE, DeliveryResult, Transport
 from mailbot.store import Store
 
@@ -42,7 +42,8 @@ class DeliveryLane:
     After the block, `result` is what was delivered (None: another process holds the
     delivery lock and delivers). A server out of reach ends the lane: the mail it had
     claimed waits for its retry, the rest stays queued, and leaving the block raises
-    that DeliveryError (unless the block itself raised).
+    that DeliveryError (unless the block itself raised), as a delivery after the poll
+    would have raised it; so does any other failure of the lane (a store lost).
     """
 
     def __init__(self, settings: Settings, store: Store, now: datetime) -> None:
@@ -50,7 +51,7 @@ class DeliveryLane:
         self.store = store
         self.now = now
         self.result: DeliveryResult | None = None
-        self.error: DeliveryError | None = None
+        self.error: Exception | None = None
         self._wake = threading.Event()
         self._done = threading.Event()  # the poll is over: send what is due, then end
         self._stop = threading.Event()  # the poll failed: end after the mail in hand
@@ -84,10 +85,11 @@ class DeliveryLane:
     def _run(self) -> None:
         try:
             self._under_lock()
-        except DeliveryError as exc:
+        except MailbotError as exc:  # a server or store out of reach: said once, by the poll, after it
             self.error = exc
-        except Exception:  # the poll goes on; the mail waits in the outbox for the next delivery
+        except Exception as exc:  # the poll goes on; the mail waits in the outbox for the next delivery
             log.exception("the delivery lane stopped; queued mail waits for the next delivery")
+            self.error = exc
 
     def _under_lock(self) -> None:
         """Deliver once the delivery lock is taken; wait for it as long as service.deliver would, or until stopped."""
