@@ -105,10 +105,15 @@ class Arrival:
 
 @dataclass
 class SinkHandler:
-    """Accepts everything; remembers when each message arrived and what it answers."""
+    """Accepts everything; remembers when each message arrived and what it answers. Offers PIPELINING, as the
+    servers mail goes out through (Postfix, Exchange, Gmail) do."""
 
     arrivals: list[Arrival] = field(default_factory=list)
     changed: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_DATA(self, server, session, envelope):
         headers = message_from_bytes(envelope.content.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n", policy=policy.default)

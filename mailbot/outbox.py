@@ -1,4 +1,4 @@
-"""Delivery of the outbox: SMTP (plain, STARTTLS, implicit TLS) or a folder of .eml files.
+"""Delivery of the outbox: SMTP (plain, STARTTLS, implicit TLS; mailbot.smtp) or a folder of .eml files.
 
 Mail is queued in the store by whoever caused it; this module only hands the
 stored bytes over, so a mail keeps its Message-ID on every attempt. One SMTP
@@ -13,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import smtplib
-import ssl
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,16 +21,17 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from mailbot import i18n
 from mailbot.clock import utcnow
-from mailbot.config import Settings, redact_secret, redact_url
+from mailbot.config import Settings, redact_url
 from mailbot.defaults import FIRST_RETRY, LONGEST_RETRY, MAX_ATTEMPTS, SMTP_TIMEOUT_SECONDS
 from mailbot.errors import DeliveryError
 from mailbot.files import write_atomically
 from mailbot.models import QueuedMail
+from mailbot.smtp import DEFAULT_PORTS, PermanentFailure, SmtpTarget, SmtpTransport, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 BATCH_SIZE = 50
+MARK_GROUP = 10  # mails confirmed sent in one store write (a crash may send the unconfirmed ones of a group again)
 
 
 @dataclass
@@ -47,14 +46,6 @@ class DeliveryResult:
         return self.sent + self.retried + self.held
 
 
-class TemporaryFailure(Exception):
-    """Try the mail again later (4xx, timeout, dropped connection)."""
-
-
-class PermanentFailure(Exception):
-    """Hold the mail for a person (5xx, every recipient refused)."""
-
-
 class MailQueue(Protocol):
     """What delivery needs of the store (mailbot.store.Store is one): claim, confirm, retry, hold."""
 
@@ -64,7 +55,7 @@ class MailQueue(Protocol):
 
     def release_sending(self) -> int: ...
 
-    def mark_sent(self, mail_id: int, at: datetime) -> None: ...
+    def mark_sent(self, mail_ids: list[int], at: datetime) -> None: ...
 
     def mark_retry(self, mail_id: int, next_attempt_at: datetime, error: str) -> None: ...
 
@@ -123,136 +114,6 @@ class FileTransport:
 def eml_name(mail: QueuedMail) -> str:
     digest = hashlib.sha256(mail.message_id.encode("utf-8")).hexdigest()[:10]
     return f"{mail.id:06d}-{mail.kind}-{digest}.eml"
-
-
-@dataclass(frozen=True)
-class SmtpTarget:
-    scheme: str
-    host: str
-    port: int
-    user: str | None
-    password: str | None = field(repr=False)
-    timeout: float
-    url: str  # redacted, for messages
-
-
-class SmtpTransport:
-    """One connection per delivery run, opened at the first mail, re-opened after a drop."""
-
-    def __init__(self, target: SmtpTarget, envelope_from: str, language: str) -> None:
-        self.target = target
-        self.envelope_from = envelope_from
-        self.language = language
-        self.description = target.url
-        self.connection: smtplib.SMTP | None = None
-
-    def send(self, mail: QueuedMail) -> None:
-        connection = self.connection or self._connect()
-        try:
-            refused = connection.sendmail(self.envelope_from, list(mail.recipients), mail.raw)
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise _refused(
-                {r: (code, self._secret_free(reply)) for r, (code, reply) in exc.recipients.items()}
-            ) from None
-        except smtplib.SMTPResponseException as exc:
-            if exc.smtp_code == 421:
-                self._drop()
-            raise _by_code(exc.smtp_code, self._reply(exc.smtp_code, exc.smtp_error)) from None
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:  # timeouts are OSErrors
-            self._drop()
-            reason = self._secret_free(f"{type(exc).__name__}: {exc or 'timed out'}")
-            raise TemporaryFailure(f"{self.target.url}: {reason}") from None
-        if refused:
-            log.warning(
-                "mail %s was refused for %s; delivered to the others",
-                mail.message_id,
-                ", ".join(f"{r} ({self._reply(*v)})" for r, v in refused.items()),
-            )
-
-    def check(self) -> None:
-        """Greet the server (EHLO, STARTTLS and login as configured), then say goodbye."""
-        self._connect()
-        self.close()
-
-    def _connect(self) -> smtplib.SMTP:
-        try:
-            self.connection = _open_smtp(self.target)
-        except smtplib.SMTPAuthenticationError as exc:
-            raise self._error("smtp_login_refused", reply=self._reply(exc.smtp_code, exc.smtp_error)) from None
-        except smtplib.SMTPNotSupportedError as exc:
-            raise self._error("smtp_not_offered", reason=exc) from None
-        except ssl.SSLError as exc:
-            raise self._error("smtp_tls_failed", reason=exc.reason or exc) from None
-        except (smtplib.SMTPException, OSError) as exc:
-            raise self._error("smtp_unreachable", reason=f"{type(exc).__name__}: {exc or 'timed out'}") from None
-        return self.connection
-
-    def _error(self, key: str, **params: object) -> DeliveryError:
-        shown = {name: self._secret_free(str(value)) for name, value in params.items()}
-        return i18n.error(DeliveryError, f"errors.{key}", self.language, server=self.target.url, **shown)
-
-    def _reply(self, code: int, message: bytes | str) -> str:
-        return self._secret_free(_reply_text(code, message))
-
-    def _secret_free(self, text: str | bytes) -> str:
-        """A server may echo what it was sent: its words never carry the password on."""
-        shown = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-        return redact_secret(shown, self.target.password, self.target.user)
-
-    def _drop(self) -> None:
-        if self.connection is not None:
-            try:
-                self.connection.close()
-            finally:
-                self.connection = None
-
-    def close(self) -> None:
-        if self.connection is None:
-            return
-        try:
-            self.connection.quit()
-        except (smtplib.SMTPException, OSError):
-            pass
-        finally:
-            self._drop()
-
-
-def _open_smtp(target: SmtpTarget) -> smtplib.SMTP:
-    context = ssl.create_default_context()  # verifies the certificate and the host name
-    connection: smtplib.SMTP
-    if target.scheme == "smtps":
-        connection = smtplib.SMTP_SSL(target.host, target.port, timeout=target.timeout, context=context)
-    else:
-        connection = smtplib.SMTP(target.host, target.port, timeout=target.timeout)
-    try:
-        connection.ehlo()
-        if target.scheme == "smtp+starttls":
-            if not connection.has_extn("starttls"):
-                raise smtplib.SMTPNotSupportedError(f"{target.host} does not offer STARTTLS")
-            connection.starttls(context=context)
-            connection.ehlo()
-        if target.user:
-            connection.login(target.user, target.password or "")
-    except BaseException:
-        connection.close()
-        raise
-    return connection
-
-
-def _reply_text(code: int, message: bytes | str) -> str:
-    shown = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
-    return f"{code} {shown}".strip()
-
-
-def _by_code(code: int, reply: str) -> Exception:
-    return TemporaryFailure(reply) if 400 <= code < 500 else PermanentFailure(reply)
-
-
-def _refused(recipients: dict) -> Exception:
-    replies = "; ".join(f"{address}: {_reply_text(*reply)}" for address, reply in recipients.items())
-    if all(400 <= code < 500 for code, _ in recipients.values()):
-        return TemporaryFailure(replies)
-    return PermanentFailure(replies)
 
 
 # --- opening ------------------------------------------------------------------------------------
@@ -363,22 +224,40 @@ def deliver_batch(
     store: MailQueue, transport: Transport, batch: list[QueuedMail], moment: datetime, result: DeliveryResult
 ) -> None:
     """Send claimed mail, recording each one's outcome; a server out of reach raises DeliveryError
-    once every mail of the batch not sent has its retry."""
-    for index, mail in enumerate(batch):
-        try:
-            transport.send(mail)
-        except TemporaryFailure as exc:
-            _retry_or_give_up(store, mail, moment, str(exc), result)
-        except PermanentFailure as exc:
-            hold(store, mail, str(exc), result)
-        except DeliveryError as exc:  # the server is out of reach: every claimed mail waits
-            for waiting in batch[index:]:
-                _retry_or_give_up(store, waiting, moment, exc.message, result)
-            raise
-        else:
-            store.mark_sent(mail.id, moment)
-            result.sent += 1
-            log.info("sent %s %s to %s", mail.kind, mail.message_id, ", ".join(mail.recipients))
+    once every mail of the batch not sent has its retry.
+
+    Mail the server took is confirmed in groups of MARK_GROUP, one store write each, and
+    whatever happens before the batch is over. Until then it stays `sending`: a process
+    killed in the middle of a group leaves that group's mail to the next lock holder,
+    which sends it again (the ones the server had taken go out twice, at most a group).
+    """
+    sent: list[QueuedMail] = []
+    try:
+        for index, mail in enumerate(batch):
+            if len(sent) >= MARK_GROUP:
+                _confirm(store, sent, moment)
+            try:
+                transport.send(mail)
+            except TemporaryFailure as exc:
+                _retry_or_give_up(store, mail, moment, str(exc), result)
+            except PermanentFailure as exc:
+                hold(store, mail, str(exc), result)
+            except DeliveryError as exc:  # the server is out of reach: every claimed mail waits
+                for waiting in batch[index:]:
+                    _retry_or_give_up(store, waiting, moment, exc.message, result)
+                raise
+            else:
+                sent.append(mail)
+                result.sent += 1
+                log.info("sent %s %s to %s", mail.kind, mail.message_id, ", ".join(mail.recipients))
+    finally:
+        _confirm(store, sent, moment)
+
+
+def _confirm(store: MailQueue, sent: list[QueuedMail], moment: datetime) -> None:
+    if sent:
+        store.mark_sent([mail.id for mail in sent], moment)
+        sent.clear()
 
 
 def next_attempt(attempts: int, moment: datetime) -> datetime:

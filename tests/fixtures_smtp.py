@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
+from aiosmtpd.smtp import SMTP, AuthResult
 from local_servers import free_port
 
 SMTP_USER = "baocao.stttt@haiduong.gov.vn"
@@ -47,6 +47,7 @@ class ScriptedHandler:
     messages: list[Received] = field(default_factory=list)
     data_replies: list[str] = field(default_factory=list)  # consumed one per DATA
     refused: dict[str, str] = field(default_factory=dict)  # recipient -> reply
+    data_command_replies: list[str] = field(default_factory=list)  # the DATA command itself refused (counting_server)
     connections: int = 0
     logins: list[str] = field(default_factory=list)
     echo_credentials: bool = False  # a refused login is answered with what the client sent, as some servers do
@@ -96,6 +97,7 @@ class SmtpServer:
     port: int
     scheme: str = "smtp"
     ca_file: Path | None = None
+    reads: list[bytes] | None = None  # what the server read, read by read (counting_server)
 
     @property
     def url(self) -> str:
@@ -104,6 +106,10 @@ class SmtpServer:
     @property
     def messages(self) -> list[Received]:
         return self.handler.messages
+
+    def envelopes(self) -> list[bool]:
+        """For each MAIL FROM the server read: whether its RCPT TO and DATA came in the same read."""
+        return envelopes_read(self.reads or [])
 
 
 def _start(handler: ScriptedHandler, **kwargs) -> Controller:
@@ -131,6 +137,67 @@ def smtp_echoing_server():
         yield SmtpServer(handler, "127.0.0.1", controller.port)
     finally:
         controller.stop()
+
+
+class PipeliningHandler(ScriptedHandler):
+    """A ScriptedHandler whose server offers PIPELINING (RFC 2920), as Postfix, Exchange and Gmail do."""
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        responses = await super().handle_EHLO(server, session, envelope, hostname, responses)
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+
+class ReadsKept(SMTP):
+    """aiosmtpd's server, keeping each read of the client's bytes as it came off the connection."""
+
+    def __init__(self, handler, *, reads: list[bytes], **kwargs) -> None:
+        super().__init__(handler, **kwargs)
+        self.reads = reads
+
+    def data_received(self, data: bytes) -> None:
+        self.reads.append(data)
+        super().data_received(data)
+
+    async def smtp_DATA(self, arg: str) -> None:
+        if self.event_handler.data_command_replies and self.envelope and self.envelope.rcpt_tos:
+            await self.push(self.event_handler.data_command_replies.pop(0))  # refused before any content
+            return
+        await super().smtp_DATA(arg)
+
+
+class ReadsKeptController(Controller):
+    def __init__(self, handler, reads: list[bytes], **kwargs) -> None:
+        super().__init__(handler, **kwargs)
+        self.reads = reads
+
+    def factory(self):
+        return ReadsKept(self.handler, reads=self.reads, **self.SMTP_kwargs)
+
+
+def envelopes_read(reads: list[bytes]) -> list[bool]:
+    """For each MAIL FROM the server read: whether its RCPT TO and DATA came in the same read."""
+    upper = [read.upper() for read in reads]
+    return [b"RCPT TO:" in read and b"DATA\r\n" in read for read in upper if b"MAIL FROM:" in read]
+
+
+def counting_server(pipelining: bool) -> tuple[Controller, SmtpServer]:
+    """A plain server that keeps what it reads; with `pipelining`, it offers PIPELINING."""
+    handler = PipeliningHandler() if pipelining else ScriptedHandler()
+    reads: list[bytes] = []
+    controller = ReadsKeptController(handler, reads, hostname="127.0.0.1", port=free_port(), ready_timeout=10)
+    controller.start()
+    return controller, SmtpServer(handler, "127.0.0.1", controller.port, reads=reads)
+
+
+@pytest.fixture
+def smtp_pipelining_server():
+    """A plain server that offers PIPELINING; every envelope it reads came in one write (checked after the test)."""
+    controller, server = counting_server(pipelining=True)
+    try:
+        yield server
+    finally:
+        controller.stop()
+    assert all(server.envelopes()), "the client waited for a reply in the middle of a pipelined envelope"
 
 
 @pytest.fixture(scope="session")

@@ -106,8 +106,15 @@ class Outbox(StoreBase):
         with self.engine.begin() as conn:
             return conn.execute(query.values(state=MailState.PENDING, next_attempt_at=DUE_AT_ONCE)).rowcount
 
-    def mark_sent(self, mail_id: int, at: datetime) -> None:
-        self._set_mail(mail_id, state=MailState.SENT, sent_at=at, last_error=None)
+    def mark_sent(self, mail_ids: list[int], at: datetime) -> None:
+        """Confirm mail the server took, in one write however many."""
+        if mail_ids:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    sa.update(outbox)
+                    .where(outbox.c.id.in_(mail_ids))
+                    .values(state=MailState.SENT, sent_at=at, last_error=None)
+                )
 
     def mark_retry(self, mail_id: int, next_attempt_at: datetime, error: str) -> None:
         self._set_mail(mail_id, state=MailState.PENDING, next_attempt_at=next_attempt_at, last_error=error)

@@ -14,7 +14,7 @@ from email import message_from_bytes, policy
 from urllib.parse import quote
 
 import pytest
-from fixtures_smtp import SMTP_PASSWORD, SMTP_USER, STALL, free_port
+from fixtures_smtp import SMTP_PASSWORD, SMTP_USER, STALL, counting_server, free_port
 from talking_days import DAY, local, shipped_settings
 
 from mailbot import compose, i18n, outbox, report
@@ -41,6 +41,45 @@ def store(sqlite_url):
     opened = Store.open(sqlite_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture(params=["plain", "pipelining"])
+def smtp_server(request):
+    """Every delivery test here runs against a server without PIPELINING and one with it: the same replies are
+    judged alike either way. The first reads one command at a time, the second each envelope in one read."""
+    controller, server = counting_server(pipelining=request.param == "pipelining")
+    try:
+        yield server
+    finally:
+        controller.stop()
+    assert all(server.envelopes()) if request.param == "pipelining" else not any(server.envelopes())
+
+
+def test_a_server_that_offers_pipelining_reads_each_envelope_in_one_write(store, smtp_pipelining_server):
+    """MAIL FROM, RCPT TO and DATA of each message arrive together: two round trips a message instead of four."""
+    settings = settings_for(smtp_pipelining_server.url)
+    mails = [reminder_for(settings, unit) for unit in ("thanh-mien", "gia-loc", "tu-ky")]
+    store.queue(mails)
+
+    assert outbox.deliver_due(store, settings, utcnow()).sent == 3
+
+    assert smtp_pipelining_server.envelopes() == [True, True, True]
+    assert smtp_pipelining_server.handler.connections == 1
+    received = {m.message["Message-ID"]: m for m in smtp_pipelining_server.messages}
+    assert set(received) == {m.message_id for m in mails}
+    assert received[mails[0].message_id].data.rstrip(b"\r\n") == mails[0].raw.rstrip(b"\r\n")
+
+
+def test_a_pipelined_message_keeps_its_leading_dots(store, smtp_pipelining_server):
+    """DATA doubles a line's leading dot and the server takes it off again: the mail arrives as it was queued."""
+    settings = settings_for(smtp_pipelining_server.url)
+    mail = reminder_for(settings, "thanh-mien")
+    dotted = replace(mail, raw=mail.raw.rstrip(b"\r\n") + b"\r\n.\r\n..two\r\n.end")
+    store.queue([dotted])
+
+    assert outbox.deliver_due(store, settings, utcnow()).sent == 1
+    [arrived] = smtp_pipelining_server.messages
+    assert arrived.data.rstrip(b"\r\n") == dotted.raw
 
 
 def test_queued_mail_is_delivered_once_over_one_connection(store, smtp_server):
@@ -107,6 +146,23 @@ def test_a_refused_recipient_is_held_and_others_still_go(store, smtp_server):
     [held] = store.held_mail()
     assert held.recipients == ("vanphong.thanhmien@haiduong.gov.vn",) and "no such mailbox" in held.last_error
     assert [m.rcpt_tos for m in smtp_server.messages] == [("vanphong.gialoc@haiduong.gov.vn",)]
+
+
+def test_a_refused_data_command_is_retried_and_the_next_mail_still_goes(store, smtp_server):
+    """The DATA command itself refused (before any content): that mail waits, the next one goes on the same
+    connection, its replies read in step."""
+    settings = settings_for(smtp_server.url)
+    first, second = reminder_for(settings, "thanh-mien"), reminder_for(settings, "gia-loc")
+    store.queue([first, second])
+    smtp_server.handler.data_command_replies.append("451 4.3.0 not now")
+
+    result = outbox.deliver_due(store, settings, utcnow())
+
+    assert (result.sent, result.retried) == (1, 1)
+    [waiting] = store.mail("pending")
+    assert waiting.message_id == first.message_id and "451 4.3.0 not now" in waiting.last_error
+    assert [m.message["Message-ID"] for m in smtp_server.messages] == [second.message_id]
+    assert smtp_server.handler.connections == 1
 
 
 def two_recipients(settings):
