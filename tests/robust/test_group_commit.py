@@ -6,7 +6,8 @@ mailbot.store.messages): b"MAILBOT-FAULT:store-die" in a message kills the proce
 with the transaction open, b"MAILBOT-FAULT:store-error" fails the store as a full disk
 does; once (MAILBOT_FAULT_ONCE names the file that says it happened). The batches before stay stored
 whole, the failing batch leaves nothing (message, submission, acknowledgement, mark),
-and the next poll stores and answers every report exactly once.
+and the next poll stores and answers every report exactly once (an answer the killed poll's
+delivery lane had handed over without confirming it may go out once more).
 """
 
 import signal
@@ -78,7 +79,8 @@ def test_a_failure_inside_the_batch_transaction_loses_no_report_and_doubles_none
         "attempts": marked,  # killed: the failing batch's messages and the next one's stay marked as being worked on
     }
     assert (tmp_path / "fault-happened").exists()
-    assert smtp_server.messages == []  # nothing was delivered: poll --once delivers after the poll
+    handed_over = Counter(r for m in smtp_server.messages for r in m.rcpt_tos)  # the delivery lane sends meanwhile
+    assert set(handed_over) <= {sender(u)[0] for u in first_batch}  # answers to what was stored, and only those
 
     again = mailbot("poll", "--once", env=env)
     assert again.returncode == 0, again.stderr[-3000:]
@@ -86,8 +88,10 @@ def test_a_failure_inside_the_batch_transaction_loses_no_report_and_doubles_none
     assert [unit for _, unit, _, _ in rows] == list(UNITS)
     assert {status for _, _, status, _ in rows} == {"accepted"}
     assert stored(tmp_path) == {"messages": len(UNITS), "acks": addresses(UNITS), "mark": len(UNITS), "attempts": 0}
-    delivered = Counter(r for m in smtp_server.messages for r in m.rcpt_tos)
-    assert delivered == Counter(sender(u)[0] for u in UNITS)  # every unit answered exactly once
+    delivered, once = Counter(r for m in smtp_server.messages for r in m.rcpt_tos), Counter(sender(u)[0] for u in UNITS)
+    assert set(delivered) == set(once)  # every unit answered
+    # exactly once, but for an answer the killed poll had handed over before it could confirm it (sent again)
+    assert delivered - once <= (handed_over if exit_code == -signal.SIGKILL else Counter())
 
     assert mailbot("poll", "--once", env=env).returncode == 0  # and nothing more on the poll after
     assert len(submissions(tmp_path)) == len(UNITS) and len(smtp_server.messages) == len(UNITS)
