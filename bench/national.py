@@ -13,7 +13,8 @@ one warm-up call):
 - the report sent (service.send_report: built, its mail composed and queued, the
   fingerprint of its figures stored; the chart kept), and the watch for updates each
   cycle runs afterwards (service.send_updates, nothing changed);
-- the console's board: GET / through the Starlette app (test client, signed in).
+- the console's board: GET / through the Starlette app (test client, signed in); and
+  its report page's files (GET /report/html and /report/png, as its page fetches them).
 Baseline: a plain SELECT of the day's rows (sqlite3).
 """
 
@@ -91,6 +92,7 @@ def measure(
         "send report (service.send_report)": lambda: service.send_report(settings, store, day, now),
         "watch for updates, none (send_updates)": lambda: no_update(settings, store, now),
         "console board (GET /)": board_client(app),
+        "console report page (its HTML + PNG)": report_page(app, day),
     }
     try:
         if profile:
@@ -131,8 +133,8 @@ def status_text(app) -> str:
     return out.file.getvalue()
 
 
-def board_client(app):
-    """GET / of the console, signed in; returns the call that renders the board once."""
+def signed_in(app):
+    """A test client of the console, signed in."""
     from starlette.testclient import TestClient
 
     from mailbot.web import create_app
@@ -142,6 +144,13 @@ def board_client(app):
     client = TestClient(create_app(app))
     token = re.search(r'name="csrf" value="([^"]+)"', client.get("/signin").text).group(1)
     client.post("/signin", data={"name": "bench", "password": PASSWORD, "csrf": token}, follow_redirects=False)
+    return client
+
+
+def board_client(app):
+    """GET / of the console, signed in; returns the call that renders the board once."""
+
+    client = signed_in(app)
 
     def board() -> None:
         answer = client.get("/")
@@ -149,6 +158,19 @@ def board_client(app):
             raise RuntimeError(f"the board did not render: {answer.status_code}")
 
     return board
+
+
+def report_page(app, day):
+    """What the console's report page fetches, signed in: its report's HTML and the chart it shows."""
+    client = signed_in(app)
+
+    def page() -> None:
+        for kind in ("html", "png"):
+            answer = client.get(f"/report/{kind}?d={day.isoformat()}")
+            if answer.status_code != 200:
+                raise RuntimeError(f"the report's {kind} did not render: {answer.status_code}")
+
+    return page
 
 
 def profiled(parts: dict, wanted: str) -> None:

@@ -484,11 +484,26 @@ class App:
     def report(self, day: date | None = None) -> RenderedReport:
         return service.build_report(self.settings, self.store, day or self.today(), self.clock())
 
-    def report_preview(self, rendered: RenderedReport, chart_url: str) -> str:
+    def report_html(self, day: date | None = None) -> str:
+        """The day's report's HTML, as the whole report has it; the rest of the report not made."""
+        return service.report_html(self.settings, self.store, day or self.today(), self.clock())
+
+    def report_chart(self, day: date | None = None) -> bytes:
+        return service.report_chart(self.settings, self.store, day or self.today(), self.clock())
+
+    def report_workbook(self, day: date | None = None) -> bytes:
+        return service.report_workbook(self.settings, self.store, day or self.today(), self.clock())
+
+    def report_file_stem(self, day: date | None = None) -> str:
+        from mailbot.report import file_stem
+
+        return file_stem(self.settings, self.settings.campaign.period_of(day or self.today()))
+
+    def report_preview(self, html: str, chart_url: str) -> str:
         """The report's HTML with its chart taken from `chart_url` instead of the mail's inline part."""
         from mailbot.report import CHART_SRC
 
-        return rendered.html.replace(f'src="{CHART_SRC}"', f'src="{chart_url}"')
+        return html.replace(f'src="{CHART_SRC}"', f'src="{chart_url}"')
 
     def print_report(self, rendered: RenderedReport) -> bytes:
         """The report printed as a PDF (the `pdf` extra; else a MailbotError naming what to install)."""

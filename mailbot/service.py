@@ -11,7 +11,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -474,12 +474,40 @@ def _built_report(
 ) -> tuple[RenderedReport, DayLedger]:
     """build_report's work, and the ledger it was built from; what it read is freed when it returns,
     before the collector runs again."""
+    day_state, trend, of_day = _report_inputs(settings, store, day, now)
+    return report.render(settings, day_state, trend(), of_day, update=update), day_state
+
+
+def _report_inputs(
+    settings: Settings, store: Store, day: date, now: datetime
+) -> tuple[DayLedger, Callable[[], list], list[Submission]]:
+    """The report's ledger, its trend (computed when called: only the chart shows it) and the day's submissions."""
     first = day - timedelta(days=TREND_DAYS - 1)
     metrics = [m.id for m in settings.campaign.metrics]
     of_day, history = day_history(store, day, now, _unit_ids(settings), first, metrics)  # the day and the trend
     day_state = ledger.build_day(settings, day, of_day, now, history=history)
-    trend = ledger.province_trend(settings, first, day, of_day, now, history=history)
-    return report.render(settings, day_state, trend, of_day, update=update), day_state
+    return day_state, lambda: ledger.province_trend(settings, first, day, of_day, now, history=history), of_day
+
+
+def report_html(settings: Settings, store: Store, day: date, now: datetime) -> str:
+    """build_report's HTML, without the rest of the report (the console shows each part apart)."""
+    with collector_paused():
+        day_state, _, _ = _report_inputs(settings, store, settings.campaign.period_of(day), now)
+        return report.render_html(settings, day_state)
+
+
+def report_chart(settings: Settings, store: Store, day: date, now: datetime) -> bytes:
+    """build_report's chart, without the rest of the report."""
+    with collector_paused():
+        day_state, trend, _ = _report_inputs(settings, store, settings.campaign.period_of(day), now)
+        return report.chart_png(settings, day_state, trend())
+
+
+def report_workbook(settings: Settings, store: Store, day: date, now: datetime) -> bytes:
+    """build_report's workbook, without the rest of the report."""
+    with collector_paused():
+        day_state, _, of_day = _report_inputs(settings, store, settings.campaign.period_of(day), now)
+        return report.render_workbook(settings, day_state, of_day)
 
 
 def write_report(settings: Settings, store: Store, day: date, now: datetime, out_dir: Path) -> list[Path]:

@@ -8,6 +8,7 @@ draws and pdf.py (WeasyPrint) prints the HTML. `render_template` is also how com
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 
 from mailbot.config import Settings
@@ -33,7 +34,10 @@ __all__ = [
     "forget_drawn_charts",
     "letter_day",
     "lower_first",
+    "file_stem",
     "render",
+    "render_html",
+    "render_workbook",
     "render_template",
     "report_pdf",
     "topic_of",
@@ -54,12 +58,7 @@ def render(
     """The day's consolidated report; `update` marks a version sent after an earlier one."""
     lang = settings.language
     view = build_view(settings, ledger, update)
-    metric = topic_of(settings)
-    day = letter_day(ledger.day, lang)
-    key = "subject_update" if update else "subject"
-    subject = once_words(settings, key, metric_lower=metric) or text(
-        f"report.{key}", lang, metric_lower=metric, day=day
-    )
+    subject = _subject(settings, ledger, update)
     html = render_template("report.html.j2", lang, view=view, subject=subject)
     plain = render_template("report.txt.j2", lang, view=view, subject=subject)
     chart = chart_png(settings, ledger, trend)
@@ -72,10 +71,37 @@ def render(
         xlsx=workbook_bytes(settings, ledger, view, submissions),
         chart_png=chart,
         update=update,
-        file_stem=text("report.file_stem", lang, day=ledger.day.isoformat()),
+        file_stem=file_stem(settings, ledger.day),
         as_of=ledger.as_of,
         pdf=_pdf(html, chart, lang) if settings.campaign.pdf_in_report else None,
     )
+
+
+def render_html(settings: Settings, ledger: DayLedger, update: bool = False) -> str:
+    """The report's HTML as `render` makes it, and nothing else (the console shows it apart)."""
+    view = build_view(settings, ledger, update)
+    return render_template("report.html.j2", settings.language, view=view, subject=_subject(settings, ledger, update))
+
+
+def render_workbook(
+    settings: Settings, ledger: DayLedger, submissions: list[Submission], update: bool = False
+) -> bytes:
+    """The report's workbook as `render` makes it, and nothing else (the console offers it apart)."""
+    return workbook_bytes(settings, ledger, build_view(settings, ledger, update), submissions)
+
+
+def _subject(settings: Settings, ledger: DayLedger, update: bool) -> str:
+    lang = settings.language
+    metric = topic_of(settings)
+    key = "subject_update" if update else "subject"
+    return once_words(settings, key, metric_lower=metric) or text(
+        f"report.{key}", lang, metric_lower=metric, day=letter_day(ledger.day, lang)
+    )
+
+
+def file_stem(settings: Settings, day: date) -> str:
+    """The name of the report's files and attachments, without extension."""
+    return text("report.file_stem", settings.language, day=day.isoformat())
 
 
 def report_pdf(report: RenderedReport, lang: str) -> bytes:
