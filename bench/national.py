@@ -186,7 +186,7 @@ def profiled(parts: dict, wanted: str) -> None:
             print(profiler.output_text(unicode=True, color=False, show_all=False))
 
 
-GOALS = {"status": 0.5, "ledger": 0.5, "report": 2.0, "console": 0.3}
+GOALS = {"status": 0.5, "ledger": 0.5, "report": 2.0, "console board": 0.3}
 
 
 def goal_of(name: str) -> float | None:
