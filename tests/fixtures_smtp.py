@@ -48,6 +48,7 @@ class ScriptedHandler:
     data_replies: list[str] = field(default_factory=list)  # consumed one per DATA
     refused: dict[str, str] = field(default_factory=dict)  # recipient -> reply
     data_command_replies: list[str] = field(default_factory=list)  # the DATA command itself refused (counting_server)
+    sender_replies: list[str] = field(default_factory=list)  # consumed one per MAIL FROM: that sender refused
     connections: int = 0
     logins: list[str] = field(default_factory=list)
     echo_credentials: bool = False  # a refused login is answered with what the client sent, as some servers do
@@ -72,6 +73,13 @@ class ScriptedHandler:
             return AuthResult(success=False, handled=False)
         self.logins.append(login)
         return AuthResult(success=True)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.sender_replies:
+            return self.sender_replies.pop(0)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refused:

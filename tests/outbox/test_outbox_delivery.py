@@ -165,6 +165,27 @@ def test_a_refused_data_command_is_retried_and_the_next_mail_still_goes(store, s
     assert smtp_server.handler.connections == 1
 
 
+@pytest.mark.parametrize("reply, waits", [("451 4.3.2 not now", True), ("553 5.7.1 sender not allowed", False)])
+def test_a_refused_sender_leaves_that_mail_to_wait_or_be_held_and_the_next_mail_still_goes(
+    store, smtp_server, reply, waits
+):
+    """MAIL FROM refused: that mail is retried (4xx) or held for a person (5xx), none of its content reaches the
+    server (pipelined, RCPT TO and DATA were sent with it and are refused too), and the next mail goes on the same
+    connection."""
+    settings = settings_for(smtp_server.url)
+    first, second = reminder_for(settings, "thanh-mien"), reminder_for(settings, "gia-loc")
+    store.queue([first, second])
+    smtp_server.handler.sender_replies.append(reply)
+
+    result = outbox.deliver_due(store, settings, utcnow())
+
+    assert (result.sent, result.retried, result.held) == ((1, 1, 0) if waits else (1, 0, 1))
+    [left] = store.mail("pending") if waits else store.held_mail()
+    assert left.message_id == first.message_id and reply in left.last_error
+    assert [m.message["Message-ID"] for m in smtp_server.messages] == [second.message_id]
+    assert smtp_server.handler.connections == 1
+
+
 def two_recipients(settings):
     """One mail for two units' offices, as the consolidated report goes to several people."""
     return replace(
