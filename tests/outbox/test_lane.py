@@ -11,7 +11,6 @@ import asyncio
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from fixtures_smtp import ScriptedHandler, _start
-from robust.hostile import ROOT, environment, good, mailbot, now
+from robust.hostile import environment, good, mailbot, now, spawn
 from robust.hostile import test_config as campaign_file
 from talking_days import DAY, local, shipped_settings
 
@@ -100,14 +99,7 @@ def test_answers_are_sent_while_the_poll_is_still_storing(tmp_path, imap_account
     pause.mkdir()
     env = environment(tmp_path, imap_account.url(), MAILBOT_SMTP_URL=smtp_server.url, MAILBOT_FAULT_PAUSE=str(pause))
     campaign_file(tmp_path, **{"batch_size = 50": "batch_size = 2"})
-    poll = subprocess.Popen(
-        [sys.executable, "-m", "mailbot", "poll", "--once"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    poll = spawn("poll", "--once", env=env)
     try:
         wait_until((pause / "paused").exists, "the poll reads its second batch", poll)
         db = tmp_path / "store" / "mailbot.db"
@@ -217,14 +209,7 @@ def test_a_poll_killed_while_its_lane_sends_loses_and_doubles_nothing(tmp_path, 
     campaign_file(tmp_path, **{"batch_size = 50": "batch_size = 2"})
     handler.hold.set()
     handler.refuse_held = True
-    poll = subprocess.Popen(
-        [sys.executable, "-m", "mailbot", "poll", "--once"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    poll = spawn("poll", "--once", env=env, stdout=subprocess.DEVNULL)
     try:
         wait_until((pause / "paused").exists, "the poll reads its second batch", poll)
         wait_until(handler.holding.is_set, "the lane hands the first answer over", poll)

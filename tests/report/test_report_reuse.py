@@ -8,37 +8,14 @@ import sys
 from dataclasses import replace
 
 import pytest
+from stored_reports import SOURCE, ingest, mail_of
 from talking_days import APPENDIX, DAY, local, shipped_settings
 
 from mailbot import service
 from mailbot.memory import collector_paused
-from mailbot.models import InboundMessage, Reading
 from mailbot.store import Store
 
 WIDE = 300
-
-
-def mail_of(settings, unit_id: str, figure: int, at) -> tuple[InboundMessage, Reading, list]:
-    unit = settings.unit(unit_id)
-    key = f"{unit_id}-{at.isoformat()}"
-    raw = f"Message-ID: <{key}@reuse.test>\r\nFrom: {unit.senders[0]}\r\n\r\nreport\r\n".encode()
-    message = InboundMessage(source="maildir:///reuse", key=key, raw=raw, received_at=at, size=len(raw))
-    reading = Reading(
-        path=None,
-        message_id=f"<{key}@reuse.test>",
-        sender=unit.senders[0],
-        received_at=at,
-        period=DAY,
-        late=at > settings.campaign.deadline_of(DAY),
-        unit=unit_id,
-        figures={"installs": figure},
-        problems=(),
-    )
-    return message, reading, []
-
-
-def ingest(store: Store, settings, unit_id: str, figure: int, at) -> None:
-    store.ingest_many([mail_of(settings, unit_id, figure, at)], "maildir:///reuse", None)
 
 
 @pytest.fixture
@@ -64,7 +41,7 @@ def wide_store(tmp_path):
     settings = replace(shipped, units=units)
     store = Store.open(f"sqlite:///{tmp_path / 'wide.db'}")
     mails = [mail_of(settings, u.id, 100 + 7 * n, local(settings, DAY, 8, n % 60)) for n, u in enumerate(units[:-1])]
-    store.ingest_many(mails, "maildir:///reuse", None)
+    store.ingest_many(mails, SOURCE, None)
     yield settings, store
     store.close()
 

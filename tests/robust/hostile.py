@@ -111,6 +111,13 @@ def mailbot(*args: str, env: dict, timeout: float = 600) -> subprocess.Completed
     )
 
 
+def spawn(*args: str, env: dict, stdout: int = subprocess.PIPE) -> subprocess.Popen:
+    """`mailbot ARGS` started and left running (its stderr read as text), for tests that act while it works."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "mailbot", *args], cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True
+    )
+
+
 def submissions(tmp_path: Path) -> list[tuple]:
     """(sender, unit, status, problem codes) of every stored submission, in arrival order."""
     with sqlite3.connect(tmp_path / "store" / "mailbot.db") as db:

@@ -11,13 +11,12 @@ with the backlog: nothing is lost or doubled, on this poll or the next ones.
 
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from robust.hostile import ROOT, environment, good, mailbot, now, submissions
+from robust.hostile import environment, good, mailbot, now, spawn, submissions
 from robust.hostile import test_config as campaign_file
 
 UNITS = ("hai-duong", "chi-linh", "kinh-mon", "nam-sach", "kim-thanh")
@@ -57,14 +56,7 @@ def test_a_report_that_arrives_during_a_backlog_is_stored_and_answered_before_th
     pause.mkdir()
     env = environment(tmp_path, imap_account.url(), MAILBOT_SMTP_URL=smtp_server.url, MAILBOT_FAULT_PAUSE=str(pause))
     campaign_file(tmp_path, **{"batch_size = 50": "batch_size = 2"})  # the file MAILBOT_CONFIG names
-    poll = subprocess.Popen(
-        [sys.executable, "-m", "mailbot", "poll", "--once"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    poll = spawn("poll", "--once", env=env)
     try:
         wait_for(pause / "paused", poll)
         imap_account.append(good(sender(NEW), figure=20_000), now())

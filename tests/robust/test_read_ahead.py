@@ -8,14 +8,12 @@ mailbox's order, every mark ended, each unit answered once.
 """
 
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from robust.hostile import ROOT, environment, good, now, submissions
+from robust.hostile import environment, good, now, spawn, submissions
 from robust.hostile import test_config as campaign_file
 from robust.test_new_mail_first import WAIT, sender, wait_for
 
@@ -42,14 +40,7 @@ def test_the_next_batch_is_marked_and_read_while_the_one_before_is_read(tmp_path
     pause.mkdir()
     env = environment(tmp_path, f"maildir://{tmp_path / 'inbox'}", MAILBOT_FAULT_PAUSE=str(pause))
     campaign_file(tmp_path, **{"batch_size = 50": "batch_size = 2", "# workers = 2 ": "workers = 2   "})
-    poll = subprocess.Popen(
-        [sys.executable, "-m", "mailbot", "poll", "--once"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    poll = spawn("poll", "--once", env=env)
     try:
         wait_for(pause / "paused", poll)
         deadline = time.monotonic() + WAIT  # a bound on a wait that never ends without the feature

@@ -7,36 +7,14 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from stored_reports import SOURCE, ingest, mail_of
 from talking_days import APPENDIX, DAY, local, shipped_settings
 
 from mailbot import ledger, service
-from mailbot.models import InboundMessage, Problem, Reading
+from mailbot.models import Problem
 from mailbot.store import Store
 
 MISSING = "thanh-mien"
-
-
-def mail_of(settings, unit_id: str, figure: int | None, at, problems=()) -> tuple[InboundMessage, Reading, list]:
-    unit = settings.unit(unit_id)
-    key = f"{unit_id}-{at.isoformat()}"
-    raw = f"Message-ID: <{key}@once.test>\r\nFrom: {unit.senders[0]}\r\n\r\nreport\r\n".encode()
-    message = InboundMessage(source="maildir:///once", key=key, raw=raw, received_at=at, size=len(raw))
-    reading = Reading(
-        path=None,
-        message_id=f"<{key}@once.test>",
-        sender=unit.senders[0],
-        received_at=at,
-        period=DAY,
-        late=at > settings.campaign.deadline_of(DAY),
-        unit=unit_id,
-        figures={} if figure is None else {"installs": figure},
-        problems=tuple(problems),
-    )
-    return message, reading, []
-
-
-def ingest(store: Store, settings, unit_id: str, figure: int | None, at, problems=()) -> None:
-    store.ingest_many([mail_of(settings, unit_id, figure, at, problems)], "maildir:///once", None)
 
 
 @pytest.fixture
@@ -50,7 +28,7 @@ def day_store(tmp_path):
     for number, unit_id in enumerate(APPENDIX):
         at = local(settings, before, 9, number)
         mail = mail_of(settings, unit_id, APPENDIX[unit_id] - 100, at)
-        store.ingest_many([(mail[0], replace(mail[1], period=before), [])], "maildir:///once", None)
+        store.ingest_many([(mail[0], replace(mail[1], period=before), [])], SOURCE, None)
     rejected, review, late, corrected = units[0], units[1], units[2], units[3]
     for number, unit_id in enumerate(units[4:]):
         ingest(store, settings, unit_id, APPENDIX[unit_id], local(settings, DAY, 8, number))
