@@ -70,5 +70,5 @@ class Store(Locks, Marks, Messages, Decisions, Outbox, State):
 
     @property
     def schema_version(self) -> int:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return migrate.schema_version(migrate.current_revision(conn))

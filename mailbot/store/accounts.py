@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from mailbot.store.engine import reader
 from mailbot.store.records import AuditEntry, AuditRow, SessionRow, UserRow
 from mailbot.store.rows import audit_of, audit_values, session_of, user_of
 from mailbot.store.schema import api_tokens, audit, sessions, users
@@ -22,6 +23,7 @@ class AccountStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.reader = reader(engine)
 
     # -- users ---------------------------------------------------------------------
 
@@ -38,12 +40,12 @@ class AccountStore:
         return self.user(name)
 
     def user(self, name: str) -> UserRow | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(sa.select(users).where(users.c.name == name)).first()
         return user_of(row) if row else None
 
     def users(self) -> list[UserRow]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [user_of(r) for r in conn.execute(sa.select(users).order_by(users.c.name))]
 
     def update_user(self, user_id: int, **values: Any) -> None:
@@ -72,7 +74,7 @@ class AccountStore:
             .join(users, users.c.id == sessions.c.user_id)
             .where(sessions.c.token_hash == digest, sessions.c.expires_at > now)
         )
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(query).first()
         return session_of(row) if row else None
 
@@ -86,7 +88,7 @@ class AccountStore:
 
     def token_user(self, digest: str) -> UserRow | None:
         query = sa.select(users).join(api_tokens, api_tokens.c.user_id == users.c.id)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(query.where(api_tokens.c.token_hash == digest)).first()
         return user_of(row) if row else None
 
@@ -103,12 +105,12 @@ class AccountStore:
             query = query.where(audit.c.who == who)
         if address is not None:
             query = query.where(audit.c.address == address)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return conn.execute(query).scalar_one()
 
     def trail(self, limit: int = 200, target: str | None = None) -> list[AuditRow]:
         query = sa.select(audit).order_by(audit.c.id.desc()).limit(limit)
         if target is not None:
             query = query.where(audit.c.target == target)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [audit_of(r) for r in conn.execute(query)]

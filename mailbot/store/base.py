@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from mailbot.config import DEFAULT_LANGUAGE
+from mailbot.store.engine import reader
 from mailbot.store.rows import Values
 
 
@@ -19,6 +20,7 @@ class StoreBase:
 
     def __init__(self, engine: Engine, url: str, language: str = DEFAULT_LANGUAGE) -> None:
         self.engine = engine
+        self.reader = reader(engine)  # for reads: on SQLite they never wait for a writer
         self.url = url
         self.language = language
         self.is_postgres = engine.dialect.name == "postgresql"

@@ -43,5 +43,5 @@ class Decisions(Submissions):
 
     def decisions_of(self, submission_id: int) -> list[ReviewDecision]:
         query = sa.select(decisions).where(decisions.c.submission_id == submission_id).order_by(decisions.c.id)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [decision_of(row) for row in conn.execute(query)]

@@ -27,6 +27,11 @@ ENVIRONMENT_FAILURES = (
     "could not extend file",
 )
 
+# A connection with this execution option only reads: on SQLite its transaction is a plain
+# (deferred) BEGIN, a snapshot that never waits for a writer, where every other one is
+# BEGIN IMMEDIATE. `reader(engine)` gives such connections.
+READS_ONLY = "mailbot_reads_only"
+
 
 def create_engine(url: str, lang: str) -> Engine:
     """The engine for `url`; a URL or folder that cannot be used is a StoreError in `lang`."""
@@ -43,6 +48,11 @@ def create_engine(url: str, lang: str) -> Engine:
         ) from None
     except sa.exc.ArgumentError as exc:
         raise i18n.error(StoreError, "errors.store_url_unusable", lang, url=redact_url(given), reason=exc) from None
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine and pool, for connections that only read (see READS_ONLY)."""
+    return engine.execution_options(**{READS_ONLY: True})
 
 
 def private_file(path: Path) -> None:
@@ -78,7 +88,10 @@ def sqlite_engine(url: str, lang: str) -> Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # writers queue up instead of failing to upgrade
+        if conn.get_execution_options().get(READS_ONLY):
+            conn.exec_driver_sql("BEGIN")  # a WAL snapshot: readers go on beside a writer
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # writers queue up instead of failing to upgrade
 
     return engine
 

@@ -96,7 +96,7 @@ class Locks(StoreBase):
 
     def _holds(self, name: str, holder: str) -> bool:
         try:
-            with self.engine.connect() as conn:
+            with self.reader.connect() as conn:
                 found = conn.execute(sa.select(locks.c.holder).where(locks.c.name == name)).scalar()
         except sa.exc.SQLAlchemyError:
             return False

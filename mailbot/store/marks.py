@@ -25,7 +25,7 @@ def save_mark(conn: Connection, source: str, mark: SourceMark | None) -> None:
 
 class Marks(StoreBase):
     def source_mark(self, source: str) -> SourceMark | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(sa.select(source_marks).where(source_marks.c.source == source)).first()
         return mark_of(row) if row else None
 
@@ -49,12 +49,12 @@ class Marks(StoreBase):
             .where(source_marks.c.heartbeat_at.is_not(None))
             .order_by(source_marks.c.heartbeat_at.desc())
         )
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(query).first()
         return (row.source, row.heartbeat_at) if row else None
 
     def heartbeat_of(self, source: str) -> datetime | None:
         """When mailbox `source` (a source's identity) was last polled successfully, or None."""
         query = sa.select(source_marks.c.heartbeat_at).where(source_marks.c.source == source)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return conn.execute(query).scalar()

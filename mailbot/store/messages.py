@@ -70,7 +70,7 @@ class Messages(StoreBase):
 
     def known_keys(self, source: str, keys: list[str]) -> set[str]:
         found: set[str] = set()
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             for start in range(0, len(keys), KEYS_PER_QUERY):
                 chunk = keys[start : start + KEYS_PER_QUERY]
                 query = sa.select(message_keys.c.source_key).where(
@@ -80,14 +80,14 @@ class Messages(StoreBase):
         return found
 
     def raw_message(self, message_row: int) -> bytes:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             raw = conn.execute(sa.select(messages.c.raw).where(messages.c.id == message_row)).scalar()
         if raw is None:
             raise i18n.error(StoreError, "errors.message_not_stored", self.language, id=message_row)
         return bytes(raw)
 
     def counts(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return {
                 "messages": conn.execute(sa.select(sa.func.count()).select_from(messages)).scalar_one(),
                 "submissions": conn.execute(sa.select(sa.func.count()).select_from(submissions)).scalar_one(),

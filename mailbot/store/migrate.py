@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from mailbot import i18n
 from mailbot.errors import StoreError
+from mailbot.store.engine import reader
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def upgrade(engine: Engine, language: str) -> None:
 
 
 def _upgrade(engine: Engine, language: str) -> None:
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         if current_revision(conn) == head_revision():
             return
     with engine.begin() as conn:
@@ -194,7 +195,7 @@ def differences(engine: Engine) -> list:
 
     from mailbot.store.schema import metadata
 
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         found = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
     return [
         d for d in found if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "alembic_version")

@@ -53,20 +53,20 @@ class Outbox(StoreBase):
         wanted = address.strip().lower()
         if wanted.isascii() and wanted.isprintable() and '"' not in wanted and "\\" not in wanted:
             query = query.where(_may_list(wanted))
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return sum(1 for (recipients,) in conn.execute(query) if wanted in (r.lower() for r in recipients))
 
     def answers_since(self, since: datetime) -> Counter[str]:
         """replies_since for every address at once: the answers queued since then, by lower-case address."""
         query = sa.select(outbox.c.recipients).where(outbox.c.kind.in_(ANSWERS), outbox.c.created_at >= since)
         counted: Counter[str] = Counter()
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             for (recipients,) in conn.execute(query):
                 counted.update({r.lower() for r in recipients})
         return counted
 
     def is_queued(self, key: str) -> bool:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return conn.execute(sa.select(outbox.c.id).where(outbox.c.key == key)).first() is not None
 
     def claim_due(self, now: datetime, limit: int = 50) -> list[QueuedMail]:
@@ -133,7 +133,7 @@ class Outbox(StoreBase):
         query = sa.select(outbox).order_by(outbox.c.id)
         if state is not None:
             query = query.where(outbox.c.state == state)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [queued_of(r) for r in conn.execute(query)]
 
     def release_held(self, mail_ids: list[int] | None = None) -> int:
@@ -146,6 +146,6 @@ class Outbox(StoreBase):
     def outbox_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {state.value: 0 for state in MailState}
         query = sa.select(outbox.c.state, sa.func.count()).group_by(outbox.c.state)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             counts.update({state: n for state, n in conn.execute(query)})
         return counts

@@ -35,7 +35,7 @@ def _attempt_key(digest: str) -> str:
 
 class State(StoreBase):
     def get_state(self, key: str) -> str | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == f"state:{key}")).scalar()
 
     def set_state(self, key: str, value: str) -> None:
@@ -45,7 +45,7 @@ class State(StoreBase):
     def states_ending(self, suffix: str) -> dict[str, str]:
         """Every state whose key ends with `suffix`, by key (of every campaign)."""
         pattern = f"state:%{suffix}"
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(sa.select(meta_table.c.key, meta_table.c.value).where(meta_table.c.key.like(pattern)))
             return {key[len("state:") :]: value for key, value in rows if key.endswith(suffix)}
 
@@ -65,7 +65,7 @@ class State(StoreBase):
     def marked(self, digests: list[str]) -> list[bool]:
         """Whether each message is marked as being worked on (by an attempt that never ended), read without a mark."""
         keys = [_attempt_key(digest) for digest in digests]
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             found = set(conn.execute(sa.select(meta_table.c.key).where(meta_table.c.key.in_(keys))).scalars())
         return [key in found for key in keys]
 

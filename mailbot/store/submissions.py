@@ -76,7 +76,7 @@ class Submissions(Campaigns):
         query = (
             sa.select(submissions.c.unit, sa.func.max(submissions.c.period)).where(*where).group_by(submissions.c.unit)
         )
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return {unit: day for unit, day in conn.execute(query)}
 
     def _latest_on(self, last_days: dict[str, date], received_by: datetime | None) -> list[Counted]:
@@ -109,7 +109,7 @@ class Submissions(Campaigns):
             [submissions.c.figures] if metrics is None else [submissions.c.figures[m].as_integer() for m in metrics]
         )
         query = sa.select(submissions.c.unit, submissions.c.period, *figures).where(*where)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(query.order_by(submissions.c.received_at, submissions.c.id))
             if metrics is None:
                 return [Counted(unit, period, figures) for unit, period, figures in rows]
@@ -128,7 +128,7 @@ class Submissions(Campaigns):
 
     def pending_review_count(self) -> int:
         query = sa.select(sa.func.count()).select_from(submissions).where(submissions.c.status == Status.NEEDS_REVIEW)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return conn.execute(query).scalar_one()
 
     def pending_review(self) -> list[Submission]:
@@ -149,5 +149,5 @@ class Submissions(Campaigns):
 
     def _ordered(self, query: sa.Select) -> list[Submission]:
         query = query.order_by(submissions.c.received_at, submissions.c.id)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [submission_of(row) for row in conn.execute(query)]

@@ -91,3 +91,23 @@ def test_a_postgresql_store_is_backed_up_with_pg_dump(tmp_path):
     done = mailbot("backup", str(tmp_path / "copy.db"), db="postgresql://mailbot@127.0.0.1:1/mailbot", cwd=tmp_path)
     assert done.returncode == 1 and "pg_dump" in done.stderr and done.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_backup_and_the_status_are_read_while_a_writer_holds_its_transaction(demo_store, tmp_path):
+    """Reads take a snapshot: a write under way holds up neither, and neither sees it."""
+    live = tmp_path / "live.db"
+    shutil.copyfile(demo_store, live)
+    writer = sqlite3.connect(live, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('state:writer', 'uncommitted')")
+    try:
+        done = mailbot("backup", str(tmp_path / "copy.db"), db=live, cwd=tmp_path)
+        status = mailbot("status", "--date", "2020-08-14", "--json", db=live, cwd=tmp_path)
+    finally:
+        writer.rollback()
+        writer.close()
+    assert done.returncode == 0, done.stderr
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["totals"]["reported"] == 10
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    assert copy.execute("SELECT value FROM meta WHERE key = 'state:writer'").fetchone() is None
