@@ -8,6 +8,7 @@ The clock is injected (`clock`), so a use case can be asked "as of" any moment.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 import threading
@@ -16,10 +17,9 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from mailbot import i18n, ledger, logs, message_view, review, service
-from mailbot.accounts import ROLES, SESSION_LIFETIME, AccessError, Accounts, Session, User
+from mailbot import i18n, ledger, logs, review, service
 from mailbot.clock import utcnow
 from mailbot.config import Settings
 from mailbot.defaults import HISTORY_DAYS, HISTORY_LOOKBACK_DAYS
@@ -27,7 +27,6 @@ from mailbot.errors import UsageError
 from mailbot.health import Outage, current_outage, held_report_key, stalest_heartbeat
 from mailbot.inbox.base import Source
 from mailbot.lane import DeliveryLane
-from mailbot.message_view import AttachmentView, FigureImage
 from mailbot.models import (
     NEEDS_REVIEW,
     DayLedger,
@@ -48,16 +47,42 @@ from mailbot.operations import (  # the use cases of deploying, part of this lay
     write_starter_campaign,
 )
 from mailbot.outbox import DeliveryResult
-from mailbot.reading.mail import Attachment as Attached
-from mailbot.reading.text import fold
 from mailbot.review import Decider, ReviewOutcome
 from mailbot.service import PollResult
 from mailbot.store import Store
 from mailbot.store.records import AuditEntry, AuditRow
 
 if TYPE_CHECKING:  # imported where used: the commands that do not need them start faster
+    from mailbot import message_view
+    from mailbot.accounts import ROLES, SESSION_LIFETIME, AccessError, Accounts, Session, User
     from mailbot.demo import DemoOutcome
+    from mailbot.message_view import AttachmentView, FigureImage
+    from mailbot.reading.mail import Attachment as Attached
     from mailbot.units.toml_file import Plan as UnitsPlan
+
+# Names the adapters take from this layer whose modules only some commands need: the console's accounts (argon2)
+# and a message as a person checks it (the readers). They are imported when first asked for (module __getattr__),
+# so that a poll or a status loads neither (tests/cli/test_start_up.py).
+_LOADED_WHEN_ASKED = {
+    "ROLES": ("mailbot.accounts", "ROLES"),
+    "SESSION_LIFETIME": ("mailbot.accounts", "SESSION_LIFETIME"),
+    "AccessError": ("mailbot.accounts", "AccessError"),
+    "Session": ("mailbot.accounts", "Session"),
+    "User": ("mailbot.accounts", "User"),
+    "AttachmentView": ("mailbot.message_view", "AttachmentView"),
+    "FigureImage": ("mailbot.message_view", "FigureImage"),
+    "Attached": ("mailbot.reading.mail", "Attachment"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LOADED_WHEN_ASKED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = _LOADED_WHEN_ASKED[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
 
 log = logging.getLogger(__name__)
 configure_logging = logs.configure  # the command line sets the log up through this layer
@@ -205,6 +230,8 @@ class App:
     @property
     def accounts(self) -> Accounts:
         """Users, sign-in, sessions, tokens and the audit trail."""
+        from mailbot.accounts import Accounts
+
         return Accounts(self.store, self.lang)
 
     @property
@@ -292,20 +319,28 @@ class App:
 
     def message(self, submission_id: int) -> message_view.MessageView:
         """The submission's mail as a person checks it: headers, text, attachments and their tables."""
+        from mailbot import message_view
+
         sub = review.find(self.store, submission_id)
         return message_view.view(self.store.raw_message(sub.message_row), self.settings, sub.sources)
 
     def attachment(self, submission_id: int, number: int) -> Attached | None:
         """The submission's attachment `number` (from 1) as sent, or None."""
+        from mailbot import message_view
+
         return message_view.attachment(self.raw_message(submission_id), number, self.settings)
 
     def figure_images(self, submission_id: int) -> list[message_view.FigureImage]:
         """The pictures (or scans) the submission's figures were read from by text recognition."""
+        from mailbot import message_view
+
         sub = review.find(self.store, submission_id)
         return message_view.figure_images(self.store.raw_message(sub.message_row), sub, self.settings)
 
     def picture(self, submission_id: int, number: int) -> tuple[bytes, str, str] | None:
         """Attachment `number` when its own bytes are a picture a browser shows: (bytes, type, name)."""
+        from mailbot import message_view
+
         found = self.attachment(submission_id, number)
         kind = message_view.picture_type(found.data) if found is not None else None
         if found is None or kind is None:
@@ -620,6 +655,8 @@ def opened(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Iterat
 
 def find_unit(settings: Settings, wanted: str) -> str:
     """A unit's id from its id, its name or one of its aliases (without case or diacritics)."""
+    from mailbot.reading.text import fold
+
     key = fold(wanted)
     for unit in settings.units:
         if key in {fold(name) for name in (unit.id, unit.name, *unit.aliases)}:

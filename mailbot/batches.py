@@ -33,15 +33,18 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from mailbot import compose, replies, routing, workers
+from mailbot import workers
 from mailbot.clock import utcnow
 from mailbot.config import Settings
 from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS
 from mailbot.errors import SpreadsheetError, StoreError
 from mailbot.models import InboundMessage, MailKind, OutboundMail, Reading, SourceMark, Submission
-from mailbot.reading import whole
 from mailbot.store import Store, sha256_of
+
+if TYPE_CHECKING:
+    from mailbot import routing
 
 log = logging.getLogger(__name__)
 
@@ -299,7 +302,8 @@ def read_routed(settings: Settings, message: InboundMessage) -> routing.Routed:
 
 
 def _routed(settings: Settings, message: InboundMessage) -> tuple[routing.Routed, bool]:
-    from mailbot import service
+    from mailbot import routing, service
+    from mailbot.reading import whole  # imported with the first message: a poll with none starts faster
 
     try:
         return whole.read_whole(settings, message), False
@@ -340,7 +344,7 @@ def store_group(
 
 
 def _prepare(settings: Settings, item: Read, history: BatchHistory, now: datetime, answers: Answers) -> Prepared:
-    from mailbot import service
+    from mailbot import compose, replies, service  # imported with the first message: a poll with none starts faster
 
     reading, failed = item.reading, item.failed
     settings = item.settings or settings.campaign_of_unit(reading.unit) or settings

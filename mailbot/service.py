@@ -15,8 +15,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mailbot import batches, compose, i18n, ledger, outbox, replies, report, routing, validation, workers
+# What only reading, answering or reporting needs (the readers, compose, report, the checks) is imported in the
+# function that needs it: a poll that finds nothing new, or a status, never loads it (tests/cli/test_start_up.py).
+from mailbot import batches, i18n, ledger, outbox, workers
 from mailbot.config import Settings
 from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS, READINGS_KEPT, TREND_DAYS, UPDATE_WATCH_DAYS
 from mailbot.errors import DeliveryError, StoreError
@@ -38,8 +41,10 @@ from mailbot.models import (
     State,
     Submission,
 )
-from mailbot.reading import looks_like_mail, mail, read_message, whole
 from mailbot.store import Store, sha256_of
+
+if TYPE_CHECKING:
+    from mailbot import replies
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +149,8 @@ def _ingest_arrivals(
     _count(result, batches.ingest_batch(settings, store, [replace(m, uid=None) for m in arrived], now, answers))
     source.after_commit(arrived)
     log.info("stored %s message(s) that arrived during the poll of %s first", len(arrived), source.identity)
+    from mailbot import compose
+
     keys = [compose.ack_key(sha256_of(m.raw)) for m in arrived]
     if lane is not None:
         lane.first(keys)
@@ -208,6 +215,8 @@ def _attempt(
 def _ingest(
     settings: Settings, store: Store, message: InboundMessage, now: datetime, digest: str
 ) -> tuple[Reading, bool]:
+    from mailbot import compose, replies
+
     workers.die_if_asked(message.raw)  # tests: the process dies while working on the message
     routed = batches.read_routed(settings, message)
     own, reading = routed.settings, routed.reading
@@ -287,6 +296,8 @@ def failed_answer(
     message: InboundMessage,
 ) -> list[OutboundMail]:
     """The answer to a message that could not be processed, where that is safe; none if it cannot be composed."""
+    from mailbot import compose, replies
+
     try:
         if replies.may_answer(settings, reading, answers, now):
             ack = compose.acknowledgement(settings, reading, replaced=None, now=now, key_basis=digest)
@@ -298,6 +309,9 @@ def failed_answer(
 
 def failed_reading(settings: Settings, message: InboundMessage, why: str) -> Reading:
     """A rejected reading for a message that could not be processed; only clean header facts are kept."""
+    from mailbot import routing
+    from mailbot.reading import mail
+
     lang = settings.language
     received = message.received_at.astimezone(settings.campaign.tz) if message.received_at else None
     unsafe = why in ("interrupted", "unparsable")  # taking it apart here could stop the process
@@ -326,6 +340,8 @@ def failed_reading(settings: Settings, message: InboundMessage, why: str) -> Rea
 
 def safe_read(settings: Settings, message: InboundMessage) -> Reading:
     """The reading of a message as this campaign's mail, in this process (batches.read_routed reads in a worker)."""
+    from mailbot.reading import whole
+
     return whole.read_arrived(settings, message)
 
 
@@ -334,7 +350,8 @@ def read_file(settings: Settings, path: Path, routed: bool = True) -> Reading:
 
     `routed`: as the mailbox would route it among the campaigns; else as this campaign's mail.
     """
-    from mailbot.reading import read_path
+    from mailbot import routing
+    from mailbot.reading import looks_like_mail, read_path
 
     lang = settings.language
     try:
@@ -357,6 +374,8 @@ def read_file(settings: Settings, path: Path, routed: bool = True) -> Reading:
 
 def read_stored(settings: Settings, store: Store, sub: Submission) -> Reading:
     """A stored submission's mail read again, as campaign `settings`'s mail (an assignment into that campaign)."""
+    from mailbot.reading import read_message
+
     received = sub.received_at.astimezone(settings.campaign.tz)
     reading = read_message(store.raw_message(sub.message_row), settings, received_at=received, path=f"#{sub.id}")
     return replace(reading, campaign=settings.campaign.id)
@@ -377,6 +396,8 @@ def with_history_problems(settings: Settings, reading: Reading, earlier: list[Su
     unit = settings.unit(reading.unit) if reading.unit else None
     if unit is None or reading.period is None:
         return reading
+    from mailbot import validation
+
     extra = validation.history_problems(settings, unit, reading.period, reading.figures, earlier)
     return replace(reading, problems=reading.problems + tuple(extra)) if extra else reading
 
@@ -442,6 +463,8 @@ def send_reminders(settings: Settings, store: Store, day: date, now: datetime) -
     if not day_state.reporting_day:
         return []
     waiting = [u for u in day_state.units if u.state in (State.MISSING, State.REJECTED)]
+    from mailbot import compose
+
     mails = [
         compose.reminder(
             settings, settings.known_unit(u.unit), day, now, rejected=_last_rejected(store, u.unit, day, now)
@@ -474,6 +497,8 @@ def _built_report(
 ) -> tuple[RenderedReport, DayLedger]:
     """build_report's work, and the ledger it was built from; what it read is freed when it returns,
     before the collector runs again."""
+    from mailbot import report
+
     day_state, trend, of_day = _report_inputs(settings, store, day, now)
     return report.render(settings, day_state, trend(), of_day, update=update), day_state
 
@@ -491,6 +516,8 @@ def _report_inputs(
 
 def report_html(settings: Settings, store: Store, day: date, now: datetime) -> str:
     """build_report's HTML, without the rest of the report (the console shows each part apart)."""
+    from mailbot import report
+
     with collector_paused():
         day_state, _, _ = _report_inputs(settings, store, settings.campaign.period_of(day), now)
         return report.render_html(settings, day_state)
@@ -498,6 +525,8 @@ def report_html(settings: Settings, store: Store, day: date, now: datetime) -> s
 
 def report_chart(settings: Settings, store: Store, day: date, now: datetime) -> bytes:
     """build_report's chart, without the rest of the report."""
+    from mailbot import report
+
     with collector_paused():
         day_state, trend, _ = _report_inputs(settings, store, settings.campaign.period_of(day), now)
         return report.chart_png(settings, day_state, trend())
@@ -505,17 +534,23 @@ def report_chart(settings: Settings, store: Store, day: date, now: datetime) -> 
 
 def report_workbook(settings: Settings, store: Store, day: date, now: datetime) -> bytes:
     """build_report's workbook, without the rest of the report."""
+    from mailbot import report
+
     with collector_paused():
         day_state, _, of_day = _report_inputs(settings, store, settings.campaign.period_of(day), now)
         return report.render_workbook(settings, day_state, of_day)
 
 
 def write_report(settings: Settings, store: Store, day: date, now: datetime, out_dir: Path) -> list[Path]:
+    from mailbot import report
+
     return report.write_files(build_report(settings, store, day, now), out_dir)
 
 
 def send_report(settings: Settings, store: Store, day: date, now: datetime) -> OutboundMail:
     """Queue the day's consolidated report, or an update if one was already sent."""
+    from mailbot import compose
+
     day = settings.campaign.period_of(day)
     version = int(store.get_state(settings.scoped(f"report:{day}:version")) or 0) + 1
     with collector_paused():  # as build_report; the fingerprint is of the ledger the report was built from
@@ -577,6 +612,8 @@ def _digest(lines: list[tuple[str, str, Mapping[str, int]]]) -> str:
 
 def review_notices(settings: Settings, before: Submission, decision: ReviewDecision) -> list[OutboundMail]:
     """The mail a review decision implies for the sender."""
+    from mailbot import compose, replies
+
     if replies.notice_refusal(settings, before.sender, before.problems):
         return []
     notice = compose.review_notice(settings, before, decision)

@@ -1,10 +1,14 @@
 """A command pays at start only for what it uses: heavy libraries are imported where they are needed."""
 
+import importlib.util
 import json
+import os
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,6 +26,24 @@ NOT_AT_START = (
     "starlette",
     "uvicorn",
     "sqlalchemy.dialects.postgresql",  # only with a PostgreSQL store
+)
+
+
+# mailbot's own rooms, and what they import, that only reading, answering, reporting or the console need: a poll
+# that finds nothing new and a status load none of them
+NOT_FOR_SHORT_COMMANDS = (
+    "mailbot.reading",  # the readers (and with them sheets/, the document readers, email parsing)
+    "mailbot.reading.whole",
+    "mailbot.sheets",
+    "mailbot.routing",
+    "mailbot.replies",
+    "mailbot.compose",
+    "mailbot.report",
+    "jinja2",
+    "mailbot.message_view",
+    "mailbot.accounts",  # the console's users
+    "argon2",
+    "python_calamine",
 )
 
 
@@ -76,3 +98,45 @@ def test_the_command_line_is_loaded_without_collecting_then_frozen():
     assert frozen > 10_000 and enabled
     with open(ROOT / "pyproject.toml", "rb") as handle:
         assert tomllib.load(handle)["project"]["scripts"]["mailbot"] == "mailbot.__main__:run"
+
+
+def loaded_by_command(args: list[str], env: dict[str, str], cwd: Path) -> list[str]:
+    """The NOT_FOR_SHORT_COMMANDS modules a `mailbot ARGS` run as the `mailbot` command holds when it is done."""
+    probe = (
+        "import json, sys\n"
+        f"sys.argv = ['mailbot', *{args!r}]\n"
+        "from mailbot.__main__ import run\n"
+        "try:\n"
+        "    run()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        f"print(json.dumps([m for m in {list(NOT_FOR_SHORT_COMMANDS)!r} if m in sys.modules]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=cwd, env=env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("module", NOT_FOR_SHORT_COMMANDS)
+def test_the_modules_left_for_later_exist(module):
+    """A module renamed or gone would make the checks below pass for nothing."""
+    assert importlib.util.find_spec(module) is not None
+
+
+@pytest.mark.parametrize("command", [["poll", "--once"], ["status"], ["check-config"]])
+def test_a_short_command_loads_no_reader_composer_report_or_console(tmp_path, command):
+    """An empty poll, a status and a check of the configuration load only what they use: the readers, the
+    composer of answers, the report and the console's accounts are imported by the code that needs them."""
+    inbox = tmp_path / "inbox"
+    for folder in ("new", "cur", "tmp"):
+        (inbox / folder).mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILBOT_") and k != "STATE_DIRECTORY"}
+    env.update(
+        MAILBOT_CONFIG=str(ROOT / "config" / "mailbot.toml"),
+        MAILBOT_INBOX_URL=f"maildir://{inbox}",
+        MAILBOT_SMTP_URL=f"file://{tmp_path / 'outbox'}",
+        MAILBOT_DB_URL=f"sqlite:///{tmp_path / 'mailbot.db'}",
+    )
+    if command != ["poll", "--once"]:
+        assert loaded_by_command(["poll", "--once"], env, tmp_path) == []  # the store the command looks at
+    assert loaded_by_command(command, env, tmp_path) == []
