@@ -9,7 +9,11 @@ and CRLF line ends. Non-ASCII header text is written as RFC 2047 encoded words
 (email.header.Header, folded at 78 columns), bodies as UTF-8 in base64 (exact,
 and shorter than quoted-printable for Vietnamese). The newer email policies
 parse and re-fold every header they are given, which made each mail cost
-several milliseconds; the result here decodes to the same text. Everything mailbot sends says
+several milliseconds; the result here decodes to the same text. A mail of one
+text part (an acknowledgement, a review notice) is written straight to the bytes
+that part and its headers serialize to (mail_bytes.text_mail), and what is the
+same for every mail of a campaign (the From line, the Date of a poll, the
+letterhead) is worked out once. Everything mailbot sends says
 it is automatic (Auto-Submitted, RFC 3834) so that no robot answers it, and no
 acknowledgement goes to a robot, a bounce or the reporting mailbox itself.
 """
@@ -21,19 +25,19 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from email.header import Header
 from email.message import Message
 from email.mime.application import MIMEApplication
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.policy import Compat32
 from email.utils import format_datetime, formataddr
 from functools import lru_cache
 
 from mailbot.config import Settings, Unit
 from mailbot.i18n import format_count, text, where_read
+from mailbot.mail_bytes import FoldOnce, TextHeader, text_mail
 from mailbot.models import (
     ACCEPTED,
     NEEDS_REVIEW,
@@ -60,48 +64,8 @@ AUTO_GENERATED = "auto-generated"  # sent on mailbot's own schedule
 XLSX_SUBTYPE = "vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # application/…
 
 
-class _Compat32(Compat32):
-    """compat32, which folds each header line once: a mail's headers are mostly the same from one mail to the next
-    (From, To, the MIME headers, the day's subject), and folding them was most of each mail's cost. Same bytes.
-
-    A line that needs no folding (ASCII without spaces that fits: a Message-ID, an address) is written as it is,
-    which is what compat32 makes of it, without filling the cache with values seen once."""
-
-    def fold_binary(self, name: str, value: str | Header) -> bytes:  # compat32 is handed Header objects too
-        if isinstance(value, str):
-            if _as_it_is(self, name, value):
-                return f"{name}: {value}{self.linesep}".encode("ascii")
-            return _folded(self, name, value)
-        if isinstance(value, TextHeader):
-            return _folded_text(self, name, value.text)
-        return super().fold_binary(name, value)  # type: ignore[arg-type]  # another Header: folded each time
-
-
-class TextHeader(Header):
-    """Header text as RFC 2047 encoded words (UTF-8) that folds the same each time: what header_text makes."""
-
-    def __init__(self, text: str, name: str) -> None:
-        super().__init__(text, "utf-8", header_name=name)
-        self.text = text
-
-
-def _as_it_is(policy: Compat32, name: str, value: str) -> bool:
-    limit = policy.max_line_length or 0
-    return value.isascii() and value.isprintable() and " " not in value and len(name) + 2 + len(value) <= limit
-
-
-@lru_cache(maxsize=4096)
-def _folded(policy: Compat32, name: str, value: str) -> bytes:
-    return Compat32.fold_binary(policy, name, value)
-
-
-@lru_cache(maxsize=1024)
-def _folded_text(policy: Compat32, name: str, text: str) -> bytes:
-    return Compat32.fold_binary(policy, name, Header(text, "utf-8", header_name=name))  # type: ignore[arg-type]
-
-
 # CRLF line ends; headers folded at 76 columns, so that no RFC 2047 encoded word exceeds 75 characters
-SMTP_POLICY = _Compat32(linesep="\r\n", max_line_length=76)
+SMTP_POLICY = FoldOnce(linesep="\r\n", max_line_length=76)
 REPLY_PREFIX = re.compile(r"^\s*(re|aw|tr|sv|vs)\s*:", re.IGNORECASE)
 MAX_REFERENCES = 20  # thread ids a reply carries in References, the newest
 LINE_BREAKS = re.compile(r"[\r\n]+")  # never inside a header value: a sender's text must not add headers
@@ -131,21 +95,44 @@ def message_id_for(settings: Settings, key: str) -> str:
     return f"<{digest}.{kind}@{mailbox.split('@', 1)[1]}>"  # short enough never to be folded
 
 
+Headers = list[tuple[str, str | Header]]  # header lines in their order; compat32 folds a Header as RFC 2047 words
+
+
 def new_message(
     settings: Settings, content: Message, *, key: str, to: tuple[str, ...], subject: str, now: datetime, auto: str
 ) -> Message:
     """`content` (a text part or a multipart) with the headers every mailbot mail carries."""
-    mailbox = settings.campaign.reporting_mailbox
-    content["From"] = formataddr((text("mail.from_name", settings.language), mailbox), charset="utf-8")
-    content["To"] = one_line(", ".join(to))
-    # compat32 folds a Header as RFC 2047 words; typeshed types header values as str only
-    content["Subject"] = header_text(subject, "Subject")  # type: ignore[assignment]
-    content["Date"] = format_datetime(now.astimezone(settings.campaign.tz))
-    content["Message-ID"] = message_id_for(settings, key)
-    content["Auto-Submitted"] = auto
-    content["X-Auto-Response-Suppress"] = "All"  # no out-of-office answers from Exchange/Outlook
-    content["Content-Language"] = settings.language
+    for name, value in mail_headers(settings, key=key, to=to, subject=subject, now=now, auto=auto):
+        content[name] = value  # type: ignore[assignment]  # typeshed types header values as str only
     return content
+
+
+def mail_headers(
+    settings: Settings, *, key: str, to: tuple[str, ...], subject: str, now: datetime, auto: str
+) -> Headers:
+    """The headers every mailbot mail carries, after those of its content."""
+    return [
+        ("From", from_line(settings.language, settings.campaign.reporting_mailbox)),
+        ("To", one_line(", ".join(to))),
+        ("Subject", header_text(subject, "Subject")),
+        ("Date", date_line(now, settings.campaign.tz)),
+        ("Message-ID", message_id_for(settings, key)),
+        ("Auto-Submitted", auto),
+        ("X-Auto-Response-Suppress", "All"),  # no out-of-office answers from Exchange/Outlook
+        ("Content-Language", settings.language),
+    ]
+
+
+@lru_cache(maxsize=64)
+def from_line(lang: str, mailbox: str) -> str:
+    """ "Hộp thư tiếp nhận báo cáo <baocao@…>", the name as RFC 2047 words: the same for every mail of a campaign."""
+    return formataddr((text("mail.from_name", lang), mailbox), charset="utf-8")
+
+
+@lru_cache(maxsize=64)
+def date_line(now: datetime, tz: tzinfo) -> str:
+    """The Date of a mail composed at `now`, in the campaign's time zone: the same for every mail of a poll."""
+    return format_datetime(now.astimezone(tz))
 
 
 def header_text(value: str, name: str) -> str | Header:
@@ -168,6 +155,20 @@ def inner(part: Message) -> Message:
     return part
 
 
+def text_outbound(
+    key: str, kind: str, recipients: tuple[str, ...], headers: Headers, body: str, campaign: str | None
+) -> OutboundMail:
+    """A mail of one text part: the bytes outbound() writes of new_message(text_part(body)), made straight."""
+    return OutboundMail(
+        key=key,
+        kind=kind,
+        recipients=recipients,
+        message_id=str(dict(headers)["Message-ID"]),
+        raw=text_mail(SMTP_POLICY, headers, body),
+        campaign=campaign,
+    )
+
+
 def outbound(key: str, kind: str, recipients: tuple[str, ...], message: Message, campaign: str | None) -> OutboundMail:
     return OutboundMail(
         key=key,
@@ -184,13 +185,12 @@ def reply_subject(subject: str | None, settings: Settings) -> str:
     return subject if REPLY_PREFIX.match(subject) else f"Re: {subject}"
 
 
-def thread(message: Message, message_id: str | None, references: tuple[str, ...]) -> None:
+def thread(message_id: str | None, references: tuple[str, ...]) -> Headers:
     """In-Reply-To and References that put the reply in the sender's thread."""
     if not message_id:
-        return
+        return []
     chain = [r for r in references if r != message_id][-MAX_REFERENCES:] + [message_id]
-    message["In-Reply-To"] = one_line(message_id)
-    message["References"] = one_line(" ".join(chain))
+    return [("In-Reply-To", one_line(message_id)), ("References", one_line(" ".join(chain)))]
 
 
 def figure_lines(
@@ -211,14 +211,25 @@ def figure_lines(
 
 def clock_day(moment: datetime, settings: Settings) -> str:
     """ "09 giờ 00 ngày 14/8/2020" / "09:00 on 14/08/2020"."""
-    local = moment.astimezone(settings.campaign.tz)
+    return clock_words(moment, settings.campaign.tz, settings.language)
+
+
+def clock_words(moment: datetime, tz: tzinfo, lang: str) -> str:
+    """clock_day in time zone `tz` and language `lang`."""
+    local = moment.astimezone(tz)
     return text(
         "mail.clock_day",
-        settings.language,
+        lang,
         hour=f"{local.hour:02d}",
         minute=f"{local.minute:02d}",
-        day=letter_day(local.date(), settings.language),
+        day=letter_day(local.date(), lang),
     )
+
+
+@lru_cache(maxsize=64)
+def deadline_words(deadline: datetime, tz: tzinfo, lang: str) -> str:
+    """clock_day of a deadline, which every mail of the day names."""
+    return clock_words(deadline, tz, lang)
 
 
 def addressee(settings: Settings, unit: Unit | None) -> str:
@@ -231,13 +242,28 @@ def addressee(settings: Settings, unit: Unit | None) -> str:
 
 def letterhead(settings: Settings) -> dict:
     """Who speaks in a mail: the department that received the report, and the signature."""
-    campaign, lang = settings.campaign, settings.language
+    campaign = settings.campaign
     return dict(
-        department=campaign.department or text("mail.department_fallback", lang),
-        signer=campaign.sender_name or text("mail.from_name", lang),
-        contact=campaign.contact,
-        telephone=campaign.telephone,
-        mailbox=campaign.reporting_mailbox,
+        _letterhead(
+            settings.language,
+            campaign.department,
+            campaign.sender_name,
+            campaign.contact,
+            campaign.telephone,
+            campaign.reporting_mailbox,
+        )
+    )
+
+
+@lru_cache(maxsize=64)
+def _letterhead(lang: str, department: str, signer: str, contact: str, telephone: str, mailbox: str) -> dict:
+    """letterhead, the same for every mail of a campaign (each caller is handed a copy)."""
+    return dict(
+        department=department or text("mail.department_fallback", lang),
+        signer=signer or text("mail.from_name", lang),
+        contact=contact,
+        telephone=telephone,
+        mailbox=mailbox,
     )
 
 
@@ -255,17 +281,10 @@ def acknowledgement(
     basis = key_basis or hashlib.sha256((reading.message_id or reading.path or "").encode("utf-8")).hexdigest()
     key = ack_key(basis)
     body = render_template("ack.txt.j2", settings.language, **ack_context(settings, reading, replaced))
-    message = new_message(
-        settings,
-        text_part(body),
-        key=key,
-        to=(to,),
-        now=now,
-        auto=AUTO_REPLIED,
-        subject=reply_subject(reading.subject, settings),
-    )
-    thread(message, reading.message_id, reading.references)
-    return outbound(key, ACK, (to,), message, reading.campaign)
+    subject = reply_subject(reading.subject, settings)
+    headers = mail_headers(settings, key=key, to=(to,), now=now, auto=AUTO_REPLIED, subject=subject)
+    headers += thread(reading.message_id, reading.references)
+    return text_outbound(key, ACK, (to,), headers, body, reading.campaign)
 
 
 def ack_key(basis: str) -> str:
@@ -289,7 +308,7 @@ def ack_context(settings: Settings, reading: Reading, replaced: Submission | Non
         # a campaign with one report names no day: the deadline line says when it was due
         period=letter_day(period, settings.language) if period and not settings.campaign.once else None,
         received=clock_day(reading.received_at, settings) if reading.received_at else None,
-        deadline=clock_day(deadline, settings) if deadline else None,
+        deadline=deadline_words(deadline, settings.campaign.tz, settings.language) if deadline else None,
         timeliness=_timeliness(reading, replaced_shown, deadline),
         figures=figure_lines(settings, reading.figures, reading.sources),
         replaced_received=clock_day(replaced_shown.received_at, settings) if replaced_shown else None,
@@ -472,14 +491,7 @@ def review_notice(
         reason=decision.reason,
         status=result.status,
     )
-    message = new_message(
-        settings,
-        text_part(body),
-        key=key,
-        to=(to,),
-        now=decision.at,
-        auto=AUTO_REPLIED,
-        subject=reply_subject(submission.subject, settings),
-    )
-    thread(message, submission.message_id, ())
-    return outbound(key, REVIEW, (to,), message, settings.campaign.id)
+    subject = reply_subject(submission.subject, settings)
+    headers = mail_headers(settings, key=key, to=(to,), now=decision.at, auto=AUTO_REPLIED, subject=subject)
+    headers += thread(submission.message_id, ())
+    return text_outbound(key, REVIEW, (to,), headers, body, settings.campaign.id)

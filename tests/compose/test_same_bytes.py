@@ -1,20 +1,25 @@
 """Each mail is the bytes the standard compat32 serializer makes of it, though its headers are folded once.
 
 compose folds a header line once (the day's subject, From, To), writes a line that
-needs no folding as it is, and folds the rest as compat32 does: a test compares each
-way with the standard library's own on the same mails and the same header values.
+needs no folding as it is, and folds the rest as compat32 does; its encoded words
+break where the standard charset's break, and a mail of one text part is written
+without an email.mime tree: a test compares each way with the standard library's own
+on the same mails, header values and strings.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
+from email.charset import Charset
 from email.header import Header
+from email.mime.text import MIMEText
 from email.policy import Compat32
 
 import pytest
 from talking_days import DAY, local, shipped_settings
 
-from mailbot import compose
+from mailbot import compose, mail_bytes
 from mailbot.models import OUTLIER_JUMP, Problem, Reading, Source
 
 STANDARD = Compat32(linesep="\r\n", max_line_length=76)
@@ -92,6 +97,7 @@ def test_every_acknowledgement_is_the_bytes_the_standard_serializer_makes(monkey
     ours = composed() + composed()  # the second time, every header from the cache
     monkeypatch.setattr(compose, "SMTP_POLICY", STANDARD)
     monkeypatch.setattr(compose, "header_text", standard_header_text)
+    monkeypatch.setattr(compose, "text_outbound", standard_text_outbound)
     standard = composed()
     assert len(standard) == 6 and ours == standard + standard
 
@@ -101,11 +107,73 @@ def standard_header_text(value: str, name: str) -> str | Header:
     return value if value.isascii() else Header(value, "utf-8", header_name=name)
 
 
+def standard_text_outbound(key, kind, recipients, headers, body, campaign):
+    """The mail as an email.mime text part with the headers, serialized by the standard generator."""
+    message = MIMEText(body, "plain", "utf-8")
+    for name, value in headers:
+        message[name] = value
+    return compose.outbound(key, kind, recipients, message, campaign)
+
+
+WORDS = "Báo cáo số liệu cài đặt Bluezone huyện Nam Sách ngày 14/8/2020 Hải Dương Đông Thị xã 📊 Re: a b".split()
+
+
+def strings(count: int) -> list[str]:
+    """Header texts of every kind: Vietnamese, mostly ASCII, characters outside the BMP, long and short."""
+    rng = random.Random(2047)
+    made = ["", "x", "đ", "📊" * 40, "a" * 200 + "đ", "Re: Bao cao ngay 14/8/2020 - đã sửa"]
+    for _ in range(count):
+        made.append(" ".join(rng.choice(WORDS) for _ in range(rng.randrange(1, 40))))
+    return made
+
+
+def test_encoded_words_break_where_the_standard_charsets_break():
+    standard = Charset("utf-8")
+    for text in strings(400):
+        for first in (1, 5, 20, 40, 64, 70, 76, 120):
+            for rest in (20, 70, 76):
+
+                def lengths(first=first, rest=rest):
+                    yield first
+                    while True:
+                        yield rest
+
+                expected = standard.header_encode_lines(text, lengths())
+                assert mail_bytes.UTF8_WORDS.header_encode_lines(text, lengths()) == expected, (text, first, rest)
+
+
+@pytest.mark.parametrize("name", ["Subject", "From", "X-A-Rather-Long-Header-Name-Indeed"])
+def test_a_header_text_folds_as_the_standard_header_folds(name):
+    for text in strings(150):
+        assert mail_bytes.folded_text(compose.SMTP_POLICY, name, text) == STANDARD.fold_binary(
+            name,
+            Header(text, "utf-8", header_name=name),  # type: ignore[arg-type]
+        ), text
+
+
+def test_a_text_mail_is_the_bytes_the_standard_generator_makes_of_its_mime_part():
+    rng = random.Random(822)
+    bodies = ["", "x", "Kính gửi: UBND huyện Nam Sách\n", "đ" * 5000, "dòng\r\ndòng\rdòng\n\n", "a" * 57, "b" * 58]
+    bodies += [" ".join(rng.choice(WORDS) for _ in range(rng.randrange(1, 600))) for _ in range(30)]
+    for number, body in enumerate(bodies):
+        headers: compose.Headers = [
+            ("To", SENDER),
+            ("Subject", compose.header_text(" ".join(WORDS[:number]), "Subject")),
+        ]
+        headers += [("References", " ".join(f"<r{n}@haiduong.gov.vn>" for n in range(number))), ("X-Empty", "")]
+        for subtype in ("plain", "html"):
+            message = MIMEText(body, subtype, "utf-8")
+            for name, value in headers:
+                message[name] = value  # type: ignore[assignment]
+            expected = message.as_bytes(policy=STANDARD)
+            assert mail_bytes.text_mail(compose.SMTP_POLICY, headers, body, subtype) == expected, body
+
+
 def test_the_days_subject_is_folded_once_for_every_acknowledgement():
     settings = shipped_settings()
     now = local(settings, DAY, 15, 43)
-    compose._folded_text.cache_clear()
+    mail_bytes.folded_text.cache_clear()
     for number, reading in enumerate(readings(settings)[:1] * 5):
         compose.acknowledgement(settings, reading, replaced=None, now=now, key_basis=f"{number:064x}")
-    info = compose._folded_text.cache_info()
+    info = mail_bytes.folded_text.cache_info()
     assert (info.misses, info.hits) == (1, 4)
