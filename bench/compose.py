@@ -108,7 +108,7 @@ def once(readings_file: Path, profile: bool) -> dict:
     cpu = (time.process_time() - started_cpu) * 1000 / n
     wall = (time.perf_counter() - started) * 1000 / n
     if profiler is not None:
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(40)
     return {"n": n, "cpu_ms": cpu, "wall_ms": wall, "digest": digest}
 
 

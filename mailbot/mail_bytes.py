@@ -22,6 +22,7 @@ email.base64mime.body_encode, without building an email.mime tree first.
 from __future__ import annotations
 
 import email.base64mime
+import email.quoprimime
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from email.charset import RFC2047_CHROME_LEN, Charset
@@ -44,12 +45,13 @@ class Utf8Words(Charset):
     line again each time, until it no longer fits. The encoded length only grows as the
     line does, so the same end of each line is found by a binary search over the same
     encoded lengths; as there, a line other than the first takes at least one character.
+    A quoted-printable length is that of the encoded word less its chrome: quoprimime's
+    header_encode works in C, where its header_length counts byte by byte in Python.
     """
 
     def header_encode_lines(self, string: str, maxlengths: Iterator[int]) -> list[str | None]:
         codec = self.output_codec or "us-ascii"
-        # base64 or quoted-printable, whichever is shorter for the whole text (typeshed omits the method)
-        module = self._get_encoder(string.encode(codec))  # type: ignore[attr-defined]
+        module = _shorter(string.encode(codec), codec)
         extra = len(self.get_output_charset() or "") + RFC2047_CHROME_LEN
         lines: list[str | None] = []
         start, size = 0, len(string)
@@ -67,14 +69,26 @@ class Utf8Words(Charset):
         return lines
 
 
+def _shorter(octets: bytes, codec: str) -> ModuleType:
+    """base64 or quoted-printable, whichever encodes `octets` shorter (quoted-printable at a tie): the choice
+    Charset._get_encoder makes for the utf-8 charset (SHORTEST)."""
+    if email.base64mime.header_length(octets) < _quoted_length(octets, codec):
+        return email.base64mime
+    return email.quoprimime
+
+
+def _quoted_length(octets: bytes, codec: str) -> int:
+    """quoprimime.header_length(octets), from the encoded word."""
+    return len(email.quoprimime.header_encode(octets, codec)) - len(codec) - RFC2047_CHROME_LEN if octets else 0
+
+
 def _fitting(module: ModuleType, string: str, codec: str, start: int, maxlen: int) -> int:
     """The end of the longest line from character `start` whose encoded length fits `maxlen`."""
-    fits = bisect_right(
-        range(start + 1, len(string) + 1),
-        maxlen,
-        key=lambda end: module.header_length(string[start:end].encode(codec)),
-    )
-    return start + fits
+    if module is email.quoprimime:
+        length = lambda end: _quoted_length(string[start:end].encode(codec), codec)  # noqa: E731
+    else:
+        length = lambda end: module.header_length(string[start:end].encode(codec))  # noqa: E731
+    return start + bisect_right(range(start + 1, len(string) + 1), maxlen, key=length)
 
 
 UTF8_WORDS = Utf8Words("utf-8")
@@ -97,7 +111,7 @@ class TextHeader(Header):
     """Header text as RFC 2047 encoded words (UTF-8) that folds the same each time: what header_text makes."""
 
     def __init__(self, text: str, name: str) -> None:
-        super().__init__(text, "utf-8", header_name=name)
+        super().__init__(text, UTF8_WORDS, header_name=name)
         self.text = text
 
 

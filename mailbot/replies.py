@@ -96,6 +96,9 @@ def quoted(text: str | None, length: int = QUOTE_LENGTH) -> str:
 
 
 def defanged(text: str) -> str:
-    """`text` with every scheme and dotted host name broken up ("http[:]//evil[.]com")."""
-    text = SCHEME.sub(lambda m: m.group(1).replace(":", "[:]", 1), text)
-    return DOTTED.sub("[.]", text)
+    """`text` with every scheme and dotted host name broken up ("http[:]//evil[.]com").
+
+    Each pattern is searched only where its character occurs: most subjects and problems have none."""
+    if ":" in text:
+        text = SCHEME.sub(lambda m: m.group(1).replace(":", "[:]", 1), text)
+    return DOTTED.sub("[.]", text) if "." in text else text

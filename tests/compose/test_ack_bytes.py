@@ -6,14 +6,15 @@ serialized it with the standard generator: in Vietnamese and in English, subject
 that fold (long, Vietnamese, mostly ASCII with a few diacritics, with characters
 outside the BMP), units with diacritics, problems that hold or reject, on time and
 late, a correction replacing an earlier report (a late one of an on-time report
-too), no unit, a campaign with one report. Run this file as a script to write
-them again, only on the code before a change:
+too), no unit, links in the subject and a problem, a campaign with one report. Run this file as a script to write
+them again, only with the code before a change (its tree first on the path):
 
-    .venv/bin/python tests/compose/test_ack_bytes.py
+    PYTHONPATH=BEFORE_TREE .venv/bin/python tests/compose/test_ack_bytes.py
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from dataclasses import replace
 from datetime import date, datetime, time
@@ -88,6 +89,14 @@ def district_cases(settings: Settings) -> dict[str, tuple[Reading, object]]:
             None,
         ),
         "no-period": (replace(one, period=None, late=None, received_at=None), None),
+        "links-broken-up": (
+            replace(
+                one,
+                subject="Xem http://evil.example/x, www.abc.vn: mailto:a@b.vn; BC.xlsx 17.356",
+                problems=(Problem(OUTLIER_JUMP, "Mở javascript:alert(1) hoặc tel:0904 tại evil.com.vn"),),
+            ),
+            None,
+        ),
     }
 
 
@@ -124,7 +133,7 @@ def all_cases() -> dict[str, tuple[Settings, Reading, object]]:
 
 def composed(name: str, settings: Settings, reading: Reading, replaced) -> bytes:
     now = local(settings, DAY, 17, 43)
-    basis = f"{sorted(all_cases()).index(name):064x}"
+    basis = hashlib.sha256(name.encode()).hexdigest()  # a case's own, whatever the other cases
     mail = compose.acknowledgement(settings, reading, replaced=replaced, now=now, key_basis=basis)
     assert mail is not None
     return mail.raw
@@ -146,6 +155,7 @@ def test_every_frozen_acknowledgement_has_its_case():
 
 
 def freeze() -> None:
+    print("composing with", compose.__file__)
     FROZEN.mkdir(exist_ok=True)
     for name, (settings, reading, replaced) in CASES.items():
         (FROZEN / f"{name}.eml").write_bytes(composed(name, settings, reading, replaced))
