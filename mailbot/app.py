@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mailbot import i18n, ledger, logs, review, service
+from mailbot import i18n, ledger, review, service
 from mailbot.clock import utcnow
 from mailbot.config import Settings
 from mailbot.defaults import HISTORY_DAYS, HISTORY_LOOKBACK_DAYS
@@ -85,7 +85,6 @@ def __getattr__(name: str) -> Any:
 
 
 log = logging.getLogger(__name__)
-configure_logging = logs.configure  # the command line sets the log up through this layer
 
 __all__ = [
     "ROLES",
@@ -107,7 +106,6 @@ __all__ = [
     "User",
     "backup_store",
     "check_connections",
-    "configure_logging",
     "health_check",
     "opened",
     "utcnow",

@@ -2,6 +2,10 @@
 
 Library errors become one line on stderr and an exit status: 2 for a usage or
 configuration error, 1 when the work could not be done.
+
+The application layer (and with it the store, SQLAlchemy and the rest) is imported
+by the commands that use it, not here: `--help`, a usage error or `check-config`
+start without it (tests/cli/test_start_up.py).
 """
 
 from __future__ import annotations
@@ -13,19 +17,20 @@ import sys
 from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from mailbot import app as application
-from mailbot import i18n
-from mailbot.app import App
+from mailbot import i18n, logs
 from mailbot.cli import help as help_texts
 from mailbot.cli import views
 from mailbot.cli.options import CampaignOption, ConfigOption, DateOption, JsonOption
 from mailbot.config import Settings, load_settings
 from mailbot.errors import MailbotError, UsageError
+
+if TYPE_CHECKING:
+    from mailbot.app import App
 
 app = typer.Typer(
     name="mailbot",
@@ -84,7 +89,7 @@ def settings_from(config: Path | None, campaign: str | None = None) -> Settings:
     """The settings of the configuration, of campaign `campaign` (else the root's --campaign, else the first)."""
     chosen = campaign or (_chosen_campaign[0] if _chosen_campaign else None)
     settings = load_settings(config or (_chosen_config[0] if _chosen_config else None), campaign=chosen)
-    application.configure_logging(settings.campaign.tz)
+    logs.configure(settings.campaign.tz)
     return settings
 
 
@@ -95,11 +100,15 @@ def campaign_given(campaign: str | None) -> bool:
 
 def opened(settings: Settings) -> AbstractContextManager[App]:
     """The application layer over the configured store, closed when the block ends."""
+    from mailbot import app as application
+
     return application.opened(settings)
 
 
 def parse_day(value: str | None, settings: Settings) -> date | None:
     """The --date given (dd/mm/yyyy or YYYY-MM-DD), or None for today."""
+    from mailbot import app as application
+
     return None if value is None else application.parse_date(value, settings.language)
 
 
@@ -120,6 +129,7 @@ def check_config(config: ConfigOption = None, connect: ConnectOption = False) ->
     settings = settings_from(config)
     out.print(views.config_summary(settings), markup=False)
     if connect:
+        from mailbot import app as application
         from mailbot.cli import deploy as deploy_cli
 
         deploy_cli.print_connection_checks(settings, application.check_connections(settings))
@@ -134,6 +144,8 @@ def demo(
     campaign: CampaignOption = None,
 ) -> None:
     """Run one full day on the embedded defaults: seeded inbox, acknowledgements, report."""
+    from mailbot import app as application
+
     settings = settings_from(config, campaign)
     outcome = application.run_demo(settings, directory)
     views.print_demo(out, outcome, settings)
@@ -153,6 +165,7 @@ def poll(config: ConfigOption = None, once: OnceOption = False, campaign: Campai
 @app.command()
 def run(config: ConfigOption = None, campaign: CampaignOption = None) -> None:
     """The long-running service: watch the inbox, remind, report, deliver."""
+    from mailbot import app as application
     from mailbot import web as console
 
     settings = settings_from(config, campaign)  # the service serves every campaign of the mailbox
@@ -169,6 +182,8 @@ def parse(
     campaign: CampaignOption = None,
 ) -> None:
     """Say what mailbot would record from .eml or spreadsheet files; store and send nothing."""
+    from mailbot import app as application
+
     settings = settings_from(config, campaign)
     for reading in application.read_files(settings, paths, routed=not campaign_given(campaign)):
         if as_json:  # each line as its file is read
@@ -188,6 +203,8 @@ def status(
     campaign: CampaignOption = None,
 ) -> None:
     """The day's ledger: who reported, on time or late, who is missing (each campaign's, one after another)."""
+    from mailbot import app as application
+
     settings = settings_from(config, campaign)
     if check:
         health = application.health_check(settings, application.utcnow())

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mailbot import app as application
 from mailbot import i18n
 from mailbot.cli import out, settings_from
 from mailbot.cli.options import ConfigOption
 from mailbot.config import DEFAULT_LANGUAGE, Settings
 from mailbot.errors import MailbotError
+
+if TYPE_CHECKING:
+    from mailbot import app as application
 
 
 def init_command(
@@ -20,6 +22,8 @@ def init_command(
     force: Annotated[bool, typer.Option("--force", help="Overwrite a campaign file that is already there.")] = False,
 ) -> None:
     """Write a starter campaign file, with comments on every key, into a folder."""
+    from mailbot import app as application
+
     target = application.write_starter_campaign(directory, force)
     out.print(i18n.text("deploy.init_written", DEFAULT_LANGUAGE, path=target), markup=False, soft_wrap=True)
 
@@ -29,6 +33,8 @@ def backup_command(
     config: ConfigOption = None,
 ) -> None:
     """A consistent copy of the SQLite store while the service runs (for PostgreSQL, use pg_dump)."""
+    from mailbot import app as application
+
     settings = settings_from(config)
     counts = application.backup_store(settings, target)
     out.print(i18n.text("deploy.backup_done", settings.language, path=target, **counts), markup=False, soft_wrap=True)

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from mailbot import i18n
-from mailbot.app import opened, parse_date
 from mailbot.cli.options import ConfigOption, DateOption, option
 from mailbot.config import load_settings
 
@@ -23,6 +22,7 @@ def record_command(
     config: ConfigOption = None,
 ) -> None:
     """Record a figure a person received (by telephone), acknowledged to the unit's registered address."""
+    from mailbot.app import opened, parse_date
     from mailbot.cli import out
 
     settings = load_settings(config)

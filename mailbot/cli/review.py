@@ -8,15 +8,13 @@ import sys
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mailbot import app as application
 from mailbot import i18n
-from mailbot.app import App, Decider, ReviewOutcome
 from mailbot.cli import campaign_given, opened, out, served, settings_from, views
 from mailbot.cli.options import CampaignOption, ConfigOption, option
 from mailbot.cli.tables import Column, columns_left_out, fitted
@@ -24,6 +22,10 @@ from mailbot.config import Settings
 from mailbot.errors import UsageError
 from mailbot.i18n import format_count, format_day, format_percent, format_time, section_texts, state_name, where_read
 from mailbot.models import NEEDS_REVIEW, DayLedger, ReviewDecision, Submission, UnitDay
+
+if TYPE_CHECKING:
+    from mailbot import app as application
+    from mailbot.app import App, Decider, ReviewOutcome
 
 HistoryRow = tuple[date, UnitDay | None, str | None]  # a day of a unit's history: its row, or why there is none
 CLI = "cli"  # where a decision typed at the terminal comes from, in the audit trail
@@ -58,6 +60,8 @@ def review_main(ctx: typer.Context, config: ConfigOption = None) -> None:
 @review_app.command("list")
 def review_list(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """List the submissions waiting for review, with the reasons and the figures read (every campaign's, unless one is named)."""
+    from mailbot import app as application
+
     settings = settings_from(config)
     with opened(settings) as app_:
         waiting = application.waiting_in(served(app_, None))
@@ -148,6 +152,8 @@ def review_correct(
     """Correct a figure (--reason is required): it counts from now on, the sender is told, the figure read is kept."""
 
     def decide(app_: App, decider: Decider) -> ReviewOutcome:
+        from mailbot import app as application
+
         count = application.parse_count(value, app_.lang)
         return app_.correct_first(submission_id, count, decider, metric=metric)
 
@@ -162,6 +168,9 @@ def _run_decision(
     force: bool,
 ) -> None:
     """Run the decision as the reviewer --by names (mailbot.app.reviewer), and print what it changed."""
+    from mailbot import app as application
+    from mailbot.app import Decider
+
     settings = settings_from(config)
     who = application.reviewer(by)
     with opened(settings) as app_:
@@ -268,6 +277,8 @@ def history_command(
     Where several campaigns are configured: a unit's series is that of its campaign; the
     area's is each campaign's in turn, unless --campaign names one (CSV needs it).
     """
+    from mailbot import app as application
+
     settings = settings_from(config, campaign)
     lang = settings.language
     owner = None
@@ -291,6 +302,8 @@ def history_command(
 def _print_history(
     found: application.UnitHistory | application.ProvinceHistory, settings: Settings, as_csv: bool, heading: bool
 ) -> None:
+    from mailbot import app as application
+
     if heading:
         name = settings.campaign.name or settings.campaign.id
         out.print(t(settings, "history.campaign", name=name, id=settings.campaign.id), markup=False)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mailbot import app as application
 from mailbot.cli.options import ConfigOption, DateOption, option
 from mailbot.config import DEFAULT_CONFIG_PATH
 from mailbot.i18n import text
@@ -36,6 +35,7 @@ def import_command(
 
     Shows what is added, changed and removed, and writes only with --yes or a confirmation.
     """
+    from mailbot import app as application
     from mailbot.cli import _chosen_config, out
 
     campaign = into or (_chosen_config[0] if _chosen_config else DEFAULT_CONFIG_PATH)
@@ -97,6 +97,7 @@ def template_command(
     day: DateOption = None,
 ) -> None:
     """Write the campaign's blank report workbook (the "biểu mẫu") that units fill in and send."""
+    from mailbot import app as application
     from mailbot.cli import out, parse_day, settings_from
 
     settings = settings_from(config)

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mailbot import app as application
 from mailbot import i18n
 from mailbot.cli import opened, out, settings_from, views
 from mailbot.cli.options import ConfigOption
@@ -27,6 +26,13 @@ RoleOption = Annotated[
 
 
 t = section_texts("users")
+
+
+def _by() -> str:
+    """Who acts at this terminal, as the audit trail names them (mailbot.app.reviewer)."""
+    from mailbot import app as application
+
+    return application.reviewer(None)
 
 
 def read_password(settings: Settings) -> str:
@@ -49,7 +55,7 @@ def user_add(name: NameArgument, role: RoleOption, config: ConfigOption = None) 
     settings = settings_from(config)
     password = read_password(settings)
     with opened(settings) as app_:
-        user = app_.accounts.add(name, role, password, app_.clock(), by=application.reviewer(None), address="cli")
+        user = app_.accounts.add(name, role, password, app_.clock(), by=_by(), address="cli")
     out.print(t(settings, "added", name=user.name, role=user.role), markup=False)
 
 
@@ -80,7 +86,7 @@ def user_disable(name: NameArgument, config: ConfigOption = None) -> None:
     """Disable a user: no more sign-ins or API calls; their sessions end."""
     settings = settings_from(config)
     with opened(settings) as app_:
-        app_.accounts.disable(name, app_.clock(), by=application.reviewer(None), address="cli")
+        app_.accounts.disable(name, app_.clock(), by=_by(), address="cli")
     out.print(t(settings, "disabled_done", name=name), markup=False)
 
 
@@ -90,7 +96,7 @@ def user_passwd(name: NameArgument, config: ConfigOption = None) -> None:
     settings = settings_from(config)
     password = read_password(settings)
     with opened(settings) as app_:
-        app_.accounts.set_password(name, password, app_.clock(), by=application.reviewer(None), address="cli")
+        app_.accounts.set_password(name, password, app_.clock(), by=_by(), address="cli")
     out.print(t(settings, "passwd_done", name=name), markup=False)
 
 
@@ -99,5 +105,5 @@ def user_token(name: NameArgument, config: ConfigOption = None) -> None:
     """Print a new API token for the user (for `Authorization: Bearer …`); it is shown only once."""
     settings = settings_from(config)
     with opened(settings) as app_:
-        token = app_.accounts.new_token(name, app_.clock(), by=application.reviewer(None), address="cli")
+        token = app_.accounts.new_token(name, app_.clock(), by=_by(), address="cli")
     out.print(token, markup=False, soft_wrap=True)

@@ -12,14 +12,13 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 
-from mailbot.app import DayStatus, DeliveryResult, PollResult
 from mailbot.cli.tables import Column, fitted
 from mailbot.config import Settings, redact_url, resolve_config_path
 from mailbot.i18n import format_count, format_day, format_time, section_texts, state_name, text, where_read
 from mailbot.models import DayLedger, MailState, OutboundMail, QueuedMail, Reading, State, Status, UnitDay
 
 if TYPE_CHECKING:
-    from mailbot.app import DemoOutcome
+    from mailbot.app import DayStatus, DeliveryResult, DemoOutcome, PollResult
 
 TEXT_CELL = 40  # a cell of sentences (problems, sources) wraps at this width, however wide the terminal
 STATUS_ROWS_DRAWN = 200  # a day of more units is written as a plain aligned table, not drawn

@@ -100,8 +100,15 @@ def test_the_command_line_is_loaded_without_collecting_then_frozen():
         assert tomllib.load(handle)["project"]["scripts"]["mailbot"] == "mailbot.__main__:run"
 
 
-def loaded_by_command(args: list[str], env: dict[str, str], cwd: Path) -> list[str]:
-    """The NOT_FOR_SHORT_COMMANDS modules a `mailbot ARGS` run as the `mailbot` command holds when it is done."""
+# what only the commands that open the store need: help, a usage error and a check of the configuration start
+# without them
+STORE_AND_APPLICATION = ("mailbot.app", "mailbot.service", "mailbot.store", "sqlalchemy")
+
+
+def loaded_by_command(
+    args: list[str], env: dict[str, str], cwd: Path, watched: tuple[str, ...] = NOT_FOR_SHORT_COMMANDS, code: int = 0
+) -> list[str]:
+    """The `watched` modules a `mailbot ARGS` run as the `mailbot` command holds when it is done."""
     probe = (
         "import json, sys\n"
         f"sys.argv = ['mailbot', *{args!r}]\n"
@@ -109,24 +116,22 @@ def loaded_by_command(args: list[str], env: dict[str, str], cwd: Path) -> list[s
         "try:\n"
         "    run()\n"
         "except SystemExit as exc:\n"
-        "    assert not exc.code, exc.code\n"
-        f"print(json.dumps([m for m in {list(NOT_FOR_SHORT_COMMANDS)!r} if m in sys.modules]))\n"
+        f"    assert (exc.code or 0) == {code}, exc.code\n"
+        f"print(json.dumps([m for m in {list(watched)!r} if m in sys.modules]))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=cwd, env=env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("module", NOT_FOR_SHORT_COMMANDS)
+@pytest.mark.parametrize("module", NOT_FOR_SHORT_COMMANDS + STORE_AND_APPLICATION)
 def test_the_modules_left_for_later_exist(module):
     """A module renamed or gone would make the checks below pass for nothing."""
     assert importlib.util.find_spec(module) is not None
 
 
-@pytest.mark.parametrize("command", [["poll", "--once"], ["status"], ["check-config"]])
-def test_a_short_command_loads_no_reader_composer_report_or_console(tmp_path, command):
-    """An empty poll, a status and a check of the configuration load only what they use: the readers, the
-    composer of answers, the report and the console's accounts are imported by the code that needs them."""
+def short_command_env(tmp_path: Path) -> dict[str, str]:
+    """The shipped campaign over an empty Maildir inbox, a file outbox and a SQLite store in `tmp_path`."""
     inbox = tmp_path / "inbox"
     for folder in ("new", "cur", "tmp"):
         (inbox / folder).mkdir(parents=True)
@@ -137,6 +142,25 @@ def test_a_short_command_loads_no_reader_composer_report_or_console(tmp_path, co
         MAILBOT_SMTP_URL=f"file://{tmp_path / 'outbox'}",
         MAILBOT_DB_URL=f"sqlite:///{tmp_path / 'mailbot.db'}",
     )
+    return env
+
+
+@pytest.mark.parametrize("command", [["poll", "--once"], ["status"], ["check-config"]])
+def test_a_short_command_loads_no_reader_composer_report_or_console(tmp_path, command):
+    """An empty poll, a status and a check of the configuration load only what they use: the readers, the
+    composer of answers, the report and the console's accounts are imported by the code that needs them."""
+    env = short_command_env(tmp_path)
     if command != ["poll", "--once"]:
         assert loaded_by_command(["poll", "--once"], env, tmp_path) == []  # the store the command looks at
     assert loaded_by_command(command, env, tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "code"),
+    [(["--help"], 0), (["poll", "--help"], 0), (["check-config"], 0), (["no-such-command"], 2), (["status", "-x"], 2)],
+)
+def test_help_usage_errors_and_check_config_start_without_the_store(tmp_path, command, code):
+    """The application layer, the store and SQLAlchemy are loaded by the commands that open the store."""
+    env = short_command_env(tmp_path)
+    assert loaded_by_command(command, env, tmp_path, STORE_AND_APPLICATION, code) == []
+    assert loaded_by_command(["status"], env, tmp_path, STORE_AND_APPLICATION) == list(STORE_AND_APPLICATION)

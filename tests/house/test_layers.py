@@ -9,9 +9,18 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "mailbot"
 # What an interface may import from mailbot: the application layer, the settings, the
-# error types, what it needs to print (the records and the catalogues), and the
-# console it starts (`mailbot web`).
-ALLOWED = {"mailbot.app", "mailbot.config", "mailbot.errors", "mailbot.i18n", "mailbot.models", "mailbot.web"}
+# error types, what it needs to print (the records and the catalogues), the set-up of
+# the log it prints to (which the command does before it knows whether it needs the
+# application layer at all), and the console it starts (`mailbot web`).
+ALLOWED = {
+    "mailbot.app",
+    "mailbot.config",
+    "mailbot.errors",
+    "mailbot.i18n",
+    "mailbot.logs",
+    "mailbot.models",
+    "mailbot.web",
+}
 
 
 def mailbot_imports(path: Path) -> set[str]:
