@@ -4,12 +4,13 @@ Library errors become one line on stderr and an exit status: 2 for a usage or
 configuration error, 1 when the work could not be done.
 
 The application layer (and with it the store, SQLAlchemy and the rest) is imported
-by the commands that use it, not here: `--help`, a usage error or `check-config`
-start without it (tests/cli/test_start_up.py).
+once the command is known, for the commands that use it, not here: `--help`, a
+usage error or `check-config` start without it (tests/cli/test_start_up.py).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -78,11 +79,35 @@ _chosen_config: list[Path] = []  # `mailbot --config FILE COMMAND`: the file eve
 _chosen_campaign: list[str] = []  # `mailbot --campaign ID COMMAND`: the campaign every command then serves
 
 
+WITHOUT_APPLICATION = {"check-config"}  # commands that do their work without the application layer
+
+
 @app.callback()
-def root(config: ConfigOption = None, campaign: CampaignOption = None) -> None:
+def root(ctx: typer.Context, config: ConfigOption = None, campaign: CampaignOption = None) -> None:
     """Collects the units' report mails, checks them, answers the senders and compiles the report."""
     _chosen_config[:] = [config] if config is not None else []
     _chosen_campaign[:] = [campaign] if campaign is not None else []
+    # `mailbot poll --help`: the command will not run (the words after its name are parsed only after this)
+    showing_help = "--help" in sys.argv[1:]
+    if ctx.invoked_subcommand not in WITHOUT_APPLICATION and not showing_help:
+        load_application()
+
+
+def load_application() -> None:
+    """Import the application layer before the command runs, as mailbot/__main__.py imports the command line:
+    with the collector paused, then frozen. What it loads (the store, SQLAlchemy, the use cases) lives as long
+    as the command: collecting while it loads, then walking it at every full collection and at exit, would cost
+    a poll more than loading it only where needed saves."""
+    if "mailbot.app" in sys.modules:
+        return
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        import mailbot.app  # noqa: F401 (loaded for the command's own `from mailbot import app`)
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
 
 
 def settings_from(config: Path | None, campaign: str | None = None) -> Settings:

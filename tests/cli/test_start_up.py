@@ -157,10 +157,46 @@ def test_a_short_command_loads_no_reader_composer_report_or_console(tmp_path, co
 
 @pytest.mark.parametrize(
     ("command", "code"),
-    [(["--help"], 0), (["poll", "--help"], 0), (["check-config"], 0), (["no-such-command"], 2), (["status", "-x"], 2)],
+    [
+        (["--help"], 0),
+        (["poll", "--help"], 0),
+        (["check-config"], 0),
+        (["no-such-command"], 2),
+        (["--no-such-option"], 2),
+    ],
 )
 def test_help_usage_errors_and_check_config_start_without_the_store(tmp_path, command, code):
     """The application layer, the store and SQLAlchemy are loaded by the commands that open the store."""
     env = short_command_env(tmp_path)
     assert loaded_by_command(command, env, tmp_path, STORE_AND_APPLICATION, code) == []
     assert loaded_by_command(["status"], env, tmp_path, STORE_AND_APPLICATION) == list(STORE_AND_APPLICATION)
+
+
+def test_a_command_loads_the_application_layer_without_collecting_then_frozen(tmp_path):
+    """Loaded by the command that uses it rather than at start, the application layer is still loaded as the
+    command line is: with the collector paused, and frozen after."""
+    probe = (
+        "import gc, json, sys\n"
+        "seen = []\n"
+        "class Probe:\n"
+        "    @staticmethod\n"
+        "    def find_spec(name, path=None, target=None):\n"
+        "        seen.append((name, gc.isenabled())) if name in ('mailbot.app', 'sqlalchemy') else None\n"
+        "sys.meta_path.insert(0, Probe)\n"
+        "sys.argv = ['mailbot', 'status']\n"
+        "from mailbot.__main__ import run\n"
+        "frozen_at_start = []\n"
+        "import mailbot.cli\n"
+        "frozen_at_start.append(gc.get_freeze_count())\n"
+        "try:\n"
+        "    run()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "print(json.dumps([seen, frozen_at_start[0], gc.get_freeze_count(), gc.isenabled()]))\n"
+    )
+    env = short_command_env(tmp_path)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    seen, frozen_before, frozen_after, enabled = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == [["mailbot.app", False], ["sqlalchemy", False]], "the collector ran while the store was loaded"
+    assert frozen_after > frozen_before + 10_000 and enabled
