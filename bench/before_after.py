@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import campaign, ingest, servers  # noqa: E402
+from bench import campaign, fixed_cost, ingest, servers  # noqa: E402
 
 
 def poll(tree: Path, server, sink, config: Path, mails: list, work: Path, label: str) -> tuple[float, float]:
@@ -31,7 +31,9 @@ def poll(tree: Path, server, sink, config: Path, mails: list, work: Path, label:
     servers.load_messages(account, mails)
     sink.handler.clear()
     env = ingest.mailbot_env(config, account, sink.url, f"sqlite:///{work / f'{label}.db'}")
-    env["PYTHONPATH"] = str(tree)  # and run from it: `python -m` looks in the working folder first
+    # each tree compiles its modules once, into a cache of its own (a checkout that may not be written to would
+    # otherwise compile them at every start, in the poll and in every reading worker), and runs from its folder
+    env = fixed_cost.tree_env(env, tree, label.rsplit("-", 1)[0], work)
     run = ingest.run_mailbot(["poll", "--once"], env, work / f"{label}.log", tree=tree)
     if run.returncode != 0:
         raise RuntimeError(f"{label} failed ({run.returncode}):\n{run.output[-2000:]}")
