@@ -1,11 +1,14 @@
 """A batch of messages stored in one transaction, with the mailbox mark written last.
 
 The batch's messages are marked as being worked on (one commit), then read several
-at once: one reading thread per reading worker (`[limits] workers`, by default one
-per core), each handing its whole message to a worker process (mailbot.reading.whole:
-taking it apart, routing, body, files) and waiting for the reading; a message whose
-worker crashed or hit a limit is read again here, each file in a worker of its own,
-so that the file at fault is named. What was read is checked, answered and stored in the batch's order. The history checks
+at once: the batch is cut into one part per reading worker (`[limits] workers`, by
+default one per core), and a reading thread hands each part's whole messages to its
+worker process at once (mailbot.reading.whole: taking each apart, routing, body,
+files), which answers message by message without waiting for the thread in between;
+a message whose worker crashed or hit a limit is read again here, each file in a
+worker of its own, so that the file at fault is named (the messages after it in its
+part go to a fresh worker). What was read is checked, answered and stored in the
+batch's order. The history checks
 of the whole batch come from one query, with the batch's own readings added in
 memory, so a correction later in the same batch replaces the report before it as
 if each had been stored alone; the answers queued during the poll are counted in
@@ -28,6 +31,7 @@ the store itself, its messages are stored one by one as before.
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -46,8 +50,11 @@ from mailbot.store import Store, sha256_of
 if TYPE_CHECKING:
     from mailbot import routing
 
+    Whole = routing.Routed | SpreadsheetError  # what a reading worker made of a whole message
+
 log = logging.getLogger(__name__)
 
+PART_BYTES = 8 * 1024 * 1024  # the most mail handed to a reading worker at once (unless one message is bigger)
 MEMORY_ID = 10**15  # ids of the batch's own readings, not stored yet: after every stored one
 
 
@@ -191,7 +198,7 @@ def ingest_batch(
 class Begun(list[InboundMessage]):
     """A batch whose first run of unmarked messages (up to `end`) is marked and being read already (read_ahead)."""
 
-    def __init__(self, messages: list[InboundMessage], digests: list[str], end: int, reads: list[Future[Read]]):
+    def __init__(self, messages: list[InboundMessage], digests: list[str], end: int, reads: list[Future[list[Read]]]):
         super().__init__(messages)
         self.digests = digests
         self.end = end
@@ -203,7 +210,7 @@ class Begun(list[InboundMessage]):
         return self.end == len(self)
 
     def read(self) -> list[Read]:
-        return [future.result() for future in self.reads]
+        return [read for future in self.reads for read in future.result()]
 
 
 def read_ahead(settings: Settings, store: Store, batches: Iterable[list[InboundMessage]]) -> Iterator[Begun]:
@@ -247,11 +254,8 @@ def _begin(
     end = _first_run(store, digests, 0)
     if end:
         store.begin_together(digests[:end])
-    reads = [
-        pool.submit(_read, settings, message, digest)
-        for message, digest in zip(batch[:end], digests[:end], strict=True)
-    ]
-    return Begun(batch, digests, end, reads)
+    run = list(zip(batch[:end], digests[:end], strict=True))
+    return Begun(batch, digests, end, [pool.submit(_read_part, settings, part) for part in parts(settings, run)])
 
 
 def _first_run(store: Store, digests: list[str], start: int) -> int:
@@ -270,21 +274,58 @@ def readers(settings: Settings) -> int:
     return workers.pool_size(settings.limits)
 
 
+def parts(settings: Settings, run: list[tuple[InboundMessage, str]]) -> list[list[tuple[InboundMessage, str]]]:
+    """The run cut into consecutive parts, one per reading worker, each handed to its worker at once.
+
+    A part holds at most PART_BYTES of mail, unless one message alone is bigger.
+    """
+    size = math.ceil(len(run) / readers(settings)) if run else 0
+    cut: list[list[tuple[InboundMessage, str]]] = []
+    held = 0
+    for item in run:
+        if not cut or len(cut[-1]) >= size or held + len(item[0].raw) > PART_BYTES:
+            cut.append([])
+            held = 0
+        cut[-1].append(item)
+        held += len(item[0].raw)
+    return cut
+
+
 def read_all(settings: Settings, messages: list[tuple[InboundMessage, str]]) -> list[Read]:
-    """Each message read, several at once (one per reading worker), in the order given."""
-    if len(messages) <= 1 or readers(settings) == 1:
-        return [_read(settings, message, digest) for message, digest in messages]
-    with ThreadPoolExecutor(min(readers(settings), len(messages)), thread_name_prefix="reader") as pool:
-        return list(pool.map(lambda item: _read(settings, *item), messages))
+    """Each message read, several at once (a part per reading worker), in the order given."""
+    cut = parts(settings, messages)
+    if len(cut) <= 1:
+        return [read for part in cut for read in _read_part(settings, part)]
+    with ThreadPoolExecutor(len(cut), thread_name_prefix="reader") as pool:
+        return [read for reads in pool.map(lambda part: _read_part(settings, part), cut) for read in reads]
 
 
-def _read(settings: Settings, message: InboundMessage, digest: str) -> Read:
+def _read_part(settings: Settings, part: list[tuple[InboundMessage, str]]) -> list[Read]:
+    """The part's messages handed to one reading worker at once; each read as `_read` reads it alone."""
+    for message, _ in part:
+        workers.die_if_asked(message.raw)  # tests: the process dies while working on the message
+        workers.pause_if_asked(message.raw)  # tests: the ingest waits while the test acts
+    from mailbot.reading import whole  # imported with the first message: a poll with none starts faster
+
+    try:
+        outcomes = whole.read_whole_each(settings, [message for message, _ in part])
+    except (KeyboardInterrupt, SystemExit, StoreError):
+        raise
+    except BaseException:  # handing the part over failed: each message is read on its own
+        log.exception("%s message(s) could not be read together; reading them one by one", len(part))
+        return [_read(settings, message, digest) for message, digest in part]
+    return [_read(settings, message, digest, read) for (message, digest), read in zip(part, outcomes, strict=True)]
+
+
+def _read(settings: Settings, message: InboundMessage, digest: str, read: Whole | None = None) -> Read:
+    """The message's Read; `read` is its worker's outcome when the message was read with others already."""
     from mailbot import service
 
     try:
-        workers.die_if_asked(message.raw)  # tests: the process dies while working on the message
-        workers.pause_if_asked(message.raw)  # tests: the ingest waits while the test acts
-        routed, failed = _routed(settings, message)
+        if read is None:
+            workers.die_if_asked(message.raw)
+            workers.pause_if_asked(message.raw)
+        routed, failed = _routed(settings, message, read)
         return Read(message, digest, routed.reading, failed=failed, settings=None if failed else routed.settings)
     except (KeyboardInterrupt, SystemExit, StoreError):
         raise
@@ -301,14 +342,19 @@ def read_routed(settings: Settings, message: InboundMessage) -> routing.Routed:
     return _routed(settings, message)[0]
 
 
-def _routed(settings: Settings, message: InboundMessage) -> tuple[routing.Routed, bool]:
+def _routed(settings: Settings, message: InboundMessage, read: Whole | None = None) -> tuple[routing.Routed, bool]:
     from mailbot import routing, service
     from mailbot.reading import whole  # imported with the first message: a poll with none starts faster
 
-    try:
-        return whole.read_whole(settings, message), False
-    except SpreadsheetError as exc:  # a crash or a limit: which file caused it, if one did, is told file by file
-        log.warning("reading message %s stopped its worker (%s); it is read again file by file", message.key, exc)
+    if read is None:
+        try:
+            read = whole.read_whole(settings, message)
+        except SpreadsheetError as exc:
+            read = exc
+    if isinstance(read, routing.Routed):
+        return read, False
+    # a crash or a limit: which file caused it, if one did, is told file by file
+    log.warning("reading message %s stopped its worker (%s); it is read again file by file", message.key, read)
     if not whole.parses_safely(settings, message):
         log.error("message %s from %s cannot be taken apart safely; stored unread", message.key, message.source)
         return routing.Routed(settings, service.failed_reading(settings, message, "unparsable")), True

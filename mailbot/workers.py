@@ -21,6 +21,15 @@ reader there, under that worker's limits. Whatever happens in there stays there:
   BaseException), or the process dies (a segfault, an abort): unreadable_file,
   reason "crashed".
 
+    run_each(reader, items, limits=limits, context=None) -> [value or SpreadsheetError, ...]
+
+`run_each` hands a worker several calls at once (`reader(*item)` for each item):
+the worker answers each as soon as it is done, so it goes from one to the next
+without waiting for the caller, and each call has the outcome `run` would give it
+alone: its value, or the SpreadsheetError `run` would raise (returned, not raised),
+under the same limits, counted per call. A call that stops its worker (a crash, a
+limit) ends that worker's part there; the calls after it go to a fresh worker.
+
 A worker that died or was stopped is replaced by a fresh one at the next read.
 The pool holds up to `[limits] workers` processes (by default one per core), each
 a fresh interpreter (`python -m mailbot.workers`) that lives on from one read to
@@ -89,6 +98,13 @@ class _Job:
 
 
 @dataclass(frozen=True)
+class _Jobs:
+    """Several jobs handed over at once; the worker answers each in turn."""
+
+    jobs: tuple[_Job, ...]
+
+
+@dataclass(frozen=True)
 class _Context:
     """What a worker keeps for the jobs that name its key."""
 
@@ -120,6 +136,25 @@ def run(reader: str, *args: object, limits: Limits, context: object = None) -> A
     handed = _handed(context) if context is not None else None
     job = _Job(reader, args, cpu_seconds, faults, handed[0] if handed else None)
     return _pool(limits).run(job, limits, handed[1] if handed else None)
+
+
+def run_each(reader: str, items: list[tuple], *, limits: Limits, context: object = None) -> list[Any]:
+    """`reader(*item)` for each item, in order, in one worker where it can: each outcome is what the reader returned,
+    or the SpreadsheetError `run` would raise for that item alone."""
+    if _serving:
+        return [_outcome_here(reader, item, limits, context) for item in items]
+    cpu_seconds, faults = max(1, math.ceil(limits.read_timeout_seconds)), os.environ.get(FAULTS_VARIABLE) == "1"
+    handed = _handed(context) if context is not None else None
+    jobs = [_Job(reader, item, cpu_seconds, faults, handed[0] if handed else None) for item in items]
+    outcomes = _pool(limits).run_each(jobs, limits, handed[1] if handed else None)
+    return [value if kind == "ok" else _failure(kind, value, limits) for kind, value in outcomes]
+
+
+def _outcome_here(reader: str, item: tuple, limits: Limits, context: object) -> Any:
+    try:
+        return run(reader, *item, limits=limits, context=context)
+    except SpreadsheetError as exc:
+        return exc
 
 
 _contexts: dict[int, tuple[object, int, bytes]] = {}  # id -> the context (held, so the id is not reused), key, pickle
@@ -225,32 +260,59 @@ class _Pool:
         self.lock = threading.Lock()
 
     def run(self, job: _Job, limits: Limits, context: bytes | None = None) -> Any:
-        for _ in range(self.size + 1):  # each worker that died while idle is replaced; a fresh one does not retry
-            worker = self._take(limits.worker_memory_mb * 1024 * 1024, job.reader.partition(":")[0])
-            healthy = False
-            try:
-                outcome = self._exchange(worker, job, limits, context)
-                healthy = outcome[0] not in ("memory", "gone") and worker.alive()  # out of memory, it ends itself
-            finally:
-                self._give_back(worker, healthy)
-            if outcome[0] != "gone":
-                break
-        kind, value = outcome
+        kind, value = self.run_each([job], limits, context)[0]
         if kind == "ok":
             return value
         raise _failure(kind, value, limits)
 
-    def _exchange(self, worker: _Worker, job: _Job, limits: Limits, context: bytes | None) -> tuple[str, object]:
+    def run_each(self, jobs: list[_Job], limits: Limits, context: bytes | None = None) -> list[tuple[str, object]]:
+        """The outcome of each job, in order: as many as a worker answers, the rest by a fresh worker.
+
+        A worker that died while idle is replaced (up to the pool's size, for the jobs not started); a job
+        whose worker died or was stopped while on it has that death for its outcome, and is not tried again.
+        """
+        outcomes: list[tuple[str, object]] = []
+        replaced = 0
+        while len(outcomes) < len(jobs):
+            worker = self._take(limits.worker_memory_mb * 1024 * 1024, jobs[0].reader.partition(":")[0])
+            answered: list[tuple[str, object]] = []
+            try:
+                answered = self._exchange(worker, jobs[len(outcomes) :], limits, context)
+            finally:
+                self._give_back(worker, _healthy(worker, answered))
+            if answered and answered[-1][0] == "gone":
+                replaced += 1
+                if replaced <= self.size:
+                    continue
+                answered[-1] = ("crashed", "its worker ended before the read")
+            outcomes += answered
+        return outcomes
+
+    def _exchange(
+        self, worker: _Worker, jobs: list[_Job], limits: Limits, context: bytes | None
+    ) -> list[tuple[str, object]]:
+        """The jobs handed to `worker` at once, and its answers: one per job, or fewer when one stopped it."""
+        first = jobs[0]
         try:
-            if context is not None and job.context is not None and job.context not in worker.contexts:
+            if context is not None and first.context is not None and first.context not in worker.contexts:
                 worker.sender.send_bytes(context)
-                worker.contexts = [*worker.contexts, job.context][-MAX_CONTEXTS:]  # as the worker keeps them
-            worker.sender.send(job)
+                worker.contexts = [*worker.contexts, first.context][-MAX_CONTEXTS:]  # as the worker keeps them
+            worker.sender.send(first if len(jobs) == 1 else _Jobs(tuple(jobs)))
         except BrokenPipeError:
-            if worker.served:  # it died while idle, before this job: not the job's fault
+            if worker.served:  # it died while idle, before these jobs: not their fault
                 worker.stop()
-                return "gone", None
-            return _death(worker.finish())
+                return [("gone", None)]
+            return [_death(worker.finish())]
+        answered: list[tuple[str, object]] = []
+        for _ in jobs:
+            outcome = self._answer(worker, limits)
+            answered.append(outcome)
+            if outcome[0] in ("memory", "slow", "crashed") and not worker.alive():
+                break  # it stopped on this job; the jobs after it go to another worker
+        return answered
+
+    def _answer(self, worker: _Worker, limits: Limits) -> tuple[str, object]:
+        """The worker's answer to the job it is on, waiting at most the wall-clock limit."""
         try:
             if not worker.receiver.poll(limits.read_timeout_seconds * WALL_FACTOR):
                 log.warning("a reader took longer than %ss; its worker is stopped", limits.read_timeout_seconds)
@@ -258,6 +320,8 @@ class _Pool:
                 return "slow", None
             outcome: tuple[str, object] = worker.receiver.recv()
             worker.served += 1
+            if outcome[0] == "memory":
+                worker.finish()  # out of memory, it ends itself
             return outcome
         except (EOFError, OSError):
             code = worker.finish()
@@ -299,6 +363,11 @@ class _Pool:
                 return
             with self.lock:  # a stopped worker's place is free again: the next job starts a fresh one
                 self.started -= 1
+
+
+def _healthy(worker: _Worker, answered: list[tuple[str, object]]) -> bool:
+    """A worker goes back to the pool if it answered every job it was given and lives on."""
+    return bool(answered) and answered[-1][0] not in ("memory", "gone") and worker.alive()
 
 
 @functools.cache
@@ -380,19 +449,26 @@ def _serve(memory_bytes: int, log_level: int = logging.WARNING, preload: str | N
     _preload(preload)
     sender.send("ready")
     while True:
-        job = _next_job(receiver, contexts)
-        if job is None:
+        received = _next_job(receiver, contexts)
+        if received is None:
             return
-        if job.context is not None and job.context not in contexts:
-            outcome: tuple[str, object] = ("crashed", "its context was not handed over")
-        else:
-            outcome = _work(job, contexts.get(job.context) if job.context is not None else None)
-        try:
-            sender.send(outcome)
-        except MemoryError:
-            sender.send(("memory", None))
-        if outcome[0] == "memory":
-            return  # a process that ran out of memory may be damaged: a fresh one takes over
+        for job in received.jobs if isinstance(received, _Jobs) else (received,):
+            if not _answer_job(sender, job, contexts):
+                return  # a process that ran out of memory may be damaged: a fresh one takes over
+
+
+def _answer_job(sender: Connection, job: _Job, contexts: dict[int, object]) -> bool:
+    """Do one job and send its outcome; False when the worker must end (it ran out of memory)."""
+    if job.context is not None and job.context not in contexts:
+        outcome: tuple[str, object] = ("crashed", "its context was not handed over")
+    else:
+        outcome = _work(job, contexts.get(job.context) if job.context is not None else None)
+    try:
+        sender.send(outcome)
+    except MemoryError:
+        outcome = ("memory", None)
+        sender.send(outcome)
+    return outcome[0] != "memory"
 
 
 def _preload(module: str | None) -> None:
@@ -404,8 +480,8 @@ def _preload(module: str | None) -> None:
             log.debug("preloading %s failed", module, exc_info=True)
 
 
-def _next_job(receiver: Connection, contexts: dict[int, object]) -> _Job | None:
-    """The next job from the parent, keeping the contexts handed over before it; None when the parent is gone."""
+def _next_job(receiver: Connection, contexts: dict[int, object]) -> _Job | _Jobs | None:
+    """The next job (or jobs) from the parent, keeping the contexts handed over before it; None when the parent is gone."""
     while True:
         try:
             received = receiver.recv()

@@ -1,6 +1,7 @@
 """A whole message read in a reading worker (mailbot.workers): parsing, routing, body and attachments.
 
     read_whole(settings, message) -> Routed      raises SpreadsheetError if its worker fails
+    read_whole_each(settings, messages) -> [Routed or SpreadsheetError, ...]   several at once
     parses_safely(settings, message) -> bool     False if taking it apart stops its worker
 
 The deployment's settings go to each worker once (a context of the pool); each
@@ -44,6 +45,23 @@ def read_whole(settings: Settings, message: InboundMessage) -> routing.Routed:
     """The message routed and read in a worker, as `routing.route` with `read_arrived` would read it here."""
     index, reading = workers.run("mailbot.reading.whole:read_here", message, limits=settings.limits, context=settings)
     return routing.Routed(settings.mailbox_campaigns[index], reading)
+
+
+def read_whole_each(settings: Settings, messages: list[InboundMessage]) -> list[routing.Routed | SpreadsheetError]:
+    """Each message as `read_whole` reads it, all handed to one worker at once (workers.run_each); where the
+    worker failed on a message, that message's SpreadsheetError in its place."""
+    outcomes = workers.run_each(
+        "mailbot.reading.whole:read_here",
+        [(message,) for message in messages],
+        limits=settings.limits,
+        context=settings,
+    )
+    return [
+        outcome
+        if isinstance(outcome, SpreadsheetError)
+        else routing.Routed(settings.mailbox_campaigns[outcome[0]], outcome[1])
+        for outcome in outcomes
+    ]
 
 
 def read_here(settings: Settings, message: InboundMessage) -> tuple[int, Reading]:

@@ -8,6 +8,7 @@ import pytest
 
 from mailbot import workers
 from mailbot.config import PROJECT_ROOT, load_settings
+from mailbot.errors import SpreadsheetError
 
 WORKBOOK = PROJECT_ROOT / "tests/reading/corpus/xlsx_single_row.xlsx"
 
@@ -55,4 +56,26 @@ def test_a_context_is_handed_to_a_worker_once_and_every_read_gets_it(limits, mon
     assert [number for _, _, number in answers] == list(range(5))
     assert {(seen, pid) for seen, pid, _ in answers} == {(1, answers[0][1])}  # one worker, one context object
     assert answers[0][1] != os.getpid()
+    workers.shutdown()
+
+
+def process_of(data: bytes) -> int:
+    """A reader for the test below, run in a worker: the process it ran in."""
+    return os.getpid()
+
+
+def test_calls_handed_over_at_once_each_have_their_own_outcome_and_a_crash_stops_only_its_own(limits, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT / "tests"))
+    monkeypatch.setenv(workers.FAULTS_VARIABLE, "1")
+    workers.shutdown()
+    items = [(b"first",), (b"MAILBOT-FAULT:segfault",), (b"third",), (b"MAILBOT-FAULT:error",), (b"fifth",)]
+
+    first, segfault, third, error, fifth = workers.run_each("robust.test_worker_pool:process_of", items, limits=limits)
+
+    assert isinstance(segfault, SpreadsheetError) and segfault.code == "unreadable_file"
+    assert isinstance(error, SpreadsheetError) and error.code == "unreadable_file"
+    assert first != third  # the worker that crashed is gone: the calls after it went to a fresh one
+    assert third == fifth != os.getpid()  # an error the reader raised does not end its worker
+    [worker] = list(workers._pool(limits).idle.queue)
+    assert worker.process.pid == fifth and worker.served == 3
     workers.shutdown()
