@@ -11,9 +11,10 @@ the arrival (a report of 31/12 read on 2/1). A time of day ("16h", "15h00", "15h
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from datetime import date, timedelta
+
+from mailbot.reading.text import unmarked
 
 WORDED = re.compile(r"(?<!\d)(\d{1,2})\s*thang\s*(\d{1,2})\s*(?:nam|,|/)?\s*(\d{4})(?!\d)")
 NUMERIC = re.compile(r"(?<![\dh:])(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?![\dh:'])")
@@ -24,11 +25,6 @@ WORDED_NO_YEAR = re.compile(r"(?<!\d)(\d{1,2})\s*thang\s*(\d{1,2})(?!\s*(?:nam|,
 NUMERIC_NO_YEAR = re.compile(r"(?<![\dh:/.\-'])(\d{1,2})\s*[/\-]\s*(\d{1,2})(?![\dh:'])(?!\s*[/.\-]\s*\d)")
 NUMERIC_AFTER_NGAY = re.compile(r"ngay\s*(\d{1,2})\s*[.]\s*(\d{1,2})(?![\dh:'])(?!\s*[/.\-]\s*\d)")
 FUTURE_SLACK = timedelta(days=31)  # a day without a year this far after the arrival is of the year before
-
-
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
 def _day(year: int, month: int, day: int) -> date | None:
@@ -42,7 +38,7 @@ def _day(year: int, month: int, day: int) -> date | None:
 
 def stated_date(text: str, arrival: date | None = None) -> date | None:
     """The first valid date written in `text`, or None; `arrival` gives the year where none is written."""
-    plain = _plain(text)
+    plain = unmarked(text)
     found: list[tuple[int, date]] = []
     taken: list[range] = []
     for pattern, order in ((WORDED, "dmy"), (NUMERIC, "dmy"), (COMPACT_DMY, "dmy"), (ISO, "ymd")):
@@ -84,7 +80,7 @@ def is_reply(subject: str | None, prefixes: tuple[str, ...]) -> bool:
     """True if the subject starts with a reply or forward prefix ("Re:", "Fwd:", "TL:", "Trả lời:")."""
     if not subject or not prefixes:
         return False
-    return bool(_reply_pattern(prefixes).match(_plain(subject)))
+    return bool(_reply_pattern(prefixes).match(unmarked(subject)))
 
 
 _patterns: dict[tuple[str, ...], re.Pattern] = {}
@@ -93,7 +89,7 @@ _patterns: dict[tuple[str, ...], re.Pattern] = {}
 def _reply_pattern(prefixes: tuple[str, ...]) -> re.Pattern:
     pattern = _patterns.get(prefixes)
     if pattern is None:
-        words = "|".join(re.escape(_plain(p).strip()) for p in sorted(prefixes, key=len, reverse=True) if p.strip())
+        words = "|".join(re.escape(unmarked(p).strip()) for p in sorted(prefixes, key=len, reverse=True) if p.strip())
         pattern = re.compile(rf"^\s*(?:{words})\s*(?:\[\d+\]|\(\d+\))?\s*:")
         _patterns[prefixes] = pattern
     return pattern

@@ -9,6 +9,7 @@ name.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from mailbot.config import Settings, Unit
@@ -26,6 +27,7 @@ class UnitIndex:
     by_needle: dict[str, tuple[str, ...]]  # folded name or alias -> ids of the units it names
     by_id: dict[str, tuple[Unit, ...]]
     longest: int  # words in the longest folded name or alias
+    beginnings: frozenset[str]  # the first word, the first two words, ... of every folded name or alias
 
     @classmethod
     def build(cls, units: tuple[Unit, ...]) -> UnitIndex:
@@ -46,7 +48,15 @@ class UnitIndex:
             by_needle={k: tuple(v) for k, v in by_needle.items()},
             by_id={k: tuple(v) for k, v in by_id.items()},
             longest=max((len(n.split()) for n in by_needle), default=0),
+            beginnings=frozenset(_beginnings(by_needle)),
         )
+
+
+def _beginnings(needles: Iterable[str]) -> Iterator[str]:
+    for needle in needles:
+        words = needle.split()
+        for end in range(1, len(words) + 1):
+            yield " ".join(words[:end])
 
 
 _indexes: dict[int, UnitIndex] = {}
@@ -93,9 +103,13 @@ def units_named(texts: list[str], settings: Settings) -> tuple[Unit, ...]:
     index = unit_index(settings.units)
     words = " | ".join(_without(fold(t), area) for t in texts if t).split()
     scores: dict[str, int] = {}
-    for start in range(len(words)):
+    for start, first in enumerate(words):
+        needle = first
         for end in range(start + 1, min(start + index.longest, len(words)) + 1):
-            needle = " ".join(words[start:end])
+            if end > start + 1:
+                needle = f"{needle} {words[end - 1]}"
+            if needle not in index.beginnings:
+                break  # no name goes on from these words
             for unit_id in index.by_needle.get(needle, ()):
                 scores[unit_id] = max(scores.get(unit_id, 0), len(needle))
     if not scores:

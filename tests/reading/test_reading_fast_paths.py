@@ -2,12 +2,15 @@
 
 Mail: the compat32 parser splits the message and plain header values skip the
 header registry; both must read as the registry reads them. Units: the word index
-must name the unit that comparing the text with every name and alias names.
+must name the unit that comparing the text with every name and alias names. Text:
+dropping the diacritics through a table must give what dropping each mark one
+character at a time gives.
 """
 
 import dataclasses
 import email
 import email.policy
+import unicodedata
 
 import build_files as b
 from hypothesis import example, given
@@ -16,7 +19,8 @@ from hypothesis import strategies as st
 
 from mailbot.config import Unit
 from mailbot.reading import mail, read_message
-from mailbot.reading.text import contains_words, fold
+from mailbot.reading import text as text_module
+from mailbot.reading.text import contains_words, fold, unmarked
 from mailbot.reading.unit import unit_named
 
 REGISTRY = email.policy.default
@@ -182,3 +186,26 @@ def test_many_units_and_changed_settings(shipped):
     assert unit_named([["UBND HUYỆN NAM SÁCH"]], crowded).id == "nam-sach"
     fewer = dataclasses.replace(shipped, units=tuple(u for u in shipped.units if u.id != "nam-sach"))
     assert unit_named([["UBND HUYỆN NAM SÁCH"]], fewer) is None
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+
+def unmarked_char_by_char(text):
+    """The plain way: decompose, drop every combining mark one character at a time, lower the case."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+@given(st.text(max_size=60) | st.lists(st.sampled_from([*WORDS, "ngày 14 tháng 8 năm 2020", "İ", "ǅ"])).map(" ".join))
+@example("Tiếng Việt có dấu: Đường, ĐỒNG, ngày 14 tháng 8")
+@example("e\u0301\u0323 \u0130 \u1e9e ﬁ")
+@hypothesis_settings(max_examples=300)
+def test_text_without_diacritics_is_what_dropping_each_mark_gives(text):
+    assert unmarked(text) == unmarked_char_by_char(text)
+
+
+def test_the_marks_kept_stay_few_whatever_the_text():
+    every_character = "".join(chr(code) for code in range(0x20, 0x30000) if not 0xD800 <= code < 0xE000)
+    assert unmarked(every_character) == unmarked_char_by_char(every_character)
+    assert len(text_module._WITHOUT_MARKS) <= text_module.MARKS_KNOWN
