@@ -84,7 +84,9 @@ def _ingest_batch(
     run = list(zip(batch, digests, strict=True))
     group = _timed(spent, "read the message and workbook", lambda: batches.read_all(settings, run))
     readings = [item.reading for item in group]
-    history = _timed(spent, "history checks (store queries)", lambda: batches.BatchHistory(store, readings))
+    history = _timed(
+        spent, "history checks (store queries)", lambda: batches.BatchHistory(batches.Known(store), readings)
+    )
     prepared = [_prepare(settings, item, history, now, answers, spent) for item in group]
     _timed(
         spent,

@@ -36,7 +36,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mailbot import workers
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PART_BYTES = 8 * 1024 * 1024  # the most mail handed to a reading worker at once (unless one message is bigger)
+KNOWN_MOST = 30_000  # stored submissions a poll keeps read (about 2 KB each)
 MEMORY_ID = 10**15  # ids of the batch's own readings, not stored yet: after every stored one
 
 
@@ -118,16 +119,48 @@ class Prepared:
     outgoing: list[OutboundMail]
 
 
+@dataclass
+class Known:
+    """The stored submissions a poll has read already, kept for its next batches.
+
+    Each batch still asks the store which submissions its units have (their ids, from
+    the index alone), so that what anyone stored meanwhile is seen; only the rows not
+    read before are read whole. A review decision changes a stored row: when the
+    store holds more decisions than when the rows were read, they are read again. At
+    most KNOWN_MOST are kept, so that a long backlog does not grow the poll's memory.
+    """
+
+    store: Store
+    by_id: dict[int, Submission] = field(default_factory=dict)
+    decisions: int | None = None
+
+    def submissions_of_units(self, units: list[str], first: date, last: date) -> list[Submission]:
+        """What Store.submissions_of_units answers now, in arrival order."""
+        decisions = self.store.decisions_made()
+        if decisions != self.decisions:
+            self.by_id.clear()
+            self.decisions = decisions
+        ids = self.store.submission_ids_of_units(units, first, last)
+        missing = [i for i in ids if i not in self.by_id]
+        if missing:
+            self.by_id.update((sub.id, sub) for sub in self.store.submissions_with_ids(missing))
+            while len(self.by_id) > KNOWN_MOST:  # the ones read first go first
+                del self.by_id[next(iter(self.by_id))]
+        found = [self.by_id[i] for i in ids if i in self.by_id]
+        found += self.store.submissions_with_ids([i for i in ids if i not in self.by_id])  # more than it keeps
+        return sorted(found, key=lambda s: (s.received_at, s.id))
+
+
 class BatchHistory:
     """The stored submissions of the batch's units over the days its checks look at, plus the batch's own."""
 
-    def __init__(self, store: Store, readings: list[Reading]) -> None:
+    def __init__(self, known: Known, readings: list[Reading]) -> None:
         wanted = [(r.unit, r.period) for r in readings if r.unit and r.period]
         self.by_unit: dict[str, list[Submission]] = defaultdict(list)
         if wanted:
             first = min(period for _, period in wanted) - timedelta(days=EARLIER_SUBMISSIONS_DAYS)
             last = max(period for _, period in wanted)
-            for sub in store.submissions_of_units(sorted({unit for unit, _ in wanted}), first, last):
+            for sub in known.submissions_of_units(sorted({unit for unit, _ in wanted}), first, last):
                 if sub.unit is not None:
                     self.by_unit[sub.unit].append(sub)
         self.added = 0
@@ -164,11 +197,17 @@ class BatchHistory:
 
 
 def ingest_batch(
-    settings: Settings, store: Store, batch: list[InboundMessage], now: datetime, answers: Answers
+    settings: Settings,
+    store: Store,
+    batch: list[InboundMessage],
+    now: datetime,
+    answers: Answers,
+    known: Known | None = None,
 ) -> list[tuple[Reading, bool]]:
-    """Store a batch; (reading, stored) per message, in the batch's order."""
+    """Store a batch; (reading, stored) per message, in the batch's order (`known`: the poll's, kept across batches)."""
     from mailbot import service
 
+    known = known or Known(store)
     outcomes: list[tuple[Reading, bool]] = []
     ahead = batch if isinstance(batch, Begun) else None
     digests = ahead.digests if ahead else [sha256_of(message.raw) for message in batch]
@@ -187,7 +226,7 @@ def ingest_batch(
             store.begin_together(digests[start:end])
         try:
             group = ahead.read() if ahead is not None and begun else read_all(settings, run)
-            outcomes += store_group(settings, store, group, now, answers)
+            outcomes += store_group(settings, store, group, now, answers, known)
         except BaseException:
             _end_attempts(store, digests[start:end])
             raise
@@ -362,14 +401,14 @@ def _routed(settings: Settings, message: InboundMessage, read: Whole | None = No
 
 
 def store_group(
-    settings: Settings, store: Store, group: list[Read], now: datetime, answers: Answers
+    settings: Settings, store: Store, group: list[Read], now: datetime, answers: Answers, known: Known | None = None
 ) -> list[tuple[Reading, bool]]:
     """Check, answer and store the messages read, in one transaction; one by one if that fails."""
     from mailbot import service
 
     if not group:
         return []
-    history = BatchHistory(store, [item.reading for item in group if not item.failed])
+    history = BatchHistory(known or Known(store), [item.reading for item in group if not item.failed])
     prepared = [_prepare(settings, item, history, now, answers) for item in group]
     try:
         results = store.ingest_many(

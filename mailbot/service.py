@@ -108,9 +108,9 @@ def _ingest_all(
     result = PollResult(source.identity)
     mark = store.source_mark(source.identity)
     known = lambda keys: store.known_keys(source.identity, keys)  # noqa: E731
-    answers = batches.Answers(store)
+    answers, stored = batches.Answers(store), batches.Known(store)
     for batch in batches.read_ahead(settings, store, source.batches(mark, known)):
-        _count(result, batches.ingest_batch(settings, store, batch, now, answers))
+        _count(result, batches.ingest_batch(settings, store, batch, now, answers, stored))
         if lane is not None:
             lane.wake()
         source.after_commit(batch)

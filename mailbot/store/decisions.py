@@ -41,6 +41,11 @@ class Decisions(Submissions):
             queue_mail(conn, outgoing)
         return self._stored_submission(decision.submission_id)
 
+    def decisions_made(self) -> int:
+        """How many review decisions the store holds: it grows with each one, and nothing takes one away."""
+        with self.reader.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(decisions)).scalar_one())
+
     def decisions_of(self, submission_id: int) -> list[ReviewDecision]:
         query = sa.select(decisions).where(decisions.c.submission_id == submission_id).order_by(decisions.c.id)
         with self.reader.connect() as conn:

@@ -33,6 +33,25 @@ class Submissions(Campaigns):
             found += self._submissions(submissions.c.unit.in_(chunk), submissions.c.period.between(first, last))
         return sorted(found, key=lambda s: (s.received_at, s.id)) if len(units) > UNITS_PER_QUERY else found
 
+    def submission_ids_of_units(self, units: list[str], first: date, last: date) -> list[int]:
+        """The ids of what submissions_of_units answers, read from the index alone."""
+        found: list[int] = []
+        with self.reader.connect() as conn:
+            for start in range(0, len(units), UNITS_PER_QUERY):
+                chunk = units[start : start + UNITS_PER_QUERY]
+                query = sa.select(submissions.c.id).where(
+                    submissions.c.unit.in_(chunk), submissions.c.period.between(first, last)
+                )
+                found += conn.execute(query).scalars()
+        return found
+
+    def submissions_with_ids(self, ids: list[int]) -> list[Submission]:
+        """These submissions, in arrival order."""
+        found: list[Submission] = []
+        for start in range(0, len(ids), UNITS_PER_QUERY):
+            found += self._submissions(submissions.c.id.in_(ids[start : start + UNITS_PER_QUERY]))
+        return sorted(found, key=lambda s: (s.received_at, s.id)) if len(ids) > UNITS_PER_QUERY else found
+
     def counted_between(
         self, first: date, last: date, received_by: datetime | None = None, metrics: Sequence[str] | None = None
     ) -> list[Counted]:

@@ -8,11 +8,12 @@ store answers when each message is stored before the next is read
 of the day before in the same batch, and corrections.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from test_batches import mails, settings_of
+from test_batches import DAY, mails, settings_of
 
 from mailbot import batches, service
+from mailbot.models import ReviewDecision
 from mailbot.store import Store
 
 
@@ -36,7 +37,7 @@ def test_the_batchs_history_in_memory_is_what_the_store_answers(tmp_path):
         service.ingest_message(settings, together, sent[0], now)  # history stored before the batch
         service.ingest_message(settings, alone, sent[0], now)
         readings = [service.safe_read(settings, message) for message in sent[1:]]
-        history = batches.BatchHistory(together, readings)
+        history = batches.BatchHistory(batches.Known(together), readings)
         compared = 0
         for message, reading in zip(sent[1:], readings, strict=True):
             from_store = service.unit_submissions(alone, reading)
@@ -52,3 +53,34 @@ def test_the_batchs_history_in_memory_is_what_the_store_answers(tmp_path):
     finally:
         alone.close()
         together.close()
+
+
+def test_what_a_poll_keeps_across_batches_is_what_the_store_answers_after_anyone_writes(tmp_path, monkeypatch):
+    """A poll keeps the stored submissions it read (batches.Known); each batch must still see what others stored
+    meanwhile, and a review decision made meanwhile."""
+    settings = settings_of()
+    now = datetime(2020, 8, 14, 10, tzinfo=settings.campaign.tz)
+    store = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
+    units, first, last = ["gia-loc", "nam-sach"], DAY - timedelta(days=60), DAY
+    try:
+        sent = mails(settings)
+        known = batches.Known(store)
+        for message in sent[:2]:
+            service.ingest_message(settings, store, message, now)
+        assert known.submissions_of_units(units, first, last) == store.submissions_of_units(units, first, last)
+
+        service.ingest_message(settings, store, sent[2], now)  # stored by anyone but the poll's batches
+        kept = known.submissions_of_units(units, first, last)
+        assert len(kept) == 3 and kept == store.submissions_of_units(units, first, last)
+
+        decided = ReviewDecision(kept[0].id, "reject", "can.bo", now, "gửi nhầm")
+        store.record_decision(decided, [])
+        kept = known.submissions_of_units(units, first, last)
+        assert kept[0].status == "rejected" and kept == store.submissions_of_units(units, first, last)
+
+        monkeypatch.setattr(batches, "KNOWN_MOST", 1)  # more than the poll keeps: the others are read again
+        service.ingest_message(settings, store, sent[3], now)
+        assert known.submissions_of_units(units, first, last) == store.submissions_of_units(units, first, last)
+        assert len(known.by_id) == 1
+    finally:
+        store.close()
