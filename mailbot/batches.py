@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PART_BYTES = 8 * 1024 * 1024  # the most mail handed to a reading worker at once (unless one message is bigger)
-KNOWN_MOST = 30_000  # stored submissions a poll keeps read (about 2 KB each)
+KNOWN_MOST = 5_000  # stored submissions a poll keeps read (about 2 KB each: 10 MB)
 MEMORY_ID = 10**15  # ids of the batch's own readings, not stored yet: after every stored one
 
 
