@@ -6,10 +6,23 @@ figures of the letter; one late, one missing, one waiting for review.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from mailbot.config import Settings, load_settings
-from mailbot.models import ACCEPTED, LATE, MISSING, ON_TIME, DayLedger, LastCounted, Problem, Submission, UnitDay
+from mailbot.models import (
+    ACCEPTED,
+    LATE,
+    MISSING,
+    ON_TIME,
+    DayLedger,
+    LastCounted,
+    Problem,
+    Reading,
+    Source,
+    Submission,
+    UnitDay,
+)
 from mailbot.samples import appendix_figures
 
 DAY = date(2020, 8, 14)
@@ -26,6 +39,29 @@ def shipped_settings(**env) -> Settings:
 
 def local(settings: Settings, day: date, hour: int, minute: int) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=settings.campaign.tz)
+
+
+NAM_SACH_SENDER = "vanphong.namsach@haiduong.gov.vn"
+
+
+def nam_sach_reading(settings: Settings, **changes) -> Reading:
+    """Nam Sách's report of the day as it is read, on time, with its figure's cell (`changes` replace fields)."""
+    reading = Reading(
+        path=None,
+        message_id="<r1@haiduong.gov.vn>",
+        sender=NAM_SACH_SENDER,
+        received_at=local(settings, DAY, 15, 42),
+        period=DAY,
+        late=False,
+        unit="nam-sach",
+        figures={"installs": 17356},
+        problems=(),
+        subject="Báo cáo Bluezone ngày 14/8/2020",
+        references=("<r0@haiduong.gov.vn>",),
+        reply_to=NAM_SACH_SENDER,
+        sources={"installs": Source("BC.xlsx", "Báo cáo", "C24")},
+    )
+    return replace(reading, **changes)
 
 
 def demo_ledger(

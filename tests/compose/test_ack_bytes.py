@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from talking_days import DAY, local, shipped_settings, submission  # noqa: E402
+from talking_days import DAY, local, nam_sach_reading, shipped_settings, submission  # noqa: E402
 
 from mailbot import compose  # noqa: E402
 from mailbot.config import Settings, load_settings  # noqa: E402
-from mailbot.models import NO_SPREADSHEET, OUTLIER_JUMP, UNIT_MISMATCH, Problem, Reading, Source  # noqa: E402
+from mailbot.models import NO_SPREADSHEET, OUTLIER_JUMP, UNIT_MISMATCH, Problem, Reading  # noqa: E402
 from mailbot.resources import CHECKOUT  # noqa: E402
 
 FROZEN = Path(__file__).resolve().parent / "acks"
@@ -36,21 +36,7 @@ LONG = "Báo cáo số liệu cài đặt Bluezone của các xã, phường, th
 
 
 def base(settings: Settings) -> Reading:
-    return Reading(
-        path=None,
-        message_id="<r1@haiduong.gov.vn>",
-        sender=SENDER,
-        received_at=local(settings, DAY, 15, 42),
-        period=DAY,
-        late=False,
-        unit="nam-sach",
-        figures={"installs": 17356},
-        problems=(),
-        subject="Báo cáo Bluezone ngày 14/8/2020 - Huyện Nam Sách",
-        references=("<r0@haiduong.gov.vn>",),
-        reply_to=SENDER,
-        sources={"installs": Source("BC.xlsx", "Báo cáo", "C24")},
-    )
+    return nam_sach_reading(settings, subject="Báo cáo Bluezone ngày 14/8/2020 - Huyện Nam Sách")
 
 
 def district_cases(settings: Settings) -> dict[str, tuple[Reading, object]]:

@@ -17,10 +17,10 @@ from email.mime.text import MIMEText
 from email.policy import Compat32
 
 import pytest
-from talking_days import DAY, local, shipped_settings
+from talking_days import DAY, local, nam_sach_reading, shipped_settings
 
 from mailbot import compose, mail_bytes
-from mailbot.models import OUTLIER_JUMP, Problem, Reading, Source
+from mailbot.models import OUTLIER_JUMP, Problem, Reading
 
 STANDARD = Compat32(linesep="\r\n", max_line_length=76)
 SENDER = "vanphong.namsach@haiduong.gov.vn"
@@ -57,21 +57,7 @@ def test_each_header_value_is_folded_as_compat32_folds_it(name):
 
 
 def readings(settings) -> list[Reading]:
-    base = Reading(
-        path=None,
-        message_id="<r1@haiduong.gov.vn>",
-        sender=SENDER,
-        received_at=local(settings, DAY, 15, 42),
-        period=DAY,
-        late=False,
-        unit="nam-sach",
-        figures={"installs": 17356},
-        problems=(),
-        subject="Báo cáo Bluezone ngày 14/8/2020",
-        references=("<r0@haiduong.gov.vn>",),
-        reply_to=SENDER,
-        sources={"installs": Source("BC.xlsx", "Báo cáo", "C24")},
-    )
+    base = nam_sach_reading(settings)
     long_subject = "Báo cáo số liệu cài đặt Bluezone của các xã, phường, thị trấn trên địa bàn huyện " * 3
     return [
         base,
