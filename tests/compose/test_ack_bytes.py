@@ -31,7 +31,6 @@ from mailbot.models import NO_SPREADSHEET, OUTLIER_JUMP, UNIT_MISMATCH, Problem,
 from mailbot.resources import CHECKOUT  # noqa: E402
 
 FROZEN = Path(__file__).resolve().parent / "acks"
-SENDER = "vanphong.namsach@haiduong.gov.vn"
 LONG = "Báo cáo số liệu cài đặt Bluezone của các xã, phường, thị trấn trên địa bàn huyện Nam Sách "
 
 

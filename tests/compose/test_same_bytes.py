@@ -17,13 +17,12 @@ from email.mime.text import MIMEText
 from email.policy import Compat32
 
 import pytest
-from talking_days import DAY, local, nam_sach_reading, shipped_settings
+from talking_days import DAY, NAM_SACH_SENDER, local, nam_sach_reading, shipped_settings
 
 from mailbot import compose, mail_bytes
 from mailbot.models import OUTLIER_JUMP, Problem, Reading
 
 STANDARD = Compat32(linesep="\r\n", max_line_length=76)
-SENDER = "vanphong.namsach@haiduong.gov.vn"
 
 VALUES = [
     "",
@@ -143,7 +142,7 @@ def test_a_text_mail_is_the_bytes_the_standard_generator_makes_of_its_mime_part(
     bodies += [" ".join(rng.choice(WORDS) for _ in range(rng.randrange(1, 600))) for _ in range(30)]
     for number, body in enumerate(bodies):
         headers: compose.Headers = [
-            ("To", SENDER),
+            ("To", NAM_SACH_SENDER),
             ("Subject", compose.header_text(" ".join(WORDS[:number]), "Subject")),
         ]
         headers += [("References", " ".join(f"<r{n}@haiduong.gov.vn>" for n in range(number))), ("X-Empty", "")]
