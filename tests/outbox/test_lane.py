@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from fixtures_smtp import ScriptedHandler, _start
-from robust.hostile import environment, good, mailbot, now, spawn
+from robust.hostile import backlog, environment, good, mailbot, now, pause_place, sender, spawn
 from robust.hostile import test_config as campaign_file
 from talking_days import DAY, local, shipped_settings
 
@@ -34,10 +34,6 @@ from mailbot.store import Store
 
 UNITS = ("hai-duong", "chi-linh", "kinh-mon", "nam-sach", "kim-thanh", "thanh-ha")
 WAIT = 120.0  # seconds at most for a process to reach the state a test waits for (a bound on a hang, not a measure)
-
-
-def sender(unit: str) -> tuple[str, str]:
-    return f"vanphong.{unit.replace('-', '')}@haiduong.gov.vn", unit
 
 
 def addresses(units) -> Counter:
@@ -91,12 +87,9 @@ def holding_server():
 
 def test_answers_are_sent_while_the_poll_is_still_storing(tmp_path, imap_account, smtp_server):
     """Batches of two: while the poll is held reading its second batch, the first batch's answers have gone."""
-    mails = [good(sender(unit), figure=10_000 + n) for n, unit in enumerate(UNITS)]
-    mails[2] = mails[2].replace(b"Subject: ", b"X-Test: MAILBOT-FAULT:pause\nSubject: ", 1)
-    for number, raw in enumerate(mails):
+    for number, raw in enumerate(backlog(UNITS, pause_at=2)):
         imap_account.append(raw, now() - timedelta(minutes=30 - number))
-    pause = tmp_path / "pause"
-    pause.mkdir()
+    pause = pause_place(tmp_path)
     env = environment(tmp_path, imap_account.url(), MAILBOT_SMTP_URL=smtp_server.url, MAILBOT_FAULT_PAUSE=str(pause))
     campaign_file(tmp_path, **{"batch_size = 50": "batch_size = 2"})
     poll = spawn("poll", "--once", env=env)
@@ -199,12 +192,9 @@ def test_an_smtp_server_dying_mid_lane_loses_nothing_and_the_rest_waits(tmp_path
 def test_a_poll_killed_while_its_lane_sends_loses_and_doubles_nothing(tmp_path, imap_account, holding_server):
     """The lane is held in the middle of a DATA and the poll in the middle of reading: kill -9, then poll again."""
     handler, url = holding_server
-    mails = [good(sender(unit), figure=10_000 + n) for n, unit in enumerate(UNITS)]
-    mails[2] = mails[2].replace(b"Subject: ", b"X-Test: MAILBOT-FAULT:pause\nSubject: ", 1)
-    for number, raw in enumerate(mails):
+    for number, raw in enumerate(backlog(UNITS, pause_at=2)):
         imap_account.append(raw, now() - timedelta(minutes=30 - number))
-    pause = tmp_path / "pause"
-    pause.mkdir()
+    pause = pause_place(tmp_path)
     env = environment(tmp_path, imap_account.url(), MAILBOT_SMTP_URL=url, MAILBOT_FAULT_PAUSE=str(pause))
     campaign_file(tmp_path, **{"batch_size = 50": "batch_size = 2"})
     handler.hold.set()
@@ -229,12 +219,9 @@ def test_a_poll_killed_while_its_lane_sends_loses_and_doubles_nothing(tmp_path, 
 
 def test_a_poll_of_mailbot_run_sends_while_it_stores(tmp_path, smtp_server, monkeypatch):
     """The service's cycle (App.cycle, what `mailbot run`'s watcher runs) delivers beside its ingest too."""
-    mails = [good(sender(unit), figure=10_000 + n) for n, unit in enumerate(UNITS[:4])]
-    mails[2] = mails[2].replace(b"Subject: ", b"X-Test: MAILBOT-FAULT:pause\nSubject: ", 1)
-    for number, raw in enumerate(mails):
+    for number, raw in enumerate(backlog(UNITS[:4], pause_at=2)):
         deliver_to_maildir(tmp_path / "inbox", raw, now() - timedelta(minutes=30 - number))
-    pause = tmp_path / "pause"
-    pause.mkdir()
+    pause = pause_place(tmp_path)
     monkeypatch.setenv("MAILBOT_READER_FAULTS", "1")
     monkeypatch.setenv("MAILBOT_FAULT_PAUSE", str(pause))
     settings = maildir_settings(tmp_path, smtp_server.url)

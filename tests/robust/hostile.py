@@ -49,6 +49,26 @@ def good(sender=GIA_LOC, figure: int = 17356) -> bytes:
     return mail(sender, district_workbook(sender[1], figure, now().date(), METRIC))
 
 
+def sender(unit: str) -> tuple[str, str]:
+    """The address a unit's office reports from, and the unit (as `good` takes them)."""
+    return f"vanphong.{unit.replace('-', '')}@haiduong.gov.vn", unit
+
+
+def backlog(units: tuple[str, ...], pause_at: int) -> list[bytes]:
+    """A report from each unit (figures 10,000, 10,001, …); the one at `pause_at` pauses the ingest where it is read
+    (b"MAILBOT-FAULT:pause", see mailbot.workers.pause_if_asked)."""
+    mails = [good(sender(unit), figure=10_000 + n) for n, unit in enumerate(units)]
+    mails[pause_at] = mails[pause_at].replace(b"Subject: ", b"X-Test: MAILBOT-FAULT:pause\nSubject: ", 1)
+    return mails
+
+
+def pause_place(tmp_path: Path) -> Path:
+    """The folder a paused ingest and its test speak through (MAILBOT_FAULT_PAUSE)."""
+    place = tmp_path / "pause"
+    place.mkdir()
+    return place
+
+
 def fault(kind: str) -> bytes:
     return mail(attachment=f"MAILBOT-FAULT:{kind}\n".encode(), name=f"{kind}.xlsx")
 

@@ -15,15 +15,11 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from robust.hostile import environment, good, mail, mailbot, now
+from robust.hostile import environment, good, mail, mailbot, now, sender
 from robust.hostile import test_config as campaign_file
 
 UNITS = ("hai-duong", "chi-linh", "kinh-mon", "nam-sach", "kim-thanh", "thanh-ha")
 FAULTS = {1: b"meet", 3: b"meet", 4: b"hang"}  # by position in the mailbox
-
-
-def sender(unit: str) -> tuple[str, str]:
-    return f"vanphong.{unit.replace('-', '')}@haiduong.gov.vn", unit
 
 
 def reports() -> list[bytes]:

@@ -17,17 +17,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from robust.hostile import environment, good, mailbot, now, submissions
+from robust.hostile import environment, good, mailbot, now, sender, submissions
 from robust.hostile import test_config as campaign_file
 
 BATCH = 3
 UNITS = ("hai-duong", "chi-linh", "kinh-mon", "nam-sach", "kim-thanh", "thanh-ha", "cam-giang")
 FAULTY = 4  # the fifth report, in the second batch
 AHEAD = len(UNITS) - 2 * BATCH  # the third batch: marked and being read while the second is stored
-
-
-def sender(unit: str) -> tuple[str, str]:
-    return f"vanphong.{unit.replace('-', '')}@haiduong.gov.vn", unit
 
 
 def reports(fault: bytes) -> list[bytes]:

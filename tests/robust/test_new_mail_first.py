@@ -16,22 +16,12 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from robust.hostile import environment, good, mailbot, now, spawn, submissions
+from robust.hostile import backlog, environment, good, mailbot, now, pause_place, sender, spawn, submissions
 from robust.hostile import test_config as campaign_file
 
 UNITS = ("hai-duong", "chi-linh", "kinh-mon", "nam-sach", "kim-thanh")
 NEW, LATER = "thanh-ha", "cam-giang"
 WAIT = 120.0  # seconds at most for the paused ingest to say so (a bound on a hang, not a measure)
-
-
-def sender(unit: str) -> tuple[str, str]:
-    return f"vanphong.{unit.replace('-', '')}@haiduong.gov.vn", unit
-
-
-def backlog() -> list[bytes]:
-    mails = [good(sender(unit), figure=10_000 + n) for n, unit in enumerate(UNITS)]
-    mails[0] = mails[0].replace(b"Subject: ", b"X-Test: MAILBOT-FAULT:pause\nSubject: ", 1)
-    return mails
 
 
 def mark(tmp_path: Path) -> int:
@@ -50,10 +40,9 @@ def wait_for(path: Path, process: subprocess.Popen) -> None:
 def test_a_report_that_arrives_during_a_backlog_is_stored_and_answered_before_the_rest(
     tmp_path, imap_account, smtp_server
 ):
-    for number, raw in enumerate(backlog()):
+    for number, raw in enumerate(backlog(UNITS, pause_at=0)):
         imap_account.append(raw, now() - timedelta(minutes=30 - number))
-    pause = tmp_path / "pause"
-    pause.mkdir()
+    pause = pause_place(tmp_path)
     env = environment(tmp_path, imap_account.url(), MAILBOT_SMTP_URL=smtp_server.url, MAILBOT_FAULT_PAUSE=str(pause))
     campaign_file(tmp_path, **{"batch_size = 50": "batch_size = 2"})  # the file MAILBOT_CONFIG names
     poll = spawn("poll", "--once", env=env)

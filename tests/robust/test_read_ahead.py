@@ -13,9 +13,9 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from robust.hostile import environment, good, now, spawn, submissions
+from robust.hostile import backlog, environment, now, pause_place, sender, spawn, submissions
 from robust.hostile import test_config as campaign_file
-from robust.test_new_mail_first import WAIT, sender, wait_for
+from robust.test_new_mail_first import WAIT, wait_for
 
 from mailbot.inbox import deliver_to_maildir
 
@@ -32,12 +32,9 @@ def marks(tmp_path: Path) -> int:
 
 
 def test_the_next_batch_is_marked_and_read_while_the_one_before_is_read(tmp_path):
-    mails = [good(sender(unit), figure=10_000 + n) for n, unit in enumerate(UNITS)]
-    mails[0] = mails[0].replace(b"Subject: ", b"X-Test: MAILBOT-FAULT:pause\nSubject: ", 1)
-    for number, raw in enumerate(mails):
+    for number, raw in enumerate(backlog(UNITS, pause_at=0)):
         deliver_to_maildir(tmp_path / "inbox", raw, now() - timedelta(minutes=30 - number))
-    pause = tmp_path / "pause"
-    pause.mkdir()
+    pause = pause_place(tmp_path)
     env = environment(tmp_path, f"maildir://{tmp_path / 'inbox'}", MAILBOT_FAULT_PAUSE=str(pause))
     campaign_file(tmp_path, **{"batch_size = 50": "batch_size = 2", "# workers = 2 ": "workers = 2   "})
     poll = spawn("poll", "--once", env=env)
