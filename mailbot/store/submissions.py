@@ -27,11 +27,7 @@ class Submissions(Campaigns):
 
     def submissions_of_units(self, units: list[str], first: date, last: date) -> list[Submission]:
         """The submissions of these units for `first`..`last`, in arrival order (one query for a batch)."""
-        found: list[Submission] = []
-        for start in range(0, len(units), UNITS_PER_QUERY):
-            chunk = units[start : start + UNITS_PER_QUERY]
-            found += self._submissions(submissions.c.unit.in_(chunk), submissions.c.period.between(first, last))
-        return sorted(found, key=lambda s: (s.received_at, s.id)) if len(units) > UNITS_PER_QUERY else found
+        return self._submissions_in(submissions.c.unit, units, submissions.c.period.between(first, last))
 
     def submission_ids_of_units(self, units: list[str], first: date, last: date) -> list[int]:
         """The ids of what submissions_of_units answers, read from the index alone."""
@@ -47,10 +43,7 @@ class Submissions(Campaigns):
 
     def submissions_with_ids(self, ids: list[int]) -> list[Submission]:
         """These submissions, in arrival order."""
-        found: list[Submission] = []
-        for start in range(0, len(ids), UNITS_PER_QUERY):
-            found += self._submissions(submissions.c.id.in_(ids[start : start + UNITS_PER_QUERY]))
-        return sorted(found, key=lambda s: (s.received_at, s.id)) if len(ids) > UNITS_PER_QUERY else found
+        return self._submissions_in(submissions.c.id, ids)
 
     def counted_between(
         self, first: date, last: date, received_by: datetime | None = None, metrics: Sequence[str] | None = None
@@ -162,6 +155,15 @@ class Submissions(Campaigns):
         if found is None:
             raise i18n.error(StoreError, "errors.submission_not_stored", self.language, id=submission_id)
         return found
+
+    def _submissions_in(
+        self, column: sa.Column, values: Sequence[object], *conditions: sa.ColumnElement[bool]
+    ) -> list[Submission]:
+        """The submissions whose `column` is one of `values`, in arrival order: UNITS_PER_QUERY values a query."""
+        found: list[Submission] = []
+        for start in range(0, len(values), UNITS_PER_QUERY):
+            found += self._submissions(column.in_(values[start : start + UNITS_PER_QUERY]), *conditions)
+        return sorted(found, key=lambda s: (s.received_at, s.id)) if len(values) > UNITS_PER_QUERY else found
 
     def _submissions(self, *conditions: sa.ColumnElement[bool]) -> list[Submission]:
         return self._ordered(sa.select(*SUBMISSION_COLUMNS).where(*conditions))
