@@ -116,7 +116,7 @@ def _ingest_all(
         source.after_commit(batch)
         log.info("ingested a batch of %s message(s) from %s", len(batch), source.identity)
         for arrived in source.arrivals(known):
-            _ingest_arrivals(settings, store, source, arrived, now, answers, result, lane)
+            _ingest_arrivals(settings, store, source, arrived, now, answers, stored, result, lane)
     return result
 
 
@@ -136,6 +136,7 @@ def _ingest_arrivals(
     arrived: list[InboundMessage],
     now: datetime,
     answers: batches.Answers,
+    stored: batches.Known,
     result: PollResult,
     lane: DeliveryLane | None,
 ) -> None:
@@ -146,7 +147,8 @@ def _ingest_arrivals(
     messages are stored without moving it (as if they had no UID), and when a poll
     comes to their UIDs they are known by their keys, never stored twice.
     """
-    _count(result, batches.ingest_batch(settings, store, [replace(m, uid=None) for m in arrived], now, answers))
+    unmarked = [replace(m, uid=None) for m in arrived]
+    _count(result, batches.ingest_batch(settings, store, unmarked, now, answers, stored))
     source.after_commit(arrived)
     log.info("stored %s message(s) that arrived during the poll of %s first", len(arrived), source.identity)
     from mailbot import compose
