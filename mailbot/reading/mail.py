@@ -135,14 +135,18 @@ class Excess:
     params: dict
 
 
+EMPTY_LINE = re.compile(rb"\n\r?\n")  # found by its first LF, which the search skips to
+CR = ord("\r")
+
+
 def excess(raw: bytes, limits: Limits) -> Excess | None:
     """The first `[limits]` the raw message is over, found before anything is parsed; None if within."""
     head_end = _header_end(raw, limits.max_header_bytes)
     if head_end is None:
         return Excess("headers", {"limit": _kib(limits.max_header_bytes)})
-    longest = _longest_line(raw, limits.max_line_bytes)
-    if longest > limits.max_line_bytes:
-        return Excess("line", {"size": _kib(longest), "limit": _kib(limits.max_line_bytes)})
+    over = _line_over(raw, limits.max_line_bytes)
+    if over is not None:
+        return Excess("line", {"size": _kib(over), "limit": _kib(limits.max_line_bytes)})
     parts, depth = _structure(raw, limits.max_parts)
     if parts > limits.max_parts:
         return Excess("parts", {"count": parts, "limit": limits.max_parts})
@@ -156,29 +160,72 @@ def _kib(size: int) -> str:
 
 
 def _header_end(raw: bytes, limit: int) -> int | None:
-    """Where the header block ends, if it ends within `limit` bytes (a message of headers alone ends with it)."""
-    head = raw[: limit + 4]
-    ends = [i for i in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if 0 <= i <= limit]
-    if ends:
-        return min(ends)
+    """Where the header block ends (LF LF or CRLF CRLF), if it ends within `limit` bytes (a message of headers
+    alone ends with it)."""
+    at = 0
+    while (found := EMPTY_LINE.search(raw, at, limit + 4)) is not None and found.start() <= limit + 1:
+        start = found.start()
+        if found.end() - start == 2:  # LF LF
+            return start if start <= limit else None
+        if start > 0 and raw[start - 1] == CR:  # CR LF CR LF
+            return start - 1
+        at = start + 1  # LF CR LF after some other byte: its last LF may start an LF LF
     return len(raw) if len(raw) <= limit else None
 
 
-def _longest_line(raw: bytes, limit: int) -> int:
-    """The length of the first line over `limit`, else of the longest line."""
-    longest, start, size = 0, 0, len(raw)
-    while start < size:
-        end = raw.find(b"\n", start)
-        end = size if end < 0 else end
-        longest = max(longest, end - start)
-        if longest > limit:
-            return longest
-        start = end + 1
-    return longest
+def _line_over(raw: bytes, limit: int) -> int | None:
+    """The length of the first line (up to LF) over `limit` bytes; None if every line is within it.
+
+    Each step looks for the last LF within the next `limit` + 1 bytes: every line before
+    it is within the limit, and where there is none, the line there is over it. Two
+    steps move on by at least `limit` bytes, so a message of short lines costs a few
+    searches in C, not a step per line.
+    """
+    start, size = 0, len(raw)
+    while size - start > limit:
+        newline = raw.rfind(b"\n", start, start + limit + 1)
+        if newline < 0:
+            end = raw.find(b"\n", start)
+            return (size if end < 0 else end) - start
+        start = newline + 1
+    return None
 
 
 BOUNDARY = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
+BOUNDARY_WORD = b"boundary"
 DELIMITER = re.compile(rb"^--([^\r\n]{1,202}?)[ \t]*\r?$", re.MULTILINE)
+# A delimiter line after the first: found by its line break (a literal the search skips to), not by ^.
+NEXT_DELIMITER = re.compile(rb"\n--([^\r\n]{1,202}?)[ \t]*\r?$", re.MULTILINE)
+SCAN_BYTES = 64 * 1024  # the raw message is lower-cased this much at a time to find its boundaries
+
+
+def _boundaries(raw: bytes, piece_bytes: int = SCAN_BYTES) -> list[tuple[int, bytes]]:
+    """(offset, boundary) of each `boundary=` parameter, as BOUNDARY.finditer finds them.
+
+    A case-insensitive pattern is tried at every offset; the word is found far faster
+    in a lower-cased copy, a piece at a time (never the whole message copied), and
+    the pattern is tried only where the word starts.
+    """
+    found: list[tuple[int, bytes]] = []
+    matched_to = 0
+    for piece in range(0, len(raw), piece_bytes):
+        lowered = raw[piece : piece + piece_bytes + len(BOUNDARY_WORD) - 1].lower()
+        at = lowered.find(BOUNDARY_WORD)
+        while 0 <= at < piece_bytes:
+            match = BOUNDARY.match(raw, piece + at) if piece + at >= matched_to else None
+            if match is not None:
+                found.append((match.start(), match.group(1) or match.group(2)))
+                matched_to = match.end()
+            at = lowered.find(BOUNDARY_WORD, at + 1)
+    return found
+
+
+def _delimiters(raw: bytes) -> list[tuple[int, bytes]]:
+    """(offset, text after "--") of each delimiter-shaped line, as DELIMITER.finditer finds them."""
+    first = DELIMITER.match(raw)
+    found = [(first.start(), first.group(1))] if first is not None else []
+    found.extend((m.start() + 1, m.group(1)) for m in NEXT_DELIMITER.finditer(raw))
+    return found
 
 
 def _structure(raw: bytes, max_parts: int) -> tuple[int, int]:
@@ -188,18 +235,17 @@ def _structure(raw: bytes, max_parts: int) -> tuple[int, int]:
     opening delimiter of a declared boundary starts a part. Counting stops once
     the parts are over `max_parts`.
     """
-    events = [(m.start(), 0, m.group(1) or m.group(2)) for m in BOUNDARY.finditer(raw)]
+    events = [(start, 0, boundary) for start, boundary in _boundaries(raw)]
     if not events:
         return 1, 0
     declared = {boundary for _, _, boundary in events}
     if len(declared) > max_parts:
         return len(declared), len(declared)
-    for match in DELIMITER.finditer(raw):
-        line = match.group(1)
+    for start, line in _delimiters(raw):
         if line.endswith(b"--") and line[:-2] in declared:
-            events.append((match.start(), 2, line[:-2]))
+            events.append((start, 2, line[:-2]))
         elif line in declared:
-            events.append((match.start(), 1, line))
+            events.append((start, 1, line))
     stack: list[bytes] = []
     parts = depth = 0
     for _, kind, boundary in sorted(events, key=lambda e: (e[0], e[1])):

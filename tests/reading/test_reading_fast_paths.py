@@ -116,6 +116,69 @@ def test_unquoted_boundary_with_equals_sign_still_splits_the_message(shipped):
     assert reading.figures == {"installs": 17356} and reading.unit == "nam-sach"
 
 
+# --- mail limits --------------------------------------------------------------------------------
+
+
+def header_end_plain(raw, limit):
+    """The plain way: both kinds of empty line looked for in the first `limit` bytes and some."""
+    head = raw[: limit + 4]
+    ends = [i for i in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if 0 <= i <= limit]
+    if ends:
+        return min(ends)
+    return len(raw) if len(raw) <= limit else None
+
+
+def line_over_plain(raw, limit):
+    """The plain way: every line measured."""
+    return next((len(line) for line in raw.split(b"\n") if len(line) > limit), None)
+
+
+def boundaries_plain(raw):
+    return [(m.start(), m.group(1) or m.group(2)) for m in mail.BOUNDARY.finditer(raw)]
+
+
+def delimiters_plain(raw):
+    return [(m.start(), m.group(1)) for m in mail.DELIMITER.finditer(raw)]
+
+
+# Bytes that make header ends, long lines, boundary parameters and delimiter lines likely.
+RAW = st.lists(
+    st.sampled_from([b"\n", b"\r\n", b"\r", b"\n\n", b"\r\n\r\n", b"\n\r\n", b"--", b"--b", b"--b--", b"b", b"x"])
+    | st.sampled_from(
+        [b"boundary=", b"BoUnDaRy =", b'boundary="b"', b"boundary= b;", b"boundaryboundary=b", b" ", b"\t"]
+    )
+    | st.binary(max_size=6),
+    max_size=40,
+).map(b"".join)
+
+
+@given(RAW, st.integers(0, 40))
+@example(b"a\n\r\n\nb", 10)
+@example(b"ab\r\n\r\n", 2)
+@example(b"x" * 12 + b"\n\n", 10)
+@hypothesis_settings(max_examples=500)
+def test_limit_scans_find_what_the_plain_way_finds(raw, limit):
+    assert mail._header_end(raw, limit) == header_end_plain(raw, limit)
+    assert mail._line_over(raw, limit) == line_over_plain(raw, limit)
+    assert mail._delimiters(raw) == delimiters_plain(raw)
+    for piece in (1, 7, 8, 9, 64, mail.SCAN_BYTES):
+        assert mail._boundaries(raw, piece) == boundaries_plain(raw)
+
+
+def test_limit_scans_of_a_big_message():
+    lines = b"".join(b"l" * (i % 90) + (b"\r\n" if i % 3 else b"\n") for i in range(60_000))
+    boundary = b"--==b=="
+    pad = b"X-Pad: " + b"p" * (mail.SCAN_BYTES - 46) + b"\r\n"  # the parameter's word across two pieces
+    raw = pad + b"Content-Type: multipart/mixed;\r\n Boundary=" + boundary[2:] + b"\r\n\r\n" + boundary + b"\r\n"
+    raw += lines
+    raw += b"\r\n" + boundary + b"--\r\n" + b"y" * 1000 + b"\n"
+    for limit in (89, 90, 999, 1000, 2**20):
+        assert mail._line_over(raw, limit) == line_over_plain(raw, limit)
+    assert mail._header_end(raw, 100) == header_end_plain(raw, 100) is None
+    assert mail._boundaries(raw) == boundaries_plain(raw) != []
+    assert mail._delimiters(raw) == delimiters_plain(raw) != []
+
+
 # --- units --------------------------------------------------------------------------------------
 
 
