@@ -14,13 +14,14 @@ checks that they agree).
 from __future__ import annotations
 
 import email
+import email._encoded_words
 import email.feedparser
 import email.policy
 import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.headerregistry import HeaderRegistry, UnstructuredHeader
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import lru_cache
@@ -49,10 +50,18 @@ UNREADABLE = "\ufffd"
 # An address mailbot may write to: plain ASCII, no space, quote, bracket or control character.
 PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 SPLITTING = email.policy.compat32  # splits the message into parts, decodes nothing
-DECODING = email.policy.default  # decodes the header values that are read
-LINE_BREAKS = re.compile(r"\r\n|\r|\n")
-# ASCII text, folded or not, with no RFC 2047 encoded word: decoding leaves it as it is.
-PLAIN_TEXT = re.compile(r"(?:(?!=\?)[\t\r\n\x20-\x7e])*")
+# ASCII text, folded or not: with no RFC 2047 encoded word ("=?") in it, decoding leaves it as it is.
+PRINTABLE = re.compile(r"[\t\r\n\x20-\x7e]*")
+# Unfolded ASCII text of words between spaces and tabs, the only whitespace the registry splits at.
+WORDS = re.compile(r"[\t\x20-\x7e]*")
+SPACES = re.compile(r"([ \t]+)")
+# An encoded word as the registry takes one whole from its "=?" to its own "?=": no "?" or space in its
+# text, which starts with no "=" unless two hex digits follow (the registry looks past that "?=" then).
+ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?(?:(?:[^?\s=]|=[0-9A-Fa-f]{2})[^?\s]*)?\?=")
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM = rf"{_ATEXT}(?:\.{_ATEXT})*"
+# A Message-ID of dot-atoms, as the registry gives it back.
+PLAIN_MESSAGE_ID = re.compile(rf"<{_DOT_ATOM}@{_DOT_ATOM}>")
 # MIME headers that both parsers read alike: tokens and plain quoted values, no RFC 2231,
 # RFC 2047, comments, escapes or non-ASCII.
 _TOKEN = r"[!#$&+\-.0-9A-Z^_`a-z{|}~]+"
@@ -317,14 +326,73 @@ class Headers:
 
 
 def unfolded(value: str) -> str:
-    return LINE_BREAKS.sub("", value)
+    """The value with its line breaks (CR, LF) taken out, as the registry reads it."""
+    if "\r" in value:
+        value = value.replace("\r", "")
+    return value.replace("\n", "") if "\n" in value else value
 
 
 def decoded(name: str, value: str) -> str:
     """The header value as the modern header registry gives it as text."""
-    if _unstructured(name.lower()) and PLAIN_TEXT.fullmatch(value):
-        return unfolded(value)
+    key = name.lower()
+    if _unstructured(key):
+        if "=?" not in value and PRINTABLE.fullmatch(value):
+            return unfolded(value)
+        text = _encoded_words(unfolded(value))
+        if text is not None:
+            return text
+    elif key == "message-id" and PLAIN_MESSAGE_ID.fullmatch(value):
+        return value
     return str(DECODING.header_fetch_parse(name, value))
+
+
+def _encoded_words(value: str) -> str | None:
+    """An unstructured value of plain words and whole encoded words, decoded as the registry decodes it
+    (each word by the email package's own decoder, the space between two encoded words dropped); None for
+    any other value, and where a word decodes to bytes that are no text (left to the registry)."""
+    if not WORDS.fullmatch(value):
+        return None
+    pieces = SPACES.split(value)  # word, space, word, ... (the first and the last word may be empty)
+    text: list[str] = []
+    after_encoded = False
+    for at in range(0, len(pieces), 2):
+        word = pieces[at]
+        encoded = "=?" in word
+        if encoded:
+            if not ENCODED_WORD.fullmatch(word):
+                return None
+            try:
+                word = email._encoded_words.decode(word)[0]
+            except Exception:  # the registry reads it as plain text: left to the registry
+                return None
+        if at > 0 and not (encoded and after_encoded):
+            text.append(pieces[at - 1])
+        text.append(word)
+        after_encoded = encoded
+    joined = "".join(text)
+    return None if SURROGATES.search(joined) else joined
+
+
+class _Registry(HeaderRegistry):
+    """The header registry, with each header's class made once (the registry makes a class per header read)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = super().__getitem__(name)
+            if key in self.registry:  # any other name has the default class: one kept for all of them
+                self._made[key] = made
+            else:
+                made = self._made.setdefault("", made)
+        return made
+
+
+DECODING = email.policy.default.clone(header_factory=_Registry())  # decodes the header values that are read
 
 
 @lru_cache(maxsize=256)

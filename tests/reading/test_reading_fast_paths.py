@@ -7,6 +7,7 @@ dropping the diacritics through a table must give what dropping each mark one
 character at a time gives.
 """
 
+import base64
 import dataclasses
 import email
 import email.policy
@@ -40,6 +41,81 @@ PLAIN_VALUE = st.from_regex(r"[ \t]*[\x21-\x7e]([\x20-\x7e]|\r\n[ \t])*", fullma
 def test_plain_header_values_read_as_the_registry_reads_them(name, value):
     expected = str(REGISTRY.header_fetch_parse(name, value))
     assert mail.decoded(name, value) == expected
+
+
+def registry_text(name, value):
+    return str(REGISTRY.header_fetch_parse(name, value))
+
+
+def as_read(decode, name, value):
+    """What Headers.first gives: the decoded text, or the raw text where decoding raises."""
+    try:
+        return decode(name, value)
+    except Exception:
+        return value
+
+
+def encoded_word(charset, encoding, data):
+    """An RFC 2047 word of those bytes, as mail clients write them (and as broken ones do)."""
+    if encoding in "bB":
+        text = base64.b64encode(data).decode()
+    else:
+        text = "".join(chr(c) if chr(c).isalnum() else "_" if c == 32 else f"={c:02X}" for c in data)
+    return f"=?{charset}?{encoding}?{text}?="
+
+
+ENCODED_WORDS = st.builds(
+    encoded_word,
+    st.sampled_from(["utf-8", "UTF-8", "iso-8859-1", "windows-1258", "utf-8*vi", "unknown-8bit", "x-bogus", "ascii"]),
+    st.sampled_from("bBqQ"),
+    st.binary(max_size=12) | st.sampled_from(["Báo cáo ngày 14/8".encode(), " Huyện ".encode(), b"\xff\xfe", b"=?"]),
+)
+BROKEN_WORDS = st.sampled_from(
+    [
+        "=?utf-8?q?=C3?=",
+        "=?utf-8?q?=?=",
+        "=?utf-8?x?abc?=",
+        "=?utf-8?b?QQ?=",
+        "=?utf-8?b?Q?=",
+        "=??q?a?=",
+        "=?utf-8?q?a",
+        "a=?utf-8?q?b?=",
+        "=?utf-8?q?a?=b",
+        "=?",
+        "?=",
+        "a?=b",
+        "=?utf-8?q?a_b?==?utf-8?q?c?=",
+    ]
+)
+SUBJECTS = st.lists(
+    st.tuples(
+        ENCODED_WORDS | BROKEN_WORDS | st.from_regex(r"[\x21-\x7e]{1,6}", fullmatch=True),
+        st.sampled_from([" ", "  ", "\t", "\r\n ", "\r\n\t", ""]),
+    ),
+    max_size=6,
+).map(lambda words: "".join(w + space for w, space in words))
+
+
+@given(st.sampled_from(["Subject", "X-Unknown", "References", "Comments"]), SUBJECTS)
+@example("Subject", "=?utf-8?b?QsOhbyBjw6Fv?= =?utf-8?q?ng=C3=A0y_14/8?= x =?utf-8?q?a?=")
+@example("Subject", " =?utf-8?q?a?=\r\n =?utf-8?q?b?= ")
+@example("Subject", "=?utf-8?q?=E1?=")
+@hypothesis_settings(max_examples=500)
+def test_encoded_words_read_as_the_registry_reads_them(name, value):
+    assert as_read(mail.decoded, name, value) == as_read(registry_text, name, value)
+
+
+ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-\x80-\xff\\\"() ]"
+
+
+@given(st.from_regex(rf"\s?<?{ATEXT}{{0,8}}@?{ATEXT}{{0,8}}(>|> |>x|>>)?", fullmatch=True))
+@example("<179617224444.6839.11647793421092554390@baocao-bench.gov.vn>")
+@example("<a..b@c>")
+@example("<.a@c>")
+@example("<a@c.>")
+@example("<b\udcc3\udca1o@c>")  # 8-bit bytes of a raw header: the registry shows them as U+FFFD
+def test_message_ids_read_as_the_registry_reads_them(value):
+    assert as_read(mail.decoded, "Message-ID", value) == as_read(registry_text, "Message-ID", value)
 
 
 DATES = st.one_of(
