@@ -122,6 +122,8 @@ def parse(raw: bytes, reporting_mailbox: str, with_body: bool = True, max_refere
     message = split(raw)
     headers = Headers(message)
     sender = _sender(headers)
+    names: dict[int, str | None] = {}  # each leaf part's name, read once for its attachment and the body
+    found = tuple(attachments(message, names=names)) if with_body else ()
     return MailFacts(
         message_id=_message_id(headers.first("Message-ID")),
         sender=sender,
@@ -131,8 +133,8 @@ def parse(raw: bytes, reporting_mailbox: str, with_body: bool = True, max_refere
         references=_references(headers)[-max_references:],
         auth_results=tuple(headers.all("Authentication-Results")),
         robot=_is_robot(headers, sender, reporting_mailbox),
-        attachments=tuple(attachments(message)) if with_body else (),
-        body=body_of(message) if with_body else Body(),
+        attachments=found,
+        body=body_of(message, names) if with_body else Body(),
     )
 
 
@@ -499,8 +501,11 @@ def is_robot_local_part(local_part: str) -> bool:
     return bool(ROBOT_LOCAL_PARTS.match(local_part))
 
 
-def attachments(message: Message, depth: int = 0) -> list[Attachment]:
-    """Every named or spreadsheet-typed leaf part, forwarded messages included."""
+def attachments(message: Message, depth: int = 0, names: dict[int, str | None] | None = None) -> list[Attachment]:
+    """Every named or spreadsheet-typed leaf part, forwarded messages included.
+
+    `names`: where the name of each leaf part of `message` itself is kept (by the part's id), for body_of.
+    """
     found: list[Attachment] = []
     for part in message.walk():
         if part.is_multipart():
@@ -512,31 +517,39 @@ def attachments(message: Message, depth: int = 0) -> list[Attachment]:
             found.extend(_inner_message(part, depth))
             continue
         name = _file_name(part)
+        if names is not None:
+            names[id(part)] = name
         if not name and not is_spreadsheet_type(content_type):
             continue
         found.append(Attachment(name=name, content_type=content_type, data=_payload(part)))
     return found
 
 
-def body_of(message: Message) -> Body:
-    """The first plain and the first HTML part that are neither attachments nor inside a forwarded message."""
+def body_of(message: Message, names: dict[int, str | None] | None = None) -> Body:
+    """The first plain and the first HTML part that are neither attachments nor inside a forwarded message.
+
+    `names`: the leaf parts' names as `attachments` read them, where it was given them.
+    """
     found: dict[str, str] = {}
     pending = [message]
     while pending and len(found) < 2:
         part = pending.pop(0)
+        content_type = _content_type(part)
         if part.is_multipart():
-            if _content_type(part) != "message/rfc822":
+            if content_type != "message/rfc822":
                 pending[:0] = [p for p in part.get_payload() if isinstance(p, Message)]
             continue
-        subtype = _content_type(part).partition("/")[2] if _content_type(part).startswith("text/") else ""
-        if subtype in ("plain", "html") and subtype not in found and not _is_attached(part):
-            found[subtype] = _text_of(part)
+        maintype, _, subtype = content_type.partition("/")
+        if maintype == "text" and subtype in ("plain", "html") and subtype not in found:
+            name = names[id(part)] if names is not None and id(part) in names else _file_name(part)
+            if not _is_attached(part, name):
+                found[subtype] = _text_of(part)
     return Body(plain=found.get("plain"), html=found.get("html"))
 
 
-def _is_attached(part: Message) -> bool:
+def _is_attached(part: Message, name: str | None) -> bool:
     disposition = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
-    return disposition == "attachment" or bool(_file_name(part))
+    return disposition == "attachment" or bool(name)
 
 
 def _text_of(part: Message) -> str:
@@ -589,7 +602,8 @@ def _file_name(part: Message) -> str | None:
         name = part.get_filename()
     except Exception:
         log.debug("attachment name could not be decoded", exc_info=True)
-    if not name:
+        name = ""
+    if name == "":  # None: neither a filename nor a name parameter, which is all that is looked for again
         try:
             param = part.get_param("name")
             name = email.utils.collapse_rfc2231_value(param) if isinstance(param, tuple) else param
