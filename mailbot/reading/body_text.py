@@ -3,6 +3,7 @@ ngày 14/8/2020 là 17.356 lượt".
 
     own_lines(text) -> [(line number, line)]   the text written in this mail, earlier mail cut off
     read_text(numbered, metrics, wrapped) -> {metric id: TextReading}
+    sentences_of(numbered, wrapped), read_sentences(sentences, metrics)   the same, a text's sentences made once
 
 A sentence that names the metric (its label or an alias, compared without
 diacritics) and states exactly one count gives the figure, with the line it is on.
@@ -53,6 +54,7 @@ MASKS = tuple(
 )
 LEADING = re.compile(r"^\s*(?:\d{1,2}|[a-zđ]|[ivx]{1,4})\s*[.)/]\s+", re.I)  # "1. ", "a) ", "II. "
 COUNT = re.compile(r"(?<![\w.,])\d+(?:(?:[.,]|[ \u00a0\u202f](?=\d{3}(?!\d)))\d+)*(?!\w)")
+DIGIT = re.compile(r"\d")
 SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)")
 DAILY = ("trong ngay", "tang them", "tang moi", "phat sinh", "them moi", "moi cai dat")
 CUMULATIVE = ("luy ke", "cong don", "tinh den", "tong so", "tong cong")
@@ -82,7 +84,7 @@ class TextReading:
 
 
 @dataclass(frozen=True)
-class _Sentence:
+class Sentence:
     text: str
     masked: str
     folded: str
@@ -122,7 +124,16 @@ def read_text(numbered: list[tuple[int, str]], metrics: tuple[Metric, ...], wrap
     `wrapped`: the lines may be hard-wrapped paragraphs (plain-text mail, PDF), so a
     sentence may continue on the next line.
     """
-    sentences = [s for segment in _segments(numbered, wrapped) for s in _split(*segment)]
+    return read_sentences(sentences_of(numbered, wrapped), metrics)
+
+
+def sentences_of(numbered: list[tuple[int, str]], wrapped: bool) -> list[Sentence]:
+    """The sentences of numbered lines, as read_text takes them apart."""
+    return [s for segment in _segments(numbered, wrapped) for s in _split(*segment)]
+
+
+def read_sentences(sentences: list[Sentence], metrics: tuple[Metric, ...]) -> dict[str, TextReading]:
+    """read_text of sentences already taken apart."""
     found = {}
     for metric in metrics:
         aliases = sorted({fold(a) for a in (metric.label, *metric.aliases)} - {""}, key=len, reverse=True)
@@ -132,7 +143,7 @@ def read_text(numbered: list[tuple[int, str]], metrics: tuple[Metric, ...], wrap
     return found
 
 
-def _metric(sentences: list[_Sentence], aliases: list[str], cumulative: bool) -> TextReading | None:
+def _metric(sentences: list[Sentence], aliases: list[str], cumulative: bool) -> TextReading | None:
     certain: list[tuple[int, int]] = []
     doubts: list[Doubt] = []
     named_any = False
@@ -165,7 +176,7 @@ def _metric(sentences: list[_Sentence], aliases: list[str], cumulative: bool) ->
     return TextReading(certain[0][0], certain[0][1], ())
 
 
-def _far(sentences: list[_Sentence], index: int) -> list[Doubt]:
+def _far(sentences: list[Sentence], index: int) -> list[Doubt]:
     """A count in the sentence right after the one naming the metric (on its line or the next two)."""
     if index + 1 >= len(sentences):
         return []
@@ -205,7 +216,7 @@ def _continues(previous: str, line: str) -> bool:
     return line[0].islower() or line[0].isdigit()
 
 
-def _split(text: str, starts: list[tuple[int, int]]) -> list[_Sentence]:
+def _split(text: str, starts: list[tuple[int, int]]) -> list[Sentence]:
     sentences, begin = [], 0
     ends = [m.end() for m in SENTENCE_END.finditer(text)] + [len(text)]
     for end in ends:
@@ -213,10 +224,11 @@ def _split(text: str, starts: list[tuple[int, int]]) -> list[_Sentence]:
             continue
         chunk = text[begin:end]
         masked = chunk
-        for mask in MASKS:
-            masked = mask.sub(lambda m: " " * len(m.group()), masked)
+        if DIGIT.search(chunk):  # without a digit there is no count to find, nor a number to mask
+            for mask in MASKS:
+                masked = mask.sub(lambda m: " " * len(m.group()), masked)
         first = max(no for s, no in starts if s <= begin)
         kept = ((0, first),) + tuple((s - begin, no) for s, no in starts if begin < s < end)
-        sentences.append(_Sentence(chunk, masked, fold(chunk), kept))
+        sentences.append(Sentence(chunk, masked, fold(chunk), kept))
         begin = end
     return [s for s in sentences if s.text.strip()]

@@ -20,7 +20,7 @@ from mailbot import i18n
 from mailbot.config import Metric, Settings
 from mailbot.errors import SpreadsheetError
 from mailbot.models import AMBIGUOUS_NUMBER, CONFLICTING_FIGURES, READ_FROM_IMAGE, Problem, Source, Table
-from mailbot.reading.body_text import TextReading, own_lines, read_text
+from mailbot.reading.body_text import Sentence, TextReading, own_lines, read_sentences, sentences_of
 from mailbot.reading.mail import Body
 from mailbot.sheets.document import Text
 from mailbot.sheets.html_body import read_html_body
@@ -61,10 +61,14 @@ def add_text_figures(content: Content, texts: list[Text], stated: set[str], sett
     text is only checked against the table's figure.
     """
     lang = settings.language
+    read: dict[int, tuple[list[tuple[int, str]], list[Sentence]]] = {}  # each text taken apart once
     for metric in settings.campaign.metrics:
-        for text in texts:
-            numbered = own_lines("\n".join(text.lines)) if text.file_name is None else _numbered(text)
-            reading = read_text(numbered, (metric,), wrapped=not text.from_image).get(metric.id)
+        for at, text in enumerate(texts):
+            if at not in read:
+                lines = own_lines("\n".join(text.lines)) if text.file_name is None else _numbered(text)
+                read[at] = lines, sentences_of(lines, wrapped=not text.from_image)
+            numbered, sentences = read[at]
+            reading = read_sentences(sentences, (metric,)).get(metric.id)
             if reading is None:
                 continue
             if metric.id in stated:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import lru_cache
 
 from mailbot.reading.text import unmarked
 
@@ -25,6 +26,8 @@ WORDED_NO_YEAR = re.compile(r"(?<!\d)(\d{1,2})\s*thang\s*(\d{1,2})(?!\s*(?:nam|,
 NUMERIC_NO_YEAR = re.compile(r"(?<![\dh:/.\-'])(\d{1,2})\s*[/\-]\s*(\d{1,2})(?![\dh:'])(?!\s*[/.\-]\s*\d)")
 NUMERIC_AFTER_NGAY = re.compile(r"ngay\s*(\d{1,2})\s*[.]\s*(\d{1,2})(?![\dh:'])(?!\s*[/.\-]\s*\d)")
 FUTURE_SLACK = timedelta(days=31)  # a day without a year this far after the arrival is of the year before
+DIGIT = re.compile(r"\d")  # every date above has one
+MAX_KEPT = 1000  # characters of a text whose stated day is kept (subjects, names and titles are read twice or more)
 
 
 def _day(year: int, month: int, day: int) -> date | None:
@@ -38,7 +41,15 @@ def _day(year: int, month: int, day: int) -> date | None:
 
 def stated_date(text: str, arrival: date | None = None) -> date | None:
     """The first valid date written in `text`, or None; `arrival` gives the year where none is written."""
+    if len(text) > MAX_KEPT:
+        return _stated_date(text, arrival)
+    return _kept_stated_date(text, arrival)
+
+
+def _stated_date(text: str, arrival: date | None) -> date | None:
     plain = unmarked(text)
+    if not DIGIT.search(plain):
+        return None
     found: list[tuple[int, date]] = []
     taken: list[range] = []
     for pattern, order in ((WORDED, "dmy"), (NUMERIC, "dmy"), (COMPACT_DMY, "dmy"), (ISO, "ymd")):
@@ -58,6 +69,9 @@ def stated_date(text: str, arrival: date | None = None) -> date | None:
                 if stated:
                     found.append((match.start(), stated))
     return min(found)[1] if found else None
+
+
+_kept_stated_date = lru_cache(maxsize=4096)(_stated_date)
 
 
 def _without_year(day: int, month: int, arrival: date) -> date | None:

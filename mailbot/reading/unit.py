@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mailbot.config import Settings, Unit
 from mailbot.reading.text import fold
 
 MAX_INDEXES = 8  # units tuples kept indexed (one per Settings in use; tests make a few)
+MAX_NAMED = 4096  # texts whose units are kept per index (row labels, subjects and file names recur daily)
+MAX_NAMED_CHARS = 1000  # longer texts are looked up each time, never kept
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class UnitIndex:
     by_id: dict[str, tuple[Unit, ...]]
     longest: int  # words in the longest folded name or alias
     beginnings: frozenset[str]  # the first word, the first two words, ... of every folded name or alias
+    named: dict[tuple[str, tuple[str, ...]], tuple[Unit, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, units: tuple[Unit, ...]) -> UnitIndex:
@@ -99,8 +102,19 @@ def unit_named(sources: list[list[str]], settings: Settings) -> Unit | None:
 
 def units_named(texts: list[str], settings: Settings) -> tuple[Unit, ...]:
     """The units these texts name most specifically: none, one, or several named equally."""
-    area = fold(settings.campaign.area_name)
     index = unit_index(settings.units)
+    key = (settings.campaign.area_name, tuple(texts))
+    named = index.named.get(key)
+    if named is None:
+        named = _units_named(texts, fold(key[0]), index)
+        if sum(len(t) for t in texts if t) <= MAX_NAMED_CHARS:
+            if len(index.named) >= MAX_NAMED:
+                index.named.clear()
+            index.named[key] = named
+    return named
+
+
+def _units_named(texts: list[str], area: str, index: UnitIndex) -> tuple[Unit, ...]:
     words = " | ".join(_without(fold(t), area) for t in texts if t).split()
     scores: dict[str, int] = {}
     for start, first in enumerate(words):

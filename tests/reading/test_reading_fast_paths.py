@@ -19,10 +19,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from mailbot.config import Unit
-from mailbot.reading import mail, read_message
+from mailbot.reading import mail, read_message, unit
 from mailbot.reading import text as text_module
 from mailbot.reading.text import contains_words, fold, unmarked
-from mailbot.reading.unit import unit_named
+from mailbot.reading.unit import unit_index, unit_named, units_named
 
 REGISTRY = email.policy.default
 
@@ -325,6 +325,21 @@ def test_many_units_and_changed_settings(shipped):
     assert unit_named([["UBND HUYỆN NAM SÁCH"]], crowded).id == "nam-sach"
     fewer = dataclasses.replace(shipped, units=tuple(u for u in shipped.units if u.id != "nam-sach"))
     assert unit_named([["UBND HUYỆN NAM SÁCH"]], fewer) is None
+
+
+def test_the_units_a_text_names_are_kept_per_area_and_few(shipped):
+    assert [u.id for u in units_named(["Báo cáo TP Hải Dương"], shipped)] == ["hai-duong"]
+    campaign = dataclasses.replace(shipped.campaign, area_name="TP Hải Dương")
+    assert units_named(["Báo cáo TP Hải Dương"], dataclasses.replace(shipped, campaign=campaign)) == ()
+    assert [u.id for u in units_named(["Báo cáo TP Hải Dương"], shipped)] == ["hai-duong"]
+    index = unit_index(shipped.units)
+    for i in range(unit.MAX_NAMED + 10):
+        units_named([f"Huyện Nam Sách {i}"], shipped)
+    assert len(index.named) <= unit.MAX_NAMED
+    assert [u.id for u in units_named(["Huyện Nam Sách 1"], shipped)] == ["nam-sach"]
+    long_text = "Huyện Thanh Hà " + "x " * unit.MAX_NAMED_CHARS
+    assert [u.id for u in units_named([long_text], shipped)] == ["thanh-ha"]
+    assert ("tỉnh Hải Dương", (long_text,)) not in index.named
 
 
 # --- text ---------------------------------------------------------------------------------------
