@@ -16,7 +16,7 @@ from mailbot.config import Limits
 from mailbot.models import UNREADABLE_FILE, Table
 from mailbot.sheets import formats
 from mailbot.sheets.formats import sniff
-from mailbot.sheets.limits import SheetError, check_size, check_zip, within_time
+from mailbot.sheets.limits import SheetError, check_size, expand_zip, within_time
 from mailbot.sheets.text_formats import decode_text, read_csv, read_html
 from mailbot.sheets.workbook import encrypted, read_workbook
 
@@ -63,15 +63,18 @@ def read_tables_here(name: str, data: bytes, limits: Limits) -> list[Table]:
             "save the report as .xlsx",
             kind=kind,
         )
+    parts: dict[str, bytes] = {}
     expanded = len(data)
     if kind in (formats.XLSX, formats.XLSB, formats.ODS):
-        expanded = check_zip(data, archive, limits)
-    return within_time(lambda: _read(name, data, kind, limits, archive), limits.read_timeout_seconds, expanded)
+        expanded, parts = expand_zip(data, archive, limits)
+    return within_time(lambda: _read(name, data, kind, limits, archive, parts), limits.read_timeout_seconds, expanded)
 
 
-def _read(name: str, data: bytes, kind: str, limits: Limits, archive: zipfile.ZipFile | None) -> list[Table]:
+def _read(
+    name: str, data: bytes, kind: str, limits: Limits, archive: zipfile.ZipFile | None, parts: dict[str, bytes]
+) -> list[Table]:
     if kind in WORKBOOK_FORMATS:
-        return read_workbook(name, data, kind, limits, archive)
+        return read_workbook(name, data, kind, limits, archive, parts)
     if kind == formats.HTML:
         return read_html(name, data, limits)
     return read_csv(name, data, limits)

@@ -16,7 +16,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from mailbot.config import Limits
 from mailbot.sheets.formats import XLS, XLSX
@@ -30,12 +30,20 @@ BIFF_VALUES = frozenset({0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006})
 BIFF_MULRK = 0x00BD
 
 
-def check_declared(data: bytes, kind: str, archive: zipfile.ZipFile | None, limits: Limits) -> None:
-    """Raise file_too_large if a sheet declares a cell beyond the row or column limit."""
+def check_declared(
+    data: bytes, kind: str, archive: zipfile.ZipFile | None, limits: Limits, parts: Mapping[str, bytes] | None = None
+) -> None:
+    """Raise file_too_large if a sheet declares a cell beyond the row or column limit.
+
+    `parts`: members of `archive` already expanded and verified (check_zip); the
+    others are streamed from the archive.
+    """
     if kind == XLSX and archive is not None:
+        parts = parts or {}
         for info in archive.infolist():
             if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                rows, columns = _xlsx_extent(data, archive, info)
+                expanded = parts.get(info.filename)
+                rows, columns = _extent(expanded) if expanded is not None else _xlsx_extent(data, archive, info)
                 check_shape(rows, columns, _part_sheet(info.filename), limits)
     elif kind == XLS:
         for number, (rows, columns) in enumerate(_xls_extents(data), start=1):
@@ -58,11 +66,24 @@ def _xlsx_extent(data: bytes, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -
     tail = b""
     for piece in _pieces(archive, info):
         text = tail + piece
-        for match in XLSX_CELL.finditer(text):
-            columns = max(columns, _column_number(match.group(1)))
-            rows = max(rows, int(match.group(2)))
+        piece_rows, piece_columns = _extent(text)
+        rows, columns = max(rows, piece_rows), max(columns, piece_columns)
         tail = text[-OVERLAP:]
     return rows, columns
+
+
+def _extent(text: bytes) -> tuple[int, int]:
+    """(last row, last column) of the cells with content declared in `text`, (0, 0) for none."""
+    cells = XLSX_CELL.findall(text)
+    if not cells:
+        return 0, 0
+    rows = max(int(row) for _, row in cells)
+    last = max((letters for letters, _ in cells), key=_column_order)  # "AA" after "Z": longer, then later
+    return rows, _column_number(last)
+
+
+def _column_order(letters: bytes) -> tuple[int, bytes]:
+    return len(letters), letters
 
 
 def _pieces(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
+from collections.abc import Mapping
 from typing import Any  # the workbook library's sheet
 
 from mailbot.sheets.formats import XLS, XLSX
@@ -28,11 +29,16 @@ def names_legacy_font(blob: bytes) -> bool:
     return any(marker in wide for marker in LEGACY_MARKERS)
 
 
-def font_grids(data: bytes, kind: str, archive: zipfile.ZipFile | None = None) -> dict[str, FontGrid]:
-    """{sheet name: {(row, col): font name}} for text cells; {} when no legacy font is named."""
+def font_grids(
+    data: bytes, kind: str, archive: zipfile.ZipFile | None = None, parts: Mapping[str, bytes] | None = None
+) -> dict[str, FontGrid]:
+    """{sheet name: {(row, col): font name}} for text cells; {} when no legacy font is named.
+
+    `parts`: members of `archive` already expanded (the styles are read from there).
+    """
     try:
         if kind == XLSX:
-            return _xlsx_fonts(data, archive or zipfile.ZipFile(io.BytesIO(data)))
+            return _xlsx_fonts(data, archive or zipfile.ZipFile(io.BytesIO(data)), parts or {})
         if kind == XLS and names_legacy_font(data):
             return _xls_fonts(data)
     except Exception:  # fonts are a hint only; the characters are checked anyway
@@ -40,9 +46,9 @@ def font_grids(data: bytes, kind: str, archive: zipfile.ZipFile | None = None) -
     return {}
 
 
-def _xlsx_fonts(data: bytes, archive: zipfile.ZipFile) -> dict[str, FontGrid]:
+def _xlsx_fonts(data: bytes, archive: zipfile.ZipFile, parts: Mapping[str, bytes]) -> dict[str, FontGrid]:
     try:
-        styles = archive.read("xl/styles.xml")
+        styles = parts.get("xl/styles.xml") or archive.read("xl/styles.xml")
     except KeyError:
         return {}
     if not names_legacy_font(styles):

@@ -47,7 +47,9 @@ HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<table|<\?xml[^>]*>\s*<html
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
-_recent = threading.local()  # the file this thread sniffed last, by identity: it is asked about again at once
+_recent = (
+    threading.local()
+)  # the file this thread sniffed and opened last, by identity: it is asked about again at once
 
 
 def sniff(data: bytes, archive: zipfile.ZipFile | None = None) -> str:
@@ -88,7 +90,21 @@ def _sniff(data: bytes, archive: zipfile.ZipFile | None) -> str:
 
 
 def open_zip(data: bytes) -> zipfile.ZipFile | None:
-    """`data` as a zip (its central directory read, nothing expanded), or None if it is not one."""
+    """`data` as a zip (its central directory read, nothing expanded), or None if it is not one.
+
+    The same bytes opened again (sniffed, then read) give the same ZipFile, without
+    reading the central directory again; nothing here closes it.
+    """
+    last = getattr(_recent, "opened", None)
+    if last is not None and last[0] is data:
+        return last[1]
+    archive = _open_zip(data)
+    if isinstance(data, bytes):  # never changes: the directory read holds
+        _recent.opened = (data, archive)
+    return archive
+
+
+def _open_zip(data: bytes) -> zipfile.ZipFile | None:
     if not data[:4].startswith(ZIP_MAGICS):
         return None
     try:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
+from collections.abc import Mapping
+from functools import lru_cache
 from xml.etree import ElementTree
 
 from mailbot.sheets.limits import CHUNK
@@ -28,21 +30,27 @@ MAX_TAIL = 1 << 20  # a cell longer than this is not a formula cell worth showin
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
+RELS = "xl/_rels/workbook.xml.rels"
 
 Formulas = dict[tuple[int, int], str]  # (row, column) -> "=SUM(C6:C8)"
 
 
-def uncached_formulas(archive: zipfile.ZipFile) -> dict[str, Formulas]:
-    """{sheet name: {(row, col): formula text}} for every formula cell with no cached value."""
+def uncached_formulas(archive: zipfile.ZipFile, expanded: Mapping[str, bytes] | None = None) -> dict[str, Formulas]:
+    """{sheet name: {(row, col): formula text}} for every formula cell with no cached value.
+
+    `expanded`: members of `archive` already expanded and verified (check_zip), read
+    from there; the others are streamed from the archive.
+    """
+    expanded = expanded or {}
     try:
-        parts = _sheet_parts(archive)
+        parts = _sheet_parts(_member(archive, expanded, "xl/workbook.xml"), _member(archive, expanded, RELS))
     except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, OSError, ValueError):
         log.debug("the workbook's sheet list could not be read", exc_info=True)
         return {}
     found = {}
-    for name, part in parts.items():
+    for name, part in parts:
         try:
-            formulas = _scan(archive, part)
+            formulas = _found_in(expanded[part]) if part in expanded else _scan(archive, part)
         except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError):
             log.debug("sheet part %s could not be scanned", part, exc_info=True)
             continue
@@ -51,17 +59,22 @@ def uncached_formulas(archive: zipfile.ZipFile) -> dict[str, Formulas]:
     return found
 
 
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> its part in the package ("xl/worksheets/sheet1.xml")."""
-    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+def _member(archive: zipfile.ZipFile, expanded: Mapping[str, bytes], name: str) -> bytes:
+    return expanded[name] if name in expanded else archive.read(name)
+
+
+@lru_cache(maxsize=32)  # the units of a campaign send the same template: its sheet list is the same
+def _sheet_parts(workbook: bytes, relationships: bytes) -> tuple[tuple[str, str], ...]:
+    """(sheet name, its part in the package "xl/worksheets/sheet1.xml"), from xl/workbook.xml and its rels."""
+    book = ElementTree.fromstring(workbook)
+    rels = ElementTree.fromstring(relationships)
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{{{PACKAGE}}}Relationship")}
     parts = {}
     for sheet in book.iter(f"{{{MAIN}}}sheet"):
         target = targets.get(sheet.get(f"{{{RELATIONSHIPS}}}id"), "")
         if target:
             parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return parts
+    return tuple(parts.items())
 
 
 def _scan(archive: zipfile.ZipFile, part: str) -> Formulas:
@@ -75,6 +88,13 @@ def _scan(archive: zipfile.ZipFile, part: str) -> Formulas:
             _cells(text[:cut], found)
             tail = text[cut:] if len(text) - cut <= MAX_TAIL else b""
     _cells(tail, found)
+    return found
+
+
+def _found_in(text: bytes) -> Formulas:
+    """_scan of a part already expanded: the whole text at once."""
+    found: Formulas = {}
+    _cells(text, found)
     return found
 
 

@@ -78,15 +78,32 @@ def check_zip(data: bytes, archive: zipfile.ZipFile | None, limits: Limits) -> i
     every member's compression ratio are known to be within the limits. Then each
     member is streamed through its CRC check in small chunks, so a directory that
     lies about sizes is caught without ever holding more than one chunk.
+    Returns the size the members expand to.
+    """
+    return expand_zip(data, archive, limits)[0]
+
+
+def expand_zip(data: bytes, archive: zipfile.ZipFile | None, limits: Limits) -> tuple[int, dict[str, bytes]]:
+    """check_zip, and the members it expanded: (expanded size, {member name: its verified bytes}).
+
+    The bytes are kept only when the whole package expands to at most INLINE_BYTES
+    (a district's report: a few kilobytes), so that the checks after this one read
+    each member without expanding it again; a larger package gives {} and its
+    members are streamed again where they are read.
     """
     if archive is None:
         raise damaged("the zip directory cannot be read")
     infos = archive.infolist()
     _check_announced(infos, limits)
+    expanded = sum(info.file_size for info in infos)
+    keep = expanded <= INLINE_BYTES
+    parts = {}
     for info in infos:
         if not info.filename.startswith(NEVER_READ):
-            _stream_member(data, info)
-    return sum(info.file_size for info in infos)
+            member = _stream_member(data, info, keep)
+            if keep:
+                parts[info.filename] = member
+    return expanded, parts
 
 
 def _check_announced(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
@@ -111,28 +128,32 @@ def _check_announced(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
             )
 
 
-def _stream_member(data: bytes, info: zipfile.ZipInfo) -> None:
+def _stream_member(data: bytes, info: zipfile.ZipInfo, keep: bool = False) -> bytes:
     """Expand one member in chunks straight from its compressed bytes, checking its size and CRC.
 
     A member that yields more than its announced size is a bomb with a lying
-    directory; one that yields less, or a wrong CRC, is damaged.
+    directory; one that yields less, or a wrong CRC, is damaged. With `keep`, the
+    expanded bytes are returned (else b"").
     """
     start = _data_offset(data, info)
     if info.compress_type == zipfile.ZIP_STORED:
         produced = data[start : start + info.compress_size]
         if len(produced) != info.file_size or zlib.crc32(produced) != info.CRC:
             raise damaged(f"part {info.filename} is damaged")
-        return
+        return produced if keep else b""
     if info.compress_type != zipfile.ZIP_DEFLATED:
         raise damaged(f"part {info.filename} uses an unsupported compression")
     inflater = zlib.decompressobj(-15)
     pending: bytes | memoryview = memoryview(data)[start : start + info.compress_size]
     size, crc = 0, 0
+    kept: list[bytes] = []
     try:
         while True:
             chunk = inflater.decompress(pending, CHUNK)
             pending = inflater.unconsumed_tail
             size, crc = size + len(chunk), zlib.crc32(chunk, crc)
+            if keep:
+                kept.append(chunk)
             if size > info.file_size:
                 raise damaged(f"part {info.filename} expands beyond its announced size")
             if inflater.eof or (not chunk and not pending):
@@ -141,6 +162,7 @@ def _stream_member(data: bytes, info: zipfile.ZipInfo) -> None:
         raise damaged(exc) from None
     if size != info.file_size or crc != info.CRC:
         raise damaged(f"part {info.filename} is damaged or cut short")
+    return b"".join(kept)
 
 
 def _data_offset(data: bytes, info: zipfile.ZipInfo) -> int:

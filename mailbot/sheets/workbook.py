@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
@@ -32,19 +33,26 @@ CALAMINE_ERRORS = (python_calamine.CalamineError, ValueError, TypeError, OSError
 
 
 def read_workbook(
-    name: str, data: bytes, kind: str, limits: Limits, archive: zipfile.ZipFile | None = None
+    name: str,
+    data: bytes,
+    kind: str,
+    limits: Limits,
+    archive: zipfile.ZipFile | None = None,
+    parts: Mapping[str, bytes] | None = None,
 ) -> list[Table]:
+    """The visible sheets as Tables. `parts`: members of `archive` already expanded and verified (check_zip)."""
+    parts = parts or {}
     if kind == XLS and is_encrypted(data):
         raise encrypted()
-    check_declared(data, kind, archive, limits)
+    check_declared(data, kind, archive, limits, parts)
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
         raise encrypted() from None
     except CALAMINE_ERRORS as exc:
         raise damaged(exc) from None
-    font_grid = fonts.font_grids(data, kind, archive)
-    uncached = uncached_formulas(archive) if kind == XLSX and archive is not None else {}
+    font_grid = fonts.font_grids(data, kind, archive, parts)
+    uncached = uncached_formulas(archive, parts) if kind == XLSX and archive is not None else {}
     tables = []
     try:
         for sheet_name in visible_sheets(book):
