@@ -17,6 +17,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
+from operator import itemgetter
 
 from mailbot.config import Limits
 from mailbot.sheets.formats import XLS, XLSX
@@ -77,8 +78,8 @@ def _extent(text: bytes) -> tuple[int, int]:
     cells = XLSX_CELL.findall(text)
     if not cells:
         return 0, 0
-    rows = max(int(row) for _, row in cells)
-    last = max((letters for letters, _ in cells), key=_column_order)  # "AA" after "Z": longer, then later
+    rows = max(map(int, set(map(itemgetter(1), cells))))
+    last = max(set(map(itemgetter(0), cells)), key=_column_order)  # "AA" after "Z": longer, then later
     return rows, _column_number(last)
 
 

@@ -82,7 +82,7 @@ def _read_sheet(
     rows, columns = (end[0] + 1, end[1] + 1) if end else (0, 0)
     check_shape(rows, columns, sheet_name, limits)
     values = sheet.to_python(skip_empty_area=False)
-    cells = tuple(tuple(_plain(v) for v in row) for row in values)
+    cells = tuple(_plain_row(row) for row in values)
     merged = tuple((r1, c1, r2, c2) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or ()))
     grid = None
     if font_grid is not None:
@@ -101,6 +101,14 @@ def _with_formulas(table: Table, formulas: Formulas | None) -> Table:
         if rows[r][c] is None:
             rows[r][c] = formula
     return replace(table, cells=tuple(tuple(row) for row in rows))
+
+
+KEPT_AS_THEY_ARE = frozenset({float, int, bool})  # most cells: numbers as calamine gives them
+
+
+def _plain_row(row: list) -> tuple[CellValue, ...]:
+    """_plain of each value: numbers and non-empty text as they are, without a call per cell."""
+    return tuple([v if (t := type(v)) in KEPT_AS_THEY_ARE or (t is str and v) else _plain(v) for v in row])
 
 
 def _plain(value: object) -> CellValue:
