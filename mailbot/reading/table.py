@@ -124,10 +124,13 @@ def _prepare(table: Table) -> _Grid:
     text, folded = [], []
     for r, row in enumerate(table.cells):
         fonts = table.fonts[r] if table.fonts and r < len(table.fonts) else ()
-        cleaned = [
-            clean(v, fonts[c] if c < len(fonts) else None) if isinstance(v, str) and v.strip() else None
-            for c, v in enumerate(row)
-        ]
+        if fonts:
+            cleaned = [
+                clean(v, fonts[c] if c < len(fonts) else None) if isinstance(v, str) and v.strip() else None
+                for c, v in enumerate(row)
+            ]
+        else:  # most rows: no font to look up per cell
+            cleaned = [clean(v, None) if isinstance(v, str) and v.strip() else None for v in row]
         text.append(cleaned)
         folded.append([fold(v) if v else "" for v in cleaned])
     merged_from = {}
@@ -168,7 +171,8 @@ def _find_header(grid: _Grid, metric: Metric, from_image: bool = False) -> _Head
     """
     aliases = sorted({fold(a) for a in (metric.label, *metric.aliases)} - {""}, key=len, reverse=True)
     for r in range(min(len(grid.folded), HEADER_SEARCH_ROWS)):
-        if sum(1 for t in grid.folded[r] if t) + sum(1 for v in grid.values[r] if is_numeric_like(v)) < 2:
+        named = sum(1 for t in grid.folded[r] if t)
+        if named < 2 and named + sum(1 for v in grid.values[r] if is_numeric_like(v)) < 2:
             continue  # a title row: one cell, maybe merged across the table
         sub = r + 1 if _is_sub_header(grid, r) else None
         candidates, bare = [], []
@@ -318,10 +322,10 @@ def _read_column(grid: _Grid, metric_id: str, header: tuple[int, int | None, int
     parts, findings, total, rows = [], [], None, []
     for r in range(start, len(grid.values)):
         value = grid.values[r][column] if column < len(grid.values[r]) else None
-        number = read_count(value)
         if _is_total_row(grid, r, column, totals):
-            total = (r, number, value)
+            total = (r, read_count(value), value)
             break
+        number = read_count(value)
         if number.blank:
             continue
         rows.append(r)
@@ -330,7 +334,7 @@ def _read_column(grid: _Grid, metric_id: str, header: tuple[int, int | None, int
         elif number.value is not None:
             parts.append(number.value)
     reading = _figure(metric_id, parts, findings, total, column)
-    labels = tuple(" ".join(t for t in grid.text[r][:column] if t) for r in rows)
+    labels = tuple(" ".join([t for t in grid.text[r][:column] if t]) for r in rows)
     return replace(reading, cell=_figure_cell(reading, rows, total, column), row_labels=labels)
 
 
