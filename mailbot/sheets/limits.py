@@ -89,7 +89,7 @@ def expand_zip(data: bytes, archive: zipfile.ZipFile | None, limits: Limits) -> 
     The bytes are kept only when the whole package expands to at most INLINE_BYTES
     (a district's report: a few kilobytes), so that the checks after this one read
     each member without expanding it again; a larger package gives {} and its
-    members are streamed again where they are read.
+    members are streamed again where they are read, as is a name the zip holds twice.
     """
     if archive is None:
         raise damaged("the zip directory cannot be read")
@@ -97,12 +97,16 @@ def expand_zip(data: bytes, archive: zipfile.ZipFile | None, limits: Limits) -> 
     _check_announced(infos, limits)
     expanded = sum(info.file_size for info in infos)
     keep = expanded <= INLINE_BYTES
-    parts = {}
+    parts, named_twice = {}, set()
     for info in infos:
         if not info.filename.startswith(NEVER_READ):
             member = _stream_member(data, info, keep)
+            if info.filename in parts:
+                named_twice.add(info.filename)
             if keep:
                 parts[info.filename] = member
+    for name in named_twice:  # which of them a reader opens is its own choice: each is streamed where read
+        del parts[name]
     return expanded, parts
 
 

@@ -3,13 +3,16 @@
 The zip check expands each member once and keeps it when the package is small; the
 declared-size check and the search for formulas without a cached value then read the
 kept bytes instead of expanding the members again, and must find what streaming the
-members finds. The same file opened twice is one ZipFile.
+members finds; a member named twice is never taken from what was kept. The same
+file opened twice is one ZipFile.
 """
 
 import io
 import os
+import warnings
 import zipfile
 
+import pytest
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -17,7 +20,7 @@ from openpyxl import Workbook
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from mailbot.config import PROJECT_ROOT, load_settings
-from mailbot.sheets import declared, formats, formulas, limits
+from mailbot.sheets import declared, formats, formulas, limits, read_tables_here
 
 SHIPPED_LIMITS = load_settings(PROJECT_ROOT / "config" / "mailbot.toml", env={}).limits
 
@@ -73,3 +76,26 @@ def test_the_same_bytes_are_opened_as_a_zip_once():
     assert formats.open_zip(data) is formats.open_zip(data)
     assert formats.open_zip(again) is not formats.open_zip(data)
     assert formats.open_zip(b"PK\x03\x04 not a zip") is None
+
+
+@pytest.mark.parametrize("huge_first", [True, False])
+def test_a_sheet_named_twice_is_checked_in_each_of_its_copies(huge_first):
+    normal = _workbook_with({"A1": 1, "B2": 2})
+    huge = b'<worksheet><sheetData><row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>'
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(normal)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # "Duplicate name": what the forged file is made of
+                    for copy in (huge, body) if huge_first else (body, huge):
+                        dst.writestr(info.filename, copy)
+            else:
+                dst.writestr(info, body)
+    data = out.getvalue()
+    _, parts = limits.expand_zip(data, formats.open_zip(data), SHIPPED_LIMITS)
+    assert "xl/worksheets/sheet1.xml" not in parts and "xl/workbook.xml" in parts
+    with pytest.raises(limits.SheetError) as refused:
+        read_tables_here("bc.xlsx", data, SHIPPED_LIMITS)
+    assert refused.value.code == "file_too_large" and refused.value.reason == "shape"
