@@ -332,20 +332,32 @@ class _Pool:
             try:
                 worker = self.idle.get_nowait()
             except queue.Empty:
-                with self.lock:
-                    if self.started < self.size:
-                        self.started += 1
-                        try:
-                            return _Worker(memory_bytes, preload)
-                        except BaseException:
-                            self.started -= 1
-                            raise
+                if self._claim_place():
+                    return self._start(memory_bytes, preload)
                 worker = self.idle.get()
             if worker.alive() and worker.memory_bytes == memory_bytes:
                 return worker
             worker.stop()  # dead, or started under other limits: a fresh one takes its place
             with self.lock:
                 self.started -= 1
+
+    def _claim_place(self) -> bool:
+        """A place for one more worker, if the pool is not full; taken at once, so that no one else takes it."""
+        with self.lock:
+            if self.started < self.size:
+                self.started += 1
+                return True
+            return False
+
+    def _start(self, memory_bytes: int, preload: str) -> _Worker:
+        """A worker started in the place claimed: outside the lock, so that the pool's workers start together
+        (each start is an interpreter and its imports; one after the other, the last was ready a start later)."""
+        try:
+            return _Worker(memory_bytes, preload)
+        except BaseException:
+            with self.lock:
+                self.started -= 1
+            raise
 
     def _give_back(self, worker: _Worker, healthy: bool) -> None:
         if healthy:

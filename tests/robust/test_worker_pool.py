@@ -3,6 +3,7 @@
 import dataclasses
 import os
 import signal
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -78,4 +79,21 @@ def test_calls_handed_over_at_once_each_have_their_own_outcome_and_a_crash_stops
     assert third == fifth != os.getpid()  # an error the reader raised does not end its worker
     [worker] = list(workers._pool(limits).idle.queue)
     assert worker.process.pid == fifth and worker.served == 3
+    workers.shutdown()
+
+
+def test_the_pools_workers_start_together_not_one_after_the_other(limits, monkeypatch, tmp_path):
+    """Two reads at once in a pool of two: both workers start at once (each waits at its start for the other)."""
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT / "tests"))
+    monkeypatch.setenv("MAILBOT_TEST_MEETING", str(tmp_path))
+    workers.shutdown()
+    two = dataclasses.replace(limits, workers=2)
+
+    with ThreadPoolExecutor(2) as running:
+        answers = list(
+            running.map(lambda n: workers.run("robust.starting_workers:met_another", b"x", limits=two), [1, 2])
+        )
+
+    assert answers == [True, True]
+    assert len(list(tmp_path.iterdir())) == 2
     workers.shutdown()
