@@ -108,16 +108,20 @@ def latest_accepted(subs: Iterable[Submission]) -> Submission | None:
 def counted_by_period(
     submissions: Iterable[Submission], unit_id: str, before: date | None = None
 ) -> dict[date, Submission]:
-    """For one unit: report day -> the accepted submission that counts for it."""
-    history = History.of(s for s in submissions if s.unit == unit_id)
-    result = {}
-    for (_, period), subs in sorted(history.by_unit_period.items()):
-        if before is not None and period >= before:
-            continue
-        counted = latest_accepted(subs)
-        if counted is not None:
-            result[period] = counted
-    return result
+    """For one unit: report day -> the accepted submission that counts for it (the day's last accepted one in
+    arrival order, as `latest_accepted` chooses), days in ascending order."""
+    accepted = [
+        sub
+        for sub in submissions
+        if sub.unit == unit_id
+        and sub.period is not None
+        and sub.status == ACCEPTED
+        and (before is None or sub.period < before)
+    ]
+    last_of_day: dict[date, Submission] = {}
+    for sub in sorted(accepted, key=arrival_order):
+        last_of_day[sub.period] = sub  # type: ignore[index]  # filtered above
+    return dict(sorted(last_of_day.items()))
 
 
 # --- the day -------------------------------------------------------------------------
