@@ -237,15 +237,13 @@ def _other_author(
     own: Unit, subject: str | None, names: list[str], content: Content, lang: str, settings: Settings
 ) -> tuple[Unit, str] | None:
     """Another unit the subject, an attachment's name or a sheet's title rows name, and where."""
-    places = [(i18n.text("reading.in_subject", lang), [subject or ""])]
-    places += [(i18n.text("reading.in_file_name", lang, file=name), [name]) for name in names]
-    places += [
-        (i18n.text("reading.in_titles", lang, file=h.file, sheet=h.sheet), list(h.titles)) for h in content.headings
-    ]
-    for where, texts in places:
+    places: list[tuple[str, dict[str, str], list[str]]] = [("reading.in_subject", {}, [subject or ""])]
+    places += [("reading.in_file_name", {"file": name}, [name]) for name in names]
+    places += [("reading.in_titles", {"file": h.file, "sheet": h.sheet}, list(h.titles)) for h in content.headings]
+    for where, params, texts in places:  # where it is said, worded only once another unit is found
         for unit in units_named(texts, settings):
             if unit.id != own.id:
-                return unit, where
+                return unit, i18n.text(where, lang, **params)
     return None
 
 

@@ -94,7 +94,16 @@ def is_reply(subject: str | None, prefixes: tuple[str, ...]) -> bool:
     """True if the subject starts with a reply or forward prefix ("Re:", "Fwd:", "TL:", "Trả lời:")."""
     if not subject or not prefixes:
         return False
+    if len(subject) > MAX_KEPT:
+        return _is_reply(subject, prefixes)
+    return _kept_is_reply(subject, prefixes)
+
+
+def _is_reply(subject: str, prefixes: tuple[str, ...]) -> bool:
     return bool(_reply_pattern(prefixes).match(unmarked(subject)))
+
+
+_kept_is_reply = lru_cache(maxsize=1024)(_is_reply)
 
 
 _patterns: dict[tuple[str, ...], re.Pattern] = {}
