@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PART_BYTES = 8 * 1024 * 1024  # the most mail handed to a reading worker at once (unless one message is bigger)
+AHEAD = 2  # batches marked and being read while one is stored: the workers never wait for the next one
 KNOWN_MOST = 5_000  # stored submissions a poll keeps read (about 2 KB each: 10 MB)
 MEMORY_ID = 10**15  # ids of the batch's own readings, not stored yet: after every stored one
 
@@ -253,35 +254,61 @@ class Begun(list[InboundMessage]):
 
 
 def read_ahead(settings: Settings, store: Store, batches: Iterable[list[InboundMessage]]) -> Iterator[Begun]:
-    """The source's batches, the next one marked and read in the reading workers while the one before is stored.
+    """The source's batches, the next AHEAD ones marked and read in the reading workers while one is stored.
 
     Each batch is fetched, its first run marked (as ingest_batch marks it) and its reading
-    begun before the batch before it is handed on; after a batch with a message worked on
+    begun before the batch before it is handed on, so that the workers always have the
+    next batch to read while the poll stores one. After a batch with a message worked on
     alone, the next one is begun only once that batch is done. A batch begun and never
     handed on (the caller stopped) has its marks ended: none of it was stored. Where the
-    next batch cannot be fetched, the batch before it is handed on first, then the error.
+    next batch cannot be fetched, the batches begun before it are handed on first, then
+    the error.
     """
     pool = ThreadPoolExecutor(readers(settings), thread_name_prefix="reader")
-    source = iter(batches)
-    pending: Begun | None = None
+    ahead = _Ahead(settings, store, pool, iter(batches))
     try:
-        pending = _begin(settings, store, pool, next(source, None))
-        while pending is not None:
-            current, pending, failure = pending, None, None
-            if current.whole:
-                try:
-                    pending = _begin(settings, store, pool, next(source, None))
-                except Exception as exc:  # fetching or marking the next batch failed: this one is stored first
-                    failure = exc
-            yield current
-            if failure is not None:
-                raise failure
-            if pending is None:
-                pending = _begin(settings, store, pool, next(source, None))
+        yield from ahead.handed_on()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        if pending is not None:
-            _end_attempts(store, pending.digests[: pending.end])
+        for begun in ahead.pending:
+            _end_attempts(store, begun.digests[: begun.end])
+
+
+@dataclass
+class _Ahead:
+    """The batches begun and not handed on yet, oldest first."""
+
+    settings: Settings
+    store: Store
+    pool: ThreadPoolExecutor
+    source: Iterator[list[InboundMessage]]
+    pending: deque[Begun] = field(default_factory=deque)
+    exhausted: bool = False
+
+    def handed_on(self) -> Iterator[Begun]:
+        failure: Exception | None = None
+        while True:
+            if failure is None:
+                try:
+                    self._top_up()
+                except Exception as exc:
+                    if not self.pending:
+                        raise
+                    failure = exc  # fetching or marking a batch failed: the ones begun before it are stored first
+            if not self.pending:
+                break
+            yield self.pending.popleft()
+        if failure is not None:
+            raise failure
+
+    def _top_up(self) -> None:
+        """Begin batches until AHEAD are begun, none after one that is not whole."""
+        while not self.exhausted and len(self.pending) < AHEAD and (not self.pending or self.pending[-1].whole):
+            begun = _begin(self.settings, self.store, self.pool, next(self.source, None))
+            if begun is None:
+                self.exhausted = True
+            else:
+                self.pending.append(begun)
 
 
 def _begin(
