@@ -302,8 +302,8 @@ class _Ahead:
             raise failure
 
     def _top_up(self) -> None:
-        """Begin batches until AHEAD are begun, none after one that is not whole."""
-        while not self.exhausted and len(self.pending) < AHEAD and (not self.pending or self.pending[-1].whole):
+        """Begin batches until the next one handed on has AHEAD begun after it, none after one that is not whole."""
+        while not self.exhausted and len(self.pending) <= AHEAD and (not self.pending or self.pending[-1].whole):
             begun = _begin(self.settings, self.store, self.pool, next(self.source, None))
             if begun is None:
                 self.exhausted = True

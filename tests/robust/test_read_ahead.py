@@ -1,9 +1,9 @@
-"""The next batch is marked and read in the reading workers while the one before it is read and stored.
+"""The next batches are marked and read in the reading workers while the one before them is read and stored.
 
 `mailbot poll --once` as a process on a Maildir, batches of two. The first message
 pauses the reading of the first batch (b"MAILBOT-FAULT:pause", see mailbot.workers);
-meanwhile the second batch is already fetched and marked as being worked on (marked
-together, as a batch is before it is read). Then every report is stored once, in the
+meanwhile the next two batches (batches.AHEAD) are already fetched and marked as being
+worked on (marked together, as a batch is before it is read). Then every report is stored once, in the
 mailbox's order, every mark ended, each unit answered once.
 """
 
@@ -17,9 +17,10 @@ from robust.hostile import backlog, environment, now, pause_place, sender, spawn
 from robust.hostile import test_config as campaign_file
 from robust.test_new_mail_first import WAIT, wait_for
 
+from mailbot.batches import AHEAD
 from mailbot.inbox import deliver_to_maildir
 
-UNITS = ("hai-duong", "chi-linh", "kinh-mon", "nam-sach")
+UNITS = ("hai-duong", "chi-linh", "kinh-mon", "nam-sach", "kim-thanh", "thanh-ha")  # three batches of two
 
 
 def marks(tmp_path: Path) -> int:
@@ -31,7 +32,7 @@ def marks(tmp_path: Path) -> int:
         return 0
 
 
-def test_the_next_batch_is_marked_and_read_while_the_one_before_is_read(tmp_path):
+def test_the_next_batches_are_marked_and_read_while_the_one_before_is_read(tmp_path):
     for number, raw in enumerate(backlog(UNITS, pause_at=0)):
         deliver_to_maildir(tmp_path / "inbox", raw, now() - timedelta(minutes=30 - number))
     pause = pause_place(tmp_path)
@@ -50,7 +51,7 @@ def test_the_next_batch_is_marked_and_read_while_the_one_before_is_read(tmp_path
         if poll.poll() is None:
             poll.kill()
     assert poll.returncode == 0, errors[-3000:]
-    assert marked == len(UNITS)  # both batches, while the first one's reading waited
+    assert AHEAD == 2 and marked == len(UNITS)  # the three batches, while the first one's reading waited
 
     assert [(unit, status) for _, unit, status, _ in submissions(tmp_path)] == [(u, "accepted") for u in UNITS]
     assert marks(tmp_path) == 0
