@@ -11,8 +11,8 @@ five. A poll's threads wait on sockets (the delivery lane on the SMTP server's
 replies, the pool's threads on the reading workers) while its main thread computes;
 each reply woke a thread that then waited up to a whole interval for the GIL, two
 waits for every acknowledgement sent. Beside a thread that computes, one mail sent
-to an SMTP server took 3.0 ms at five milliseconds and 1.7 ms at one (0.7 ms with
-nothing beside it; bench/switching.py).
+to an SMTP server took 3.0–16 ms at five milliseconds and 1.7–3.7 ms at one (0.7 ms
+with nothing beside it; bench/switching.py, two runs).
 """
 
 import gc
