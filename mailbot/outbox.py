@@ -68,7 +68,9 @@ class Transport(Protocol):
     description: str
     language: str
 
-    def send(self, mail: QueuedMail) -> None: ...
+    def send(self, mail: QueuedMail, then: QueuedMail | None = None) -> None:
+        """Hand `mail` over; `then` is the mail the caller sends next, if any (a transport may start on it)."""
+        ...
 
     def check(self) -> None: ...
 
@@ -86,7 +88,7 @@ class FileTransport:
         self.language = language
         self.description = f"file://{directory}"
 
-    def send(self, mail: QueuedMail) -> None:
+    def send(self, mail: QueuedMail, then: QueuedMail | None = None) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             write_atomically(self.directory / eml_name(mail), mail.raw)
@@ -237,7 +239,7 @@ def deliver_batch(
             if len(sent) >= MARK_GROUP:
                 _confirm(store, sent, moment)
             try:
-                transport.send(mail)
+                transport.send(mail, then=batch[index + 1] if index + 1 < len(batch) else None)
             except TemporaryFailure as exc:
                 _retry_or_give_up(store, mail, moment, str(exc), result)
             except PermanentFailure as exc:

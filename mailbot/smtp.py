@@ -2,10 +2,12 @@
 
 One connection serves a whole delivery run, opened at the first mail and re-opened
 after a drop. Where the server offers PIPELINING (RFC 2920), a message's MAIL FROM,
-RCPT TO and DATA go in one write and their replies are read after, so a message
-costs two round trips instead of four; the replies are then judged exactly as
-smtplib's sendmail judges them one by one (smtplib itself does not pipeline, nor
-does any well-kept Python SMTP client that could stand in for it in a thread).
+RCPT TO and DATA go in one write and their replies are read after, and the next
+message's commands go right behind the end of its data, in the same write (RFC 2920
+allows them there), so a message costs one round trip instead of four; the replies
+are then judged exactly as smtplib's sendmail judges them one by one (smtplib itself
+does not pipeline, nor does any well-kept Python SMTP client that could stand in for
+it in a thread).
 A 4xx reply, a timeout or a dropped connection is a TemporaryFailure; a 5xx reply
 or every recipient refused a PermanentFailure; a server that cannot be reached or
 logged into a DeliveryError.
@@ -60,12 +62,27 @@ class SmtpTransport:
         self.language = language
         self.description = target.url
         self.connection: smtplib.SMTP | None = None
+        self.primed: QueuedMail | None = None  # the mail whose commands went out behind the last mail's data
 
-    def send(self, mail: QueuedMail) -> None:
+    def send(self, mail: QueuedMail, then: QueuedMail | None = None) -> None:
+        """Hand `mail` over; `then`, the mail the caller sends next, has its commands written behind this one's
+        data where the server pipelines (the caller sends `then` next, or closes the transport)."""
+        if self.primed is not None and self.primed.id != mail.id:  # another mail's DATA is open: abandoned with it
+            self._drop()
+        primed, self.primed = self.primed is not None, None
         connection = self.connection or self._connect()
         try:
             if connection.has_extn("pipelining"):
-                refused = send_pipelined(connection, self.envelope_from, list(mail.recipients), mail.raw)
+                following = (self.envelope_from, list(then.recipients), len(then.raw)) if then is not None else None
+                refused = send_pipelined(
+                    connection,
+                    self.envelope_from,
+                    list(mail.recipients),
+                    mail.raw,
+                    commands_sent=primed,
+                    then=following,
+                )
+                self.primed = then
             else:
                 refused = connection.sendmail(self.envelope_from, list(mail.recipients), mail.raw)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -75,6 +92,8 @@ class SmtpTransport:
         except smtplib.SMTPResponseException as exc:
             if exc.smtp_code == CLOSING:
                 self._drop()
+            elif isinstance(exc, RefusedAtEnd):  # the server ended that transaction; the next mail's commands are out
+                self.primed = then
             else:  # sendmail leaves the transaction open when the DATA command itself is refused
                 _reset(connection)
             raise _by_code(exc.smtp_code, self._reply(exc.smtp_code, exc.smtp_error)) from None
@@ -120,6 +139,7 @@ class SmtpTransport:
         return redact_secret(shown, self.target.password, self.target.user)
 
     def _drop(self) -> None:
+        self.primed = None
         if self.connection is not None:
             try:
                 self.connection.close()
@@ -127,6 +147,8 @@ class SmtpTransport:
                 self.connection = None
 
     def close(self) -> None:
+        if self.primed is not None:  # a mail's DATA is open: the server drops that mail with the connection
+            self._drop()
         if self.connection is None:
             return
         try:
@@ -185,19 +207,58 @@ def _refused(recipients: dict) -> Exception:
 Reply = tuple[int, bytes]
 
 
-def send_pipelined(connection: smtplib.SMTP, sender: str, recipients: list[str], raw: bytes) -> dict[str, Reply]:
+class RefusedAtEnd(smtplib.SMTPDataError):
+    """The server refused a mail at the end of its data: that transaction is over (and the next mail's
+    commands may be out already)."""
+
+
+def send_pipelined(
+    connection: smtplib.SMTP,
+    sender: str,
+    recipients: list[str],
+    raw: bytes,
+    *,
+    commands_sent: bool = False,
+    then: tuple[str, list[str], int] | None = None,
+) -> dict[str, Reply]:
     """SMTP.sendmail with MAIL FROM, every RCPT TO and DATA written at once, their replies read after.
 
     The same outcome as sendmail: the recipients refused while others took the mail,
     or the same exception (SMTPSenderRefused, SMTPRecipientsRefused, SMTPDataError,
     SMTPServerDisconnected), with the connection reset or closed as sendmail leaves it.
+    `commands_sent`: this mail's commands went out behind the previous mail's data.
+    `then` (the next mail's sender, recipients and size): its commands are written
+    right behind this mail's data, in the same write, once this mail's envelope is
+    taken; a refusal at the end of this mail's data (RefusedAtEnd) then sends no RSET,
+    which would land inside the next mail's DATA.
     """
-    size = f" size={len(raw)}" if connection.has_extn("size") else ""
-    commands = [f"mail FROM:{smtplib.quoteaddr(sender)}{size}"]
+    if not commands_sent:
+        connection.send(_commands(connection, sender, recipients, len(raw)))
+    refused = _envelope_replies(connection, sender, recipients)
+    following = _commands(connection, *then) if then is not None else b""
+    connection.send(_dot_stuffed(raw) + following)
+    code, reply = connection.getreply()
+    if code != 250:
+        if code == CLOSING:
+            connection.close()
+        elif then is None:
+            _reset(connection)
+        raise RefusedAtEnd(code, reply)
+    return refused
+
+
+def _commands(connection: smtplib.SMTP, sender: str, recipients: list[str], size: int) -> bytes:
+    """MAIL FROM, every RCPT TO and DATA of one mail, as one write."""
+    declared = f" size={size}" if connection.has_extn("size") else ""
+    commands = [f"mail FROM:{smtplib.quoteaddr(sender)}{declared}"]
     commands += [f"rcpt TO:{smtplib.quoteaddr(recipient)}" for recipient in recipients]
     if any("\r" in command or "\n" in command for command in commands):
         raise ValueError("command and arguments contain prohibited newline characters")
-    connection.send("".join(f"{command}\r\n" for command in [*commands, "data"]))
+    return "".join(f"{command}\r\n" for command in [*commands, "data"]).encode(connection.command_encoding)
+
+
+def _envelope_replies(connection: smtplib.SMTP, sender: str, recipients: list[str]) -> dict[str, Reply]:
+    """The replies to one mail's MAIL FROM, RCPT TO and DATA, judged; the recipients refused while others took it."""
     mail_from = connection.getreply()  # every reply is read, whatever the first ones say
     replies = [connection.getreply() for _ in recipients]
     data = connection.getreply()
@@ -206,11 +267,6 @@ def send_pipelined(connection: smtplib.SMTP, sender: str, recipients: list[str],
         connection.send(".\r\n")  # a server that took DATA all the same gets an empty message, with no one to go to
         connection.getreply()
     _judge_envelope(connection, sender, mail_from, refused, len(recipients), data)
-    connection.send(_dot_stuffed(raw))
-    code, reply = connection.getreply()
-    if code != 250:
-        _end_transaction(connection, code)
-        raise smtplib.SMTPDataError(code, reply)
     return refused
 
 

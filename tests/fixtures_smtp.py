@@ -119,6 +119,10 @@ class SmtpServer:
         """For each MAIL FROM the server read: whether its RCPT TO and DATA came in the same read."""
         return envelopes_read(self.reads or [])
 
+    def behind_data(self) -> list[bool]:
+        """For each MAIL FROM the server read: whether it came right behind the end of a mail's data."""
+        return behind_data(self.reads or [])
+
 
 def _start(handler: ScriptedHandler, **kwargs) -> Controller:
     controller = Controller(handler, hostname="127.0.0.1", port=free_port(), ready_timeout=10, **kwargs)
@@ -186,6 +190,11 @@ def envelopes_read(reads: list[bytes]) -> list[bool]:
     """For each MAIL FROM the server read: whether its RCPT TO and DATA came in the same read."""
     upper = [read.upper() for read in reads]
     return [b"RCPT TO:" in read and b"DATA\r\n" in read for read in upper if b"MAIL FROM:" in read]
+
+
+def behind_data(reads: list[bytes]) -> list[bool]:
+    """For each MAIL FROM the server read: whether it came in the same read as the end of a mail's data."""
+    return [b"\r\n.\r\n" in read.upper().split(b"MAIL FROM:")[0] for read in reads if b"MAIL FROM:" in read.upper()]
 
 
 def counting_server(pipelining: bool) -> tuple[Controller, SmtpServer]:

@@ -56,7 +56,8 @@ def smtp_server(request):
 
 
 def test_a_server_that_offers_pipelining_reads_each_envelope_in_one_write(store, smtp_pipelining_server):
-    """MAIL FROM, RCPT TO and DATA of each message arrive together: two round trips a message instead of four."""
+    """MAIL FROM, RCPT TO and DATA of each message arrive together, and right behind the end of the message
+    before: one round trip a message instead of four."""
     settings = settings_for(smtp_pipelining_server.url)
     mails = [reminder_for(settings, unit) for unit in ("thanh-mien", "gia-loc", "tu-ky")]
     store.queue(mails)
@@ -64,6 +65,7 @@ def test_a_server_that_offers_pipelining_reads_each_envelope_in_one_write(store,
     assert outbox.deliver_due(store, settings, utcnow()).sent == 3
 
     assert smtp_pipelining_server.envelopes() == [True, True, True]
+    assert smtp_pipelining_server.behind_data() == [False, True, True]
     assert smtp_pipelining_server.handler.connections == 1
     received = {m.message["Message-ID"]: m for m in smtp_pipelining_server.messages}
     assert set(received) == {m.message_id for m in mails}
@@ -133,6 +135,35 @@ def test_a_550_is_held_until_someone_releases_it(store, smtp_server):
     assert store.release_held([held.id]) == 1
     assert outbox.deliver_due(store, settings, utcnow()).sent == 1
     assert [m.message["Message-ID"] for m in smtp_server.messages] == [held.message_id]
+
+
+@pytest.mark.parametrize(
+    "reply, state, connections",
+    [
+        ("451 4.3.0 not now", "pending", 1),
+        ("550 5.7.1 message refused", "held", 1),
+        ("421 4.3.2 closing", "pending", 2),
+    ],
+)
+def test_a_mail_refused_at_the_end_of_its_data_leaves_the_next_ones_whole(
+    store, smtp_server, reply, state, connections
+):
+    """The server refuses the first mail once it has its data, when the next mail's commands may be out
+    already: the first waits or is held, the others arrive byte for byte (nothing of a reset in them), on
+    the same connection unless the server closed it."""
+    settings = settings_for(smtp_server.url)
+    mails = [reminder_for(settings, unit) for unit in ("thanh-mien", "gia-loc", "tu-ky")]
+    store.queue(mails)
+    smtp_server.handler.answer_next(reply)
+
+    result = outbox.deliver_due(store, settings, utcnow())
+
+    assert result.sent == 2 and (result.retried, result.held) == ((1, 0) if state == "pending" else (0, 1))
+    [refused] = store.mail(state)
+    assert refused.message_id == mails[0].message_id and reply.split()[0] in refused.last_error
+    arrived = {m.message["Message-ID"]: m.data.rstrip(b"\r\n") for m in smtp_server.messages}
+    assert arrived == {m.message_id: m.raw.rstrip(b"\r\n") for m in mails[1:]}
+    assert smtp_server.handler.connections == connections
 
 
 def test_a_refused_recipient_is_held_and_others_still_go(store, smtp_server):
