@@ -71,18 +71,19 @@ class SmtpTransport:
             self._drop()
         primed, self.primed = self.primed is not None, None
         connection = self.connection or self._connect()
+        pipelining = connection.has_extn("pipelining")
+        following = commands_of(connection, self.envelope_from, then) if pipelining and then is not None else b""
         try:
-            if connection.has_extn("pipelining"):
-                following = (self.envelope_from, list(then.recipients), len(then.raw)) if then is not None else None
+            if pipelining:
                 refused = send_pipelined(
                     connection,
                     self.envelope_from,
                     list(mail.recipients),
                     mail.raw,
                     commands_sent=primed,
-                    then=following,
+                    following=following,
                 )
-                self.primed = then
+                self.primed = then if following else None
             else:
                 refused = connection.sendmail(self.envelope_from, list(mail.recipients), mail.raw)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -93,7 +94,7 @@ class SmtpTransport:
             if exc.smtp_code == CLOSING:
                 self._drop()
             elif isinstance(exc, RefusedAtEnd):  # the server ended that transaction; the next mail's commands are out
-                self.primed = then
+                self.primed = then if following else None
             else:  # sendmail leaves the transaction open when the DATA command itself is refused
                 _reset(connection)
             raise _by_code(exc.smtp_code, self._reply(exc.smtp_code, exc.smtp_error)) from None
@@ -219,7 +220,7 @@ def send_pipelined(
     raw: bytes,
     *,
     commands_sent: bool = False,
-    then: tuple[str, list[str], int] | None = None,
+    following: bytes = b"",
 ) -> dict[str, Reply]:
     """SMTP.sendmail with MAIL FROM, every RCPT TO and DATA written at once, their replies read after.
 
@@ -227,24 +228,32 @@ def send_pipelined(
     or the same exception (SMTPSenderRefused, SMTPRecipientsRefused, SMTPDataError,
     SMTPServerDisconnected), with the connection reset or closed as sendmail leaves it.
     `commands_sent`: this mail's commands went out behind the previous mail's data.
-    `then` (the next mail's sender, recipients and size): its commands are written
-    right behind this mail's data, in the same write, once this mail's envelope is
-    taken; a refusal at the end of this mail's data (RefusedAtEnd) then sends no RSET,
-    which would land inside the next mail's DATA.
+    `following`: the next mail's commands (commands_of), written right behind this
+    mail's data in the same write, once this mail's envelope is taken; a refusal at the
+    end of this mail's data (RefusedAtEnd) then sends no RSET, which would land inside
+    the next mail's DATA.
     """
     if not commands_sent:
         connection.send(_commands(connection, sender, recipients, len(raw)))
     refused = _envelope_replies(connection, sender, recipients)
-    following = _commands(connection, *then) if then is not None else b""
     connection.send(_dot_stuffed(raw) + following)
     code, reply = connection.getreply()
     if code != 250:
         if code == CLOSING:
             connection.close()
-        elif then is None:
+        elif not following:
             _reset(connection)
         raise RefusedAtEnd(code, reply)
     return refused
+
+
+def commands_of(connection: smtplib.SMTP, sender: str, mail: QueuedMail) -> bytes:
+    """A mail's commands, to go behind the data of the mail before it; none where they cannot be written
+    (that mail's own send then says why, not the one before it)."""
+    try:
+        return _commands(connection, sender, list(mail.recipients), len(mail.raw))
+    except (ValueError, UnicodeError):
+        return b""
 
 
 def _commands(connection: smtplib.SMTP, sender: str, recipients: list[str], size: int) -> bytes:
