@@ -41,27 +41,40 @@ def local(settings: Settings, day: date, hour: int, minute: int) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=settings.campaign.tz)
 
 
-NAM_SACH_SENDER = "vanphong.namsach@haiduong.gov.vn"
+def unit_sender(unit: str) -> str:
+    """The address a unit of the shipped campaign reports from."""
+    return f"vanphong.{unit.replace('-', '')}@haiduong.gov.vn"
+
+
+NAM_SACH_SENDER = unit_sender("nam-sach")
+
+
+def day_reading(settings: Settings, unit: str, figure: int, **changes) -> Reading:
+    """A unit's report of DAY as it is read: on time at 15:42, its figure of installs, a reply in a thread
+    (`changes` replace fields)."""
+    sender = unit_sender(unit)
+    reading = Reading(
+        path=None,
+        message_id="<r1@haiduong.gov.vn>",
+        sender=sender,
+        received_at=local(settings, DAY, 15, 42),
+        period=DAY,
+        late=False,
+        unit=unit,
+        figures={"installs": figure},
+        problems=(),
+        subject="Báo cáo Bluezone ngày 14/8/2020",
+        references=("<r0@haiduong.gov.vn>",),
+        reply_to=sender,
+    )
+    return replace(reading, **changes)
 
 
 def nam_sach_reading(settings: Settings, **changes) -> Reading:
     """Nam Sách's report of the day as it is read, on time, with its figure's cell (`changes` replace fields)."""
-    reading = Reading(
-        path=None,
-        message_id="<r1@haiduong.gov.vn>",
-        sender=NAM_SACH_SENDER,
-        received_at=local(settings, DAY, 15, 42),
-        period=DAY,
-        late=False,
-        unit="nam-sach",
-        figures={"installs": 17356},
-        problems=(),
-        subject="Báo cáo Bluezone ngày 14/8/2020",
-        references=("<r0@haiduong.gov.vn>",),
-        reply_to=NAM_SACH_SENDER,
-        sources={"installs": Source("BC.xlsx", "Báo cáo", "C24")},
+    return day_reading(
+        settings, "nam-sach", 17356, sources={"installs": Source("BC.xlsx", "Báo cáo", "C24")}, **changes
     )
-    return replace(reading, **changes)
 
 
 def demo_ledger(

@@ -47,9 +47,8 @@ HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<table|<\?xml[^>]*>\s*<html
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
-_recent = (
-    threading.local()
-)  # the file this thread sniffed and opened last, by identity: it is asked about again at once
+# the file this thread sniffed and opened last, by identity: it is asked about again at once
+_recent = threading.local()
 
 
 def sniff(data: bytes, archive: zipfile.ZipFile | None = None) -> str:

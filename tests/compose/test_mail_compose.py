@@ -6,12 +6,22 @@ from dataclasses import replace
 from email import message_from_bytes, policy
 
 import pytest
-from talking_days import DAY, demo_ledger, demo_submissions, demo_trend, local, shipped_settings, submission
+from talking_days import (
+    DAY,
+    day_reading,
+    demo_ledger,
+    demo_submissions,
+    demo_trend,
+    local,
+    shipped_settings,
+    submission,
+    unit_sender,
+)
 
 from mailbot import compose, i18n, report
 from mailbot.models import NO_SPREADSHEET, OUTLIER_JUMP, UNIT_MISMATCH, Reading, ReviewDecision, Source
 
-SENDER = "vanphong.haiduong@haiduong.gov.vn"
+SENDER = unit_sender("hai-duong")
 BASIS = "ab" * 32
 
 
@@ -21,22 +31,7 @@ def settings():
 
 
 def reading(settings, **changes) -> Reading:
-    base = dict(
-        path=None,
-        message_id="<r1@haiduong.gov.vn>",
-        sender=SENDER,
-        received_at=local(settings, DAY, 15, 42),
-        period=DAY,
-        late=False,
-        unit="hai-duong",
-        figures={"installs": 70635},
-        problems=(),
-        subject="Báo cáo Bluezone ngày 14/8/2020",
-        references=("<r0@haiduong.gov.vn>",),
-        reply_to=SENDER,
-    )
-    base.update(changes)
-    return Reading(**base)
+    return day_reading(settings, "hai-duong", 70635, **changes)
 
 
 def parsed(mail):

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 from fixtures_smtp import SMTP_PASSWORD, SMTP_USER, STALL, counting_server, free_port
-from talking_days import DAY, local, shipped_settings
+from talking_days import DAY, day_reading, local, shipped_settings, unit_sender
 
 from mailbot import compose, i18n, outbox, report
 from mailbot.errors import DeliveryError
@@ -467,24 +467,19 @@ LONG_SUBJECT = (
 )
 
 
-THANH_HA_SENDER = "vanphong.thanhha@haiduong.gov.vn"
+THANH_HA_SENDER = unit_sender("thanh-ha")
 
 
 def thanh_ha_reading(settings, message_id: str, subject: str) -> Reading:
     """Thanh Hà's accepted report of DAY, received at 09:15, under `subject`."""
-    sender = THANH_HA_SENDER
-    return Reading(
-        path=None,
+    return day_reading(
+        settings,
+        "thanh-ha",
+        18731,
         message_id=message_id,
-        sender=sender,
         received_at=local(settings, DAY, 9, 15),
-        period=DAY,
-        late=False,
-        unit="thanh-ha",
-        figures={"installs": 18731},
-        problems=(),
         subject=subject,
-        reply_to=sender,
+        references=(),
     )
 
 
