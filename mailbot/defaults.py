@@ -28,6 +28,8 @@ FIRST_RETRY = timedelta(minutes=1)  # an outgoing mail's first retry; each next 
 LONGEST_RETRY = timedelta(hours=1)
 MAX_ATTEMPTS = 20  # about a day of retries; then the mail is held for a person
 SMTP_TIMEOUT_SECONDS = 30.0  # when the SMTP URL names no ?timeout=
+SMTP_CONNECTIONS = 2  # when the SMTP URL names no ?connections=: used in turn where the server pipelines
+SMTP_MOST_CONNECTIONS = 4
 DELIVERY_EVERY_SECONDS = 30  # how often the service sends what the outbox holds
 BACKOFF_FIRST_SECONDS = 2.0  # the first wait after the inbox failed; doubled up to the longest
 BACKOFF_MAX_SECONDS = 300.0

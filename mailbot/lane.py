@@ -1,7 +1,7 @@
 """The delivery lane: the outbox delivered beside a poll, not after it.
 
 While a poll reads and stores its batches, a thread of its own holds the delivery
-lock, claims what the store has committed and sends it over one SMTP connection
+lock, claims what the store has committed and sends it over the SMTP connections
 kept open for the whole poll; the poll wakes it after each batch it commits, and
 mail that arrived during the poll (`first`) is claimed before the rest of the
 queue. When the poll is over, `finish` sends what is still due and ends the lane,

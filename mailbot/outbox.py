@@ -1,8 +1,9 @@
 """Delivery of the outbox: SMTP (plain, STARTTLS, implicit TLS; mailbot.smtp) or a folder of .eml files.
 
 Mail is queued in the store by whoever caused it; this module only hands the
-stored bytes over, so a mail keeps its Message-ID on every attempt. One SMTP
-connection serves a whole delivery run. A 4xx reply or a timeout is retried later
+stored bytes over, so a mail keeps its Message-ID on every attempt. The SMTP
+connections of a run serve all of it (mailbot.smtp: two in turn where the server
+pipelines, `?connections=1` for one). A 4xx reply or a timeout is retried later
 with exponential backoff; a 5xx reply or refused recipients hold the mail for a
 person (`mailbot outbox retry` releases it). A server that cannot be reached at
 all raises DeliveryError after putting the claimed mail back in the queue.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,17 +23,17 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from mailbot import i18n
 from mailbot.clock import utcnow
-from mailbot.config import Settings, redact_url
+from mailbot.config import Settings, redact_url, smtp_connections
 from mailbot.defaults import FIRST_RETRY, LONGEST_RETRY, MAX_ATTEMPTS, SMTP_TIMEOUT_SECONDS
 from mailbot.errors import DeliveryError
 from mailbot.files import write_atomically
 from mailbot.models import QueuedMail
-from mailbot.smtp import DEFAULT_PORTS, PermanentFailure, SmtpTarget, SmtpTransport, TemporaryFailure
+from mailbot.smtp import DEFAULT_PORTS, Outcome, PermanentFailure, SmtpTarget, SmtpTransport, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
-MARK_GROUP = 10  # mails confirmed sent in one store write (a crash may send the unconfirmed ones of a group again)
+MARK_GROUP = 10  # mails taken and not confirmed at most (a crash sends those again); confirmed in one store write
 
 
 @dataclass
@@ -68,8 +70,14 @@ class Transport(Protocol):
     description: str
     language: str
 
-    def send(self, mail: QueuedMail, then: QueuedMail | None = None) -> None:
-        """Hand `mail` over; `then` is the mail the caller sends next, if any (a transport may start on it)."""
+    @property
+    def in_flight(self) -> int:
+        """Mails handed over whose outcome is not known yet (the server may have taken them)."""
+        ...
+
+    def send_all(self, mails: Sequence[QueuedMail]) -> Iterator[Outcome]:
+        """Hand `mails` over: each one's outcome once, as it is known (None: taken); a DeliveryError once every
+        mail handed over has its outcome (the ones without were not sent)."""
         ...
 
     def check(self) -> None: ...
@@ -88,7 +96,14 @@ class FileTransport:
         self.language = language
         self.description = f"file://{directory}"
 
-    def send(self, mail: QueuedMail, then: QueuedMail | None = None) -> None:
+    in_flight = 0  # each file is written before the next one
+
+    def send_all(self, mails: Sequence[QueuedMail]) -> Iterator[Outcome]:
+        for mail in mails:
+            self.send(mail)
+            yield mail, None
+
+    def send(self, mail: QueuedMail) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             write_atomically(self.directory / eml_name(mail), mail.raw)
@@ -140,6 +155,7 @@ def open_transport(settings: Settings) -> Transport:
         password=unquote(parts.password) if parts.password is not None else None,
         timeout=timeout,
         url=redact_url(url),
+        connections=smtp_connections(url, lang),
     )
     return SmtpTransport(target, settings.campaign.reporting_mailbox, lang)
 
@@ -228,32 +244,46 @@ def deliver_batch(
     """Send claimed mail, recording each one's outcome; a server out of reach raises DeliveryError
     once every mail of the batch not sent has its retry.
 
-    Mail the server took is confirmed in groups of MARK_GROUP, one store write each, and
-    whatever happens before the batch is over. Until then it stays `sending`: a process
-    killed in the middle of a group leaves that group's mail to the next lock holder,
-    which sends it again (the ones the server had taken go out twice, at most a group).
+    Mail the server took is confirmed in groups, one store write each, and whatever
+    happens before the batch is over: a group is written before the mail taken and not
+    confirmed, with the ones whose reply is still to come (the transport's in flight),
+    would be more than MARK_GROUP. Until then it stays `sending`: a process killed in
+    the middle of a group leaves that group's mail to the next lock holder, which sends
+    it again (the ones the server had taken go out twice, at most MARK_GROUP).
     """
     sent: list[QueuedMail] = []
+    told: set[int] = set()
     try:
-        for index, mail in enumerate(batch):
-            if len(sent) >= MARK_GROUP:
+        for mail, failure in transport.send_all(batch):
+            told.add(mail.id)
+            _record(store, mail, failure, moment, result, sent)
+            if len(sent) + transport.in_flight >= MARK_GROUP:
                 _confirm(store, sent, moment)
-            try:
-                transport.send(mail, then=batch[index + 1] if index + 1 < len(batch) else None)
-            except TemporaryFailure as exc:
-                _retry_or_give_up(store, mail, moment, str(exc), result)
-            except PermanentFailure as exc:
-                hold(store, mail, str(exc), result)
-            except DeliveryError as exc:  # the server is out of reach: every claimed mail waits
-                for waiting in batch[index:]:
-                    _retry_or_give_up(store, waiting, moment, exc.message, result)
-                raise
-            else:
-                sent.append(mail)
-                result.sent += 1
-                log.info("sent %s %s to %s", mail.kind, mail.message_id, ", ".join(mail.recipients))
+    except DeliveryError as exc:  # the server is out of reach: every claimed mail not sent waits
+        for waiting in batch:
+            if waiting.id not in told:
+                _retry_or_give_up(store, waiting, moment, exc.message, result)
+        raise
     finally:
         _confirm(store, sent, moment)
+
+
+def _record(
+    store: MailQueue,
+    mail: QueuedMail,
+    failure: Exception | None,
+    moment: datetime,
+    result: DeliveryResult,
+    sent: list[QueuedMail],
+) -> None:
+    if isinstance(failure, TemporaryFailure):
+        _retry_or_give_up(store, mail, moment, str(failure), result)
+    elif isinstance(failure, PermanentFailure):
+        hold(store, mail, str(failure), result)
+    else:
+        sent.append(mail)
+        result.sent += 1
+        log.info("sent %s %s to %s", mail.kind, mail.message_id, ", ".join(mail.recipients))
 
 
 def _confirm(store: MailQueue, sent: list[QueuedMail], moment: datetime) -> None:

@@ -1,13 +1,22 @@
 """SMTP delivery (plain, STARTTLS, implicit TLS): the one module that speaks SMTP, over smtplib.
 
-One connection serves a whole delivery run, opened at the first mail and re-opened
-after a drop. Where the server offers PIPELINING (RFC 2920), a message's MAIL FROM,
-RCPT TO and DATA go in one write and their replies are read after, and the next
-message's commands go right behind the end of its data, in the same write (RFC 2920
-allows them there), so a message costs one round trip instead of four; the replies
-are then judged exactly as smtplib's sendmail judges them one by one (smtplib itself
-does not pipeline, nor does any well-kept Python SMTP client that could stand in for
-it in a thread).
+A delivery run's connections are opened at its first mail and re-opened after a drop.
+Where the server offers PIPELINING (RFC 2920), a message's MAIL FROM, RCPT TO and
+DATA go in one write and their replies are read after, and the next message's
+commands go right behind the end of its data, in the same write (RFC 2920 allows them
+there), so a message costs one round trip instead of four; the replies are then
+judged exactly as smtplib's sendmail judges them one by one (smtplib itself does not
+pipeline, nor does any well-kept Python SMTP client that could stand in for it in a
+thread).
+
+Such a server is also sent to over several connections in turn (`connections` of
+the URL, two by default): a message's data is written on one, the next message's on
+the next, and only then are the first one's replies read, so the server takes one
+message while mailbot writes the next one, instead of each waiting for the other. A
+server that refuses the second connection (some limit them per client) is sent to
+over the ones it took. Without PIPELINING, one connection and sendmail, message by
+message.
+
 A 4xx reply, a timeout or a dropped connection is a TemporaryFailure; a 5xx reply
 or every recipient refused a PermanentFailure; a server that cannot be reached or
 logged into a DeliveryError.
@@ -15,10 +24,13 @@ logged into a DeliveryError.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import smtplib
 import ssl
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from mailbot import i18n
@@ -32,6 +44,7 @@ DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 ACCEPTED_RECIPIENT = (250, 251)
 CLOSING = 421  # the server closes the connection after saying so
 LEADING_DOT = re.compile(rb"(?m)^\.")
+FAILURES = (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException, smtplib.SMTPServerDisconnected, OSError)
 
 
 class TemporaryFailure(Exception):
@@ -40,6 +53,9 @@ class TemporaryFailure(Exception):
 
 class PermanentFailure(Exception):
     """Hold the mail for a person (5xx, every recipient refused)."""
+
+
+Outcome = tuple[QueuedMail, TemporaryFailure | PermanentFailure | None]  # None: the server took the mail
 
 
 @dataclass(frozen=True)
@@ -51,72 +67,82 @@ class SmtpTarget:
     password: str | None = field(repr=False)
     timeout: float
     url: str  # redacted, for messages
+    connections: int = 1  # at most, used in turn where the server pipelines
 
 
 class SmtpTransport:
-    """One connection per delivery run, opened at the first mail, re-opened after a drop."""
+    """The connections of a delivery run: the first opened at the first mail, the others (where the server
+    pipelines) at their first turn; each re-opened after a drop."""
 
     def __init__(self, target: SmtpTarget, envelope_from: str, language: str) -> None:
         self.target = target
         self.envelope_from = envelope_from
         self.language = language
         self.description = target.url
-        self.connection: smtplib.SMTP | None = None
-        self.primed: QueuedMail | None = None  # the mail whose commands went out behind the last mail's data
+        self.width = max(target.connections, 1)  # connections this run may use: fewer once the server refused one
+        self.ways = [_Way(self)]
 
-    def send(self, mail: QueuedMail, then: QueuedMail | None = None) -> None:
-        """Hand `mail` over; `then`, the mail the caller sends next, has its commands written behind this one's
-        data where the server pipelines (the caller sends `then` next, or closes the transport)."""
-        if self.primed is not None and self.primed.id != mail.id:  # another mail's DATA is open: abandoned with it
-            self._drop()
-        primed, self.primed = self.primed is not None, None
-        connection = self.connection or self._connect()
-        pipelining = connection.has_extn("pipelining")
-        following = commands_of(connection, self.envelope_from, then) if pipelining and then is not None else b""
-        try:
-            if pipelining:
-                refused = send_pipelined(
-                    connection,
-                    self.envelope_from,
-                    list(mail.recipients),
-                    mail.raw,
-                    commands_sent=primed,
-                    following=following,
-                )
-                self.primed = then if following else None
-            else:
-                refused = connection.sendmail(self.envelope_from, list(mail.recipients), mail.raw)
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise _refused(
-                {r: (code, self._secret_free(reply)) for r, (code, reply) in exc.recipients.items()}
-            ) from None
-        except smtplib.SMTPResponseException as exc:
-            if exc.smtp_code == CLOSING:
-                self._drop()
-            elif isinstance(exc, RefusedAtEnd):  # the server ended that transaction; the next mail's commands are out
-                self.primed = then if following else None
-            else:  # sendmail leaves the transaction open when the DATA command itself is refused
-                _reset(connection)
-            raise _by_code(exc.smtp_code, self._reply(exc.smtp_code, exc.smtp_error)) from None
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:  # timeouts are OSErrors
-            self._drop()
-            reason = self._secret_free(f"{type(exc).__name__}: {exc or 'timed out'}")
-            raise TemporaryFailure(f"{self.target.url}: {reason}") from None
-        if refused:
-            log.warning(
-                "mail %s was refused for %s; delivered to the others",
-                mail.message_id,
-                ", ".join(f"{r} ({self._reply(*v)})" for r, v in refused.items()),
-            )
+    @property
+    def in_flight(self) -> int:
+        """Mails whose data is out and whose reply is not read yet (the server may have taken them)."""
+        return sum(way.in_flight is not None for way in self.ways)
+
+    def send_all(self, mails: Sequence[QueuedMail]) -> Iterator[Outcome]:
+        """Hand `mails` over: each one's outcome once, as it becomes known, while the mail after it is on its
+        way. A server out of reach (no connection open, none can be opened) raises DeliveryError once every mail
+        handed over has its outcome; the mails without one were not sent."""
+        pending = deque(mails)
+        turn = 0
+        while pending or any(way.in_flight is not None or way.primed is not None for way in self.ways):
+            way = self.ways[turn % len(self.ways)]
+            turn += 1
+            outcomes = [self._finish(way, pending)] if way.in_flight is not None else []
+            mail = way.primed or (pending.popleft() if pending else None)
+            if mail is not None:
+                try:
+                    outcome = way.begin(mail, pending[0] if pending else None)
+                except DeliveryError:
+                    pending.appendleft(mail)
+                    yield from outcomes
+                    if not self._narrow(way):  # nothing is in flight on a connection that is not open
+                        raise
+                    continue
+                if way.primed is not None:  # the next mail's commands are out on this connection: it goes here
+                    pending.popleft()
+                outcomes += [outcome] if outcome is not None else []
+                self._widen(way)
+            yield from outcomes
+
+    def _finish(self, way: _Way, pending: deque[QueuedMail]) -> Outcome:
+        primed = way.primed
+        outcome = way.finish()
+        if primed is not None and way.primed is None:  # the connection went, and that mail's commands with it
+            pending.appendleft(primed)
+        return outcome
+
+    def _widen(self, way: _Way) -> None:
+        """Where the server pipelines, the other connections take their turns (each opened at its first)."""
+        if len(self.ways) < self.width and way.connection is not None and way.connection.has_extn("pipelining"):
+            self.ways += [_Way(self) for _ in range(self.width - len(self.ways))]
+
+    def _narrow(self, way: _Way) -> bool:
+        """A connection that cannot be opened while another is: mail goes over the others for the rest of the
+        run. False when none is open (the server is out of reach)."""
+        if not any(other.connection is not None for other in self.ways if other is not way):
+            return False
+        self.ways.remove(way)
+        self.width = len(self.ways)
+        log.warning("%s took %s of its connections only; mail goes over those", self.description, self.width)
+        return True
 
     def check(self) -> None:
         """Greet the server (EHLO, STARTTLS and login as configured), then say goodbye."""
-        self._connect()
+        self.ways[0].connection = self.connect()
         self.close()
 
-    def _connect(self) -> smtplib.SMTP:
+    def connect(self) -> smtplib.SMTP:
         try:
-            self.connection = _open_smtp(self.target)
+            return _open_smtp(self.target)
         except smtplib.SMTPAuthenticationError as exc:
             raise self._error("smtp_login_refused", reply=self._reply(exc.smtp_code, exc.smtp_error)) from None
         except smtplib.SMTPNotSupportedError as exc:
@@ -125,7 +151,6 @@ class SmtpTransport:
             raise self._error("smtp_tls_failed", reason=exc.reason or exc) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise self._error("smtp_unreachable", reason=f"{type(exc).__name__}: {exc or 'timed out'}") from None
-        return self.connection
 
     def _error(self, key: str, **params: object) -> DeliveryError:
         shown = {name: self._secret_free(str(value)) for name, value in params.items()}
@@ -139,6 +164,83 @@ class SmtpTransport:
         shown = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         return redact_secret(shown, self.target.password, self.target.user)
 
+    def close(self) -> None:
+        for way in self.ways:
+            way.close()
+
+
+class _Way:
+    """One connection of a transport and the mail on it: `in_flight`, whose data is out and its reply not read
+    yet, and `primed`, whose commands went out behind that data (it is the next mail on this connection)."""
+
+    def __init__(self, transport: SmtpTransport) -> None:
+        self.transport = transport
+        self.connection: smtplib.SMTP | None = None
+        self.in_flight: QueuedMail | None = None
+        self.refused: dict[str, Reply] = {}  # the in-flight mail's recipients refused while others took it
+        self.primed: QueuedMail | None = None
+
+    def begin(self, mail: QueuedMail, then: QueuedMail | None) -> Outcome | None:
+        """Hand `mail` over up to the end of its data (None: its reply is read by `finish`), or all the way
+        (its outcome). `then`, the mail the caller has next, has its commands written behind this one's data
+        where the server pipelines (it is then `primed`: the next mail on this connection)."""
+        primed, self.primed = self.primed is not None, None
+        connection = self.connection or self._connect()
+        pipelining = connection.has_extn("pipelining")
+        sender = self.transport.envelope_from
+        following = commands_of(connection, sender, then) if pipelining and then is not None else b""
+        try:
+            if not pipelining:
+                return self._taken(mail, connection.sendmail(sender, list(mail.recipients), mail.raw))
+            self.refused = begin_pipelined(
+                connection, sender, list(mail.recipients), mail.raw, commands_sent=primed, following=following
+            )
+        except FAILURES as exc:  # timeouts are OSErrors
+            return mail, self._failure(exc)
+        self.in_flight = mail
+        self.primed = then if following else None
+        return None
+
+    def finish(self) -> Outcome:
+        """The outcome of the in-flight mail, from the reply to the end of its data."""
+        mail, self.in_flight = self.in_flight, None
+        assert mail is not None and self.connection is not None
+        try:
+            end_of_data(self.connection, following=self.primed is not None)
+        except FAILURES as exc:
+            return mail, self._failure(exc)
+        return self._taken(mail, self.refused)
+
+    def _taken(self, mail: QueuedMail, refused: dict[str, Reply]) -> Outcome:
+        if refused:
+            log.warning(
+                "mail %s was refused for %s; delivered to the others",
+                mail.message_id,
+                ", ".join(f"{r} ({self.transport._reply(*v)})" for r, v in refused.items()),
+            )
+        return mail, None
+
+    def _failure(self, exc: Exception) -> TemporaryFailure | PermanentFailure:
+        transport = self.transport
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            if any(code == CLOSING for code, _ in exc.recipients.values()):
+                self._drop()  # smtplib has closed it: the next mail opens another
+            return _refused({r: (code, transport._secret_free(reply)) for r, (code, reply) in exc.recipients.items()})
+        if isinstance(exc, smtplib.SMTPResponseException):
+            if exc.smtp_code == CLOSING:
+                self._drop()
+            elif not isinstance(exc, RefusedAtEnd) and self.connection is not None:
+                _reset(self.connection)  # sendmail leaves the transaction open when the DATA command is refused
+            # refused at the end of its data: that transaction is over, the next mail's commands (primed) stand
+            return _by_code(exc.smtp_code, transport._reply(exc.smtp_code, exc.smtp_error))
+        self._drop()  # disconnected, or a timeout (an OSError)
+        reason = transport._secret_free(f"{type(exc).__name__}: {exc or 'timed out'}")
+        return TemporaryFailure(f"{transport.target.url}: {reason}")
+
+    def _connect(self) -> smtplib.SMTP:
+        self.connection = self.transport.connect()
+        return self.connection
+
     def _drop(self) -> None:
         self.primed = None
         if self.connection is not None:
@@ -148,7 +250,8 @@ class SmtpTransport:
                 self.connection = None
 
     def close(self) -> None:
-        if self.primed is not None:  # a mail's DATA is open: the server drops that mail with the connection
+        if self.in_flight is not None or self.primed is not None:  # a mail's data is unanswered or its DATA open:
+            self.in_flight = None  # the server drops what it has not answered with the connection
             self._drop()
         if self.connection is None:
             return
@@ -233,10 +336,32 @@ def send_pipelined(
     end of this mail's data (RefusedAtEnd) then sends no RSET, which would land inside
     the next mail's DATA.
     """
+    refused = begin_pipelined(connection, sender, recipients, raw, commands_sent=commands_sent, following=following)
+    end_of_data(connection, following=bool(following))
+    return refused
+
+
+def begin_pipelined(
+    connection: smtplib.SMTP,
+    sender: str,
+    recipients: list[str],
+    raw: bytes,
+    *,
+    commands_sent: bool = False,
+    following: bytes = b"",
+) -> dict[str, Reply]:
+    """send_pipelined up to the end of the data: the envelope's replies judged, the data written (with
+    `following` behind it); the reply to the data is left for end_of_data, to be read after other work."""
     if not commands_sent:
         connection.send(_commands(connection, sender, recipients, len(raw)))
     refused = _envelope_replies(connection, sender, recipients)
     connection.send(_dot_stuffed(raw) + following)
+    return refused
+
+
+def end_of_data(connection: smtplib.SMTP, *, following: bool) -> None:
+    """The reply to the end of a mail's data; RefusedAtEnd if it is not 250 (`following`: the next mail's
+    commands went behind the data, so no RSET)."""
     code, reply = connection.getreply()
     if code != 250:
         if code == CLOSING:
@@ -244,7 +369,6 @@ def send_pipelined(
         elif not following:
             _reset(connection)
         raise RefusedAtEnd(code, reply)
-    return refused
 
 
 def commands_of(connection: smtplib.SMTP, sender: str, mail: QueuedMail) -> bytes:
@@ -259,11 +383,18 @@ def commands_of(connection: smtplib.SMTP, sender: str, mail: QueuedMail) -> byte
 def _commands(connection: smtplib.SMTP, sender: str, recipients: list[str], size: int) -> bytes:
     """MAIL FROM, every RCPT TO and DATA of one mail, as one write."""
     declared = f" size={size}" if connection.has_extn("size") else ""
-    commands = [f"mail FROM:{smtplib.quoteaddr(sender)}{declared}"]
-    commands += [f"rcpt TO:{smtplib.quoteaddr(recipient)}" for recipient in recipients]
+    commands = [f"mail FROM:{_quoted(sender)}{declared}"]
+    commands += [f"rcpt TO:{_quoted(recipient)}" for recipient in recipients]
     if any("\r" in command or "\n" in command for command in commands):
         raise ValueError("command and arguments contain prohibited newline characters")
     return "".join(f"{command}\r\n" for command in [*commands, "data"]).encode(connection.command_encoding)
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted(address: str) -> str:
+    """smtplib.quoteaddr, once per address: it takes the address apart with the email package each time, which
+    cost more than writing the rest of the mail (the sender is the same on every mail, the recipients repeat)."""
+    return smtplib.quoteaddr(address)
 
 
 def _envelope_replies(connection: smtplib.SMTP, sender: str, recipients: list[str]) -> dict[str, Reply]:

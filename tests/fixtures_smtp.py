@@ -3,8 +3,8 @@
 `smtp_server` is a plain server; `smtp_tls_server` runs once with STARTTLS and once
 with implicit TLS (smtps), with a certificate for 127.0.0.1 signed by a throw-away
 test authority (its file is `ca_file`). The handler records every accepted message and can be told to answer
-the next DATA commands with a given reply ("451 ...", "550 ...") or to stall
-(sleep past the client's timeout), and to refuse given recipients.
+the next DATA commands (or a given recipient's) with a given reply ("451 ...", "550 ...") or to stall
+(sleep past the client's timeout) or drop the connection, and to refuse given recipients.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ SMTP_USER = "baocao.stttt@haiduong.gov.vn"
 SMTP_PASSWORD = "p@ss:w/rd"  # needs percent-encoding in a URL
 
 STALL = "stall"
+DROP = "drop"
 STALL_SECONDS = 3.0
 CLIENT_TIMEOUT = 1.0  # seconds: the ?timeout= of the URLs below, well under STALL_SECONDS
 
@@ -36,6 +37,7 @@ class Received:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     data: bytes
+    peer: object = None  # the client's end of the connection it came over
 
     @property
     def message(self):
@@ -46,6 +48,7 @@ class Received:
 class ScriptedHandler:
     messages: list[Received] = field(default_factory=list)
     data_replies: list[str] = field(default_factory=list)  # consumed one per DATA
+    replies_to: dict[str, str] = field(default_factory=dict)  # recipient -> the reply to its mail's data, once
     refused: dict[str, str] = field(default_factory=dict)  # recipient -> reply
     data_command_replies: list[str] = field(default_factory=list)  # the DATA command itself refused (counting_server)
     sender_replies: list[str] = field(default_factory=list)  # consumed one per MAIL FROM: that sender refused
@@ -88,13 +91,18 @@ class ScriptedHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.data_replies:
+        reply = next((self.replies_to.pop(r.lower()) for r in envelope.rcpt_tos if r.lower() in self.replies_to), None)
+        if reply is None and self.data_replies:
             reply = self.data_replies.pop(0)
-            if reply == STALL:
-                await asyncio.sleep(STALL_SECONDS)
-                return "451 4.4.2 too slow"
+        if reply == STALL:
+            await asyncio.sleep(STALL_SECONDS)
+            return "451 4.4.2 too slow"
+        if reply == DROP:  # the connection goes before any answer to the data
+            server.transport.abort()
+            return "451 4.4.2 gone"
+        if reply is not None:
             return reply
-        self.messages.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.content))
+        self.messages.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.content, session.peer))
         return "250 2.0.0 Message accepted"
 
 
@@ -114,6 +122,10 @@ class SmtpServer:
     @property
     def messages(self) -> list[Received]:
         return self.handler.messages
+
+    @property
+    def pipelining(self) -> bool:
+        return isinstance(self.handler, PipeliningHandler)
 
     def envelopes(self) -> list[bool]:
         """For each MAIL FROM the server read: whether its RCPT TO and DATA came in the same read."""

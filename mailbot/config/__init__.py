@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from mailbot import i18n
 from mailbot.config import mailboxes, settings
@@ -34,6 +34,7 @@ from mailbot.config.settings import (
     stated_language,
     url_password,
 )
+from mailbot.defaults import SMTP_CONNECTIONS, SMTP_MOST_CONNECTIONS
 from mailbot.errors import ConfigError
 from mailbot.resources import shipped_campaign
 
@@ -149,6 +150,7 @@ def connections_from_env(env: Mapping[str, str], lang: str = DEFAULT_LANGUAGE) -
     _check_scheme("MAILBOT_DB_URL", db_url, ("sqlite", "postgresql", "postgresql+psycopg", "postgres"), lang)
     for variable, url in (("MAILBOT_INBOX_URL", inbox_url), ("MAILBOT_SMTP_URL", smtp_url), ("MAILBOT_DB_URL", db_url)):
         _check_shape(variable, url, lang)
+    smtp_connections(smtp_url, lang)
     base = state_directory(env)
     inbox_url, smtp_url, db_url = (anchored(url, base) for url in (inbox_url, smtp_url, db_url))
     password = env.get("MAILBOT_INBOX_PASSWORD") or url_password(inbox_url)
@@ -174,6 +176,17 @@ def anchored(url: str, base: Path) -> str:
     if scheme.lower() == "sqlite" and rest.startswith("/") and path and path != ":memory:" and path[0] != "/":
         return f"{scheme}:///{(base / rest[1:]).resolve()}"
     return url
+
+
+def smtp_connections(url: str, lang: str = DEFAULT_LANGUAGE) -> int:
+    """How many connections mail may go out over at once: the SMTP URL's ?connections=N (1 for a server
+    that takes one connection per client), else SMTP_CONNECTIONS."""
+    given = parse_qs(urlsplit(url).query).get("connections", [str(SMTP_CONNECTIONS)])[-1]
+    if not (given.isascii() and given.isdigit() and 1 <= int(given) <= SMTP_MOST_CONNECTIONS):
+        raise i18n.error(
+            ConfigError, "config.smtp_connections", lang, url=redact_url(url), given=given, most=SMTP_MOST_CONNECTIONS
+        )
+    return int(given)
 
 
 def _check_shape(variable: str, url: str, lang: str) -> None:

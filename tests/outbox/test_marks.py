@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from fixtures_smtp import ScriptedHandler, _start
+from fixtures_smtp import PipeliningHandler, ScriptedHandler, _start
 
 from mailbot import outbox
 from mailbot.config import load_settings
@@ -123,6 +123,52 @@ def test_a_sender_killed_in_the_middle_of_a_group_loses_nothing(sqlite_url, take
         handler.release.set()
         controller.stop()
         store.close()
+    arrived = Counter(m.rcpt_tos[0] for m in handler.messages)
+    assert set(arrived) == {m.recipients[0] for m in queued}  # none lost
+    doubled = [r for r, n in arrived.items() if n > 1]
+    assert len(doubled) == taken - confirmed <= outbox.MARK_GROUP  # only the unconfirmed the server had taken
+
+
+class StallAfterPipelining(PipeliningHandler, StallAfter):
+    """StallAfter on a server that pipelines: the sender has mail in flight on two connections when it stalls."""
+
+    def __init__(self, taken: int) -> None:
+        StallAfter.__init__(self, taken)
+
+
+@pytest.mark.parametrize("taken", [3, outbox.MARK_GROUP + 2])
+def test_a_sender_killed_with_mail_in_flight_on_two_connections_loses_nothing(sqlite_url, taken):
+    """Killed while both connections wait for the answer to a mail's data: what the server took and was not
+    confirmed goes out again (at most a group), nothing else twice, and nothing is lost."""
+    queued = mails(outbox.MARK_GROUP * 3)
+    store = Store.open(sqlite_url)
+    store.queue(queued)
+    handler = StallAfterPipelining(taken)
+    controller = _start(handler)
+    url = f"smtp://127.0.0.1:{controller.port}?timeout=60"
+    try:
+        sender = subprocess.Popen([sys.executable, "-c", SENDER, url, sqlite_url], stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + WAIT
+        while not handler.stalled.is_set():
+            assert sender.poll() is None, sender.communicate()[1][-3000:]
+            assert time.monotonic() < deadline, "the sender never reached the stalled DATA"
+            time.sleep(0.02)
+        sender.send_signal(signal.SIGKILL)
+        sender.wait(30)
+        states = Counter(mail.state for mail in store.mail())
+        confirmed = states["sent"]
+        assert states == Counter({"sent": confirmed, "sending": len(queued) - confirmed})
+        assert taken - confirmed <= outbox.MARK_GROUP
+        handler.release.set()
+
+        again = outbox.deliver_as_lock_holder(store, settings_for(url, sqlite_url), datetime.now(UTC))
+        assert again.sent == len(queued) - confirmed
+        assert Counter(mail.state for mail in store.mail()) == {"sent": len(queued)}
+    finally:
+        handler.release.set()
+        controller.stop()
+        store.close()
+    assert len({m.peer for m in handler.messages}) >= 2  # two connections were at it
     arrived = Counter(m.rcpt_tos[0] for m in handler.messages)
     assert set(arrived) == {m.recipients[0] for m in queued}  # none lost
     doubled = [r for r, n in arrived.items() if n > 1]
