@@ -295,11 +295,11 @@ def _reply_text(code: int, message: bytes | str) -> str:
     return f"{code} {shown}".strip()
 
 
-def _by_code(code: int, reply: str) -> Exception:
+def _by_code(code: int, reply: str) -> TemporaryFailure | PermanentFailure:
     return TemporaryFailure(reply) if 400 <= code < 500 else PermanentFailure(reply)
 
 
-def _refused(recipients: dict) -> Exception:
+def _refused(recipients: dict) -> TemporaryFailure | PermanentFailure:
     replies = "; ".join(f"{address}: {_reply_text(*reply)}" for address, reply in recipients.items())
     if all(400 <= code < 500 for code, _ in recipients.values()):
         return TemporaryFailure(replies)
