@@ -12,14 +12,16 @@ import dataclasses
 import email
 import email.policy
 import unicodedata
+from pathlib import Path
 
+import authres
 import build_files as b
 from hypothesis import example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from mailbot.config import Unit
-from mailbot.reading import mail, read_message, unit
+from mailbot.reading import auth, mail, read_message, unit
 from mailbot.reading import text as text_module
 from mailbot.reading.text import contains_words, fold, unmarked
 from mailbot.reading.unit import unit_index, unit_named, units_named
@@ -253,6 +255,94 @@ def test_limit_scans_of_a_big_message():
     assert mail._header_end(raw, 100) == header_end_plain(raw, 100) is None
     assert mail._boundaries(raw) == boundaries_plain(raw) != []
     assert mail._delimiters(raw) == delimiters_plain(raw) != []
+
+
+# --- Authentication-Results -------------------------------------------------------------------
+
+
+def parsed_as(parse, value):
+    """Everything a parse gives: the header's fields, each result's and each property's; or the error's kind."""
+    try:
+        header = parse(value)
+    except Exception as error:
+        return type(error).__name__, str(error)
+    fields = {k: v for k, v in vars(header).items() if k not in ("feature_context", "results")}
+    results = [
+        (
+            type(r).__name__,
+            {k: v for k, v in vars(r).items() if k != "properties"},
+            [vars(p) for p in getattr(r, "properties", ())],
+        )
+        for r in header.results
+    ]
+    return fields, results
+
+
+def authres_parse(value):
+    return authres.AuthenticationResultsHeader.parse_value(value)
+
+
+def mailbot_parse(value):
+    return auth._Parsing.parse_value(authres.core_features(), value)
+
+
+AUTH_JUNK = (
+    st.just("")
+    | st.just("")
+    | st.just("")
+    | st.sampled_from(
+        [" ", "\t", ";", "=", ".", "/", "(", ")", '"', "@", "\\", "\r\n ", "é", "(c)", "(a (b) c)", '"q s"']
+    )
+)
+AUTH_PROPERTIES = st.sampled_from(
+    [
+        "header.d=haiduong.gov.vn", "Header.From=haiduong.gov.vn", "smtp.mailfrom=a@haiduong.gov.vn",
+        "smtp.helo=mx.b", "header.i=@haiduong.gov.vn", 'smtp.mailfrom="a b"@c.d', '"q"', "smtp.mailfrom=",
+        "bogus.d=x", "policy.x=y", "body.hash=x", "header.d = x", "header . d=x", "header.d=x (c)",
+    ]
+)  # fmt: skip
+
+
+@st.composite
+def auth_values(draw):
+    """Authentication-Results values as servers write them, with now and then a piece out of place."""
+    value = draw(st.sampled_from(["mx.haiduong.gov.vn", "MX.Example", "mx", "", "a..b"])) + draw(AUTH_JUNK)
+    value += draw(st.sampled_from(["", "", " 1", " 2", " (c)", " 1 (v)"]))
+    for _ in range(draw(st.integers(0, 3))):
+        value += draw(st.sampled_from(["; ", ";", " ; ", ";\r\n "]))
+        if draw(st.integers(0, 9)) == 0:
+            value += draw(st.sampled_from(["none", "None", "nonex=pass"]))
+            continue
+        value += draw(st.sampled_from(["dkim", "spf", "DMARC", "iprev", "x-foo", "dkim/1", "auth"]))
+        value += draw(st.sampled_from(["=", "=", " = "])) + draw(st.sampled_from(["pass", "fail", "Neutral", ""]))
+        value += draw(st.sampled_from(["", "", " (good)", ' reason="bad sig"', " Reason=x", " reason="]))
+        for prop in draw(st.lists(AUTH_PROPERTIES, max_size=3)):
+            value += " " + prop + draw(AUTH_JUNK)
+    return value + draw(AUTH_JUNK)
+
+
+@given(auth_values())
+@example("mx.haiduong.gov.vn; dkim=pass header.d=haiduong.gov.vn; spf=fail smtp.mailfrom=a@haiduong.gov.vn")
+@example('mx.x 1 (v); dkim/1=pass (ok) reason="good sig" header.i=@x.y (c); nonexistent=pass')
+@example("mx.x; None")
+@example("mx.x; spf=pass smtp.mailfrom=; dkim=Pass")
+@example("mx.x; dkim=pass bogus.d=x header.d=y")
+@example("mx.x (unclosed; spf=pass")
+@hypothesis_settings(max_examples=1000)
+def test_authentication_results_parse_as_authres_parses_them(value):
+    assert parsed_as(mailbot_parse, value) == parsed_as(authres_parse, value)
+
+
+def test_stored_authentication_results_parse_as_authres_parses_them():
+    values = {
+        " ".join(value.split())
+        for path in Path(__file__).resolve().parent.parent.rglob("*.eml")
+        for value in email.message_from_bytes(path.read_bytes()).get_all("Authentication-Results") or ()
+    }
+    assert len(values) > 10
+    for value in values:
+        assert parsed_as(mailbot_parse, value) == parsed_as(authres_parse, value)
+    assert auth._ANCHORED  # the patterns are compiled once, kept
 
 
 # --- units --------------------------------------------------------------------------------------
