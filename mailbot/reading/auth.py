@@ -65,6 +65,8 @@ class _Parsing(authres.core.AuthenticationResultsHeader):
     against authres's own parse).
     """
 
+    _parse_text: str  # what is still to parse (authres's own attribute)
+
     def _parse_rfc5322_cfws(self) -> Any:
         if self._parse_text[:1] not in CFWS_STARTS:
             return None

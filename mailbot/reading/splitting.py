@@ -69,9 +69,10 @@ def _part(message: Message, text: str, start: int, end: int, nested: bool = Fals
         message.set_payload(_without_line_break(text[body:end]) if nested else text[body:end])
         return
     epilogue = _multipart(message, text, body, end)
-    if nested:
-        epilogue = None if epilogue == "" else _without_line_break(epilogue)
-    message.epilogue = epilogue
+    if nested:  # the line break before the next delimiter is the delimiter's; an epilogue left empty is none
+        message.epilogue = _without_line_break(epilogue) if epilogue else None
+    else:
+        message.epilogue = epilogue
 
 
 def _headers(message: Message, text: str, start: int, end: int) -> int:
