@@ -118,13 +118,20 @@ class DeliveryLane:
             self._wake.clear()
             was_done = self._done.is_set()  # what was committed before the poll ended is claimed below
             moment = max(self.now, utcnow())
-            batch = self._claim_first(moment) or self.store.claim_due(moment, BATCH_SIZE)
+            batch = self._claim(moment)
             if batch:
-                outbox.deliver_batch(self.store, transport, batch, moment, result)
+                outbox.deliver_batch(self.store, transport, batch, moment, result, self._more)
             elif was_done:
                 return
             else:
                 self._wake.wait()
+
+    def _claim(self, moment: datetime) -> list:
+        return self._claim_first(moment) or self.store.claim_due(moment, BATCH_SIZE)
+
+    def _more(self) -> list:
+        """The next batch, claimed while the last mail of this one is on its way (none once stopped)."""
+        return [] if self._stop.is_set() else self._claim(max(self.now, utcnow()))
 
     def _claim_first(self, moment: datetime) -> list:
         with self._guard:

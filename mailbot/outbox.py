@@ -28,7 +28,15 @@ from mailbot.defaults import FIRST_RETRY, LONGEST_RETRY, MAX_ATTEMPTS, SMTP_TIME
 from mailbot.errors import DeliveryError
 from mailbot.files import write_atomically
 from mailbot.models import QueuedMail
-from mailbot.smtp import DEFAULT_PORTS, Outcome, PermanentFailure, SmtpTarget, SmtpTransport, TemporaryFailure
+from mailbot.smtp import (
+    DEFAULT_PORTS,
+    Outcome,
+    PermanentFailure,
+    Refill,
+    SmtpTarget,
+    SmtpTransport,
+    TemporaryFailure,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +83,10 @@ class Transport(Protocol):
         """Mails handed over whose outcome is not known yet (the server may have taken them)."""
         ...
 
-    def send_all(self, mails: Sequence[QueuedMail]) -> Iterator[Outcome]:
-        """Hand `mails` over: each one's outcome once, as it is known (None: taken); a DeliveryError once every
-        mail handed over has its outcome (the ones without were not sent)."""
+    def send_all(self, mails: Sequence[QueuedMail], more: Refill | None = None) -> Iterator[Outcome]:
+        """Hand `mails` over, then what `more` gives until it gives none: each one's outcome once, as it is
+        known (None: taken); a DeliveryError once every mail handed over has its outcome (the ones without
+        were not sent)."""
         ...
 
     def check(self) -> None: ...
@@ -98,10 +107,12 @@ class FileTransport:
 
     in_flight = 0  # each file is written before the next one
 
-    def send_all(self, mails: Sequence[QueuedMail]) -> Iterator[Outcome]:
-        for mail in mails:
-            self.send(mail)
-            yield mail, None
+    def send_all(self, mails: Sequence[QueuedMail], more: Refill | None = None) -> Iterator[Outcome]:
+        while mails:
+            for mail in mails:
+                self.send(mail)
+                yield mail, None
+            mails = more() if more is not None else []
 
     def send(self, mail: QueuedMail) -> None:
         try:
@@ -205,7 +216,8 @@ def deliver_due(store: MailQueue, settings: Settings, now: datetime, limit: int 
             batch = store.claim_due(moment, room)
             if not batch:
                 break
-            deliver_batch(store, transport, batch, moment, result)
+            more = (lambda: store.claim_due(moment, BATCH_SIZE)) if limit is None else None
+            deliver_batch(store, transport, batch, moment, result, more)
     finally:
         transport.close()
     log_result(transport, result)
@@ -239,10 +251,16 @@ def deliver_first(store: MailQueue, settings: Settings, now: datetime, keys: lis
 
 
 def deliver_batch(
-    store: MailQueue, transport: Transport, batch: list[QueuedMail], moment: datetime, result: DeliveryResult
+    store: MailQueue,
+    transport: Transport,
+    batch: list[QueuedMail],
+    moment: datetime,
+    result: DeliveryResult,
+    more: Refill | None = None,
 ) -> None:
-    """Send claimed mail, recording each one's outcome; a server out of reach raises DeliveryError
-    once every mail of the batch not sent has its retry.
+    """Send claimed mail, and what `more` claims once that is on its way (until it claims none), recording
+    each one's outcome; a server out of reach raises DeliveryError once every mail claimed and not sent
+    has its retry.
 
     Mail the server took is confirmed in groups, one store write each, and whatever
     happens before the batch is over: a group is written before the mail taken and not
@@ -253,14 +271,21 @@ def deliver_batch(
     """
     sent: list[QueuedMail] = []
     told: set[int] = set()
+    claimed = list(batch)
+
+    def refill() -> list[QueuedMail]:
+        fresh = list(more()) if more is not None else []
+        claimed.extend(fresh)
+        return fresh
+
     try:
-        for mail, failure in transport.send_all(batch):
+        for mail, failure in transport.send_all(batch, refill if more is not None else None):
             told.add(mail.id)
             _record(store, mail, failure, moment, result, sent)
             if len(sent) + transport.in_flight >= MARK_GROUP:
                 _confirm(store, sent, moment)
     except DeliveryError as exc:  # the server is out of reach: every claimed mail not sent waits
-        for waiting in batch:
+        for waiting in claimed:
             if waiting.id not in told:
                 _retry_or_give_up(store, waiting, moment, exc.message, result)
         raise

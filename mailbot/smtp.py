@@ -30,7 +30,7 @@ import re
 import smtplib
 import ssl
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from mailbot import i18n
@@ -56,6 +56,7 @@ class PermanentFailure(Exception):
 
 
 Outcome = tuple[QueuedMail, TemporaryFailure | PermanentFailure | None]  # None: the server took the mail
+Refill = Callable[[], Sequence[QueuedMail]]  # the next mails to send; none: there are no more
 
 
 @dataclass(frozen=True)
@@ -87,13 +88,21 @@ class SmtpTransport:
         """Mails whose data is out and whose reply is not read yet (the server may have taken them)."""
         return sum(way.in_flight is not None for way in self.ways)
 
-    def send_all(self, mails: Sequence[QueuedMail]) -> Iterator[Outcome]:
+    def send_all(self, mails: Sequence[QueuedMail], more: Refill | None = None) -> Iterator[Outcome]:
         """Hand `mails` over: each one's outcome once, as it becomes known, while the mail after it is on its
-        way. A server out of reach (no connection open, none can be opened) raises DeliveryError once every mail
-        handed over has its outcome; the mails without one were not sent."""
+        way; `more` is asked for the next mails when these are all on their way (until it has none), so the
+        connections do not go quiet between batches. A server out of reach (no connection open, none can be
+        opened) raises DeliveryError once every mail handed over has its outcome; the mails without one were
+        not sent."""
         pending = deque(mails)
         turn = 0
-        while pending or any(way.in_flight is not None or way.primed is not None for way in self.ways):
+        while True:
+            if len(pending) < 2 and more is not None:  # the last one goes with the next one's commands behind it
+                fresh = more()
+                pending.extend(fresh)
+                more = more if fresh else None
+            if not pending and not any(way.in_flight is not None or way.primed is not None for way in self.ways):
+                return
             way = self.ways[turn % len(self.ways)]
             turn += 1
             outcomes = [self._finish(way, pending)] if way.in_flight is not None else []

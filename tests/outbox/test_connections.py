@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
-from fixtures_smtp import DROP, PipeliningHandler, free_port
+from fixtures_smtp import DROP, PipeliningHandler, counting_server, free_port
 
 from mailbot import outbox
 from mailbot.config import load_settings
@@ -270,10 +270,14 @@ class GoingAwayController(Controller):
         return RefusesOnceGone(self.handler, **self.SMTP_kwargs)
 
 
-def test_a_server_gone_in_the_middle_of_two_connections_leaves_every_claimed_mail_waiting(store, sqlite_url):
-    handler = GoesAway(taken=5)
+@pytest.mark.parametrize("count, taken", [(12, 5), (outbox.BATCH_SIZE + 10, outbox.BATCH_SIZE - 1)])
+def test_a_server_gone_in_the_middle_of_two_connections_leaves_every_claimed_mail_waiting(
+    store, sqlite_url, count, taken
+):
+    """The second case goes at the end of a batch, once the next one is claimed: that one waits too."""
+    handler = GoesAway(taken)
     controller = start(handler, GoingAwayController)
-    queued = mails(12)
+    queued = mails(count)
     store.queue(queued)
     try:
         with pytest.raises(DeliveryError) as caught:
@@ -281,10 +285,10 @@ def test_a_server_gone_in_the_middle_of_two_connections_leaves_every_claimed_mai
     finally:
         controller.stop()
     assert "421" in caught.value.message
-    taken = arrived(handler)
-    assert len(taken) == 5 and len({m.peer for m in handler.messages}) == 2
+    arrived_first = arrived(handler)
+    assert len(arrived_first) == taken and len({m.peer for m in handler.messages}) == 2
     states = {m.message_id: m for m in store.mail()}
-    assert {i for i, m in states.items() if m.state == "sent"} == set(taken)  # confirmed: exactly those taken
+    assert {i for i, m in states.items() if m.state == "sent"} == set(arrived_first)  # confirmed: exactly those taken
     waiting = [m for m in states.values() if m.state != "sent"]
     assert all(m.state == "pending" and m.attempts == 1 and m.last_error for m in waiting)  # none left `sending`
 
@@ -296,8 +300,8 @@ def test_a_server_gone_in_the_middle_of_two_connections_leaves_every_claimed_mai
         )
     finally:
         controller.stop()
-    assert later.sent == len(queued) - 5
-    assert {**taken, **arrived(back)} == whole(queued) and not set(taken) & set(arrived(back))
+    assert later.sent == len(queued) - taken
+    assert {**arrived_first, **arrived(back)} == whole(queued) and not set(arrived_first) & set(arrived(back))
 
 
 class Audits(PipeliningHandler):
@@ -333,3 +337,19 @@ def test_mail_taken_over_two_connections_is_confirmed_before_more_than_a_group_i
     assert all(state == "sending" for state, _ in handler.seen)  # never confirmed before the server took it
     assert max(at_stake for _, at_stake in handler.seen) <= outbox.MARK_GROUP
     assert store.outbox_counts()["sent"] == len(queued)
+
+
+def test_the_next_batch_goes_right_behind_the_last_mail_of_the_one_before(store, sqlite_url):
+    """The next batch is claimed while the last mail of a batch is on its way, and its first mail's commands
+    go behind that mail's data: on one connection, every MAIL FROM after the first comes behind a mail's data,
+    across batches too."""
+    controller, server = counting_server(pipelining=True)
+    queued = mails(outbox.BATCH_SIZE * 2 + 5)
+    store.queue(queued)
+    try:
+        result = outbox.deliver_due(store, settings_for(f"{server.url}&connections=1", sqlite_url), datetime.now(UTC))
+    finally:
+        controller.stop()
+    assert result.sent == len(queued) and arrived(server.handler) == whole(queued)
+    assert server.behind_data() == [False] + [True] * (len(queued) - 1)
+    assert server.handler.connections == 1
