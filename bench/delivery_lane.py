@@ -1,6 +1,6 @@
 """What the delivery lane costs per mail: N acknowledgements queued in a fresh store and delivered to the sink.
 
-    .venv/bin/python bench/delivery_lane.py [BEFORE_TREE] [--n 1000] [--rounds 3]
+    .venv/bin/python bench/delivery_lane.py [BEFORE_TREE] [--n 1000] [--rounds 3] [--delay MS]
 
 The acknowledgements are composed once, as a poll composes them (mailbot.compose over
 the bench campaign's readings). Each round, for each way of delivering, in
@@ -12,12 +12,15 @@ checkout without the change, for example a `git worktree add --detach` of the co
 before it), and this tree over one connection (`?connections=1`) and over its default
 (two in turn). Prints the wall and the sender's CPU (user + system) per mail, the median
 over the rounds; on a shared machine the CPU is the steadier figure, and the wall is
-what the lane's tail waits.
+what the lane's tail waits. With --delay, the sink waits MS milliseconds (without
+computing) before it answers each mail's data, as a server further away than loopback,
+or one that writes each mail down before it answers, keeps its client waiting.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import pickle
 import resource
@@ -82,6 +85,28 @@ def acknowledgements(n: int, work: Path) -> Path:
     return path
 
 
+class SlowSink(servers.SinkHandler):
+    """The bench sink, answering each mail's data `delay` seconds late."""
+
+    delay = 0.0
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def sink_with(delay_ms: float) -> servers.SmtpSink:
+    sink = servers.SmtpSink()
+    if delay_ms:
+        handler = SlowSink()
+        handler.delay = delay_ms / 1000
+        sink.handler, sink.controller = (
+            handler,
+            type(sink.controller)(handler, hostname="127.0.0.1", port=sink.controller.port, ready_timeout=10),
+        )
+    return sink
+
+
 def own_cpu() -> float:
     """This process's CPU seconds: while a sender runs, the sink's (the main thread only waits)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -112,6 +137,7 @@ def main() -> None:
     parser.add_argument("before", nargs="?", type=Path)
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--delay", type=float, default=0.0, help="ms the sink waits before answering a mail's data")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="delivery-lane-"))
     mails = acknowledgements(args.n, work)
@@ -122,7 +148,7 @@ def main() -> None:
     cpus: dict[str, list[float]] = {way: [] for way in ways}
     sinks: dict[str, list[float]] = {way: [] for way in ways}
     count = 0
-    with servers.SmtpSink() as sink:
+    with sink_with(args.delay) as sink:
         for round_ in range(args.rounds):
             for number, way in enumerate(ways if round_ % 2 == 0 else reversed(list(ways))):
                 tree, query = ways[way]
@@ -131,7 +157,8 @@ def main() -> None:
                 walls[way].append(figures["wall"] * 1000 / count)
                 cpus[way].append(figures["cpu"] * 1000 / count)
                 sinks[way].append(figures["sink"] * 1000 / count)
-    print(f"{count} acknowledgements delivered to the sink, median of {args.rounds} rounds")
+    late = f", each answered {args.delay:g} ms late" if args.delay else ""
+    print(f"{count} acknowledgements delivered to the sink{late}, median of {args.rounds} rounds")
     print("| delivery | wall ms per mail | sender CPU ms per mail | sink CPU ms per mail | wall, rounds |")
     print("|---|---|---|---|---|")
     for way in ways:

@@ -10,16 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import ssl
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
-from fixtures_smtp import DROP, PipeliningHandler, counting_server, free_port
+from fixtures_smtp import DROP, SMTP_PASSWORD, SMTP_USER, PipeliningHandler, counting_server, free_port
 
 from mailbot import outbox
 from mailbot.config import load_settings
@@ -83,8 +85,9 @@ class WaitsForTheOther(PipeliningHandler):
     """The first mail's data is answered only once data has come over another connection too: a client that
     waits for one connection's answer before it writes on the other never gets that answer (451)."""
 
-    def __init__(self) -> None:
+    def __init__(self, hold: float = HOLD_SECONDS) -> None:
         super().__init__()
+        self.hold = hold
         self.others: asyncio.Event | None = None
         self.first_peer = None
         self.waited_in_vain = False
@@ -93,7 +96,7 @@ class WaitsForTheOther(PipeliningHandler):
         if self.first_peer is None:
             self.first_peer, self.others = session.peer, asyncio.Event()
             try:
-                await asyncio.wait_for(self.others.wait(), HOLD_SECONDS)
+                await asyncio.wait_for(self.others.wait(), self.hold)
             except TimeoutError:
                 self.waited_in_vain = True
                 return "451 4.4.2 nothing came over another connection"
@@ -121,7 +124,7 @@ def test_mail_goes_over_two_connections_in_turn_while_the_server_takes_the_one_b
 
 def test_one_connection_when_the_url_says_so(store, sqlite_url):
     """?connections=1: the first mail's answer is waited for before anything else is written, as before."""
-    handler = WaitsForTheOther()
+    handler = WaitsForTheOther(hold=2.0)  # nothing comes over another connection, however long it waits
     controller = start(handler)
     queued = mails(3)
     store.queue(queued)
@@ -353,3 +356,32 @@ def test_the_next_batch_goes_right_behind_the_last_mail_of_the_one_before(store,
     assert result.sent == len(queued) and arrived(server.handler) == whole(queued)
     assert server.behind_data() == [False] + [True] * (len(queued) - 1)
     assert server.handler.connections == 1
+
+
+def test_each_connection_says_starttls_and_logs_in(store, sqlite_url, test_authority, monkeypatch):
+    ca_file, cert_file, key_file = test_authority
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # the test authority is trusted
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    handler = PipeliningHandler()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=free_port(),
+        ready_timeout=10,
+        authenticator=handler.authenticate,
+        tls_context=context,
+        require_starttls=True,
+    )
+    controller.start()
+    queued = mails(5)
+    store.queue(queued)
+    secret = f"{quote(SMTP_USER, safe='')}:{quote(SMTP_PASSWORD, safe='')}"
+    url = f"smtp+starttls://{secret}@127.0.0.1:{controller.port}?timeout={CLIENT_TIMEOUT}"
+    try:
+        result = outbox.deliver_due(store, settings_for(url, sqlite_url), datetime.now(UTC))
+    finally:
+        controller.stop()
+    assert result.sent == len(queued) and arrived(handler) == whole(queued)
+    assert handler.logins == [SMTP_USER, SMTP_USER] and len({m.peer for m in handler.messages}) == 2
