@@ -14,7 +14,10 @@ alembic_version table) is stamped with revision N and upgraded from there.
 Alembic is imported only when a store is not at the head revision: every command
 opens the store, and a store at the head is recognised by one SELECT against the
 head read from the revisions' files (`head_revision`; a test checks that Alembic
-finds the same head).
+finds the same head). A brand-new store, without a single table, is made at the head
+at once from the code's tables and stamped with the head revision, as Alembic's
+documentation advises for a database built from scratch: the revisions replay history
+that a new store does not have (a test checks that both ways make the same tables).
 """
 
 from __future__ import annotations
@@ -123,6 +126,10 @@ def _upgrade(engine: Engine, language: str) -> None:
         if engine.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         found = current_revision(conn)
+        if found is None and not sa.inspect(conn).get_table_names():
+            _create_at_head(conn)
+            log.info("store created at schema version %s", head_revision())
+            return
         legacy = _legacy_version(conn) if found is None else 0
         if legacy in LEGACY_VERSIONS:
             found = f"{legacy:04d}"
@@ -138,12 +145,32 @@ def _upgrade(engine: Engine, language: str) -> None:
                 supported=schema_version(head_revision()),
             )
         _run(conn, "upgrade", "head")
-        conn.execute(sa.text("DELETE FROM meta WHERE key = 'schema_version'"))
-        conn.execute(
-            sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"),
-            {"v": str(schema_version(head_revision()))},
-        )
+        _record_schema_version(conn)
         log.info("store migrated from schema version %s to %s", schema_version(found), head_revision())
+
+
+def _create_at_head(conn: Connection) -> None:
+    """The code's tables in an empty database, stamped with the head revision (the version table as Alembic makes it)."""
+    from mailbot.store.schema import metadata
+
+    metadata.create_all(conn)
+    version = sa.Table(
+        "alembic_version",
+        sa.MetaData(),
+        sa.Column("version_num", sa.String(32), nullable=False),
+        sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+    )
+    version.create(conn)
+    conn.execute(version.insert().values(version_num=head_revision()))
+    _record_schema_version(conn)
+
+
+def _record_schema_version(conn: Connection) -> None:
+    conn.execute(sa.text("DELETE FROM meta WHERE key = 'schema_version'"))
+    conn.execute(
+        sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"),
+        {"v": str(schema_version(head_revision()))},
+    )
 
 
 def _run(conn: Connection, what: str, revision: str) -> None:

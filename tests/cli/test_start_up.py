@@ -58,11 +58,18 @@ def test_the_command_line_starts_without_the_heavy_libraries():
     assert loaded_after("import mailbot.cli") == []
 
 
-def test_a_store_at_the_head_revision_opens_without_alembic(tmp_path):
+def test_a_new_store_and_a_store_at_the_head_revision_open_without_alembic(tmp_path):
     url = f"sqlite:///{tmp_path / 'mailbot.db'}"
     open_store = f"from mailbot.store import Store\nStore.open({url!r}).close()"
-    assert "alembic" in loaded_after(open_store)  # a new store is created by the migrations
+    assert "alembic" not in loaded_after(open_store)  # a new store is made at the head from the code's tables
     assert "alembic" not in loaded_after(open_store)  # then found at the head by one SELECT
+    older = f"sqlite:///{tmp_path / 'older.db'}"
+    upgrade_older = (
+        "from mailbot.store import Store, migrate\nfrom mailbot.store.engine import create_engine\n"
+        f"engine = create_engine({older!r}, 'vi')\nmigrate.upgrade_to(engine, '0005')\nengine.dispose()\n"
+        f"Store.open({older!r}).close()"
+    )
+    assert "alembic" in loaded_after(upgrade_older)  # a store at an older revision is upgraded by the revisions
 
 
 def test_the_head_read_from_the_files_is_alembics():

@@ -97,6 +97,48 @@ def test_every_revision_upgrades_to_the_tables_the_code_uses(store_url, revision
         store.close()
 
 
+def described(engine: sa.Engine) -> tuple[dict, dict, dict]:
+    """tables_of, with every column's default and the version table Alembic keeps."""
+    seen = sa.inspect(engine)
+    defaults = {
+        name: sorted((c["name"], str(c.get("default"))) for c in seen.get_columns(name))
+        for name in seen.get_table_names()
+    }
+    version = {
+        "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in seen.get_columns("alembic_version")],
+        "primary_key": seen.get_pk_constraint("alembic_version"),
+    }
+    return tables_of(engine), defaults, version
+
+
+def test_a_new_store_is_made_at_the_head_as_the_revisions_would_make_it(store_url):
+    """A brand-new store gets the code's tables at once, stamped with the head: the same tables, keys, indexes and
+    defaults the revisions make one after the other, and the same version row."""
+    store = Store.open(store_url)
+    try:
+        made_at_once = described(store.engine)
+        assert store.schema_version == SCHEMA_VERSION and migrate.differences(store.engine) == []
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar() == str(
+                SCHEMA_VERSION
+            )
+    finally:
+        store.close()
+    engine = create_engine(store_url, "vi")
+    try:
+        made = sa.MetaData()
+        made.reflect(engine)
+        made.drop_all(engine)
+        migrate.upgrade_to(engine, "head")
+        assert described(engine) == made_at_once
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == [
+                migrate.head_revision()
+            ]
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_each_early_revision_is_what_mailbot_made_at_that_version(store_url, version):
     """The revisions up to 0004 are frozen: a store they make and one mailbot made before Alembic are the same."""
