@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mailbot import i18n, ledger, review, service
+from mailbot import i18n, ledger, review, service, workers
 from mailbot.clock import utcnow
 from mailbot.config import Settings
 from mailbot.defaults import HISTORY_DAYS, HISTORY_LOOKBACK_DAYS
@@ -85,6 +85,9 @@ def __getattr__(name: str) -> Any:
 
 
 log = logging.getLogger(__name__)
+
+# mailbot.reading.whole.READER, named here: a poll that finds nothing new does not load the readers
+WHOLE_READER = "mailbot.reading.whole:read_here"
 
 __all__ = [
     "ROLES",
@@ -643,7 +646,11 @@ def adopt_unassigned(settings: Settings, store: Store) -> None:
 
 
 @contextmanager
-def opened(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Iterator[App]:
+def opened(settings: Settings, clock: Callable[[], datetime] = utcnow, *, to_read_mail: bool = False) -> Iterator[App]:
+    """The application over the configured store; `to_read_mail` (a poll): the reading workers start first, and
+    are ready by the time the store and the mailbox are open."""
+    if to_read_mail:
+        workers.start_ahead(WHOLE_READER, limits=settings.limits)
     app = App.open(settings, clock)
     try:
         yield app

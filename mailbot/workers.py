@@ -150,6 +150,17 @@ def run_each(reader: str, items: list[tuple], *, limits: Limits, context: object
     return [value if kind == "ok" else _failure(kind, value, limits) for kind, value in outcomes]
 
 
+def start_ahead(reader: str, *, limits: Limits) -> None:
+    """Start the workers of the pool `reader` will use, and return at once.
+
+    For a command that is about to read (a poll): their start (an interpreter and its imports each)
+    then goes on beside the command's own (the store, the mailbox), and the first job finds them
+    ready. A pool already full is left as it is.
+    """
+    if not _serving:
+        _pool(limits).start_ahead(limits.worker_memory_mb * 1024 * 1024, reader.partition(":")[0])
+
+
 def _outcome_here(reader: str, item: tuple, limits: Limits, context: object) -> Any:
     try:
         return run(reader, *item, limits=limits, context=context)
@@ -217,13 +228,16 @@ class _Worker:
         self.receiver = Connection(os.dup(stdout.fileno()), writable=False)
         stdin.close()
         stdout.close()
-        self._wait_until_ready()
+        self.starting = True
 
-    def _wait_until_ready(self) -> None:
+    def wait_until_ready(self) -> None:
         """The interpreter's start and the reader's imports are not counted in the first read's wall-clock limit.
 
         A worker that dies or stalls while starting is found by that read, as before.
         """
+        if not self.starting:
+            return
+        self.starting = False
         try:
             if self.receiver.poll(STARTUP_SECONDS):
                 self.receiver.recv()
@@ -336,6 +350,7 @@ class _Pool:
                     return self._start(memory_bytes, preload)
                 worker = self.idle.get()
             if worker.alive() and worker.memory_bytes == memory_bytes:
+                worker.wait_until_ready()  # one started ahead may still be starting
                 return worker
             worker.stop()  # dead, or started under other limits: a fresh one takes its place
             with self.lock:
@@ -353,11 +368,24 @@ class _Pool:
         """A worker started in the place claimed: outside the lock, so that the pool's workers start together
         (each start is an interpreter and its imports; one after the other, the last was ready a start later)."""
         try:
-            return _Worker(memory_bytes, preload)
+            worker = _Worker(memory_bytes, preload)
         except BaseException:
             with self.lock:
                 self.started -= 1
             raise
+        worker.wait_until_ready()
+        return worker
+
+    def start_ahead(self, memory_bytes: int, preload: str) -> None:
+        """A worker in every free place, each left to start while the caller goes on."""
+        while self._claim_place():
+            try:
+                worker = _Worker(memory_bytes, preload)
+            except BaseException:
+                with self.lock:
+                    self.started -= 1
+                raise
+            self.idle.put(worker)
 
     def _give_back(self, worker: _Worker, healthy: bool) -> None:
         if healthy:

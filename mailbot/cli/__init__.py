@@ -123,11 +123,11 @@ def campaign_given(campaign: str | None) -> bool:
     return campaign is not None or bool(_chosen_campaign)
 
 
-def opened(settings: Settings) -> AbstractContextManager[App]:
+def opened(settings: Settings, *, to_read_mail: bool = False) -> AbstractContextManager[App]:
     """The application layer over the configured store, closed when the block ends."""
     from mailbot import app as application
 
-    return application.opened(settings)
+    return application.opened(settings, to_read_mail=to_read_mail)
 
 
 def parse_day(value: str | None, settings: Settings) -> date | None:
@@ -182,7 +182,7 @@ def poll(config: ConfigOption = None, once: OnceOption = False, campaign: Campai
     settings = settings_from(config, campaign)  # the mailbox is shared: every campaign's mail is routed
     if not once:
         raise i18n.error(UsageError, "errors.poll_once_only", settings.language)
-    with opened(settings) as app_:
+    with opened(settings, to_read_mail=True) as app_:
         outcome = app_.poll()
     views.print_poll(out, outcome.result, outcome.delivery, settings)
 

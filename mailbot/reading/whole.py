@@ -27,6 +27,8 @@ from mailbot.reading import mail, read_message
 
 log = logging.getLogger(__name__)
 
+READER = "mailbot.reading.whole:read_here"
+
 
 def read_arrived(settings: Settings, message: InboundMessage) -> Reading:
     """The reading of a message as it arrived, as this campaign's mail (in the calling process)."""
@@ -43,7 +45,7 @@ def read_arrived(settings: Settings, message: InboundMessage) -> Reading:
 
 def read_whole(settings: Settings, message: InboundMessage) -> routing.Routed:
     """The message routed and read in a worker, as `routing.route` with `read_arrived` would read it here."""
-    index, reading = workers.run("mailbot.reading.whole:read_here", message, limits=settings.limits, context=settings)
+    index, reading = workers.run(READER, message, limits=settings.limits, context=settings)
     return routing.Routed(settings.mailbox_campaigns[index], reading)
 
 
@@ -51,7 +53,7 @@ def read_whole_each(settings: Settings, messages: list[InboundMessage]) -> list[
     """Each message as `read_whole` reads it, all handed to one worker at once (workers.run_each); where the
     worker failed on a message, that message's SpreadsheetError in its place."""
     outcomes = workers.run_each(
-        "mailbot.reading.whole:read_here",
+        READER,
         [(message,) for message in messages],
         limits=settings.limits,
         context=settings,

@@ -97,3 +97,28 @@ def test_the_pools_workers_start_together_not_one_after_the_other(limits, monkey
     assert answers == [True, True]
     assert len(list(tmp_path.iterdir())) == 2
     workers.shutdown()
+
+
+def test_workers_started_ahead_start_while_the_caller_goes_on_and_take_the_first_jobs(limits, monkeypatch, tmp_path):
+    """start_ahead returns while its workers are still starting (they wait for a go the test gives only after),
+    and the reads that follow are done by those workers, no other."""
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT / "tests"))
+    monkeypatch.setenv("MAILBOT_TEST_AHEAD", str(tmp_path))
+    workers.shutdown()
+    two = dataclasses.replace(limits, workers=2)
+
+    workers.start_ahead("robust.ahead_workers:pid_and_go", limits=two)
+    (tmp_path / "go").touch()
+    with ThreadPoolExecutor(2) as running:
+        answers = list(
+            running.map(lambda n: workers.run("robust.ahead_workers:pid_and_go", b"x", limits=two), [1, 2, 3, 4])
+        )
+
+    started = {int(path.name) for path in tmp_path.iterdir() if path.name.isdigit()}
+    assert len(started) == 2
+    assert all(saw_go for _, saw_go in answers)
+    assert {pid for pid, _ in answers} <= started
+    workers.start_ahead("robust.ahead_workers:pid_and_go", limits=two)  # the pool is full: nothing more starts
+    assert workers.run("robust.ahead_workers:pid_and_go", b"x", limits=two)[0] in started
+    assert len([path for path in tmp_path.iterdir() if path.name.isdigit()]) == 2
+    workers.shutdown()
