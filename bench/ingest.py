@@ -63,6 +63,13 @@ class IngestFigures:
     outbox: dict[str, int]
     statuses: dict[str, int] = field(default_factory=dict)
     peers: dict[str, PeerRun] = field(default_factory=dict)  # by pandas engine
+    fetch_process: MailbotRun | None = None  # bench/fetch_script.py: the bare fetch in its own process
+
+    @property
+    def process_ratio(self) -> float | None:
+        """mailbot's time over the bare fetch's, both in a process of their own."""
+        fetch = self.fetch_process
+        return self.mailbot.seconds / fetch.seconds if fetch and fetch.returncode == 0 else None
 
     @property
     def ratio(self) -> float:
@@ -157,6 +164,22 @@ def run_peer(engine: str, account: servers.ImapAccount, sink: servers.SmtpSink, 
     return PeerRun(run, sink.handler.count())
 
 
+def run_fetch_script(account: servers.ImapAccount, work: Path, n: int) -> MailbotRun:
+    """bench/fetch_script.py: the bare fetch in its own process, its start and imports counted as mailbot's are."""
+    log_file = work / f"fetch-{n}.log"
+    figures = log_file.with_suffix(".json")
+    command = [sys.executable, str(ROOT / "bench" / "measured.py"), str(figures), sys.executable]
+    command += [str(ROOT / "bench" / "fetch_script.py"), account.server.host, str(account.server.port)]
+    command += [account.user, account.password]
+    with open(log_file, "wb") as output:
+        subprocess.run(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
+    measured = json.loads(figures.read_text())
+    run = MailbotRun(measured["seconds"], measured["peak_rss_kib"] / 1024, measured["returncode"], log_file.read_text())
+    if run.returncode != 0 or not run.output.split() or int(run.output.split()[0]) != n:
+        raise RuntimeError(f"the fetch script failed ({run.returncode}):\n{run.output[-3000:]}")
+    return run
+
+
 # --- one size -------------------------------------------------------------------------------------
 
 
@@ -177,6 +200,7 @@ def measure(
     baseline, fetched, attachments = baseline_fetch(account, batch_size)
     if fetched != n:
         raise RuntimeError(f"the baseline fetched {fetched} of {n} messages")
+    fetch_process = run_fetch_script(account, work, n)
     peers = {engine: run_peer(engine, account, sink, work, n) for engine in (PEER_ENGINES if with_peers else ())}
     sink.handler.clear()
     name = account.user.split("@")[0]
@@ -188,7 +212,9 @@ def measure(
     time.sleep(0.2)  # the sink's thread may still be filing the last DATA
     stored, outbox, statuses = store_facts(db_url)
     acks = sink.handler.count()
-    return IngestFigures(n, load_seconds, baseline, attachments, run, stored, acks, outbox, statuses, peers)
+    return IngestFigures(
+        n, load_seconds, baseline, attachments, run, stored, acks, outbox, statuses, peers, fetch_process
+    )
 
 
 def store_facts(db_url: str) -> tuple[int, dict[str, int], dict[str, int]]:
