@@ -651,11 +651,15 @@ def opened(settings: Settings, clock: Callable[[], datetime] = utcnow, *, to_rea
     are ready by the time the store and the mailbox are open."""
     if to_read_mail:
         workers.start_ahead(WHOLE_READER, limits=settings.limits)
-    app = App.open(settings, clock)
     try:
-        yield app
+        app = App.open(settings, clock)
+        try:
+            yield app
+        finally:
+            app.close()
     finally:
-        app.close()
+        if to_read_mail:
+            workers.shutdown()  # whatever ended the command, the workers it started end with it
 
 
 def find_unit(settings: Settings, wanted: str) -> str:

@@ -487,7 +487,10 @@ def _serve(memory_bytes: int, log_level: int = logging.WARNING, preload: str | N
     soft = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
     _preload(preload)
-    sender.send("ready")
+    try:
+        sender.send("ready")
+    except OSError:  # the parent went while this worker started (a command that failed early)
+        return
     while True:
         received = _next_job(receiver, contexts)
         if received is None:

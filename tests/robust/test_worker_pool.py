@@ -122,3 +122,17 @@ def test_workers_started_ahead_start_while_the_caller_goes_on_and_take_the_first
     assert workers.run("robust.ahead_workers:pid_and_go", b"x", limits=two)[0] in started
     assert len([path for path in tmp_path.iterdir() if path.name.isdigit()]) == 2
     workers.shutdown()
+
+
+def test_a_worker_whose_parent_went_while_it_started_ends_quietly(limits, monkeypatch, tmp_path):
+    """A command that fails early (no mailbox) leaves the workers it started ahead: each finds the parent gone when
+    it says it is ready, and ends without a traceback on the command's error output."""
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT / "tests"))
+    monkeypatch.setenv("MAILBOT_TEST_AHEAD", str(tmp_path))
+    worker = workers._Worker(limits.worker_memory_mb * 1024 * 1024, "robust.ahead_workers")
+    worker.receiver.close()  # the parent's end of the answers: as if the parent were gone
+    (tmp_path / "go").touch()
+    try:
+        assert worker.process.wait(60) == 0
+    finally:
+        worker.sender.close()
