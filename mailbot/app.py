@@ -649,17 +649,13 @@ def adopt_unassigned(settings: Settings, store: Store) -> None:
 def opened(settings: Settings, clock: Callable[[], datetime] = utcnow, *, to_read_mail: bool = False) -> Iterator[App]:
     """The application over the configured store; `to_read_mail` (a poll): the reading workers start first, and
     are ready by the time the store and the mailbox are open."""
-    if to_read_mail:
+    if to_read_mail:  # they end by themselves when this process has gone, as the ones a first read starts
         workers.start_ahead(WHOLE_READER, limits=settings.limits)
+    app = App.open(settings, clock)
     try:
-        app = App.open(settings, clock)
-        try:
-            yield app
-        finally:
-            app.close()
+        yield app
     finally:
-        if to_read_mail:
-            workers.shutdown()  # whatever ended the command, the workers it started end with it
+        app.close()
 
 
 def find_unit(settings: Settings, wanted: str) -> str:
