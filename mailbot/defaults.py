@@ -28,6 +28,7 @@ FIRST_RETRY = timedelta(minutes=1)  # an outgoing mail's first retry; each next 
 LONGEST_RETRY = timedelta(hours=1)
 MAX_ATTEMPTS = 20  # about a day of retries; then the mail is held for a person
 SMTP_TIMEOUT_SECONDS = 30.0  # when the SMTP URL names no ?timeout=
+SMTP_LONGEST_TIMEOUT_SECONDS = 86_400.0  # a ?timeout= longer than a day is a mistake
 SMTP_CONNECTIONS = 2  # when the SMTP URL names no ?connections=: used in turn where the server pipelines
 SMTP_MOST_CONNECTIONS = 4
 DELIVERY_EVERY_SECONDS = 30  # how often the service sends what the outbox holds

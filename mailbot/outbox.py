@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from mailbot import i18n
 from mailbot.clock import utcnow
-from mailbot.config import Settings, redact_url, smtp_connections
-from mailbot.defaults import FIRST_RETRY, LONGEST_RETRY, MAX_ATTEMPTS, SMTP_TIMEOUT_SECONDS
+from mailbot.config import Settings, redact_url, smtp_connections, smtp_timeout
+from mailbot.defaults import FIRST_RETRY, LONGEST_RETRY, MAX_ATTEMPTS
 from mailbot.errors import DeliveryError
 from mailbot.files import write_atomically
 from mailbot.models import QueuedMail
@@ -157,7 +157,7 @@ def open_transport(settings: Settings) -> Transport:
         return FileTransport(file_url_path(url), lang)
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         raise i18n.error(DeliveryError, "errors.smtp_bad_url", lang, url=redact_url(url))
-    timeout = float(parse_qs(parts.query).get("timeout", [SMTP_TIMEOUT_SECONDS])[0])
+    timeout = smtp_timeout(url, lang)
     target = SmtpTarget(
         scheme=scheme,
         host=parts.hostname,

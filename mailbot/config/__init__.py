@@ -8,6 +8,7 @@ URLs in it, and the settings never show them in their repr.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import pickle
 import tomllib
@@ -34,7 +35,12 @@ from mailbot.config.settings import (
     stated_language,
     url_password,
 )
-from mailbot.defaults import SMTP_CONNECTIONS, SMTP_MOST_CONNECTIONS
+from mailbot.defaults import (
+    SMTP_CONNECTIONS,
+    SMTP_LONGEST_TIMEOUT_SECONDS,
+    SMTP_MOST_CONNECTIONS,
+    SMTP_TIMEOUT_SECONDS,
+)
 from mailbot.errors import ConfigError
 from mailbot.resources import shipped_campaign
 
@@ -151,6 +157,7 @@ def connections_from_env(env: Mapping[str, str], lang: str = DEFAULT_LANGUAGE) -
     for variable, url in (("MAILBOT_INBOX_URL", inbox_url), ("MAILBOT_SMTP_URL", smtp_url), ("MAILBOT_DB_URL", db_url)):
         _check_shape(variable, url, lang)
     smtp_connections(smtp_url, lang)
+    smtp_timeout(smtp_url, lang)
     base = state_directory(env)
     inbox_url, smtp_url, db_url = (anchored(url, base) for url in (inbox_url, smtp_url, db_url))
     password = env.get("MAILBOT_INBOX_PASSWORD") or url_password(inbox_url)
@@ -187,6 +194,19 @@ def smtp_connections(url: str, lang: str = DEFAULT_LANGUAGE) -> int:
             ConfigError, "config.smtp_connections", lang, url=redact_url(url), given=given, most=SMTP_MOST_CONNECTIONS
         )
     return int(given)
+
+
+def smtp_timeout(url: str, lang: str = DEFAULT_LANGUAGE) -> float:
+    """How long, in seconds, to wait for the SMTP server at each step: the SMTP URL's ?timeout=S, else
+    SMTP_TIMEOUT_SECONDS."""
+    given = parse_qs(urlsplit(url).query, keep_blank_values=True).get("timeout", [str(SMTP_TIMEOUT_SECONDS)])[-1]
+    try:
+        seconds = float(given)
+    except ValueError:
+        seconds = math.nan
+    if not (0 < seconds <= SMTP_LONGEST_TIMEOUT_SECONDS):  # not a number, none, or more than a day
+        raise i18n.error(ConfigError, "config.smtp_timeout", lang, url=redact_url(url), given=given)
+    return seconds
 
 
 def _check_shape(variable: str, url: str, lang: str) -> None:

@@ -147,6 +147,19 @@ def test_a_number_of_connections_that_cannot_be_used_stops_mailbot_at_start(give
     assert "?connections=1" in caught.value.hint
 
 
+@pytest.mark.parametrize("given", ["abc", "0", "-5", "nan", "inf", "90000", ""])
+def test_a_timeout_that_cannot_be_used_stops_mailbot_at_start(given):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(None, env={"MAILBOT_SMTP_URL": f"smtp://127.0.0.1:25?timeout={given}"})
+    assert f"timeout={given}" in caught.value.message and "86.400" in caught.value.message
+    assert "?timeout=60" in caught.value.hint
+
+
+def test_a_timeout_in_seconds_is_taken_as_written():
+    settings = load_settings(None, env={"MAILBOT_SMTP_URL": "smtp://127.0.0.1:25?timeout=2.5"})
+    assert outbox.open_transport(settings).target.timeout == 2.5
+
+
 QUEUED = 4  # over two connections: mails 0 and 1 on the first, 2 and 3 on the second (or the other way)
 
 
