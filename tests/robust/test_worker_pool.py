@@ -136,3 +136,10 @@ def test_a_worker_whose_parent_went_while_it_started_ends_quietly(limits, monkey
         assert worker.process.wait(60) == 0
     finally:
         worker.sender.close()
+
+
+def test_the_poll_starts_ahead_the_workers_of_the_reader_it_uses():
+    from mailbot import app
+    from mailbot.reading import whole
+
+    assert app.WHOLE_READER == whole.READER
