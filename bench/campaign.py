@@ -176,3 +176,23 @@ def generate(count: int, unit_count: int) -> list[tuple[bytes, datetime]]:
     jobs = [(i, unit_count) for i in range(count)]
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         return list(pool.map(_mail_at, jobs, chunksize=100))
+
+
+def acknowledgements(n: int, work: Path) -> list:
+    """The acknowledgements of the first N report mails, read as a reading worker reads them and composed as a
+    poll composes them (mailbot.compose), each an OutboundMail (the config is written into `work`)."""
+    from mailbot import compose, workers
+    from mailbot.clock import utcnow
+    from mailbot.config import load_settings
+    from mailbot.models import InboundMessage
+    from mailbot.reading import whole
+
+    workers._serving = True  # read here, as a reading worker reads
+    settings = load_settings(write_config(work, 700), env={})
+    mails = []
+    for i, (raw, at) in enumerate(generate(n, 700), 1):
+        _, reading = whole.read_here(settings, InboundMessage("bench", f"1:{i}", raw, at, len(raw), uid=i))
+        ack = compose.acknowledgement(settings, reading, replaced=None, now=utcnow(), key_basis=str(i))
+        if ack is not None:
+            mails.append(ack)
+    return mails

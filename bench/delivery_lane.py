@@ -66,22 +66,10 @@ print(json.dumps({"sent": result.sent, "wall": wall, "cpu": used, "from": mailbo
 def acknowledgements(n: int, work: Path) -> Path:
     """N acknowledgements of the bench campaign's report mails, as a poll composes them, pickled as fields."""
     from bench import campaign
-    from mailbot import compose, workers
-    from mailbot.clock import utcnow
-    from mailbot.config import load_settings
-    from mailbot.models import InboundMessage
-    from mailbot.reading import whole
 
-    workers._serving = True  # read here, as a reading worker reads
-    settings = load_settings(campaign.write_config(work, 700), env={})
-    mails = []
-    for i, (raw, at) in enumerate(campaign.generate(n, 700), 1):
-        _, reading = whole.read_here(settings, InboundMessage("bench", f"1:{i}", raw, at, len(raw), uid=i))
-        ack = compose.acknowledgement(settings, reading, replaced=None, now=utcnow(), key_basis=str(i))
-        if ack is not None:
-            mails.append((ack.key, ack.kind, ack.recipients, ack.message_id, ack.raw))
+    fields = [(a.key, a.kind, a.recipients, a.message_id, a.raw) for a in campaign.acknowledgements(n, work)]
     path = work / "acknowledgements.pickle"
-    path.write_bytes(pickle.dumps(mails))
+    path.write_bytes(pickle.dumps(fields))
     return path
 
 

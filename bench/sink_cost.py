@@ -58,22 +58,9 @@ def acknowledgements(n: int) -> list[tuple[str, list[str], bytes]]:
     import tempfile
 
     from bench import campaign
-    from mailbot import compose, workers
-    from mailbot.clock import utcnow
-    from mailbot.config import load_settings
-    from mailbot.models import InboundMessage
-    from mailbot.reading import whole
 
-    workers._serving = True  # read here, as a reading worker reads
     work = Path(tempfile.mkdtemp(prefix="sink-cost-"))
-    settings = load_settings(campaign.write_config(work, 700), env={})
-    mails = []
-    for i, (raw, at) in enumerate(campaign.generate(n, 700), 1):
-        _, reading = whole.read_here(settings, InboundMessage("bench", f"1:{i}", raw, at, len(raw), uid=i))
-        ack = compose.acknowledgement(settings, reading, replaced=None, now=utcnow(), key_basis=str(i))
-        if ack is not None:
-            mails.append((SENDER, list(ack.recipients), ack.raw))
-    return mails
+    return [(SENDER, list(ack.recipients), ack.raw) for ack in campaign.acknowledgements(n, work)]
 
 
 def sink_cpu_per_mail(way: str, mails: list[tuple[str, list[str], bytes]]) -> float:

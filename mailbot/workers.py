@@ -367,25 +367,23 @@ class _Pool:
     def _start(self, memory_bytes: int, preload: str) -> _Worker:
         """A worker started in the place claimed: outside the lock, so that the pool's workers start together
         (each start is an interpreter and its imports; one after the other, the last was ready a start later)."""
-        try:
-            worker = _Worker(memory_bytes, preload)
-        except BaseException:
-            with self.lock:
-                self.started -= 1
-            raise
+        worker = self._started_in_place(memory_bytes, preload)
         worker.wait_until_ready()
         return worker
 
     def start_ahead(self, memory_bytes: int, preload: str) -> None:
         """A worker in every free place, each left to start while the caller goes on."""
         while self._claim_place():
-            try:
-                worker = _Worker(memory_bytes, preload)
-            except BaseException:
-                with self.lock:
-                    self.started -= 1
-                raise
-            self.idle.put(worker)
+            self.idle.put(self._started_in_place(memory_bytes, preload))
+
+    def _started_in_place(self, memory_bytes: int, preload: str) -> _Worker:
+        """A worker's process started in a place claimed; a start that fails gives the place back."""
+        try:
+            return _Worker(memory_bytes, preload)
+        except BaseException:
+            with self.lock:
+                self.started -= 1
+            raise
 
     def _give_back(self, worker: _Worker, healthy: bool) -> None:
         if healthy:

@@ -23,6 +23,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
 from local_servers import free_port
 
+from mailbot.config import load_settings
+from mailbot.models import OutboundMail
+
 SMTP_USER = "baocao.stttt@haiduong.gov.vn"
 SMTP_PASSWORD = "p@ss:w/rd"  # needs percent-encoding in a URL
 
@@ -295,3 +298,22 @@ def smtp_tls_server(request, test_authority):
         yield server
     finally:
         controller.stop()
+
+
+def queued_acks(count: int, body: str = "ok") -> list[OutboundMail]:
+    """`count` small acknowledgements to queue, each to its own unit; `body` may name the mail's number as {n}."""
+    return [
+        OutboundMail(
+            key=f"ack:{n}",
+            kind="ack",
+            recipients=(f"unit{n}@haiduong.gov.vn",),
+            message_id=f"<{n}@mailbot.test>",
+            raw=f"Message-ID: <{n}@mailbot.test>\r\nSubject: {n}\r\n\r\n{body.format(n=n)}\r\n".encode(),
+        )
+        for n in range(count)
+    ]
+
+
+def settings_for(smtp_url: str, db_url: str):
+    """The shipped settings, sending to `smtp_url` from the store at `db_url`."""
+    return load_settings(None, env={"MAILBOT_SMTP_URL": smtp_url, "MAILBOT_DB_URL": db_url})

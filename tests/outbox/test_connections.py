@@ -21,7 +21,16 @@ from urllib.parse import quote
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
-from fixtures_smtp import DROP, SMTP_PASSWORD, SMTP_USER, PipeliningHandler, counting_server, free_port
+from fixtures_smtp import (
+    DROP,
+    SMTP_PASSWORD,
+    SMTP_USER,
+    PipeliningHandler,
+    counting_server,
+    free_port,
+    queued_acks,
+    settings_for,
+)
 
 from mailbot import outbox
 from mailbot.config import load_settings
@@ -34,20 +43,7 @@ CLIENT_TIMEOUT = 60
 
 
 def mails(count: int) -> list[OutboundMail]:
-    return [
-        OutboundMail(
-            key=f"ack:{n}",
-            kind="ack",
-            recipients=(f"unit{n}@haiduong.gov.vn",),
-            message_id=f"<{n}@mailbot.test>",
-            raw=f"Message-ID: <{n}@mailbot.test>\r\nSubject: {n}\r\n\r\nok {n}\r\n.{n}\r\n".encode(),
-        )
-        for n in range(count)
-    ]
-
-
-def settings_for(smtp_url: str, db_url: str):
-    return load_settings(None, env={"MAILBOT_SMTP_URL": smtp_url, "MAILBOT_DB_URL": db_url})
+    return queued_acks(count, "ok {n}\r\n.{n}")  # a line that starts with a dot: it goes out stuffed
 
 
 def arrived(handler) -> dict[str, bytes]:

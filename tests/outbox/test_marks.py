@@ -15,10 +15,9 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from fixtures_smtp import PipeliningHandler, ScriptedHandler, _start
+from fixtures_smtp import PipeliningHandler, ScriptedHandler, _start, queued_acks, settings_for
 
 from mailbot import outbox
-from mailbot.config import load_settings
 from mailbot.models import OutboundMail
 from mailbot.store import Store
 
@@ -26,20 +25,7 @@ WAIT = 120.0  # seconds at most for the killed sender to reach its stall (a boun
 
 
 def mails(count: int) -> list[OutboundMail]:
-    return [
-        OutboundMail(
-            key=f"ack:{n}",
-            kind="ack",
-            recipients=(f"unit{n}@haiduong.gov.vn",),
-            message_id=f"<{n}@mailbot.test>",
-            raw=f"Message-ID: <{n}@mailbot.test>\r\nSubject: {n}\r\n\r\nok\r\n".encode(),
-        )
-        for n in range(count)
-    ]
-
-
-def settings_for(smtp_url: str, db_url: str):
-    return load_settings(None, env={"MAILBOT_SMTP_URL": smtp_url, "MAILBOT_DB_URL": db_url})
+    return queued_acks(count)
 
 
 def test_sent_mail_is_confirmed_a_group_at_a_time(sqlite_url, smtp_server):
@@ -94,6 +80,18 @@ SENDER = textwrap.dedent(
 )
 
 
+def killed_at_stall(handler: StallAfter, url: str, db_url: str) -> None:
+    """The sender run in a process of its own over the store at `db_url`, killed once the server holds a DATA."""
+    sender = subprocess.Popen([sys.executable, "-c", SENDER, url, db_url], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + WAIT
+    while not handler.stalled.is_set():
+        assert sender.poll() is None, sender.communicate()[1][-3000:]
+        assert time.monotonic() < deadline, "the sender never reached the stalled DATA"
+        time.sleep(0.02)
+    sender.send_signal(signal.SIGKILL)
+    sender.wait(30)
+
+
 @pytest.mark.parametrize("taken", [3, outbox.MARK_GROUP + 2])
 def test_a_sender_killed_in_the_middle_of_a_group_loses_nothing(sqlite_url, taken):
     queued = mails(outbox.MARK_GROUP * 2)
@@ -103,14 +101,7 @@ def test_a_sender_killed_in_the_middle_of_a_group_loses_nothing(sqlite_url, take
     controller = _start(handler)
     url = f"smtp://127.0.0.1:{controller.port}?timeout=60"
     try:
-        sender = subprocess.Popen([sys.executable, "-c", SENDER, url, sqlite_url], stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + WAIT
-        while not handler.stalled.is_set():
-            assert sender.poll() is None, sender.communicate()[1][-3000:]
-            assert time.monotonic() < deadline, "the sender never reached the stalled DATA"
-            time.sleep(0.02)
-        sender.send_signal(signal.SIGKILL)  # killed with a group taken by the server and not confirmed
-        sender.wait(30)
+        killed_at_stall(handler, url, sqlite_url)  # with a group taken by the server and not confirmed
         states = Counter(mail.state for mail in store.mail())
         confirmed = taken // outbox.MARK_GROUP * outbox.MARK_GROUP
         assert states == Counter({"sent": confirmed, "sending": len(queued) - confirmed})
@@ -147,14 +138,7 @@ def test_a_sender_killed_with_mail_in_flight_on_two_connections_loses_nothing(sq
     controller = _start(handler)
     url = f"smtp://127.0.0.1:{controller.port}?timeout=60"
     try:
-        sender = subprocess.Popen([sys.executable, "-c", SENDER, url, sqlite_url], stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + WAIT
-        while not handler.stalled.is_set():
-            assert sender.poll() is None, sender.communicate()[1][-3000:]
-            assert time.monotonic() < deadline, "the sender never reached the stalled DATA"
-            time.sleep(0.02)
-        sender.send_signal(signal.SIGKILL)
-        sender.wait(30)
+        killed_at_stall(handler, url, sqlite_url)
         states = Counter(mail.state for mail in store.mail())
         confirmed = states["sent"]
         assert states == Counter({"sent": confirmed, "sending": len(queued) - confirmed})
