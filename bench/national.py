@@ -1,6 +1,7 @@
 """A national-size campaign: 3,321 units × 90 days of history; status, ledger, report and board.
 
     .venv/bin/python bench/national.py [--units 3321] [--days 90] [--profile PART]
+    .venv/bin/python bench/national.py --before BEFORE_TREE [--rounds 3] [--db FILE]
 
 The history is written straight into the store's tables (bench/ledger_report.py);
 then, for the last day, each is timed in this process (medians of three calls after
@@ -16,6 +17,11 @@ one warm-up call):
 - the console's board: GET / through the Starlette app (test client, signed in); and
   its report page's files (GET /report/html and /report/png, as its page fetches them).
 Baseline: a plain SELECT of the day's rows (sqlite3).
+
+With --before, each round measures BEFORE_TREE (a checkout without the change, with its
+own .venv when it has one: a change of a dependency is then measured too) and this
+tree, in alternating order, each in a process of its own on the same store, and prints
+the median CPU and wall seconds of each part in both trees.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from datetime import time as clock_time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if "--tree" in sys.argv:  # measure another checkout's mailbot (see --before)
+    ROOT = Path(sys.argv[sys.argv.index("--tree") + 1]).resolve()
 sys.path.insert(0, str(ROOT))
 
 from bench import campaign, ledger_report  # noqa: E402
@@ -193,16 +201,58 @@ def goal_of(name: str) -> float | None:
     return next((limit for key, limit in GOALS.items() if name.startswith(key)), None)
 
 
+def compared(before: Path, rounds: int, db: Path, units: int, days: int) -> None:
+    """Each round: both trees in alternating order, each in its own process on the same store."""
+    import json
+    import subprocess
+
+    this = Path(__file__).resolve().parent.parent
+    trees = {"before": before.resolve(), "after": this}
+    found: dict[str, list[dict]] = {name: [] for name in trees}
+    for number in range(rounds):
+        order = list(trees) if number % 2 == 0 else list(reversed(trees))
+        for name in order:
+            tree = trees[name]
+            python = tree / ".venv/bin/python"
+            command = [str(python if python.exists() else sys.executable), str(Path(__file__).resolve())]
+            command += ["--tree", str(tree), "--db", str(db), "--units", str(units), "--days", str(days), "--json"]
+            done = subprocess.run(command, cwd=tree, capture_output=True, text=True, check=True)
+            found[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(f"round {number + 1}: {name} measured", file=sys.stderr)
+    print(f"{rounds} rounds, medians; CPU s and wall s; after / before")
+    print(f"{'':40s} {'CPU before':>10s} {'CPU after':>10s} {'ratio':>6s} {'wall bef.':>10s} {'wall aft.':>10s}")
+    for part in found["after"][0]:
+        cpu = {name: statistics.median(run[part][1] for run in runs) for name, runs in found.items()}
+        wall = {name: statistics.median(run[part][0] for run in runs) for name, runs in found.items()}
+        print(
+            f"{part:40s} {cpu['before']:10.3f} {cpu['after']:10.3f} {cpu['after'] / cpu['before']:6.2f}"
+            f" {wall['before']:10.3f} {wall['after']:10.3f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=NATIONAL_UNITS)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--profile", help="print a pyinstrument profile of the part whose name holds this")
     parser.add_argument("--db", type=Path, help="the store to use: filled if it does not exist, else used as it is")
+    parser.add_argument("--before", type=Path, help="a checkout without the change: measure both, alternately")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --before")
+    parser.add_argument("--tree", type=Path, help="measure this checkout's mailbot (what --before runs)")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     args = parser.parse_args()
+    if args.before:
+        db = args.db or Path(tempfile.gettempdir()) / f"mbnational-{args.units}x{args.days}.db"
+        compared(args.before, args.rounds, db, args.units, args.days)
+        return
     with tempfile.TemporaryDirectory(prefix="mbnational-") as work:
         started = time.perf_counter()
         figures = measure(Path(work), args.units, args.days, args.profile, args.db)
+        if args.json:
+            import json
+
+            print(json.dumps(figures.seconds))
+            return
         print(
             f"{figures.units} units × {figures.days} days, {figures.rows:,} submissions ({time.perf_counter() - started:.0f} s)"
         )

@@ -244,3 +244,12 @@ def test_a_store_of_schema_3_gains_the_sources_column(sqlite_url):
         assert store.submission(done.submission_id).sources["installs"].cell == "C6"
     finally:
         store.close()
+
+
+def test_a_figure_beyond_64_bits_reads_back_as_stored(store):
+    """A figure is never silently rounded by the store's JSON columns (a faster parser that reads
+    integers beyond 64 bits as floats would make this one 1.1806e21)."""
+    huge = 2**70 + 3
+    store.ingest(message(), reading(figure=huge), [], None)
+    [sub] = store.submissions_between(date(2020, 8, 14), date(2020, 8, 14))
+    assert sub.figures == {"installs": huge} and sub.read_figures == {"installs": huge}
