@@ -516,12 +516,19 @@ def _report_inputs(
     return day_state, lambda: ledger.province_trend(settings, first, day, of_day, now, history=history), of_day
 
 
+def _day_inputs(settings: Settings, store: Store, day: date, now: datetime) -> tuple[DayLedger, list[Submission]]:
+    """The report's ledger and the day's submissions, without the trend's earlier days: the HTML and
+    the workbook show the ledger alone, which each unit's last counted day gives as the trend's days do."""
+    of_day, history = day_history(store, day, now, _unit_ids(settings))
+    return ledger.build_day(settings, day, of_day, now, history=history), of_day
+
+
 def report_html(settings: Settings, store: Store, day: date, now: datetime) -> str:
     """build_report's HTML, without the rest of the report (the console shows each part apart)."""
     from mailbot import report
 
     with collector_paused():
-        day_state, _, _ = _report_inputs(settings, store, settings.campaign.period_of(day), now)
+        day_state, _ = _day_inputs(settings, store, settings.campaign.period_of(day), now)
         return report.render_html(settings, day_state)
 
 
@@ -539,7 +546,7 @@ def report_workbook(settings: Settings, store: Store, day: date, now: datetime) 
     from mailbot import report
 
     with collector_paused():
-        day_state, _, of_day = _report_inputs(settings, store, settings.campaign.period_of(day), now)
+        day_state, of_day = _day_inputs(settings, store, settings.campaign.period_of(day), now)
         return report.render_workbook(settings, day_state, of_day)
 
 
