@@ -64,6 +64,7 @@ class IngestFigures:
     statuses: dict[str, int] = field(default_factory=dict)
     peers: dict[str, PeerRun] = field(default_factory=dict)  # by pandas engine
     fetch_process: MailbotRun | None = None  # bench/fetch_script.py: the bare fetch in its own process
+    rounds: list[IngestFigures] = field(default_factory=list)  # every round of measure_rounds, this one among them
 
     @property
     def process_ratio(self) -> float | None:
@@ -153,7 +154,7 @@ def run_peer(engine: str, account: servers.ImapAccount, sink: servers.SmtpSink, 
     command = [sys.executable, str(ROOT / "bench" / "measured.py"), str(figures), sys.executable]
     command += [str(ROOT / "bench" / "peer_script.py"), engine, account.server.host, str(account.server.port)]
     command += [account.user, account.password, "127.0.0.1", str(sink.controller.port)]
-    command += [str(work / f"peer-{engine}-{n}.db")]
+    command += [str(work / f"peer-{engine}-{n}-{account.user.split('@')[0]}.db")]
     with open(log_file, "wb") as output:
         subprocess.run(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output, stderr=output)
     measured = json.loads(figures.read_text())
@@ -181,6 +182,22 @@ def run_fetch_script(account: servers.ImapAccount, work: Path, n: int) -> Mailbo
 
 
 # --- one size -------------------------------------------------------------------------------------
+
+
+def measure_rounds(
+    server, sink: servers.SmtpSink, config: Path, mails: list, work: Path, rounds: int = 1, **options
+) -> IngestFigures:
+    """`measure` `rounds` times, each on a fresh account: the round whose ratio to the bare fetch is the median
+    (the upper one of an even number), with every round kept in its `rounds`.
+
+    On a shared machine one poll of a few seconds varies by a third from one minute to the next, and the bare
+    fetch with it; each round times the baseline, the peers and mailbot back to back, so its ratios are of one
+    moment, and the median round is the one that neither a lucky nor an unlucky minute made.
+    """
+    measured = [measure(server, sink, config, mails, work, **options) for _ in range(max(1, rounds))]
+    median = sorted(measured, key=lambda figures: figures.ratio)[len(measured) // 2]
+    median.rounds = measured if len(measured) > 1 else []
+    return median
 
 
 def measure(

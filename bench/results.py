@@ -71,9 +71,10 @@ def summary_rows(run: Run) -> list[tuple[str, str, str, str, str, str]]:
     rows = []
     for figures in run.ingest:
         m = figures.mailbot
+        rounds = f", median of {len(figures.rounds)} rounds" if figures.rounds else ""
         rows.append(
             (
-                f"ingest N={figures.n:,} (`poll --once`)",
+                f"ingest N={figures.n:,} (`poll --once`{rounds})",
                 f"{m.seconds:.2f} s, {figures.per_second:.0f} msg/s",
                 f"{figures.baseline_seconds:.2f} s",
                 f"{figures.ratio:.1f}×",
@@ -402,6 +403,7 @@ def _ingest_section(run: Run) -> list[str]:
         ),
         "",
     ]
+    lines += _rounds_section(run)
     lines += _peer_section(run)
     if run.stages:
         lines += [
@@ -416,6 +418,35 @@ def _ingest_section(run: Run) -> list[str]:
             "",
         ]
     return lines
+
+
+def _rounds_section(run: Run) -> list[str]:
+    """Every round of a size measured more than once: the figures above are its median round's."""
+    rows = []
+    for f in sorted({id(x): x for x in run.growth + run.ingest}.values(), key=lambda x: x.n):
+        for number, each in enumerate(f.rounds, 1):
+            calamine = each.peer_ratio("calamine")
+            rows.append(
+                (
+                    f"{f.n:,}",
+                    f"{number}" + (" (median)" if each is f else ""),
+                    f"{each.baseline_seconds:.2f}",
+                    f"{each.mailbot.seconds:.2f}",
+                    f"{each.ratio:.1f}×",
+                    f"{calamine:.2f}×" if calamine is not None else "",
+                    f"{each.mailbot.peak_rss_mb:.0f}",
+                )
+            )
+    if not rows:
+        return []
+    return [
+        "Each size below 20,000 is measured in several rounds, each on a fresh account with its own baseline, "
+        "peers and poll back to back; the figures above are those of the median round by its ratio to the bare "
+        "fetch (on a shared machine a poll of a few seconds varies by a third from one minute to the next):",
+        "",
+        table(("N", "round", "baseline s", "mailbot s", "ratio", "÷ calamine script", "peak RSS MB"), rows),
+        "",
+    ]
 
 
 def _latency_section(run: Run) -> list[str]:

@@ -32,6 +32,12 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--n", type=int, default=1000, help="messages for the ingest benchmark (default 1000)")
     parser.add_argument("--large", action="store_true", help=f"also ingest N={LARGE_N:,} (takes a while)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help=f"rounds of each ingest size below {LARGE_N:,} (the median round is reported; default 3)",
+    )
     parser.add_argument("--units", type=int, default=700, help="units in the benchmark campaign (default 700)")
     parser.add_argument("--days", type=int, default=90, help="days of history for the ledger and report (default 90)")
     parser.add_argument("--latency-messages", type=int, default=50, help="messages for the latency benchmark")
@@ -76,10 +82,13 @@ def ingest_benchmarks(run: results.Run, server, sink, config: Path, work: Path) 
     def measure_each(label: str, counts: list[int], into: list, **options) -> None:
         for n in counts:
             mails = ingest.mails_for(n, args.units, pool)
+            rounds = args.rounds if n < LARGE_N else 1
             section(
                 run,
                 f"{label} N={n}",
-                lambda m=mails: into.append(ingest.measure(server, sink, config, m, work, **options)),
+                lambda m=mails, r=rounds: into.append(
+                    ingest.measure_rounds(server, sink, config, m, work, rounds=r, **options)
+                ),
             )
 
     measure_each("growth", growth_sizes, run.growth, with_peers=False)

@@ -399,10 +399,18 @@ def _commands(connection: smtplib.SMTP, sender: str, recipients: list[str], size
     return "".join(f"{command}\r\n" for command in [*commands, "data"]).encode(connection.command_encoding)
 
 
+# a bare address of dot-atoms (RFC 5322 3.2.3), which smtplib.quoteaddr gives back as it is, in angle brackets
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_BARE_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+
+
 @functools.lru_cache(maxsize=4096)
 def _quoted(address: str) -> str:
     """smtplib.quoteaddr, once per address: it takes the address apart with the email package each time, which
-    cost more than writing the rest of the mail (the sender is the same on every mail, the recipients repeat)."""
+    cost more than writing the rest of the mail (the sender is the same on every mail, the recipients repeat).
+    A bare address (most of them: a unit's mailbox) comes back as it is, in angle brackets, without that."""
+    if _BARE_ADDRESS.fullmatch(address):
+        return f"<{address}>"
     return smtplib.quoteaddr(address)
 
 
