@@ -61,7 +61,8 @@ def per_message(settings: Settings, db_url: str, mails: list[tuple[bytes, dateti
         spent["deliver acknowledgements (SMTP)"] += time.perf_counter() - started
         started = time.perf_counter()
         console = Console(file=io.StringIO(), width=120)
-        views.print_poll(console, result, delivered, settings)
+        views.print_stored(console, result, settings)
+        views.print_delivery(console, delivered, settings)
         spent["print the table of readings"] += time.perf_counter() - started
     finally:
         store.close()

@@ -244,9 +244,14 @@ class App:
 
     # -- the inbox ------------------------------------------------------------------
 
-    def poll(self, source: Source | None = None) -> PollOutcome:
+    def poll(
+        self, source: Source | None = None, *, on_stored: Callable[[PollResult], None] | None = None
+    ) -> PollOutcome:
         """Ingest what is new (in every mailbox of the deployment, unless `source` is given),
-        send updated reports and the acknowledgements."""
+        send updated reports and the acknowledgements.
+
+        `on_stored` is called with what was stored as soon as it is, while the last acknowledgements are still
+        on their way (a command shows the readings meanwhile); the outcome comes once they have all gone."""
         now = self.clock()
         with DeliveryLane(self.settings, self.store, now) as lane:  # sends while the poll stores
             if source is None:
@@ -254,6 +259,8 @@ class App:
             else:
                 result = service.poll_once(self.settings, self.store, now, source=source, lane=lane)
             service.send_updates_everywhere(self.settings, self.store, now)
+            if on_stored is not None:
+                on_stored(result)
         return PollOutcome(result, lane.result)
 
     def cycle(self, source: Source | None = None) -> PollResult:

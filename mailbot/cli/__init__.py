@@ -182,9 +182,9 @@ def poll(config: ConfigOption = None, once: OnceOption = False, campaign: Campai
     settings = settings_from(config, campaign)  # the mailbox is shared: every campaign's mail is routed
     if not once:
         raise i18n.error(UsageError, "errors.poll_once_only", settings.language)
-    with opened(settings, to_read_mail=True) as app_:
-        outcome = app_.poll()
-    views.print_poll(out, outcome.result, outcome.delivery, settings)
+    with opened(settings, to_read_mail=True) as app_:  # the readings are shown while the last answers go out
+        outcome = app_.poll(on_stored=lambda stored: views.print_stored(out, stored, settings))
+    views.print_delivery(out, outcome.delivery, settings)
 
 
 @app.command()

@@ -130,7 +130,8 @@ def deadline_text(settings: Settings) -> str:
 # --- poll and delivery -----------------------------------------------------------------
 
 
-def print_poll(console: Console, result: PollResult, delivery: DeliveryResult | None, settings: Settings) -> None:
+def print_stored(console: Console, result: PollResult, settings: Settings) -> None:
+    """What a poll stored: the counts, the readings (the first READINGS_KEPT), the rest counted by status."""
     console.print(
         t(
             settings,
@@ -150,7 +151,6 @@ def print_poll(console: Console, result: PollResult, delivery: DeliveryResult | 
             f"{text(f'states.{status}', settings.language)}: {n}" for status, n in sorted(result.statuses.items())
         )
         console.print(t(settings, "poll_more", shown=len(result.readings), total=total, summary=summary), markup=False)
-    print_delivery(console, delivery, settings)
 
 
 def print_delivery(console: Console, delivery: DeliveryResult | None, settings: Settings) -> None:
