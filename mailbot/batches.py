@@ -226,13 +226,26 @@ def ingest_batch(
         if not begun:
             store.begin_together(digests[start:end])
         try:
-            group = ahead.read() if ahead is not None and begun else read_all(settings, run)
+            if ahead is not None and begun:
+                load_what_answering_needs(settings)  # while the workers read: the first batch waits on them
+                group = ahead.read()
+            else:
+                group = read_all(settings, run)
             outcomes += store_group(settings, store, group, now, answers, known)
         except BaseException:
             _end_attempts(store, digests[start:end])
             raise
         start = end
     return outcomes
+
+
+def load_what_answering_needs(settings: Settings) -> None:
+    """Load what composing an answer needs (compose and the report helpers it uses, the answers' templates),
+    as the first answer of a poll would: called while the workers read the first batch, that batch is stored
+    without waiting for the load; later calls find everything loaded."""
+    from mailbot import compose
+
+    compose.load_templates(settings)
 
 
 class Begun(list[InboundMessage]):

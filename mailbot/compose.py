@@ -55,10 +55,12 @@ from mailbot.reading.mail import is_robot_local_part
 from mailbot.replies import defanged, quoted
 from mailbot.report import CHART_CID, letter_day, lower_first, render_template, topic_of
 from mailbot.report.form import form_bytes, form_file_name
+from mailbot.report.templates import load_template
 
 log = logging.getLogger(__name__)
 
 ACK, REMINDER, REPORT, REVIEW = MailKind.ACK, MailKind.REMINDER, MailKind.REPORT, MailKind.REVIEW
+ACK_TEMPLATE = "ack.txt.j2"
 AUTO_REPLIED = "auto-replied"  # an answer to a message (RFC 3834)
 AUTO_GENERATED = "auto-generated"  # sent on mailbot's own schedule
 XLSX_SUBTYPE = "vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # application/…
@@ -280,11 +282,17 @@ def acknowledgement(
         return None
     basis = key_basis or hashlib.sha256((reading.message_id or reading.path or "").encode("utf-8")).hexdigest()
     key = ack_key(basis)
-    body = render_template("ack.txt.j2", settings.language, **ack_context(settings, reading, replaced))
+    body = render_template(ACK_TEMPLATE, settings.language, **ack_context(settings, reading, replaced))
     subject = reply_subject(reading.subject, settings)
     headers = mail_headers(settings, key=key, to=(to,), now=now, auto=AUTO_REPLIED, subject=subject)
     headers += thread(reading.message_id, reading.references)
     return text_outbound(key, ACK, (to,), headers, body, reading.campaign)
+
+
+def load_templates(settings: Settings) -> None:
+    """Compile the answers' templates of every campaign's language now, not at the first answer."""
+    for language in sorted({campaign.language for campaign in settings.deployment}):
+        load_template(ACK_TEMPLATE, language)
 
 
 def ack_key(basis: str) -> str:

@@ -27,6 +27,11 @@ def _environment(lang: str) -> Environment:
     )
 
 
+def load_template(name: str, lang: str) -> None:
+    """Compile templates/<lang>/<name> now (it is compiled once per process, at its first use otherwise)."""
+    _environment(lang).get_template(name)
+
+
 def render_template(name: str, lang: str, **context: object) -> str:
     """templates/<lang>/<name> rendered with finished strings."""
     return _environment(lang).get_template(name).render(**context)
