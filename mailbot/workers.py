@@ -33,7 +33,9 @@ limit) ends that worker's part there; the calls after it go to a fresh worker.
 A worker that died or was stopped is replaced by a fresh one at the next read.
 The pool holds up to `[limits] workers` processes (by default one per core), each
 a fresh interpreter (`python -m mailbot.workers`) that lives on from one read to
-the next; only a crash or a limit costs a new one.
+the next; only a crash or a limit costs a new one. Workers run at a lower
+scheduling priority than the service (NICENESS): when there is more to do than
+cores, the service's own work (storing, answering) goes first.
 
 For tests, MAILBOT_READER_FAULTS=1 in the environment of the caller lets an input
 that starts with b"MAILBOT-FAULT:<kind>" cause that fault for real in the worker
@@ -83,6 +85,7 @@ WALL_FACTOR = 3  # a reader waiting on nothing (no CPU used) is stopped after th
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
 MEMORY_SIGNALS = (signal.SIGKILL,)  # the kernel's out-of-memory killer
 TIME_SIGNALS = (signal.SIGXCPU,)
+NICENESS = 10  # a worker's scheduling priority below the service's own (see _serve)
 STARTUP_SECONDS = 120.0  # a worker's start (interpreter, imports) is awaited at most this long
 MAX_CONTEXTS = 4  # contexts a worker keeps (one per settings in use; tests make a few)
 _serving = False  # True in a worker process
@@ -481,6 +484,10 @@ def _serve(memory_bytes: int, log_level: int = logging.WARNING, preload: str | N
     os.dup2(2, 1)  # a stray print of a reader must not mix with the answers
     os.environ["RUST_BACKTRACE"] = "0"  # a panic's message is enough in the log
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    # Below the service on the cores: reading a backlog is work that may wait, while what the service does
+    # beside it (storing, answering, the console) is waited on by people. With more to do than cores, the
+    # service's threads go first and the workers take the rest; with the cores free, they read at full speed.
+    os.nice(NICENESS)
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     soft = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))

@@ -143,3 +143,18 @@ def test_the_poll_starts_ahead_the_workers_of_the_reader_it_uses():
     from mailbot.reading import whole
 
     assert app.WHOLE_READER == whole.READER
+
+
+def niceness() -> int:
+    """A reader for the test below: its worker's scheduling niceness."""
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def test_a_worker_reads_at_a_lower_priority_than_the_service(limits, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT / "tests"))  # the workers find this module
+    workers.shutdown()
+    try:
+        inside = workers.run("robust.test_worker_pool:niceness", limits=limits)
+    finally:
+        workers.shutdown()
+    assert inside == min(os.getpriority(os.PRIO_PROCESS, 0) + workers.NICENESS, 19)
