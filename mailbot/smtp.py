@@ -153,7 +153,7 @@ class SmtpTransport:
         try:
             return _open_smtp(self.target)
         except smtplib.SMTPAuthenticationError as exc:
-            raise self._error("smtp_login_refused", reply=self._reply(exc.smtp_code, exc.smtp_error)) from None
+            raise self._error("smtp_login_refused", reply=self.shown_reply(exc.smtp_code, exc.smtp_error)) from None
         except smtplib.SMTPNotSupportedError as exc:
             raise self._error("smtp_not_offered", reason=exc) from None
         except ssl.SSLError as exc:
@@ -162,13 +162,14 @@ class SmtpTransport:
             raise self._error("smtp_unreachable", reason=f"{type(exc).__name__}: {exc or 'timed out'}") from None
 
     def _error(self, key: str, **params: object) -> DeliveryError:
-        shown = {name: self._secret_free(str(value)) for name, value in params.items()}
+        shown = {name: self.without_secret(str(value)) for name, value in params.items()}
         return i18n.error(DeliveryError, f"errors.{key}", self.language, server=self.target.url, **shown)
 
-    def _reply(self, code: int, message: bytes | str) -> str:
-        return self._secret_free(_reply_text(code, message))
+    def shown_reply(self, code: int, message: bytes | str) -> str:
+        """A server's reply as a person reads it, without the password."""
+        return self.without_secret(_reply_text(code, message))
 
-    def _secret_free(self, text: str | bytes) -> str:
+    def without_secret(self, text: str | bytes) -> str:
         """A server may echo what it was sent: its words never carry the password on."""
         shown = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         return redact_secret(shown, self.target.password, self.target.user)
@@ -225,7 +226,7 @@ class _Way:
             log.warning(
                 "mail %s was refused for %s; delivered to the others",
                 mail.message_id,
-                ", ".join(f"{r} ({self.transport._reply(*v)})" for r, v in refused.items()),
+                ", ".join(f"{r} ({self.transport.shown_reply(*v)})" for r, v in refused.items()),
             )
         return mail, None
 
@@ -234,16 +235,16 @@ class _Way:
         if isinstance(exc, smtplib.SMTPRecipientsRefused):
             if any(code == CLOSING for code, _ in exc.recipients.values()):
                 self._drop()  # smtplib has closed it: the next mail opens another
-            return _refused({r: (code, transport._secret_free(reply)) for r, (code, reply) in exc.recipients.items()})
+            return _refused({r: (code, transport.without_secret(reply)) for r, (code, reply) in exc.recipients.items()})
         if isinstance(exc, smtplib.SMTPResponseException):
             if exc.smtp_code == CLOSING:
                 self._drop()
             elif not isinstance(exc, RefusedAtEnd) and self.connection is not None:
                 _reset(self.connection)  # sendmail leaves the transaction open when the DATA command is refused
             # refused at the end of its data: that transaction is over, the next mail's commands (primed) stand
-            return _by_code(exc.smtp_code, transport._reply(exc.smtp_code, exc.smtp_error))
+            return _by_code(exc.smtp_code, transport.shown_reply(exc.smtp_code, exc.smtp_error))
         self._drop()  # disconnected, or a timeout (an OSError)
-        reason = transport._secret_free(f"{type(exc).__name__}: {exc or 'timed out'}")
+        reason = transport.without_secret(f"{type(exc).__name__}: {exc or 'timed out'}")
         return TemporaryFailure(f"{transport.target.url}: {reason}")
 
     def _connect(self) -> smtplib.SMTP:
