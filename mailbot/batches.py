@@ -334,6 +334,11 @@ def _begin(
     if end:
         store.begin_together(digests[:end])
     run = list(zip(batch[:end], digests[:end], strict=True))
+    # Loaded here, before the reader threads start on it: loaded by them while this thread loads what answering
+    # needs (load_what_answering_needs, which reaches the reading package too), its modules that import each other
+    # would be met half loaded.
+    from mailbot.reading import whole  # noqa: F401  (imported with the first message: a poll with none starts faster)
+
     return Begun(batch, digests, end, [pool.submit(_read_part, settings, part) for part in parts(settings, run)])
 
 
