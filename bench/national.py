@@ -1,11 +1,11 @@
 """A national-size campaign: 3,321 units × 90 days of history; status, ledger, report and board.
 
     .venv/bin/python bench/national.py [--units 3321] [--days 90] [--profile PART]
-    .venv/bin/python bench/national.py --before BEFORE_TREE [--rounds 3] [--db FILE]
+    .venv/bin/python bench/national.py --before BEFORE_TREE [--rounds 3] [--repeats 3] [--db FILE]
 
 The history is written straight into the store's tables (bench/ledger_report.py);
-then, for the last day, each is timed in this process (medians of three calls after
-one warm-up call):
+then, for the last day, each is timed in this process (medians of three calls, or
+--repeats, after one warm-up call):
 - `status`: App.status (ledger, heartbeat, review queue, outbox) and its table as
   `mailbot status` prints it; `status --json`;
 - the ledger alone (service.day_ledger);
@@ -76,7 +76,12 @@ def median_of(action, repeats: int = 3) -> tuple[float, float]:
 
 
 def measure(
-    work: Path, units: int = NATIONAL_UNITS, days: int = 90, profile: str | None = None, db: Path | None = None
+    work: Path,
+    units: int = NATIONAL_UNITS,
+    days: int = 90,
+    profile: str | None = None,
+    db: Path | None = None,
+    repeats: int = 3,
 ) -> NationalFigures:
     from mailbot import service
     from mailbot.app import App
@@ -109,7 +114,7 @@ def measure(
             units, days, rows, ledger_report.best_of(lambda: ledger_report.plain_select(db_path, day), 5)
         )
         for name, action in parts.items():
-            figures.seconds[name] = median_of(action)
+            figures.seconds[name] = median_of(action, repeats)
         return figures
     finally:
         store.close()
@@ -201,7 +206,7 @@ def goal_of(name: str) -> float | None:
     return next((limit for key, limit in GOALS.items() if name.startswith(key)), None)
 
 
-def compared(before: Path, rounds: int, db: Path, units: int, days: int) -> None:
+def compared(before: Path, rounds: int, db: Path, units: int, days: int, repeats: int) -> None:
     """Each round: both trees in alternating order, each in its own process on the same store."""
     import json
     import subprocess
@@ -215,7 +220,8 @@ def compared(before: Path, rounds: int, db: Path, units: int, days: int) -> None
             tree = trees[name]
             python = tree / ".venv/bin/python"
             command = [str(python if python.exists() else sys.executable), str(Path(__file__).resolve())]
-            command += ["--tree", str(tree), "--db", str(db), "--units", str(units), "--days", str(days), "--json"]
+            command += ["--tree", str(tree), "--db", str(db), "--units", str(units), "--days", str(days)]
+            command += ["--repeats", str(repeats), "--json"]
             done = subprocess.run(command, cwd=tree, capture_output=True, text=True, check=True)
             found[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(f"round {number + 1}: {name} measured", file=sys.stderr)
@@ -240,14 +246,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of --before")
     parser.add_argument("--tree", type=Path, help="measure this checkout's mailbot (what --before runs)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
+    parser.add_argument("--repeats", type=int, default=3, help="timed calls of each part (their median counts)")
     args = parser.parse_args()
     if args.before:
         db = args.db or Path(tempfile.gettempdir()) / f"mbnational-{args.units}x{args.days}.db"
-        compared(args.before, args.rounds, db, args.units, args.days)
+        compared(args.before, args.rounds, db, args.units, args.days, args.repeats)
         return
     with tempfile.TemporaryDirectory(prefix="mbnational-") as work:
         started = time.perf_counter()
-        figures = measure(Path(work), args.units, args.days, args.profile, args.db)
+        figures = measure(Path(work), args.units, args.days, args.profile, args.db, args.repeats)
         if args.json:
             import json
 
