@@ -9,15 +9,17 @@ it can say that information another way (below the table, say).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 UNBOUNDED = 10_000  # columns: wider than any table is drawn
+Cells = Mapping[str, str | Text]  # a row: its cells (markup, or text parsed from it) by column key
 
 
 @dataclass(frozen=True)
@@ -31,16 +33,23 @@ class Column:
 
 
 def fitted(
-    console: Console, columns: Sequence[Column], rows: Sequence[dict[str, str]], **options: Any
+    console: Console, columns: Sequence[Column], rows: Sequence[Cells], **options: Any
 ) -> tuple[Table, set[str]]:
-    """The table of `rows` (cells by column key) that fits the console, and the keys left out."""
-    left_out = columns_left_out(console, columns, rows, **options)
-    return _table([c for c in columns if c.key not in left_out], rows, **options), left_out
+    """The table of `rows` (cells by column key) that fits the console, and the keys left out.
+
+    Each cell's markup is parsed once, not again for every width tried and for the drawing: most of the cost of
+    a table of many rows (the same text, drawn the same)."""
+    parsed = [{key: parsed_cell(cell) for key, cell in row.items()} for row in rows]
+    left_out = columns_left_out(console, columns, parsed, **options)
+    return _table([c for c in columns if c.key not in left_out], parsed, **options), left_out
 
 
-def columns_left_out(
-    console: Console, columns: Sequence[Column], rows: Sequence[dict[str, str]], **options: Any
-) -> set[str]:
+def parsed_cell(cell: str | Text) -> Text:
+    """A cell's markup as the text rich draws of it (emoji codes replaced, as a console replaces them)."""
+    return cell if isinstance(cell, Text) else Text.from_markup(cell, emoji=True)
+
+
+def columns_left_out(console: Console, columns: Sequence[Column], rows: Sequence[Cells], **options: Any) -> set[str]:
     """The keys of the optional columns to leave out for the table to fit the console."""
     optional = sorted((c for c in columns if c.drop), key=lambda c: -c.drop)
     left_out: set[str] = set()
@@ -57,7 +66,7 @@ def natural_width(console: Console, table: Table) -> int:
     return Measurement.get(console, unbounded, table).maximum
 
 
-def _table(columns: Sequence[Column], rows: Sequence[dict[str, str]], **options: Any) -> Table:
+def _table(columns: Sequence[Column], rows: Sequence[Cells], **options: Any) -> Table:
     table = Table(**options)
     for column in columns:
         # "fold": a word longer than its cell (an address, a file name) breaks over lines, never cut off
