@@ -251,8 +251,10 @@ class App:
         send updated reports and the acknowledgements.
 
         `on_stored` is called with what was stored as soon as it is, while the last acknowledgements are still
-        on their way (a command shows the readings meanwhile); the outcome comes once they have all gone."""
+        on their way (a command shows the readings meanwhile); the outcome comes once they have all gone. Where
+        `on_stored` fails, the acknowledgements still all go, and its error is raised after them."""
         now = self.clock()
+        shown: Exception | None = None
         with DeliveryLane(self.settings, self.store, now) as lane:  # sends while the poll stores
             if source is None:
                 result = service.poll_mailboxes(self.settings, self.store, now, lane)
@@ -260,7 +262,12 @@ class App:
                 result = service.poll_once(self.settings, self.store, now, source=source, lane=lane)
             service.send_updates_everywhere(self.settings, self.store, now)
             if on_stored is not None:
-                on_stored(result)
+                try:
+                    on_stored(result)
+                except Exception as exc:  # showing it failed (output to a closed pipe): the answers still all go
+                    shown = exc
+        if shown is not None:
+            raise shown
         return PollOutcome(result, lane.result)
 
     def cycle(self, source: Source | None = None) -> PollResult:
