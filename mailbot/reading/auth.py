@@ -73,11 +73,13 @@ class _Parsing(authres.core.AuthenticationResultsHeader):
         return super()._parse_rfc5322_cfws()
 
     def _parse_pattern(self, pattern: Any) -> re.Match[str] | None:
-        regexp = _anchored(pattern) if isinstance(pattern, str) else pattern
+        regexp = _ANCHORED.get(pattern)  # authres's patterns are strings, each compiled once
+        if regexp is None:
+            regexp = _anchored(pattern) if isinstance(pattern, str) else pattern
         found = regexp.search(self._parse_text)
         if found is not None:
-            text = self._parse_text
-            self._parse_text = text[: found.start()] + text[found.end() :]
+            text, start = self._parse_text, found.start()
+            self._parse_text = text[found.end() :] if start == 0 else text[:start] + text[found.end() :]
         return found
 
 

@@ -52,6 +52,9 @@ MASKS = tuple(
         r"[^\W\d_]+-\d+",  # COVID-19
     )
 )
+# Each mask, and whether it matches nothing without a digit (all but the phone words' one, whose run
+# may be spaces): on a text whose digits are all blanked already, such a mask leaves it as it is.
+MASK_STEPS = tuple((mask, not mask.pattern.startswith("(?:điện thoại|")) for mask in MASKS)
 LEADING = re.compile(r"^\s*(?:\d{1,2}|[a-zđ]|[ivx]{1,4})\s*[.)/]\s+", re.I)  # "1. ", "a) ", "II. "
 COUNT = re.compile(r"(?<![\w.,])\d+(?:(?:[.,]|[ \u00a0\u202f](?=\d{3}(?!\d)))\d+)*(?!\w)")
 DIGIT = re.compile(r"\d")
@@ -216,6 +219,25 @@ def _continues(previous: str, line: str) -> bool:
     return line[0].islower() or line[0].isdigit()
 
 
+def masked_numbers(text: str) -> str:
+    """`text` with every MASKS match, mask after mask, blanked out (its length kept).
+
+    Masks each need a digit to match, but one: once a mask has blanked the last digit, the
+    masks after it that need one are not run (they would find nothing).
+    """
+    masked, digits = text, True
+    for mask, needs_digit in MASK_STEPS:
+        if digits or not needs_digit:
+            blanked = mask.sub(_blank, masked)
+            if blanked is not masked:  # re.sub gives the very text back where nothing matched
+                masked, digits = blanked, DIGIT.search(blanked) is not None
+    return masked
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * (match.end() - match.start())
+
+
 def _split(text: str, starts: list[tuple[int, int]]) -> list[Sentence]:
     sentences, begin = [], 0
     ends = [m.end() for m in SENTENCE_END.finditer(text)] + [len(text)]
@@ -223,10 +245,7 @@ def _split(text: str, starts: list[tuple[int, int]]) -> list[Sentence]:
         if end <= begin:
             continue
         chunk = text[begin:end]
-        masked = chunk
-        if DIGIT.search(chunk):  # without a digit there is no count to find, nor a number to mask
-            for mask in MASKS:
-                masked = mask.sub(lambda m: " " * len(m.group()), masked)
+        masked = masked_numbers(chunk) if DIGIT.search(chunk) else chunk  # without a digit: no count, no mask
         first = max(no for s, no in starts if s <= begin)
         kept = ((0, first),) + tuple((s - begin, no) for s, no in starts if begin < s < end)
         sentences.append(Sentence(chunk, masked, fold(chunk), kept))

@@ -62,13 +62,14 @@ def _part(message: Message, text: str, start: int, end: int, nested: bool = Fals
     """`message` read from text[start:end], which ends at a line start (or the end of the text); `nested`: a part
     of a multipart, whose last line break belongs to the delimiter after it."""
     body = _headers(message, text, start, end)
-    maintype = message.get_content_maintype()
+    content_type = message.get_content_type()
+    maintype = content_type.split("/")[0]  # as get_content_maintype() takes it from get_content_type()
     if maintype == "message":  # message/rfc822, message/delivery-status: left to the feedparser
         raise _NotPlain
     if maintype != "multipart":
         message.set_payload(_without_line_break(text[body:end]) if nested else text[body:end])
         return
-    epilogue = _multipart(message, text, body, end)
+    epilogue = _multipart(message, content_type, text, body, end)
     if nested:  # the line break before the next delimiter is the delimiter's; an epilogue left empty is none
         message.epilogue = _without_line_break(epilogue) if epilogue else None
     else:
@@ -93,10 +94,10 @@ def _headers(message: Message, text: str, start: int, end: int) -> int:
     return body
 
 
-def _multipart(message: Message, text: str, start: int, end: int) -> str:
+def _multipart(message: Message, content_type: str, text: str, start: int, end: int) -> str:
     """The parts of a multipart whose body is text[start:end], each between two of its delimiter lines, attached
-    to `message`; its epilogue (what follows the closing delimiter)."""
-    if message.get_content_type() == "multipart/digest":  # its parts default to message/rfc822
+    to `message` (of `content_type`); its epilogue (what follows the closing delimiter)."""
+    if content_type == "multipart/digest":  # its parts default to message/rfc822
         raise _NotPlain
     boundary = message.get_boundary()
     if boundary is None or "\n" in boundary or "\r" in boundary:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -335,7 +335,8 @@ def _read_column(grid: _Grid, metric_id: str, header: tuple[int, int | None, int
             parts.append(number.value)
     reading = _figure(metric_id, parts, findings, total, column)
     labels = tuple(" ".join([t for t in grid.text[r][:column] if t]) for r in rows)
-    return replace(reading, cell=_figure_cell(reading, rows, total, column), row_labels=labels)
+    cell = _figure_cell(reading, rows, total, column)
+    return MetricReading(reading.metric, reading.figure, reading.findings, cell=cell, row_labels=labels)
 
 
 def _figure_cell(reading: MetricReading, rows: list[int], total: _Total | None, column: int) -> str | None:

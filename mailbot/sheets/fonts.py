@@ -25,6 +25,8 @@ def names_legacy_font(blob: bytes) -> bool:
     lowered = blob.lower()
     if any(marker in lowered for marker in LEGACY_MARKERS):
         return True
+    if b"\x00" not in blob:
+        return False  # taking out no NUL leaves the same bytes, searched already
     wide = blob.replace(b"\x00", b"").lower()  # BIFF may store font names as UTF-16
     return any(marker in wide for marker in LEGACY_MARKERS)
 
