@@ -10,10 +10,10 @@ cells) and the documents' text lines, to look for figures stated in words.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from mailbot.config import Limits, Metric
+from mailbot.models import Table
 from mailbot.reading.table import SheetReading, read_sheet
 from mailbot.sheets.document import Text
 
@@ -41,5 +41,9 @@ def read_documents_here(
 
     document = read_document(name, data, limits)
     readings = [read_sheet(table, metrics, totals, arrival) for table in document.tables]
-    emptied = [replace(r, table=replace(r.table, cells=(), fonts=None, merged=())) for r in readings]
-    return emptied, list(document.texts)
+    return [SheetReading(emptied(r.table), r.metrics, r.titles) for r in readings], list(document.texts)
+
+
+def emptied(table: Table) -> Table:
+    """The table without its cells, fonts and merged ranges: what the parent needs of it (its names)."""
+    return Table(table.file_name, table.sheet, (), None, (), table.from_image)

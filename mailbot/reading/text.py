@@ -34,12 +34,26 @@ class _WithoutMarks(dict[int, int | None]):
 _WITHOUT_MARKS = _WithoutMarks()
 
 
+MAX_KEPT = 1000  # characters of a text whose unmarked form is kept (a subject, a name, a title: each read 2-3 times)
+
+
 def unmarked(text: str) -> str:
-    """Lower case, without diacritics ("đ" as "d"): "Ngày 14 tháng 8" -> "ngay 14 thang 8"."""
+    """Lower case, without diacritics ("đ" as "d"): "Ngày 14 tháng 8" -> "ngay 14 thang 8".
+
+    A short text's answer is kept: the subject, the file names and the title rows are each
+    unmarked for the day they state, for the unit they name and for a reply's prefix.
+    """
     if text.isascii():
         return text.lower()
+    return _kept_unmarked(text) if len(text) <= MAX_KEPT else _unmarked(text)
+
+
+def _unmarked(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return decomposed.translate(_WITHOUT_MARKS).lower()
+
+
+_kept_unmarked = lru_cache(maxsize=4096)(_unmarked)
 
 
 @lru_cache(maxsize=8192)

@@ -3,17 +3,23 @@
 Declared extent: the cell pattern takes the rest of a tag at once; it must find the
 same cells as the pattern that steps through it byte by byte. Masks in a text: once
 the digits are all blanked, the masks that need a digit are not run; the text must
-come out as running every mask gives it.
+come out as running every mask gives it. A table sent back to the parent is emptied
+by naming its fields, not by dataclasses.replace; it must be what replace gives. A short
+text's unmarked form is kept; it must be what unmarking it gives. Fonts: bytes with no NUL
+are not searched again without their NULs.
 """
 
+import dataclasses
 import re
 
 from hypothesis import example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from mailbot.reading import body_text
-from mailbot.sheets import declared
+from mailbot.models import Table
+from mailbot.reading import body_text, documents, text
+from mailbot.reading.table import SheetReading
+from mailbot.sheets import declared, fonts
 
 # --- the cells a sheet declares ---------------------------------------------------------------
 
@@ -107,3 +113,34 @@ def test_the_phone_words_mask_is_the_one_that_needs_no_digit():
     """A run of spaces after "điện thoại:" is masked: that mask is run even when no digit is left."""
     digitless = [mask for mask, needs_digit in body_text.MASK_STEPS if not needs_digit]
     assert [mask.search("điện thoại:       ") is not None for mask in digitless] == [True]
+
+
+# --- what a worker sends back, the texts kept -------------------------------------------------
+
+
+def test_a_table_emptied_by_its_fields_is_the_table_replace_empties():
+    """Every field set to something else than its default: a field added to Table and not carried fails here."""
+    values = {"file_name": "a.xlsx", "sheet": "S", "cells": ((1,),), "fonts": (("Arial",),), "merged": ((0, 0, 0, 1),)}
+    full = Table(**values, from_image=True)
+    assert [f.name for f in dataclasses.fields(Table)] == [*values, "from_image"]
+    assert documents.emptied(full) == dataclasses.replace(full, cells=(), fonts=None, merged=())
+    assert [f.name for f in dataclasses.fields(SheetReading)] == ["table", "metrics", "titles"]
+
+
+@given(st.text(max_size=60))
+@example("Ngày 14 tháng 8 - Đông")
+@example("Ǆ" * 1001)
+def test_unmarked_text_kept_is_unmarked_text(value):
+    expected = value.lower() if value.isascii() else text._unmarked(value)
+    assert text.unmarked(value) == expected
+    assert text.unmarked(value) == expected  # kept, and given back
+
+
+@given(st.binary(max_size=40).map(lambda b: b.replace(b"\x00", b"")) | st.binary(max_size=40))
+@example(b".VnTime")
+@example(b".\x00v\x00n\x00")
+def test_fonts_named_without_a_second_search_are_the_fonts_named_with_it(blob):
+    plain = any(m in blob.lower() for m in fonts.LEGACY_MARKERS) or any(
+        m in blob.replace(b"\x00", b"").lower() for m in fonts.LEGACY_MARKERS
+    )
+    assert fonts.names_legacy_font(blob) == plain
