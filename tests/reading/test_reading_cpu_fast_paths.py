@@ -1,7 +1,9 @@
 """Shortcuts that cut the CPU a reading worker spends on a report mail give the answers of the plain way.
 
 Declared extent: the cell pattern takes the rest of a tag at once; it must find the
-same cells as the pattern that steps through it byte by byte. Masks in a text: once
+same cells as the pattern that steps through it byte by byte. The references of any tag
+are counted first, and the cells only where those go beyond the limits: those references
+must reach at least as far as the cells'. Masks in a text: once
 the digits are all blanked, the masks that need a digit are not run; the text must
 come out as running every mask gives it. A table sent back to the parent is emptied
 by naming its fields, not by dataclasses.replace; it must be what replace gives. A short
@@ -16,10 +18,14 @@ from hypothesis import example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from mailbot.config import PROJECT_ROOT, load_settings
 from mailbot.models import Table
 from mailbot.reading import body_text, documents, text
 from mailbot.reading.table import SheetReading
 from mailbot.sheets import declared, fonts
+from mailbot.sheets import limits as limits_module
+
+SHIPPED_LIMITS = load_settings(PROJECT_ROOT / "config" / "mailbot.toml", env={}).limits
 
 # --- the cells a sheet declares ---------------------------------------------------------------
 
@@ -29,8 +35,20 @@ TAG_PIECES = st.sampled_from(
     + [b's="1" ', b't="s"', b"/", b"/>", b">", b"<", b" ", b"<v>7</v></c>", b'r="a1"', b'r="A"', b"\t"]
 )
 
+ATTRIBUTES = st.sampled_from(
+    [b'r="A1"', b'r="XFD1048576"', b'r="AB12"', b'rr="B2"', b'xr="C3"', b's="1"', b't="s"', b"/"]
+)
+CELL_TAGS = st.builds(
+    lambda prefix, space, attributes, end: b"<" + prefix + b"c" + space + b" ".join(attributes) + end,
+    st.sampled_from([b"", b"x:", b"c"]),
+    st.sampled_from([b" ", b"\n", b"\t"]),
+    st.lists(ATTRIBUTES, max_size=4),
+    st.sampled_from([b">", b"/>", b" >", b"><v>1</v></c>"]),
+)
+SHEET_TEXTS = st.lists(TAG_PIECES | CELL_TAGS, max_size=30).map(b"".join)
 
-@given(st.lists(TAG_PIECES, max_size=30).map(b"".join))
+
+@given(SHEET_TEXTS)
 @example(b'<c r="A1" r="B9">')
 @example(b'<c r="A1"/><c r="C3">')
 @example(b'<c s="1" r="B2" t="s"><v>1</v></c><c r="Z9"/>')
@@ -39,6 +57,22 @@ TAG_PIECES = st.sampled_from(
 def test_cells_taken_at_once_are_the_cells_found_step_by_step(text):
     assert declared.XLSX_CELL.findall(text) == STEPPING_CELL.findall(text)
     assert declared._extent(text) == _plain_extent(text)
+
+
+@given(SHEET_TEXTS, st.integers(1, 2000), st.integers(1, 20000))
+@example(b'<c r="XFD1048576"/><c r="A1">', 1, 1)
+@example(b'<x:c s="1" r="XFD1048576">', 1000, 1000)  # an empty styled cell far out: the cells are looked for
+@example(b'<c r="B2"><v>1</v></c>', 2, 2)
+@hypothesis_settings(max_examples=500)
+def test_references_of_any_tag_bound_the_cells_declared(text, max_rows, max_columns):
+    """Any tag's references reach at least as far as the cells': within the limits, the cells are, and the
+    check leaves the sheet alone as checking its cells does."""
+    rows, columns = declared._extent(text)
+    any_rows, any_columns = declared._extent(text, declared.ANY_REFERENCE)
+    assert any_rows >= rows and any_columns >= columns
+    limits = dataclasses.replace(SHIPPED_LIMITS, max_rows=max_rows, max_columns=max_columns)
+    if declared._surely_within(text, limits):
+        limits_module.check_shape(rows, columns, "Sheet1", limits)  # raises nothing
 
 
 def _plain_extent(text):
