@@ -1,6 +1,7 @@
 """The CPU a reading worker spends on one report mail: the bench campaign's mails read in this process.
 
     .venv/bin/python bench/reading_cpu.py [TREE ...] [--n 500] [--rounds 3]
+    .venv/bin/python bench/reading_cpu.py [TREE ...] --instructions [--n 100]
 
 Each TREE is a checkout of mailbot (default: this one). For each, in a fresh process and
 in alternating order, the campaign's first N report mails (bench/campaign.py, 700 units,
@@ -9,11 +10,17 @@ each with its district's .xlsx) are read as a reading worker reads them
 after 100 mails read to warm the caches a poll's worker has warmed too; the CPU time
 per mail is printed, the median over the rounds, and the least (on a machine others
 share, other processes' work inflates a round's CPU time, never shrinks it).
+
+With --instructions, each tree reads the mails once under valgrind's callgrind, which
+counts the machine instructions executed while the N mails are read (instrumentation is
+switched on after the warm-up, by callgrind_control): a figure that other processes on
+the machine do not change, to compare trees when the CPU times are too noisy to.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import subprocess
 import sys
@@ -40,16 +47,35 @@ mails = [
 workers._serving = True  # read here, as a worker reads
 for mail in mails[:warm]:
     whole.read_here(settings, mail)
+counting = sys.argv[4] == "count"  # under callgrind: count the instructions of the loop alone
+if counting:
+    import os, subprocess
+    subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], capture_output=True, check=True)
 started = time.process_time()
 for mail in mails[warm:]:
     whole.read_here(settings, mail)
 print((time.process_time() - started) * 1000 / n)
+if counting:
+    subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], capture_output=True, check=True)
 """
+CALLGRIND = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null"]
+COLLECTED = re.compile(r"Collected : ([0-9]+)")
+
+
+def instructions_per_mail(tree: Path, n: int) -> float:
+    """Machine instructions per mail, counted by callgrind over the N mails read after the warm-up."""
+    done = subprocess.run(
+        [*CALLGRIND, sys.executable, "-c", READ, str(tree), str(n), str(WARM), "count"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(COLLECTED.findall(done.stderr)[-1]) / n
 
 
 def ms_per_mail(tree: Path, n: int) -> float:
     done = subprocess.run(
-        [sys.executable, "-c", READ, str(tree), str(n), str(WARM)],
+        [sys.executable, "-c", READ, str(tree), str(n), str(WARM), "time"],
         capture_output=True,
         text=True,
         check=True,
@@ -62,8 +88,16 @@ def main() -> None:
     parser.add_argument("trees", nargs="*", type=Path, default=[ROOT])
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--instructions", action="store_true", help="count instructions under callgrind instead")
     args = parser.parse_args()
     trees = [tree.resolve() for tree in args.trees]
+    if args.instructions:
+        print(f"{args.n} report mails read in one process under callgrind (after {WARM} to warm the caches)")
+        print("| tree | instructions per mail |")
+        print("|---|---|")
+        for tree in trees:
+            print(f"| {tree} | {instructions_per_mail(tree, args.n):,.0f} |")
+        return
     times: dict[Path, list[float]] = {tree: [] for tree in trees}
     for round_ in range(args.rounds):
         for tree in trees if round_ % 2 == 0 else list(reversed(trees)):

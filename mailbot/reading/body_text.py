@@ -52,9 +52,14 @@ MASKS = tuple(
         r"[^\W\d_]+-\d+",  # COVID-19
     )
 )
-# Each mask, and whether it matches nothing without a digit (all but the phone words' one, whose run
-# may be spaces): on a text whose digits are all blanked already, such a mask leaves it as it is.
-MASK_STEPS = tuple((mask, not mask.pattern.startswith("(?:điện thoại|")) for mask in MASKS)
+# Each mask; whether it matches nothing without a digit (all but the phone words' one, whose run may be
+# spaces: on a text whose digits are all blanked already, such a mask leaves it as it is); and what every
+# match of it holds, found far faster than the mask's words ("... số 12": "số 1"), or None.
+NUMBERED = re.compile(r"số\s*:?\s*\d", re.I)  # in every match of the mask of "công văn số 12", "báo cáo số 3"
+MASK_STEPS = tuple(
+    (mask, not mask.pattern.startswith("(?:điện thoại|"), NUMBERED if mask.pattern.startswith("(?:công văn|") else None)
+    for mask in MASKS
+)
 LEADING = re.compile(r"^\s*(?:\d{1,2}|[a-zđ]|[ivx]{1,4})\s*[.)/]\s+", re.I)  # "1. ", "a) ", "II. "
 COUNT = re.compile(r"(?<![\w.,])\d+(?:(?:[.,]|[ \u00a0\u202f](?=\d{3}(?!\d)))\d+)*(?!\w)")
 DIGIT = re.compile(r"\d")
@@ -223,11 +228,12 @@ def masked_numbers(text: str) -> str:
     """`text` with every MASKS match, mask after mask, blanked out (its length kept).
 
     Masks each need a digit to match, but one: once a mask has blanked the last digit, the
-    masks after it that need one are not run (they would find nothing).
+    masks after it that need one are not run (they would find nothing); nor is a mask whose
+    every match holds a text (NUMBERED) that is not there.
     """
     masked, digits = text, True
-    for mask, needs_digit in MASK_STEPS:
-        if digits or not needs_digit:
+    for mask, needs_digit, needed in MASK_STEPS:
+        if (digits or not needs_digit) and (needed is None or needed.search(masked) is not None):
             blanked = mask.sub(_blank, masked)
             if blanked is not masked:  # re.sub gives the very text back where nothing matched
                 masked, digits = blanked, DIGIT.search(blanked) is not None

@@ -38,7 +38,7 @@ from mailbot.reading.table import (
     SheetReading,
     read_sheet,
 )
-from mailbot.reading.unit import units_named
+from mailbot.reading.unit import units_named_each
 from mailbot.sheets import formats, is_spreadsheet_name, sniff
 from mailbot.sheets.document import DOCUMENT_FORMATS, Text
 
@@ -228,8 +228,7 @@ def _agreed_figure(
 def units_in_rows(reading: MetricReading, settings: Settings) -> list[Unit]:
     """The reporting units that the table's rows are about, each once, in the table's order."""
     seen: dict[str, Unit] = {}
-    for label in reading.row_labels:
-        named = units_named([label], settings)
+    for named in units_named_each(reading.row_labels, settings):
         if len(named) == 1:
             seen.setdefault(named[0].id, named[0])
     return list(seen.values())

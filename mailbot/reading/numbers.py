@@ -15,6 +15,8 @@ MAX_EXACT_FLOAT = 2**53
 SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u2009]+")
 PLAIN = re.compile(r"[0-9]+")
 GROUPED = re.compile(r"[1-9][0-9]{0,2}(?:(?P<sep>[.,' ])[0-9]{3})(?:(?P=sep)[0-9]{3})*")
+NOT_DIGIT = re.compile(r"[^0-9]")
+NUMERIC_TEXT = re.compile(r"[\d\s.,'\u00a0]+")
 BLANKS = frozenset({"", "-", "–", "—", "x", "X"})
 
 
@@ -56,7 +58,7 @@ def read_count_text(text: str) -> Number:
         return Number(int(compact))
     spaced = SPACES.sub(" ", compact)
     if GROUPED.fullmatch(spaced):
-        return Number(int(re.sub(r"[^0-9]", "", spaced)))
+        return Number(int(NOT_DIGIT.sub("", spaced)))
     return AMBIGUOUS
 
 
@@ -65,5 +67,5 @@ def is_numeric_like(cell: object) -> bool:
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
         return True
     if isinstance(cell, str):
-        return bool(re.fullmatch(r"[\d\s.,'\u00a0]+", cell.strip())) and any(ch.isdigit() for ch in cell)
+        return bool(NUMERIC_TEXT.fullmatch(cell.strip())) and any(ch.isdigit() for ch in cell)
     return False

@@ -25,6 +25,8 @@ ISO = re.compile(r"(?<!\d)(20\d{2})[-_.]?(\d{2})[-_.]?(\d{2})(?!\d)")
 WORDED_NO_YEAR = re.compile(r"(?<!\d)(\d{1,2})\s*thang\s*(\d{1,2})(?!\s*(?:nam|,|/)?\s*\d)(?![\d'h])")
 NUMERIC_NO_YEAR = re.compile(r"(?<![\dh:/.\-'])(\d{1,2})\s*[/\-]\s*(\d{1,2})(?![\dh:'])(?!\s*[/.\-]\s*\d)")
 NUMERIC_AFTER_NGAY = re.compile(r"ngay\s*(\d{1,2})\s*[.]\s*(\d{1,2})(?![\dh:'])(?!\s*[/.\-]\s*\d)")
+# The word every match of a pattern holds ("ngày 14 tháng 8" unmarked): where it is not, the pattern is not run.
+NEEDS = {WORDED: "thang", WORDED_NO_YEAR: "thang", NUMERIC_AFTER_NGAY: "ngay"}
 FUTURE_SLACK = timedelta(days=31)  # a day without a year this far after the arrival is of the year before
 DIGIT = re.compile(r"\d")  # every date above has one
 MAX_KEPT = 1000  # characters of a text whose stated day is kept (subjects, names and titles are read twice or more)
@@ -53,6 +55,8 @@ def _stated_date(text: str, arrival: date | None) -> date | None:
     found: list[tuple[int, date]] = []
     taken: list[range] = []
     for pattern, order in ((WORDED, "dmy"), (NUMERIC, "dmy"), (COMPACT_DMY, "dmy"), (ISO, "ymd")):
+        if (needed := NEEDS.get(pattern)) is not None and needed not in plain:
+            continue  # every match holds that word: nothing to find
         for match in pattern.finditer(plain):
             groups = [int(g) for g in match.groups()]
             year, month, day = groups if order == "ymd" else groups[::-1]
@@ -62,6 +66,8 @@ def _stated_date(text: str, arrival: date | None) -> date | None:
                 taken.append(range(match.start(), match.end()))
     if arrival is not None:
         for pattern in (WORDED_NO_YEAR, NUMERIC_AFTER_NGAY, NUMERIC_NO_YEAR):
+            if (needed := NEEDS.get(pattern)) is not None and needed not in plain:
+                continue
             for match in pattern.finditer(plain):
                 if any(match.start() in span for span in taken):
                     continue

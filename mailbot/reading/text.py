@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from mailbot.reading.legacy import repair
 
-NOT_WORD = re.compile(r"[^0-9a-z]+")
+WORD = re.compile(r"[0-9a-z]+")
 
 
 @lru_cache(maxsize=8192)
@@ -58,8 +58,11 @@ _kept_unmarked = lru_cache(maxsize=4096)(_unmarked)
 
 @lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """Lower case, without diacritics or punctuation: "Tổng cộng:" -> "tong cong"."""
-    return " ".join(NOT_WORD.sub(" ", unmarked(text)).split())
+    """Lower case, without diacritics or punctuation: "Tổng cộng:" -> "tong cong".
+
+    The words are the runs of letters and digits left once the marks are dropped, joined by one space.
+    """
+    return " ".join(WORD.findall(unmarked(text)))
 
 
 def contains_words(haystack: str, needle: str) -> bool:

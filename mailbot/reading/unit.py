@@ -102,11 +102,20 @@ def unit_named(sources: list[list[str]], settings: Settings) -> Unit | None:
 
 def units_named(texts: list[str], settings: Settings) -> tuple[Unit, ...]:
     """The units these texts name most specifically: none, one, or several named equally."""
-    index = unit_index(settings.units)
-    key = (settings.campaign.area_name, tuple(texts))
+    return _named_in(tuple(texts), unit_index(settings.units), settings.campaign.area_name)
+
+
+def units_named_each(labels: Iterable[str], settings: Settings) -> list[tuple[Unit, ...]]:
+    """units_named([label]) of each label (a table's row labels), the index looked up once."""
+    index, area = unit_index(settings.units), settings.campaign.area_name
+    return [_named_in((label,), index, area) for label in labels]
+
+
+def _named_in(texts: tuple[str, ...], index: UnitIndex, area: str) -> tuple[Unit, ...]:
+    key = (area, texts)
     named = index.named.get(key)
     if named is None:
-        named = _units_named(texts, fold(key[0]), index)
+        named = _units_named(texts, fold(area), index)
         if sum(len(t) for t in texts if t) <= MAX_NAMED_CHARS:
             if len(index.named) >= MAX_NAMED:
                 index.named.clear()
@@ -114,7 +123,7 @@ def units_named(texts: list[str], settings: Settings) -> tuple[Unit, ...]:
     return named
 
 
-def _units_named(texts: list[str], area: str, index: UnitIndex) -> tuple[Unit, ...]:
+def _units_named(texts: tuple[str, ...], area: str, index: UnitIndex) -> tuple[Unit, ...]:
     words = " | ".join(_without(fold(t), area) for t in texts if t).split()
     scores: dict[str, int] = {}
     for start, first in enumerate(words):

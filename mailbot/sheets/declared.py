@@ -24,8 +24,8 @@ from mailbot.sheets.formats import XLS, XLSX
 from mailbot.sheets.limits import CHUNK, check_shape
 
 # A cell with content: <c r="XFD1048576" ...> that does not close itself. After its `r`, the rest of the
-# tag is taken at once up to its first ">" ([^>]* cannot go past it; a lazy [^>]*? stops at the same ">",
-# a step per byte, and takes twice the time: tests/reading/test_reading_cpu_fast_paths.py).
+# tag is taken at once up to its first ">" ([^>]* cannot go past it; a lazy [^>]*? stops at the same ">"
+# a step per byte, twice as slow; both find the same cells: tests/reading/test_reading_cpu_fast_paths.py).
 XLSX_CELL = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
 # The `r` of any tag, as XLSX_CELL takes it (\b before it written as a look behind, so that a search skips from
 # one "r" to the next): the cells XLSX_CELL finds are among these, so when these are within the limits, so are they.

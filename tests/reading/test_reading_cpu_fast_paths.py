@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from mailbot.config import PROJECT_ROOT, load_settings
 from mailbot.models import Table
-from mailbot.reading import body_text, documents, text
+from mailbot.reading import body_text, documents, period, text
 from mailbot.reading.table import SheetReading
 from mailbot.sheets import declared, fonts
 from mailbot.sheets import limits as limits_module
@@ -95,6 +95,8 @@ SENTENCE_PIECES = st.sampled_from(
         "12%",
         "2953/UBND-VP",
         "công văn số 12",
+        "báo cáo số 3",
+        "số",
         "COVID-19",
         "điện thoại: ",
         "tel:",
@@ -138,14 +140,28 @@ def test_masks_skipped_once_no_digit_is_left_mask_as_every_mask_does(text):
 @example("điện thoại:       ")
 @example("COVID- ")
 def test_masks_said_to_need_a_digit_match_nothing_without_one(text):
-    for mask, needs_digit in body_text.MASK_STEPS:
+    for mask, needs_digit, _ in body_text.MASK_STEPS:
         if needs_digit:
             assert mask.search(text) is None, mask.pattern
 
 
+@given(
+    st.lists(SENTENCE_PIECES | st.sampled_from(["số", "SỐ", "Số", ":", "báo cáo ", "Công văn "]), max_size=12).map(
+        "".join
+    )
+)
+@example("báo cáo số 12")
+@example("CÔNG VĂN SỐ: 2953")
+@example("quyết định số\n 7")
+def test_a_mask_runs_wherever_what_each_of_its_matches_holds_is_there(text):
+    for mask, _, needed in body_text.MASK_STEPS:
+        if needed is not None and mask.search(text) is not None:
+            assert needed.search(text) is not None, mask.pattern
+
+
 def test_the_phone_words_mask_is_the_one_that_needs_no_digit():
     """A run of spaces after "điện thoại:" is masked: that mask is run even when no digit is left."""
-    digitless = [mask for mask, needs_digit in body_text.MASK_STEPS if not needs_digit]
+    digitless = [mask for mask, needs_digit, _ in body_text.MASK_STEPS if not needs_digit]
     assert [mask.search("điện thoại:       ") is not None for mask in digitless] == [True]
 
 
@@ -178,3 +194,48 @@ def test_fonts_named_without_a_second_search_are_the_fonts_named_with_it(blob):
         m in blob.replace(b"\x00", b"").lower() for m in fonts.LEGACY_MARKERS
     )
     assert fonts.names_legacy_font(blob) == plain
+
+
+@given(st.text(max_size=80))
+@example("Tổng cộng: 1.234 (xã)")
+@example("a\u00a0b\tc\u2028d_e")
+def test_words_found_are_the_words_left_between_what_is_no_word(value):
+    plain = " ".join(re.sub(r"[^0-9a-z]+", " ", text.unmarked(value)).split())
+    text.fold.cache_clear()
+    assert text.fold(value) == plain
+
+
+# --- days stated in a text ------------------------------------------------------------------------
+
+DAY_PIECES = st.sampled_from(
+    [
+        "ngay",
+        "ngay ",
+        "thang",
+        " thang ",
+        "nam",
+        "14",
+        "8",
+        "2020",
+        "20",
+        "/",
+        "-",
+        ".",
+        " ",
+        ",",
+        "h",
+        "'",
+        "x",
+        "01082020",
+    ]
+)
+
+
+@given(st.lists(DAY_PIECES, max_size=14).map("".join))
+@example("ngay 14 thang 8 nam 2020")
+@example("ngay14.8")
+@example("14thang8")
+def test_a_day_pattern_is_skipped_only_where_it_could_match_nothing(plain):
+    for pattern, word in period.NEEDS.items():
+        if pattern.search(plain) is not None:
+            assert word in plain, pattern.pattern
