@@ -188,7 +188,7 @@ def summary_rows(run: Run) -> list[tuple[str, str, str, str, str, str]]:
                 verdict(spread <= GOAL_GROWTH_SPREAD),
             )
         )
-    sizes = sorted({id(x): x for x in run.growth + run.ingest}.values(), key=lambda x: x.n)
+    sizes = measured_sizes(run)
     if len(sizes) >= 2:
         rss = [f.mailbot.peak_rss_mb for f in sizes]
         rows.append(
@@ -301,6 +301,11 @@ def _peer_section(run: Run) -> list[str]:
     ]
 
 
+def measured_sizes(run: Run) -> list:
+    """Every ingest size measured (growth and ingest share N), each once, smallest first."""
+    return sorted({id(x): x for x in run.growth + run.ingest}.values(), key=lambda x: x.n)
+
+
 def net_per_message(figures, run: Run) -> float:
     """Milliseconds per message once the fixed cost of a run (start, imports, connections) is taken off."""
     fixed = run.fixed.seconds if run.fixed is not None else 0.0
@@ -365,7 +370,7 @@ def _ingest_section(run: Run) -> list[str]:
             "",
         ]
     rows = []
-    for f in sorted({id(x): x for x in run.growth + run.ingest}.values(), key=lambda x: x.n):
+    for f in measured_sizes(run):
         net = net_per_message(f, run)
         rows.append(
             (
@@ -423,7 +428,7 @@ def _ingest_section(run: Run) -> list[str]:
 def _rounds_section(run: Run) -> list[str]:
     """Every round of a size measured more than once: the figures above are its median round's."""
     rows = []
-    for f in sorted({id(x): x for x in run.growth + run.ingest}.values(), key=lambda x: x.n):
+    for f in measured_sizes(run):
         for number, each in enumerate(f.rounds, 1):
             calamine = each.peer_ratio("calamine")
             rows.append(

@@ -43,6 +43,8 @@ import pytest
 from imap_tools.imap_utf7 import utf7_encode
 from local_servers import binary, dovecot_found, free_port, missing_message
 
+from mailbot.config import Connections
+
 START_TIMEOUT = 30.0
 CLIENT_TIMEOUT = 10.0
 WITHOUT_MOVE = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE UIDPLUS"
@@ -305,6 +307,12 @@ class ImapAccount:
         secret = f":{quote(self.password, safe='')}" if with_password else ""
         return (
             f"{scheme}://{quote(self.user, safe='')}{secret}@{self.server.host}:{port}/{quote(folder or self.folder)}"
+        )
+
+    def connections(self, smtp_url: str, db_url: str) -> Connections:
+        """mailbot's connections with this account as the inbox (its password apart from the URL)."""
+        return Connections(
+            inbox_url=self.url(with_password=False), inbox_password=self.password, smtp_url=smtp_url, db_url=db_url
         )
 
     def client(self) -> imaplib.IMAP4:

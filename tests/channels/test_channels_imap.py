@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.app import App
-from mailbot.config import Connections, load_settings
+from mailbot.config import load_settings
 from mailbot.sheets import ocr
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -38,12 +38,7 @@ PICTURES = {"image_png", "image_table_communes_total"}
 @pytest.fixture
 def app(tmp_path, imap_account):
     base = load_settings("config/mailbot.toml", env={})
-    connections = Connections(
-        inbox_url=imap_account.url(with_password=False),
-        inbox_password=imap_account.password,
-        smtp_url=f"file://{tmp_path / 'outbox'}",
-        db_url=f"sqlite:///{tmp_path / 'mailbot.db'}",
-    )
+    connections = imap_account.connections(f"file://{tmp_path / 'outbox'}", f"sqlite:///{tmp_path / 'mailbot.db'}")
     settings = replace(base, connections=connections, inbox=replace(base.inbox, timeout_seconds=10.0))
     opened = App.open(settings, clock=lambda: AT + dt.timedelta(minutes=30))
     yield opened

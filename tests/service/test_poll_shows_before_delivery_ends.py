@@ -12,7 +12,7 @@ import pytest
 from fixtures_smtp import ScriptedHandler, _start
 
 from mailbot.app import App
-from mailbot.config import Connections, load_settings
+from mailbot.config import load_settings
 from mailbot.samples import district_workbook, report_mail
 
 VN = dt.timezone(dt.timedelta(hours=7))
@@ -53,11 +53,8 @@ def _polled(tmp_path, imap_account, units=UNITS, batch_size=50, paused=()):
     handler = GatedHandler()
     controller = _start(handler)
     base = load_settings("config/mailbot.toml", env={})
-    connections = Connections(
-        inbox_url=imap_account.url(with_password=False),
-        inbox_password=imap_account.password,
-        smtp_url=f"smtp://127.0.0.1:{controller.port}?timeout=30",
-        db_url=f"sqlite:///{tmp_path / 'mailbot.db'}",
+    connections = imap_account.connections(
+        f"smtp://127.0.0.1:{controller.port}?timeout=30", f"sqlite:///{tmp_path / 'mailbot.db'}"
     )
     settings = replace(base, connections=connections, inbox=replace(base.inbox, batch_size=batch_size))
     app = App.open(settings, clock=lambda: AT + dt.timedelta(minutes=5))
