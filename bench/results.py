@@ -436,6 +436,7 @@ def _rounds_section(run: Run) -> list[str]:
                     f"{f.n:,}",
                     f"{number}" + (" (median)" if each is f else ""),
                     f"{each.baseline_seconds:.2f}",
+                    " / ".join(f"{seconds:.2f}" for seconds in each.baseline_each),
                     f"{each.mailbot.seconds:.2f}",
                     f"{each.ratio:.1f}×",
                     f"{calamine:.2f}×" if calamine is not None else "",
@@ -447,9 +448,22 @@ def _rounds_section(run: Run) -> list[str]:
     return [
         "Each size below 20,000 is measured in several rounds, each on a fresh account with its own baseline, "
         "peers and poll back to back; the figures above are those of the median round by its ratio to the bare "
-        "fetch (on a shared machine a poll of a few seconds varies by a third from one minute to the next):",
+        "fetch (on a shared machine a poll of a few seconds varies by a third from one minute to the next). "
+        "The baseline of a round is the mean of the bare fetch timed twice: before the peers and after the poll:",
         "",
-        table(("N", "round", "baseline s", "mailbot s", "ratio", "÷ calamine script", "peak RSS MB"), rows),
+        table(
+            (
+                "N",
+                "round",
+                "baseline s",
+                "fetch before / after s",
+                "mailbot s",
+                "ratio",
+                "÷ calamine script",
+                "peak RSS MB",
+            ),
+            rows,
+        ),
         "",
     ]
 
