@@ -4,7 +4,8 @@
 
 finds Dovecot (Debian package dovecot-imapd), PostgreSQL (postgresql), Chromium
 (chromium, driven by Playwright for the console's tests) and what WeasyPrint needs to
-print the report's PDF (Pango and fonts with Vietnamese letters), and installs
+print the report's PDF (Pango and fonts with Vietnamese letters) and Tesseract with
+its Vietnamese model (tesseract-ocr tesseract-ocr-vie, for the reading of pictures), and installs
 what is missing with apt-get when run as root (CI is a fresh root machine). The test
 command runs it before pytest; the fixtures only look the servers up, and a missing
 one fails its tests with the command that installs it.
@@ -25,6 +26,7 @@ PACKAGES = {
     "postgresql": "postgresql",
     "chromium": "chromium",
     "pango": "libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core",
+    "tesseract": "tesseract-ocr tesseract-ocr-vie",
 }
 FONT_DIRS = (Path("/usr/share/fonts/truetype/liberation"), Path("/usr/share/fonts/truetype/dejavu"))
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright never downloads a browser of its own
@@ -60,11 +62,21 @@ def pango_found() -> bool:
     return libraries and all(folder.is_dir() for folder in FONT_DIRS)
 
 
+def tesseract_found() -> bool:
+    """Tesseract with the Vietnamese model, as the reading of pictures needs it (mailbot.sheets.ocr)."""
+    program = binary("tesseract")
+    if program is None:
+        return False
+    listed = subprocess.run([program, "--list-langs"], capture_output=True, text=True, timeout=30)
+    return "vie" in listed.stdout.split()
+
+
 FOUND = {
     "dovecot": dovecot_found,
     "postgresql": lambda: postgres_bin() is not None,
     "chromium": CHROMIUM.exists,
     "pango": pango_found,
+    "tesseract": tesseract_found,
 }
 
 

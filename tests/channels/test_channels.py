@@ -37,7 +37,7 @@ def test_every_channel_has_cases():
 def test_channel_matches_stored_answer(path):
     expected = answer(path)
     if expected["ocr"] and ocr.tesseract() is None:
-        pytest.skip("Tesseract with the Vietnamese model is not installed")
+        pytest.fail("Tesseract with the Vietnamese model is needed: python -m tests.local_servers install")
     got = read_path(path, SHIPPED)
     assert got.unit == expected["unit"]
     assert dict(got.figures) == expected["figures"]
