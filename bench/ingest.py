@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -55,7 +56,7 @@ class PeerRun:
 class IngestFigures:
     n: int
     load_seconds: float
-    baseline_seconds: float  # the mean of the bare fetch timed before and after mailbot's poll (baseline_each)
+    baseline_each: tuple[float, ...]  # the bare fetch's seconds, before the peers and after the poll
     baseline_attachments: int
     mailbot: MailbotRun
     stored: int
@@ -65,7 +66,12 @@ class IngestFigures:
     peers: dict[str, PeerRun] = field(default_factory=dict)  # by pandas engine
     fetch_process: MailbotRun | None = None  # bench/fetch_script.py: the bare fetch in its own process
     rounds: list[IngestFigures] = field(default_factory=list)  # every round of measure_rounds, this one among them
-    baseline_each: tuple[float, ...] = ()  # the bare fetch's seconds before the peers and after the poll
+
+    @property
+    def baseline_seconds(self) -> float:
+        """The bare fetch on both sides of the poll, averaged: a one-shot fetch of a second varies by a third from
+        one minute to the next on a shared machine."""
+        return statistics.fmean(self.baseline_each)
 
     @property
     def process_ratio(self) -> float | None:
@@ -230,14 +236,11 @@ def measure(
     time.sleep(0.2)  # the sink's thread may still be filing the last DATA
     stored, outbox, statuses = store_facts(db_url)
     acks = sink.handler.count()
-    # the bare fetch once more, after the poll: a one-shot fetch of a second varies by a third from one minute to
-    # the next on a shared machine, so the baseline is the mean of the fetch on both sides of what it is compared to
-    after, _, _ = baseline_fetch(account, batch_size)
-    baseline = (before + after) / 2
+    after, _, _ = baseline_fetch(account, batch_size)  # once more, after the poll (baseline_seconds)
     return IngestFigures(
         n,
         load_seconds,
-        baseline,
+        (before, after),
         attachments,
         run,
         stored,
@@ -246,7 +249,6 @@ def measure(
         statuses,
         peers,
         fetch_process,
-        baseline_each=(before, after),
     )
 
 

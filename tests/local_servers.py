@@ -63,12 +63,11 @@ def pango_found() -> bool:
 
 
 def tesseract_found() -> bool:
-    """Tesseract with the Vietnamese model, as the reading of pictures needs it (mailbot.sheets.ocr)."""
-    program = binary("tesseract")
-    if program is None:
-        return False
-    listed = subprocess.run([program, "--list-langs"], capture_output=True, text=True, timeout=30)
-    return "vie" in listed.stdout.split()
+    """Tesseract with the Vietnamese model, found as the reading of pictures finds it; asked afresh each time
+    (mailbot.sheets.ocr.tesseract keeps its first answer, and install asks again after apt-get)."""
+    from mailbot.sheets import ocr
+
+    return ocr.tesseract.__wrapped__() is not None
 
 
 FOUND = {

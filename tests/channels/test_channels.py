@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from local_servers import missing_message
 
 from mailbot.config import PROJECT_ROOT, load_settings
 from mailbot.reading import read_path
@@ -37,7 +38,7 @@ def test_every_channel_has_cases():
 def test_channel_matches_stored_answer(path):
     expected = answer(path)
     if expected["ocr"] and ocr.tesseract() is None:
-        pytest.fail("Tesseract with the Vietnamese model is needed: python -m tests.local_servers install")
+        pytest.fail(missing_message("tesseract"))
     got = read_path(path, SHIPPED)
     assert got.unit == expected["unit"]
     assert dict(got.figures) == expected["figures"]

@@ -11,6 +11,7 @@ import io
 import numpy as np
 import pytest
 from channels import build_channels as c
+from local_servers import missing_message
 from PIL import Image
 
 from mailbot.sheets import ocr, ocr_upright
@@ -43,7 +44,7 @@ def test_the_exif_tag_turns_the_photo_without_orientation_detection():
 
 def test_orientation_detection_says_a_quarter_turn_or_nothing_when_unsure():
     if ocr.tesseract() is None:
-        pytest.fail("Tesseract with the Vietnamese model is needed: python -m tests.local_servers install")
+        pytest.fail(missing_message("tesseract"))
     sideways = grey(c.photo(PAGE, turned=90.0))
     assert ocr_upright.quarter_turns(sideways, ocr.tesseract(), 30) == 90
     assert ocr_upright.quarter_turns(grey(PAGE), ocr.tesseract(), 30) == 0
