@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 PART_BYTES = 8 * 1024 * 1024  # the most mail handed to a reading worker at once (unless one message is bigger)
 AHEAD = 2  # batches marked and being read while one is stored: the workers never wait for the next one
-KNOWN_MOST = 5_000  # stored submissions a poll keeps read (about 2 KB each: 10 MB)
+KNOWN_MOST = 5_000  # stored submissions a poll keeps read (about 1.5 KB each: 8 MB)
 MEMORY_ID = 10**15  # ids of the batch's own readings, not stored yet: after every stored one
 
 

@@ -228,7 +228,7 @@ class Table:
 # --- reading ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """Where a figure was read, so a person can check it without guessing.
 
@@ -295,7 +295,7 @@ class Reading:
 # --- store ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Submission:
     """A reading as stored, with the review decisions applied.
 

@@ -8,7 +8,9 @@ builds a record from a row or a row from a record.
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -118,28 +120,49 @@ SUBMISSION_COLUMNS = tuple(
 
 
 def submission_of(row: Row) -> Submission:
-    """A row of SUBMISSION_COLUMNS, by position: a national day reads thousands (a name costs a lookup each)."""
+    """A row of SUBMISSION_COLUMNS, by position: a national day reads thousands (a name costs a lookup each).
+
+    A poll keeps thousands read (batches.Known), so what repeats from one row to the next is held once: the
+    unit, sender, status and campaign as interned strings, the figures read when no one corrected them (the
+    same mapping as the figures that count), and each place a figure was read (Source is frozen)."""
     values: tuple[Any, ...] = tuple(row)
     (id_, message_row, unit, period, received_at, sender, status, subject, message_id, decided_by, note) = values[:11]
     figures, problems, read_figures, sources, campaign = values[11:]
     return Submission(
         id=id_,
         message_row=message_row,
-        unit=unit,
+        unit=_interned(unit),
         period=period,
         received_at=received_at,
-        sender=sender,
-        status=status,
+        sender=_interned(sender),
+        status=sys.intern(status),
         subject=subject,
         message_id=message_id,
         decided_by=decided_by,
         decision_note=note,
         figures=figures,
         problems=tuple(problem_of(p) for p in problems) if problems else (),
-        read_figures=read_figures,
-        sources={metric: Source.from_json(place) for metric, place in sources.items()} if sources else {},
-        campaign=campaign or None,
+        read_figures=figures if read_figures == figures else read_figures,
+        sources={
+            sys.intern(metric): _source(place.get("file"), place.get("sheet"), place.get("cell"), place.get("line"))
+            for metric, place in sources.items()
+        }
+        if sources
+        else {},
+        campaign=_interned(campaign) or None,
     )
+
+
+def _interned(text: str | None) -> str | None:
+    return None if text is None else sys.intern(text)
+
+
+@lru_cache(maxsize=4096)
+def _source(
+    file: str | None = None, sheet: str | None = None, cell: str | None = None, line: int | None = None
+) -> Source:
+    """Source.from_json of a stored place, each distinct place made once."""
+    return Source(file=file, sheet=sheet, cell=cell, line=line)
 
 
 # -- review decisions ----------------------------------------------------------

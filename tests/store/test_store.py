@@ -91,6 +91,24 @@ def test_problems_and_review_decisions_round_trip(store):
     assert store.pending_review() == [] and store.is_queued("notice:1")
 
 
+def test_what_repeats_from_one_stored_submission_to_the_next_is_held_once(store):
+    """A poll keeps thousands of submissions read (batches.Known): the figures read and the figures that count
+    are one mapping until someone corrects them, and the same place a figure was read is one Source."""
+    placed = replace(reading(), sources={"installs": Source(file="bc.xlsx", sheet="Sheet1", cell="C9")})
+    first = store.ingest(message(), placed, [], None)
+    other = message(b"Subject: y\r\n\r\nbody", key="1:2", uid=2)
+    store.ingest(other, replace(placed, message_id="<m2@haiduong.gov.vn>"), [], None)
+    one, two = store.submissions_between(date(2020, 8, 14), date(2020, 8, 14))
+    assert one.read_figures is one.figures and one.sources["installs"] is two.sources["installs"]
+    assert one.sources["installs"] == Source(file="bc.xlsx", sheet="Sheet1", cell="C9")
+    at = datetime(2020, 8, 14, 10, tzinfo=UTC)
+    store.record_decision(
+        ReviewDecision(first.submission_id, "correct", "can.bo", at, "gõ nhầm", figures={"installs": 17365}), []
+    )
+    [corrected] = [s for s in store.submissions_between(date(2020, 8, 14), date(2020, 8, 14)) if s.id == one.id]
+    assert corrected.figures == {"installs": 17365} and corrected.read_figures == {"installs": 17356}
+
+
 def test_outbox_claim_retry_hold_release(store):
     store.queue([ack("ack:1"), ack("ack:2")])
     assert store.queue([ack("ack:1")]) == 0  # idempotent on the key
