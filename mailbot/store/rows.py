@@ -96,8 +96,9 @@ def submission_values(message_row: int, reading: Reading, received_at: datetime)
     )
 
 
+JSON_READ_AS_TEXT = ("figures", "problems", "read_figures", "sources")  # submission_of decodes them itself
 SUBMISSION_COLUMNS = tuple(
-    submissions.c[name]
+    sa.cast(submissions.c[name], sa.Text).label(name) if name in JSON_READ_AS_TEXT else submissions.c[name]
     for name in (
         "id",
         "message_row",
@@ -122,12 +123,16 @@ SUBMISSION_COLUMNS = tuple(
 def submission_of(row: Row) -> Submission:
     """A row of SUBMISSION_COLUMNS, by position: a national day reads thousands (a name costs a lookup each).
 
-    A poll keeps thousands read (batches.Known), so what repeats from one row to the next is held once: the
-    unit, sender, status and campaign as interned strings, the figures read when no one corrected them (the
-    same mapping as the figures that count), and each place a figure was read (Source is frozen)."""
+    Its JSON columns are read as their text (CAST … AS TEXT: the same on every database) and decoded here, and
+    what repeats from one row to the next is made once: the figures read, while no one corrected them, are the
+    same text as the figures that count and become the same mapping; the problems' text, most often "[]",
+    becomes its tuple of (frozen) problems once; the unit, sender, status and campaign are interned strings.
+    A poll keeps thousands of these read (batches.Known), and a national day's ledger reads them all.
+    """
     values: tuple[Any, ...] = tuple(row)
     (id_, message_row, unit, period, received_at, sender, status, subject, message_id, decided_by, note) = values[:11]
-    figures, problems, read_figures, sources, campaign = values[11:]
+    figures_json, problems_json, read_figures_json, sources_json, campaign = values[11:]
+    figures = _decoded(figures_json) or {}
     return Submission(
         id=id_,
         message_row=message_row,
@@ -141,28 +146,38 @@ def submission_of(row: Row) -> Submission:
         decided_by=decided_by,
         decision_note=note,
         figures=figures,
-        problems=tuple(problem_of(p) for p in problems) if problems else (),
-        read_figures=figures if read_figures == figures else read_figures,
-        sources={
-            sys.intern(metric): _source(place.get("file"), place.get("sheet"), place.get("cell"), place.get("line"))
-            for metric, place in sources.items()
-        }
-        if sources
-        else {},
+        problems=_problems(problems_json),
+        read_figures=figures if read_figures_json == figures_json else _decoded(read_figures_json) or {},
+        sources=_sources(_decoded(sources_json)),
         campaign=_interned(campaign) or None,
     )
 
 
+def _decoded(stored: Any) -> Any:
+    return json.loads(stored) if isinstance(stored, str) else stored
+
+
+def _problems(stored: Any) -> tuple[Problem, ...]:
+    return _problems_of_text(stored) if isinstance(stored, str) else _problems_of(stored)
+
+
+@lru_cache(maxsize=1024)
+def _problems_of_text(stored: str) -> tuple[Problem, ...]:
+    return _problems_of(json.loads(stored))
+
+
+def _problems_of(problems: list | None) -> tuple[Problem, ...]:
+    return tuple(problem_of(p) for p in problems) if problems else ()
+
+
+def _sources(places: dict | None) -> dict[str, Source]:
+    if not places:
+        return {}
+    return {sys.intern(metric): Source.from_json(place) for metric, place in places.items()}
+
+
 def _interned(text: str | None) -> str | None:
     return None if text is None else sys.intern(text)
-
-
-@lru_cache(maxsize=4096)
-def _source(
-    file: str | None = None, sheet: str | None = None, cell: str | None = None, line: int | None = None
-) -> Source:
-    """Source.from_json of a stored place, each distinct place made once."""
-    return Source(file=file, sheet=sheet, cell=cell, line=line)
 
 
 # -- review decisions ----------------------------------------------------------

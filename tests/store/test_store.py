@@ -92,15 +92,17 @@ def test_problems_and_review_decisions_round_trip(store):
 
 
 def test_what_repeats_from_one_stored_submission_to_the_next_is_held_once(store):
-    """A poll keeps thousands of submissions read (batches.Known): the figures read and the figures that count
-    are one mapping until someone corrects them, and the same place a figure was read is one Source."""
-    placed = replace(reading(), sources={"installs": Source(file="bc.xlsx", sheet="Sheet1", cell="C9")})
+    """A poll keeps thousands of submissions read (batches.Known) and a national ledger reads them all: the
+    figures read and the figures that count are one mapping until someone corrects them, and the same problems
+    are one tuple."""
+    problem = Problem("total_mismatch", "Dòng tổng cộng khác", "a.xlsx, Sheet1, C9")
+    placed = replace(reading(problems=[problem]), sources={"installs": Source(file="bc.xlsx", sheet="S", cell="C9")})
     first = store.ingest(message(), placed, [], None)
     other = message(b"Subject: y\r\n\r\nbody", key="1:2", uid=2)
     store.ingest(other, replace(placed, message_id="<m2@haiduong.gov.vn>"), [], None)
     one, two = store.submissions_between(date(2020, 8, 14), date(2020, 8, 14))
-    assert one.read_figures is one.figures and one.sources["installs"] is two.sources["installs"]
-    assert one.sources["installs"] == Source(file="bc.xlsx", sheet="Sheet1", cell="C9")
+    assert one.read_figures is one.figures and one.problems is two.problems and one.problems == (problem,)
+    assert one.sources == {"installs": Source(file="bc.xlsx", sheet="S", cell="C9")}
     at = datetime(2020, 8, 14, 10, tzinfo=UTC)
     store.record_decision(
         ReviewDecision(first.submission_id, "correct", "can.bo", at, "gõ nhầm", figures={"installs": 17365}), []
