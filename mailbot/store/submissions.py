@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
@@ -117,14 +118,16 @@ class Submissions(Campaigns):
     ) -> list[Counted]:
         """The accepted submissions of these conditions, in arrival order: unit, day and figures (or these metrics')."""
         where = [*conditions, *self._accepted(received_by), submissions.c.period.is_not(None)]
-        figures = (
-            [submissions.c.figures] if metrics is None else [submissions.c.figures[m].as_integer() for m in metrics]
+        figures = (  # the whole figures as their text, decoded here: a national day reads thousands
+            [sa.cast(submissions.c.figures, sa.Text)]
+            if metrics is None
+            else [submissions.c.figures[m].as_integer() for m in metrics]
         )
         query = sa.select(submissions.c.unit, submissions.c.period, *figures).where(*where)
         with self.reader.connect() as conn:
             rows = conn.execute(query.order_by(submissions.c.received_at, submissions.c.id))
             if metrics is None:
-                return [Counted(unit, period, figures) for unit, period, figures in rows]
+                return [Counted(unit, period, json.loads(figures)) for unit, period, figures in rows]
             return [
                 Counted(row[0], row[1], {m: v for m, v in zip(metrics, row[2:], strict=True) if v is not None})
                 for row in rows
