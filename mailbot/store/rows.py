@@ -153,20 +153,13 @@ def submission_of(row: Row) -> Submission:
     )
 
 
-def _decoded(stored: Any) -> Any:
-    return json.loads(stored) if isinstance(stored, str) else stored
-
-
-def _problems(stored: Any) -> tuple[Problem, ...]:
-    return _problems_of_text(stored) if isinstance(stored, str) else _problems_of(stored)
+def _decoded(stored: str | None) -> Any:
+    return None if stored is None else json.loads(stored)
 
 
 @lru_cache(maxsize=1024)
-def _problems_of_text(stored: str) -> tuple[Problem, ...]:
-    return _problems_of(json.loads(stored))
-
-
-def _problems_of(problems: list | None) -> tuple[Problem, ...]:
+def _problems(stored: str | None) -> tuple[Problem, ...]:
+    problems = _decoded(stored)
     return tuple(problem_of(p) for p in problems) if problems else ()
 
 
