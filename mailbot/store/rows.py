@@ -96,9 +96,20 @@ def submission_values(message_row: int, reading: Reading, received_at: datetime)
     )
 
 
+def json_text(column: sa.Column) -> sa.ColumnElement[str]:
+    """A JSON column read as its stored text, the same on every database (PostgreSQL's driver would decode it
+    itself), for `decoded`: a national day reads thousands, and text that repeats need not be decoded again."""
+    return sa.cast(column, sa.Text)
+
+
+def decoded(stored: str | None) -> Any:
+    """What `json_text` read, decoded."""
+    return None if stored is None else json.loads(stored)
+
+
 JSON_READ_AS_TEXT = ("figures", "problems", "read_figures", "sources")  # submission_of decodes them itself
 SUBMISSION_COLUMNS = tuple(
-    sa.cast(submissions.c[name], sa.Text).label(name) if name in JSON_READ_AS_TEXT else submissions.c[name]
+    json_text(submissions.c[name]).label(name) if name in JSON_READ_AS_TEXT else submissions.c[name]
     for name in (
         "id",
         "message_row",
@@ -123,16 +134,16 @@ SUBMISSION_COLUMNS = tuple(
 def submission_of(row: Row) -> Submission:
     """A row of SUBMISSION_COLUMNS, by position: a national day reads thousands (a name costs a lookup each).
 
-    Its JSON columns are read as their text (CAST … AS TEXT: the same on every database) and decoded here, and
-    what repeats from one row to the next is made once: the figures read, while no one corrected them, are the
-    same text as the figures that count and become the same mapping; the problems' text, most often "[]",
-    becomes its tuple of (frozen) problems once; the unit, sender, status and campaign are interned strings.
+    Its JSON columns are read as their text (`json_text`) and decoded here, and what repeats from one row to
+    the next is made once: the figures read, while no one corrected them, are the same text as the figures that
+    count and become the same mapping; the problems' text, most often "[]", becomes its tuple of (frozen)
+    problems once; the unit, sender, status and campaign are interned strings.
     A poll keeps thousands of these read (batches.Known), and a national day's ledger reads them all.
     """
     values: tuple[Any, ...] = tuple(row)
     (id_, message_row, unit, period, received_at, sender, status, subject, message_id, decided_by, note) = values[:11]
     figures_json, problems_json, read_figures_json, sources_json, campaign = values[11:]
-    figures = _decoded(figures_json) or {}
+    figures = decoded(figures_json) or {}
     return Submission(
         id=id_,
         message_row=message_row,
@@ -147,19 +158,15 @@ def submission_of(row: Row) -> Submission:
         decision_note=note,
         figures=figures,
         problems=_problems(problems_json),
-        read_figures=figures if read_figures_json == figures_json else _decoded(read_figures_json) or {},
-        sources=_sources(_decoded(sources_json)),
+        read_figures=figures if read_figures_json == figures_json else decoded(read_figures_json) or {},
+        sources=_sources(decoded(sources_json)),
         campaign=_interned(campaign) or None,
     )
 
 
-def _decoded(stored: str | None) -> Any:
-    return None if stored is None else json.loads(stored)
-
-
 @lru_cache(maxsize=1024)
 def _problems(stored: str | None) -> tuple[Problem, ...]:
-    problems = _decoded(stored)
+    problems = decoded(stored)
     return tuple(problem_of(p) for p in problems) if problems else ()
 
 

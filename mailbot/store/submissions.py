@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
@@ -12,7 +11,7 @@ from mailbot import i18n
 from mailbot.errors import StoreError
 from mailbot.models import Counted, Status, Submission
 from mailbot.store.campaigns import Campaigns
-from mailbot.store.rows import SUBMISSION_COLUMNS, submission_of
+from mailbot.store.rows import SUBMISSION_COLUMNS, decoded, json_text, submission_of
 from mailbot.store.schema import submissions
 
 UNITS_PER_QUERY = 500  # units named in one IN (…)
@@ -118,8 +117,8 @@ class Submissions(Campaigns):
     ) -> list[Counted]:
         """The accepted submissions of these conditions, in arrival order: unit, day and figures (or these metrics')."""
         where = [*conditions, *self._accepted(received_by), submissions.c.period.is_not(None)]
-        figures = (  # the whole figures as their text, decoded here: a national day reads thousands
-            [sa.cast(submissions.c.figures, sa.Text)]
+        figures = (
+            [json_text(submissions.c.figures)]
             if metrics is None
             else [submissions.c.figures[m].as_integer() for m in metrics]
         )
@@ -127,7 +126,7 @@ class Submissions(Campaigns):
         with self.reader.connect() as conn:
             rows = conn.execute(query.order_by(submissions.c.received_at, submissions.c.id))
             if metrics is None:
-                return [Counted(unit, period, json.loads(figures)) for unit, period, figures in rows]
+                return [Counted(unit, period, decoded(figures)) for unit, period, figures in rows]
             return [
                 Counted(row[0], row[1], {m: v for m, v in zip(metrics, row[2:], strict=True) if v is not None})
                 for row in rows
