@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mailbot.config import load_settings  # noqa: E402
-from mailbot.reading import read_path  # noqa: E402
 from mailbot.reading.documents import read_documents_here  # noqa: E402
+from mailbot.reading.message import read_path  # noqa: E402
 from mailbot.sheets import ocr  # noqa: E402
 
 CORPUS = ROOT / "tests" / "channels" / "corpus"

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mailbot.config import load_settings  # noqa: E402
-from mailbot.reading import read_spreadsheet  # noqa: E402
+from mailbot.reading.message import read_spreadsheet  # noqa: E402
 from mailbot.samples import district_workbook  # noqa: E402
 
 

@@ -185,13 +185,13 @@ def acknowledgements(n: int, work: Path) -> list:
     from mailbot.clock import utcnow
     from mailbot.config import load_settings
     from mailbot.models import InboundMessage
-    from mailbot.reading import whole
+    from mailbot.reading import arrived
 
     workers._serving = True  # read here, as a reading worker reads
     settings = load_settings(write_config(work, 700), env={})
     mails = []
     for i, (raw, at) in enumerate(generate(n, 700), 1):
-        _, reading = whole.read_here(settings, InboundMessage("bench", f"1:{i}", raw, at, len(raw), uid=i))
+        _, reading = arrived.read_here(settings, InboundMessage("bench", f"1:{i}", raw, at, len(raw), uid=i))
         ack = compose.acknowledgement(settings, reading, replaced=None, now=utcnow(), key_basis=str(i))
         if ack is not None:
             mails.append(ack)

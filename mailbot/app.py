@@ -87,7 +87,7 @@ def __getattr__(name: str) -> Any:
 log = logging.getLogger(__name__)
 
 # mailbot.reading.whole.READER, named here: a poll that finds nothing new does not load the readers
-WHOLE_READER = "mailbot.reading.whole:read_here"
+WHOLE_READER = "mailbot.reading.arrived:read_here"
 
 __all__ = [
     "ROLES",

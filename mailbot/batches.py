@@ -442,7 +442,9 @@ def _routed(settings: Settings, message: InboundMessage, read: Whole | None = No
     if not whole.parses_safely(settings, message):
         log.error("message %s from %s cannot be taken apart safely; stored unread", message.key, message.source)
         return routing.Routed(settings, service.failed_reading(settings, message, "unparsable")), True
-    return routing.route(settings, message.raw, lambda campaign: whole.read_arrived(campaign, message)), False
+    from mailbot.reading import arrived  # the readers, loaded here only for a message read file by file
+
+    return routing.route(settings, message.raw, lambda campaign: arrived.read_arrived(campaign, message)), False
 
 
 def store_group(

@@ -16,7 +16,8 @@ from email.message import EmailMessage, Message
 from mailbot.config import Settings
 from mailbot.errors import MailbotError
 from mailbot.models import READ_FROM_IMAGE, Source, Submission, Table
-from mailbot.reading import mail, read_message
+from mailbot.reading import mail
+from mailbot.reading.message import read_message
 from mailbot.sheets import is_spreadsheet_name, read_tables
 
 log = logging.getLogger(__name__)

@@ -342,9 +342,9 @@ def failed_reading(settings: Settings, message: InboundMessage, why: str) -> Rea
 
 def safe_read(settings: Settings, message: InboundMessage) -> Reading:
     """The reading of a message as this campaign's mail, in this process (batches.read_routed reads in a worker)."""
-    from mailbot.reading import whole
+    from mailbot.reading import arrived
 
-    return whole.read_arrived(settings, message)
+    return arrived.read_arrived(settings, message)
 
 
 def read_file(settings: Settings, path: Path, routed: bool = True) -> Reading:
@@ -353,7 +353,7 @@ def read_file(settings: Settings, path: Path, routed: bool = True) -> Reading:
     `routed`: as the mailbox would route it among the campaigns; else as this campaign's mail.
     """
     from mailbot import routing
-    from mailbot.reading import looks_like_mail, read_path
+    from mailbot.reading.message import looks_like_mail, read_path
 
     lang = settings.language
     try:
@@ -376,7 +376,7 @@ def read_file(settings: Settings, path: Path, routed: bool = True) -> Reading:
 
 def read_stored(settings: Settings, store: Store, sub: Submission) -> Reading:
     """A stored submission's mail read again, as campaign `settings`'s mail (an assignment into that campaign)."""
-    from mailbot.reading import read_message
+    from mailbot.reading.message import read_message
 
     received = sub.received_at.astimezone(settings.campaign.tz)
     reading = read_message(store.raw_message(sub.message_row), settings, received_at=received, path=f"#{sub.id}")

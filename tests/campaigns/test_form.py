@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from mailbot import compose
 from mailbot.config import load_settings
-from mailbot.reading import read_path, read_spreadsheet
+from mailbot.reading.message import read_path, read_spreadsheet
 
 SHIPPED = ROOT / "config" / "mailbot.toml"
 

@@ -16,7 +16,7 @@ import pytest
 from local_servers import missing_message
 
 from mailbot.config import PROJECT_ROOT, load_settings
-from mailbot.reading import read_path
+from mailbot.reading.message import read_path
 from mailbot.sheets import ocr
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

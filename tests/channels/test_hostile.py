@@ -10,7 +10,7 @@ from channels.build_channels import docx_bomb, mail, pdf_many_objects, zipped
 from reading.build_files import zip_bomb
 
 from mailbot.config import PROJECT_ROOT, load_settings
-from mailbot.reading import read_path
+from mailbot.reading.message import read_path
 from mailbot.sheets.document import read_document
 
 SHIPPED = load_settings(PROJECT_ROOT / "config" / "mailbot.toml", env={})

@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tomllib
@@ -160,6 +161,44 @@ def test_a_short_command_loads_no_reader_composer_report_or_console(tmp_path, co
     if command != ["poll", "--once"]:
         assert loaded_by_command(["poll", "--once"], env, tmp_path) == []  # the store the command looks at
     assert loaded_by_command(command, env, tmp_path) == []
+
+
+# what reading a mail loads: the readers, sheets/ under them and the spreadsheet library; its workers need them, the
+# poll's own process (which hands the mail over, stores and answers) does not
+READERS = ("mailbot.reading.message", "mailbot.reading.content", "mailbot.sheets", "python_calamine")
+
+
+def test_a_poll_that_reads_mail_leaves_the_readers_to_its_workers(tmp_path):
+    """The poll's own process hands each mail to a reading worker and gets its reading back: it loads the
+    parent's side of the reading (mailbot.reading.whole) and what answering needs, never the readers."""
+    env = short_command_env(tmp_path)
+    mail = (ROOT / "tests" / "reading" / "corpus" / "eml_authenticated_pass.eml").read_bytes()
+    (tmp_path / "inbox" / "new" / "1.report").write_bytes(mail)
+    watched = (*READERS, "mailbot.reading.whole", "mailbot.compose")
+    assert loaded_by_command(["poll", "--once"], env, tmp_path, watched) == ["mailbot.reading.whole", "mailbot.compose"]
+    with sqlite3.connect(tmp_path / "mailbot.db") as db:  # it was read and stored
+        assert db.execute("SELECT count(*) FROM submissions").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("module", READERS)
+def test_the_readers_left_to_the_workers_exist(module):
+    """A reader renamed or gone would make the check above pass for nothing."""
+    assert importlib.util.find_spec(module) is not None
+
+
+def test_a_reading_worker_loads_the_readers_before_its_first_mail():
+    """The worker's start imports the module of the reader it was started for, and the readers with it: the first
+    mail's wall-clock limit does not pay for them."""
+    from mailbot import app
+
+    probe = (
+        "import json, sys\n"
+        "from mailbot import workers\n"
+        f"workers._preload({app.WHOLE_READER.partition(':')[0]!r})\n"
+        f"print(json.dumps([m for m in {list(READERS)!r} if m in sys.modules]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == list(READERS)
 
 
 @pytest.mark.parametrize(

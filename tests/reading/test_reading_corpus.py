@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import CORPUS
 
-from mailbot.reading import read_path
+from mailbot.reading.message import read_path
 
 CASES = sorted(p.with_suffix("") for p in CORPUS.glob("*.json"))
 

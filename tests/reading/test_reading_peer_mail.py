@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.reading import read_path
+from mailbot.reading.message import read_path
 
 ODD_MAIL = Path(__file__).resolve().parent / "odd_mail"
 MESSAGES = sorted(ODD_MAIL.glob("*.eml"))

@@ -10,8 +10,8 @@ import pytest
 from conftest import CORPUS
 
 from mailbot.errors import SpreadsheetError
-from mailbot.reading import read_message, read_spreadsheet
 from mailbot.reading.legacy import repair
+from mailbot.reading.message import read_message, read_spreadsheet
 from mailbot.reading.unit import unit_named
 from mailbot.sheets import read_tables
 from mailbot.sheets.limits import within_time

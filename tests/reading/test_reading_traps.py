@@ -13,7 +13,7 @@ from conftest import CORPUS
 
 from mailbot import i18n
 from mailbot.models import Source
-from mailbot.reading import read_message, read_path
+from mailbot.reading.message import read_message, read_path
 
 NAM_SACH = "vanphong.namsach@haiduong.gov.vn"
 

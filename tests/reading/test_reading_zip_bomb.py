@@ -17,7 +17,7 @@ def test_zip_bomb_rejected_with_small_peak_memory():
         import json, resource
         from pathlib import Path
         from mailbot.config import load_settings
-        from mailbot.reading import read_path
+        from mailbot.reading.message import read_path
         settings = load_settings({str(ROOT / "config" / "mailbot.toml")!r}, env={{}})
         reading = read_path(Path({str(bomb)!r}), settings)
         peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -12,7 +12,7 @@ from datetime import timedelta
 from robust.fuzz import crafted, largest_mail, largest_workbook, measured, mutated
 from robust.hostile import environment, now, submissions
 
-from mailbot.reading import looks_like_mail  # noqa: E402
+from mailbot.reading.message import looks_like_mail  # noqa: E402
 
 PARSE_INPUTS = 300
 MEMORY_LIMIT_KIB = 256 * 1024

@@ -9,7 +9,7 @@ from robust.hostile import CRAFTED, FAULTS, fault
 
 from mailbot.config import PROJECT_ROOT, load_settings  # noqa: E402
 from mailbot.errors import SpreadsheetError  # noqa: E402
-from mailbot.reading import read_message  # noqa: E402
+from mailbot.reading.message import read_message  # noqa: E402
 from mailbot.sheets import read_tables  # noqa: E402
 
 EXPECTED = {

@@ -5,7 +5,7 @@ import dataclasses
 from robust.hostile import METRIC, NAM_SACH, now
 
 from mailbot.config import PROJECT_ROOT, load_settings  # noqa: E402
-from mailbot.reading import read_message  # noqa: E402
+from mailbot.reading.message import read_message  # noqa: E402
 from mailbot.samples import district_workbook, report_mail  # noqa: E402
 
 
