@@ -21,8 +21,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from mailbot.config import Unit
-from mailbot.reading import auth, mail, read_message, unit
+from mailbot.reading import auth, mail, unit
 from mailbot.reading import text as text_module
+from mailbot.reading.message import read_message
 from mailbot.reading.text import contains_words, fold, unmarked
 from mailbot.reading.unit import unit_index, unit_named, units_named
 
