@@ -17,6 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import requirements  # noqa: E402
+
+if __name__ == "__main__":
+    requirements.require("bench/run.py")  # before the modules that need them
+
 from bench import bench_reading, campaign, ingest, latency, ledger_report, national, results, servers, stages  # noqa: E402
 from mailbot.config import load_settings  # noqa: E402
 
