@@ -26,12 +26,15 @@ from rich.console import Console
 from mailbot import i18n, logs
 from mailbot.cli import help as help_texts
 from mailbot.cli import views
+from mailbot.cli.deferred import defer_coercion
 from mailbot.cli.options import CampaignOption, ConfigOption, DateOption, JsonOption
 from mailbot.config import Settings, load_settings
 from mailbot.errors import MailbotError, UsageError
 
 if TYPE_CHECKING:
     from mailbot.app import App
+
+defer_coercion()  # an option not given costs nothing (mailbot/cli/deferred.py)
 
 app = typer.Typer(
     name="mailbot",
