@@ -4,7 +4,8 @@
     require(command)         exits saying what is missing and how to install it
 
 bench/run.py checks it first, so that a run of twenty minutes does not fail in its
-fifth on a peer script's missing pandas.
+fifth on a peer script's missing pandas. (packaging, which reads the requirements, comes
+with matplotlib, which mailbot itself needs.)
 """
 
 from __future__ import annotations

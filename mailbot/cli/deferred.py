@@ -7,7 +7,7 @@ looks at the value: every command paid for pydantic's import and one validator p
 0.1 s of CPU before it did anything, for options not given whose value (None) no validator reads.
 Here the build waits for a value. An option not given comes out as typer's own coercion makes it:
 None, or () for one that takes several values (tests/cli/test_deferred_coercion.py compares the two
-for every option of every command). A typer without this step (before 0.2x) is left as it is.
+for every option of every command). A typer that has no typer.core.build_runtime_param is left as it is.
 """
 
 from __future__ import annotations
