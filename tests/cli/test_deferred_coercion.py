@@ -13,7 +13,9 @@ import typer.core
 from typer.testing import CliRunner
 
 from mailbot.cli import app, deferred
-from tests.cli.test_start_up import ROOT, loaded_by_command, short_command_env
+from tests.cli.test_start_up import loaded_by_command, short_command_env
+
+COMMAND = typer.main.get_command(app)
 
 
 def every_parameter(command, path=("mailbot",)):
@@ -26,9 +28,14 @@ def every_parameter(command, path=("mailbot",)):
 
 PARAMETERS = [
     pytest.param(param, id=f"{words} {param.name}")
-    for words, param in every_parameter(typer.main.get_command(app))
+    for words, param in every_parameter(COMMAND)
     if hasattr(param, "type_descriptor")  # typer's own (click's --help is not coerced)
 ]
+
+
+def help_context():
+    """A context of the command line to coerce in, as typer has one while it parses."""
+    return COMMAND.make_context("mailbot", ["--help"], resilient_parsing=True)
 
 
 def test_the_commands_have_options_to_defer():
@@ -37,8 +44,7 @@ def test_the_commands_have_options_to_defer():
 
 @pytest.mark.parametrize("param", PARAMETERS)
 def test_an_option_not_given_comes_out_as_typer_makes_it(param):
-    command = typer.main.get_command(app)
-    ctx = command.make_context("mailbot", ["--help"], resilient_parsing=True)
+    ctx = help_context()
     real = deferred._build(param.type_descriptor)
 
     assert deferred.DeferredCoercion(param.type_descriptor).coerce(None, param, ctx) == real.coerce(None, param, ctx)
@@ -47,7 +53,7 @@ def test_an_option_not_given_comes_out_as_typer_makes_it(param):
 @pytest.mark.parametrize("param", PARAMETERS)
 def test_an_option_given_is_coerced_by_typer_own_coercion(param):
     coercion = deferred.DeferredCoercion(param.type_descriptor)
-    ctx = typer.main.get_command(app).make_context("mailbot", ["--help"], resilient_parsing=True)
+    ctx = help_context()
     try:
         coercion.coerce("1", param, ctx)
     except Exception:  # "1" is not every option's value: what counts is whose coercion judged it
@@ -69,7 +75,6 @@ def test_a_value_given_is_still_checked_as_typer_checks_it():
 
 @pytest.mark.parametrize("command", [["status"], ["poll", "--once"]])
 def test_a_command_given_no_option_with_a_value_does_not_load_pydantic(tmp_path, command):
-    env = short_command_env(tmp_path)
-    env["MAILBOT_CONFIG"] = str(ROOT / "config" / "mailbot.toml")
+    env = short_command_env(tmp_path)  # the shipped campaign, named by $MAILBOT_CONFIG: no --config given
 
     assert loaded_by_command(command, env, tmp_path, watched=("pydantic",)) == []
