@@ -19,7 +19,9 @@ HISTORY_LOOKBACK_DAYS = 60
 HISTORY_DAYS = 30  # days a history shows when no first day is given
 TREND_DAYS = 14  # days shown in the report's trend chart
 UPDATE_WATCH_DAYS = 7  # reported days watched for changed figures after their report went out
-READINGS_KEPT = 50  # a poll's readings shown row by row after it; a larger backlog is counted by status
+# A poll's readings shown row by row after it, those a person must look at first: a screenful. The others are
+# counted by status (a table of every row of a backlog scrolls past, and drawing it was a tenth of a poll's time).
+READINGS_SHOWN = 20
 CHARTS_KEPT = 8  # drawn report charts a process keeps, so the same figures are not drawn twice
 
 # --- retries and waits -----------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 # function that needs it: a poll that finds nothing new, or a status, never loads it (tests/cli/test_start_up.py).
 from mailbot import batches, i18n, ledger, outbox, workers
 from mailbot.config import Settings
-from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS, READINGS_KEPT, TREND_DAYS, UPDATE_WATCH_DAYS
+from mailbot.defaults import EARLIER_SUBMISSIONS_DAYS, READINGS_SHOWN, TREND_DAYS, UPDATE_WATCH_DAYS
 from mailbot.errors import DeliveryError, StoreError
 from mailbot.inbox import Source, open_source
 from mailbot.lane import DELIVERY_LOCK, DeliveryLane
@@ -54,8 +54,9 @@ MAX_ATTEMPTS = 2  # a message during which the process died, worked on alone, is
 
 @dataclass
 class PollResult:
-    """What a poll did. Of the readings stored, only the first READINGS_KEPT are kept (for the table
-    printed after the poll); the others are counted by status, so a backlog of any size costs no memory."""
+    """What a poll did. Of the readings stored, READINGS_SHOWN are kept for the table printed after the poll: the
+    ones a person must look at (needing review, rejected) first, then accepted ones, each group in the order they
+    arrived. The others are counted by status, so a backlog of any size costs no memory."""
 
     source: str
     fetched: int = 0
@@ -66,15 +67,25 @@ class PollResult:
 
     def add(self, reading: Reading) -> None:
         self.statuses[reading.status] += 1
-        if len(self.readings) < READINGS_KEPT:
-            self.readings.append(reading)
+        self._keep([reading])
 
     def join(self, other: PollResult) -> None:
         self.fetched += other.fetched
         self.stored += other.stored
         self.duplicates += other.duplicates
         self.statuses += other.statuses
-        self.readings += other.readings[: max(0, READINGS_KEPT - len(self.readings))]
+        self._keep(other.readings)
+
+    def _keep(self, more: list[Reading]) -> None:
+        if len(self.readings) >= READINGS_SHOWN and (
+            _needs_a_look(self.readings[-1]) or not any(_needs_a_look(r) for r in more)
+        ):
+            return  # nothing in `more` goes before what is kept (a backlog's common case, without a sort)
+        self.readings = sorted(self.readings + more, key=lambda r: not _needs_a_look(r))[:READINGS_SHOWN]
+
+
+def _needs_a_look(reading: Reading) -> bool:
+    return reading.status != ACCEPTED
 
 
 # --- ingestion ---------------------------------------------------------------------

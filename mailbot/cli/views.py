@@ -131,7 +131,8 @@ def deadline_text(settings: Settings) -> str:
 
 
 def print_stored(console: Console, result: PollResult, settings: Settings) -> None:
-    """What a poll stored: the counts, the readings (the first READINGS_KEPT), the rest counted by status."""
+    """What a poll stored: the counts, the readings kept for the table (READINGS_SHOWN: those needing a look first),
+    the rest counted by status."""
     console.print(
         t(
             settings,
