@@ -32,8 +32,10 @@ limit) ends that worker's part there; the calls after it go to a fresh worker.
 
 A worker that died or was stopped is replaced by a fresh one at the next read.
 The pool holds up to `[limits] workers` processes (by default one per core), each
-a fresh interpreter (`python -m mailbot.workers`) that lives on from one read to
-the next; only a crash or a limit costs a new one. Workers run at a lower
+forked from the zygote, an interpreter that has imported the readers once
+(mailbot.zygote; where the system cannot, a fresh interpreter, `python -m
+mailbot.workers`), that lives on from one read to the next; only a crash or a
+limit costs a new one. Workers run at a lower
 scheduling priority than the service (NICENESS): when there is more to do than
 cores, the service's own work (storing, answering) goes first.
 
@@ -61,6 +63,7 @@ import pickle
 import queue
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -70,6 +73,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any  # what a reader returns comes back unpickled from its worker
 
+from mailbot import zygote
 from mailbot.config import Limits
 from mailbot.errors import SpreadsheetError
 from mailbot.models import FILE_TOO_LARGE, UNREADABLE_FILE
@@ -164,6 +168,28 @@ def start_ahead(reader: str, *, limits: Limits) -> None:
         _pool(limits).start_ahead(limits.worker_memory_mb * 1024 * 1024, reader.partition(":")[0])
 
 
+def start_zygote() -> None:
+    """For a command that is about to read mail (a poll, the service): the interpreter its workers are forked from
+    (mailbot.zygote) starts now, and imports the readers beside the command's own start."""
+    if not _serving:
+        _zygote()
+
+
+_the_zygote: list[zygote.Zygote] = []
+_zygote_lock = threading.Lock()
+
+
+def _zygote() -> zygote.Zygote | None:
+    """The zygote of this process, started where there is none or it has gone; None where the system cannot fork
+    workers so (then each is a fresh interpreter)."""
+    if not zygote.available():
+        return None
+    with _zygote_lock:
+        if not _the_zygote or not _the_zygote[0].alive():
+            _the_zygote[:] = [zygote.Zygote()]
+        return _the_zygote[0]
+
+
 def _outcome_here(reader: str, item: tuple, limits: Limits, context: object) -> Any:
     try:
         return run(reader, *item, limits=limits, context=context)
@@ -204,34 +230,47 @@ def _run_here(job: _Job, context: object, limits: Limits) -> Any:
 
 
 class _Worker:
-    """One worker: a fresh interpreter running this module, spoken to over its stdin and stdout."""
+    """One worker, spoken to over a socket: forked from the zygote where the system allows it (mailbot.zygote),
+    else a fresh interpreter running this module, spoken to over its stdin and stdout."""
 
     def __init__(self, memory_bytes: int, preload: str) -> None:
         self.memory_bytes = memory_bytes
         self.served = 0  # jobs answered
         self.contexts: list[int] = []  # the keys of the contexts it holds, oldest first
+        self.process: subprocess.Popen | zygote.ForkedProcess
+        level = logging.getLogger().getEffectiveLevel()
+        forking = _zygote()
+        if forking is not None:
+            ours, theirs = socket.socketpair()
+            try:
+                self.process = forking.fork(theirs, memory_bytes, level, preload)
+            except BaseException:
+                ours.close()
+                raise
+            finally:
+                theirs.close()
+            self.sender = Connection(os.dup(ours.fileno()), readable=False)
+            self.receiver = Connection(ours.detach(), writable=False)
+        else:
+            self.process = self._fresh(memory_bytes, level, preload)
+        self.starting = True
+
+    def _fresh(self, memory_bytes: int, level: int, preload: str) -> subprocess.Popen:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mailbot.workers",
-                str(memory_bytes),
-                str(logging.getLogger().getEffectiveLevel()),
-                preload,
-            ],
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mailbot.workers", str(memory_bytes), str(level), preload],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
             close_fds=True,
         )
-        stdin, stdout = self.process.stdin, self.process.stdout
+        stdin, stdout = process.stdin, process.stdout
         assert stdin is not None and stdout is not None  # both are pipes
         self.sender = Connection(os.dup(stdin.fileno()), readable=False)
         self.receiver = Connection(os.dup(stdout.fileno()), writable=False)
         stdin.close()
         stdout.close()
-        self.starting = True
+        return process
 
     def wait_until_ready(self) -> None:
         """The interpreter's start and the reader's imports are not counted in the first read's wall-clock limit.
@@ -471,6 +510,25 @@ def _failure(kind: str, value: Any, limits: Limits) -> SpreadsheetError:
 
 
 def _serve(memory_bytes: int, log_level: int = logging.WARNING, preload: str | None = None) -> None:
+    """A fresh worker's life, spoken to over its stdin and stdout (see _serve_on)."""
+    receiver = Connection(os.dup(0), writable=False)
+    sender = Connection(os.dup(1), readable=False)
+    os.dup2(2, 1)  # a stray print of a reader must not mix with the answers
+    _serve_on(receiver, sender, memory_bytes, log_level, preload)
+
+
+def serve_forked(channel: int, memory_bytes: int, log_level: int, preload: str) -> None:
+    """A worker forked by the zygote, spoken to over the socket `channel` (see _serve_on)."""
+    _serve_on(
+        Connection(os.dup(channel), writable=False),
+        Connection(channel, readable=False),
+        memory_bytes,
+        log_level,
+        preload,
+    )
+
+
+def _serve_on(receiver: Connection, sender: Connection, memory_bytes: int, log_level: int, preload: str | None) -> None:
     """A worker's life: set the memory limit once, import the first reader's module and say so, then read jobs
     until the parent goes."""
     global _serving
@@ -479,9 +537,6 @@ def _serve(memory_bytes: int, log_level: int = logging.WARNING, preload: str | N
 
     logs.configure(None, log_level)  # what the readers log joins the parent's log (stderr is the parent's)
     contexts: dict[int, object] = {}
-    receiver = Connection(os.dup(0), writable=False)
-    sender = Connection(os.dup(1), readable=False)
-    os.dup2(2, 1)  # a stray print of a reader must not mix with the answers
     os.environ["RUST_BACKTRACE"] = "0"  # a panic's message is enough in the log
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     # Below the service on the cores: reading a backlog is work that may wait, while what the service does

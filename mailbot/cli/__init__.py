@@ -83,6 +83,7 @@ _chosen_campaign: list[str] = []  # `mailbot --campaign ID COMMAND`: the campaig
 
 
 WITHOUT_APPLICATION = {"check-config"}  # commands that do their work without the application layer
+READING_MAIL = {"poll", "run"}  # commands whose reading workers' zygote starts before the application loads
 
 
 @app.callback()
@@ -92,6 +93,10 @@ def root(ctx: typer.Context, config: ConfigOption = None, campaign: CampaignOpti
     _chosen_campaign[:] = [campaign] if campaign is not None else []
     # `mailbot poll --help`: the command will not run (the words after its name are parsed only after this)
     showing_help = "--help" in sys.argv[1:]
+    if ctx.invoked_subcommand in READING_MAIL and not showing_help:
+        from mailbot import workers
+
+        workers.start_zygote()  # its imports go on beside the application's
     if ctx.invoked_subcommand not in WITHOUT_APPLICATION and not showing_help:
         load_application()
 

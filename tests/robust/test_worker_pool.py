@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import select
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
@@ -25,8 +26,10 @@ def test_a_worker_killed_while_idle_is_replaced_and_the_next_file_is_read(limits
 
     assert read_tables("bc.xlsx", WORKBOOK.read_bytes(), limits)
     [worker] = list(workers._pool(limits).idle.queue)
+    watching = os.pidfd_open(worker.process.pid)
     os.kill(worker.process.pid, signal.SIGKILL)
-    os.waitid(os.P_PID, worker.process.pid, os.WEXITED | os.WNOWAIT)  # dead, and not reaped: the pool has not seen it
+    assert select.select([watching], [], [], 60)[0]  # dead, and not reaped: the pool has not seen it
+    os.close(watching)
 
     tables = read_tables("bc.xlsx", WORKBOOK.read_bytes(), limits)  # no unreadable_file "crashed"
 
@@ -130,12 +133,10 @@ def test_a_worker_whose_parent_went_while_it_started_ends_quietly(limits, monkey
     monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT / "tests"))
     monkeypatch.setenv("MAILBOT_TEST_AHEAD", str(tmp_path))
     worker = workers._Worker(limits.worker_memory_mb * 1024 * 1024, "robust.ahead_workers")
-    worker.receiver.close()  # the parent's end of the answers: as if the parent were gone
+    worker.receiver.close()  # the parent's ends: as if the parent were gone
+    worker.sender.close()
     (tmp_path / "go").touch()
-    try:
-        assert worker.process.wait(60) == 0
-    finally:
-        worker.sender.close()
+    assert worker.process.wait(60) == 0
 
 
 def test_the_poll_starts_ahead_the_workers_of_the_reader_it_uses():
