@@ -80,7 +80,11 @@ def test_when_the_zygote_has_died_its_workers_are_still_stopped_and_the_next_sta
 
 def test_the_zygote_ends_when_its_parent_has_gone():
     started = subprocess.run(
-        [sys.executable, "-c", "from mailbot import workers; workers.start_zygote(); print(workers._zygote().process.pid)"],
+        [
+            sys.executable,
+            "-c",
+            "from mailbot import workers; workers.start_zygote(); print(workers._zygote().process.pid)",
+        ],
         capture_output=True,
         text=True,
         check=True,
