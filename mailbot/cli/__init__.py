@@ -94,9 +94,9 @@ def root(ctx: typer.Context, config: ConfigOption = None, campaign: CampaignOpti
     # `mailbot poll --help`: the command will not run (the words after its name are parsed only after this)
     showing_help = "--help" in sys.argv[1:]
     if ctx.invoked_subcommand in READING_MAIL and not showing_help:
-        from mailbot import workers
+        from mailbot import ahead
 
-        workers.start_zygote()  # its imports go on beside the application's
+        ahead.start_reading_workers()  # their imports go on beside the application's
     if ctx.invoked_subcommand not in WITHOUT_APPLICATION and not showing_help:
         load_application()
 

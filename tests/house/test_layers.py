@@ -11,8 +11,10 @@ PACKAGE = Path(__file__).resolve().parents[2] / "mailbot"
 # What an interface may import from mailbot: the application layer, the settings, the
 # error types, what it needs to print (the records and the catalogues), the set-up of
 # the log it prints to (which the command does before it knows whether it needs the
-# application layer at all), and the console it starts (`mailbot web`).
+# application layer at all), the console it starts (`mailbot web`), and the part of the application layer a
+# command starts before it loads the rest (mailbot.ahead: the reading workers' zygote, beside that loading).
 ALLOWED = {
+    "mailbot.ahead",
     "mailbot.app",
     "mailbot.config",
     "mailbot.errors",
