@@ -240,20 +240,25 @@ class _Worker:
         self.process: subprocess.Popen | zygote.ForkedProcess
         level = logging.getLogger().getEffectiveLevel()
         forking = _zygote()
-        if forking is not None:
-            ours, theirs = socket.socketpair()
-            try:
-                self.process = forking.fork(theirs, memory_bytes, level, preload)
-            except BaseException:
-                ours.close()
-                raise
-            finally:
-                theirs.close()
-            self.sender = Connection(os.dup(ours.fileno()), readable=False)
-            self.receiver = Connection(ours.detach(), writable=False)
-        else:
-            self.process = self._fresh(memory_bytes, level, preload)
+        forked = self._forked(forking, memory_bytes, level, preload) if forking is not None else None
+        self.process = forked or self._fresh(memory_bytes, level, preload)
         self.starting = True
+
+    def _forked(
+        self, forking: zygote.Zygote, memory_bytes: int, level: int, preload: str
+    ) -> zygote.ForkedProcess | None:
+        """A worker asked of the zygote; None where the zygote went just before (a fresh one takes over then)."""
+        ours, theirs = socket.socketpair()
+        try:
+            process = forking.fork(theirs, memory_bytes, level, preload)
+        except OSError:
+            ours.close()
+            return None
+        finally:
+            theirs.close()
+        self.sender = Connection(os.dup(ours.fileno()), readable=False)
+        self.receiver = Connection(ours.detach(), writable=False)
+        return process
 
     def _fresh(self, memory_bytes: int, level: int, preload: str) -> subprocess.Popen:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))

@@ -78,6 +78,18 @@ def test_when_the_zygote_has_died_its_workers_are_still_stopped_and_the_next_sta
     assert readers == list(READERS)
 
 
+def test_a_worker_asked_of_a_zygote_that_has_just_gone_is_a_fresh_interpreter(limits, monkeypatch):
+    gone = zygote.Zygote()
+    gone.process.kill()
+    gone.process.wait()
+    monkeypatch.setattr(workers, "_zygote", lambda: gone)  # it went after the pool looked
+
+    parent, readers = workers.run("robust.test_zygote:parent_and_readers", limits=limits)
+
+    assert parent == os.getpid()  # started by this process, as a fresh interpreter
+    assert readers == []  # which imports its own reader's module alone
+
+
 def test_the_zygote_ends_when_its_parent_has_gone():
     started = subprocess.run(
         [
