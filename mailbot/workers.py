@@ -86,7 +86,6 @@ MEET_VARIABLE = "MAILBOT_FAULT_MEET"
 PAUSE_VARIABLE = "MAILBOT_FAULT_PAUSE"
 PAUSE_LONGEST = 120.0  # seconds a paused ingest waits for its test at most
 WALL_FACTOR = 3  # a reader waiting on nothing (no CPU used) is stopped after this many times the limit
-PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
 MEMORY_SIGNALS = (signal.SIGKILL,)  # the kernel's out-of-memory killer
 TIME_SIGNALS = (signal.SIGXCPU,)
 NICENESS = 10  # a worker's scheduling priority below the service's own (see _serve)
@@ -261,12 +260,11 @@ class _Worker:
         return process
 
     def _fresh(self, memory_bytes: int, level: int, preload: str) -> subprocess.Popen:
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
         process = subprocess.Popen(
             [sys.executable, "-m", "mailbot.workers", str(memory_bytes), str(level), preload],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env=env,
+            env=zygote.child_environ(),
             close_fds=True,
         )
         stdin, stdout = process.stdin, process.stdout

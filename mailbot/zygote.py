@@ -4,7 +4,7 @@ A worker used to be a fresh interpreter. Its start (the interpreter, then the im
 0.3 CPU second, paid by each worker of the pool at the start of every poll, on the cores the poll needs for its
 own start. The zygote pays it once: it imports the readers (PRELOAD), then forks a worker whenever the pool asks
 for one, ready within milliseconds. A command that is about to read mail starts it before it loads the
-application (`start`), so that its imports go on beside the command's own.
+application (mailbot.ahead), so that its imports go on beside the command's own.
 
 A forked worker is what a fresh one was: the zygote reads nothing and starts no thread, so a fork copies no state
 of a read and no lock held by another thread. The child takes the environment and the working folder of the
@@ -50,17 +50,19 @@ def available() -> bool:
     return hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")
 
 
+def child_environ() -> dict[str, str]:
+    """This process's environment, with mailbot's own folder on PYTHONPATH: what a zygote or a fresh worker gets."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
+
+
 class Zygote:
     """The parent's side: the zygote's process and the socket it is asked over."""
 
     def __init__(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        environ = dict(
-            os.environ, PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")]))
-        )
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "mailbot.zygote"], stdin=theirs.fileno(), env=environ, close_fds=True
+                [sys.executable, "-m", "mailbot.zygote"], stdin=theirs.fileno(), env=child_environ(), close_fds=True
             )
         except BaseException:
             ours.close()
@@ -105,10 +107,6 @@ class Zygote:
         except OSError:
             return None
         return code if isinstance(code, int) else None
-
-    def close(self) -> None:
-        self.control.close()
-        self.process.wait()
 
 
 class ForkedProcess:

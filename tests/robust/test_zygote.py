@@ -140,6 +140,12 @@ def test_a_poll_starts_the_zygote_before_it_loads_the_application(tmp_path):
     assert done.stdout.splitlines()[0] == "zygote started before the application"
 
 
+def test_the_zygote_imports_the_reader_the_poll_uses():
+    from mailbot.reading import whole
+
+    assert zygote.PRELOAD == whole.READER.partition(":")[0]
+
+
 def test_forking_is_what_this_system_offers():
     """The tests above fork on Linux; elsewhere the pool starts fresh interpreters (tests/robust/test_worker_pool)."""
     assert zygote.available() == sys.platform.startswith("linux")
