@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import io
 import re
+import resource
 import statistics
 import sys
 import tempfile
@@ -56,23 +57,31 @@ class NationalFigures:
     days: int
     rows: int
     baseline_seconds: float
-    seconds: dict[str, tuple[float, float]] = field(default_factory=dict)  # wall, CPU
+    seconds: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # wall, CPU, copies' CPU
 
 
-def median_of(action, repeats: int = 3) -> tuple[float, float]:
-    """Median wall and CPU seconds of `repeats` calls, after one warm-up call (imports, templates, fonts).
+def median_of(action, repeats: int = 3) -> tuple[float, float, float]:
+    """Median wall seconds, CPU seconds of this process, and CPU seconds of the copies it forked and
+    waited for, of `repeats` calls, after one warm-up call (imports, templates, fonts).
 
-    On a shared machine the CPU time is the figure to compare: wall time also holds
-    the time other processes had the cores.
+    The goals are judged on wall time: a report writes its workbook in a forked copy on the
+    other core, so this process's CPU time alone would leave that work out. Both CPU times
+    are shown beside it: wall time well above their larger share is time the machine gave others.
     """
     action()
-    walls, cpus = [], []
+    walls, cpus, copies = [], [], []
     for _ in range(repeats):
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu, copied = time.perf_counter(), time.process_time(), _children_cpu()
         action()
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus)
+        copies.append(_children_cpu() - copied)
+    return statistics.median(walls), statistics.median(cpus), statistics.median(copies)
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def measure(
@@ -225,10 +234,10 @@ def compared(before: Path, rounds: int, db: Path, units: int, days: int, repeats
             done = subprocess.run(command, cwd=tree, capture_output=True, text=True, check=True)
             found[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(f"round {number + 1}: {name} measured", file=sys.stderr)
-    print(f"{rounds} rounds, medians; CPU s and wall s; after / before")
+    print(f"{rounds} rounds, medians; CPU s (this process and its forked copies) and wall s; after / before")
     print(f"{'':40s} {'CPU before':>10s} {'CPU after':>10s} {'ratio':>6s} {'wall bef.':>10s} {'wall aft.':>10s}")
     for part in found["after"][0]:
-        cpu = {name: statistics.median(run[part][1] for run in runs) for name, runs in found.items()}
+        cpu = {name: statistics.median(sum(run[part][1:]) for run in runs) for name, runs in found.items()}
         wall = {name: statistics.median(run[part][0] for run in runs) for name, runs in found.items()}
         print(
             f"{part:40s} {cpu['before']:10.3f} {cpu['after']:10.3f} {cpu['after'] / cpu['before']:6.2f}"
@@ -264,11 +273,11 @@ def main() -> None:
             f"{figures.units} units × {figures.days} days, {figures.rows:,} submissions ({time.perf_counter() - started:.0f} s)"
         )
         print(f"baseline: plain SELECT of the day {figures.baseline_seconds * 1000:.1f} ms")
-        print(f"{'':40s} {'wall s':>8s} {'CPU s':>8s} {'× base':>8s}")
-        for name, (wall, cpu) in figures.seconds.items():
+        print(f"{'':40s} {'wall s':>8s} {'CPU s':>8s} {'copies':>8s} {'× base':>8s}")
+        for name, (wall, cpu, copies) in figures.seconds.items():
             goal = goal_of(name)
-            verdict = "" if goal is None else (" met" if cpu <= goal else " MISSED") + f" (goal ≤ {goal} s, CPU)"
-            print(f"{name:40s} {wall:8.3f} {cpu:8.3f} {wall / figures.baseline_seconds:8.0f}{verdict}")
+            verdict = "" if goal is None else (" met" if wall <= goal else " MISSED") + f" (goal ≤ {goal} s, wall)"
+            print(f"{name:40s} {wall:8.3f} {cpu:8.3f} {copies:8.3f} {wall / figures.baseline_seconds:8.0f}{verdict}")
 
 
 if __name__ == "__main__":

@@ -205,25 +205,30 @@ def summary_rows(run: Run) -> list[tuple[str, str, str, str, str, str]]:
 
 
 def _national_summary_rows(figures) -> list[tuple[str, str, str, str, str, str]]:
-    """The national campaign's figures: goals judged on CPU time (wall time shown beside it)."""
+    """The national campaign's figures: goals judged on wall time (the CPU time of the process and of
+    the copies it forked shown beside it)."""
     if figures is None:
         return []
     from bench import national
 
     rows = []
-    for name, (wall, cpu) in figures.seconds.items():
+    for name, (wall, cpu, copies) in figures.seconds.items():
         goal = national.goal_of(name)
         rows.append(
             (
                 f"national {figures.units:,} × {figures.days} d: {name}",
-                f"{cpu:.3f} s CPU ({wall:.3f} s wall)",
+                f"{wall:.3f} s ({_cpu_shares(cpu, copies)})",
                 f"{figures.baseline_seconds * 1000:.1f} ms",
-                f"{cpu / figures.baseline_seconds:.0f}×",
+                f"{wall / figures.baseline_seconds:.0f}×",
                 f"≤ {goal:g} s" if goal else "",
-                verdict(cpu <= goal) if goal else "",
+                verdict(wall <= goal) if goal else "",
             )
         )
     return rows
+
+
+def _cpu_shares(cpu: float, copies: float) -> str:
+    return f"CPU {cpu:.3f} s" + (f" + {copies:.3f} s in a forked copy" if copies >= 0.001 else "")
 
 
 def _peer_summary_rows(figures) -> list[tuple[str, str, str, str, str, str]]:
@@ -547,15 +552,20 @@ def _national_section(run: Run) -> list[str]:
     figures = run.national
     if figures is None:
         return []
-    rows = [(name, f"{wall:.3f}", f"{cpu:.3f}") for name, (wall, cpu) in figures.seconds.items()]
+    rows = [
+        (name, f"{wall:.3f}", f"{cpu:.3f}", f"{copies:.3f}" if copies >= 0.001 else "")
+        for name, (wall, cpu, copies) in figures.seconds.items()
+    ]
     return [
         "## 6. A national campaign",
         "",
         f"`bench/national.py`: {figures.units:,} units × {figures.days} days in SQLite ({figures.rows:,} "
         "submissions), the last day asked for; each call timed in the benchmark's process, medians of 3 after "
-        "one warm-up call. Goals judged on CPU time: on a shared machine wall time also holds the others' turns. "
+        "one warm-up call. Goals judged on wall time. A report writes its workbook in a forked copy of the "
+        "process on the second core while the process makes the rest (mailbot/forked.py), so the CPU time of "
+        "the process and that of the copy are shown apart. "
         f"Baseline: a plain SELECT of the day's rows, {figures.baseline_seconds * 1000:.1f} ms.",
         "",
-        table(("measure", "wall s", "CPU s"), rows),
+        table(("measure", "wall s", "CPU s", "CPU s of the copy"), rows),
         "",
     ]

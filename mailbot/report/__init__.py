@@ -15,7 +15,7 @@ from mailbot.config import Settings
 from mailbot.files import write_atomically
 from mailbot.i18n import text
 from mailbot.models import DayLedger, RenderedReport, Submission
-from mailbot.report.chart_data import chart_content, chart_png, chart_units, forget_drawn_charts
+from mailbot.report.chart_data import chart_content, chart_drawn, chart_png, chart_units, forget_drawn_charts
 from mailbot.report.shares import once_words
 from mailbot.report.templates import render_template
 from mailbot.report.view import CHART_CID, CHART_SRC, ReportView, build_view, letter_day, lower_first, topic_of
@@ -57,18 +57,21 @@ def render(
 ) -> RenderedReport:
     """The day's consolidated report; `update` marks a version sent after an earlier one."""
     lang = settings.language
-    view = build_view(settings, ledger, update)
-    subject = _subject(settings, ledger, update)
-    html = render_template("report.html.j2", lang, view=view, subject=subject)
-    plain = render_template("report.txt.j2", lang, view=view, subject=subject)
-    chart = chart_png(settings, ledger, trend)
+    # A chart to draw is drawn in a forked copy while this process writes the rest, where a fork is safe.
+    with chart_drawn(settings, ledger, trend) as drawn_chart:
+        view = build_view(settings, ledger, update)
+        subject = _subject(settings, ledger, update)
+        html = render_template("report.html.j2", lang, view=view, subject=subject)
+        plain = render_template("report.txt.j2", lang, view=view, subject=subject)
+        xlsx = workbook_bytes(settings, ledger, view, submissions)
+        chart = drawn_chart()
     log.info("report for %s rendered (%s units, update=%s)", ledger.day, len(ledger.units), update)
     return RenderedReport(
         day=ledger.day,
         subject=subject,
         html=html,
         text=plain,
-        xlsx=workbook_bytes(settings, ledger, view, submissions),
+        xlsx=xlsx,
         chart_png=chart,
         update=update,
         file_stem=file_stem(settings, ledger.day),

@@ -13,12 +13,15 @@ import dataclasses
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
+from functools import partial
 
 from mailbot import chart
 from mailbot.config import Settings
 from mailbot.defaults import CHARTS_KEPT
+from mailbot.forked import beside
 from mailbot.i18n import format_count, format_percent, state_name, text
 from mailbot.models import DayLedger, TrendPoint, UnitDay
 from mailbot.report.view import coverage_label, letter_day, lower_first
@@ -32,13 +35,35 @@ _drawn_lock = threading.Lock()
 
 def chart_png(settings: Settings, ledger: DayLedger, trend: list) -> bytes:
     """`trend`: ledger.TrendPoint per day (or (day, figures) pairs, nothing carried)."""
+    with chart_drawn(settings, ledger, trend, fork=False) as png:
+        return png()
+
+
+@contextmanager
+def chart_drawn(settings: Settings, ledger: DayLedger, trend: list, fork: bool = True) -> Iterator[Callable[[], bytes]]:
+    """Gives the call returning the chart's PNG: the one kept for the same content, else drawn.
+
+    With `fork`, a chart to draw is drawn in a forked copy of the process while the block
+    runs, where a fork is safe (mailbot/forked.py): the report writes its workbook meanwhile.
+    """
     data = chart_content(settings, ledger, trend)
     key = chart_key(data, settings.language)
     with _drawn_lock:
-        if key in _drawn:
+        kept = _drawn.get(key)
+        if kept is not None:
             _drawn.move_to_end(key)
-            return _drawn[key]
-    png = chart.render_png(data)
+    if kept is not None:
+        yield lambda: kept
+        return
+    draw = partial(chart.render_png, data)
+    if not fork:
+        yield lambda: _keep(key, draw())
+        return
+    with beside(draw, "report's chart") as drawn:
+        yield lambda: _keep(key, drawn())
+
+
+def _keep(key: str, png: bytes) -> bytes:
     with _drawn_lock:
         _drawn[key] = png
         while len(_drawn) > CHARTS_KEPT:

@@ -13,7 +13,7 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from mailbot.config import Settings
@@ -163,6 +163,7 @@ def workbook_bytes(settings: Settings, ledger: DayLedger, view: ReportView, subm
 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
+    book.set_properties({"created": ledger.as_of.astimezone(UTC).replace(tzinfo=None)})  # same figures, same bytes
     lang = settings.language
     _summary_sheet(Sheet(book, book.add_worksheet(text("report.sheet_summary", lang))), settings, ledger, view)
     _submissions_sheet(Sheet(book, book.add_worksheet(text("report.sheet_submissions", lang))), settings, submissions)
