@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 # --- problem codes (docs/problems.md) -------------------------------------
 
@@ -322,12 +323,13 @@ class Submission:
     campaign: str | None = None  # the campaign it reports for; None while that is not known (unknown_campaign)
 
 
-@dataclass(frozen=True, slots=True)
-class Counted:
+class Counted(NamedTuple):
     """What counts for a unit and day (its latest accepted submission's figures), and no more.
 
     The trend and each unit's carried figures need only this, so the store reads only
     these columns for them (a Submission decodes its problems, sources and read figures too).
+    A national trend reads some 45,000 of them: a named tuple is made in a third of a frozen
+    dataclass's time.
     """
 
     unit: str

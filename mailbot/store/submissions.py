@@ -127,6 +127,9 @@ class Submissions(Campaigns):
             rows = conn.execute(query.order_by(submissions.c.received_at, submissions.c.id))
             if metrics is None:
                 return [Counted(unit, period, decoded(figures)) for unit, period, figures in rows]
+            if len(metrics) == 1:  # most campaigns: one figure a row, no pairing of names and values
+                (metric,) = metrics
+                return [Counted(unit, period, {} if v is None else {metric: v}) for unit, period, v in rows]
             return [
                 Counted(row[0], row[1], {m: v for m, v in zip(metrics, row[2:], strict=True) if v is not None})
                 for row in rows
