@@ -1,10 +1,10 @@
 """Work done beside the caller, in a forked copy of its process, where a fork is safe.
 
-A national report's workbook is about a second of pure Python, and so is the rest of
-the report (its HTML, text and chart); one core does one at a time. A forked copy of
-the process has every figure the workbook needs already in memory, shared copy on
-write, so it can write the workbook on the second core while this process draws the
-rest, and hand back only the workbook's bytes.
+A national report's chart is most of a second of matplotlib, and its workbook about a
+second of XlsxWriter; one core does one at a time. A forked copy of the process has
+every figure the chart shows already in memory, shared copy on write, so it can draw the
+chart on the second core while this process writes the HTML, the text and the workbook,
+and hand back only the picture's bytes.
 
 A fork copies the process as it is, with the locks its other threads hold at that
 moment. So work is forked only from a process that runs no other Python thread (the

@@ -18,7 +18,7 @@ import io
 import json
 import sys
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -138,6 +138,15 @@ def test_the_workbook_shows_and_computes_what_it_did_cell_by_cell():
             for where, cell in sheet_expected["cells"].items():
                 assert sheet_got["cells"][where] == cell, f"{lang} {sheet_got['title']}!{where}"
             assert sheet_got == sheet_expected
+
+
+def test_the_workbook_is_dated_by_its_figures_so_the_same_figures_give_the_same_bytes():
+    settings = shipped_settings()
+    ledger, subs = varied_day(settings)
+    first = report.render(settings, ledger, demo_trend(settings, ledger), subs).xlsx
+    book = load_workbook(io.BytesIO(first))
+    assert book.properties.created == ledger.as_of.astimezone(UTC).replace(tzinfo=None)  # not the clock's time
+    assert report.render(settings, ledger, demo_trend(settings, ledger), subs).xlsx == first
 
 
 if __name__ == "__main__":
