@@ -561,9 +561,9 @@ def _national_section(run: Run) -> list[str]:
         "",
         f"`bench/national.py`: {figures.units:,} units × {figures.days} days in SQLite ({figures.rows:,} "
         "submissions), the last day asked for; each call timed in the benchmark's process, medians of 3 after "
-        "one warm-up call. Goals judged on wall time. A report writes its workbook in a forked copy of the "
-        "process on the second core while the process makes the rest (mailbot/forked.py), so the CPU time of "
-        "the process and that of the copy are shown apart. "
+        "one warm-up call. Goals judged on wall time. A report with a chart to draw draws it in a forked copy of "
+        "the process on the second core while the process writes the rest (mailbot/forked.py), so the CPU time "
+        "of the process and that of the copy are shown apart. "
         f"Baseline: a plain SELECT of the day's rows, {figures.baseline_seconds * 1000:.1f} ms.",
         "",
         table(("measure", "wall s", "CPU s", "CPU s of the copy"), rows),

@@ -167,6 +167,16 @@ def test_schema_version_and_wal(sqlite_url):
     assert reopened.schema_version == SCHEMA_VERSION
 
 
+def test_each_sqlite_connection_keeps_a_small_page_cache_of_its_own(sqlite_url):
+    """The system caches the file; a pooled connection keeps 512 KiB of pages, not SQLite's 2,000."""
+    store = Store.open(sqlite_url)
+    try:
+        with store.reader.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -512
+    finally:
+        store.close()
+
+
 def test_a_newer_schema_is_refused(sqlite_url):
     Store.open(sqlite_url).close()
     path = sqlite_url.removeprefix("sqlite:///")
