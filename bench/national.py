@@ -64,7 +64,7 @@ def median_of(action, repeats: int = 3) -> tuple[float, float, float]:
     """Median wall seconds, CPU seconds of this process, and CPU seconds of the copies it forked and
     waited for, of `repeats` calls, after one warm-up call (imports, templates, fonts).
 
-    The goals are judged on wall time: a report writes its workbook in a forked copy on the
+    The goals are judged on wall time: a report draws its chart in a forked copy on the
     other core, so this process's CPU time alone would leave that work out. Both CPU times
     are shown beside it: wall time well above their larger share is time the machine gave others.
     """

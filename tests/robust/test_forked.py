@@ -102,7 +102,6 @@ def report_chart_drawn(folder: str) -> str:
     store = Store.open(f"sqlite:///{Path(folder) / 'mailbot.db'}")
     for number, (unit_id, figure) in enumerate(APPENDIX.items()):
         ingest(store, settings, unit_id, figure, local(settings, DAY, 8, number))
-    drawn_by: list[str] = []
     draw = chart.render_png
 
     def noted(data: chart.ChartData) -> bytes:
@@ -111,13 +110,13 @@ def report_chart_drawn(folder: str) -> str:
 
     chart.render_png = noted  # type: ignore[assignment]
     built = service.build_report(settings, store, DAY, local(settings, DAY, 16, 30))
-    drawn_by.append((Path(folder) / "drawn-by").read_text())
+    drawn_by = (Path(folder) / "drawn-by").read_text()
     report.forget_drawn_charts()
     ledger, trend, _ = service._report_inputs(settings, store, DAY, local(settings, DAY, 16, 30))
     here = draw(report.chart_content(settings, ledger, trend()))
     store.close()
     is_png = built.chart_png.startswith(b"\x89PNG")
-    return f"{drawn_by[0] != str(os.getpid())} {built.chart_png == here} {is_png}"
+    return f"{drawn_by != str(os.getpid())} {built.chart_png == here} {is_png}"
 
 
 # --- the tests -----------------------------------------------------------------------------
