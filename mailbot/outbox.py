@@ -270,24 +270,22 @@ def deliver_batch(
     it again (the ones the server had taken go out twice, at most MARK_GROUP).
     """
     sent: list[QueuedMail] = []
-    told: set[int] = set()
-    claimed = list(batch)
+    untold = {mail.id: mail for mail in batch}  # claimed, outcome not known yet (a long session keeps no more)
 
     def refill() -> list[QueuedMail]:
         fresh = list(more()) if more is not None else []
-        claimed.extend(fresh)
+        untold.update((mail.id, mail) for mail in fresh)
         return fresh
 
     try:
         for mail, failure in transport.send_all(batch, refill if more is not None else None):
-            told.add(mail.id)
+            untold.pop(mail.id, None)
             _record(store, mail, failure, moment, result, sent)
             if len(sent) + transport.in_flight >= MARK_GROUP:
                 _confirm(store, sent, moment)
     except DeliveryError as exc:  # the server is out of reach: every claimed mail not sent waits
-        for waiting in claimed:
-            if waiting.id not in told:
-                _retry_or_give_up(store, waiting, moment, exc.message, result)
+        for waiting in untold.values():
+            _retry_or_give_up(store, waiting, moment, exc.message, result)
         raise
     finally:
         _confirm(store, sent, moment)

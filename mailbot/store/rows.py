@@ -164,6 +164,35 @@ def submission_of(row: Row) -> Submission:
     )
 
 
+HISTORY_COLUMNS = tuple(
+    json_text(submissions.c[name]).label(name) if name in JSON_READ_AS_TEXT else submissions.c[name]
+    for name in ("id", "message_row", "unit", "period", "received_at", "sender", "status", "figures", "campaign")
+)  # what history_of reads, in its order
+
+
+def history_of(row: Row) -> Submission:
+    """A row of HISTORY_COLUMNS: a submission as the history checks and an answer's "replaces" line see it.
+
+    Its problems, sources, subject and review note are left out (its read figures are the figures that
+    count): a poll keeps thousands of these across its batches (batches.Known), a third of a whole one each.
+    """
+    id_, message_row, unit, period, received_at, sender, status, figures_json, campaign = tuple(row)
+    figures = decoded(figures_json) or {}
+    return Submission(
+        id=id_,
+        message_row=message_row,
+        unit=_interned(unit),
+        period=period,
+        received_at=received_at,
+        sender=_interned(sender),
+        figures=figures,
+        status=sys.intern(status),
+        problems=(),
+        read_figures=figures,
+        campaign=_interned(campaign) or None,
+    )
+
+
 @lru_cache(maxsize=1024)
 def _problems(stored: str | None) -> tuple[Problem, ...]:
     problems = decoded(stored)

@@ -11,7 +11,7 @@ from mailbot import i18n
 from mailbot.errors import StoreError
 from mailbot.models import Counted, Status, Submission
 from mailbot.store.campaigns import Campaigns
-from mailbot.store.rows import SUBMISSION_COLUMNS, decoded, json_text, submission_of
+from mailbot.store.rows import HISTORY_COLUMNS, SUBMISSION_COLUMNS, decoded, history_of, json_text, submission_of
 from mailbot.store.schema import submissions
 
 UNITS_PER_QUERY = 500  # units named in one IN (…)
@@ -44,6 +44,15 @@ class Submissions(Campaigns):
     def submissions_with_ids(self, ids: list[int]) -> list[Submission]:
         """These submissions, in arrival order."""
         return self._submissions_in(submissions.c.id, ids)
+
+    def history_with_ids(self, ids: list[int]) -> list[Submission]:
+        """These submissions as the history checks see them (rows.history_of), in arrival order."""
+        found: list[Submission] = []
+        with self.reader.connect() as conn:
+            for start in range(0, len(ids), UNITS_PER_QUERY):
+                query = sa.select(*HISTORY_COLUMNS).where(submissions.c.id.in_(ids[start : start + UNITS_PER_QUERY]))
+                found += map(history_of, conn.execute(query))
+        return sorted(found, key=lambda s: (s.received_at, s.id))
 
     def counted_between(
         self, first: date, last: date, received_by: datetime | None = None, metrics: Sequence[str] | None = None

@@ -22,6 +22,13 @@ def seen(subs) -> list[tuple]:
     return [(s.unit, s.period, s.status, dict(s.figures), s.received_at, s.sender) for s in subs]
 
 
+def kept_as_stored(kept, stored) -> bool:
+    """The poll keeps what the checks read of each stored submission, under the store's ids."""
+    return [(s.id, *row) for s, row in zip(kept, seen(kept), strict=True)] == [
+        (s.id, *row) for s, row in zip(stored, seen(stored), strict=True)
+    ]
+
+
 def counted(subs, reading) -> list[tuple] | None:
     found = service.counted_submission(subs, reading.period)
     return seen([found]) if found is not None else None
@@ -67,20 +74,24 @@ def test_what_a_poll_keeps_across_batches_is_what_the_store_answers_after_anyone
         known = batches.Known(store)
         for message in sent[:2]:
             service.ingest_message(settings, store, message, now)
-        assert known.submissions_of_units(units, first, last) == store.submissions_of_units(units, first, last)
+        assert kept_as_stored(
+            known.submissions_of_units(units, first, last), store.submissions_of_units(units, first, last)
+        )
 
         service.ingest_message(settings, store, sent[2], now)  # stored by anyone but the poll's batches
         kept = known.submissions_of_units(units, first, last)
-        assert len(kept) == 3 and kept == store.submissions_of_units(units, first, last)
+        assert len(kept) == 3 and kept_as_stored(kept, store.submissions_of_units(units, first, last))
 
         decided = ReviewDecision(kept[0].id, "reject", "can.bo", now, "gửi nhầm")
         store.record_decision(decided, [])
         kept = known.submissions_of_units(units, first, last)
-        assert kept[0].status == "rejected" and kept == store.submissions_of_units(units, first, last)
+        assert kept[0].status == "rejected" and kept_as_stored(kept, store.submissions_of_units(units, first, last))
 
         monkeypatch.setattr(batches, "KNOWN_MOST", 1)  # more than the poll keeps: the others are read again
         service.ingest_message(settings, store, sent[3], now)
-        assert known.submissions_of_units(units, first, last) == store.submissions_of_units(units, first, last)
+        assert kept_as_stored(
+            known.submissions_of_units(units, first, last), store.submissions_of_units(units, first, last)
+        )
         assert len(known.by_id) == 1
     finally:
         store.close()
